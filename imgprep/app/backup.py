@@ -1,0 +1,86 @@
+"""The backup mirror: every library file copied to another disk or share, verified by hash.
+
+A marker file in the backup root tells a mounted share from an empty mount point: with
+no marker, the backup is unavailable and copies wait in the journal's queue. Deletions
+are never propagated; nothing in the backup is ever overwritten.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..core.errors import FileOpError
+from ..core.fsutil import FileExists, copy_new, hash_file, write_new
+from ..core.journal import Journal, now
+
+MARKER = ".imgprep-backup"
+
+
+@dataclass
+class BackupStatus:
+    available: bool
+    reason: str | None = None
+
+
+class BackupTarget:
+    def __init__(self, root: str | Path, journal: Journal):
+        self.root = Path(root)
+        self.key = str(self.root.resolve()) if self.root.exists() else os.path.abspath(self.root)
+        self.library_id = journal.library_id
+        self._journal = journal
+
+    def check(self) -> BackupStatus:
+        """Is the backup reachable and ours? Initialises an empty folder on first use."""
+        root = self.root
+        if not root.is_dir():
+            return BackupStatus(False, f"backup folder {root} is not reachable (share not mounted?)")
+        marker = root / MARKER
+        meta_key = f"backup_root:{self.key}"
+        try:
+            if marker.is_file():
+                data = json.loads(marker.read_text(encoding="utf-8"))
+                if data.get("library_id") != self.library_id:
+                    return BackupStatus(False, f"backup folder {root} belongs to another library "
+                                               f"(marker {MARKER} has id {data.get('library_id')})")
+                return BackupStatus(True)
+            if self._journal.meta(meta_key):
+                return BackupStatus(False, f"backup folder {root} has lost its marker file {MARKER}: "
+                                           "an empty mount point? (copies are queued)")
+            if any(p.name != MARKER for p in root.iterdir()):
+                return BackupStatus(False, f"backup folder {root} is not empty and has no {MARKER} marker; "
+                                           "choose an empty folder for a new backup")
+            write_new(marker, json.dumps({"library_id": self.library_id, "created": now()}).encode())
+            with self._journal.tx():
+                self._journal.set_meta(meta_key, now())
+            return BackupStatus(True)
+        except (OSError, ValueError, FileOpError) as e:
+            return BackupStatus(False, f"backup folder {root}: {e}")
+
+    def copy(self, library: Path, rel: str) -> str:
+        """Copy ``library/rel`` to the backup and verify it; return the hash.
+
+        An existing backup file with the same content counts as done; with other
+        content it is a conflict, reported and never overwritten.
+        """
+        src = library / rel
+        dst = self.root / rel
+        want = hash_file(src)
+        try:
+            return copy_new(src, dst, expect_sha256=want)
+        except FileExists:
+            have = hash_file(dst)
+            if have == want:
+                return have
+            raise FileOpError("backing up", src, dst,
+                              OSError(f"a different file is already there (hash {have[:12]}); not overwritten")) from None
+
+
+def copy_one(target: BackupTarget, library: Path, rel: str) -> tuple[str, str | None, str | None]:
+    """Thread-pool body: (rel, sha or None, error or None). Never raises."""
+    try:
+        return rel, target.copy(library, rel), None
+    except (OSError, FileOpError) as e:
+        return rel, None, str(e)

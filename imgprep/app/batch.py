@@ -1,0 +1,556 @@
+"""The batch runner: shoot folders in, a named, rendered, backed-up library out.
+
+Stages (DESIGN.md §3):
+  discover → analyse (worker processes: hash, decode, card, shrink)
+  → per shoot, in capture order: name, ingest original, fit colour, render, write
+  → backup mirror, verified.
+The journal is written only here (one writer), before and after each step that touches
+the disk, so an interrupted run resumes without duplicates or gaps.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import unicodedata
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..core.errors import ConfigError, FileOpError, ImgprepError, InputError, NamingError
+from ..core.fsutil import FileExists, LibraryLock, copy_new, hash_bytes, hash_file, sweep_temps, write_new
+from ..core.imaging.load import IMAGE_EXTENSIONS
+from ..core.journal import Journal
+from ..core.naming import frame_stem, natural_key, next_free, validate_sku
+from ..core.presets import Preset
+from .backup import BackupTarget, copy_one
+from .frames import FrameJob, FrameOutcome, analyse_frame
+from .pool import JobPool
+
+# Names that are never photos: temp files of copiers and browsers, OS litter, sidecars.
+IGNORED_NAMES = {".ds_store", "thumbs.db", "desktop.ini", "callouts.toml"}
+IGNORED_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", ".download", ".filepart")
+
+
+def is_ignored(name: str) -> bool:
+    """Temp and system names a studio's tools leave behind (the watcher uses this too)."""
+    low = name.lower()
+    return (
+        low in IGNORED_NAMES
+        or name.startswith((".", "~$", "._"))  # hidden, rsync '.name.XXXXXX', Office, macOS
+        or low.endswith(IGNORED_SUFFIXES)
+        or ".syncthing." in low
+    )
+
+
+@dataclass
+class Item:
+    """One source file's outcome (DESIGN.md §8)."""
+
+    source: str
+    sku: str | None
+    status: str  # done | duplicate | failed | skipped
+    reason: str | None = None
+    role: str | None = None
+    raw: str | None = None
+    renditions: list[str] = field(default_factory=list)
+    backup: str = "off"
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        d = {"source": self.source, "sku": self.sku, "status": self.status, "reason": self.reason,
+             "role": self.role, "raw": self.raw, "renditions": self.renditions, "backup": self.backup}
+        if self.notes:
+            d["notes"] = self.notes
+        return d
+
+
+@dataclass
+class BatchReport:
+    library: Path
+    items: list[Item] = field(default_factory=list)
+    backup_problem: str | None = None
+
+    @property
+    def summary(self) -> dict[str, int]:
+        s = {"done": 0, "duplicate": 0, "failed": 0, "skipped": 0}
+        for it in self.items:
+            s[it.status] += 1
+        return s
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.summary["failed"] else 0
+
+    def to_json(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"library": str(self.library), "items": [i.to_json() for i in self.items],
+                             "summary": self.summary}
+        if self.backup_problem:
+            d["backup_problem"] = self.backup_problem
+        return d
+
+
+@dataclass
+class Shoot:
+    sku: str | None
+    folder: Path
+    files: list[Path]
+    error: str | None = None
+
+
+class Decisions:
+    """Questions that need a human (STYLE.md §4). The CLI answers with defaults;
+    the GUI subclasses this to ask."""
+
+    def choose_hero(self, sku: str, frames: list[FrameOutcome]) -> int:
+        return 0
+
+
+Progress = Callable[[dict[str, Any]], None]
+
+
+def _nfc(p: Path) -> str:
+    return unicodedata.normalize("NFC", str(p))
+
+
+def discover(sources: list[Path]) -> tuple[list[Shoot], list[Item]]:
+    """Shoots from the command line's SRC arguments.
+
+    A folder that holds files is a shoot named after the folder (its subfolders
+    included); a folder holding only folders is a drop folder of shoots; a file
+    belongs to the shoot of its folder.
+    """
+    shoots: dict[Path, Shoot] = {}
+    items: list[Item] = []
+
+    def add(folder: Path, files: list[Path]) -> None:
+        folder = folder.resolve()
+        sh = shoots.get(folder)
+        if sh is None:
+            sku: str | None
+            error = None
+            try:
+                sku = validate_sku(folder.name)
+            except NamingError as e:
+                sku, error = None, f"shoot folder '{folder.name}' refused: {e}"
+            sh = shoots[folder] = Shoot(sku, folder, [], error)
+        for f in files:
+            if f not in sh.files:
+                sh.files.append(f)
+
+    for src in sources:
+        src = Path(src)
+        if src.is_file():
+            add(src.parent, [src.resolve()])
+        elif src.is_dir():
+            direct = [p for p in src.iterdir() if p.is_file() and not is_ignored(p.name)]
+            if direct:
+                add(src, _files_under(src))
+            else:
+                for sub in sorted((p for p in src.iterdir() if p.is_dir() and not is_ignored(p.name)),
+                                  key=lambda p: natural_key(p.name)):
+                    add(sub, _files_under(sub))
+        else:
+            items.append(Item(_nfc(src), None, "failed", "no such file or folder"))
+
+    out = []
+    for sh in shoots.values():
+        images = []
+        for f in sh.files:
+            if f.suffix.lower() in IMAGE_EXTENSIONS:
+                images.append(f)
+            else:
+                items.append(Item(_nfc(f), sh.sku, "skipped", f"not a photo type imgprep reads ({f.suffix or 'no extension'})"))
+        sh.files = sorted(images, key=lambda p: natural_key(p.name))
+        out.append(sh)
+    return out, items
+
+
+def _files_under(folder: Path) -> list[Path]:
+    found = []
+    for dirpath, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not is_ignored(d)]
+        for name in files:
+            if not is_ignored(name):
+                found.append((Path(dirpath) / name).resolve())
+    return found
+
+
+@dataclass
+class BatchOptions:
+    library: Path
+    preset: Preset
+    backup: Path | None = None
+    catalogue: Any = None  # imgprep.core.catalogue.Catalogue
+    workers: int = max(1, os.cpu_count() or 1)
+    station: str | None = None
+
+
+class BatchRunner:
+    def __init__(self, opts: BatchOptions, progress: Progress | None = None,
+                 decisions: Decisions | None = None):
+        self.o = opts
+        self.lib = Path(opts.library)
+        self.progress = progress or (lambda e: None)
+        self.decisions = decisions or Decisions()
+        self._cancel = threading.Event()
+        self._pool: JobPool | None = None
+
+    def cancel(self) -> None:
+        self._cancel.set()
+        if self._pool:
+            self._pool.cancel()
+
+    # ------------------------------------------------------------------ run
+    def run(self, sources: list[Path]) -> BatchReport:
+        report = BatchReport(self.lib)
+        shoots, items = discover(sources)
+        report.items.extend(items)
+        valid = []
+        for sh in shoots:
+            if sh.error:
+                targets = sh.files or [sh.folder]
+                report.items.extend(Item(_nfc(f), None, "failed", sh.error) for f in targets)
+            else:
+                valid.append(sh)
+        if not valid and not (self.lib / "imgprep.sqlite").exists():
+            return report  # nothing to do: do not even create the library
+
+        self.lib.mkdir(parents=True, exist_ok=True)
+        with LibraryLock(self.lib):
+            j = Journal(self.lib)
+            try:
+                self._run_locked(j, valid, report)
+            finally:
+                j.close()
+        return report
+
+    def _run_locked(self, j: Journal, shoots: list[Shoot], report: BatchReport) -> None:
+        roots = [self.lib] + ([self.o.backup] if self.o.backup and Path(self.o.backup).is_dir() else [])
+        sweep_temps(roots)
+        self.j = j
+        self._backup = None
+        self._backup_futs: list[Future] = []
+        self._bpool: ThreadPoolExecutor | None = None
+        if self.o.backup is not None:
+            target = BackupTarget(self.o.backup, j)
+            st = target.check()
+            self._backup = target
+            self._backup_ok = st.available
+            if not st.available:
+                report.backup_problem = st.reason
+                self.progress({"event": "backup-unavailable", "reason": st.reason})
+                with j.tx():
+                    j.log("warning", "backup", st.reason or "backup unavailable")
+            else:
+                self._bpool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="backup")
+                for row in j.pending_backups(target.key):  # queued by earlier runs
+                    self._submit_backup(row["path"])
+
+        # Plan: what needs analysing.
+        plan: dict[str, list[tuple[FrameJob, Any]]] = {}
+        shoot_sku: dict[str, str] = {}
+        jobs: list[FrameJob] = []
+        resume = self._resume_plan(j, report)
+        for row, job in resume:
+            plan.setdefault(row["sku"], []).append((job, row))
+            jobs.append(job)
+        for sh in shoots:
+            assert sh.sku is not None
+            sku = j.canonical_sku(sh.sku)
+            shoot_sku[str(sh.folder)] = sku
+            for f in sh.files:
+                try:
+                    st = f.stat()
+                except OSError as e:
+                    report.items.append(Item(_nfc(f), sku, "failed", f"cannot read: {e.strerror or e}"))
+                    continue
+                row = j.source_by_stat(_nfc(f), st.st_size, st.st_mtime_ns)
+                if row is not None and row["state"] == "rendered":
+                    report.items.append(self._unchanged_item(row, _nfc(f)))
+                    continue
+                if row is not None and row["state"] in ("reserved", "ingested"):
+                    continue  # already planned by the resume step
+                job = FrameJob(str(f), self.o.preset.renditions,
+                               self.o.preset.colour.card if self.o.preset.colour.enabled else None,
+                               self.o.preset.colour.detect_edge)
+                plan.setdefault(sku, []).append((job, None))
+                jobs.append(job)
+
+        total = len(jobs)
+        self.progress({"event": "planned", "total": total})
+        remaining = {sku: len(v) for sku, v in plan.items()}
+        outcomes: dict[str, list[tuple[FrameJob, Any, Any]]] = {sku: [] for sku in plan}
+        job_sku = {}
+        for sku, lst in plan.items():
+            for job, row in lst:
+                job_sku[id(job)] = (sku, row)
+
+        self._pool = JobPool(analyse_frame, self.o.workers)
+        done = 0
+        for job, result in self._pool.run(jobs):
+            sku, row = job_sku[id(job)]
+            outcomes[sku].append((job, row, result))
+            remaining[sku] -= 1
+            done += 1
+            self.progress({"event": "analysed", "done": done, "total": total, "source": job.path})
+            if remaining[sku] == 0:
+                report.items.extend(self._finish_shoot(sku, outcomes.pop(sku)))
+        if self._cancel.is_set():
+            for sku, lst in outcomes.items():
+                for job, _row, _r in lst:
+                    report.items.append(Item(_nfc(Path(job.path)), sku, "skipped", "cancelled"))
+        self._drain_backups(report)
+
+    # ------------------------------------------------------------------ resume
+    def _resume_plan(self, j: Journal, report: BatchReport) -> list[tuple[Any, FrameJob]]:
+        """Rows an interrupted run left reserved or ingested: finish them first."""
+        out = []
+        for row in j.unfinished():
+            raw = self.lib / row["raw_path"]
+            if row["state"] == "reserved":
+                if not raw.exists():
+                    src = Path(row["source_path"])
+                    try:
+                        copy_new(src, raw, expect_sha256=row["sha256"])
+                    except (OSError, FileOpError) as e:
+                        with j.tx():
+                            j.set_state(row["id"], "failed", f"resume: {e}")
+                        report.items.append(Item(row["source_path"], row["sku"], "failed", f"resume: {e}"))
+                        continue
+                if hash_file(raw) != row["sha256"]:
+                    with j.tx():
+                        j.set_state(row["id"], "failed", "library copy does not match the source hash")
+                    continue
+                with j.tx():
+                    j.add_file(row["raw_path"], row["sha256"], raw.stat().st_size,
+                               "card" if row["kind"] == "card" else "raw", row["id"])
+                    j.set_state(row["id"], "ingested")
+                    if self._backup:
+                        j.queue_backup(row["raw_path"], self._backup.key)
+            job = FrameJob(str(raw), self.o.preset.renditions,
+                           self.o.preset.colour.card if row["kind"] == "card" else None,
+                           self.o.preset.colour.detect_edge, hash=False)
+            out.append((j.source(row["id"]), job))
+        return out
+
+    # ------------------------------------------------------------------ per shoot
+    def _unchanged_item(self, row: Any, source: str) -> Item:
+        it = Item(source, row["sku"], "skipped", f"unchanged: already in the library as {Path(row['raw_path']).stem}",
+                  role=row["role"], raw=row["raw_path"])
+        it.renditions = [f["path"] for f in self.j.files(row["id"], "jpg")]
+        it.backup = self._item_backup([it.raw] + it.renditions)
+        return it
+
+    def _item_backup(self, paths: list[str | None]) -> str:
+        if self._backup is None:
+            return "off"
+        states = {self.j.backup_state(p, self._backup.key) for p in paths if p}
+        return "verified" if states == {"verified"} else "pending"
+
+    def _finish_shoot(self, sku: str, results: list[tuple[FrameJob, Any, Any]]) -> list[Item]:
+        j = self.j
+        items: list[Item] = []
+        fresh: list[FrameOutcome] = []
+        resumed: list[tuple[Any, FrameOutcome]] = []
+        for job, row, res in results:
+            src = row["source_path"] if row is not None else _nfc(Path(job.path))
+            if isinstance(res, BaseException):
+                reason = res.reason if isinstance(res, InputError) else str(res) or type(res).__name__
+                items.append(Item(src, sku, "failed", reason))
+                with j.tx():
+                    if row is not None:
+                        j.set_state(row["id"], "failed", reason)
+                    j.log("error", "failed", reason, sku=sku, source=src)
+                self.progress({"event": "failed", "source": src, "sku": sku, "reason": reason})
+            elif row is not None:
+                resumed.append((row, res))
+            else:
+                fresh.append(res)
+
+        key = lambda o: (o.capture_time is None, o.capture_time or 0, natural_key(Path(o.path).name))  # noqa: E731
+        fresh.sort(key=key)
+        accepted: list[FrameOutcome] = []
+        seen: dict[str, str] = {}
+        for o in fresh:
+            src = _nfc(Path(o.path))
+            prior = j.sources_by_sha(o.sha256)
+            same_path = [r for r in prior if r["source_path"] == src]
+            if same_path:
+                items.append(self._unchanged_item(same_path[-1], src))
+            elif prior:
+                r = prior[-1]
+                items.append(Item(src, sku, "duplicate",
+                                  f"same content as {r['source_path']} (already {Path(r['raw_path']).stem})"))
+                with j.tx():
+                    j.log("info", "duplicate", items[-1].reason or "", sku=sku, source=src)
+            elif o.sha256 in seen:
+                items.append(Item(src, sku, "duplicate", f"same content as {seen[o.sha256]}"))
+            else:
+                seen[o.sha256] = src
+                accepted.append(o)
+
+        # Name in capture order; the hero is the first product frame unless the shoot has one.
+        with j.tx():
+            j.ensure_shoot(sku)
+        shoot = j.shoot(sku)
+        products = [o for o in accepted if o.card is None]
+        hero_idx = self.decisions.choose_hero(sku, products) if products and shoot["hero_id"] is None else None
+        used = {"product": j.used_seqs(sku, "product") | _names_on_disk(self.lib / sku / "raw", sku, False),
+                "card": j.used_seqs(sku, "card") | _names_on_disk(self.lib / sku / "card", sku, True)}
+        todo: list[tuple[Any, FrameOutcome]] = []
+        for o in accepted:
+            kind = "card" if o.card is not None else "product"
+            seq = next_free(used[kind])
+            used[kind].add(seq)
+            is_card = kind == "card"
+            role = "card" if is_card else ("hero" if hero_idx is not None and products[hero_idx] is o else "detail")
+            stem = frame_stem(sku, seq, card=is_card)
+            ext = Path(o.path).suffix.lower()
+            raw_rel = f"{sku}/{'card' if is_card else 'raw'}/{stem}{ext}"
+            src = _nfc(Path(o.path))
+            with j.tx():
+                sid = j.reserve(sku=sku, kind=kind, seq=seq, source_path=src, size=o.size, mtime_ns=o.mtime_ns,
+                                sha256=o.sha256, capture_time=o.capture_time.isoformat() if o.capture_time else None,
+                                role=role, raw_path=raw_rel)
+                if role == "hero":
+                    j.set_hero(sku, sid)
+            try:
+                copy_new(o.path, self.lib / raw_rel, expect_sha256=o.sha256)
+            except FileExists:
+                if hash_file(self.lib / raw_rel) != o.sha256:
+                    reason = f"{raw_rel} exists with other content; not overwritten"
+                    with j.tx():
+                        j.set_state(sid, "failed", reason)
+                    items.append(Item(src, sku, "failed", reason))
+                    continue
+            except (OSError, FileOpError) as e:
+                with j.tx():
+                    j.set_state(sid, "failed", str(e))
+                items.append(Item(src, sku, "failed", str(e)))
+                continue
+            with j.tx():
+                j.add_file(raw_rel, o.sha256, o.size, "card" if is_card else "raw", sid)
+                j.set_state(sid, "ingested")
+            self._queue_backup(raw_rel)
+            self.progress({"event": "ingested", "source": src, "sku": sku, "file": raw_rel})
+            todo.append((j.source(sid), o))
+
+        todo.extend(resumed)
+        todo.sort(key=lambda t: (t[0]["capture_time"] is None, t[0]["capture_time"] or "", t[0]["kind"], t[0]["seq"]))
+        for row, o in todo:
+            if self._cancel.is_set():
+                items.append(Item(row["source_path"], sku, "skipped", "cancelled", row["role"], row["raw_path"]))
+                continue
+            items.append(self._render(row, o))
+        return items
+
+    def _render(self, row: Any, o: FrameOutcome) -> Item:
+        from ..core.imaging.render import encode_jpeg, resize, sharpen
+        from ..core.imaging.watermark import apply_watermark
+
+        j, sku = self.j, row["sku"]
+        it = Item(row["source_path"], sku, "done", None, row["role"], row["raw_path"])
+        it.notes.extend(o.notes)
+        if row["kind"] == "card":
+            # Colour fitting and the report hook in here (colour_hooks); a card frame
+            # has no renditions.
+            with j.tx():
+                j.set_state(row["id"], "rendered")
+            it.backup = self._item_backup([it.raw])
+            return it
+        preset = self.o.preset
+        base = o.image
+        assert base is not None
+        written: list[str] = []
+        try:
+            for r in preset.for_role(row["role"]):
+                img = resize(base, r, o.original_size)
+                img = sharpen(img, r.sharpen)
+                img = apply_watermark(img, preset.watermark)
+                data, q = encode_jpeg(img, r.quality, r.max_bytes, o.exif)
+                rel = f"{sku}/jpg/{frame_stem(sku, row['seq'])}{r.suffix}.jpg"
+                try:
+                    write_new(self.lib / rel, data)
+                    sha = hash_bytes(data)
+                except FileExists:
+                    # Our own output from an interrupted run (the name is reserved for
+                    # this source); published atomically, so it is whole: adopt it.
+                    sha = hash_file(self.lib / rel)
+                    data = (self.lib / rel).read_bytes()
+                with j.tx():
+                    j.add_file(rel, sha, len(data), "jpg", row["id"], r.name, preset.watermark.enabled,
+                               {"quality": q, "size": list(img.size)})
+                self._queue_backup(rel)
+                written.append(rel)
+        except (OSError, ValueError, ImgprepError) as e:
+            reason = f"rendering failed: {e}"
+            with j.tx():
+                j.set_state(row["id"], "failed", reason)
+                j.log("error", "failed", reason, sku=sku, source=row["source_path"])
+            it.status, it.reason, it.renditions = "failed", reason, written
+            return it
+        with j.tx():
+            j.set_state(row["id"], "rendered")
+        it.renditions = written
+        it.backup = self._item_backup([it.raw] + written)
+        self.progress({"event": "rendered", "source": row["source_path"], "sku": sku, "files": written})
+        return it
+
+    # ------------------------------------------------------------------ backup
+    def _queue_backup(self, rel: str) -> None:
+        if self._backup is None:
+            return
+        with self.j.tx():
+            self.j.queue_backup(rel, self._backup.key)
+        if self._backup_ok:
+            self._submit_backup(rel)
+
+    def _submit_backup(self, rel: str) -> None:
+        assert self._bpool is not None and self._backup is not None
+        self._backup_futs.append(self._bpool.submit(copy_one, self._backup, self.lib, rel))
+
+    def _drain_backups(self, report: BatchReport) -> None:
+        if self._backup is None:
+            return
+        key = self._backup.key
+        failures = []
+        for fut in self._backup_futs:
+            rel, sha, err = fut.result()
+            with self.j.tx():
+                if sha:
+                    self.j.backup_verified(rel, key, sha)
+                else:
+                    self.j.backup_failed(rel, key, err or "unknown error")
+                    self.j.log("warning", "backup", f"{rel}: {err}", source=rel)
+                    failures.append(f"{rel}: {err}")
+            self.progress({"event": "backed-up" if sha else "backup-failed", "file": rel, "reason": err})
+        if self._bpool:
+            self._bpool.shutdown(wait=True)
+        if failures and not report.backup_problem:
+            report.backup_problem = f"{len(failures)} file(s) not backed up; first: {failures[0]}"
+        for it in report.items:
+            if it.status in ("done", "skipped", "duplicate") and (it.raw or it.renditions):
+                it.backup = self._item_backup([it.raw] + it.renditions)
+
+
+def _names_on_disk(folder: Path, sku: str, card: bool) -> set[int]:
+    """Numbers already taken by files in the library folder (belt and braces: the journal
+    is the truth, but a number on disk is never handed out again either)."""
+    out: set[int] = set()
+    if not folder.is_dir():
+        return out
+    prefix = f"{sku}-C" if card else f"{sku}-"
+    for p in folder.iterdir():
+        stem = p.stem
+        if stem.lower().startswith(prefix.lower()):
+            tail = stem[len(prefix):]
+            if tail.isdigit():
+                out.add(int(tail))
+    return out
+
+
+__all__ = ["BatchRunner", "BatchOptions", "BatchReport", "Item", "Decisions", "discover", "is_ignored",
+           "ConfigError"]

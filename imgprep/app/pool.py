@@ -1,0 +1,118 @@
+"""A process pool in which a crashing job fails alone.
+
+A native decoder fault kills its worker process, and ``concurrent.futures`` then marks
+every job in flight as broken. We restart the pool, and run the jobs that were in
+flight one at a time in a pool of their own: a job that kills its worker there is the
+culprit and fails with a reason; the others complete normally.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+J = TypeVar("J")
+
+CRASH_REASON = "the decoder crashed on this file (worker process died)"
+
+
+class WorkerCrashed(Exception):
+    pass
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    # spawn everywhere: fork is unsafe with threads (watcher, GUI) and is what
+    # Windows and macOS do anyway, so Linux tests see the same behaviour.
+    return multiprocessing.get_context("spawn")
+
+
+class JobPool:
+    """Run ``fn(job)`` for each job; yield ``(job, result | exception)`` as they finish.
+
+    ``workers=0`` runs in this process (tests, debugging): no crash isolation.
+    """
+
+    def __init__(self, fn: Callable[[Any], Any], workers: int,
+                 initializer: Callable[..., None] | None = None, initargs: tuple = ()):
+        self.fn = fn
+        self.workers = workers
+        self.initializer, self.initargs = initializer, initargs
+        self._pool: ProcessPoolExecutor | None = None
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def _new_pool(self, n: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=n, mp_context=_context(),
+                                   initializer=self.initializer, initargs=self.initargs)
+
+    def run(self, jobs: Iterable[J], window: int | None = None) -> Iterator[tuple[J, Any]]:
+        jobs = list(jobs)
+        if self.workers <= 0:
+            if self.initializer:
+                self.initializer(*self.initargs)
+            for job in jobs:
+                if self._cancel.is_set():
+                    return
+                try:
+                    yield job, self.fn(job)
+                except Exception as e:  # noqa: BLE001 - reported per job
+                    yield job, e
+            return
+        # A bounded window keeps memory flat: results are images.
+        window = window or self.workers * 2
+        pending = list(reversed(jobs))
+        suspects: list[J] = []
+        self._pool = self._new_pool(self.workers)
+        running: dict[Future, J] = {}
+        try:
+            while pending or running:
+                while pending and len(running) < window and not self._cancel.is_set():
+                    job = pending.pop()
+                    running[self._pool.submit(self.fn, job)] = job
+                if not running:
+                    break
+                done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                broken = False
+                for fut in done:
+                    job = running.pop(fut)
+                    try:
+                        yield job, fut.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        suspects.append(job)
+                    except Exception as e:  # noqa: BLE001
+                        yield job, e
+                if broken:
+                    # Everything still running is suspect too; start afresh.
+                    suspects.extend(running.values())
+                    running.clear()
+                    self._pool.shutdown(wait=False, cancel_futures=True)
+                    self._pool = self._new_pool(self.workers)
+                    # Isolate suspects before going on, so a bad file cannot take
+                    # innocent jobs down with it twice.
+                    yield from self._isolate(suspects)
+                    suspects = []
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None
+
+    def _isolate(self, jobs: list[J]) -> Iterator[tuple[J, Any]]:
+        for job in jobs:
+            if self._cancel.is_set():
+                return
+            pool = self._new_pool(1)
+            try:
+                yield job, pool.submit(self.fn, job).result()
+            except BrokenProcessPool:
+                yield job, WorkerCrashed(CRASH_REASON)
+            except Exception as e:  # noqa: BLE001
+                yield job, e
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)

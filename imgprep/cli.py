@@ -1,0 +1,181 @@
+"""Command line (DESIGN.md §6). Exit codes: 0 all done, 1 some items failed, 2 usage or
+configuration error (nothing written). ``--json`` prints one JSON document on stdout."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .core.errors import ConfigError, ImgprepError
+
+EXIT_OK, EXIT_ITEMS_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 too; keep its message short
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="imgprep", description="Prepare product photos for online shops.")
+    p.add_argument("--version", action="version", version=f"imgprep {__version__}")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    b = sub.add_parser("batch", help="process shoot folders into the library")
+    b.add_argument("sources", nargs="+", type=Path, metavar="SRC", help="shoot folder(s) named by SKU, or files")
+    _common(b)
+    b.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
+    b.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+
+    w = sub.add_parser("watch", help="watch a drop folder and process what arrives")
+    w.add_argument("drop", type=Path)
+    _common(w)
+    w.add_argument("--poll", action="store_true", help="poll instead of OS events (network shares)")
+    w.add_argument("--json", action="store_true")
+
+    c = sub.add_parser("colour", aliases=["color"], help="measure colour against a reference card")
+    c.add_argument("image", type=Path)
+    c.add_argument("--card", choices=["classic24", "grey"], default="classic24")
+    c.add_argument("--corners", help='four corners "x,y;x,y;x,y;x,y" (top-left of patch 1 first, clockwise)')
+    c.add_argument("--json", action="store_true")
+
+    k = sub.add_parser("check", help="apply the rule book to a library")
+    k.add_argument("library", type=Path)
+    k.add_argument("--sku")
+    k.add_argument("--json", action="store_true")
+
+    sub.add_parser("presets", help="list presets with their renditions")
+    return p
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--library", type=Path, required=True, help="library folder (created if missing)")
+    p.add_argument("--backup", type=Path, help="backup folder (another computer's share)")
+    p.add_argument("--preset", help="preset name or .toml file (default: taobao-710)")
+    p.add_argument("--catalogue", "--catalog", type=Path, help="product sheet (CSV or XLSX)")
+
+
+def _progress_bar(enabled: bool):
+    state = {"total": 0, "done": 0, "t0": time.monotonic(), "last": 0.0}
+
+    def cb(ev: dict[str, Any]) -> None:
+        if not enabled:
+            return
+        e = ev.get("event")
+        if e == "planned":
+            state["total"] = ev["total"]
+        elif e == "analysed":
+            state["done"] = ev["done"]
+        elif e == "failed":
+            sys.stderr.write(f"\r\x1b[K✗ {ev['source']}: {ev['reason']}\n")
+        elif e == "backup-unavailable":
+            sys.stderr.write(f"\r\x1b[K! backup: {ev['reason']}\n")
+        now = time.monotonic()
+        if now - state["last"] < 0.1 and e not in ("planned",):
+            return
+        state["last"] = now
+        total, done = state["total"], state["done"]
+        if total:
+            width = 30
+            filled = int(width * done / total)
+            sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}  "
+                             f"{now - state['t0']:.1f}s")
+            sys.stderr.flush()
+
+    return cb
+
+
+def cmd_batch(a: argparse.Namespace) -> int:
+    from .app.batch import BatchOptions, BatchRunner
+    from .core.presets import load_preset
+
+    preset = load_preset(a.preset)
+    catalogue = None
+    if a.catalogue:
+        from .core.catalogue import load_catalogue
+
+        catalogue = load_catalogue(a.catalogue)
+    if a.workers is not None and a.workers < 0:
+        raise ConfigError(None, "--workers", f"bad value {a.workers}", "0 runs in this process, N ≥ 1 worker processes")
+    opts = BatchOptions(library=a.library, preset=preset, backup=a.backup, catalogue=catalogue,
+                        workers=a.workers if a.workers is not None else max(1, os.cpu_count() or 1))
+    show = sys.stderr.isatty() and not a.json
+    runner = BatchRunner(opts, progress=_progress_bar(show))
+    report = runner.run(a.sources)
+    if show:
+        sys.stderr.write("\n")
+    if a.json:
+        json.dump(report.to_json(), sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        for it in report.items:
+            if it.status in ("failed", "duplicate"):
+                print(f"{it.status}: {it.source}: {it.reason}")
+        if report.backup_problem:
+            print(f"backup: {report.backup_problem}")
+        s = report.summary
+        print(f"{s['done']} done, {s['duplicate']} duplicate, {s['failed']} failed, {s['skipped']} skipped"
+              f" → {a.library}")
+    return report.exit_code
+
+
+def cmd_presets(a: argparse.Namespace) -> int:
+    from .core.presets import list_presets
+
+    for p in list_presets():
+        print(f"{p.name}: {p.description}")
+        for r in p.renditions:
+            size = f"{r.width} px wide" if r.fit == "width" else f"{r.box[0]}×{r.box[1]} ({r.fit})" if r.box else ""
+            print(f"  {r.name:<8} {'/'.join(r.roles):<12} {size}, quality {r.quality}"
+                  + (f", ≤ {r.max_bytes} bytes" if r.max_bytes else ""))
+    return EXIT_OK
+
+
+def has_display() -> bool:
+    if sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+                or os.environ.get("QT_QPA_PLATFORM") in ("offscreen", "minimal"))
+
+
+def cmd_gui() -> int:
+    if not has_display():
+        print("imgprep: no display found, so the app cannot open. "
+              "Use 'imgprep batch' or 'imgprep watch' (see 'imgprep --help').", file=sys.stderr)
+        return EXIT_USAGE
+    from .gui.main import run_app
+
+    return run_app()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command is None:
+            return cmd_gui()
+        handler = {"batch": cmd_batch, "presets": cmd_presets}.get(args.command)
+        if handler is None:
+            print(f"imgprep {args.command}: not available in this version yet", file=sys.stderr)
+            return EXIT_USAGE
+        return handler(args)
+    except ConfigError as e:
+        print(f"imgprep: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except ImgprepError as e:
+        print(f"imgprep: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("imgprep: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,278 @@
+"""The one place that writes files.
+
+Every file imgprep creates goes through :func:`write_new` or :func:`copy_new`:
+a temp file in the target folder (a dot-name the watcher and the library scan
+ignore), fsync, an exclusive link or rename onto the final name, fsync of the
+folder. A final name is never overwritten and never holds a partial file.
+(The pattern follows borg's ``SaveFile`` and beets' refusal to overwrite.)
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import secrets
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import BinaryIO
+
+from .errors import FileOpError
+
+TEMP_PREFIX = ".imgprep-tmp-"
+CHUNK = 1 << 20  # 1 MiB reads: large enough for fast hashing, small enough for memory
+
+
+class FileExists(FileExistsError):
+    """The final name is taken; we never overwrite."""
+
+
+def hash_file(path: str | Path) -> str:
+    """SHA-256 of a file's content, hex."""
+    h = hashlib.sha256()
+    with open(path, "rb", buffering=0) as f:
+        for chunk in iter(lambda: f.read(CHUNK), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def hash_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def fsync_dir(folder: str | Path) -> None:
+    """Make a rename durable. Windows has no directory fsync; NTFS journals renames."""
+    if os.name == "nt":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    except OSError as e:  # some network filesystems refuse fsync on directories
+        if e.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
+            raise
+    finally:
+        os.close(fd)
+
+
+def _temp_path(final: Path) -> Path:
+    return final.with_name(f"{TEMP_PREFIX}{secrets.token_hex(6)}-{final.name}")
+
+
+def _retry_sharing(fn: Callable[[], None], attempts: int = 6) -> None:
+    """Windows: antivirus and indexers hold files briefly; retry sharing violations."""
+    delay = 0.05
+    for i in range(attempts):
+        try:
+            fn()
+            return
+        except PermissionError:
+            if os.name != "nt" or i == attempts - 1:
+                raise
+            time.sleep(delay)
+            delay *= 2
+
+
+def _publish(tmp: Path, final: Path) -> None:
+    """Give ``tmp`` the name ``final`` without ever replacing an existing ``final``."""
+    try:
+        os.link(tmp, final)  # atomic and exclusive: EEXIST if the name is taken
+    except FileExistsError:
+        raise FileExists(str(final)) from None
+    except OSError as e:
+        if e.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK, errno.ENOSYS):
+            raise
+        # Filesystem without hard links (FAT/exFAT, some SMB shares).
+        if os.name == "nt":
+            # Windows rename refuses an existing target: exclusive by nature.
+            try:
+                _retry_sharing(lambda: os.rename(tmp, final))
+            except FileExistsError:
+                raise FileExists(str(final)) from None
+            return
+        if os.path.lexists(final):  # residual race is covered by the library lock
+            raise FileExists(str(final)) from None
+        os.rename(tmp, final)
+        return
+    _retry_sharing(lambda: os.unlink(tmp))
+
+
+def write_new(final: str | Path, data: bytes | Callable[[BinaryIO], None], *, mkdir: bool = True) -> Path:
+    """Atomically create ``final`` with ``data`` (bytes or a writer callback).
+
+    Raises :class:`FileExists` if ``final`` exists: nothing is ever overwritten.
+    """
+    final = Path(final)
+    if mkdir:
+        final.parent.mkdir(parents=True, exist_ok=True)
+    if os.path.lexists(final):
+        raise FileExists(str(final))
+    tmp = _temp_path(final)
+    try:
+        with open(tmp, "xb") as f:
+            if callable(data):
+                data(f)
+            else:
+                f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        _publish(tmp, final)
+    except FileExists:
+        _unlink_quiet(tmp)
+        raise
+    except OSError as e:
+        _unlink_quiet(tmp)
+        raise FileOpError("writing", None, final, e) from e
+    fsync_dir(final.parent)
+    return final
+
+
+def write_replace(final: str | Path, data: bytes) -> Path:
+    """Atomically replace ``final`` (for imgprep's own mutable files: sidecars, settings,
+    reports that are regenerated). Never used for originals or renditions."""
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _temp_path(final)
+    try:
+        with open(tmp, "xb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        _retry_sharing(lambda: os.replace(tmp, final))
+    except OSError as e:
+        _unlink_quiet(tmp)
+        raise FileOpError("writing", None, final, e) from e
+    fsync_dir(final.parent)
+    return final
+
+
+def copy_new(src: str | Path, final: str | Path, *, expect_sha256: str | None = None) -> str:
+    """Copy ``src`` to a new file ``final`` atomically, hashing while copying.
+
+    The copy is read back after fsync and compared with the source hash (and with
+    ``expect_sha256`` when given). Returns the hex SHA-256. Raises
+    :class:`FileExists` if ``final`` exists.
+    """
+    src, final = Path(src), Path(final)
+    h = hashlib.sha256()
+
+    def writer(out: BinaryIO) -> None:
+        with open(src, "rb", buffering=0) as f:
+            for chunk in iter(lambda: f.read(CHUNK), b""):
+                h.update(chunk)
+                out.write(chunk)
+
+    final.parent.mkdir(parents=True, exist_ok=True)
+    if os.path.lexists(final):
+        raise FileExists(str(final))
+    tmp = _temp_path(final)
+    try:
+        with open(tmp, "xb") as f:
+            writer(f)
+            f.flush()
+            os.fsync(f.fileno())
+        digest = h.hexdigest()
+        if expect_sha256 is not None and digest != expect_sha256:
+            raise OSError(errno.EIO, f"source changed while copying (hash {digest[:12]} ≠ {expect_sha256[:12]})")
+        back = read_back_hash(tmp)
+        if back != digest:
+            raise OSError(errno.EIO, f"copy does not read back equal (hash {back[:12]} ≠ {digest[:12]})")
+        _publish(tmp, final)
+    except FileExists:
+        _unlink_quiet(tmp)
+        raise
+    except OSError as e:
+        _unlink_quiet(tmp)
+        raise FileOpError("copying", src, final, e) from e
+    fsync_dir(final.parent)
+    return digest
+
+
+def read_back_hash(path: str | Path) -> str:
+    """Hash a file we just wrote, asking the OS to drop it from the page cache first
+    (where it can) so the hash comes from the disk or share, not from memory."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        if hasattr(os, "posix_fadvise"):
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            except OSError:
+                pass
+        h = hashlib.sha256()
+        while chunk := os.read(fd, CHUNK):
+            h.update(chunk)
+        return h.hexdigest()
+    finally:
+        os.close(fd)
+
+
+def _unlink_quiet(p: Path) -> None:
+    try:
+        os.unlink(p)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        pass
+
+
+def sweep_temps(roots: Iterable[str | Path]) -> list[Path]:
+    """Remove temp leftovers of an interrupted run. Only call while holding the
+    library lock: then no temp file can belong to a live writer."""
+    removed: list[Path] = []
+    for root in roots:
+        root = Path(root)
+        if not root.is_dir():
+            continue
+        for dirpath, _dirs, files in os.walk(root):
+            for name in files:
+                if name.startswith(TEMP_PREFIX):
+                    p = Path(dirpath) / name
+                    _unlink_quiet(p)
+                    removed.append(p)
+    return removed
+
+
+class LibraryLock:
+    """One writer per library: an OS lock on ``<library>/.imgprep.lock``.
+
+    The OS releases it when the process dies (kill -9 included), so a crash never
+    leaves a stale lock.
+    """
+
+    def __init__(self, library: str | Path):
+        self.path = Path(library) / ".imgprep.lock"
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            if os.name == "nt":
+                import msvcrt
+
+                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise FileOpError(
+                "locking the library", None, self.path,
+                OSError(errno.EBUSY, "another imgprep process is using this library"),
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> LibraryLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()

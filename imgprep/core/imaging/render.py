@@ -1,0 +1,103 @@
+"""Rendition steps: resize, sharpen, encode. Each is a plain function (image, settings) → image.
+
+Annotation (spec panel, callouts) and the watermark are applied between sharpening and
+encoding by the caller, so the same steps run in the CLI, the watcher and the GUI.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+
+from PIL import Image, ImageFilter
+
+from ..presets import Rendition
+from .load import TAG_ARTIST, TAG_COPYRIGHT, TAG_DTO, TAG_SUBSEC_DTO, srgb_icc_bytes
+
+MIN_QUALITY = 50
+
+
+@dataclass(frozen=True)
+class KeptExif:
+    """The only EXIF facts a rendition carries: who, whose, when. GPS, serial numbers,
+    camera and lens data are dropped (privacy; marketplaces strip them anyway)."""
+
+    artist: str | None = None
+    copyright: str | None = None
+    capture_time: datetime | None = None
+
+    def to_bytes(self) -> bytes:
+        exif = Image.Exif()
+        if self.artist:
+            exif[TAG_ARTIST] = self.artist
+        if self.copyright:
+            exif[TAG_COPYRIGHT] = self.copyright
+        if self.capture_time:
+            sub = exif.get_ifd(0x8769)
+            sub[TAG_DTO] = self.capture_time.strftime("%Y:%m:%d %H:%M:%S")
+            if self.capture_time.microsecond:
+                sub[TAG_SUBSEC_DTO] = f"{self.capture_time.microsecond:06d}".rstrip("0") or "0"
+        return exif.tobytes() if len(exif) or self.capture_time else b""
+
+
+def resize(img: Image.Image, r: Rendition, original_size: tuple[int, int] | None = None) -> Image.Image:
+    """High-quality downscale to the rendition size; never upscales unless the preset allows.
+
+    ``original_size``: the full-resolution size ``img`` stands for (it may be a reduced
+    decode); upscaling decisions are made against it, not against ``img``.
+    """
+    tw, th = r.target_size(*(original_size or img.size))
+    if r.fit == "cover" and r.box:
+        # Scale to cover the box, then crop the centre.
+        s = max(tw / img.width, th / img.height)
+        sw, sh = max(tw, round(img.width * s)), max(th, round(img.height * s))
+        if (sw, sh) != img.size:
+            img = img.resize((sw, sh), Image.Resampling.LANCZOS, reducing_gap=3.0)
+        left, top = (img.width - tw) // 2, (img.height - th) // 2
+        return img.crop((left, top, left + tw, top + th))
+    if (tw, th) != img.size:
+        img = img.resize((tw, th), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    if r.fit == "contain" and r.box and img.size != tuple(r.box):
+        # Marketplaces want the exact box: centre the photo on white.
+        canvas = Image.new("RGB", r.box, (255, 255, 255))
+        canvas.paste(img, ((r.box[0] - img.width) // 2, (r.box[1] - img.height) // 2))
+        img = canvas
+    return img
+
+
+def sharpen(img: Image.Image, amount: float) -> Image.Image:
+    """Light output sharpening after downscaling (unsharp mask, small radius)."""
+    if amount <= 0:
+        return img
+    return img.filter(ImageFilter.UnsharpMask(radius=0.6, percent=round(80 * amount), threshold=2))
+
+
+def encode_jpeg(img: Image.Image, quality: int, max_bytes: int = 0, exif: KeptExif | None = None) -> tuple[bytes, int]:
+    """JPEG with the sRGB profile embedded. With ``max_bytes`` the quality steps down
+    until the file fits. Returns (bytes, quality used); raises ValueError if even
+    quality 50 is too large."""
+    exif_bytes = exif.to_bytes() if exif else b""
+    q = quality
+    while True:
+        data = _save_jpeg(img, q, exif_bytes)
+        if not max_bytes or len(data) <= max_bytes:
+            return data, q
+        if q <= MIN_QUALITY:
+            raise ValueError(f"{len(data)} bytes at quality {q}, over the {max_bytes}-byte cap")
+        q = max(MIN_QUALITY, q - 5)
+
+
+def _save_jpeg(img: Image.Image, q: int, exif_bytes: bytes) -> bytes:
+    opts = dict(quality=q, icc_profile=srgb_icc_bytes(), exif=exif_bytes,
+                subsampling="4:4:4" if q >= 92 else "4:2:0")
+    buf = io.BytesIO()
+    try:
+        # Progressive: smaller, and shows early on slow mobile connections.
+        img.save(buf, "JPEG", optimize=True, progressive=True, **opts)
+    except OSError:
+        # Pillow sizes the progressive buffer at one byte a pixel; very noisy
+        # images at high quality need more. Baseline needs no such buffer.
+        buf = io.BytesIO()
+        img.save(buf, "JPEG", **opts)
+    return buf.getvalue()

@@ -1,0 +1,77 @@
+"""The backup mirror while the share is missing, unmounted (no marker) or another library's."""
+
+import json
+import shutil
+
+from helpers import photo_array, save_jpeg, tree_hashes
+
+
+def _shoot(tmp_path, sku="D1", n=2, start=0):
+    s = tmp_path / "src" / sku
+    for i in range(start, start + n):
+        save_jpeg(s / f"{i}.jpg", photo_array(800, 600, seed=i))
+    return s
+
+
+def _batch(run_cli, shoot, lib, bak):
+    code, out, err = run_cli("batch", shoot, "--library", lib, "--backup", bak, "--workers", "0", "--json")
+    return code, json.loads(out)
+
+
+def test_unreachable_backup_is_queued_then_drained(tmp_path, run_cli):
+    lib, bak = tmp_path / "lib", tmp_path / "share"
+    code, doc = _batch(run_cli, _shoot(tmp_path), lib, bak)
+    assert code == 0  # rendering never waits for the backup
+    assert "not reachable" in doc["backup_problem"]
+    assert {i["backup"] for i in doc["items"]} == {"pending"}
+    assert len(list((lib / "D1" / "jpg").iterdir())) == 2
+
+    bak.mkdir()  # the share is mounted again (empty, first use)
+    code, doc = _batch(run_cli, _shoot(tmp_path), lib, bak)
+    assert code == 0 and "backup_problem" not in doc
+    assert {i["backup"] for i in doc["items"]} == {"verified"}
+    assert tree_hashes(bak) == tree_hashes(lib)
+
+
+def test_empty_mount_point_without_marker_is_not_written_to(tmp_path, run_cli):
+    lib, bak = tmp_path / "lib", tmp_path / "share"
+    bak.mkdir()
+    _batch(run_cli, _shoot(tmp_path), lib, bak)
+    assert (bak / ".imgprep-backup").exists()
+    mounted = tmp_path / "share-away"
+    bak.rename(mounted)
+    bak.mkdir()  # the bare mount point: exists, but the share is not mounted
+    code, doc = _batch(run_cli, _shoot(tmp_path, n=3), lib, bak)
+    assert code == 0 and "lost its marker" in doc["backup_problem"]
+    assert list(bak.iterdir()) == []  # nothing written into the mount point
+    bak.rmdir()
+    mounted.rename(bak)
+    code, doc = _batch(run_cli, _shoot(tmp_path, n=3), lib, bak)
+    assert "backup_problem" not in doc
+    assert tree_hashes(bak) == tree_hashes(lib) and len(tree_hashes(lib)) == 6
+
+
+def test_another_librarys_backup_and_conflicts_are_never_overwritten(tmp_path, run_cli):
+    lib_a, lib_b, bak = tmp_path / "a", tmp_path / "b", tmp_path / "share"
+    bak.mkdir()
+    _batch(run_cli, _shoot(tmp_path, "E1"), lib_a, bak)
+    before = tree_hashes(bak)
+    code, doc = _batch(run_cli, _shoot(tmp_path, "E2", start=5), lib_b, bak)
+    assert "belongs to another library" in doc["backup_problem"]
+    assert tree_hashes(bak) == before
+
+    # A different file already sits where a backup copy should go: reported, kept.
+    shutil.rmtree(lib_a)
+    (bak / "E1" / "raw" / "E1-01.jpg").chmod(0o644)
+    lib_c = tmp_path / "c"
+    bak2 = tmp_path / "share2"
+    bak2.mkdir()
+    _batch(run_cli, _shoot(tmp_path, "F1"), lib_c, bak2)
+    victim = bak2 / "F1" / "jpg" / "F1-02.jpg"
+    victim.unlink()
+    victim.write_bytes(b"someone else's file")
+    with __import__("sqlite3").connect(lib_c / "imgprep.sqlite") as db:
+        db.execute("UPDATE backups SET state='pending' WHERE path='F1/jpg/F1-02.jpg'")
+    code, doc = _batch(run_cli, _shoot(tmp_path, "F1"), lib_c, bak2)
+    assert "not overwritten" in doc["backup_problem"]
+    assert victim.read_bytes() == b"someone else's file"

@@ -1,0 +1,139 @@
+import io
+import zlib
+import struct
+from datetime import datetime
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image, ImageCms
+
+from helpers import MARK, adobe_rgb_icc, photo_array, save_jpeg, stored_for
+from imgprep.core.errors import InputError
+from imgprep.core.imaging.load import MAX_PIXELS, load, load_rgb_array, probe
+
+
+def _near(a, b, tol):
+    return all(abs(int(x) - int(y)) <= tol for x, y in zip(a, b, strict=True))
+
+
+@pytest.mark.parametrize("orientation", [1, 3, 6, 8])
+def test_exif_orientation_is_applied(tmp_path, orientation):
+    disp = photo_array(300, 200)
+    p = save_jpeg(tmp_path / "o.jpg", np.ascontiguousarray(stored_for(disp, orientation)), orientation=orientation)
+    img = load(p).image
+    assert img.size == (300, 200)
+    assert _near(img.getpixel((5, 5)), MARK, 40)
+    assert load(p).original_size == (300, 200)
+
+
+def test_adobe_rgb_is_converted_to_srgb(tmp_path):
+    arr = np.zeros((64, 64, 3), np.uint8)
+    arr[:] = (200, 100, 50)
+    p = save_jpeg(tmp_path / "adobe.jpg", arr, quality=100, icc=adobe_rgb_icc())
+    got = load(p)
+    # Expected from colour-science: Adobe RGB (200, 100, 50) is sRGB (227, 100, 42).
+    assert _near(got.image.getpixel((32, 32)), (227, 100, 42), 3)
+    assert any("Adobe RGB" in n for n in got.notes)
+
+
+def test_cmyk_grey_alpha_palette_and_16_bit(tmp_path):
+    Image.new("CMYK", (40, 30), (0, 255, 255, 0)).save(tmp_path / "cmyk.jpg", quality=95)
+    assert _near(load(tmp_path / "cmyk.jpg").image.getpixel((5, 5)), (255, 0, 0), 12)
+
+    Image.new("L", (40, 30), 77).save(tmp_path / "grey.png")
+    assert load(tmp_path / "grey.png").image.getpixel((1, 1)) == (77, 77, 77)
+
+    rgba = Image.new("RGBA", (40, 30), (10, 20, 30, 0))
+    rgba.paste((200, 0, 0, 255), (0, 0, 20, 30))
+    rgba.save(tmp_path / "alpha.png")
+    im = load(tmp_path / "alpha.png").image
+    assert im.mode == "RGB"
+    assert im.getpixel((5, 5)) == (200, 0, 0)
+    assert im.getpixel((35, 5)) == (255, 255, 255)  # transparent → white, not black
+
+    pal = Image.new("P", (10, 10), 1)
+    pal.putpalette([0, 0, 0, 0, 255, 0] + [0] * 762)
+    pal.info["transparency"] = 0
+    pal.save(tmp_path / "pal.png", transparency=0)
+    assert load(tmp_path / "pal.png").image.getpixel((1, 1)) == (0, 255, 0)
+
+    g16 = np.full((20, 30), 40000, np.uint16)
+    Image.fromarray(g16).save(tmp_path / "g16.png")
+    assert _near(load(tmp_path / "g16.png").image.getpixel((1, 1)), (156, 156, 156), 1)
+
+    rgb16 = np.zeros((20, 30, 3), np.uint16)
+    rgb16[..., 2] = 65535  # OpenCV writes BGR: this is red
+    ok, buf = cv2.imencode(".tiff", rgb16)
+    (tmp_path / "rgb16.tif").write_bytes(buf.tobytes())
+    assert load(tmp_path / "rgb16.tif").image.getpixel((1, 1)) == (255, 0, 0)
+
+    Image.fromarray(photo_array(60, 40)).save(tmp_path / "w.webp", quality=90)
+    assert load(tmp_path / "w.webp").image.size == (60, 40)
+
+
+def test_large_jpeg_is_decoded_with_dct_scaling(tmp_path):
+    p = save_jpeg(tmp_path / "big.jpg", photo_array(4000, 3000))
+    full = load(p)
+    small = load(p, need_scale=lambda w, h: 710 / w)
+    assert full.image.size == (4000, 3000)
+    assert small.original_size == (4000, 3000)
+    # 2 × 710 = 1420 needed: the 1/2 scale (2000 px) is the smallest DCT scale that is enough.
+    assert small.image.size == (2000, 1500)
+    assert load_rgb_array(p, max_long_edge=1000).shape == (750, 1000, 3)
+
+
+def test_capture_time_and_probe(tmp_path):
+    p = save_jpeg(tmp_path / "t.jpg", photo_array(60, 40), time=datetime(2026, 11, 20, 9, 30, 5))
+    fmt, size, t = probe(p)
+    assert (fmt, size, t) == ("JPEG", (60, 40), datetime(2026, 11, 20, 9, 30, 5))
+    assert load(p).capture_time == t
+
+
+def _png_header_only(path, w, h):
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 100))
+                     + chunk(b"IEND", b""))
+
+
+def test_bad_inputs_have_one_line_reasons(tmp_path):
+    (tmp_path / "zero.jpg").write_bytes(b"")
+    (tmp_path / "text.jpg").write_text("not an image")
+    good = (tmp_path / "good.jpg")
+    save_jpeg(good, photo_array(400, 300))
+    (tmp_path / "cut.jpg").write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    _png_header_only(tmp_path / "bomb.png", 30000, 30000)
+    Image.new("RGB", (10, 10)).save(tmp_path / "gif.jpg", "GIF")  # a GIF renamed: not allowed
+    reasons = {}
+    for name in ("zero.jpg", "text.jpg", "cut.jpg", "bomb.png", "gif.jpg"):
+        with pytest.raises(InputError) as e:
+            load(tmp_path / name, min_long_edge=100)
+        assert e.value.path.endswith(name)
+        assert "\n" not in str(e.value)
+        reasons[name] = e.value.reason
+    assert "empty" in reasons["zero.jpg"]
+    assert "not a JPEG" in reasons["text.jpg"] and "not a JPEG" in reasons["gif.jpg"]
+    assert "truncated" in reasons["cut.jpg"]
+    assert "900 MP" in reasons["bomb.png"] and str(MAX_PIXELS // 1_000_000) in reasons["bomb.png"]
+
+
+def test_a_real_200_mp_camera_size_is_accepted_by_the_header_check(tmp_path):
+    # 16 384 × 12 208 = 200 MP: allowed; one row more is refused. Header-only files:
+    # the limit is decided before any pixel is allocated.
+    _png_header_only(tmp_path / "ok.png", 16384, 12207)
+    _png_header_only(tmp_path / "over.png", 16384, 12208 + 1)
+    assert probe(tmp_path / "ok.png")[1] == (16384, 12207)
+    with pytest.raises(InputError, match="limit"):
+        probe(tmp_path / "over.png")
+
+
+def test_srgb_profile_is_recognised_without_conversion(tmp_path):
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    arr = np.full((8, 8, 3), (10, 200, 90), np.uint8)
+    Image.fromarray(arr).save(tmp_path / "s.png", icc_profile=srgb)
+    got = load(tmp_path / "s.png")
+    assert got.image.getpixel((0, 0)) == (10, 200, 90) and got.notes == []
+    assert isinstance(io.BytesIO, type)

@@ -1,0 +1,49 @@
+import sqlite3
+
+import pytest
+
+from imgprep.core.journal import MIGRATIONS, Journal
+
+
+def test_fresh_journal_is_wal_versioned_and_sound(tmp_path):
+    with Journal(tmp_path) as j:
+        assert j.schema_version == len(MIGRATIONS)
+        assert j.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert j.integrity_ok()
+        lid = j.library_id
+    with Journal(tmp_path) as j:  # reopening keeps identity and does not migrate again
+        assert j.library_id == lid
+
+
+def test_newer_schema_is_refused(tmp_path):
+    Journal(tmp_path).close()
+    db = sqlite3.connect(tmp_path / "imgprep.sqlite")
+    db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    db.close()
+    with pytest.raises(RuntimeError, match="newer than this imgprep"):
+        Journal(tmp_path)
+
+
+def test_reserve_is_unique_per_sku_kind_seq(tmp_path):
+    with Journal(tmp_path) as j:
+        args = dict(sku="A1", kind="product", seq=1, source_path="/s/1.jpg", size=1, mtime_ns=1,
+                    sha256="a" * 64, capture_time=None, role="hero", raw_path="A1/raw/A1-01.jpg")
+        with j.tx():
+            j.reserve(**args)
+        with pytest.raises(sqlite3.IntegrityError), j.tx():
+            j.reserve(**{**args, "source_path": "/s/2.jpg"})
+        with j.tx():
+            j.reserve(**{**args, "kind": "card", "role": "card", "raw_path": "A1/card/A1-C01.jpg"})
+        assert j.used_seqs("a1", "product") == {1}  # SKUs compare case-insensitively
+        assert j.canonical_sku("a1") == "a1"  # no shoot row yet
+        with j.tx():
+            j.ensure_shoot("A1")
+        assert j.canonical_sku("a1") == "A1"
+
+
+def test_rolled_back_transaction_leaves_nothing(tmp_path):
+    with Journal(tmp_path) as j:
+        with pytest.raises(ZeroDivisionError), j.tx():
+            j.log("info", "x", "m")
+            1 / 0
+        assert j.events() == []

@@ -1,0 +1,136 @@
+"""Test image factory: photos made on the fly, with the EXIF, ICC and layout facts tests check."""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+MARK = (230, 20, 20)  # top-left marker: tells where "up" is after orientation
+GREY = (128, 128, 128)  # bottom band: a plain area where a white watermark must show
+
+
+def photo_array(w: int, h: int, seed: int = 0) -> np.ndarray:
+    """A product-like photo: soft background gradient, a shaded 'product', a red marker in
+    the top-left corner and a plain grey band along the bottom (as displayed)."""
+    rng = np.random.default_rng(seed)
+    y = np.linspace(0, 1, h, dtype=np.float32)[:, None]
+    x = np.linspace(0, 1, w, dtype=np.float32)[None, :]
+    base = 235 - 25 * y + 0 * x
+    img = np.repeat(base[..., None], 3, axis=2)
+    cx, cy, r = w * (0.4 + 0.2 * rng.random()), h * 0.5, min(w, h) * 0.28
+    d = np.sqrt((x * w - cx) ** 2 + (y * h - cy) ** 2) / r
+    inside = d < 1
+    colour = np.array([40 + 150 * rng.random(), 60 + 120 * rng.random(), 90 + 100 * rng.random()], np.float32)
+    shade = (1.05 - 0.45 * d)[..., None]
+    img = np.where(inside[..., None], colour * shade, img)
+    mw, mh = max(4, w // 12), max(4, h // 12)
+    img[:mh, :mw] = MARK
+    img[int(h * 0.85):, :] = GREY
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def exif_bytes(*, time: datetime | None = None, orientation: int | None = None, gps: bool = False,
+               artist: str | None = None, copyright: str | None = None, serial: str | None = None) -> bytes:
+    ex = Image.Exif()
+    if time:
+        ex.get_ifd(0x8769)[0x9003] = time.strftime("%Y:%m:%d %H:%M:%S")
+    if serial:
+        ex.get_ifd(0x8769)[0xA431] = serial  # BodySerialNumber
+    if orientation:
+        ex[0x0112] = orientation
+    if artist:
+        ex[0x013B] = artist
+    if copyright:
+        ex[0x8298] = copyright
+    if gps:
+        g = ex.get_ifd(0x8825)
+        g[1] = "N"
+        g[2] = (31.0, 14.0, 0.0)
+        g[3] = "E"
+        g[4] = (121.0, 28.0, 0.0)
+    return ex.tobytes()
+
+
+def stored_for(display: np.ndarray, orientation: int) -> np.ndarray:
+    """The pixels a camera stores so that applying ``orientation`` shows ``display``."""
+    if orientation == 6:  # viewer rotates 90° clockwise → stored is display rotated counter-clockwise
+        return np.rot90(display, k=1)
+    if orientation == 8:
+        return np.rot90(display, k=-1)
+    if orientation == 3:
+        return np.rot90(display, k=2)
+    return display
+
+
+def save_jpeg(path: Path, arr: np.ndarray, *, quality: int = 88, icc: bytes | None = None, **exif) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    kw = {}
+    if icc:
+        kw["icc_profile"] = icc
+    Image.fromarray(arr).save(path, "JPEG", quality=quality, exif=exif_bytes(**exif), **kw)
+    return path
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def tree_hashes(root: Path, skip=(".imgprep.lock", "imgprep.sqlite", "imgprep.sqlite-wal",
+                                  "imgprep.sqlite-shm", ".imgprep-backup")) -> dict[str, str]:
+    out = {}
+    for p in sorted(root.rglob("*")):
+        if p.is_file() and p.name not in skip:
+            out[p.relative_to(root).as_posix()] = sha(p)
+    return out
+
+
+# ----------------------------------------------------------------------------- ICC
+def _s15(v: float) -> bytes:
+    return struct.pack(">i", round(v * 65536))
+
+
+def matrix_icc(desc: str, rXYZ, gXYZ, bXYZ, gamma: float, wtpt=(0.9642, 1.0, 0.8249)) -> bytes:
+    """A minimal ICC v2 RGB matrix/TRC display profile (enough for lcms), built from the
+    primaries' D50 XYZ and a pure gamma. Used to make an Adobe RGB (1998) test file
+    without shipping a vendor profile."""
+
+    def xyz(v):
+        return b"XYZ " + b"\0" * 4 + b"".join(_s15(c) for c in v)
+
+    def curv(g):
+        return b"curv" + b"\0" * 4 + struct.pack(">I", 1) + struct.pack(">H", round(g * 256))
+
+    def text_desc(s):
+        a = s.encode("ascii") + b"\0"
+        return (b"desc" + b"\0" * 4 + struct.pack(">I", len(a)) + a + b"\0" * 4 + b"\0" * 4
+                + b"\0" * 2 + b"\0" + b"\0" * 67)
+
+    tags = [(b"desc", text_desc(desc)), (b"wtpt", xyz(wtpt)), (b"rXYZ", xyz(rXYZ)), (b"gXYZ", xyz(gXYZ)),
+            (b"bXYZ", xyz(bXYZ)), (b"rTRC", curv(gamma)), (b"gTRC", curv(gamma)), (b"bTRC", curv(gamma)),
+            (b"cprt", b"text" + b"\0" * 4 + b"no copyright, test profile\0")]
+    n = len(tags)
+    offset = 128 + 4 + 12 * n
+    table, data = b"", b""
+    for sig, body in tags:
+        while len(body) % 4:
+            body += b"\0"
+        table += sig + struct.pack(">II", offset + len(data), len(body))
+        data += body
+    size = offset + len(data)
+    header = (struct.pack(">I", size) + b"lcms" + struct.pack(">I", 0x02100000) + b"mntr" + b"RGB " + b"XYZ "
+              + b"\0" * 12 + b"acsp" + b"APPL" + b"\0" * 4 + b"\0" * 4 + b"\0" * 4 + b"\0" * 8 + b"\0" * 4
+              + _s15(0.9642) + _s15(1.0) + _s15(0.8249) + b"\0" * 4 + b"\0" * 16 + b"\0" * 28)
+    assert len(header) == 128, len(header)
+    return header + struct.pack(">I", n) + table + data
+
+
+def adobe_rgb_icc() -> bytes:
+    # Adobe RGB (1998) primaries adapted to D50 (Adobe RGB (1998) Color Image Encoding,
+    # Adobe Systems 2005, Annex; values as in the common ICC profiles), gamma 563/256.
+    return matrix_icc("Adobe RGB (1998) test", (0.60974, 0.31111, 0.01947), (0.20528, 0.62567, 0.06087),
+                      (0.14919, 0.06322, 0.74457), 563 / 256)
