@@ -28,7 +28,8 @@ run: $(STAMP)
 		lib=build/sample-library-$$(date +%Y%m%d-%H%M%S); \
 		echo "No display: processing the sample shoot into $$lib"; \
 		mkdir -p $$lib-backup; \
-		$(BIN)/imgprep batch assets/sample/shoots --library $$lib --backup $$lib-backup; \
+		$(BIN)/imgprep batch assets/sample/shoots --library $$lib --backup $$lib-backup \
+			--catalogue assets/sample/products.csv; \
 		echo "Library: $$(pwd)/$$lib   (backup: $$(pwd)/$$lib-backup)"; \
 	fi
 

@@ -127,6 +127,23 @@ def cmd_batch(a: argparse.Namespace) -> int:
     return report.exit_code
 
 
+def cmd_check(a: argparse.Namespace) -> int:
+    from .app.check import check_library
+
+    results = check_library(a.library, a.sku)
+    if a.json:
+        json.dump({"skus": [c.to_json() for c in results]}, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        for c in results:
+            when = "" if c.days_left is None else (
+                f"  ({c.days_left} day(s) left)" if c.days_left >= 0 else f"  ({-c.days_left} day(s) overdue)")
+            print(f"{'✓' if c.ok else '✗'} {c.sku}{when}")
+            for p in c.problems:
+                print(f"    {p['rule']}: {p['message']}")
+    return EXIT_OK if all(c.ok for c in results) else EXIT_ITEMS_FAILED
+
+
 def cmd_presets(a: argparse.Namespace) -> int:
     from .core.presets import list_presets
 
@@ -161,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command is None:
             return cmd_gui()
-        handler = {"batch": cmd_batch, "presets": cmd_presets}.get(args.command)
+        handler = {"batch": cmd_batch, "presets": cmd_presets, "check": cmd_check}.get(args.command)
         if handler is None:
             print(f"imgprep {args.command}: not available in this version yet", file=sys.stderr)
             return EXIT_USAGE

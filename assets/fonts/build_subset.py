@@ -92,7 +92,7 @@ def build(src_dir: Path) -> None:
             cff = font["CFF "].cff
             cff.fontNames = [f"ImgprepSansSC-{weight}"]
         font.save(out)
-        print(out.name, out.stat().st_size, "bytes")
+        print(out.name, out.stat().st_size, "bytes")  # noqa: T201 (build script)
 
 
 if __name__ == "__main__":

@@ -19,14 +19,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..core.catalogue import Product
 from ..core.errors import ConfigError, FileOpError, ImgprepError, InputError, NamingError
-from ..core.fsutil import FileExists, LibraryLock, copy_new, hash_bytes, hash_file, sweep_temps, write_new
+from ..core.fsutil import (
+    FileExists,
+    LibraryLock,
+    copy_new,
+    discard,
+    hash_file,
+    publish,
+    sweep_temps,
+)
 from ..core.imaging.load import IMAGE_EXTENSIONS
 from ..core.journal import Journal
 from ..core.naming import frame_stem, natural_key, next_free, validate_sku
 from ..core.presets import Preset
+from .annotations import load_callouts, plan_for
 from .backup import BackupTarget, copy_one
-from .frames import FrameJob, FrameOutcome, analyse_frame
+from .frames import FrameJob, FrameOutcome, analyse_frame, render_outputs, warm_up
 from .pool import JobPool
 
 # Names that are never photos: temp files of copiers and browsers, OS litter, sidecars.
@@ -228,6 +238,13 @@ class BatchRunner:
         return report
 
     def _run_locked(self, j: Journal, shoots: list[Shoot], report: BatchReport) -> None:
+        # Start workers and the render threads' imports first: they overlap the planning.
+        self._pool = JobPool(analyse_frame, self.o.workers)
+        self._pool.warm(warm_up)
+        self._rpool = ThreadPoolExecutor(max_workers=max(1, self.o.workers), thread_name_prefix="render")
+        widths = {r.width for r in self.o.preset.renditions if r.width} | {r.box[0] for r in self.o.preset.renditions if r.box}
+        for w in widths:
+            self._rpool.submit(warm_up, self.o.preset.watermark, w)
         roots = [self.lib] + ([self.o.backup] if self.o.backup and Path(self.o.backup).is_dir() else [])
         sweep_temps(roots)
         self.j = j
@@ -248,6 +265,17 @@ class BatchRunner:
                 self._bpool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="backup")
                 for row in j.pending_backups(target.key):  # queued by earlier runs
                     self._submit_backup(row["path"])
+
+        self._unlisted: set[str] = set()
+        if self.o.catalogue is not None:
+            cat = self.o.catalogue
+            with j.tx():
+                for sku, p in cat.products.items():
+                    j.put_product(sku, p.to_dict(), str(cat.source))
+                for prob in cat.problems:
+                    j.log("warning", "catalogue", f"{cat.source}: {prob}")
+        with j.tx():
+            j.set_meta("preset", str(self.o.preset.source or self.o.preset.name))
 
         # Plan: what needs analysing.
         plan: dict[str, list[tuple[FrameJob, Any]]] = {}
@@ -275,7 +303,7 @@ class BatchRunner:
                     continue  # already planned by the resume step
                 job = FrameJob(str(f), self.o.preset.renditions,
                                self.o.preset.colour.card if self.o.preset.colour.enabled else None,
-                               self.o.preset.colour.detect_edge)
+                               self.o.preset.colour.detect_edge, stage_dir=str(self.lib / sku / "raw"))
                 plan.setdefault(sku, []).append((job, None))
                 jobs.append(job)
 
@@ -288,7 +316,6 @@ class BatchRunner:
             for job, row in lst:
                 job_sku[id(job)] = (sku, row)
 
-        self._pool = JobPool(analyse_frame, self.o.workers)
         done = 0
         for job, result in self._pool.run(jobs):
             sku, row = job_sku[id(job)]
@@ -298,6 +325,7 @@ class BatchRunner:
             self.progress({"event": "analysed", "done": done, "total": total, "source": job.path})
             if remaining[sku] == 0:
                 report.items.extend(self._finish_shoot(sku, outcomes.pop(sku)))
+        self._rpool.shutdown(wait=True)
         if self._cancel.is_set():
             for sku, lst in outcomes.items():
                 for job, _row, _r in lst:
@@ -378,6 +406,9 @@ class BatchRunner:
             src = _nfc(Path(o.path))
             prior = j.sources_by_sha(o.sha256)
             same_path = [r for r in prior if r["source_path"] == src]
+            if o.sha256 in seen or prior:
+                if o.staged:
+                    discard(o.staged)
             if same_path:
                 items.append(self._unchanged_item(same_path[-1], src))
             elif prior:
@@ -418,7 +449,11 @@ class BatchRunner:
                 if role == "hero":
                     j.set_hero(sku, sid)
             try:
-                copy_new(o.path, self.lib / raw_rel, expect_sha256=o.sha256)
+                if o.staged:
+                    (self.lib / raw_rel).parent.mkdir(parents=True, exist_ok=True)
+                    publish(o.staged, self.lib / raw_rel)
+                else:
+                    copy_new(o.path, self.lib / raw_rel, expect_sha256=o.sha256)
             except FileExists:
                 if hash_file(self.lib / raw_rel) != o.sha256:
                     reason = f"{raw_rel} exists with other content; not overwritten"
@@ -440,17 +475,36 @@ class BatchRunner:
 
         todo.extend(resumed)
         todo.sort(key=lambda t: (t[0]["capture_time"] is None, t[0]["capture_time"] or "", t[0]["kind"], t[0]["seq"]))
+        # What each frame carries: the hero the spec panel, the n-th detail the n-th
+        # selling point (or the sidecar's override).
+        product = self._product(sku, items)
+        overrides: dict = {}
+        for folder in sorted({Path(r["source_path"]).parent for r, _ in todo}):
+            found, problems = load_callouts(folder)
+            overrides.update(found)
+            for msg in problems:
+                with j.tx():
+                    j.log("warning", "callouts", msg, sku=sku)
+        details = [r["id"] for r in j.sources(sku) if r["kind"] == "product" and r["role"] == "detail"]
+        # Render several frames at once (threads: the heavy steps release the GIL);
+        # journal the results here, in capture order.
+        futures = []
         for row, o in todo:
-            if self._cancel.is_set():
-                items.append(Item(row["source_path"], sku, "skipped", "cancelled", row["role"], row["raw_path"]))
+            if self._cancel.is_set() or row["kind"] == "card":
+                futures.append(None)
                 continue
-            items.append(self._render(row, o))
+            assert o.image is not None
+            stem = frame_stem(sku, row["seq"])
+            plan = plan_for(row["role"], details.index(row["id"]) if row["id"] in details else None, product,
+                            overrides, (Path(row["source_path"]).name, stem), self.o.preset)
+            futures.append(self._rpool.submit(
+                render_outputs, o.image, o.original_size, o.exif, self.o.preset.for_role(row["role"]),
+                self.o.preset.watermark, self.lib, f"{sku}/jpg/{stem}", plan.finisher()))
+        for (row, o), fut in zip(todo, futures, strict=True):
+            items.append(self._record(row, o, fut))
         return items
 
-    def _render(self, row: Any, o: FrameOutcome) -> Item:
-        from ..core.imaging.render import encode_jpeg, resize, sharpen
-        from ..core.imaging.watermark import apply_watermark
-
+    def _record(self, row: Any, o: FrameOutcome, fut: Future | None) -> Item:
         j, sku = self.j, row["sku"]
         it = Item(row["source_path"], sku, "done", None, row["role"], row["raw_path"])
         it.notes.extend(o.notes)
@@ -461,43 +515,52 @@ class BatchRunner:
                 j.set_state(row["id"], "rendered")
             it.backup = self._item_backup([it.raw])
             return it
-        preset = self.o.preset
-        base = o.image
-        assert base is not None
-        written: list[str] = []
+        if fut is None:
+            it.status, it.reason = "skipped", "cancelled"
+            return it
         try:
-            for r in preset.for_role(row["role"]):
-                img = resize(base, r, o.original_size)
-                img = sharpen(img, r.sharpen)
-                img = apply_watermark(img, preset.watermark)
-                data, q = encode_jpeg(img, r.quality, r.max_bytes, o.exif)
-                rel = f"{sku}/jpg/{frame_stem(sku, row['seq'])}{r.suffix}.jpg"
-                try:
-                    write_new(self.lib / rel, data)
-                    sha = hash_bytes(data)
-                except FileExists:
-                    # Our own output from an interrupted run (the name is reserved for
-                    # this source); published atomically, so it is whole: adopt it.
-                    sha = hash_file(self.lib / rel)
-                    data = (self.lib / rel).read_bytes()
-                with j.tx():
-                    j.add_file(rel, sha, len(data), "jpg", row["id"], r.name, preset.watermark.enabled,
-                               {"quality": q, "size": list(img.size)})
-                self._queue_backup(rel)
-                written.append(rel)
+            written = fut.result()
         except (OSError, ValueError, ImgprepError) as e:
             reason = f"rendering failed: {e}"
             with j.tx():
                 j.set_state(row["id"], "failed", reason)
                 j.log("error", "failed", reason, sku=sku, source=row["source_path"])
-            it.status, it.reason, it.renditions = "failed", reason, written
+            it.status, it.reason = "failed", reason
             return it
         with j.tx():
+            for w in written:
+                j.add_file(w.rel, w.sha256, w.size, "jpg", row["id"], w.rendition, self.o.preset.watermark.enabled,
+                           {"quality": w.quality, "size": list(w.pixels), **w.facts})
+                glyphs = sorted({g for f in w.facts.values() if isinstance(f, dict) for g in f.get("missing_glyphs", [])})
+                if glyphs:
+                    it.notes.append(f"{w.rel}: the font lacks {''.join(glyphs)!r}; drawn as '?'")
             j.set_state(row["id"], "rendered")
-        it.renditions = written
-        it.backup = self._item_backup([it.raw] + written)
-        self.progress({"event": "rendered", "source": row["source_path"], "sku": sku, "files": written})
+        for w in written:
+            self._queue_backup(w.rel)
+        it.renditions = [w.rel for w in written]
+        if sku in self._unlisted and row["role"] == "hero":
+            it.notes.append(f"SKU {sku} is not in the product sheet: no spec panel")
+        it.backup = self._item_backup([it.raw] + it.renditions)
+        self.progress({"event": "rendered", "source": row["source_path"], "sku": sku, "files": it.renditions})
         return it
+
+    def _product(self, sku: str, items: list[Item]) -> Product | None:
+        """The product sheet's facts for this SKU: from this run's sheet (kept in the
+        journal for later runs, `check` and the app), else from an earlier run's."""
+        cat = self.o.catalogue
+        if cat is not None:
+            try:
+                p = cat[sku]
+            except KeyError:
+                msg = f"SKU {sku} is not in the product sheet {cat.source}: rendered without a spec panel"
+                with self.j.tx():
+                    self.j.log("warning", "catalogue", msg, sku=sku)
+                self.progress({"event": "unlisted", "sku": sku, "reason": msg})
+                self._unlisted.add(sku)
+                return None
+            return p
+        d = self.j.product(sku)
+        return Product.from_dict(d) if d else None
 
     # ------------------------------------------------------------------ backup
     def _queue_backup(self, rel: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -17,10 +18,11 @@ from typing import Any
 from PIL import Image
 
 from ..core.errors import InputError
-from ..core.fsutil import hash_file
-from ..core.imaging.load import load
-from ..core.imaging.render import KeptExif
-from ..core.presets import Preset, Rendition
+from ..core.fsutil import FileExists, discard, hash_bytes, hash_file, stage_copy, write_new
+from ..core.imaging.load import load, probe
+from ..core.imaging.render import KeptExif, encode_jpeg, resize, sharpen
+from ..core.imaging.watermark import apply_watermark
+from ..core.presets import Rendition, Watermark
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,7 @@ class FrameJob:
     card: str | None = None          # card type to look for, None: do not look
     detect_edge: int = 2000
     hash: bool = True                # False when resuming from a library copy already hashed
-    keep_detect_image: bool = False  # card frames: keep the analysis image for the report
+    stage_dir: str | None = None     # copy the original into this library folder (as a temp)
 
 
 @dataclass
@@ -45,6 +47,19 @@ class FrameOutcome:
     image: Image.Image | None        # working image, None for card frames
     card: dict[str, Any] | None = None   # detection result when a card was found
     notes: list[str] = field(default_factory=list)
+    staged: str | None = None        # temp copy of the original in the library, to publish
+
+
+def warm_up(watermark: Watermark | None = None, width: int = 0) -> None:
+    """Import what the per-frame work needs (and build the watermark) ahead of the first
+    frame; run in each worker and in a render thread while other work goes on."""
+    import cv2  # noqa: F401  (sharpening, card detection)
+    import numpy  # noqa: F401
+
+    if watermark is not None and watermark.enabled and width:
+        from ..core.imaging.watermark import mark_size
+
+        mark_size(watermark, width)
 
 
 def need_scale(renditions: tuple[Rendition, ...], w: int, h: int) -> float:
@@ -72,17 +87,36 @@ def analyse_frame(job: FrameJob) -> FrameOutcome:
         st = path.stat()
     except OSError as e:
         raise InputError(path, f"cannot read: {e.strerror or e}") from None
-    sha = hash_file(path) if job.hash else ""
-    scale_fn = (lambda w, h: max(need_scale(job.renditions, w, h), job.detect_edge / max(w, h) / 2)) \
-        if job.card else (lambda w, h: need_scale(job.renditions, w, h))
-    loaded = load(path, need_scale=scale_fn)
+    def scale_fn(w: int, h: int) -> float:
+        # Twice the rendition size, so the final Lanczos downscale has enough samples;
+        # card detection wants a long edge of at least 70 % of detect_edge.
+        s = 2 * need_scale(job.renditions, w, h)
+        if job.card:
+            s = max(s, 0.7 * job.detect_edge / max(w, h))
+        return min(1.0, s)
+
+    probe(path)  # format and pixel limit from the header, before copying anything
+    staged = None
+    if job.stage_dir:
+        # Copy the original into the library now, in parallel, hashing as we read; the
+        # engine gives it its final name once the shoot's order is known.
+        tmp, sha = stage_copy(path, job.stage_dir, path.name)
+        staged = str(tmp)
+    else:
+        sha = hash_file(path) if job.hash else ""
+    try:
+        loaded = load(path, need_scale=scale_fn)
+    except BaseException:
+        if staged:
+            discard(staged)
+        raise
     img = loaded.image
     full = loaded.original_size
     outcome = FrameOutcome(
         path=str(path), sha256=sha, size=st.st_size, mtime_ns=st.st_mtime_ns, original_size=full,
         capture_time=loaded.capture_time,
         exif=KeptExif(loaded.artist, loaded.copyright, loaded.capture_time),
-        image=None, notes=list(loaded.notes),
+        image=None, notes=list(loaded.notes), staged=staged,
     )
     if job.card:
         from .colour_hooks import detect_card_in
@@ -100,7 +134,46 @@ def analyse_frame(job: FrameJob) -> FrameOutcome:
     return outcome
 
 
-def jobs_for(paths: list[Path], preset: Preset, *, card: bool) -> list[FrameJob]:
-    renditions = preset.renditions
-    c = preset.colour.card if (card and preset.colour.enabled) else None
-    return [FrameJob(str(p), renditions, c, preset.colour.detect_edge) for p in paths]
+
+@dataclass(frozen=True)
+class Written:
+    rendition: str
+    rel: str
+    sha256: str
+    size: int
+    quality: int
+    pixels: tuple[int, int]
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+def render_outputs(image: Image.Image, original_size: tuple[int, int], exif: KeptExif,
+                   renditions: tuple[Rendition, ...], watermark: Watermark, library: Path,
+                   stem_rel: str,
+                   finish: Callable[[Image.Image, Rendition], tuple[Image.Image, dict[str, Any]]] | None = None,
+                   ) -> list[Written]:
+    """Every rendition of one product frame, written under ``library/stem_rel{suffix}.jpg``.
+
+    Thread-safe and journal-free (Pillow and OpenCV release the GIL), so the engine runs
+    several frames at once and journals the results itself. ``finish`` adds the
+    annotations (spec panel, callouts) after the watermark, which marks the photo.
+    """
+    out: list[Written] = []
+    for r in renditions:
+        img = resize(image, r, original_size)
+        img = sharpen(img, r.sharpen)
+        # The mark goes on the photo itself (not on a spec panel added below it).
+        img = apply_watermark(img, watermark)
+        facts: dict[str, Any] = {}
+        if finish is not None:
+            img, facts = finish(img, r)
+        data, q = encode_jpeg(img, r.quality, r.max_bytes, exif)
+        rel = f"{stem_rel}{r.suffix}.jpg"
+        try:
+            write_new(library / rel, data)
+            sha, size = hash_bytes(data), len(data)
+        except FileExists:
+            # Our own output from an interrupted run (the name is reserved for this
+            # source), published atomically, so whole: adopt it.
+            sha, size = hash_file(library / rel), (library / rel).stat().st_size
+        out.append(Written(r.name, rel, sha, size, q, img.size, facts))
+    return out

@@ -47,6 +47,16 @@ class JobPool:
     def cancel(self) -> None:
         self._cancel.set()
 
+    def warm(self, fn: Callable[[], Any] | None = None) -> None:
+        """Start the worker processes now (spawning and imports take a good part of a
+        second) so they are ready when the first job comes."""
+        if self.workers <= 0 or self._pool is not None:
+            return
+        self._pool = self._new_pool(self.workers)
+        if fn is not None:
+            for _ in range(self.workers):
+                self._pool.submit(fn)
+
     def _new_pool(self, n: int) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=n, mp_context=_context(),
                                    initializer=self.initializer, initargs=self.initargs)
@@ -68,7 +78,8 @@ class JobPool:
         window = window or self.workers * 2
         pending = list(reversed(jobs))
         suspects: list[J] = []
-        self._pool = self._new_pool(self.workers)
+        if self._pool is None:
+            self._pool = self._new_pool(self.workers)
         running: dict[Future, J] = {}
         try:
             while pending or running:

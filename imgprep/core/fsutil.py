@@ -146,6 +146,52 @@ def write_replace(final: str | Path, data: bytes) -> Path:
     return final
 
 
+def stage_copy(src: str | Path, folder: str | Path, name: str, *, expect_sha256: str | None = None) -> tuple[Path, str]:
+    """Copy ``src`` to a temp file in ``folder`` (hashing while copying, fsync, read back
+    and compared). Returns (temp path, hex SHA-256). :func:`publish` gives it its final
+    name; a temp never published is swept at the next start.
+    """
+    src, folder = Path(src), Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = _temp_path(folder / name)
+    h = hashlib.sha256()
+    try:
+        with open(src, "rb", buffering=0) as f, open(tmp, "xb") as out:
+            for chunk in iter(lambda: f.read(CHUNK), b""):
+                h.update(chunk)
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        digest = h.hexdigest()
+        if expect_sha256 is not None and digest != expect_sha256:
+            raise OSError(errno.EIO, f"source changed while copying (hash {digest[:12]} ≠ {expect_sha256[:12]})")
+        back = read_back_hash(tmp)
+        if back != digest:
+            raise OSError(errno.EIO, f"copy does not read back equal (hash {back[:12]} ≠ {digest[:12]})")
+    except OSError as e:
+        _unlink_quiet(tmp)
+        raise FileOpError("copying", src, folder / name, e) from e
+    return tmp, digest
+
+
+def publish(tmp: str | Path, final: str | Path) -> None:
+    """Give a staged temp file its final name, exclusively (never over an existing file)."""
+    tmp, final = Path(tmp), Path(final)
+    try:
+        _publish(tmp, final)
+    except FileExists:
+        _unlink_quiet(tmp)
+        raise
+    except OSError as e:
+        _unlink_quiet(tmp)
+        raise FileOpError("naming", tmp, final, e) from e
+    fsync_dir(final.parent)
+
+
+def discard(tmp: str | Path) -> None:
+    _unlink_quiet(Path(tmp))
+
+
 def copy_new(src: str | Path, final: str | Path, *, expect_sha256: str | None = None) -> str:
     """Copy ``src`` to a new file ``final`` atomically, hashing while copying.
 
@@ -153,38 +199,11 @@ def copy_new(src: str | Path, final: str | Path, *, expect_sha256: str | None = 
     ``expect_sha256`` when given). Returns the hex SHA-256. Raises
     :class:`FileExists` if ``final`` exists.
     """
-    src, final = Path(src), Path(final)
-    h = hashlib.sha256()
-
-    def writer(out: BinaryIO) -> None:
-        with open(src, "rb", buffering=0) as f:
-            for chunk in iter(lambda: f.read(CHUNK), b""):
-                h.update(chunk)
-                out.write(chunk)
-
-    final.parent.mkdir(parents=True, exist_ok=True)
+    final = Path(final)
     if os.path.lexists(final):
         raise FileExists(str(final))
-    tmp = _temp_path(final)
-    try:
-        with open(tmp, "xb") as f:
-            writer(f)
-            f.flush()
-            os.fsync(f.fileno())
-        digest = h.hexdigest()
-        if expect_sha256 is not None and digest != expect_sha256:
-            raise OSError(errno.EIO, f"source changed while copying (hash {digest[:12]} ≠ {expect_sha256[:12]})")
-        back = read_back_hash(tmp)
-        if back != digest:
-            raise OSError(errno.EIO, f"copy does not read back equal (hash {back[:12]} ≠ {digest[:12]})")
-        _publish(tmp, final)
-    except FileExists:
-        _unlink_quiet(tmp)
-        raise
-    except OSError as e:
-        _unlink_quiet(tmp)
-        raise FileOpError("copying", src, final, e) from e
-    fsync_dir(final.parent)
+    tmp, digest = stage_copy(src, final.parent, final.name, expect_sha256=expect_sha256)
+    publish(tmp, final)
     return digest
 
 

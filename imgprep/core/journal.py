@@ -102,6 +102,15 @@ MIGRATIONS: list[str] = [
         message TEXT NOT NULL
     );
     """,
+    # 2: the product sheet's facts, kept so `check`, re-renders and the app see them
+    """
+    CREATE TABLE products (
+        sku TEXT PRIMARY KEY COLLATE NOCASE,
+        data TEXT NOT NULL,            -- JSON of catalogue.Product
+        sheet TEXT NOT NULL,           -- the file it came from
+        loaded_at TEXT NOT NULL
+    );
+    """,
 ]
 
 
@@ -327,6 +336,22 @@ class Journal:
             args.append(station)
         q += " GROUP BY day, station ORDER BY day"
         return [dict(r) for r in self.db.execute(q, args)]
+
+    # -------------------------------------------------------------- products
+    def put_product(self, sku: str, data: dict, sheet: str) -> None:
+        self.db.execute("INSERT INTO products (sku, data, sheet, loaded_at) VALUES (?,?,?,?) ON CONFLICT (sku)"
+                        " DO UPDATE SET data = excluded.data, sheet = excluded.sheet, loaded_at = excluded.loaded_at",
+                        (sku, json.dumps(data, ensure_ascii=False), sheet, now()))
+
+    def product(self, sku: str) -> dict | None:
+        row = self.db.execute("SELECT data FROM products WHERE sku = ?", (sku,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def products(self) -> dict[str, dict]:
+        return {r["sku"]: json.loads(r["data"]) for r in self.db.execute("SELECT sku, data FROM products")}
+
+    def shoots(self) -> list[sqlite3.Row]:
+        return list(self.db.execute("SELECT * FROM shoots ORDER BY sku"))
 
     # -------------------------------------------------------------- events
     def log(self, level: str, kind: str, message: str, *, sku: str | None = None, source: str | None = None) -> None:

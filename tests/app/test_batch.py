@@ -12,9 +12,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from PIL import Image, ImageCms
-
 from helpers import GREY, MARK, adobe_rgb_icc, photo_array, save_jpeg, sha, stored_for, tree_hashes
+from PIL import Image, ImageCms
 
 T0 = datetime(2026, 11, 20, 10, 0, 0)
 

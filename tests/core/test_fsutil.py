@@ -4,7 +4,15 @@ import pytest
 
 from imgprep.core import fsutil
 from imgprep.core.errors import FileOpError
-from imgprep.core.fsutil import FileExists, LibraryLock, copy_new, hash_file, sweep_temps, write_new, write_replace
+from imgprep.core.fsutil import (
+    FileExists,
+    LibraryLock,
+    copy_new,
+    hash_file,
+    sweep_temps,
+    write_new,
+    write_replace,
+)
 
 
 def test_write_new_creates_and_refuses_to_overwrite(tmp_path):

@@ -1,7 +1,7 @@
 import pytest
 
 from imgprep.core.errors import ConfigError
-from imgprep.core.presets import load_preset, list_presets
+from imgprep.core.presets import list_presets, load_preset
 
 
 def test_default_preset_is_the_shop_rule():

@@ -9,6 +9,7 @@ JPEG decoding when the output is much smaller than the original.
 from __future__ import annotations
 
 import io
+import math
 import re
 import warnings
 from collections.abc import Callable
@@ -229,10 +230,10 @@ def load(path: str | Path, min_long_edge: int | None = None,
          need_scale: Callable[[int, int], float] | None = None) -> Loaded:
     """Decode ``path`` to an sRGB RGB image, orientation applied.
 
-    The caller says how much resolution it needs: ``min_long_edge`` (pixels, after
-    orientation) or ``need_scale(w, h)`` (a fraction of the full oriented size). JPEGs are
-    then decoded with DCT scaling to no less than that; other formats are decoded whole.
-    Raises :class:`InputError` with a one-line reason on bad input.
+    The caller says how many pixels it needs: ``min_long_edge`` (after orientation) or
+    ``need_scale(w, h)`` (a fraction of the full oriented size). JPEGs are then decoded
+    with DCT scaling to the smallest scale that still gives that much; other formats are
+    decoded whole. Raises :class:`InputError` with a one-line reason on bad input.
     """
     path = Path(path)
     if path.suffix.lower() in RAW_EXTENSIONS:
@@ -251,10 +252,9 @@ def load(path: str | Path, min_long_edge: int | None = None,
         elif min_long_edge:
             scale = min_long_edge / max(full)
         if fmt in ("JPEG", "MPO") and scale <= 0.5:
-            # Decode at no less than twice the needed size: the final Lanczos
-            # downscale then has enough samples. draft keeps the JPEG's own mode
-            # (CMYK stays CMYK) and picks the largest DCT scale that stays ≥ req.
-            req = (int(im.size[0] * 2 * scale) + 1, int(im.size[1] * 2 * scale) + 1)
+            # draft keeps the JPEG's own mode (CMYK stays CMYK) and picks the
+            # largest DCT scale (1/2, 1/4, 1/8) that stays ≥ req.
+            req = (math.ceil(im.size[0] * scale), math.ceil(im.size[1] * scale))
             im.draft(im.mode, req)
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -1,14 +1,14 @@
 import io
-import zlib
 import struct
+import zlib
 from datetime import datetime
 
 import cv2
 import numpy as np
 import pytest
+from helpers import MARK, adobe_rgb_icc, photo_array, save_jpeg, stored_for
 from PIL import Image, ImageCms
 
-from helpers import MARK, adobe_rgb_icc, photo_array, save_jpeg, stored_for
 from imgprep.core.errors import InputError
 from imgprep.core.imaging.load import MAX_PIXELS, load, load_rgb_array, probe
 
@@ -75,11 +75,12 @@ def test_cmyk_grey_alpha_palette_and_16_bit(tmp_path):
 def test_large_jpeg_is_decoded_with_dct_scaling(tmp_path):
     p = save_jpeg(tmp_path / "big.jpg", photo_array(4000, 3000))
     full = load(p)
-    small = load(p, need_scale=lambda w, h: 710 / w)
+    small = load(p, need_scale=lambda w, h: 1420 / w)
     assert full.image.size == (4000, 3000)
     assert small.original_size == (4000, 3000)
-    # 2 × 710 = 1420 needed: the 1/2 scale (2000 px) is the smallest DCT scale that is enough.
+    # 1420 px needed: the 1/2 scale (2000 px) is the smallest DCT scale that is enough.
     assert small.image.size == (2000, 1500)
+    assert load(p, need_scale=lambda w, h: 0.2).image.size == (1000, 750)
     assert load_rgb_array(p, max_long_edge=1000).shape == (750, 1000, 3)
 
 

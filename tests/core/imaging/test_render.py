@@ -4,9 +4,9 @@ from datetime import datetime
 
 import numpy as np
 import pytest
+from helpers import photo_array
 from PIL import Image, ImageCms
 
-from helpers import photo_array
 from imgprep.core.imaging.render import KeptExif, encode_jpeg, resize, sharpen
 from imgprep.core.imaging.watermark import apply_watermark, mark_size
 from imgprep.core.presets import ANCHORS, Rendition, Watermark
@@ -67,7 +67,7 @@ WM = Watermark(kind="text", text="imgprep 样品店", anchor="bottom-right", opa
 
 
 def test_watermark_scales_with_the_image_width():
-    for w, h in ((710, 1000), (1920, 1280), (710, 400)):
+    for w, _h in ((710, 1000), (1920, 1280), (710, 400)):  # portrait or landscape alike
         mw, mh = mark_size(WM, w)
         assert abs(mw / w - 0.25) < 0.01
 

@@ -1,0 +1,119 @@
+"""What each rendition carries besides the photo: the spec panel on the hero, the
+selling-point callout on each detail, dimension lines — decided per frame by the engine,
+drawn by :mod:`imgprep.core.imaging.annotate`.
+
+Designers override callouts per image in a sidecar ``callouts.toml`` in the shoot folder::
+
+    ["IMG_0042.jpg"]            # the source file name, or the library name "A1234-03"
+    text = "加厚杯壁 久置不烫手"
+    anchor = [0.42, 0.61]       # the point the leader line touches, fractions of width/height
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from ..core.catalogue import Product
+from ..core.presets import Preset, Rendition
+
+SIDECAR = "callouts.toml"
+
+
+@dataclass(frozen=True)
+class CalloutOverride:
+    text: str | None = None
+    anchor: tuple[float, float] | None = None
+
+
+def load_callouts(folder: Path) -> tuple[dict[str, CalloutOverride], list[str]]:
+    """Overrides from ``folder/callouts.toml`` and the problems found (never raises)."""
+    path = folder / SIDECAR
+    if not path.is_file():
+        return {}, []
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        return {}, [f"{path}: not readable as TOML ({e}); callouts from the product sheet are used"]
+    out: dict[str, CalloutOverride] = {}
+    problems: list[str] = []
+    for key, v in data.items():
+        if not isinstance(v, dict):
+            problems.append(f"{path}: [{key}] must be a table with text and/or anchor")
+            continue
+        text = v.get("text")
+        anchor = v.get("anchor")
+        unknown = set(v) - {"text", "anchor"}
+        if unknown:
+            problems.append(f"{path}: [{key}] unknown key(s) {', '.join(sorted(unknown))}")
+        if text is not None and (not isinstance(text, str) or len(text) > 200):
+            problems.append(f"{path}: [{key}] text must be at most 200 characters")
+            text = None
+        if anchor is not None:
+            ok = (isinstance(anchor, list) and len(anchor) == 2
+                  and all(isinstance(a, int | float) and 0 <= a <= 1 for a in anchor))
+            if not ok:
+                problems.append(f"{path}: [{key}] anchor must be [x, y] with fractions 0–1")
+                anchor = None
+        out[key] = CalloutOverride(text, tuple(anchor) if anchor else None)  # type: ignore[arg-type]
+    return out, problems
+
+
+@dataclass(frozen=True)
+class FramePlan:
+    """Annotations for one frame's renditions (a value: safe to hand to render threads)."""
+
+    product: Product | None = None
+    callout: CalloutOverride | None = None
+    preset: Preset | None = None
+
+    def finisher(self) -> Callable[[Image.Image, Rendition], tuple[Image.Image, dict[str, Any]]] | None:
+        if self.preset is None:
+            return None
+        preset, product, callout = self.preset, self.product, self.callout
+
+        def finish(img: Image.Image, r: Rendition) -> tuple[Image.Image, dict[str, Any]]:
+            from ..core.imaging.annotate import PanelStyle, dimension_lines, spec_panel
+            from ..core.imaging.annotate import callout as draw_callout
+
+            facts: dict[str, Any] = {}
+            if r.dimensions and product is not None:
+                img, f = dimension_lines(img, product)
+                facts["dimensions"] = {"found": f.get("found"), "reason": f.get("reason")}
+            if r.panel and product is not None:
+                style = PanelStyle(fields=preset.panel.fields, language=preset.panel.language,
+                                   place=preset.panel.place)
+                img, f = spec_panel(img, product, style)
+                facts["panel"] = {"fields_shown": list(f.get("fields_shown", [])),
+                                  "fields_missing": list(f.get("fields_missing", [])),
+                                  "missing_glyphs": sorted(f.get("missing_glyphs", []))}
+            if r.callouts and callout is not None and callout.text:
+                img, f = draw_callout(img, callout.text, callout.anchor)
+                facts["callout"] = {"text": callout.text, "anchor": f.get("anchor"),
+                                    "fits": f.get("fits"), "missing_glyphs": sorted(f.get("missing_glyphs", []))}
+            return img, facts
+
+        return finish
+
+
+def plan_for(role: str, detail_index: int | None, product: Product | None,
+             overrides: dict[str, CalloutOverride], names: tuple[str, ...], preset: Preset) -> FramePlan:
+    """The annotations of one frame: the hero gets the panel; the n-th detail the n-th
+    selling point, unless the sidecar names this frame (by source or library name)."""
+    callout = None
+    if role == "detail":
+        text = None
+        if product is not None and detail_index is not None and detail_index < len(product.selling_points):
+            text = product.selling_points[detail_index] or None
+        callout = CalloutOverride(text, None)
+        for n in names:
+            if n in overrides:
+                o = overrides[n]
+                callout = CalloutOverride(o.text if o.text is not None else callout.text, o.anchor)
+                break
+    return FramePlan(product=product, callout=callout, preset=preset)

@@ -1,0 +1,152 @@
+"""`imgprep check`: the shop's rule book applied to each SKU of a library, from the journal.
+
+Rules: a hero as wide as the preset says, with the spec panel; at least ``min_details``
+selling-point detail pictures, each with its callout; spec fields complete; a watermark
+on every rendition; every library file backed up and verified; a passing colour report
+when a card was shot; no failed frames; and the 3-day rule (arrival date from the
+product sheet, else first ingest) with days left or days overdue.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from ..core.catalogue import Product
+from ..core.errors import ConfigError
+from ..core.journal import JOURNAL_NAME, Journal
+from ..core.presets import Preset, load_preset
+
+_FIELD_NAMES = {"name": "商品名称 name", "colour": "颜色 colour", "fabric": "面料 fabric", "size": "尺码 size",
+                "description": "商品说明 description", "dimensions": "长/宽/高 dimensions", "sku": "货号 SKU"}
+
+
+@dataclass
+class SkuCheck:
+    sku: str
+    days_left: int | None
+    problems: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def add(self, rule: str, message: str) -> None:
+        self.problems.append({"rule": rule, "message": message})
+
+    def to_json(self) -> dict[str, Any]:
+        return {"sku": self.sku, "ok": self.ok, "days_left": self.days_left, "problems": self.problems}
+
+
+def _preset_of(j: Journal) -> Preset:
+    spec = j.meta("preset")
+    try:
+        return load_preset(spec) if spec else load_preset(None)
+    except ConfigError:
+        return load_preset(None)
+
+
+def _missing_fields(product: Product, fields: tuple[str, ...]) -> list[str]:
+    missing = []
+    for f in fields:
+        if f == "dimensions":
+            if None in (product.length_cm, product.width_cm, product.height_cm):
+                missing.append(f)
+        elif f != "sku" and not str(getattr(product, f, "") or "").strip():
+            missing.append(f)
+    return missing
+
+
+def check_library(library: str | Path, sku: str | None = None, today: date | None = None) -> list[SkuCheck]:
+    library = Path(library)
+    if not (library / JOURNAL_NAME).is_file():
+        raise ConfigError(library, None, "not an imgprep library (no journal)", "give the folder passed as --library")
+    today = today or datetime.now().date()
+    with Journal(library) as j:
+        preset = _preset_of(j)
+        products = {k.casefold(): (k, Product.from_dict(v)) for k, v in j.products().items()}
+        shoots = {r["sku"].casefold(): r for r in j.shoots()}
+        keys = sorted(set(products) | set(shoots))
+        if sku is not None:
+            keys = [k for k in keys if k == sku.casefold()]
+            if not keys:
+                raise ConfigError(library, "--sku", f"no SKU '{sku}' in this library or its product sheet")
+        backup_roots = {r[0] for r in j.db.execute("SELECT DISTINCT root FROM backups")}
+        return [_check_one(j, preset, products.get(k), shoots.get(k), backup_roots, today) for k in keys]
+
+
+def _check_one(j: Journal, preset: Preset, listed: tuple[str, Product] | None, shoot: Any,
+               backup_roots: set[str], today: date) -> SkuCheck:
+    sku = shoot["sku"] if shoot is not None else listed[0]  # type: ignore[index]
+    product = listed[1] if listed else None
+    arrival = product.arrival if product and product.arrival else None
+    if arrival is None and shoot is not None:
+        arrival = datetime.fromisoformat(shoot["first_ingest"]).astimezone(UTC).date()
+    days_left = preset.sla_days - (today - arrival).days if arrival else None
+    c = SkuCheck(sku, days_left)
+
+    if shoot is None:
+        c.add("photos", "no photos in the library yet")
+    sources = j.sources(sku)
+    products_src = [r for r in sources if r["kind"] == "product"]
+    failed = [r for r in sources if r["state"] == "failed"]
+    for r in failed:
+        c.add("failed", f"{Path(r['source_path']).name}: {r['reason']}")
+    if shoot is not None:
+        hero = next((r for r in products_src if r["role"] == "hero" and r["state"] == "rendered"), None)
+        hero_renditions = preset.for_role("hero")
+        if hero is None:
+            c.add("hero", "no rendered hero image")
+        else:
+            files = {f["rendition"]: f for f in j.files(hero["id"], "jpg")}
+            for r in hero_renditions:
+                f = files.get(r.name)
+                if f is None:
+                    c.add("hero", f"hero rendition '{r.name}' missing")
+                    continue
+                facts = json.loads(f["facts"] or "{}")
+                width = (facts.get("size") or [0])[0]
+                want = r.width if r.fit == "width" else (r.box[0] if r.box else None)
+                if want and width != want:
+                    c.add("hero", f"{f['path']} is {width} px wide; the preset wants {want}")
+                if r.panel and "panel" not in facts:
+                    c.add("panel", f"{f['path']} has no spec panel (SKU not in the product sheet?)")
+        details = [r for r in products_src if r["role"] == "detail" and r["state"] == "rendered"]
+        need = preset.min_details
+        if len(details) < need:
+            c.add("details", f"{len(details)} of {need} selling-point pictures ({need - len(details)} missing)")
+        for r in details:
+            for f in j.files(r["id"], "jpg"):
+                rend = next((x for x in preset.renditions if x.name == f["rendition"]), None)
+                if rend is not None and rend.callouts and "callout" not in json.loads(f["facts"] or "{}"):
+                    c.add("callouts", f"{f['path']} has no selling-point callout")
+        for f in j.files_for_sku(sku):
+            if f["kind"] == "jpg" and not f["watermark"]:
+                c.add("watermark", f"{f['path']} has no watermark")
+        if not backup_roots:
+            c.add("backup", "no backup configured (run batch with --backup)")
+        else:
+            pending = [f["path"] for f in j.files_for_sku(sku) if any(
+                j.backup_state(f["path"], root) != "verified" for root in backup_roots)]
+            if pending:
+                c.add("backup", f"{len(pending)} file(s) not backed up yet, e.g. {pending[0]}")
+        cards = [r for r in sources if r["kind"] == "card"]
+        if cards:
+            fits = j.fits(sku)
+            if not fits:
+                c.add("colour", "a card was shot but no colour fit was made")
+            elif not fits[-1]["passed"]:
+                c.add("colour", f"colour report fails: mean ΔE2000 after correction {fits[-1]['de_after_mean']:.2f}")
+    if product is None:
+        c.add("sheet", "not in the product sheet")
+    else:
+        missing = _missing_fields(product, preset.panel.fields)
+        if missing:
+            c.add("spec", "missing in the product sheet: " + ", ".join(_FIELD_NAMES.get(m, m) for m in missing))
+    if days_left is not None and c.problems:
+        if days_left < 0:
+            c.add("3-day", f"overdue by {-days_left} day(s) (arrived {arrival.isoformat()})")  # type: ignore[union-attr]
+    return c

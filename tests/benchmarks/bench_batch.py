@@ -1,0 +1,129 @@
+"""Benchmark: the full `imgprep batch` on 8 × 24 MP JPEGs against a pyvips baseline.
+
+    make bench            (or: .venv/bin/python tests/benchmarks/bench_batch.py [--runs 3])
+
+Baseline (same files, same run): a pyvips `thumbnail`-to-710 loop writing JPEG Q90,
+libvips limited to 2 threads (VIPS_CONCURRENCY=2). imgprep does more than the baseline —
+hash, verified copy of each original into the library, watermark, sRGB/EXIF handling,
+journal, and a verified backup copy — and the ratio is reported with all of that in.
+
+Reported: wall time of each (median of runs), the ratio imgprep / pyvips (target ≤ 1.5,
+product goal ≤ 1.0), and peak memory (max RSS) of one worker process and of the whole run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+N_FILES = 8
+SIZE = (6000, 4000)  # 24 MP
+
+
+def make_files(folder: Path) -> list[Path]:
+    """Camera-like 24 MP JPEGs: smooth scene + grain, ~6–9 MB each at quality 92."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    w, h = SIZE
+    y = np.linspace(0, 1, h, dtype=np.float32)[:, None]
+    x = np.linspace(0, 1, w, dtype=np.float32)[None, :]
+    base = np.stack([200 - 80 * y + 30 * x, 180 - 40 * x + 0 * y, 150 + 60 * y * x], axis=2)
+    files = []
+    for i in range(N_FILES):
+        grain = rng.normal(0, 7, (h, w, 1)).astype(np.float32)
+        arr = np.clip(base + grain + 10 * np.sin((x + i) * 40) [..., None], 0, 255).astype(np.uint8)
+        ex = Image.Exif()
+        ex.get_ifd(0x8769)[0x9003] = f"2026:11:20 10:00:{i:02d}"
+        p = folder / f"IMG_{i:04d}.jpg"
+        Image.fromarray(arr).save(p, quality=92, exif=ex.tobytes())
+        files.append(p)
+    return files
+
+
+VIPS_LOOP = """
+import os, sys, time
+os.environ["VIPS_CONCURRENCY"] = "2"
+import pyvips
+src, out = sys.argv[1], sys.argv[2]
+t = time.perf_counter()
+for name in sorted(os.listdir(src)):
+    im = pyvips.Image.thumbnail(os.path.join(src, name), 710)
+    im.write_to_file(os.path.join(out, name) + "[Q=90,strip]")
+print(time.perf_counter() - t)
+"""
+
+WORKER_PEAK = """
+import resource, sys
+from pathlib import Path
+from imgprep.app.frames import FrameJob, analyse_frame
+from imgprep.core.presets import load_preset
+p = load_preset(None)
+for f in sorted(Path(sys.argv[1]).iterdir()):
+    analyse_frame(FrameJob(str(f), p.renditions, p.colour.card if p.colour.enabled else None, p.colour.detect_edge))
+# VmHWM: this process's own peak (ru_maxrss would include what the parent had at fork).
+print(next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")))
+"""
+
+
+def run_vips(src: Path, out: Path) -> float:
+    out.mkdir(parents=True, exist_ok=True)
+    r = subprocess.run([sys.executable, "-c", VIPS_LOOP, str(src), str(out)], capture_output=True, text=True)
+    if r.returncode:
+        raise SystemExit(f"pyvips baseline failed (pip install '.[bench]'):\n{r.stderr}")
+    return float(r.stdout.strip())
+
+
+def run_imgprep(shoot: Path, lib: Path, bak: Path) -> float:
+    bak.mkdir(parents=True, exist_ok=True)
+    exe = Path(sys.executable).with_name("imgprep")
+    t = time.perf_counter()
+    r = subprocess.run([str(exe), "batch", str(shoot), "--library", str(lib), "--backup", str(bak),
+                        "--workers", "2"], capture_output=True, text=True)
+    dt = time.perf_counter() - t
+    if r.returncode:
+        raise SystemExit(f"imgprep batch failed:\n{r.stdout}\n{r.stderr}")
+    return dt
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--make", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.make:
+        make_files(args.make)
+        return
+    with tempfile.TemporaryDirectory() as d:
+        d = Path(d)
+        shoot = d / "src" / "BENCH01"
+        # Generate in a child process so this process stays small: children inherit
+        # the parent's peak RSS figure on Linux, which would spoil the measurement.
+        subprocess.run([sys.executable, __file__, "--make", str(shoot)], check=True)
+        files = sorted(shoot.iterdir())
+        mb = sum(f.stat().st_size for f in files) / 1e6
+        print(f"{N_FILES} files, {SIZE[0]}×{SIZE[1]}, {mb:.0f} MB in all")
+        vips, ours = [], []
+        for k in range(args.runs):
+            vips.append(run_vips(shoot, d / f"vips{k}"))
+            ours.append(run_imgprep(shoot, d / f"lib{k}", d / f"bak{k}"))
+            print(f"run {k + 1}: pyvips {vips[-1]:.2f} s   imgprep {ours[-1]:.2f} s")
+        peak_run = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        r = subprocess.run([sys.executable, "-c", WORKER_PEAK, str(shoot)], capture_output=True, text=True)
+        peak_worker = int(r.stdout.strip()) / 1024 if r.returncode == 0 else float("nan")
+        v, o = statistics.median(vips), statistics.median(ours)
+        print(f"median: pyvips {v:.2f} s, imgprep {o:.2f} s, ratio {o / v:.2f} (target ≤ 1.5, goal ≤ 1.0)")
+        print(f"peak memory: one worker {peak_worker:.0f} MB (target ≤ 500), "
+              f"largest process of the runs {peak_run:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
