@@ -39,12 +39,22 @@ def _parser() -> argparse.ArgumentParser:
     w.add_argument("drop", type=Path)
     _common(w)
     w.add_argument("--poll", action="store_true", help="poll instead of OS events (network shares)")
-    w.add_argument("--json", action="store_true")
+    w.add_argument("--json", action="store_true", help="print one JSON line per event on stdout")
+    w.add_argument("--keep-sources", action="store_true",
+                   help="leave processed files in the drop folder (default: move to DROP/.imgprep/done/)")
+    w.add_argument("--stable", type=float, default=1.0, metavar="SEC",
+                   help="take a file once size and mtime are unchanged this long (default 1)")
+    w.add_argument("--stall", type=float, default=120.0, metavar="SEC",
+                   help="report an unchanged but incomplete file as stalled after this long (default 120)")
+    w.add_argument("--rescan", type=float, default=60.0, metavar="SEC",
+                   help="full rescan of the drop folder, the safety net for lost events (default 60)")
+    w.add_argument("--workers", type=int, default=None, help="worker processes for larger arrivals")
 
     c = sub.add_parser("colour", aliases=["color"], help="measure colour against a reference card")
     c.add_argument("image", type=Path)
     c.add_argument("--card", choices=["classic24", "grey"], default="classic24")
-    c.add_argument("--corners", help='four corners "x,y;x,y;x,y;x,y" (top-left of patch 1 first, clockwise)')
+    c.add_argument("--corners", help='outer corners of the patch grid "x,y;x,y;x,y;x,y" in image pixels')
+    c.add_argument("--preset", help="preset whose colour settings (thresholds, model) apply")
     c.add_argument("--json", action="store_true")
 
     k = sub.add_parser("check", help="apply the rule book to a library")
@@ -127,6 +137,96 @@ def cmd_batch(a: argparse.Namespace) -> int:
     return report.exit_code
 
 
+def _parse_corners(text: str) -> list[tuple[float, float]]:
+    try:
+        pts = [tuple(float(v) for v in p.split(",")) for p in text.strip().split(";") if p.strip()]
+    except ValueError:
+        pts = []
+    if len(pts) != 4 or any(len(p) != 2 for p in pts):
+        raise ConfigError(None, "--corners", f"bad value {text!r}",
+                          'four points "x,y;x,y;x,y;x,y" in image pixels: the outer corners of the patch grid')
+    return [(p[0], p[1]) for p in pts]
+
+
+def cmd_colour(a: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from .app.colour_hooks import analyse_file
+    from .core.errors import InputError
+    from .core.presets import load_preset
+
+    preset = load_preset(a.preset)
+    colour = replace(preset.colour, card=a.card)
+    corners = _parse_corners(a.corners) if a.corners else None
+    try:
+        doc = analyse_file(a.image, colour, preset.renditions, corners)
+    except InputError as e:
+        print(f"imgprep: {e}", file=sys.stderr)
+        return EXIT_ITEMS_FAILED
+    found = bool(doc.get("card", {}).get("found"))
+    if a.json:
+        json.dump(doc, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    elif not found:
+        print(f"{a.image}: no card: {doc['card'].get('reason')}")
+    else:
+        s = doc["summary"]
+        print(f"{a.image}: {doc['card']['type']} found, model {doc.get('model')}")
+        print(f"  ΔE2000 before: mean {s['before']['mean']:.2f}  median {s['before']['median']:.2f}  "
+              f"p90 {s['before']['p90']:.2f}  max {s['before']['max']:.2f}")
+        print(f"  ΔE2000 after:  mean {s['after']['mean']:.2f}  median {s['after']['median']:.2f}  "
+              f"p90 {s['after']['p90']:.2f}  max {s['after']['max']:.2f}   {'PASS' if s['pass'] else 'FAIL'}")
+        for w in doc.get("warnings", []):
+            print(f"  ! {w}")
+    return EXIT_OK if found else EXIT_ITEMS_FAILED
+
+
+def cmd_watch(a: argparse.Namespace) -> int:
+    import signal
+
+    from .app.watch import Watcher, WatchOptions
+    from .core.presets import load_preset
+
+    preset = load_preset(a.preset)
+    catalogue = None
+    if a.catalogue:
+        from .core.catalogue import load_catalogue
+
+        catalogue = load_catalogue(a.catalogue)
+    for name, v in (("--stable", a.stable), ("--stall", a.stall), ("--rescan", a.rescan)):
+        if not v > 0:
+            raise ConfigError(None, name, f"bad value {v}", "a number of seconds > 0")
+    if a.workers is not None and a.workers < 0:
+        raise ConfigError(None, "--workers", f"bad value {a.workers}", "0 runs in this process, N ≥ 1 worker processes")
+    opts = WatchOptions(drop=a.drop, library=a.library, preset=preset, backup=a.backup, catalogue=catalogue,
+                        poll=True if a.poll else None, keep_sources=a.keep_sources, stable=a.stable,
+                        stall=a.stall, rescan=a.rescan,
+                        workers=a.workers if a.workers is not None else max(1, os.cpu_count() or 1))
+
+    def emit(ev: dict[str, Any]) -> None:
+        if a.json:
+            line = json.dumps(ev, ensure_ascii=False)
+        else:
+            what = ev.get("file") or ev.get("source") or ""
+            line = f"{ev['time'][11:19]} {ev['event']:<18} {what}" + (f"  ({ev['reason']})" if ev.get("reason") else "")
+        try:
+            sys.stdout.write(line + "\n")
+            sys.stdout.flush()
+        except (BrokenPipeError, ValueError):
+            pass
+
+    watcher = Watcher(opts, emit)
+
+    def on_signal(signum: int, frame: Any) -> None:
+        watcher.stop(wait=False)
+
+    for sig in ("SIGINT", "SIGTERM", "SIGBREAK", "SIGHUP"):
+        if hasattr(signal, sig):
+            signal.signal(getattr(signal, sig), on_signal)
+    watcher.run_forever()
+    return EXIT_OK
+
+
 def cmd_check(a: argparse.Namespace) -> int:
     from .app.check import check_library
 
@@ -178,7 +278,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command is None:
             return cmd_gui()
-        handler = {"batch": cmd_batch, "presets": cmd_presets, "check": cmd_check}.get(args.command)
+        handler = {"batch": cmd_batch, "presets": cmd_presets, "check": cmd_check, "colour": cmd_colour,
+                   "color": cmd_colour, "watch": cmd_watch}.get(args.command)
         if handler is None:
             print(f"imgprep {args.command}: not available in this version yet", file=sys.stderr)
             return EXIT_USAGE

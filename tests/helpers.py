@@ -67,9 +67,11 @@ def stored_for(display: np.ndarray, orientation: int) -> np.ndarray:
     return display
 
 
-def save_jpeg(path: Path, arr: np.ndarray, *, quality: int = 88, icc: bytes | None = None, **exif) -> Path:
+def save_jpeg(path: Path, arr: np.ndarray, *, quality: int = 88, icc: bytes | None = None,
+              subsampling: int = -1, **exif) -> Path:
+    """``subsampling``: -1 Pillow's default (4:2:0), 1 4:2:2, 0 4:4:4."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    kw = {}
+    kw: dict = {"subsampling": subsampling}
     if icc:
         kw["icc_profile"] = icc
     Image.fromarray(arr).save(path, "JPEG", quality=quality, exif=exif_bytes(**exif), **kw)

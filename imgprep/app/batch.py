@@ -10,6 +10,7 @@ the disk, so an interrupted run resumes without duplicates or gaps.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import unicodedata
@@ -26,9 +27,11 @@ from ..core.fsutil import (
     LibraryLock,
     copy_new,
     discard,
+    hash_bytes,
     hash_file,
     publish,
     sweep_temps,
+    write_new,
 )
 from ..core.imaging.load import IMAGE_EXTENSIONS
 from ..core.journal import Journal
@@ -36,12 +39,36 @@ from ..core.naming import frame_stem, natural_key, next_free, validate_sku
 from ..core.presets import Preset
 from .annotations import load_callouts, plan_for
 from .backup import BackupTarget, copy_one
+from .colour_hooks import report_files
 from .frames import FrameJob, FrameOutcome, analyse_frame, render_outputs, warm_up
 from .pool import JobPool
 
 # Names that are never photos: temp files of copiers and browsers, OS litter, sidecars.
 IGNORED_NAMES = {".ds_store", "thumbs.db", "desktop.ini", "callouts.toml"}
 IGNORED_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", ".download", ".filepart")
+
+
+def crash_point(step: str) -> None:
+    """Test hook: ``IMGPREP_TEST_KILL_AT=<step>[:<n>]`` makes this process kill itself with
+    SIGKILL (like ``kill -9``) the n-th time (default: the first) it reaches ``step``, so
+    tests prove that a crash there is resumed with nothing lost or doubled. Steps: staged
+    (original copied to a temp, nothing journaled), published (final name given, not yet
+    journaled), ingested, rendered (here); backup-staged, source-moved (watch.py). Unset,
+    it costs one dictionary lookup."""
+    spec = os.environ.get("IMGPREP_TEST_KILL_AT")
+    if not spec:
+        return
+    name, _, nth = spec.partition(":")
+    if name != step:
+        return
+    _crash_hits[step] = _crash_hits.get(step, 0) + 1
+    if _crash_hits[step] >= int(nth or 1):
+        import signal
+
+        os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
+
+
+_crash_hits: dict[str, int] = {}
 
 
 def is_ignored(name: str) -> bool:
@@ -68,10 +95,13 @@ class Item:
     renditions: list[str] = field(default_factory=list)
     backup: str = "off"
     notes: list[str] = field(default_factory=list)
+    reports: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         d = {"source": self.source, "sku": self.sku, "status": self.status, "reason": self.reason,
              "role": self.role, "raw": self.raw, "renditions": self.renditions, "backup": self.backup}
+        if self.reports:
+            d["reports"] = self.reports
         if self.notes:
             d["notes"] = self.notes
         return d
@@ -214,6 +244,14 @@ class BatchRunner:
             self._pool.cancel()
 
     # ------------------------------------------------------------------ run
+    def run_shoots(self, j: Journal, shoots: list[Shoot]) -> BatchReport:
+        """Process explicit, already validated shoots with a journal the caller opened
+        while holding the library lock (the watcher: one lock for its lifetime, one engine
+        run per arrival). An empty list only resumes what an interrupted run left."""
+        report = BatchReport(self.lib)
+        self._run_locked(j, shoots, report)
+        return report
+
     def run(self, sources: list[Path]) -> BatchReport:
         report = BatchReport(self.lib)
         shoots, items = discover(sources)
@@ -267,6 +305,7 @@ class BatchRunner:
                     self._submit_backup(row["path"])
 
         self._unlisted: set[str] = set()
+        self._colour = self.o.preset.colour if self.o.preset.colour.enabled else None
         if self.o.catalogue is not None:
             cat = self.o.catalogue
             with j.tx():
@@ -301,9 +340,7 @@ class BatchRunner:
                     continue
                 if row is not None and row["state"] in ("reserved", "ingested"):
                     continue  # already planned by the resume step
-                job = FrameJob(str(f), self.o.preset.renditions,
-                               self.o.preset.colour.card if self.o.preset.colour.enabled else None,
-                               self.o.preset.colour.detect_edge, stage_dir=str(self.lib / sku / "raw"))
+                job = FrameJob(str(f), self.o.preset.renditions, self._colour, stage_dir=str(self.lib / sku / "raw"))
                 plan.setdefault(sku, []).append((job, None))
                 jobs.append(job)
 
@@ -322,9 +359,13 @@ class BatchRunner:
             outcomes[sku].append((job, row, result))
             remaining[sku] -= 1
             done += 1
-            self.progress({"event": "analysed", "done": done, "total": total, "source": job.path})
+            self.progress({"event": "analysed", "done": done, "total": total, "source": job.path, "sku": sku})
             if remaining[sku] == 0:
-                report.items.extend(self._finish_shoot(sku, outcomes.pop(sku)))
+                finished = self._finish_shoot(sku, outcomes.pop(sku))
+                report.items.extend(finished)
+                self.progress({"event": "shoot-done", "sku": sku,
+                               "failed": sum(1 for it in finished if it.status == "failed"),
+                               "done": sum(1 for it in finished if it.status == "done")})
         self._rpool.shutdown(wait=True)
         if self._cancel.is_set():
             for sku, lst in outcomes.items():
@@ -359,8 +400,7 @@ class BatchRunner:
                     if self._backup:
                         j.queue_backup(row["raw_path"], self._backup.key)
             job = FrameJob(str(raw), self.o.preset.renditions,
-                           self.o.preset.colour.card if row["kind"] == "card" else None,
-                           self.o.preset.colour.detect_edge, hash=False)
+                           self._colour if row["kind"] == "card" else None, hash=False)
             out.append((j.source(row["id"]), job))
         return out
 
@@ -442,6 +482,7 @@ class BatchRunner:
             ext = Path(o.path).suffix.lower()
             raw_rel = f"{sku}/{'card' if is_card else 'raw'}/{stem}{ext}"
             src = _nfc(Path(o.path))
+            crash_point("staged")
             with j.tx():
                 sid = j.reserve(sku=sku, kind=kind, seq=seq, source_path=src, size=o.size, mtime_ns=o.mtime_ns,
                                 sha256=o.sha256, capture_time=o.capture_time.isoformat() if o.capture_time else None,
@@ -466,15 +507,17 @@ class BatchRunner:
                     j.set_state(sid, "failed", str(e))
                 items.append(Item(src, sku, "failed", str(e)))
                 continue
+            crash_point("published")
             with j.tx():
                 j.add_file(raw_rel, o.sha256, o.size, "card" if is_card else "raw", sid)
                 j.set_state(sid, "ingested")
+            crash_point("ingested")
             self._queue_backup(raw_rel)
             self.progress({"event": "ingested", "source": src, "sku": sku, "file": raw_rel})
             todo.append((j.source(sid), o))
 
         todo.extend(resumed)
-        todo.sort(key=lambda t: (t[0]["capture_time"] is None, t[0]["capture_time"] or "", t[0]["kind"], t[0]["seq"]))
+        todo.sort(key=lambda t: _capture_key(t[0]))
         # What each frame carries: the hero the spec panel, the n-th detail the n-th
         # selling point (or the sidecar's override).
         product = self._product(sku, items)
@@ -486,35 +529,98 @@ class BatchRunner:
                 with j.tx():
                     j.log("warning", "callouts", msg, sku=sku)
         details = [r["id"] for r in j.sources(sku) if r["kind"] == "product" and r["role"] == "detail"]
+        # Colour: a card frame's fit applies to the frames after it (capture order) until
+        # the next card frame; frames before any card stay uncorrected, and say so.
+        cards = self._card_fits(sku)
         # Render several frames at once (threads: the heavy steps release the GIL);
         # journal the results here, in capture order.
-        futures = []
+        futures: list[Future | None] = []
+        card_items: dict[int, Item] = {}
         for row, o in todo:
-            if self._cancel.is_set() or row["kind"] == "card":
+            if row["kind"] == "card":
+                card_items[row["id"]] = self._record_card(row, o)
+                cards = self._card_fits(sku)
+                futures.append(None)
+                continue
+            if self._cancel.is_set():
                 futures.append(None)
                 continue
             assert o.image is not None
+            fit_id, fit = _fit_for(row, cards)
+            with j.tx():
+                j.set_fit(row["id"], fit_id)
             stem = frame_stem(sku, row["seq"])
             plan = plan_for(row["role"], details.index(row["id"]) if row["id"] in details else None, product,
                             overrides, (Path(row["source_path"]).name, stem), self.o.preset)
             futures.append(self._rpool.submit(
                 render_outputs, o.image, o.original_size, o.exif, self.o.preset.for_role(row["role"]),
-                self.o.preset.watermark, self.lib, f"{sku}/jpg/{stem}", plan.finisher()))
+                self.o.preset.watermark, self.lib, f"{sku}/jpg/{stem}", plan.finisher(), fit))
         for (row, o), fut in zip(todo, futures, strict=True):
-            items.append(self._record(row, o, fut))
+            if row["kind"] == "card":
+                items.append(card_items[row["id"]])
+            else:
+                items.append(self._record(row, o, fut))
+        if self._colour is not None and any(r["kind"] == "product" for r, _ in todo):
+            state = "corrected" if any(r["fit_id"] for r in j.sources(sku) if r["kind"] == "product") else "uncorrected"
+            with j.tx():
+                j.db.execute("UPDATE shoots SET colour_state = ? WHERE sku = ?", (state, sku))
         return items
+
+    # ------------------------------------------------------------------ colour
+    def _card_fits(self, sku: str) -> list[tuple[tuple, int, dict]]:
+        """(capture key, fit id, fit) of the shoot's card frames, in capture order."""
+        out = []
+        for f in self.j.fits(sku):
+            if f["card_source_id"] is None:
+                continue
+            card = self.j.source(f["card_source_id"])
+            out.append((_capture_key(card), f["id"], json.loads(f["fit"])))
+        return sorted(out, key=lambda t: t[0])
+
+    def _record_card(self, row: Any, o: FrameOutcome) -> Item:
+        """A reference-card frame: keep its fit in the journal and write its report."""
+        j, sku = self.j, row["sku"]
+        it = Item(row["source_path"], sku, "done", None, "card", row["raw_path"])
+        card = o.card
+        if card is None:  # resumed card frame whose card is no longer trusted: keep it, say so
+            it.notes.append("reference card not found again on resume; no fit")
+        elif not any(f["card_source_id"] == row["id"] for f in j.fits(sku)):
+            doc = dict(card["doc"], file=Path(row["raw_path"]).name)
+            name = sku if row["seq"] == 1 else frame_stem(sku, row["seq"], card=True)
+            written = []
+            try:
+                for fname, data in report_files(doc, name).items():
+                    rel = f"{sku}/report/{fname}"
+                    try:
+                        write_new(self.lib / rel, data)
+                        sha, size = hash_bytes(data), len(data)
+                    except FileExists:
+                        sha, size = hash_file(self.lib / rel), (self.lib / rel).stat().st_size
+                    with j.tx():
+                        j.add_file(rel, sha, size, "report", row["id"])
+                    written.append(rel)
+            except (OSError, ImgprepError) as e:
+                it.notes.append(f"colour report not written: {e}")
+            with j.tx():
+                j.add_fit(sku=sku, card_source_id=row["id"], card_type=doc["card"]["type"], model=doc.get("model", ""),
+                          fit=card["fit"], report=doc, station=_station())
+            for rel in written:
+                self._queue_backup(rel)
+            it.reports = written
+            s = doc.get("summary", {})
+            verdict = "pass" if s.get("pass") else "FAIL"
+            it.notes.append(f"colour: ΔE2000 mean {s['before']['mean']:.1f} → {s['after']['mean']:.1f} ({verdict})"
+                            if s else "colour: card found")
+            self.progress({"event": "colour", "source": row["source_path"], "sku": sku, "summary": s})
+        with j.tx():
+            j.set_state(row["id"], "rendered")
+        it.backup = self._item_backup([it.raw] + it.reports)
+        return it
 
     def _record(self, row: Any, o: FrameOutcome, fut: Future | None) -> Item:
         j, sku = self.j, row["sku"]
         it = Item(row["source_path"], sku, "done", None, row["role"], row["raw_path"])
         it.notes.extend(o.notes)
-        if row["kind"] == "card":
-            # Colour fitting and the report hook in here (colour_hooks); a card frame
-            # has no renditions.
-            with j.tx():
-                j.set_state(row["id"], "rendered")
-            it.backup = self._item_backup([it.raw])
-            return it
         if fut is None:
             it.status, it.reason = "skipped", "cancelled"
             return it
@@ -535,9 +641,12 @@ class BatchRunner:
                 if glyphs:
                     it.notes.append(f"{w.rel}: the font lacks {''.join(glyphs)!r}; drawn as '?'")
             j.set_state(row["id"], "rendered")
+        crash_point("rendered")
         for w in written:
             self._queue_backup(w.rel)
         it.renditions = [w.rel for w in written]
+        if self._colour is not None and not self.j.source(row["id"])["fit_id"]:
+            it.notes.append("colour: not corrected (no reference card before this frame)")
         if sku in self._unlisted and row["role"] == "hero":
             it.notes.append(f"SKU {sku} is not in the product sheet: no spec panel")
         it.backup = self._item_backup([it.raw] + it.renditions)
@@ -596,7 +705,26 @@ class BatchRunner:
             report.backup_problem = f"{len(failures)} file(s) not backed up; first: {failures[0]}"
         for it in report.items:
             if it.status in ("done", "skipped", "duplicate") and (it.raw or it.renditions):
-                it.backup = self._item_backup([it.raw] + it.renditions)
+                it.backup = self._item_backup([it.raw] + it.renditions + it.reports)
+
+
+def _capture_key(row: Any) -> tuple:
+    """Capture order of journal rows: EXIF time, then (at equal times) card before
+    product, then file name — the order the frames were numbered in."""
+    t = row["capture_time"]
+    return (t is None, t or "", row["kind"] != "card", natural_key(Path(row["source_path"]).name))
+
+
+def _fit_for(row: Any, cards: list[tuple[tuple, int, dict]]) -> tuple[int | None, dict | None]:
+    key = _capture_key(row)
+    before = [c for c in cards if c[0] < key]
+    return (before[-1][1], before[-1][2]) if before else (None, None)
+
+
+def _station() -> str:
+    import socket
+
+    return socket.gethostname()
 
 
 def _names_on_disk(folder: Path, sku: str, card: bool) -> set[int]:

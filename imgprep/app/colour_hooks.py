@@ -1,20 +1,88 @@
-"""The engine's seam to the colour package: detect a card in a frame, fit, apply.
+"""The engine's seam to the colour package: look for a card in a frame, fit, apply, report.
 
-Kept in one module so the batch runner does not care how colour works inside.
+Kept in one module so the batch runner does not care how colour works inside. Corners
+in the documents are in pixels of the full-resolution, upright image (what a user
+clicks and what ``imgprep colour --corners`` takes).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from PIL import Image
+from PIL import Image, ImageOps
+
+from ..core.presets import ColourSettings, Rendition
 
 
-def detect_card_in(img: Image.Image, card: str, detect_edge: int) -> dict[str, Any] | None:
-    """Return a JSON-able detection (with the analysis image's measured patches) when a
-    card is found, else None. A frame without a card is a product frame."""
+def _analysis_image(img: Image.Image, detect_edge: int) -> tuple[Any, float]:
+    """The frame as a uint8 array no larger than ``detect_edge`` and its scale to ``img``."""
+    import numpy as np
+
+    s = 1.0
+    if max(img.size) > detect_edge:
+        small = ImageOps.contain(img, (detect_edge, detect_edge), Image.Resampling.BOX)
+        s = small.width / img.width
+        img = small
+    return np.asarray(img), s
+
+
+def analyse(img: Image.Image, full_size: tuple[int, int], colour: ColourSettings, label: str,
+            corners: list[tuple[float, float]] | None = None) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Detect the card in ``img`` (a possibly reduced decode of a ``full_size`` photo),
+    fit and evaluate. Returns (the `imgprep colour` document, the fit as a dict or None)."""
+    import numpy as np
+
+    from .colour_service import analyse_array
+
+    arr, s = _analysis_image(img, colour.detect_edge)
+    k = s * img.width / full_size[0]  # full-resolution pixels → analysis pixels
+    c = np.asarray(corners, float) * k if corners is not None else None
+    doc, fit = analyse_array(arr, label, card=colour.card, corners=c,
+                             model=None if colour.model == "auto" else colour.model,
+                             thresholds={"mean": colour.pass_mean, "max": colour.pass_max})
+    if doc.get("card", {}).get("corners"):
+        doc["card"]["corners"] = [[round(x / k, 1), round(y / k, 1)] for x, y in doc["card"]["corners"]]
+    return doc, (fit.to_dict() if fit is not None else None)
+
+
+def detect_card_in(img: Image.Image, full_size: tuple[int, int], colour: ColourSettings,
+                   label: str) -> dict[str, Any] | None:
+    """In a worker: a JSON-able {doc, fit} when a trusted card is in the frame, else None
+    (a frame without a card is a product frame)."""
     try:
-        from ..core.colour import detect  # noqa: F401
-    except ImportError:
+        import imgprep.core.colour.detect  # noqa: F401
+    except ImportError:  # colour support not installed: every frame is a product frame
         return None
-    return None
+    doc, fit = analyse(img, full_size, colour, label)
+    if not doc.get("card", {}).get("found") or fit is None:
+        return None
+    return {"doc": doc, "fit": fit}
+
+
+def apply_fit(img: Image.Image, fit: dict[str, Any]) -> Image.Image:
+    """Correct an sRGB image with a stored fit (thread-safe: the fit is rebuilt per call)."""
+    import numpy as np
+
+    from ..core.colour.models import ColourFit
+
+    return Image.fromarray(ColourFit.from_dict(fit).apply(np.asarray(img)))
+
+
+def report_files(doc: dict[str, Any], name: str) -> dict[str, bytes]:
+    """File name → bytes of the HTML, CSV and swatch PNG for one card frame."""
+    from ..core.colour.report import render_report
+
+    return render_report(doc, name)
+
+
+def analyse_file(path: str | Path, colour: ColourSettings, renditions: tuple[Rendition, ...] = (),
+                 corners: list[tuple[float, float]] | None = None) -> dict[str, Any]:
+    """`imgprep colour IMAGE`: decode with the engine's loader and decode policy (so the
+    figures equal the batch's for the same frame and preset), then :func:`analyse`."""
+    from ..core.imaging.load import load
+    from .frames import decode_scale
+
+    loaded = load(path, need_scale=lambda w, h: decode_scale(renditions, colour, w, h))
+    doc, _ = analyse(loaded.image, loaded.original_size, colour, str(path), corners)
+    return doc

@@ -22,15 +22,14 @@ from ..core.fsutil import FileExists, discard, hash_bytes, hash_file, stage_copy
 from ..core.imaging.load import load, probe
 from ..core.imaging.render import KeptExif, encode_jpeg, resize, sharpen
 from ..core.imaging.watermark import apply_watermark
-from ..core.presets import Rendition, Watermark
+from ..core.presets import ColourSettings, Rendition, Watermark
 
 
 @dataclass(frozen=True)
 class FrameJob:
     path: str
     renditions: tuple[Rendition, ...]
-    card: str | None = None          # card type to look for, None: do not look
-    detect_edge: int = 2000
+    colour: ColourSettings | None = None  # look for a reference card; None: do not
     hash: bool = True                # False when resuming from a library copy already hashed
     stage_dir: str | None = None     # copy the original into this library folder (as a temp)
 
@@ -71,6 +70,17 @@ def need_scale(renditions: tuple[Rendition, ...], w: int, h: int) -> float:
     return min(1.0, s) if s else 1.0
 
 
+def decode_scale(renditions: tuple[Rendition, ...], colour: ColourSettings | None, w: int, h: int) -> float:
+    """How much of a ``w × h`` photo to decode: twice the rendition size, so the final
+    Lanczos downscale has enough samples; card detection wants a long edge of at least
+    70 % of ``detect_edge``. One policy for the batch and `imgprep colour`, so both
+    measure the same pixels."""
+    s = 2 * need_scale(renditions, w, h)
+    if colour is not None:
+        s = max(s, 0.7 * colour.detect_edge / max(w, h))
+    return min(1.0, s)
+
+
 def _fault_injection(path: str) -> None:
     # Test hook: simulate a native decoder crash on a chosen file (see tests/app/test_pool.py).
     marker = os.environ.get("IMGPREP_TEST_CRASH_ON")
@@ -88,12 +98,7 @@ def analyse_frame(job: FrameJob) -> FrameOutcome:
     except OSError as e:
         raise InputError(path, f"cannot read: {e.strerror or e}") from None
     def scale_fn(w: int, h: int) -> float:
-        # Twice the rendition size, so the final Lanczos downscale has enough samples;
-        # card detection wants a long edge of at least 70 % of detect_edge.
-        s = 2 * need_scale(job.renditions, w, h)
-        if job.card:
-            s = max(s, 0.7 * job.detect_edge / max(w, h))
-        return min(1.0, s)
+        return decode_scale(job.renditions, job.colour, w, h)
 
     probe(path)  # format and pixel limit from the header, before copying anything
     staged = None
@@ -118,10 +123,10 @@ def analyse_frame(job: FrameJob) -> FrameOutcome:
         exif=KeptExif(loaded.artist, loaded.copyright, loaded.capture_time),
         image=None, notes=list(loaded.notes), staged=staged,
     )
-    if job.card:
+    if job.colour:
         from .colour_hooks import detect_card_in
 
-        card = detect_card_in(img, job.card, job.detect_edge)
+        card = detect_card_in(img, full, job.colour, path.name)
         if card is not None:
             outcome.card = card
             return outcome
@@ -150,14 +155,19 @@ def render_outputs(image: Image.Image, original_size: tuple[int, int], exif: Kep
                    renditions: tuple[Rendition, ...], watermark: Watermark, library: Path,
                    stem_rel: str,
                    finish: Callable[[Image.Image, Rendition], tuple[Image.Image, dict[str, Any]]] | None = None,
-                   ) -> list[Written]:
+                   fit: dict[str, Any] | None = None) -> list[Written]:
     """Every rendition of one product frame, written under ``library/stem_rel{suffix}.jpg``.
 
     Thread-safe and journal-free (Pillow and OpenCV release the GIL), so the engine runs
     several frames at once and journals the results itself. ``finish`` adds the
-    annotations (spec panel, callouts) after the watermark, which marks the photo.
+    annotations (spec panel, callouts) after the watermark, which marks the photo;
+    ``fit`` is the colour correction of the frame's lighting setup.
     """
     out: list[Written] = []
+    if fit is not None:
+        from .colour_hooks import apply_fit
+
+        image = apply_fit(image, fit)  # once, on the working image, before resizing
     for r in renditions:
         img = resize(image, r, original_size)
         img = sharpen(img, r.sharpen)

@@ -68,7 +68,7 @@ from imgprep.app.frames import FrameJob, analyse_frame
 from imgprep.core.presets import load_preset
 p = load_preset(None)
 for f in sorted(Path(sys.argv[1]).iterdir()):
-    analyse_frame(FrameJob(str(f), p.renditions, p.colour.card if p.colour.enabled else None, p.colour.detect_edge))
+    analyse_frame(FrameJob(str(f), p.renditions, p.colour if p.colour.enabled else None))
 # VmHWM: this process's own peak (ru_maxrss would include what the parent had at fork).
 print(next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")))
 """

@@ -1,0 +1,52 @@
+"""Colour service: one call from an sRGB array to the colour report document and the fit.
+
+No file I/O here: the engine's loader gives a uint8 sRGB array, and the report bytes are
+written by the engine's atomic-write helper (see :func:`imgprep.core.colour.report.render_report`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..core.colour.models import ColourFit
+
+__all__ = ["analyse_array"]
+
+
+def analyse_array(
+    rgb: np.ndarray,
+    file_label: str,
+    card: str = "classic24",
+    corners: np.ndarray | None = None,
+    model: str | None = None,
+    thresholds: dict[str, float] | None = None,
+) -> tuple[dict[str, Any], ColourFit | None]:
+    """Detect the card in ``rgb`` (uint8 sRGB, H x W x 3), fit a correction and report.
+
+    ``model`` None chooses by leave-one-patch-out ΔE2000 (the grey card always uses
+    ``white-balance``). Returns ``(document, fit)``; with no card the document has
+    ``card.found = false`` and a reason, and ``fit`` is None.
+    """
+    from ..core.colour.detect import detect_card
+    from ..core.colour.models import choose_model, fit
+    from ..core.colour.reference import get_card
+    from ..core.colour.report import evaluate, reference_for
+
+    ct = get_card(card)
+    det = detect_card(rgb, card=card, corners=corners)
+    if not det.found or det.patches is None:
+        doc = evaluate(det, None, ct, file=file_label, thresholds=thresholds)
+        return doc, None
+    ref = reference_for(det, ct)
+    mask = ~np.asarray(det.clipped, bool)
+    loo = None
+    if card == "grey":
+        name = "white-balance"
+    elif model is None:
+        name, loo = choose_model(det.patches, ref, mask=mask, neutral=ct.neutral)
+    else:
+        name = model
+    f = fit(det.patches, ref, name, mask=mask, neutral=ct.neutral, card=card)
+    return evaluate(det, f, ct, file=file_label, thresholds=thresholds, loo=loo), f

@@ -1,0 +1,407 @@
+"""Colour correction models: fit measured card patches to their reference values.
+
+Registry ``CORRECTION_MODELS`` maps a model name to a fitter (in the spirit of
+colour-science's ``COLOUR_CORRECTION_METHODS``); :func:`fit` is the validated front door.
+
+All fitting happens in linear sRGB (D65). Every model is::
+
+    y = M @ terms(curve(x))          then clipped to [0, 1]
+
+``curve``  per-channel tone curve ``a_c * x_c ** g_c`` (identity for most models),
+``terms``  ``linear`` (R, G, B) or ``root2`` (R, G, B, √RG, √GB, √RB),
+``M``      3 x K matrix.
+
+Models
+------
+white-balance    diagonal gains from the neutral patches (the only model for a grey card).
+matrix3x3        3x3 linear-RGB matrix, weighted ridge regression towards the white balance.
+curve+matrix     per-channel power-law tone curve fitted on the neutral patches (monotone by
+                 construction), then a 3x3 matrix that keeps equal-RGB neutral
+                 (``M @ 1 = 1``), ridge-regularised towards identity.
+root-polynomial  degree-2 root-polynomial (Finlayson, Mackiewicz & Hurlbert, "Color
+                 Correction Using Root-Polynomial Regression", IEEE TIP 24(5), 2015);
+                 exposure invariant, ridge towards the white balance.
+
+Over-fitting guards: ridge regularisation, perceptual patch weights, output clipping, a
+monotone and near-neutral grey axis, and a bound on how far the model may move colours of
+the RGB cube away from plain white balance (no wild colours outside the chart gamut).
+Each guard failure raises the regularisation until the model complies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .delta_e import delta_e_2000, linear_to_lab, linear_to_srgb, srgb8_to_linear
+
+__all__ = [
+    "CORRECTION_MODELS",
+    "ColourFit",
+    "choose_model",
+    "fit",
+    "leave_one_out",
+]
+
+_ENC_SIZE = 16384
+_ENC_LUT = np.clip(np.round(linear_to_srgb(np.linspace(0, 1, _ENC_SIZE)) * 255), 0, 255).astype(
+    np.uint8
+)
+_EPS = 1e-6
+# ridge strength relative to the data scale; raised by the guards when needed
+_LAMBDA0 = 1e-3
+# max ΔE2000 between the model and plain white balance on the RGB cube lattice
+_CUBE_DE_LIMIT = 40.0
+FORMAT_VERSION = 1
+
+
+def _terms(x: np.ndarray, kind: str) -> np.ndarray:
+    if kind == "linear":
+        return x
+    if kind == "root2":
+        xp = np.maximum(x, 0.0)
+        r, g, b = xp[..., 0], xp[..., 1], xp[..., 2]
+        return np.concatenate(
+            [x, np.stack([np.sqrt(r * g), np.sqrt(g * b), np.sqrt(r * b)], axis=-1)], axis=-1
+        )
+    raise ValueError(f"unknown terms {kind!r}")
+
+
+@dataclass(frozen=True)
+class ColourFit:
+    """A fitted colour correction. Frozen and JSON-serialisable (:meth:`to_dict`)."""
+
+    model: str
+    matrix: tuple[tuple[float, ...], ...]
+    terms: str = "linear"
+    curve_gain: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    curve_gamma: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    card: str = "classic24"
+    n_patches: int = 0
+    regularisation: float = 0.0
+    _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False, hash=False)
+
+    # -- maths -----------------------------------------------------------------
+    @property
+    def M(self) -> np.ndarray:
+        return np.asarray(self.matrix, dtype=float)
+
+    @property
+    def has_curve(self) -> bool:
+        return self.curve_gain != (1.0, 1.0, 1.0) or self.curve_gamma != (1.0, 1.0, 1.0)
+
+    def curve(self, x: np.ndarray) -> np.ndarray:
+        if not self.has_curve:
+            return x
+        a = np.asarray(self.curve_gain)
+        g = np.asarray(self.curve_gamma)
+        return a * np.power(np.maximum(x, 0.0), g)
+
+    def apply_linear(self, x: np.ndarray, clip: bool = True) -> np.ndarray:
+        """Apply to linear sRGB values of any shape (..., 3); returns float64."""
+        x = np.asarray(x, dtype=float)
+        y = _terms(self.curve(x), self.terms) @ self.M.T
+        return np.clip(y, 0.0, 1.0) if clip else y
+
+    def apply(self, rgb: np.ndarray) -> np.ndarray:
+        """Correct a uint8 sRGB image (H, W, 3) and return uint8 sRGB.
+
+        Decoding and the tone curve go through a 256-entry table per channel, the matrix
+        through ``cv2.transform``, encoding through a 16k-entry table.
+        """
+        import cv2
+
+        rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
+        if rgb.ndim != 3 or rgb.shape[2] != 3:
+            raise ValueError(f"expected an (H, W, 3) uint8 image, got shape {rgb.shape}")
+        luts = self._cache.get("luts")
+        if luts is None:
+            lin = srgb8_to_linear(np.arange(256, dtype=np.uint8)).astype(float)
+            lut = self.curve(lin[:, None].repeat(3, 1))
+            luts = (
+                np.ascontiguousarray(lut.reshape(256, 1, 3), dtype=np.float32),
+                np.ascontiguousarray(
+                    np.sqrt(np.maximum(lut, 0)).reshape(256, 1, 3), dtype=np.float32
+                ),
+                self.M.astype(np.float32),
+            )
+            self._cache["luts"] = luts
+        lut, sqrt_lut, M = luts
+        y = cv2.transform(cv2.LUT(rgb, lut), M[:, :3])
+        if self.terms == "root2":
+            # sqrt(R*G) = sqrt(R)*sqrt(G): the square roots come from a table too
+            a, b, c = cv2.split(cv2.LUT(rgb, sqrt_lut))
+            s = cv2.merge([cv2.multiply(a, b), cv2.multiply(b, c), cv2.multiply(a, c)])
+            y = cv2.add(y, cv2.transform(s, M[:, 3:6]))
+        y = cv2.multiply(y, (_ENC_SIZE - 1.0,) * 3 + (0.0,))
+        np.clip(y, 0, _ENC_SIZE - 1, out=y)
+        return np.take(_ENC_LUT, (y + 0.5).astype(np.uint16))
+
+    # -- serialisation ---------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": FORMAT_VERSION,
+            "model": self.model,
+            "card": self.card,
+            "terms": self.terms,
+            "matrix": [list(r) for r in self.matrix],
+            "curve": {"gain": list(self.curve_gain), "gamma": list(self.curve_gamma)},
+            "n_patches": self.n_patches,
+            "regularisation": self.regularisation,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ColourFit:
+        if d.get("version", FORMAT_VERSION) > FORMAT_VERSION:
+            raise ValueError(f"colour fit format {d['version']} is newer than this program")
+        curve = d.get("curve") or {}
+        return cls(
+            model=str(d["model"]),
+            matrix=tuple(tuple(float(v) for v in row) for row in d["matrix"]),
+            terms=str(d.get("terms", "linear")),
+            curve_gain=tuple(float(v) for v in curve.get("gain", (1, 1, 1))),  # type: ignore[arg-type]
+            curve_gamma=tuple(float(v) for v in curve.get("gamma", (1, 1, 1))),  # type: ignore[arg-type]
+            card=str(d.get("card", "classic24")),
+            n_patches=int(d.get("n_patches", 0)),
+            regularisation=float(d.get("regularisation", 0.0)),
+        )
+
+
+def _as_tuple(m: np.ndarray) -> tuple[tuple[float, ...], ...]:
+    return tuple(tuple(float(v) for v in row) for row in np.atleast_2d(m))
+
+
+# --------------------------------------------------------------------------- helpers
+def _patch_weights(reference: np.ndarray) -> np.ndarray:
+    """Row weights making linear-RGB residuals roughly perceptual: dL*/dY ∝ Y^(-2/3)."""
+    Y = reference @ np.array([0.2126, 0.7152, 0.0722])
+    return np.power(np.maximum(Y, 0.0) + 0.01, -2.0 / 3.0)
+
+
+def _wb_gains(measured: np.ndarray, reference: np.ndarray, w: np.ndarray) -> np.ndarray:
+    num = (w[:, None] ** 2 * measured * reference).sum(0)
+    den = (w[:, None] ** 2 * measured * measured).sum(0)
+    return num / np.maximum(den, _EPS)
+
+
+def _ridge(
+    X: np.ndarray, Y: np.ndarray, w: np.ndarray, prior: np.ndarray, lam: float
+) -> np.ndarray:
+    """argmin_B Σ w_i² |X_i B - Y_i|² + lam·s·|B - prior|², with s the data scale."""
+    Xw = X * w[:, None]
+    Yw = Y * w[:, None]
+    A = Xw.T @ Xw
+    s = np.trace(A) / A.shape[0]
+    A = A + lam * s * np.eye(A.shape[0])
+    return np.linalg.solve(A, Xw.T @ Yw + lam * s * prior)
+
+
+def _neutral_indices(reference_lab: np.ndarray) -> np.ndarray:
+    C = np.hypot(reference_lab[:, 1], reference_lab[:, 2])
+    return np.flatnonzero(C < 4.0)
+
+
+# --------------------------------------------------------------------------- fitters
+FitterResult = tuple[np.ndarray, str, tuple[float, float, float], tuple[float, float, float]]
+Fitter = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float], FitterResult]
+
+
+def _fit_white_balance(m, r, w, neutral, lam):  # type: ignore[no-untyped-def]
+    idx = neutral if len(neutral) else np.arange(len(m))
+    g = _wb_gains(m[idx], r[idx], w[idx])
+    return np.diag(g), "linear", (1.0, 1.0, 1.0), (1.0, 1.0, 1.0)
+
+
+def _fit_matrix3x3(m, r, w, neutral, lam):  # type: ignore[no-untyped-def]
+    D, *_ = _fit_white_balance(m, r, w, neutral, lam)
+    B = _ridge(m, r, w, D.T, lam)
+    return B.T, "linear", (1.0, 1.0, 1.0), (1.0, 1.0, 1.0)
+
+
+def _fit_root_polynomial(m, r, w, neutral, lam):  # type: ignore[no-untyped-def]
+    D, *_ = _fit_white_balance(m, r, w, neutral, lam)
+    prior = np.vstack([D.T, np.zeros((3, 3))])
+    B = _ridge(_terms(m, "root2"), r, w, prior, lam)
+    return B.T, "root2", (1.0, 1.0, 1.0), (1.0, 1.0, 1.0)
+
+
+def _fit_tone_curve(m: np.ndarray, r: np.ndarray, w: np.ndarray, neutral: np.ndarray):  # type: ignore[no-untyped-def]
+    """Per-channel ``a x^g`` through the neutral patches (log-log weighted LS)."""
+    gain, gamma = np.ones(3), np.ones(3)
+    for c in range(3):
+        x, y, ww = m[neutral, c], r[neutral, c], w[neutral]
+        ok = (x > 1e-3) & (y > 1e-3)
+        if ok.sum() >= 3:
+            lx, ly = np.log(x[ok]), np.log(y[ok])
+            # weight dark patches down: their log values are noise-dominated
+            wt = np.sqrt(np.clip(x[ok], 0.005, None))
+            A = np.stack([np.ones_like(lx), lx], axis=1) * wt[:, None]
+            sol, *_ = np.linalg.lstsq(A, ly * wt, rcond=None)
+            gamma[c] = float(np.clip(sol[1], 0.6, 1.6))
+            gain[c] = float(np.exp(np.sum(wt**2 * (ly - gamma[c] * lx)) / np.sum(wt**2)))
+        elif ok.sum() >= 1:
+            gain[c] = float(np.sum(ww[ok] ** 2 * x[ok] * y[ok]) / np.sum(ww[ok] ** 2 * x[ok] ** 2))
+    return gain, gamma
+
+
+def _fit_curve_matrix(m, r, w, neutral, lam):  # type: ignore[no-untyped-def]
+    gain, gamma = _fit_tone_curve(m, r, w, neutral)
+    xc = gain * np.power(np.maximum(m, 0.0), gamma)
+    # M = I + Δ with Δ @ 1 = 0 (grey stays grey): each row of Δ in span(Bz)
+    Bz = np.array([[1.0, -1.0, 0.0], [1.0, 1.0, -2.0]]).T
+    Bz /= np.linalg.norm(Bz, axis=0)
+    X = xc @ Bz  # (N, 2)
+    E = r - xc  # target Δ_r · xc_i
+    C = _ridge(X, E, w, np.zeros((2, 3)), lam)  # (2, 3)
+    M = np.eye(3) + (Bz @ C).T
+    return M, "linear", tuple(gain), tuple(gamma)
+
+
+CORRECTION_MODELS: dict[str, Fitter] = {
+    "white-balance": _fit_white_balance,
+    "matrix3x3": _fit_matrix3x3,
+    "curve+matrix": _fit_curve_matrix,
+    "root-polynomial": _fit_root_polynomial,
+}
+# in order of simplicity: ties in choose_model go to the earlier one
+MODEL_ORDER = ("white-balance", "matrix3x3", "curve+matrix", "root-polynomial")
+
+
+# --------------------------------------------------------------------------- guards
+def _guard_problem(f: ColourFit, m: np.ndarray, neutral: np.ndarray) -> str | None:
+    """Return why ``f`` is unsafe, or None. Checks the neutral axis and the cube lattice."""
+    if not np.all(np.isfinite(f.M)):
+        return "non-finite matrix"
+    # neutral axis along the measured neutral direction, from deep shadow to over-white
+    nd = m[neutral].mean(0) if len(neutral) else m.mean(0)
+    nd = np.maximum(nd, 1e-4) / max(float(nd.max()), 1e-4)
+    t = np.linspace(0.004, 1.0, 64)
+    out = f.apply_linear(t[:, None] * nd, clip=False)
+    Y = out @ np.array([0.2126, 0.7152, 0.0722])
+    if np.any(np.diff(Y) <= 0):
+        return "grey axis not monotone"
+    lab = linear_to_lab(np.clip(out[Y > 0.01], 0, None))
+    if lab.size and np.max(np.hypot(lab[:, 1], lab[:, 2])) > 12:
+        return "grey axis not neutral"
+    # cube lattice in camera space vs a white balance of the same neutral
+    v = np.linspace(0.05, 1.0, 5)
+    cube = np.stack(np.meshgrid(v, v, v, indexing="ij"), -1).reshape(-1, 3)
+    wb = np.clip(cube / nd, 0, 1)  # crude white balance of the lattice
+    got = f.apply_linear(cube)
+    wb_scale = np.median(
+        (got @ [0.2126, 0.7152, 0.0722] + 1e-3) / (wb @ [0.2126, 0.7152, 0.0722] + 1e-3)
+    )
+    de = delta_e_2000(linear_to_lab(got), linear_to_lab(np.clip(wb * wb_scale, 0, 1)))
+    if np.max(de) > _CUBE_DE_LIMIT:
+        return "colours outside the chart gamut move too far"
+    return None
+
+
+def fit(
+    measured: np.ndarray,
+    reference: np.ndarray,
+    model: str = "curve+matrix",
+    mask: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
+    neutral: Sequence[int] | None = None,
+    card: str = "classic24",
+) -> ColourFit:
+    """Fit ``model`` mapping ``measured`` linear sRGB patches (N, 3) to ``reference`` (N, 3).
+
+    ``mask`` (N,) bool selects usable patches (e.g. not clipped); ``weights`` (N,) scale the
+    default perceptual weights; ``neutral`` lists indices of achromatic patches (default:
+    the reference patches with Lab chroma < 4).
+    """
+    try:
+        fitter = CORRECTION_MODELS[model]
+    except KeyError:
+        raise ValueError(
+            f"unknown model {model!r}; choose one of {sorted(CORRECTION_MODELS)}"
+        ) from None
+    m = np.asarray(measured, dtype=float).reshape(-1, 3)
+    r = np.asarray(reference, dtype=float).reshape(-1, 3)
+    if m.shape != r.shape:
+        raise ValueError(f"measured {m.shape} and reference {r.shape} differ")
+    keep = np.ones(len(m), bool) if mask is None else np.asarray(mask, bool).copy()
+    keep &= np.all(np.isfinite(m), axis=1)
+    if neutral is None:
+        neutral = _neutral_indices(linear_to_lab(r))
+    neutral_all = np.asarray(neutral, dtype=int)
+    w = _patch_weights(r)
+    if weights is not None:
+        w = w * np.asarray(weights, dtype=float)
+    idx = np.flatnonzero(keep)
+    n_keep = np.asarray([i for i in range(len(idx)) if idx[i] in set(neutral_all.tolist())], int)
+    mk, rk, wk = m[idx], r[idx], w[idx]
+    if len(idx) == 0:
+        raise ValueError("no usable patches to fit")
+    if model != "white-balance" and len(idx) < 8:
+        model, fitter = "white-balance", CORRECTION_MODELS["white-balance"]
+    if model == "curve+matrix" and len(n_keep) < 3:
+        model, fitter = "matrix3x3", CORRECTION_MODELS["matrix3x3"]
+    lam = _LAMBDA0
+    for _ in range(6):
+        M, terms, gain, gamma = fitter(mk, rk, wk, n_keep, lam)
+        f = ColourFit(model, _as_tuple(M), terms, gain, gamma, card, len(idx), lam)
+        if model == "white-balance" or _guard_problem(f, mk, n_keep) is None:
+            return f
+        lam *= 10
+    M, terms, gain, gamma = _fit_white_balance(mk, rk, wk, n_keep, lam)
+    return ColourFit("white-balance", _as_tuple(M), terms, gain, gamma, card, len(idx), lam)
+
+
+def leave_one_out(
+    measured: np.ndarray,
+    reference: np.ndarray,
+    model: str,
+    mask: np.ndarray | None = None,
+    neutral: Sequence[int] | None = None,
+) -> np.ndarray:
+    """ΔE2000 (Lab D50) of each usable patch predicted by a fit on all the others;
+    NaN for patches outside ``mask``."""
+    m = np.asarray(measured, dtype=float).reshape(-1, 3)
+    r = np.asarray(reference, dtype=float).reshape(-1, 3)
+    keep = np.ones(len(m), bool) if mask is None else np.asarray(mask, bool)
+    if neutral is None:
+        neutral = _neutral_indices(linear_to_lab(r))
+    ref_lab = linear_to_lab(r)
+    out = np.full(len(m), np.nan)
+    for i in np.flatnonzero(keep):
+        sub = keep.copy()
+        sub[i] = False
+        f = fit(m, r, model, mask=sub, neutral=neutral)
+        out[i] = delta_e_2000(linear_to_lab(f.apply_linear(m[i])), ref_lab[i])
+    return out
+
+
+def choose_model(
+    measured: np.ndarray,
+    reference: np.ndarray,
+    mask: np.ndarray | None = None,
+    models: Sequence[str] = MODEL_ORDER,
+    neutral: Sequence[int] | None = None,
+    tie: float = 0.05,
+) -> tuple[str, dict[str, dict[str, float]]]:
+    """Pick the model with the lowest mean leave-one-patch-out ΔE2000.
+
+    Returns ``(name, {model: {"mean", "median", "max"}})``. A simpler model (earlier in
+    ``MODEL_ORDER``) wins ties within ``tie`` ΔE.
+    """
+    table: dict[str, dict[str, float]] = {}
+    for name in models:
+        de = leave_one_out(measured, reference, name, mask=mask, neutral=neutral)
+        de = de[np.isfinite(de)]
+        table[name] = {
+            "mean": float(np.mean(de)) if de.size else float("nan"),
+            "median": float(np.median(de)) if de.size else float("nan"),
+            "max": float(np.max(de)) if de.size else float("nan"),
+        }
+    order = [n for n in MODEL_ORDER if n in table] + [n for n in table if n not in MODEL_ORDER]
+    best = min(order, key=lambda n: table[n]["mean"])
+    for n in order:  # simplest model within the tie margin
+        if table[n]["mean"] <= table[best]["mean"] + tie:
+            return n, table
+    return best, table

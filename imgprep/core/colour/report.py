@@ -1,0 +1,320 @@
+"""Colour-deviation report: the JSON document (DESIGN.md §8) and its HTML / CSV / PNG
+renderings. Library code returns bytes; the engine writes files through its own helper.
+
+ΔE is CIEDE2000 in Lab relative to D50 (see :mod:`.delta_e`). "after" values are the fit
+applied to the measured patches (in-sample); the leave-one-out figures, when given, are
+the honest out-of-sample estimate.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+from typing import Any
+
+import numpy as np
+
+from .delta_e import delta_e_2000, lab_to_linear, linear_to_lab, linear_to_srgb
+from .detect import CardDetection
+from .models import ColourFit
+from .reference import CardType, get_card
+
+__all__ = ["DEFAULT_THRESHOLDS", "evaluate", "render_report"]
+
+DEFAULT_THRESHOLDS = {"mean": 3.0, "max": 6.0}
+# neutral-row consistency for the uneven-lighting warning
+_UNEVEN_LOG_RESIDUAL = 0.06  # ~6 % luminance disagreement with a smooth tone curve
+_UNEVEN_CHROMA = 3.0  # a*b* distance of a corrected neutral patch from its reference
+
+
+def _stats(de: np.ndarray) -> dict[str, float]:
+    if de.size == 0:
+        return {
+            "mean": float("nan"),
+            "median": float("nan"),
+            "p90": float("nan"),
+            "max": float("nan"),
+        }
+    return {
+        "mean": round(float(np.mean(de)), 2),
+        "median": round(float(np.median(de)), 2),
+        "p90": round(float(np.percentile(de, 90)), 2),
+        "max": round(float(np.max(de)), 2),
+    }
+
+
+def _r(v: np.ndarray, nd: int = 2) -> list[float]:
+    return [round(float(x), nd) for x in v]
+
+
+def reference_for(detection: CardDetection, card: CardType) -> np.ndarray:
+    """Reference linear sRGB for the detection: the card's values, or for a grey card a
+    neutral at the measured luminance."""
+    if card.name == "grey" and detection.patches is not None:
+        Y = detection.patches @ np.array([0.2126, 0.7152, 0.0722])
+        # D50 neutral expressed in linear sRGB, scaled to the measured luminance
+        return (
+            np.asarray(lab_to_linear(np.array([[50.0, 0.0, 0.0]])))
+            / 0.18418651851244416
+            * Y[:, None]
+        )
+    return np.asarray(card.reference_linear)
+
+
+def _uneven(
+    measured: np.ndarray, ref_lin: np.ndarray, after_lab: np.ndarray, ok: np.ndarray, card: CardType
+) -> list[str]:
+    idx = [i for i in card.neutral[:-1] if ok[i]]  # black is noise-dominated
+    if len(idx) < 3:
+        return []
+    out = []
+    Ym = measured[idx] @ np.array([0.2126, 0.7152, 0.0722])
+    Yr = ref_lin[idx] @ np.array([0.2126, 0.7152, 0.0722])
+    lx, ly = np.log(np.maximum(Yr, 1e-4)), np.log(np.maximum(Ym, 1e-4))
+    A = np.stack([np.ones_like(lx), lx], 1)
+    res = ly - A @ np.linalg.lstsq(A, ly, rcond=None)[0]
+    if np.max(np.abs(res)) > _UNEVEN_LOG_RESIDUAL:
+        out.append("neutral patches disagree in brightness: uneven lighting on the card?")
+    ref_lab = linear_to_lab(ref_lin[idx])
+    C = np.hypot(after_lab[idx, 1] - ref_lab[:, 1], after_lab[idx, 2] - ref_lab[:, 2])
+    if np.max(C) > _UNEVEN_CHROMA:
+        out.append("corrected neutral patches are not neutral: mixed light on the card?")
+    return out
+
+
+def evaluate(
+    detection: CardDetection,
+    fit: ColourFit | None,
+    card: str | CardType | None = None,
+    file: str | None = None,
+    thresholds: dict[str, float] | None = None,
+    loo: dict[str, dict[str, float]] | None = None,
+) -> dict[str, Any]:
+    """Build the colour report document (DESIGN.md §8) plus extra keys.
+
+    Extra keys: ``clipped`` (1-based indices left out of the fit and the summary),
+    ``worst5``, ``warnings``, ``uneven_lighting``, ``thresholds``, ``reference_source``,
+    ``loo_de2000`` (per-model leave-one-out ΔE, when given), ``method``.
+    """
+    th = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
+    ct = card if isinstance(card, CardType) else get_card(card or detection.type)
+    doc: dict[str, Any] = {"file": file, "card": detection.to_dict()}
+    if not detection.found or detection.patches is None or fit is None:
+        if detection.found and fit is None:
+            doc["card"]["reason"] = doc["card"]["reason"] or "no correction fitted"
+        return doc
+    measured = np.asarray(detection.patches, float)
+    clipped = np.asarray(
+        detection.clipped if detection.clipped is not None else np.zeros(len(measured), bool)
+    )
+    ok = ~clipped
+    ref_lin = reference_for(detection, ct)
+    ref_lab = linear_to_lab(ref_lin) if ct.name == "grey" else np.asarray(ct.reference_lab)
+    before_lab = linear_to_lab(measured)
+    after_lab = linear_to_lab(fit.apply_linear(measured))
+    de_b = delta_e_2000(before_lab, ref_lab)
+    de_a = delta_e_2000(after_lab, ref_lab)
+    patches = []
+    for i in range(len(measured)):
+        patches.append(
+            {
+                "index": i + 1,
+                "name": ct.names[i],
+                "name_zh": ct.names_zh[i],
+                "reference_lab": _r(ref_lab[i]),
+                "before_lab": _r(before_lab[i]),
+                "after_lab": _r(after_lab[i]),
+                "de2000_before": round(float(de_b[i]), 2),
+                "de2000_after": round(float(de_a[i]), 2),
+                "clipped": bool(clipped[i]),
+            }
+        )
+    after = _stats(de_a[ok])
+    passed = bool(ok.any() and after["mean"] <= th["mean"] and after["max"] <= th["max"])
+    order = [i for i in np.argsort(-de_a) if ok[i]][:5]
+    warnings = _uneven(measured, ref_lin, after_lab, ok, ct) if ct.name != "grey" else []
+    uneven = bool(warnings)
+    if clipped.any():
+        warnings.append(
+            f"{int(clipped.sum())} clipped patch(es) left out of the fit and the summary"
+        )
+    doc.update(
+        {
+            "model": fit.model,
+            "patches": patches,
+            "summary": {"before": _stats(de_b[ok]), "after": after, "pass": passed},
+            "clipped": [int(i) + 1 for i in np.flatnonzero(clipped)],
+            "worst5": [
+                {
+                    "index": int(i) + 1,
+                    "name": ct.names[i],
+                    "name_zh": ct.names_zh[i],
+                    "de2000_after": round(float(de_a[i]), 2),
+                }
+                for i in order
+            ],
+            "uneven_lighting": uneven,
+            "warnings": warnings,
+            "thresholds": th,
+            "reference_source": ct.source,
+            "method": detection.method,
+        }
+    )
+    if loo:
+        doc["loo_de2000"] = {k: {kk: round(vv, 2) for kk, vv in v.items()} for k, v in loo.items()}
+    return doc
+
+
+# --------------------------------------------------------------------------- rendering
+def _hex(lab: list[float]) -> str:
+    rgb = np.clip(
+        np.round(linear_to_srgb(np.clip(lab_to_linear(np.asarray(lab)), 0, 1)) * 255), 0, 255
+    )
+    return "#{:02x}{:02x}{:02x}".format(*rgb.astype(int))
+
+
+def _csv(doc: dict[str, Any]) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(
+        ["序号 index", "色块 patch", "名称 name", "参考 L", "参考 a", "参考 b", "校正前 L", "校正前 a", "校正前 b",
+         "校正后 L", "校正后 a", "校正后 b", "ΔE00 校正前 before", "ΔE00 校正后 after", "溢出 clipped"]
+    )  # fmt: skip
+    for p in doc.get("patches", []):
+        w.writerow(
+            [p["index"], p.get("name_zh", ""), p["name"], *p["reference_lab"], *p["before_lab"], *p["after_lab"],
+             p["de2000_before"], p["de2000_after"], "yes" if p.get("clipped") else ""]
+        )  # fmt: skip
+    s = doc.get("summary")
+    if s:
+        for k in ("before", "after"):
+            w.writerow(
+                [
+                    f"summary {k}",
+                    "",
+                    "",
+                    *(f"{m}={s[k][m]}" for m in ("mean", "median", "p90", "max")),
+                ]
+            )
+        w.writerow(["pass 合格", "yes" if s["pass"] else "no"])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def _png(doc: dict[str, Any]) -> bytes:
+    from PIL import Image, ImageDraw
+
+    patches = doc.get("patches", [])
+    cols = 6 if len(patches) > 1 else 1
+    rows = max(1, (len(patches) + cols - 1) // cols)
+    cw, chh, pad = 150, 110, 8
+    img = Image.new("RGB", (cols * (cw + pad) + pad, rows * (chh + pad) + pad), (40, 40, 40))
+    d = ImageDraw.Draw(img)
+    for k, p in enumerate(patches):
+        x0 = pad + (k % cols) * (cw + pad)
+        y0 = pad + (k // cols) * (chh + pad)
+        for j, key in enumerate(("reference_lab", "before_lab", "after_lab")):
+            d.rectangle(
+                [x0 + j * cw // 3, y0, x0 + (j + 1) * cw // 3 - 1, y0 + chh - 22], fill=_hex(p[key])
+            )
+        d.rectangle([x0, y0 + chh - 22, x0 + cw - 1, y0 + chh - 1], fill=(20, 20, 20))
+        d.text(
+            (x0 + 4, y0 + chh - 19),
+            f"{p['index']} dE {p['de2000_before']}>{p['de2000_after']}",
+            fill=(235, 235, 235),
+        )
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _html(doc: dict[str, Any], sku: str, title: str) -> bytes:
+    e = html.escape
+    card = doc.get("card", {})
+    s = doc.get("summary")
+    parts = [
+        "<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'>",
+        f"<title>{e(title)} — {e(sku)}</title>",
+        "<style>body{font-family:system-ui,'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:24px;color:#222}"
+        "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}"
+        "th{background:#f3f3f3}.sw{display:inline-block;width:28px;height:20px;border:1px solid #999;vertical-align:middle}"
+        ".pass{color:#0a7a2a;font-weight:bold}.fail{color:#b00020;font-weight:bold}.warn{color:#9a6000}"
+        "td.l{text-align:left}</style></head><body>",
+        f"<h1>{e(title)} <small>{e(sku)}</small></h1>",
+        f"<p>文件 File: {e(str(doc.get('file')))}<br>色卡 Card: {e(str(card.get('type')))} — "
+        f"{'找到 found' if card.get('found') else '未找到 not found'}"
+        f"{(' (' + e(str(card.get('reason'))) + ')') if card.get('reason') else ''}</p>",
+    ]
+    if s:
+        verdict = "合格 PASS" if s["pass"] else "不合格 FAIL"
+        th = doc.get("thresholds", DEFAULT_THRESHOLDS)
+        parts.append(
+            f"<p>结论 Verdict: <span class='{'pass' if s['pass'] else 'fail'}'>{verdict}</span> "
+            f"(校正后平均 ΔE00 after mean ≤ {th['mean']}, 最大 max ≤ {th['max']})<br>"
+            f"校正模型 Model: <b>{e(str(doc.get('model')))}</b></p>"
+        )
+        for w in doc.get("warnings", []):
+            parts.append(f"<p class='warn'>⚠ 警告 Warning: {e(w)}</p>")
+        parts.append(
+            "<h2>汇总 Summary (ΔE2000)</h2><table><tr><th></th><th>平均 mean</th><th>中位 median</th><th>P90</th><th>最大 max</th></tr>"
+        )
+        for k, zh in (("before", "校正前 before"), ("after", "校正后 after")):
+            parts.append(
+                f"<tr><td class='l'>{zh}</td>"
+                + "".join(f"<td>{s[k][m]}</td>" for m in ("mean", "median", "p90", "max"))
+                + "</tr>"
+            )
+        parts.append("</table>")
+        if doc.get("worst5"):
+            parts.append("<h2>最差 5 个色块 Worst 5</h2><ol>")
+            for w in doc["worst5"]:
+                parts.append(
+                    f"<li>{w['index']} {e(w.get('name_zh', ''))} {e(w['name'])}: ΔE00 {w['de2000_after']}</li>"
+                )
+            parts.append("</ol>")
+        if doc.get("loo_de2000"):
+            parts.append(
+                "<h2>模型比较 Model comparison (leave-one-out ΔE00)</h2><table><tr><th>model</th><th>mean</th><th>median</th><th>max</th></tr>"
+            )
+            for k, v in doc["loo_de2000"].items():
+                parts.append(
+                    f"<tr><td class='l'>{e(k)}</td><td>{v['mean']}</td><td>{v['median']}</td><td>{v['max']}</td></tr>"
+                )
+            parts.append("</table>")
+        parts.append(
+            "<h2>色块 Patches</h2><table><tr><th>#</th><th>名称 name</th><th>参考 reference</th><th>校正前 before</th>"
+            "<th>校正后 after</th><th>参考 Lab</th><th>校正前 Lab</th><th>校正后 Lab</th><th>ΔE00 前 before</th><th>ΔE00 后 after</th></tr>"
+        )
+        for p in doc.get("patches", []):
+            sw = "".join(
+                f"<td><span class='sw' style='background:{_hex(p[k])}'></span></td>"
+                for k in ("reference_lab", "before_lab", "after_lab")
+            )
+            labs = "".join(
+                f"<td>{', '.join(str(v) for v in p[k])}</td>"
+                for k in ("reference_lab", "before_lab", "after_lab")
+            )
+            flag = " (溢出 clipped)" if p.get("clipped") else ""
+            parts.append(
+                f"<tr><td>{p['index']}</td><td class='l'>{e(p.get('name_zh', ''))} {e(p['name'])}{flag}</td>{sw}{labs}"
+                f"<td>{p['de2000_before']}</td><td>{p['de2000_after']}</td></tr>"
+            )
+        parts.append("</table>")
+        if doc.get("reference_source"):
+            parts.append(
+                f"<p><small>参考数据 Reference data: {e(doc['reference_source'])}. ΔE: CIEDE2000, Lab D50.</small></p>"
+            )
+    parts.append("</body></html>")
+    return "\n".join(parts).encode("utf-8")
+
+
+def render_report(
+    doc: dict[str, Any], sku: str, title: str = "色差报告 Colour report"
+) -> dict[str, bytes]:
+    """Render ``doc`` as ``colour-SKU.html`` (self-contained), ``colour-SKU.csv`` (UTF-8
+    with BOM for Excel) and ``swatches-SKU.png``. Returns file name → bytes."""
+    return {
+        f"colour-{sku}.html": _html(doc, sku, title),
+        f"colour-{sku}.csv": _csv(doc),
+        f"swatches-{sku}.png": _png(doc),
+    }

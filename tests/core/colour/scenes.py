@@ -1,0 +1,285 @@
+"""Synthetic test scenes for the colour package (and the batch tests).
+
+Everything is rendered in linear sRGB, then a camera-like colour cast is applied::
+
+    lin' = clip(exposure * gains * (A_T @ lin)) ** gamma      (per channel)
+
+where ``A_T`` is a Bradford adaptation in XYZ from D65 to the white of a black body at
+``kelvin`` (CIE xy from Kang et al. 2002 via colour-science) — the scene looks as it would
+under that light with the camera left at D65 — ``gains`` are extra per-channel gains and
+``gamma`` a mild per-channel tone response. Then noise and a JPEG round trip.
+
+Functions return uint8 sRGB arrays plus the ground truth (card corners, cast).
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from imgprep.core.colour.delta_e import (
+    D65_XYZ,
+    M_SRGB_TO_XYZ,
+    bradford_matrix,
+    linear_to_srgb,
+    srgb8_to_linear,
+)
+from imgprep.core.colour.reference import get_card
+
+GAP = 0.18  # gap between patches / patch side (the real card is close to this)
+BORDER = 0.45  # card border / patch side
+
+
+@dataclass(frozen=True)
+class Cast:
+    kelvin: float = 6504.0
+    gains: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    gamma: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    exposure: float | None = None  # None: white patch lands at ~0.85 max channel
+
+
+@lru_cache(maxsize=64)
+def _kelvin_matrix(kelvin: float) -> np.ndarray:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from colour.temperature import CCT_to_xy_Kang2002
+
+    x, y = CCT_to_xy_Kang2002(kelvin)
+    white = np.array([x / y, 1.0, (1 - x - y) / y])
+    A = bradford_matrix(D65_XYZ, white)
+    return np.linalg.inv(M_SRGB_TO_XYZ) @ A @ M_SRGB_TO_XYZ
+
+
+def _exposure(cast: Cast) -> float:
+    if cast.exposure is not None:
+        return cast.exposure
+    w = _kelvin_matrix(cast.kelvin) @ np.full(3, 0.9) * np.asarray(cast.gains)
+    return 0.85 / float(w.max())
+
+
+def apply_cast_linear(lin: np.ndarray, cast: Cast) -> np.ndarray:
+    A = _kelvin_matrix(cast.kelvin)
+    y = (np.asarray(lin, float) @ A.T) * np.asarray(cast.gains) * _exposure(cast)
+    return np.power(np.clip(y, 0.0, 1.0), np.asarray(cast.gamma))
+
+
+def encode(lin: np.ndarray) -> np.ndarray:
+    return np.clip(np.round(linear_to_srgb(np.clip(lin, 0, 1)) * 255), 0, 255).astype(np.uint8)
+
+
+def apply_cast(rgb: np.ndarray, cast: Cast) -> np.ndarray:
+    """The same cast as the scenes use, applied to any uint8 sRGB product image."""
+    return encode(apply_cast_linear(srgb8_to_linear(rgb), cast))
+
+
+def jpeg_roundtrip(rgb: np.ndarray, quality: int = 88) -> np.ndarray:
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, "JPEG", quality=quality)
+    return np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"))
+
+
+CASTS = (
+    Cast(3000, (1.0, 1.0, 1.0), (1.0, 1.0, 1.0)),
+    Cast(4200, (1.12, 0.95, 0.9), (0.95, 1.0, 1.05)),
+    Cast(5500, (0.87, 1.0, 1.13), (1.05, 1.0, 0.95)),
+    Cast(6504, (1.0, 1.0, 1.0), (1.0, 1.0, 1.0)),
+    Cast(7500, (1.15, 0.9, 1.0), (1.0, 1.05, 0.97)),
+)
+
+
+# --------------------------------------------------------------------------- charts
+def _chart_colours(kind: str, seed: int = 0) -> np.ndarray:
+    ref = np.clip(np.asarray(get_card("classic24").reference_linear), 0, 1)
+    if kind == "classic24":
+        return ref
+    if kind == "shuffled":  # the same colours in another order
+        return ref[np.random.default_rng(seed).permutation(24)]
+    if kind == "spyder":
+        # SpyderCHECKR-24-like: a grey ramp in the first two columns, other hues elsewhere
+        out = np.zeros((4, 6, 3))
+        greys = np.geomspace(0.85, 0.02, 8)
+        out[:, 0] = greys[:4, None]
+        out[:, 1] = greys[4:, None]
+        hues = np.linspace(0, 1, 16, endpoint=False) + 0.03
+        hsv = np.stack(
+            [
+                hues * 179,
+                np.full(16, 140 + 60 * (np.arange(16) % 2)),
+                np.full(16, 200 - 50 * (np.arange(16) % 3)),
+            ],
+            -1,
+        )
+        rgb = cv2.cvtColor(hsv.astype(np.uint8)[None], cv2.COLOR_HSV2RGB)[0]
+        out[:, 2:] = srgb8_to_linear(rgb).reshape(4, 4, 3)
+        return out.reshape(24, 3)
+    raise ValueError(kind)
+
+
+def render_chart(kind: str = "classic24", patch_px: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """Flat chart in linear sRGB and its grid corners (outer corners of patches 1, 6, 24,
+    19) in chart pixel coordinates."""
+    cols = _chart_colours(kind)
+    s = patch_px
+    g = round(GAP * s)
+    b = round(BORDER * s)
+    W = 2 * b + 6 * s + 5 * g
+    H = 2 * b + 4 * s + 3 * g
+    img = np.full((H, W, 3), 0.012)  # black card body
+    for k in range(24):
+        i, j = divmod(k, 6)
+        y0, x0 = b + i * (s + g), b + j * (s + g)
+        img[y0 : y0 + s, x0 : x0 + s] = cols[k]
+    x1, y1 = b + 6 * s + 5 * g, b + 4 * s + 3 * g
+    corners = np.array([[b, b], [x1, b], [x1, y1], [b, y1]], float)
+    return img, corners
+
+
+# --------------------------------------------------------------------------- backgrounds
+def _background(h: int, w: int, rng: np.random.Generator, objects: int = 4) -> np.ndarray:
+    yy, xx = np.mgrid[0:h, 0:w].astype(float)
+    base = np.array([0.62, 0.58, 0.52]) * rng.uniform(0.8, 1.1)
+    shade = 0.75 + 0.25 * (1 - yy / h) + 0.1 * np.sin(xx / w * 3 + rng.uniform(0, 3))
+    img = base * shade[..., None]
+    for _ in range(objects):  # product-like blobs with shading
+        cx, cy = rng.uniform(0.1, 0.9) * w, rng.uniform(0.1, 0.9) * h
+        rx, ry = rng.uniform(0.05, 0.18) * w, rng.uniform(0.05, 0.2) * h
+        col = rng.uniform(0.03, 0.6, 3)
+        d = ((xx - cx) / rx) ** 2 + ((yy - cy) / ry) ** 2
+        m = d < 1
+        img[m] = col * (1.1 - 0.5 * d[m])[:, None]
+    stripes = rng.uniform(0.05, 0.5, 3)  # a striped cloth
+    x0, y0 = int(rng.uniform(0, 0.6) * w), int(rng.uniform(0.55, 0.8) * h)
+    sl = (slice(y0, min(h, y0 + h // 6)), slice(x0, min(w, x0 + w // 3)))
+    img[sl] = np.where(((xx[sl] + yy[sl]) // 12 % 2 == 0)[..., None], stripes, stripes * 0.4)
+    return np.clip(img + rng.normal(0, 0.01, img.shape), 0, 1)
+
+
+def product_photo(h: int = 600, w: int = 800, seed: int = 1) -> np.ndarray:
+    """A product-like uint8 sRGB photo with no card (pastel backdrop, coloured objects)."""
+    rng = np.random.default_rng(seed)
+    lin = _background(h, w, rng, objects=6) * 0.8  # head-room: casts must not clip
+    return encode(cv2.GaussianBlur(lin, (0, 0), 1.0))
+
+
+def drawing(h: int = 900, w: int = 1200, seed: int = 3, grid: bool = True) -> np.ndarray:
+    """A flat-colour illustration with black outlines, including (``grid``) a 4x6 palette of
+    coloured squares — a deliberately card-like negative."""
+    rng = np.random.default_rng(seed)
+    img = np.full((h, w, 3), 250, np.uint8)
+    for _ in range(10):
+        c = tuple(int(v) for v in rng.integers(0, 255, 3))
+        p = (int(rng.uniform(0, w)), int(rng.uniform(0, h)))
+        cv2.circle(img, p, int(rng.uniform(20, 120)), c, -1)
+        cv2.circle(img, p, int(rng.uniform(20, 120)), (0, 0, 0), 3)
+    if grid:
+        s, g = 60, 12
+        x0, y0 = w // 2 - 3 * (s + g), h // 2 - 2 * (s + g)
+        cv2.rectangle(
+            img, (x0 - 20, y0 - 20), (x0 + 6 * (s + g) + 8, y0 + 4 * (s + g) + 8), (20, 20, 20), -1
+        )
+        for k in range(24):
+            i, j = divmod(k, 6)
+            c = tuple(int(v) for v in rng.integers(30, 255, 3))
+            cv2.rectangle(
+                img,
+                (x0 + j * (s + g), y0 + i * (s + g)),
+                (x0 + j * (s + g) + s, y0 + i * (s + g) + s),
+                c,
+                -1,
+            )
+    return img
+
+
+# --------------------------------------------------------------------------- scenes
+@dataclass(frozen=True)
+class Scene:
+    rgb: np.ndarray = field(repr=False)
+    corners: np.ndarray  # ground truth, order: TL of patch 1, TR (6), BR (24), BL (19)
+    cast: Cast
+    chart_quad: np.ndarray  # the whole card outline in image px
+
+
+def make_scene(
+    size: tuple[int, int] = (1500, 1000),
+    kind: str = "classic24",
+    card_frac: float = 0.3,
+    angle: float = 0.0,
+    perspective: float = 0.0,
+    flip: str | None = None,
+    cast: Cast = Cast(),
+    noise: float = 1.5,
+    jpeg: int | None = 88,
+    cover: str | None = None,
+    centre: tuple[float, float] = (0.5, 0.5),
+    seed: int = 0,
+) -> Scene:
+    """Render a card into a product-like photo.
+
+    size (width, height); ``card_frac`` card width / image width; ``angle`` degrees
+    (counter-clockwise, any value); ``perspective`` 0..0.4 shrinks the card's far edge;
+    ``flip`` None | "mirror" (mirror image of the card); ``cover`` None | "quarter" (a
+    piece of cloth over the top-right quarter); ``noise`` sigma in 8-bit code values.
+    """
+    W, H = size
+    rng = np.random.default_rng(seed)
+    lin = _background(H, W, rng)
+    chart, gc = render_chart(kind, patch_px=64)
+    ch, cw = chart.shape[:2]
+    src_quad = np.array([[0, 0], [cw, 0], [cw, ch], [0, ch]], float)
+    if flip == "mirror":
+        chart = chart[:, ::-1].copy()
+        gc = gc.copy()
+        gc[:, 0] = cw - gc[:, 0]
+    # destination quad for the card outline
+    dw = card_frac * W
+    dh = dw * ch / cw
+    p = perspective
+    local = np.array(
+        [
+            [-dw / 2 * (1 - p), -dh / 2],
+            [dw / 2 * (1 - p), -dh / 2],
+            [dw / 2, dh / 2],
+            [-dw / 2, dh / 2],
+        ]
+    )
+    a = np.radians(angle)
+    R = np.array([[np.cos(a), np.sin(a)], [-np.sin(a), np.cos(a)]])  # ccw in image coords
+    dst = local @ R.T + np.array([centre[0] * W, centre[1] * H])
+    Hm = cv2.getPerspectiveTransform(src_quad.astype(np.float32), dst.astype(np.float32))
+    warped = cv2.warpPerspective(
+        chart.astype(np.float32),
+        Hm,
+        (W, H),
+        flags=cv2.INTER_AREA if card_frac < 0.2 else cv2.INTER_LINEAR,
+    )
+    mask = cv2.warpPerspective(np.ones((ch, cw), np.float32), Hm, (W, H), flags=cv2.INTER_LINEAR)[
+        ..., None
+    ]
+    lin = lin * (1 - mask) + warped * mask
+    corners = cv2.perspectiveTransform(gc[None].astype(np.float32), Hm)[0].astype(float)
+    if cover == "quarter":
+        # a cloth over the top-right quarter of the patch area (rows 1-2, columns 4-6)
+        x_mid = gc[0, 0] + (gc[1, 0] - gc[0, 0]) / 2
+        y_mid = gc[0, 1] + (gc[3, 1] - gc[0, 1]) / 2
+        if flip == "mirror":
+            q = np.array([[-20, -20], [x_mid, -20], [x_mid, y_mid], [-20, y_mid]], float)
+        else:
+            q = np.array([[x_mid, -20], [cw + 20, -20], [cw + 20, y_mid], [x_mid, y_mid]], float)
+        qi = cv2.perspectiveTransform(q[None].astype(np.float32), Hm)[0]
+        m = np.zeros((H, W), np.uint8)
+        cv2.fillConvexPoly(m, np.round(qi).astype(np.int32), 1)
+        cloth = np.array([0.35, 0.3, 0.45]) * (0.9 + 0.1 * rng.random((H, W, 1)))
+        lin = np.where(m[..., None] > 0, cloth, lin)
+    lin = cv2.GaussianBlur(lin, (0, 0), 0.7)
+    out = apply_cast_linear(lin, cast)
+    srgb = linear_to_srgb(out) * 255 + rng.normal(0, noise, out.shape)
+    rgb = np.clip(np.round(srgb), 0, 255).astype(np.uint8)
+    if jpeg:
+        rgb = jpeg_roundtrip(rgb, jpeg)
+    return Scene(rgb, corners, cast, dst)

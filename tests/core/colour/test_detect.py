@@ -1,0 +1,105 @@
+import numpy as np
+import pytest
+
+from imgprep.core.colour.delta_e import delta_e_2000, linear_to_lab
+from imgprep.core.colour.detect import detect_card, sample_grid
+from imgprep.core.colour.reference import get_card
+
+from .scenes import CASTS, drawing, jpeg_roundtrip, make_scene, product_photo
+
+CARD = get_card("classic24")
+
+
+def _corner_error(det, scene):
+    return float(np.abs(np.asarray(det.corners) - scene.corners).max())
+
+
+POSITIVE = {
+    "0": dict(angle=0, cast=CASTS[3]),
+    "90": dict(angle=90, cast=CASTS[1]),
+    "180 upside down": dict(angle=180, cast=CASTS[2]),
+    "270": dict(angle=270, cast=CASTS[4]),
+    "37 deg perspective": dict(angle=37, perspective=0.3, card_frac=0.2, cast=CASTS[0]),
+    "small 10% tilted": dict(card_frac=0.1, angle=-25, cast=CASTS[1], centre=(0.3, 0.6)),
+    "mirrored": dict(flip="mirror", angle=10, cast=CASTS[2]),
+    "perspective -120": dict(angle=-120, perspective=0.25, card_frac=0.25, cast=CASTS[4]),
+}
+
+
+@pytest.mark.parametrize("name", list(POSITIVE))
+def test_detects_card_with_correct_orientation(name):
+    s = make_scene(seed=hash(name) % 100, **POSITIVE[name])
+    det = detect_card(s.rgb)
+    assert det.found, det.reason
+    assert det.type == "classic24" and det.corners.shape == (4, 2)
+    pitch = np.linalg.norm(s.corners[1] - s.corners[0]) / 6
+    # corners in the right order (patch 1 first) and within a few % of a patch
+    assert _corner_error(det, s) < max(3.0, 0.08 * pitch), (det.corners, s.corners)
+    assert det.patches.shape == (24, 3) and det.clipped.shape == (24,)
+
+
+@pytest.mark.parametrize(
+    "kw, why",
+    [
+        (dict(kind="spyder", angle=15, cast=CASTS[1]), "other layout"),
+        (dict(kind="shuffled", angle=0), "same colours, other layout"),
+        (dict(cover="quarter", angle=0, cast=CASTS[3]), "quarter covered"),
+        (dict(cover="quarter", angle=200, cast=CASTS[4]), "quarter covered, rotated"),
+    ],
+)
+def test_rejects_other_charts_and_covered_cards(kw, why):
+    det = detect_card(make_scene(**kw).rgb)
+    assert not det.found, why
+    assert det.reason
+
+
+@pytest.mark.parametrize("img", ["product", "drawing", "drawing-nogrid", "flat"])
+def test_no_card_in_plain_images(img):
+    rgb = {
+        "product": lambda: jpeg_roundtrip(product_photo(1000, 1500, seed=2)),
+        "drawing": lambda: drawing(),
+        "drawing-nogrid": lambda: drawing(grid=False, seed=9),
+        "flat": lambda: np.full((600, 800, 3), 128, np.uint8),
+    }[img]()
+    det = detect_card(rgb)
+    assert not det.found and det.reason
+
+
+def test_manual_corners_in_any_order_recover_orientation():
+    s = make_scene(angle=180, perspective=0.15, cast=CASTS[1], seed=4)
+    shuffled = s.corners[[2, 1, 0, 3]]  # a mirrored / rotated click order
+    det = detect_card(s.rgb, corners=shuffled)
+    assert det.found and det.method == "manual"
+    assert _corner_error(det, s) < 4.0
+
+
+def test_manual_corners_on_a_plain_photo_are_rejected():
+    rgb = product_photo(600, 800)
+    det = detect_card(rgb, corners=[[100, 100], [500, 100], [500, 380], [100, 380]])
+    assert not det.found and det.reason
+
+
+def test_sampling_is_robust_and_flags_clipping():
+    s = make_scene(angle=0, cast=CASTS[3], noise=3.0, seed=1)
+    m, clipped = sample_grid(s.rgb, s.corners, CARD)
+    # cast D65 with no gains: measured ≈ reference up to exposure; check hue agreement via ΔE after scaling
+    k = np.median(CARD.reference_linear[18:22, 1] / m[18:22, 1])
+    de = delta_e_2000(linear_to_lab(m * k), CARD.reference_lab)
+    assert np.median(de) < 2.0
+    over = s.rgb.copy()
+    over[...] = np.clip(over.astype(int) * 3, 0, 255).astype(np.uint8)  # 3x overexposed
+    _, clipped = sample_grid(over, s.corners, CARD)
+    assert clipped[18] and clipped[19] and not clipped[23]
+
+
+def test_grey_card_auto_and_manual():
+    rgb = product_photo(800, 1200, seed=5)
+    x0, y0, x1, y1 = 500, 300, 700, 450
+    rgb[y0:y1, x0:x1] = (140, 120, 100)  # a grey card under warm light
+    det = detect_card(rgb, card="grey")
+    assert det.found and det.patches.shape == (1, 3), det.reason
+    c = np.asarray(det.corners)
+    assert abs(c[:, 0].mean() - 600) < 15 and abs(c[:, 1].mean() - 375) < 15
+    man = detect_card(rgb, card="grey", corners=[[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
+    np.testing.assert_allclose(man.patches, det.patches, rtol=0.02)
+    assert not detect_card(np.zeros((300, 400, 3), np.uint8), card="grey").found

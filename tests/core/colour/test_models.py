@@ -1,0 +1,129 @@
+import json
+import time
+
+import numpy as np
+import pytest
+
+from imgprep.core.colour.delta_e import delta_e_2000, linear_to_lab, linear_to_srgb, srgb8_to_linear
+from imgprep.core.colour.models import (
+    CORRECTION_MODELS,
+    ColourFit,
+    choose_model,
+    fit,
+    leave_one_out,
+)
+from imgprep.core.colour.reference import get_card
+
+from .scenes import CASTS, apply_cast_linear
+
+CARD = get_card("classic24")
+REF = np.asarray(CARD.reference_linear)
+REF_LAB = np.asarray(CARD.reference_lab)
+
+
+def _measured(cast, noise=0.0, seed=0):
+    m = apply_cast_linear(np.clip(REF, 0, 1), cast)
+    return m + np.random.default_rng(seed).normal(0, noise, m.shape)
+
+
+def test_registry_names():
+    assert set(CORRECTION_MODELS) >= {
+        "white-balance",
+        "matrix3x3",
+        "curve+matrix",
+        "root-polynomial",
+    }
+    with pytest.raises(ValueError, match="unknown model"):
+        fit(REF, REF, "magic")
+
+
+@pytest.mark.parametrize("model", list(CORRECTION_MODELS))
+def test_identity_fit_is_near_identity(model):
+    f = fit(REF, REF, model)
+    de = delta_e_2000(linear_to_lab(f.apply_linear(np.clip(REF, 0, 1))), REF_LAB)
+    assert np.mean(de) < 0.6  # (cyan is outside sRGB; clipping it costs a little)
+
+
+def test_curve_matrix_inverts_the_cast_model():
+    # gains + mild per-channel gamma + a Bradford illuminant change: curve+matrix models it
+    cast = CASTS[4]
+    m = _measured(cast)
+    f = fit(m, REF, "curve+matrix")
+    de = delta_e_2000(linear_to_lab(f.apply_linear(m)), REF_LAB)
+    assert de.mean() < 0.8 and np.percentile(de, 90) < 1.5
+    wb = fit(m, REF, "white-balance")
+    assert delta_e_2000(linear_to_lab(wb.apply_linear(m)), REF_LAB).mean() > de.mean() + 0.5
+
+
+def test_root_polynomial_is_exposure_invariant():
+    m = _measured(CASTS[1])
+    f = fit(m, REF, "root-polynomial")
+    # model terms scale with exposure: fitting on 0.5x data gives 0.5x-scaled predictions
+    f2 = fit(m * 0.5, REF * 0.5, "root-polynomial")
+    np.testing.assert_allclose(
+        f2.apply_linear(m * 0.5, clip=False), 0.5 * f.apply_linear(m, clip=False), atol=2e-3
+    )
+
+
+@pytest.mark.parametrize("model", list(CORRECTION_MODELS))
+def test_json_round_trip_and_apply_matches_float_path(model):
+    m = _measured(CASTS[2], noise=0.002)
+    f = fit(m, REF, model)
+    d = json.loads(json.dumps(f.to_dict()))
+    g = ColourFit.from_dict(d)
+    assert g == f
+    img = np.random.default_rng(3).integers(0, 256, (64, 80, 3), dtype=np.uint8)
+    out = g.apply(img)
+    assert out.dtype == np.uint8 and out.shape == img.shape
+    want = np.round(linear_to_srgb(f.apply_linear(srgb8_to_linear(img))) * 255)
+    assert np.abs(out.astype(int) - want).max() <= 1
+
+
+def test_apply_is_fast():
+    f = fit(_measured(CASTS[1]), REF, "curve+matrix")
+    img = np.random.default_rng(0).integers(0, 256, (710, 1000, 3), dtype=np.uint8)
+    f.apply(img)
+    best = min(_timed(f.apply, img) for _ in range(7))
+    assert best < 0.030, f"{best * 1e3:.1f} ms"
+
+
+def _timed(fn, *a):
+    t = time.perf_counter()
+    fn(*a)
+    return time.perf_counter() - t
+
+
+@pytest.mark.parametrize("model", ["matrix3x3", "curve+matrix", "root-polynomial"])
+def test_guards_keep_grey_axis_monotone_and_output_in_range(model):
+    # a nasty measurement: noisy, and two chromatic patches swapped (bad sampling)
+    m = _measured(CASTS[0], noise=0.01, seed=5)
+    m[[2, 7]] = m[[7, 2]]
+    f = fit(m, REF, model)
+    t = np.linspace(0, 1, 256)[:, None] * np.array([1.0, 0.8, 0.5])
+    out = f.apply_linear(t)
+    Y = out @ [0.2126, 0.7152, 0.0722]
+    assert np.all(np.diff(Y) >= -1e-12)
+    cube = np.random.default_rng(1).uniform(0, 1, (2000, 3))
+    y = f.apply_linear(cube)
+    assert y.min() >= 0 and y.max() <= 1
+
+
+def test_leave_one_out_and_choose_model():
+    m = _measured(CASTS[1]) * np.random.default_rng(4).normal(1, 0.005, (24, 3))  # 0.5 % noise
+    loo = leave_one_out(m, REF, "matrix3x3")
+    assert loo.shape == (24,) and np.all(np.isfinite(loo))
+    mask = np.ones(24, bool)
+    mask[5] = False
+    assert np.isnan(leave_one_out(m, REF, "matrix3x3", mask=mask)[5])
+    name, table = choose_model(m, REF)
+    assert set(table) == set(CORRECTION_MODELS)
+    assert name == "curve+matrix"  # the cast has per-channel gamma: only curve+matrix models it
+    assert table[name]["mean"] < table["white-balance"]["mean"]
+    assert table[name]["mean"] < 1.5
+
+
+def test_white_balance_on_one_patch():
+    f = fit([[0.3, 0.2, 0.1]], [[0.2, 0.2, 0.2]], "white-balance", neutral=[0])
+    np.testing.assert_allclose(
+        f.apply_linear(np.array([0.3, 0.2, 0.1])), [0.2, 0.2, 0.2], atol=1e-9
+    )

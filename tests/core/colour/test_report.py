@@ -1,0 +1,97 @@
+import io
+import json
+
+import numpy as np
+from PIL import Image
+
+from imgprep.core.colour.detect import CardDetection
+from imgprep.core.colour.models import fit
+from imgprep.core.colour.reference import get_card
+from imgprep.core.colour.report import evaluate, render_report
+
+from .scenes import CASTS, apply_cast_linear
+
+CARD = get_card("classic24")
+
+
+def _doc(clip_white=False, uneven=False):
+    m = apply_cast_linear(np.clip(CARD.reference_linear, 0, 1), CASTS[1])
+    if uneven:
+        m[19] *= 1.3  # one grey patch in a hot spot
+    clipped = np.zeros(24, bool)
+    clipped[18] = clip_white
+    det = CardDetection(
+        True, "classic24", np.array([[0, 0], [60, 0], [60, 40], [0, 40.0]]), m, clipped, None, "mcc"
+    )
+    f = fit(m, CARD.reference_linear, "curve+matrix", mask=~clipped)
+    return evaluate(det, f, "classic24", file="IMG.jpg", thresholds={"mean": 3, "max": 6})
+
+
+def test_document_shape_matches_design():
+    doc = _doc()
+    json.dumps(doc, allow_nan=False)
+    assert doc["file"] == "IMG.jpg"
+    assert set(doc["card"]) == {"found", "type", "corners", "reason"}
+    assert doc["card"]["found"] is True and len(doc["card"]["corners"]) == 4
+    assert doc["model"] == "curve+matrix"
+    p = doc["patches"][0]
+    assert {
+        "index",
+        "name",
+        "reference_lab",
+        "before_lab",
+        "after_lab",
+        "de2000_before",
+        "de2000_after",
+    } <= set(p)
+    assert p["index"] == 1 and p["name"] == "dark skin" and len(doc["patches"]) == 24
+    s = doc["summary"]
+    assert set(s) == {"before", "after", "pass"}
+    assert set(s["before"]) == set(s["after"]) == {"mean", "median", "p90", "max"}
+    assert s["before"]["mean"] > 5 > s["after"]["mean"]
+    assert s["pass"] is True and doc["uneven_lighting"] is False
+    assert len(doc["worst5"]) == 5 and doc["clipped"] == []
+
+
+def test_clipped_patches_are_reported_and_excluded():
+    doc = _doc(clip_white=True)
+    assert doc["clipped"] == [19] and doc["patches"][18]["clipped"] is True
+    assert any("clipped" in w for w in doc["warnings"])
+
+
+def test_uneven_lighting_warning():
+    doc = _doc(uneven=True)
+    assert doc["uneven_lighting"] is True
+
+
+def test_fail_verdict_with_strict_thresholds():
+    m = apply_cast_linear(np.clip(CARD.reference_linear, 0, 1), CASTS[0])
+    det = CardDetection(True, "classic24", np.zeros((4, 2)), m, np.zeros(24, bool))
+    doc = evaluate(
+        det, fit(m, CARD.reference_linear, "white-balance"), thresholds={"mean": 0.1, "max": 0.2}
+    )
+    assert doc["summary"]["pass"] is False
+
+
+def test_no_card_document():
+    doc = evaluate(
+        CardDetection(False, "classic24", reason="no colour card found"), None, file="a.jpg"
+    )
+    assert doc == {
+        "file": "a.jpg",
+        "card": {"found": False, "type": "classic24", "reason": "no colour card found"},
+    }
+
+
+def test_render_report_bytes():
+    out = render_report(_doc(uneven=True), "A1234", "色差报告 Colour report")
+    assert set(out) == {"colour-A1234.html", "colour-A1234.csv", "swatches-A1234.png"}
+    html = out["colour-A1234.html"].decode("utf-8")
+    assert "<meta charset='utf-8'>" in html and "深肤色" in html and "dark skin" in html
+    assert "http://" not in html and "https://" not in html and "src=" not in html  # offline
+    assert "合格" in html and "Warning" in html and "curve+matrix" in html
+    csv = out["colour-A1234.csv"]
+    assert csv.startswith(b"\xef\xbb\xbf") and "深肤色".encode() in csv
+    assert len(csv.decode("utf-8-sig").strip().splitlines()) == 1 + 24 + 3
+    im = Image.open(io.BytesIO(out["swatches-A1234.png"]))
+    assert im.format == "PNG" and im.size[0] > 300
