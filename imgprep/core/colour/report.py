@@ -202,27 +202,33 @@ def _csv(doc: dict[str, Any]) -> bytes:
 
 
 def _png(doc: dict[str, Any]) -> bytes:
+    """Swatch sheet: per patch reference | before | after, its name and ΔE2000 before → after."""
     from PIL import Image, ImageDraw
+
+    from ..fonts import pil_font
 
     patches = doc.get("patches", [])
     cols = 6 if len(patches) > 1 else 1
     rows = max(1, (len(patches) + cols - 1) // cols)
-    cw, chh, pad = 150, 110, 8
-    img = Image.new("RGB", (cols * (cw + pad) + pad, rows * (chh + pad) + pad), (40, 40, 40))
+    cw, chh, pad, head = 168, 128, 8, 34
+    img = Image.new("RGB", (cols * (cw + pad) + pad, head + rows * (chh + pad) + pad), (40, 40, 40))
     d = ImageDraw.Draw(img)
+    small, label = pil_font(13), pil_font(15, "bold")
+    th = {**DEFAULT_THRESHOLDS, **(doc.get("thresholds") or {})}
+    d.text((pad, 9), "每格：参考 | 校正前 | 校正后    each patch: reference | before | after    ΔE2000 before → after",
+           font=small, fill=(200, 200, 200))
     for k, p in enumerate(patches):
         x0 = pad + (k % cols) * (cw + pad)
-        y0 = pad + (k // cols) * (chh + pad)
+        y0 = head + (k // cols) * (chh + pad)
         for j, key in enumerate(("reference_lab", "before_lab", "after_lab")):
             d.rectangle(
-                [x0 + j * cw // 3, y0, x0 + (j + 1) * cw // 3 - 1, y0 + chh - 22], fill=_hex(p[key])
+                [x0 + j * cw // 3, y0, x0 + (j + 1) * cw // 3 - 1, y0 + chh - 40], fill=_hex(p[key])
             )
-        d.rectangle([x0, y0 + chh - 22, x0 + cw - 1, y0 + chh - 1], fill=(20, 20, 20))
-        d.text(
-            (x0 + 4, y0 + chh - 19),
-            f"{p['index']} dE {p['de2000_before']}>{p['de2000_after']}",
-            fill=(235, 235, 235),
-        )
+        d.rectangle([x0, y0 + chh - 40, x0 + cw - 1, y0 + chh - 1], fill=(20, 20, 20))
+        d.text((x0 + 5, y0 + chh - 38), f"{p['index']} {p.get('name_zh') or p['name']}", font=small, fill=(190, 190, 190))
+        after = p["de2000_after"]
+        colour = (120, 220, 120) if after <= th["mean"] else (240, 200, 80) if after <= th["max"] else (250, 110, 100)
+        d.text((x0 + 5, y0 + chh - 20), f"ΔE {p['de2000_before']:.1f} → {after:.1f}", font=label, fill=colour)
     buf = io.BytesIO()
     img.save(buf, "PNG")
     return buf.getvalue()
