@@ -116,14 +116,10 @@ def write_new(final: str | Path, data: bytes | Callable[[BinaryIO], None], *, mk
                 f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        _publish(tmp, final)
-    except FileExists:
-        _unlink_quiet(tmp)
-        raise
     except OSError as e:
         _unlink_quiet(tmp)
         raise FileOpError("writing", None, final, e) from e
-    fsync_dir(final.parent)
+    publish(tmp, final)
     return final
 
 
