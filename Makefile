@@ -23,6 +23,7 @@ $(TSTAMP): pyproject.toml | $(BIN)/python
 
 run: $(STAMP)
 	@if $(BIN)/python -c "import sys; from imgprep.cli import has_display; sys.exit(0 if has_display() else 1)"; then \
+		$(BIN)/python -m imgprep.gui.preflight || true; \
 		$(BIN)/imgprep; \
 	else \
 		lib=build/sample-library-$$(date +%Y%m%d-%H%M%S); \

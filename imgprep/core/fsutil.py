@@ -184,6 +184,21 @@ def publish(tmp: str | Path, final: str | Path) -> None:
     fsync_dir(final.parent)
 
 
+def move_new(src: str | Path, final: str | Path) -> None:
+    """Move a file within the library to a new name, never over an existing file; on any
+    failure ``src`` stays where it was."""
+    src, final = Path(src), Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        _publish(src, final)  # link + unlink, or an exclusive rename
+    except OSError as e:
+        if isinstance(e, FileExists):
+            raise
+        raise FileOpError("moving", src, final, e) from e
+    fsync_dir(final.parent)
+    fsync_dir(src.parent)
+
+
 def discard(tmp: str | Path) -> None:
     _unlink_quiet(Path(tmp))
 

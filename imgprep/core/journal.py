@@ -111,6 +111,21 @@ MIGRATIONS: list[str] = [
         loaded_at TEXT NOT NULL
     );
     """,
+    # 3: the watcher's view of the drop folder: files it reported and does not take again
+    # until they change (stalled, unassigned, refused), and where processed sources went
+    """
+    CREATE TABLE watch_files (
+        path TEXT PRIMARY KEY,         -- the file in the drop folder (NFC)
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        state TEXT NOT NULL,           -- stalled | unassigned | failed | skipped | done | duplicate
+        sku TEXT,
+        reason TEXT,
+        moved_to TEXT,                 -- DROP/.imgprep/done/... once verified in the library
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX watch_files_state ON watch_files (state);
+    """,
 ]
 
 
@@ -265,6 +280,11 @@ class Journal:
             (path, sha256, size, kind, source_id, rendition, int(watermark),
              json.dumps(facts, ensure_ascii=False) if facts else None, now()))
 
+    def drop_file(self, path: str) -> None:
+        """Forget a library file that was superseded (a re-rendered rendition); its backup
+        rows stay, since the backup keeps every version."""
+        self.db.execute("DELETE FROM files WHERE path = ?", (path,))
+
     def file(self, path: str) -> sqlite3.Row | None:
         return self.db.execute("SELECT * FROM files WHERE path = ?", (path,)).fetchone()
 
@@ -352,6 +372,46 @@ class Journal:
 
     def shoots(self) -> list[sqlite3.Row]:
         return list(self.db.execute("SELECT * FROM shoots ORDER BY sku"))
+
+    # -------------------------------------------------------------- watched drop folder
+    def put_watch_file(self, path: str, size: int, mtime_ns: int, state: str, *, sku: str | None = None,
+                       reason: str | None = None, moved_to: str | None = None) -> None:
+        self.db.execute(
+            "INSERT INTO watch_files (path, size, mtime_ns, state, sku, reason, moved_to, updated_at)"
+            " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (path) DO UPDATE SET size = excluded.size,"
+            " mtime_ns = excluded.mtime_ns, state = excluded.state, sku = excluded.sku,"
+            " reason = excluded.reason, moved_to = excluded.moved_to, updated_at = excluded.updated_at",
+            (path, size, mtime_ns, state, sku, reason, moved_to, now()))
+
+    def watch_files(self, *states: str) -> list[sqlite3.Row]:
+        if not states:
+            return list(self.db.execute("SELECT * FROM watch_files ORDER BY path"))
+        marks = ",".join("?" * len(states))
+        return list(self.db.execute(f"SELECT * FROM watch_files WHERE state IN ({marks}) ORDER BY path", states))
+
+    def forget_watch_file(self, path: str) -> None:
+        self.db.execute("DELETE FROM watch_files WHERE path = ?", (path,))
+
+    def queue_all_backups(self, root: str) -> int:
+        """Queue every library file that has no backup row for ``root`` yet (the watcher's
+        start-up reconciliation); returns how many were queued."""
+        cur = self.db.execute(
+            "INSERT OR IGNORE INTO backups (path, root, state, queued_at)"
+            " SELECT path, ?, 'pending', ? FROM files", (root, now()))
+        return cur.rowcount
+
+    def backup_backlog(self, root: str | None = None) -> dict[str, Any]:
+        """Copies not yet verified: how many, the oldest, the last error."""
+        q = "SELECT COUNT(*), MIN(queued_at), MAX(attempts) FROM backups WHERE state != 'verified'"
+        args: tuple = ()
+        if root is not None:
+            q += " AND root = ?"
+            args = (root,)
+        n, oldest, attempts = self.db.execute(q, args).fetchone()
+        err = self.db.execute("SELECT last_error FROM backups WHERE state != 'verified' AND last_error IS NOT NULL"
+                              + (" AND root = ?" if root is not None else "") + " ORDER BY rowid DESC LIMIT 1",
+                              args).fetchone()
+        return {"pending": n, "oldest": oldest, "attempts": attempts or 0, "last_error": err[0] if err else None}
 
     # -------------------------------------------------------------- events
     def log(self, level: str, kind: str, message: str, *, sku: str | None = None, source: str | None = None) -> None:

@@ -1,136 +1,605 @@
-"""A minimal main window: drop shoot folders, see them processed. The full app
-(shoot view, colour view, settings) builds on this."""
+"""The main window: drop zone and shoot list, the shoot / colour / product-sheet views,
+a log panel, settings, notifications. Widgets read the journal through app services and
+re-read when the engine reports progress."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, Qt, QThread, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFont, QFontDatabase
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QIcon,
+    QKeySequence,
+    QPainter,
+    QPixmap,
+)
 from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QDockWidget,
     QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionProgressBar,
+    QSystemTrayIcon,
+    QTableView,
+    QTabWidget,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
-from ..app.batch import BatchOptions, BatchRunner
-from ..core.presets import load_preset
+from .appstate import COLUMNS, AppSettings, AppState, ShootModel
+from .i18n import install_language, register_fonts
+
+ACCENT = "#1f6feb"
 
 
-def register_fonts() -> str | None:
-    """Register the bundled CJK font so Chinese never shows as boxes; return its family."""
-    try:
-        from ..core.fonts import font_path
-    except ImportError:
-        return None
-    family = None
-    for weight in ("regular", "bold"):
-        fid = QFontDatabase.addApplicationFont(str(font_path(weight)))
-        fams = QFontDatabase.applicationFontFamilies(fid) if fid >= 0 else []
-        family = family or (fams[0] if fams else None)
-    return family
+def app_icon() -> QIcon:
+    pm = QPixmap(64, 64)
+    pm.fill(Qt.GlobalColor.transparent)
+    p = QPainter(pm)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setBrush(QColor(ACCENT))
+    p.setPen(Qt.PenStyle.NoPen)
+    p.drawRoundedRect(4, 4, 56, 56, 12, 12)
+    p.setBrush(QColor("white"))
+    p.drawEllipse(20, 20, 24, 24)
+    p.setBrush(QColor(ACCENT))
+    p.drawEllipse(27, 27, 10, 10)
+    p.end()
+    return QIcon(pm)
 
 
-class BatchWorker(QObject):
-    progress = Signal(dict)
-    finished = Signal(dict)
+def open_in_file_manager(path: Path) -> bool:
+    """Show a file's folder (or a folder) in the system file manager."""
+    path = Path(path)
+    target = path if path.is_dir() else path.parent
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(target)))
 
-    def __init__(self, opts: BatchOptions, sources: list[Path]):
+
+class ProgressDelegate(QStyledItemDelegate):
+    def paint(self, painter, option, index):  # noqa: ANN001
+        value = index.data(ShootModel.ProgressRole)
+        if value is None:
+            return super().paint(painter, option, index)
+        opt = QStyleOptionProgressBar()
+        opt.rect = option.rect.adjusted(6, 7, -6, -7)
+        opt.minimum, opt.maximum, opt.progress = 0, 100, int(value)
+        opt.text = f"{int(value)} %"
+        opt.textVisible = True
+        opt.state = option.state | QStyle.StateFlag.State_Horizontal
+        QApplication.style().drawControl(QStyle.ControlElement.CE_ProgressBar, opt, painter)
+
+
+class DropZone(QFrame):
+    """Where shoot folders are dropped (the whole window accepts drops too)."""
+
+    clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("dropZone")
+        self.setMinimumHeight(104)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        lay = QVBoxLayout(self)
+        self.title = QLabel()
+        self.title.setObjectName("dropTitle")
+        self.hint = QLabel()
+        self.hint.setObjectName("dropHint")
+        for w in (self.title, self.hint):
+            w.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            lay.addWidget(w)
+        self.set_hover(False)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.title.setText(self.tr("Drop shoot folders here"))
+        self.hint.setText(self.tr("One folder per product, named by its SKU (e.g. A1234) — or click to choose"))
+
+    def set_hover(self, on: bool) -> None:
+        self.setProperty("hover", on)
+        self.style().unpolish(self)
+        self.style().polish(self)
+
+    def mousePressEvent(self, e):  # noqa: ANN001
+        self.clicked.emit()
+
+
+class FirstSteps(QFrame):
+    """Shown while the settings are not ready: what to set first, with buttons."""
+
+    def __init__(self, state: AppState, window: MainWindow):
         super().__init__()
-        self.runner = BatchRunner(opts, progress=self.progress.emit)
-        self.sources = sources
+        self.setObjectName("firstSteps")
+        self.state, self.window = state, window
+        lay = QVBoxLayout(self)
+        self.title = QLabel()
+        self.title.setObjectName("firstTitle")
+        self.body = QLabel()
+        self.body.setWordWrap(True)
+        self.body.setTextFormat(Qt.TextFormat.RichText)
+        row = QHBoxLayout()
+        self.lib_btn = QPushButton()
+        self.lib_btn.setObjectName("primary")
+        self.lib_btn.clicked.connect(window.choose_library)
+        self.settings_btn = QPushButton()
+        self.settings_btn.clicked.connect(window.open_settings)
+        row.addWidget(self.lib_btn)
+        row.addWidget(self.settings_btn)
+        row.addStretch(1)
+        lay.addWidget(self.title)
+        lay.addWidget(self.body)
+        lay.addLayout(row)
+        self.update_state()
 
-    def run(self) -> None:
-        report = self.runner.run(self.sources)
-        self.finished.emit(report.to_json())
+    def update_state(self) -> None:
+        probs = self.state.settings.problems()
+        self.setVisible(bool(probs))
+        self.title.setText(self.tr("Welcome to imgprep — first steps"))
+        lib_msg = {
+            "missing": self.tr("not set yet"),
+            "not-a-folder": self.tr("is a file, not a folder"),
+            "not-empty": self.tr("holds other files; choose an empty folder or an existing library"),
+            "parent-missing": self.tr("its parent folder does not exist"),
+        }
+        steps = []
+        mark = lambda bad: "✗" if bad else "✓"  # noqa: E731
+        lib = probs.get("library")
+        steps.append(f"<b>{mark(lib)} 1. " + self.tr("Library folder") + "</b> — "
+                     + (lib_msg.get(lib, lib) if lib else self.state.settings.library)
+                     + "<br/>" + self.tr("Where originals are kept (renamed SKU-01, SKU-02 …) and renditions are written."))
+        bk = self.state.settings.get("backup")
+        steps.append(f"<b>{mark('backup' in probs)} 2. " + self.tr("Backup folder (recommended)") + "</b> — "
+                     + (bk or self.tr("not set: nothing is mirrored")))
+        cat = self.state.settings.get("catalogue")
+        steps.append(f"<b>{mark('catalogue' in probs)} 3. " + self.tr("Product sheet (optional)") + "</b> — "
+                     + (cat or self.tr("without it the hero has no spec panel and details no callouts")))
+        steps.append("<b>4. " + self.tr("Drop a shoot folder on this window") + "</b>")
+        self.body.setText("<br/>".join(steps))
+        self.lib_btn.setText(self.tr("Choose library folder…"))
+        self.settings_btn.setText(self.tr("Open settings…"))
+
+
+class ShootsPage(QWidget):
+    openShoot = Signal(str)
+
+    def __init__(self, state: AppState, window: MainWindow):
+        super().__init__()
+        self.state = state
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(12, 12, 12, 6)
+        self.first = FirstSteps(state, window)
+        self.drop = DropZone()
+        self.drop.clicked.connect(window.add_folders)
+        self.table = QTableView()
+        self.table.setObjectName("shootTable")
+        self.table.setModel(state.model)
+        self.table.setItemDelegateForColumn(COLUMNS.index("progress"), ProgressDelegate(self.table))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(34)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        h = self.table.horizontalHeader()
+        h.setHighlightSections(False)
+        h.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        for i, c in enumerate(COLUMNS):
+            h.setSectionResizeMode(i, QHeaderView.ResizeMode.Fixed if c == "progress"
+                                   else QHeaderView.ResizeMode.ResizeToContents)
+        h.resizeSection(COLUMNS.index("progress"), 220)
+        h.setStretchLastSection(True)
+        self.table.doubleClicked.connect(self._open)
+        self.empty = QLabel()
+        self.empty.setObjectName("emptyHint")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        lay.addWidget(self.first)
+        lay.addWidget(self.drop)
+        lay.addWidget(self.table, 1)
+        lay.addWidget(self.empty)
+        state.shootsChanged.connect(self.update_state)
+        self.update_state()
+
+    def _open(self, index) -> None:  # noqa: ANN001
+        self.openShoot.emit(self.state.model.row(index.row()).sku)
+
+    def selected_sku(self) -> str | None:
+        idx = self.table.selectionModel().selectedRows()
+        if not idx:
+            return None
+        return self.state.model.row(idx[0].row()).sku
+
+    def update_state(self) -> None:
+        self.first.update_state()
+        n = self.state.model.rowCount()
+        self.empty.setVisible(n == 0)
+        self.empty.setText(self.tr("No shoots in the library yet.") if not self.state.model.error
+                           else self.tr("Cannot read the library: {0}").format(self.state.model.error))
+
+
+STYLE = """
+QMainWindow, QDialog { background: #f5f6f8; }
+QTabWidget::pane { border: none; background: #f5f6f8; }
+QTabBar::tab { padding: 7px 18px; margin-right: 2px; border: none; color: #555; background: transparent; }
+QTabBar::tab:selected { color: #111; border-bottom: 2px solid %(a)s; font-weight: 600; }
+QFrame#dropZone { border: 2px dashed #9aa3af; border-radius: 12px; background: #ffffff; }
+QFrame#dropZone[hover="true"] { border-color: %(a)s; background: #eef4ff; }
+QLabel#dropTitle { font-size: 16pt; color: #1f2937; }
+QLabel#dropHint { color: #6b7280; }
+QFrame#firstSteps { border: 1px solid #f0c36d; border-radius: 10px; background: #fff8e6; }
+QLabel#firstTitle { font-size: 13pt; font-weight: 600; color: #5b4300; }
+QLabel#emptyHint { color: #6b7280; padding: 16px; }
+QTableView { background: #ffffff; alternate-background-color: #f9fafb; border: 1px solid #e5e7eb;
+             border-radius: 8px; selection-background-color: #dbe8ff; selection-color: #111; }
+QHeaderView::section { background: #ffffff; border: none; border-bottom: 1px solid #e5e7eb;
+                       padding: 6px 8px; color: #4b5563; font-weight: 600; }
+QPushButton { padding: 5px 14px; border: 1px solid #cfd4dc; border-radius: 6px; background: #fff; }
+QPushButton:hover { border-color: %(a)s; }
+QPushButton#primary { background: %(a)s; color: white; border-color: %(a)s; }
+QPushButton:disabled { color: #9ca3af; }
+QProgressBar { border: 1px solid #d1d5db; border-radius: 5px; background: #eef0f3; text-align: center; height: 14px; }
+QProgressBar::chunk { background: %(a)s; border-radius: 4px; }
+QPlainTextEdit#log { background: #ffffff; border: none; font-family: monospace; }
+QDockWidget::title { padding: 4px 8px; background: #eceef2; }
+QToolBar { border: none; spacing: 6px; padding: 4px 8px; background: #ffffff; border-bottom: 1px solid #e5e7eb; }
+QToolButton { padding: 4px 10px; border-radius: 6px; }
+QToolButton:hover { background: #eef2f7; }
+QToolButton:checked { background: #dbe8ff; }
+QGroupBox { border: 1px solid #e5e7eb; border-radius: 8px; margin-top: 14px; background: #fff; padding: 8px; }
+QGroupBox::title { subcontrol-origin: margin; left: 10px; padding: 0 4px; color: #374151; font-weight: 600; }
+QLabel[role="error"] { color: #c62828; }
+QLabel[role="muted"] { color: #6b7280; }
+""".replace("%(a)s", ACCENT)
 
 
 class MainWindow(QMainWindow):
-    def __init__(self) -> None:
+    """The app. ``state`` may be passed in (tests); by default it is built from QSettings."""
+
+    def __init__(self, state: AppState | None = None, settings: AppSettings | None = None):
         super().__init__()
-        family = register_fonts()
-        if family:
-            self.setFont(QFont(family, 10))
-        self.settings = QSettings()
-        self.setWindowTitle(self.tr("imgprep — 商品图片处理"))
+        register_fonts()
+        self.state = state or AppState(settings)
+        self.settings = self.state.settings
+        self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
-        self.resize(820, 560)
-        central = QWidget()
-        lay = QVBoxLayout(central)
-        self.drop = QLabel(self.tr("把拍摄文件夹拖到这里（文件夹名 = 货号）\nDrop shoot folders here (folder name = SKU)"))
-        self.drop.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.drop.setMinimumHeight(160)
-        self.drop.setStyleSheet("QLabel { border: 2px dashed #8a8f98; border-radius: 10px; color: #444;"
-                                " font-size: 15px; background: #f6f7f9; }")
-        self.lib_button = QPushButton()
-        self.lib_button.clicked.connect(self.choose_library)
-        self.bar = QProgressBar()
+        self.setStyleSheet(STYLE)
+        self.resize(1180, 760)
+        self.tray: QSystemTrayIcon | None = None
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            self.tray = QSystemTrayIcon(app_icon(), self)
+            self.tray.show()
+        self._rebuilding = False
+        self._build()
+        self.state.message.connect(self.log_message)
+        self.state.busyChanged.connect(self._on_busy)
+        self.state.shootFinished.connect(self._on_shoot_finished)
+        self.state.engineEvent.connect(self._on_event)
+        geo = self.settings.qs.value("window/geometry")
+        if geo is not None:
+            self.restoreGeometry(geo)
+        st = self.settings.qs.value("window/state")
+        if st is not None:
+            self.restoreState(st)
+        self._on_busy(self.state.busy)
+        self._watch_setup()
+
+    # ------------------------------------------------------------------ UI
+    def _build(self) -> None:
+        from .colour_view import ColourView
+        from .sheet_view import SheetView
+        from .shoot_view import ShootView
+
+        self.setWindowTitle(self.tr("imgprep — product photos"))
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.shoots = ShootsPage(self.state, self)
+        self.shoot_view = ShootView(self.state)
+        self.colour_view = ColourView(self.state)
+        self.sheet_view = SheetView(self.state)
+        self.tabs.addTab(self.shoots, self.tr("Shoots"))
+        self.tabs.addTab(self.shoot_view, self.tr("Shoot"))
+        self.tabs.addTab(self.colour_view, self.tr("Colour"))
+        self.tabs.addTab(self.sheet_view, self.tr("Product sheet"))
+        self.shoots.openShoot.connect(self.show_shoot)
+        self.shoots.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.setCentralWidget(self.tabs)
+
+        # log panel
+        self.log_dock = QDockWidget(self.tr("Log"), self)
+        self.log_dock.setObjectName("logDock")
         self.log = QPlainTextEdit()
+        self.log.setObjectName("log")
         self.log.setReadOnly(True)
-        lay.addWidget(self.drop)
-        lay.addWidget(self.lib_button)
-        lay.addWidget(self.bar)
-        lay.addWidget(self.log)
-        self.setCentralWidget(central)
-        self._thread: QThread | None = None
-        self._update_library_label()
+        self.log.setMaximumBlockCount(5000)
+        self.log_dock.setWidget(self.log)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.log_dock)
 
-    # ---------------------------------------------------------------- settings
-    def library(self) -> Path:
-        return Path(str(self.settings.value("library", str(Path.home() / "imgprep-library"))))
+        # actions
+        A = self._action
+        self.act_add = A(self.tr("Add shoot folders…"), QKeySequence.StandardKey.Open, self.add_folders)
+        self.act_cancel = A(self.tr("Cancel"), QKeySequence(Qt.Key.Key_Escape), self.state.cancel_all)
+        self.act_watch = A(self.tr("Watch drop folder"), QKeySequence("Ctrl+W"), self._toggle_watch)
+        self.act_watch.setCheckable(True)
+        self.act_settings = A(self.tr("Settings…"), QKeySequence("Ctrl+,"), self.open_settings)
+        self.act_open_lib = A(self.tr("Open library in file manager"), QKeySequence("Ctrl+Shift+O"),
+                              self.open_library)
+        self.act_refresh = A(self.tr("Refresh"), QKeySequence.StandardKey.Refresh, self.state.refresh)
+        self.act_quit = A(self.tr("Quit"), QKeySequence.StandardKey.Quit, self.close)
+        self.act_about = A(self.tr("About imgprep"), QKeySequence.StandardKey.HelpContents, self.about)
+        self.act_log = self.log_dock.toggleViewAction()
+        self.act_log.setText(self.tr("Log panel"))
+        self.act_log.setShortcut(QKeySequence("Ctrl+L"))
+        views = []
+        for i, name in enumerate((self.tr("Shoots"), self.tr("Shoot"), self.tr("Colour"), self.tr("Product sheet"))):
+            views.append(A(name, QKeySequence(f"Ctrl+{i + 1}"), lambda _=False, i=i: self.tabs.setCurrentIndex(i)))
 
-    def _update_library_label(self) -> None:
-        self.lib_button.setText(self.tr("图库 Library: {0}").format(self.library()))
+        mb = self.menuBar()
+        mb.clear()
+        m = mb.addMenu(self.tr("&File"))
+        for a in (self.act_add, self.act_watch, self.act_cancel, None, self.act_open_lib, self.act_settings,
+                  None, self.act_quit):
+            m.addSeparator() if a is None else m.addAction(a)
+        m = mb.addMenu(self.tr("&View"))
+        for a in views + [None, self.act_log, self.act_refresh]:
+            m.addSeparator() if a is None else m.addAction(a)
+        m = mb.addMenu(self.tr("&Help"))
+        m.addAction(self.act_about)
 
-    def choose_library(self) -> None:
-        d = QFileDialog.getExistingDirectory(self, self.tr("选择图库文件夹 Choose library folder"), str(self.library()))
-        if d:
-            self.settings.setValue("library", d)
-            self._update_library_label()
+        tb = QToolBar(self.tr("Main"))
+        tb.setObjectName("mainToolbar")
+        tb.setMovable(False)
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        tb.setIconSize(QSize(18, 18))
+        st = self.style()
+        self.act_add.setIcon(st.standardIcon(QStyle.StandardPixmap.SP_DirOpenIcon))
+        self.act_cancel.setIcon(st.standardIcon(QStyle.StandardPixmap.SP_BrowserStop))
+        self.act_watch.setIcon(st.standardIcon(QStyle.StandardPixmap.SP_FileDialogContentsView))
+        self.act_settings.setIcon(st.standardIcon(QStyle.StandardPixmap.SP_FileDialogDetailedView))
+        self.act_open_lib.setIcon(st.standardIcon(QStyle.StandardPixmap.SP_DirLinkIcon))
+        for a in (self.act_add, self.act_cancel, self.act_watch, None, self.act_open_lib, self.act_settings):
+            tb.addSeparator() if a is None else tb.addAction(a)
+        self.toolbar = tb
+        self.addToolBar(tb)
 
-    # ---------------------------------------------------------------- drops
+        # status bar
+        self.busy_bar = QProgressBar()
+        self.busy_bar.setMaximumWidth(220)
+        self.busy_bar.setRange(0, 0)
+        self.busy_bar.setVisible(False)
+        self.status_label = QLabel()
+        self.statusBar().addPermanentWidget(self.status_label)
+        self.statusBar().addPermanentWidget(self.busy_bar)
+        self._update_status()
+
+    def _action(self, text: str, key, slot) -> QAction:  # noqa: ANN001
+        a = QAction(text, self)
+        a.setShortcut(key)
+        a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        a.triggered.connect(slot)
+        self.addAction(a)
+        return a
+
+    def _rebuild(self) -> None:
+        """Language changed: build the widgets again (the state lives in the journal and
+        the AppState, so nothing is lost)."""
+        if self._rebuilding:
+            return
+        self._rebuilding = True
+        try:
+            current, log_text = self.tabs.currentIndex(), self.log.toPlainText()
+            sku = self.shoot_view.sku
+            for a in self.actions():
+                self.removeAction(a)
+            self.removeToolBar(self.toolbar)
+            self.toolbar.deleteLater()
+            self.removeDockWidget(self.log_dock)
+            self.log_dock.deleteLater()
+            self.statusBar().removeWidget(self.status_label)
+            self.statusBar().removeWidget(self.busy_bar)
+            old = self.takeCentralWidget()
+            old.deleteLater()
+            self._build()
+            self.log.setPlainText(log_text)
+            self.tabs.setCurrentIndex(current)
+            if sku:
+                self.shoot_view.show_sku(sku)
+            self._on_busy(self.state.busy)
+            self._watch_setup()
+            self.state.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
+        finally:
+            self._rebuilding = False
+
+    def changeEvent(self, e: QEvent) -> None:
+        if e.type() == QEvent.Type.LanguageChange and hasattr(self, "tabs"):
+            QTimer.singleShot(0, self._rebuild)
+        super().changeEvent(e)
+
+    # ------------------------------------------------------------------ drops
     def dragEnterEvent(self, e: QDragEnterEvent) -> None:
         if e.mimeData().hasUrls():
             e.acceptProposedAction()
+            self.shoots.drop.set_hover(True)
+
+    def dragLeaveEvent(self, e) -> None:  # noqa: ANN001
+        self.shoots.drop.set_hover(False)
 
     def dropEvent(self, e: QDropEvent) -> None:
+        self.shoots.drop.set_hover(False)
         paths = [Path(u.toLocalFile()) for u in e.mimeData().urls() if u.isLocalFile()]
         if paths:
-            self.process(paths)
             e.acceptProposedAction()
+            self.process(paths)
 
-    def process(self, paths: list[Path]) -> None:
-        if self._thread is not None:
-            self.log.appendPlainText(self.tr("正在处理，请稍候… Busy, please wait."))
-            return
-        opts = BatchOptions(library=self.library(), preset=load_preset(None))
-        self._worker = BatchWorker(opts, paths)
-        self._thread = QThread(self)
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
-        self._worker.progress.connect(self._on_progress)
-        self._worker.finished.connect(self._on_finished)
-        self._thread.start()
+    def process(self, paths: list[Path]) -> int | None:
+        if "library" in self.settings.problems():
+            self.choose_library()
+            if "library" in self.settings.problems():
+                self.log_message("error", self.tr("Choose a library folder first (Settings)."))
+                return None
+        self.tabs.setCurrentWidget(self.shoots)
+        return self.state.process(paths)
 
-    def _on_progress(self, ev: dict) -> None:
+    def add_folders(self) -> None:
+        d = QFileDialog.getExistingDirectory(self, self.tr("Choose a shoot folder (named by SKU)"),
+                                             self.settings.get("drop") or str(Path.home()))
+        if d:
+            self.process([Path(d)])
+
+    # ------------------------------------------------------------------ settings
+    def choose_library(self) -> None:
+        d = QFileDialog.getExistingDirectory(self, self.tr("Choose the library folder"),
+                                             self.settings.library or str(Path.home()))
+        if d:
+            self.settings.set("library", d)
+            self.settings_changed()
+
+    def open_settings(self) -> None:
+        from .settings import SettingsDialog
+
+        dlg = SettingsDialog(self.settings, self)
+        dlg.languageChanged.connect(self.set_language)
+        if dlg.exec():
+            self.settings_changed()
+
+    def set_language(self, lang: str) -> None:
+        install_language(lang)
+
+    def settings_changed(self) -> None:
+        self.state.refresh()
+        self.shoots.update_state()
+        self.sheet_view.reload()
+        self._watch_setup()
+        self._update_status()
+
+    def open_library(self) -> None:
+        lib = self.state.library()
+        if lib and lib.exists():
+            open_in_file_manager(lib)
+
+    # ------------------------------------------------------------------ watch
+    def _watch_setup(self) -> None:
+        """The drop-folder watcher (imgprep.app.watch) is optional: the toggle is enabled
+        when the module exists and a drop folder is set."""
+        from .watch import watch_available
+
+        ok, why = watch_available()
+        drop = self.settings.get("drop")
+        self.act_watch.setEnabled(ok and bool(drop))
+        self.act_watch.setChecked(hasattr(self, "_watch") and self._watch.running)
+        self.act_watch.setToolTip(why if not ok else (self.tr("Watch {0}").format(drop) if drop
+                                  else self.tr("Set a drop folder in Settings first")))
+
+    def _toggle_watch(self, on: bool) -> None:
+        from .watch import WatchController
+
+        if not hasattr(self, "_watch"):
+            self._watch = WatchController(self.state, self)
+        if on:
+            if self.state.busy:
+                self.act_watch.setChecked(False)
+                self.log_message("warning", self.tr("Wait for the running batch to finish, then start watching."))
+                return
+            err = self._watch.start(Path(self.settings.get("drop")))
+            if err:
+                self.act_watch.setChecked(False)
+                self.log_message("error", err)
+        else:
+            self._watch.stop()
+
+    # ------------------------------------------------------------------ feedback
+    def log_message(self, level: str, text: str) -> None:
+        from datetime import datetime
+
+        tag = {"error": "✗", "warning": "!", "info": "·"}.get(level, "·")
+        self.log.appendPlainText(f"{datetime.now():%H:%M:%S} {tag} {text}")
+        if level == "error":
+            self.statusBar().showMessage(text, 8000)
+
+    def notify(self, title: str, text: str, ok: bool = True) -> None:
+        """A desktop notification when a tray is available, else the status bar."""
+        if self.tray is not None and QSystemTrayIcon.supportsMessages():
+            icon = QSystemTrayIcon.MessageIcon.Information if ok else QSystemTrayIcon.MessageIcon.Warning
+            self.tray.showMessage(title, text, icon, 6000)
+        self.statusBar().showMessage(f"{title}: {text}", 10000)
+
+    def _on_shoot_finished(self, sku: str, ok: bool) -> None:
+        if ok:
+            self.notify(self.tr("Shoot finished"), self.tr("{0} is ready").format(sku), True)
+        else:
+            self.notify(self.tr("Shoot failed"), self.tr("{0}: some frames failed — see the log").format(sku), False)
+
+    def _on_event(self, ev: dict) -> None:
         if ev.get("event") == "planned":
-            self.bar.setMaximum(max(1, ev["total"]))
-            self.bar.setValue(0)
+            self.busy_bar.setRange(0, max(1, ev["total"]))
+            self.busy_bar.setValue(0)
         elif ev.get("event") == "analysed":
-            self.bar.setValue(ev["done"])
-        elif ev.get("event") in ("rendered", "failed"):
-            self.log.appendPlainText(f"{ev['event']}: {ev.get('source')} {ev.get('reason') or ''}")
+            self.busy_bar.setValue(ev["done"])
 
-    def _on_finished(self, doc: dict) -> None:
-        s = doc["summary"]
-        self.log.appendPlainText(self.tr("完成 Done: {0} 成功, {1} 重复, {2} 失败, {3} 跳过").format(
-            s["done"], s["duplicate"], s["failed"], s["skipped"]))
-        assert self._thread is not None
-        self._thread.quit()
-        self._thread.wait()
-        self._thread = None
+    def _on_busy(self, busy: bool) -> None:
+        self.act_cancel.setEnabled(busy)
+        self.busy_bar.setVisible(busy)
+        if busy:
+            self.busy_bar.setRange(0, 0)
+        self.shoot_view.set_busy(busy)
+        self._update_status()
+
+    def _update_status(self) -> None:
+        lib = self.settings.library
+        self.status_label.setText(self.tr("Library: {0}").format(lib) if lib else self.tr("No library chosen"))
+
+    def _selection_changed(self) -> None:
+        sku = self.shoots.selected_sku()
+        if sku:
+            self.shoot_view.show_sku(sku)
+            self.colour_view.show_sku(sku)
+
+    def show_shoot(self, sku: str) -> None:
+        self.shoot_view.show_sku(sku)
+        self.colour_view.show_sku(sku)
+        self.tabs.setCurrentWidget(self.shoot_view)
+
+    def about(self) -> None:
+        import PIL
+        import PySide6
+
+        from .. import __version__
+
+        QMessageBox.about(self, self.tr("About imgprep"), self.tr(
+            "<h3>imgprep {0}</h3><p>Prepares product photos for online shops: naming, colour, "
+            "renditions, backup.</p><p>Python {1} · Qt {2} · PySide6 {3} · Pillow {4}</p>"
+            "<p>Font: Noto Sans CJK SC subset (SIL Open Font License).</p>").format(
+            __version__, sys.version.split()[0], PySide6.QtCore.qVersion(), PySide6.__version__, PIL.__version__))
+
+    confirm_quit = True
+
+    def closeEvent(self, e) -> None:  # noqa: ANN001
+        if self.state.busy and self.confirm_quit:
+            r = QMessageBox.question(self, self.tr("Quit"), self.tr("A batch is running. Cancel it and quit?"))
+            if r != QMessageBox.StandardButton.Yes:
+                e.ignore()
+                return
+        self.settings.qs.setValue("window/geometry", self.saveGeometry())
+        self.settings.qs.setValue("window/state", self.saveState())
+        self.settings.qs.sync()
+        if hasattr(self, "_watch"):
+            self._watch.stop()
+        self.shoot_view.bg.wait(10000)
+        self.state.shutdown()
+        super().closeEvent(e)

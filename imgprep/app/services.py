@@ -1,0 +1,629 @@
+"""Small Qt-free services the desktop app needs on top of the engine.
+
+Read side: shoots with their state, frames with their files, colour fits and the drift
+trend, a product sheet against the library — all read from the journal, never cached.
+
+Write side (each under the library lock, so never at the same time as a batch): mark the
+hero, edit a selling-point callout (the shoot's ``callouts.toml`` sidecar), fit colour from
+four clicked card corners.
+
+Naming design (DESIGN.md §4): the *originals'* names ``raw/SKU-NN`` are final once ingested
+— the journal, the backup mirror and designers' PSDs refer to them — so frames are never
+renumbered after ingest. The hero is a role, not a number. A rendition is derived from
+its original and shares its stem; since nothing in the library or the backup is ever
+overwritten, a re-rendered frame gets the next *revision* name (``SKU-NN-r2.jpg``) and the
+superseded rendition leaves the library (the backup keeps it). So after re-marking the
+hero, every upload file still starts with its original's ``SKU-NN`` and the journal says
+which one is the hero. Reordering details means choosing which selling point each detail
+carries; that is stored in the sidecar, which survives re-runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from ..core.catalogue import Product
+from ..core.errors import ConfigError, FileOpError, ImgprepError
+from ..core.fsutil import LibraryLock, hash_bytes, move_new, write_new, write_replace
+from ..core.journal import JOURNAL_NAME, Journal
+from ..core.presets import ANCHORS, Preset, load_preset
+from .annotations import SIDECAR, CalloutOverride, load_callouts, plan_for
+
+_REV = re.compile(r"-r(\d+)$")
+
+
+def has_journal(library: str | Path | None) -> bool:
+    return bool(library) and (Path(library) / JOURNAL_NAME).is_file()  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------- shoots
+@dataclass
+class ShootRow:
+    """One shoot as the app lists it (all from the journal)."""
+
+    sku: str
+    frames: int = 0            # product frames
+    cards: int = 0
+    rendered: int = 0
+    failed: int = 0
+    unfinished: int = 0
+    state: str = "done"        # done | failed | unfinished | empty
+    hero: str | None = None    # library-relative path of the hero's first rendition
+    colour: str | None = None  # pass | fail | None (no fit)
+    de_after: float | None = None
+    days_left: int | None = None
+    backup: str = "off"        # verified | pending | off
+    backup_pending: int = 0
+    problems: list[str] = field(default_factory=list)
+    first_ingest: str = ""
+
+
+def list_shoots(library: str | Path, today: date | None = None) -> list[ShootRow]:
+    """Every shoot of the library with its state, colour verdict, 3-day rule and backup."""
+    lib = Path(library)
+    if not has_journal(lib):
+        return []
+    from .check import check_library
+
+    checks = {c.sku.casefold(): c for c in check_library(lib, today=today)}
+    out = []
+    with Journal(lib, readonly=True) as j:
+        roots = {r[0] for r in j.db.execute("SELECT DISTINCT root FROM backups")}
+        for sh in j.shoots():
+            sku = sh["sku"]
+            row = ShootRow(sku, first_ingest=sh["first_ingest"])
+            for s in j.sources(sku):
+                if s["kind"] == "card":
+                    row.cards += 1
+                else:
+                    row.frames += 1
+                if s["state"] == "rendered":
+                    row.rendered += 1
+                elif s["state"] == "failed":
+                    row.failed += 1
+                else:
+                    row.unfinished += 1
+            row.state = ("failed" if row.failed else "unfinished" if row.unfinished
+                         else "done" if row.frames + row.cards else "empty")
+            if sh["hero_id"] is not None:
+                files = j.files(sh["hero_id"], "jpg")
+                row.hero = files[0]["path"] if files else None
+            fits = j.fits(sku)
+            if fits:
+                row.colour = "pass" if fits[-1]["passed"] else "fail"
+                row.de_after = fits[-1]["de_after_mean"]
+            if roots:
+                pending = 0
+                for f in j.files_for_sku(sku):
+                    if f["kind"] == "report":
+                        continue
+                    if any(j.backup_state(f["path"], r) != "verified" for r in roots):
+                        pending += 1
+                row.backup, row.backup_pending = ("pending" if pending else "verified"), pending
+            c = checks.get(sku.casefold())
+            if c is not None:
+                row.days_left = c.days_left
+                row.problems = [p["message"] for p in c.problems]
+            out.append(row)
+    return out
+
+
+@dataclass
+class FrameRow:
+    id: int
+    sku: str
+    seq: int
+    stem: str
+    kind: str
+    role: str
+    state: str
+    reason: str | None
+    source_name: str
+    source_path: str
+    raw: str
+    renditions: list[str]
+    callout: dict[str, Any] | None = None   # text, anchor (fractions), from the facts
+    has_panel: bool = False
+
+
+def shoot_frames(library: str | Path, sku: str) -> list[FrameRow]:
+    """The frames of one shoot in sequence order (cards last), with their files."""
+    from ..core.naming import frame_stem
+
+    lib = Path(library)
+    out = []
+    with Journal(lib, readonly=True) as j:
+        for s in j.sources(sku):
+            files = j.files(s["id"], "jpg")
+            callout, panel = None, False
+            for f in files:
+                facts = json.loads(f["facts"] or "{}")
+                panel = panel or "panel" in facts
+                c = facts.get("callout")
+                if c and callout is None:
+                    w, h = (facts.get("size") or [0, 0])[:2]
+                    anchor = c.get("anchor")
+                    frac = [anchor[0] / max(1, w - 1), anchor[1] / max(1, h - 1)] if anchor and w and h else None
+                    callout = {"text": c.get("text"), "anchor": frac}
+            out.append(FrameRow(
+                s["id"], s["sku"], s["seq"], frame_stem(s["sku"], s["seq"], card=s["kind"] == "card"),
+                s["kind"], s["role"], s["state"], s["reason"], Path(s["source_path"]).name,
+                s["source_path"], s["raw_path"], [f["path"] for f in files], callout, panel))
+    out.sort(key=lambda f: (f.kind == "card", f.seq))
+    return out
+
+
+def recent_events(library: str | Path, limit: int = 200) -> list[dict[str, Any]]:
+    if not has_journal(library):
+        return []
+    with Journal(library, readonly=True) as j:
+        return [dict(r) for r in reversed(j.events(limit))]
+
+
+# ---------------------------------------------------------------------------- sidecar
+def _toml_str(s: str) -> str:
+    # TOML basic strings accept JSON's escapes (\" \\ \n \uXXXX).
+    return json.dumps(s, ensure_ascii=False)
+
+
+def dump_callouts(data: dict[str, CalloutOverride]) -> str:
+    lines = ["# Selling-point callouts per image (imgprep). Keys: source file or library name.", ""]
+    for key in sorted(data):
+        o = data[key]
+        if o.text is None and o.anchor is None:
+            continue
+        lines.append(f"[{_toml_str(key)}]")
+        if o.text is not None:
+            lines.append(f"text = {_toml_str(o.text)}")
+        if o.anchor is not None:
+            lines.append(f"anchor = [{o.anchor[0]:.4f}, {o.anchor[1]:.4f}]")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def sidecar_folder(library: str | Path, frame: FrameRow) -> Path:
+    """Where this frame's callout is stored: the shoot folder it came from (the sidecar
+    the engine reads), or the library's SKU folder when that folder is gone."""
+    src = Path(frame.source_path).parent
+    if src.is_dir() and os.access(src, os.W_OK):
+        return src
+    return Path(library) / frame.sku
+
+
+def _overrides(library: Path, sku: str, frames: list[Any]) -> dict[str, CalloutOverride]:
+    out: dict[str, CalloutOverride] = {}
+    folders = sorted({Path(f["source_path"]).parent for f in frames}) + [library / sku]
+    for folder in folders:
+        found, _ = load_callouts(folder)
+        out.update(found)
+    return out
+
+
+# ---------------------------------------------------------------------------- re-render
+@dataclass
+class Rerendered:
+    sku: str
+    written: list[str] = field(default_factory=list)
+    superseded: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def _next_revision(j: Journal, lib: Path, sku: str, stem: str) -> int:
+    used = {1}
+    pat = re.compile(re.escape(stem) + r"-r(\d+)(?:[-_].*)?\.jpg$", re.IGNORECASE)
+    names = [r[0] for r in j.db.execute("SELECT path FROM backups WHERE path LIKE ?", (f"{sku}/jpg/%",))]
+    names += [f["path"] for f in j.files_for_sku(sku)]
+    folder = lib / sku / "jpg"
+    if folder.is_dir():
+        names += [f"{sku}/jpg/{p.name}" for p in folder.iterdir()]
+    for n in names:
+        m = pat.search(Path(n).name)
+        if m:
+            used.add(int(m.group(1)))
+    return max(used) + 1
+
+
+def _render_frame(j: Journal, lib: Path, preset: Preset, row: Any, product: Product | None,
+                  overrides: dict[str, CalloutOverride], details: list[int], res: Rerendered) -> None:
+    from PIL import Image
+
+    from ..core.imaging.load import load
+    from ..core.imaging.render import KeptExif
+    from ..core.naming import frame_stem
+    from .backup import BackupTarget, copy_one
+    from .frames import need_scale, render_outputs
+
+    sku = row["sku"]
+    stem = frame_stem(sku, row["seq"])
+    raw = lib / row["raw_path"]
+    rends = preset.for_role(row["role"])
+    loaded = load(raw, need_scale=lambda w, h: min(1.0, 2 * need_scale(preset.renditions, w, h)))
+    img, full = loaded.image, loaded.original_size
+    s = need_scale(preset.renditions, *full)
+    ww, wh = max(1, round(full[0] * s)), max(1, round(full[1] * s))
+    if (ww, wh) != img.size and ww < img.width:
+        img = img.resize((ww, wh), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    plan = plan_for(row["role"], details.index(row["id"]) if row["id"] in details else None, product,
+                    overrides, (Path(row["source_path"]).name, stem), preset)
+    rev = _next_revision(j, lib, sku, stem)
+    f = j.fit(row["fit_id"]) if row["fit_id"] is not None else None
+    written = render_outputs(img, full, KeptExif(loaded.artist, loaded.copyright, loaded.capture_time),
+                             rends, preset.watermark, lib, f"{sku}/jpg/{stem}-r{rev}", plan.finisher(),
+                             json.loads(f["fit"]) if f is not None else None)
+    old = [f["path"] for f in j.files(row["id"], "jpg")]
+    roots = [r[0] for r in j.db.execute("SELECT DISTINCT root FROM backups")]
+    with j.tx():
+        for p in old:
+            j.drop_file(p)
+        for w in written:
+            j.add_file(w.rel, w.sha256, w.size, "jpg", row["id"], w.rendition, preset.watermark.enabled,
+                       {"quality": w.quality, "size": list(w.pixels), **w.facts})
+            for root in roots:
+                j.queue_backup(w.rel, root)
+        j.set_state(row["id"], "rendered")
+        j.log("info", "rerendered", f"{', '.join(old) or '-'} → {', '.join(w.rel for w in written)}",
+              sku=sku, source=row["source_path"])
+    for p in old:
+        # Out of the upload folder, but kept: SKU/superseded/ (never deleted, never overwritten).
+        try:
+            move_new(lib / p, lib / sku / "superseded" / Path(p).name)
+        except (OSError, FileOpError) as e:
+            res.problems.append(f"{p}: superseded but not moved ({e})")
+    res.written += [w.rel for w in written]
+    res.superseded += old
+    for root in roots:
+        target = BackupTarget(root, j)
+        if not target.check().available:
+            continue
+        for w in written:
+            rel, sha, err = copy_one(target, lib, w.rel)
+            with j.tx():
+                if sha:
+                    j.backup_verified(rel, target.key, sha)
+                else:
+                    j.backup_failed(rel, target.key, err or "unknown error")
+                    res.problems.append(f"backup {rel}: {err}")
+
+
+def rerender(library: str | Path, sku: str, source_ids: list[int], preset: Preset) -> Rerendered:
+    """Render the given frames again (new revision names; see the module docstring)."""
+    lib = Path(library)
+    res = Rerendered(sku)
+    with LibraryLock(lib), Journal(lib) as j:
+        _rerender_locked(j, lib, sku, source_ids, preset, res)
+    return res
+
+
+def _rerender_locked(j: Journal, lib: Path, sku: str, source_ids: list[int], preset: Preset,
+                     res: Rerendered) -> None:
+    rows = j.sources(sku)
+    d = j.product(sku)
+    product = Product.from_dict(d) if d else None
+    overrides = _overrides(lib, sku, rows)
+    details = [r["id"] for r in rows if r["kind"] == "product" and r["role"] == "detail"]
+    for sid in source_ids:
+        row = j.source(sid)
+        if row is None or row["kind"] == "card" or row["state"] not in ("rendered", "failed"):
+            continue
+        try:
+            _render_frame(j, lib, preset, row, product, overrides, details, res)
+        except (OSError, ValueError, ImgprepError) as e:
+            res.problems.append(f"{Path(row['raw_path']).name}: {e}")
+
+
+def set_hero(library: str | Path, sku: str, source_id: int, preset: Preset) -> Rerendered:
+    """Make ``source_id`` the hero: the spec panel moves to it, the old hero becomes a
+    detail, and details whose selling point changes (the n-th detail carries the n-th
+    point) are rendered again."""
+    lib = Path(library)
+    res = Rerendered(sku)
+    with LibraryLock(lib), Journal(lib) as j:
+        new = j.source(source_id)
+        if new is None or new["sku"].casefold() != sku.casefold() or new["kind"] != "product":
+            raise ConfigError(None, "hero", f"frame {source_id} is not a product frame of {sku}")
+        shoot = j.shoot(sku)
+        old_id = shoot["hero_id"] if shoot else None
+        if old_id == source_id:
+            return res
+
+        def detail_index() -> dict[int, int]:
+            ids = [r["id"] for r in j.sources(sku) if r["kind"] == "product" and r["role"] == "detail"]
+            return {sid: i for i, sid in enumerate(ids)}
+
+        before = detail_index()
+        with j.tx():
+            if old_id is not None:
+                j.set_role(old_id, "detail")
+            j.set_role(source_id, "hero")
+            j.set_hero(sku, source_id)
+            j.log("info", "hero", f"hero is now {Path(new['raw_path']).stem}", sku=sku)
+        after = detail_index()
+        changed = [sid for sid in after if before.get(sid) != after[sid]]
+        todo = [source_id] + [s for s in changed if s != source_id]
+        _rerender_locked(j, lib, sku, todo, preset, res)
+    return res
+
+
+def save_callout(library: str | Path, sku: str, source_id: int, text: str | None,
+                 anchor: tuple[float, float] | None, preset: Preset) -> Rerendered:
+    """Store a detail frame's callout (text and/or anchor as fractions) in the shoot's
+    ``callouts.toml`` under the frame's library name, then render the frame again."""
+    if text is not None and len(text) > 200:
+        raise ConfigError(None, "text", "at most 200 characters")
+    if anchor is not None and not all(0 <= a <= 1 for a in anchor):
+        raise ConfigError(None, "anchor", "fractions 0–1")
+    frame = next((f for f in shoot_frames(library, sku) if f.id == source_id), None)
+    if frame is None:
+        raise ConfigError(None, "frame", f"no frame {source_id} in {sku}")
+    folder = sidecar_folder(library, frame)
+    data, problems = load_callouts(folder)
+    if problems and (folder / SIDECAR).is_file():
+        raise ConfigError(folder / SIDECAR, None, problems[0], "fix or remove the file first")
+    data.pop(frame.source_name, None)  # one entry per frame: the library name wins
+    data[frame.stem] = CalloutOverride(text, tuple(anchor) if anchor else None)  # type: ignore[arg-type]
+    write_replace(folder / SIDECAR, dump_callouts(data).encode("utf-8"))
+    return rerender(library, sku, [source_id], preset)
+
+
+# ---------------------------------------------------------------------------- colour
+def colour_available() -> bool:
+    try:
+        from ..core.colour import report  # noqa: F401
+        from . import colour_service  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def fit_from_corners(library: str | Path, sku: str, source_id: int,
+                     corners: list[tuple[float, float]], preset: Preset,
+                     station: str | None = None) -> dict[str, Any]:
+    """Measure the card inside four clicked corners (fractions of the upright image,
+    patch 1's corner first, clockwise), fit a correction, keep it in the journal and write
+    its report. Returns the `imgprep colour` document, with ``fit_id`` when a fit was made.
+    The fit is not applied to any frame yet: see :func:`apply_fit_to_shoot`."""
+    from ..core.imaging.load import load
+    from .colour_hooks import analyse, report_files
+
+    if len(corners) != 4:
+        raise ConfigError(None, "corners", "four corners are needed")
+    lib = Path(library)
+    with Journal(lib, readonly=True) as j:
+        row = j.source(source_id)
+    if row is None:
+        raise ConfigError(None, "frame", f"no frame {source_id}")
+    c = preset.colour
+    loaded = load(lib / row["raw_path"], min_long_edge=c.detect_edge)
+    fw, fh = loaded.original_size
+    px = [(x * (fw - 1), y * (fh - 1)) for x, y in corners]
+    doc, fit = analyse(loaded.image, loaded.original_size, c, Path(row["raw_path"]).name, px)
+    if fit is None:
+        return doc
+    stem = Path(row["raw_path"]).stem
+    with LibraryLock(lib), Journal(lib) as j:
+        with j.tx():
+            fid = j.add_fit(sku=sku, card_source_id=source_id, card_type=c.card, model=doc.get("model", ""),
+                            fit=fit, report=doc, station=station)
+            j.log("info", "colour", f"fit from picked corners on {stem}: {doc.get('model')}, mean ΔE2000 "
+                  f"{doc['summary']['before']['mean']} → {doc['summary']['after']['mean']}", sku=sku)
+        for name, data in report_files(doc, f"{stem}-{fid}").items():
+            rel = f"{sku}/report/{name}"
+            write_new(lib / rel, data)
+            with j.tx():
+                j.add_file(rel, hash_bytes(data), len(data), "report", source_id)
+                for (root,) in j.db.execute("SELECT DISTINCT root FROM backups").fetchall():
+                    j.queue_backup(rel, root)
+    doc["fit_id"] = fid
+    return doc
+
+
+def apply_fit_to_shoot(library: str | Path, sku: str, fit_id: int, preset: Preset) -> Rerendered:
+    """Use a fit for the shoot's product frames that have none (a card that was not
+    detected), then render them again."""
+    lib = Path(library)
+    res = Rerendered(sku)
+    with LibraryLock(lib), Journal(lib) as j:
+        f = j.fit(fit_id)
+        if f is None:
+            raise ConfigError(None, "fit", f"no colour fit {fit_id}")
+        todo = [r["id"] for r in j.sources(sku) if r["kind"] == "product" and r["id"] != f["card_source_id"]
+                and not r["fit_id"] and r["state"] == "rendered"]
+        with j.tx():
+            for sid in todo:
+                j.set_fit(sid, fit_id)
+            j.db.execute("UPDATE shoots SET colour_state = 'corrected' WHERE sku = ?", (sku,))
+        _rerender_locked(j, lib, sku, todo, preset, res)
+    return res
+
+
+def colour_fits(library: str | Path, sku: str | None = None) -> list[dict[str, Any]]:
+    """Fits with their report documents, oldest first."""
+    if not has_journal(library):
+        return []
+    with Journal(library, readonly=True) as j:
+        out = []
+        for r in j.fits(sku):
+            d = dict(r)
+            d["report"] = json.loads(r["report"])
+            d["fit"] = json.loads(r["fit"])
+            out.append(d)
+        return out
+
+
+def colour_trend(library: str | Path) -> list[dict[str, Any]]:
+    if not has_journal(library):
+        return []
+    with Journal(library, readonly=True) as j:
+        return j.colour_trend()
+
+
+def report_path(library: str | Path, sku: str) -> Path | None:
+    """The newest HTML colour report of a shoot."""
+    if not has_journal(library):
+        return None
+    with Journal(library, readonly=True) as j:
+        rows = [f for f in j.files_for_sku(sku) if f["kind"] == "report" and f["path"].endswith(".html")]
+    rows.sort(key=lambda f: f["created_at"])
+    for f in reversed(rows):
+        p = Path(library) / f["path"]
+        if p.is_file():
+            return p
+    return None
+
+
+def lab_to_srgb8(lab: Any) -> Any:
+    """CIE Lab (D50) → uint8 sRGB, for drawing swatches."""
+    import numpy as np
+
+    from ..core.colour.delta_e import lab_to_linear, linear_to_srgb
+
+    rgb = linear_to_srgb(np.clip(lab_to_linear(np.asarray(lab, float)), 0, 1))
+    return np.clip(np.round(np.asarray(rgb) * 255), 0, 255).astype(np.uint8)
+
+
+def apply_fit(fit: dict[str, Any], rgb: Any) -> Any:
+    """A fit (as stored) applied to a uint8 sRGB array, for before/after previews."""
+    from ..core.colour.models import ColourFit
+
+    return ColourFit.from_dict(fit).apply(rgb)
+
+
+# ---------------------------------------------------------------------------- product sheet
+@dataclass
+class SheetRow:
+    sku: str
+    name: str
+    shot: bool
+    frames: int
+    missing: list[str]
+    days_left: int | None
+    arrival: str | None
+
+
+def sheet_overview(catalogue: Any, library: str | Path | None, preset: Preset | None = None,
+                   today: date | None = None) -> list[SheetRow]:
+    """Each product of a loaded sheet: has it been shot, which fields are missing, days
+    left under the 3-day rule (arrival date, else first ingest)."""
+    from .check import _missing_fields
+
+    preset = preset or load_preset(None)
+    today = today or datetime.now().date()
+    shoots: dict[str, Any] = {}
+    counts: dict[str, int] = {}
+    if has_journal(library):
+        with Journal(library, readonly=True) as j:  # type: ignore[arg-type]
+            shoots = {r["sku"].casefold(): r for r in j.shoots()}
+            for r in j.sources():
+                if r["kind"] == "product":
+                    counts[r["sku"].casefold()] = counts.get(r["sku"].casefold(), 0) + 1
+    out = []
+    for sku, p in catalogue.products.items():
+        sh = shoots.get(sku.casefold())
+        arrival = p.arrival
+        if arrival is None and sh is not None:
+            arrival = datetime.fromisoformat(sh["first_ingest"]).astimezone(UTC).date()
+        days = preset.sla_days - (today - arrival).days if arrival else None
+        out.append(SheetRow(sku, p.name, sh is not None, counts.get(sku.casefold(), 0),
+                            _missing_fields(p, preset.panel.fields), days,
+                            arrival.isoformat() if arrival else None))
+    return out
+
+
+# ---------------------------------------------------------------------------- settings
+def validate_settings(library: str, drop: str = "", backup: str = "", preset: str = "",
+                      catalogue: str = "") -> dict[str, str]:
+    """Problems with the app's settings, by key (empty dict: ready). Messages are English;
+    the app translates them by key."""
+    out: dict[str, str] = {}
+    if not library:
+        out["library"] = "missing"
+    else:
+        p = Path(library)
+        if p.exists() and not p.is_dir():
+            out["library"] = "not-a-folder"
+        elif p.is_dir() and any(p.iterdir()) and not has_journal(p):
+            out["library"] = "not-empty"
+        elif not p.exists() and not p.parent.is_dir():
+            out["library"] = "parent-missing"
+    if drop:
+        d = Path(drop)
+        if not d.is_dir():
+            out["drop"] = "not-a-folder"
+        elif library and d.resolve() == Path(library).resolve():
+            out["drop"] = "same-as-library"
+    if backup:
+        b = Path(backup)
+        if not b.is_dir():
+            out["backup"] = "unreachable"
+        elif library and Path(library).exists() and b.resolve() == Path(library).resolve():
+            out["backup"] = "same-as-library"
+    try:
+        load_preset(preset or None)
+    except ConfigError as e:
+        out["preset"] = str(e)
+    if catalogue:
+        if not Path(catalogue).is_file():
+            out["catalogue"] = "not-a-file"
+    return out
+
+
+def preset_to_toml(p: Preset) -> str:
+    """A preset as TOML that :func:`imgprep.core.presets.load_preset` reads back."""
+    s = _toml_str
+    lines = [f"name = {s(p.name)}", f"description = {s(p.description)}",
+             f"min_details = {p.min_details}", f"sla_days = {p.sla_days}", ""]
+    for r in p.renditions:
+        lines += ["[[rendition]]", f"name = {s(r.name)}",
+                  "roles = [" + ", ".join(s(x) for x in r.roles) + "]"]
+        if r.fit == "width":
+            lines.append(f"width = {r.width}")
+        else:
+            lines += [f"box = [{r.box[0]}, {r.box[1]}]", f"fit = {s(r.fit)}"]  # type: ignore[index]
+        lines += [f"upscale = {str(r.upscale).lower()}", f"sharpen = {r.sharpen}", f"quality = {r.quality}",
+                  f"max_bytes = {r.max_bytes}", f"suffix = {s(r.suffix)}", f"panel = {str(r.panel).lower()}",
+                  f"callouts = {str(r.callouts).lower()}", f"dimensions = {str(r.dimensions).lower()}", ""]
+    w = p.watermark
+    lines += ["[watermark]", f"enabled = {str(w.enabled).lower()}", f"kind = {s(w.kind)}", f"text = {s(w.text)}"]
+    if w.image:
+        lines.append(f"image = {s(str(w.image))}")
+    lines += [f"anchor = {s(w.anchor)}", f"opacity = {w.opacity}", f"scale = {w.scale}", f"margin = {w.margin}",
+              f"colour = {s(w.colour)}", f"angle = {w.angle}", f"spacing = {w.spacing}", ""]
+    c = p.colour
+    lines += ["[colour]", f"enabled = {str(c.enabled).lower()}", f"card = {s(c.card)}", f"model = {s(c.model)}",
+              f"pass_mean = {c.pass_mean}", f"pass_max = {c.pass_max}", f"detect_edge = {c.detect_edge}", ""]
+    lines += ["[panel]", "fields = [" + ", ".join(s(f) for f in p.panel.fields) + "]",
+              f"language = {s(p.panel.language)}", f"place = {s(p.panel.place)}", ""]
+    return "\n".join(lines)
+
+
+def check_preset_text(text: str, file: Path) -> Preset:
+    """Parse preset TOML text; raises :class:`ConfigError` with the key and a hint."""
+    from ..core.presets import parse_preset
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(file, None, f"not valid TOML: {e}", "check quotes and brackets") from None
+    return parse_preset(data, file)
+
+
+def save_preset(p: Preset, folder: str | Path) -> Path:
+    folder = Path(folder)
+    path = folder / f"{re.sub(r'[^A-Za-z0-9_.-]+', '-', p.name).strip('-') or 'preset'}.toml"
+    text = preset_to_toml(p)
+    check_preset_text(text, path)
+    write_replace(path, text.encode("utf-8"))
+    return path
+
+
+__all__ = ["ANCHORS", "FrameRow", "Rerendered", "SheetRow", "ShootRow", "apply_fit", "apply_fit_to_shoot", "check_preset_text", "lab_to_srgb8",
+           "colour_available", "colour_fits", "colour_trend", "dump_callouts", "fit_from_corners",
+           "has_journal", "list_shoots", "preset_to_toml", "recent_events", "report_path", "rerender",
+           "save_callout", "save_preset", "set_hero", "shoot_frames", "sheet_overview", "validate_settings"]

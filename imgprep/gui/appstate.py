@@ -1,0 +1,505 @@
+"""The app's controller: settings (QSettings), the job thread, and the shoot list model.
+
+State of record is the journal; this object only holds what is in flight (the queue and
+per-shoot progress of the running batch) and tells the widgets when to re-read.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QSettings,
+    QStandardPaths,
+    Qt,
+    QThread,
+    QTimer,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import QBrush, QColor
+
+from ..app import services
+from ..app.batch import BatchOptions, BatchRunner, discover
+from ..core.errors import ImgprepError
+from ..core.presets import Preset, load_preset
+
+
+# ------------------------------------------------------------------------------ settings
+class AppSettings:
+    """Typed access to QSettings (INI format, user scope)."""
+
+    KEYS = ("library", "drop", "backup", "preset", "catalogue", "language", "workers")
+
+    def __init__(self, qs: QSettings | None = None):
+        self.qs = qs or QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "imgprep", "imgprep")
+
+    def get(self, key: str, default: str = "") -> str:
+        v = self.qs.value(key, default)
+        return "" if v is None else str(v)
+
+    def set(self, key: str, value: Any) -> None:
+        self.qs.setValue(key, value)
+        self.qs.sync()
+
+    @property
+    def library(self) -> str:
+        return self.get("library")
+
+    @property
+    def language(self) -> str:
+        return self.get("language", "system") or "system"
+
+    def workers(self) -> int:
+        try:
+            n = int(self.get("workers", "0") or 0)
+        except ValueError:
+            n = 0
+        return n if n > 0 else max(1, (os.cpu_count() or 2) - 1)
+
+    def problems(self) -> dict[str, str]:
+        return services.validate_settings(self.library, self.get("drop"), self.get("backup"),
+                                          self.get("preset"), self.get("catalogue"))
+
+    def preset(self) -> Preset:
+        try:
+            return load_preset(self.get("preset") or None)
+        except ImgprepError:
+            return load_preset(None)
+
+    def user_presets_dir(self) -> Path:
+        base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+        return Path(base or Path(self.qs.fileName()).parent) / "presets"
+
+
+# ------------------------------------------------------------------------------ jobs
+@dataclass
+class Job:
+    id: int
+    kind: str                    # batch | call
+    label: str
+    paths: list[Path] = field(default_factory=list)
+    opts: BatchOptions | None = None
+    fn: Any = None
+    args: tuple = ()
+    skus: dict[str, int] = field(default_factory=dict)   # batch: sku → frames planned
+
+
+class JobWorker(QObject):
+    """Runs jobs one after another in its own thread (a batch and a re-render never run
+    at once: both need the library lock)."""
+
+    event = Signal(int, dict)
+    done = Signal(int, object)
+    failed = Signal(int, str)
+    started = Signal(int)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.runner: BatchRunner | None = None
+        self.cancelled: set[int] = set()
+
+    @Slot(object)
+    def run_job(self, job: Job) -> None:
+        if job.id in self.cancelled:
+            self.failed.emit(job.id, "cancelled")
+            return
+        self.started.emit(job.id)
+        try:
+            if job.kind == "batch":
+                assert job.opts is not None
+                self.runner = BatchRunner(job.opts, progress=lambda e, i=job.id: self.event.emit(i, e))
+                report = self.runner.run(job.paths)
+                self.runner = None
+                self.done.emit(job.id, report.to_json())
+            else:
+                self.done.emit(job.id, job.fn(*job.args))
+        except ImgprepError as e:
+            self.failed.emit(job.id, str(e))
+        except Exception as e:  # noqa: BLE001 - shown to the user, the thread lives on
+            self.failed.emit(job.id, f"{type(e).__name__}: {e}")
+        finally:
+            self.runner = None
+
+
+class AppState(QObject):
+    """Owns the settings, the job thread and the shoot model; widgets bind to it."""
+
+    submitJob = Signal(object)
+    shootsChanged = Signal()
+    busyChanged = Signal(bool)
+    engineEvent = Signal(dict)          # every engine progress event
+    message = Signal(str, str)          # level, text (for the log panel)
+    jobFinished = Signal(str, object)   # label, result
+    jobFailed = Signal(str, str)        # label, reason
+    shootFinished = Signal(str, bool)   # sku, ok
+
+    def __init__(self, settings: AppSettings | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.settings = settings or AppSettings()
+        self.watching = False
+        self.model = ShootModel(self)
+        self._ids = itertools.count(1)
+        self.jobs: dict[int, Job] = {}
+        self.current: int | None = None
+        self.callbacks: dict[int, Any] = {}
+        self.thread = QThread(self)
+        self.thread.setObjectName("imgprep-jobs")
+        self.worker = JobWorker()
+        self.worker.moveToThread(self.thread)
+        self.submitJob.connect(self.worker.run_job, Qt.ConnectionType.QueuedConnection)
+        self.worker.event.connect(self._on_event)
+        self.worker.done.connect(self._on_done)
+        self.worker.failed.connect(self._on_failed)
+        self.worker.started.connect(self._on_started)
+        self.thread.start()
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(250)
+        self._refresh_timer.timeout.connect(self._refresh_in_background)
+        from .imaging import Background
+
+        self._bg = Background(self, threads=1)
+        self.refresh()
+
+    def shutdown(self) -> None:
+        self._refresh_timer.stop()
+        self._bg.wait(10000)
+        self.cancel_all()
+        self.thread.quit()
+        self.thread.wait(30000)
+
+    # ------------------------------------------------------------------ state
+    @property
+    def busy(self) -> bool:
+        return bool(self.jobs)
+
+    def library(self) -> Path | None:
+        lib = self.settings.library
+        return Path(lib) if lib else None
+
+    def refresh(self) -> None:
+        self.model.reload(self.library())
+        self.shootsChanged.emit()
+
+    def refresh_soon(self) -> None:
+        if not self._refresh_timer.isActive():
+            self._refresh_timer.start()
+
+    def _refresh_in_background(self) -> None:
+        """While a batch runs, read the journal off the UI thread (the engine's threads
+        compete for the GIL, which makes even a short read a visible stall)."""
+        lib = self.library()
+        if lib is None:
+            return
+
+        def apply(rows, err) -> None:  # noqa: ANN001
+            if err is None:
+                self.model.set_rows(rows)
+                self.shootsChanged.emit()
+
+        self._bg.run(lambda: services.list_shoots(lib), apply, channel="shoots")
+
+    # ------------------------------------------------------------------ jobs
+    def process(self, paths: list[Path]) -> int | None:
+        """Queue a batch for dropped folders/files. Returns the job id, or None when the
+        settings are not ready (the reason goes to the log)."""
+        probs = self.settings.problems()
+        if self.watching:
+            self.message.emit("warning", self.tr("The drop folder is being watched: copy the shoot into it, "
+                                                 "or switch watching off to process folders from elsewhere."))
+            return None
+        if "library" in probs:
+            self.message.emit("error", self.tr("Choose a library folder first (Settings)."))
+            return None
+        paths = [Path(p) for p in paths if str(p)]
+        if not paths:
+            return None
+        catalogue = None
+        cat = self.settings.get("catalogue")
+        if cat and "catalogue" not in probs:
+            from ..core.catalogue import load_catalogue
+
+            try:
+                catalogue = load_catalogue(cat)
+            except ImgprepError as e:
+                self.message.emit("warning", str(e))
+        backup = self.settings.get("backup") or None
+        opts = BatchOptions(library=Path(self.settings.library), preset=self.settings.preset(),
+                            backup=Path(backup) if backup else None, catalogue=catalogue,
+                            workers=self.settings.workers())
+        shoots, _ = discover(paths)
+        skus = {sh.sku: len(sh.files) for sh in shoots if sh.sku}
+        job = Job(next(self._ids), "batch", ", ".join(skus) or ", ".join(p.name for p in paths),
+                  paths=paths, opts=opts, skus=skus)
+        for sh in shoots:
+            if sh.error:
+                self.message.emit("error", sh.error)
+        self.model.queue(skus)
+        return self._submit(job)
+
+    def call(self, label: str, fn: Any, *args: Any, on_done: Any = None) -> int:
+        job = Job(next(self._ids), "call", label, fn=fn, args=args)
+        if on_done:
+            self.callbacks[job.id] = on_done
+        return self._submit(job)
+
+    def _submit(self, job: Job) -> int:
+        self.jobs[job.id] = job
+        self.busyChanged.emit(True)
+        self.submitJob.emit(job)
+        return job.id
+
+    def cancel_all(self) -> None:
+        """Cancel the running batch (BatchRunner.cancel) and everything queued."""
+        for jid in list(self.jobs):
+            self.worker.cancelled.add(jid)
+        r = self.worker.runner
+        if r is not None:
+            r.cancel()
+            self.message.emit("warning", self.tr("Cancelling…"))
+
+    @Slot(int)
+    def _on_started(self, jid: int) -> None:
+        self.current = jid
+        job = self.jobs.get(jid)
+        if job and job.kind == "batch":
+            self.model.start(job.skus)
+            self.message.emit("info", self.tr("Processing {0}").format(job.label))
+
+    @Slot(int, dict)
+    def _on_event(self, jid: int, ev: dict) -> None:
+        self.model.on_event(ev)
+        self.engineEvent.emit(ev)
+        e = ev.get("event")
+        if e == "failed":
+            self.message.emit("error", f"{Path(ev.get('source') or '').name}: {ev.get('reason')}")
+        elif e in ("backup-unavailable", "unlisted", "backup-failed"):
+            self.message.emit("warning", ev.get("reason") or e)
+        elif e == "shoot-done":
+            ok = not ev.get("failed")
+            self.shootFinished.emit(ev["sku"], ok)
+        if e == "shoot-done":
+            self.refresh_soon()
+
+    @Slot(int, object)
+    def _on_done(self, jid: int, result: Any) -> None:
+        job = self.jobs.pop(jid, None)
+        if job and job.kind == "batch":
+            s = result["summary"]
+            self.message.emit("info", self.tr("{0}: {1} done, {2} duplicate, {3} failed, {4} skipped").format(
+                job.label, s["done"], s["duplicate"], s["failed"], s["skipped"]))
+            for it in result["items"]:
+                if it["status"] == "failed":
+                    self.message.emit("error", f"{Path(it['source']).name}: {it['reason']}")
+            if result.get("backup_problem"):
+                self.message.emit("warning", result["backup_problem"])
+            self.model.finish(job.skus)
+        cb = self.callbacks.pop(jid, None)
+        if cb:
+            cb(result)
+        self.jobFinished.emit(job.label if job else "", result)
+        self._settle()
+
+    @Slot(int, str)
+    def _on_failed(self, jid: int, reason: str) -> None:
+        job = self.jobs.pop(jid, None)
+        self.callbacks.pop(jid, None)
+        if job and job.kind == "batch":
+            self.model.finish(job.skus)
+            for sku in job.skus:
+                self.shootFinished.emit(sku, False)
+        self.message.emit("error", f"{job.label if job else ''}: {reason}")
+        self.jobFailed.emit(job.label if job else "", reason)
+        self._settle()
+
+    def _settle(self) -> None:
+        self.current = None
+        self.refresh()
+        if not self.jobs:
+            self.worker.cancelled.clear()
+            self.busyChanged.emit(False)
+
+
+# ------------------------------------------------------------------------------ model
+COLUMNS = ("sku", "frames", "state", "progress", "colour", "days", "backup", "hero")
+
+
+class ShootModel(QAbstractTableModel):
+    """Thin view of services.list_shoots (the journal) plus the running batch's progress."""
+
+    ProgressRole = Qt.ItemDataRole.UserRole + 1
+    RowRole = Qt.ItemDataRole.UserRole + 2
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.rows: list[services.ShootRow] = []
+        self.progress: dict[str, list[int]] = {}     # sku → [steps done, steps total]
+        self.queued: dict[str, int] = {}             # sku → frames, waiting or running
+        self.running: set[str] = set()
+        self.error: str | None = None
+
+    # --------------------------------------------------------------- feeding
+    def reload(self, library: Path | None) -> None:
+        try:
+            rows = services.list_shoots(library) if library else []
+            self.error = None
+        except Exception as e:  # noqa: BLE001 - a busy or broken journal must not kill the UI
+            self.error = str(e)
+            return
+        self.set_rows(rows)
+
+    def set_rows(self, rows: list[services.ShootRow]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        known = {r.sku.casefold() for r in rows}
+        for sku, n in self.queued.items():
+            if sku.casefold() not in known:
+                self.rows.append(services.ShootRow(sku, frames=n, state="queued"))
+        self.rows.sort(key=lambda r: (r.sku.casefold() not in self.queued_folded(), r.sku.casefold()))
+        self.endResetModel()
+
+    def queued_folded(self) -> set[str]:
+        return {s.casefold() for s in self.queued}
+
+    def queue(self, skus: dict[str, int]) -> None:
+        for sku, n in skus.items():
+            self.queued[sku] = n
+            self.progress[sku] = [0, max(1, 2 * n)]
+        self.reload_rows()
+
+    def start(self, skus: dict[str, int]) -> None:
+        self.running |= set(skus)
+        if self.rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, len(COLUMNS) - 1))
+
+    def finish(self, skus: dict[str, int]) -> None:
+        for sku in skus:
+            self.queued.pop(sku, None)
+            self.running.discard(sku)
+            p = self.progress.get(sku)
+            if p:
+                p[0] = p[1]
+
+    def reload_rows(self) -> None:
+        parent = self.parent()
+        lib = parent.library() if isinstance(parent, AppState) else None
+        self.reload(lib)
+
+    def _key(self, sku: str | None) -> str | None:
+        if not sku:
+            return None
+        for k in self.progress:
+            if k.casefold() == sku.casefold():
+                return k
+        return None
+
+    def on_event(self, ev: dict) -> None:
+        e = ev.get("event")
+        k = self._key(ev.get("sku"))
+        if k is None:
+            return
+        p = self.progress[k]
+        if e in ("analysed", "rendered", "failed"):
+            p[0] = min(p[1], p[0] + 1)
+        elif e == "shoot-done":
+            p[0] = p[1]
+        for i, r in enumerate(self.rows):
+            if r.sku.casefold() == k.casefold():
+                self.dataChanged.emit(self.index(i, COLUMNS.index("state")), self.index(i, COLUMNS.index("progress")))
+                break
+
+    # --------------------------------------------------------------- Qt model
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return [self.tr("SKU"), self.tr("Frames"), self.tr("State"), self.tr("Progress"),
+                    self.tr("Colour"), self.tr("3-day rule"), self.tr("Backup"), self.tr("Hero image")][section]
+        return None
+
+    def row(self, i: int) -> services.ShootRow:
+        return self.rows[i]
+
+    def sku_row(self, sku: str) -> int:
+        for i, r in enumerate(self.rows):
+            if r.sku.casefold() == sku.casefold():
+                return i
+        return -1
+
+    def progress_of(self, r: services.ShootRow) -> int:
+        k = self._key(r.sku)
+        if k is not None:
+            done, total = self.progress[k]
+            return int(100 * done / max(1, total))
+        return 100 if r.state in ("done", "failed") else 0
+
+    def state_text(self, r: services.ShootRow) -> str:
+        if r.sku in self.running or self._key(r.sku) in self.running:
+            return self.tr("processing")
+        if r.sku in self.queued:
+            return self.tr("queued")
+        return {"done": self.tr("done"), "failed": self.tr("{0} failed").format(r.failed),
+                "unfinished": self.tr("unfinished"), "empty": self.tr("empty"),
+                "queued": self.tr("queued")}.get(r.state, r.state)
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        r = self.rows[index.row()]
+        col = COLUMNS[index.column()]
+        if role == self.RowRole:
+            return r
+        if role == self.ProgressRole and col == "progress":
+            return self.progress_of(r)
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == "sku":
+                return r.sku
+            if col == "frames":
+                return self.tr("{0} + {1} card").format(r.frames, r.cards) if r.cards else str(r.frames)
+            if col == "state":
+                return self.state_text(r)
+            if col == "progress":
+                return f"{self.progress_of(r)} %"
+            if col == "colour":
+                if r.colour is None:
+                    return self.tr("no card")
+                v = self.tr("pass") if r.colour == "pass" else self.tr("fail")
+                return f"{v} · ΔE {r.de_after:.1f}" if r.de_after is not None else v
+            if col == "days":
+                if r.days_left is None:
+                    return "–"
+                if r.days_left < 0:
+                    return self.tr("{0} d overdue").format(-r.days_left)
+                return self.tr("{0} d left").format(r.days_left)
+            if col == "hero":
+                return Path(r.hero).name if r.hero else "–"
+            if col == "backup":
+                return {"verified": self.tr("verified"), "off": self.tr("off"),
+                        "pending": self.tr("{0} pending").format(r.backup_pending)}.get(r.backup, r.backup)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            red, green, amber = QColor("#c62828"), QColor("#2e7d32"), QColor("#b26a00")
+            if col == "state":
+                return QBrush(red if r.state == "failed" else green if r.state == "done" else amber)
+            if col == "colour" and r.colour:
+                return QBrush(green if r.colour == "pass" else red)
+            if col == "days" and r.days_left is not None:
+                return QBrush(red if r.days_left < 0 else amber if r.days_left == 0 else QColor("#333"))
+            if col == "backup":
+                return QBrush(green if r.backup == "verified" else amber if r.backup == "pending" else QColor("#777"))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return "\n".join(r.problems) or None
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in ("frames", "days"):
+            return int(Qt.AlignmentFlag.AlignCenter)
+        return None

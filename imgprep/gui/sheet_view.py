@@ -1,0 +1,120 @@
+"""The product sheet against the library: which SKUs have been shot, which lack fields,
+which are past the 3-day rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..app import services
+from ..core.errors import ImgprepError
+from .appstate import AppState
+
+
+class SheetView(QWidget):
+    def __init__(self, state: AppState):
+        super().__init__()
+        self.state = state
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(12, 10, 12, 6)
+        head = QHBoxLayout()
+        self.path_label = QLabel()
+        self.path_label.setProperty("role", "muted")
+        load = QPushButton(self.tr("Load product sheet…"))
+        load.clicked.connect(self.choose)
+        self.summary = QLabel()
+        self.summary.setStyleSheet("font-size: 12pt;")
+        head.addWidget(self.summary, 1)
+        head.addWidget(self.path_label)
+        head.addWidget(load)
+        lay.addLayout(head)
+        self.table = QTableWidget(0, 6)
+        self.table.setHorizontalHeaderLabels([self.tr("SKU"), self.tr("Name"), self.tr("Shot"), self.tr("Frames"),
+                                              self.tr("Missing fields"), self.tr("3-day rule")])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        h = self.table.horizontalHeader()
+        h.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        h.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        lay.addWidget(self.table, 1)
+        self.problems = QPlainTextEdit()
+        self.problems.setReadOnly(True)
+        self.problems.setMaximumHeight(110)
+        lay.addWidget(self.problems)
+        state.shootsChanged.connect(self.reload)
+        self.reload()
+
+    def choose(self) -> None:
+        p, _ = QFileDialog.getOpenFileName(self, self.tr("Product sheet"), self.state.settings.get("catalogue") or str(Path.home()),
+                                           self.tr("Product sheets (*.csv *.xlsx *.xlsm *.txt)"))
+        if p:
+            self.state.settings.set("catalogue", p)
+            self.reload()
+
+    def reload(self) -> None:
+        path = self.state.settings.get("catalogue")
+        self.table.setRowCount(0)
+        self.problems.clear()
+        if not path:
+            self.summary.setText(self.tr("No product sheet loaded"))
+            self.path_label.setText("")
+            self.problems.setVisible(False)
+            return
+        from ..core.catalogue import load_catalogue
+
+        self.path_label.setText(Path(path).name)
+        try:
+            cat = load_catalogue(path)
+            rows = services.sheet_overview(cat, self.state.library(), self.state.settings.preset())
+        except ImgprepError as e:
+            self.summary.setText(self.tr("Cannot read the sheet"))
+            self.problems.setVisible(True)
+            self.problems.setPlainText(str(e))
+            return
+        names = {"name": self.tr("name"), "colour": self.tr("colour"), "fabric": self.tr("fabric"),
+                 "size": self.tr("size"), "description": self.tr("description"), "dimensions": self.tr("dimensions")}
+        red, amber, green = QColor("#c62828"), QColor("#b26a00"), QColor("#2e7d32")
+        for r in rows:
+            i = self.table.rowCount()
+            self.table.insertRow(i)
+            if r.days_left is None:
+                days = "–"
+            elif r.days_left < 0:
+                days = self.tr("{0} d overdue").format(-r.days_left)
+            else:
+                days = self.tr("{0} d left").format(r.days_left)
+            cells = [r.sku, r.name, self.tr("yes") if r.shot else self.tr("not yet"), str(r.frames),
+                     "、".join(names.get(m, m) for m in r.missing) or "✓", days]
+            for c, v in enumerate(cells):
+                it = QTableWidgetItem(v)
+                if c == 2:
+                    it.setForeground(QBrush(green if r.shot else amber))
+                if c == 4 and r.missing:
+                    it.setForeground(QBrush(red))
+                if c == 5 and r.days_left is not None and r.days_left < 0:
+                    it.setForeground(QBrush(red))
+                self.table.setItem(i, c, it)
+        shot = sum(r.shot for r in rows)
+        overdue = sum(1 for r in rows if r.days_left is not None and r.days_left < 0 and not r.shot)
+        lacking = sum(1 for r in rows if r.missing)
+        self.summary.setText(self.tr("{0} products · {1} shot · {2} overdue without photos · {3} lack fields").format(
+            len(rows), shot, overdue, lacking))
+        self.problems.setVisible(bool(cat.problems))
+        self.problems.setPlainText("\n".join(str(p) for p in cat.problems))

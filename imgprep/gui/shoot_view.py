@@ -1,0 +1,429 @@
+"""One shoot: thumbnails of renditions or originals, a large preview (before/after split
+when the shoot has a colour fit), mark the hero, edit a selling-point callout (text and a
+draggable anchor, saved to the shoot's callouts.toml), pick the four card corners."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QColor, QIcon, QKeySequence, QPainter, QPixmap, QShortcut
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QRadioButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..app import services
+from .appstate import AppState
+from .canvas import ImageCanvas
+from .imaging import Background, load_array, to_qimage
+
+THUMB = 132
+
+
+class ShootView(QWidget):
+    def __init__(self, state: AppState):
+        super().__init__()
+        self.state = state
+        self.sku: str | None = None
+        self.frames: list[services.FrameRow] = []
+        self.fit: dict[str, Any] | None = None
+        self.bg = Background(self)
+        self._thumbs: dict[str, QPixmap] = {}
+        self._array = None
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(12, 10, 12, 6)
+        head = QHBoxLayout()
+        self.title = QLabel()
+        self.title.setObjectName("viewTitle")
+        self.title.setStyleSheet("font-size: 15pt; font-weight: 600;")
+        self.subtitle = QLabel()
+        self.subtitle.setProperty("role", "muted")
+        self.show_rend = QRadioButton(self.tr("Renditions"))
+        self.show_orig = QRadioButton(self.tr("Originals"))
+        self.show_rend.setChecked(True)
+        grp = QButtonGroup(self)
+        grp.addButton(self.show_rend)
+        grp.addButton(self.show_orig)
+        self.show_rend.toggled.connect(self._reload_thumbs)
+        head.addWidget(self.title)
+        head.addWidget(self.subtitle, 1)
+        head.addWidget(self.show_rend)
+        head.addWidget(self.show_orig)
+        lay.addLayout(head)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        self.list = QListWidget()
+        self.list.setObjectName("frameList")
+        self.list.setViewMode(QListView.ViewMode.IconMode)
+        self.list.setFlow(QListView.Flow.TopToBottom)
+        self.list.setWrapping(False)
+        self.list.setIconSize(QSize(THUMB, THUMB))
+        self.list.setGridSize(QSize(THUMB + 24, THUMB + 40))
+        self.list.setMovement(QListView.Movement.Static)
+        self.list.setMinimumWidth(THUMB + 40)
+        self.list.setMaximumWidth(THUMB + 60)
+        self.list.setSpacing(2)
+        self.list.currentRowChanged.connect(self._frame_changed)
+        split.addWidget(self.list)
+        self.canvas = ImageCanvas()
+        self.canvas.anchorMoved.connect(self._anchor_moved)
+        self.canvas.cornersChanged.connect(self._corners_changed)
+        split.addWidget(self.canvas)
+
+        side = QWidget()
+        side.setMinimumWidth(280)
+        side.setMaximumWidth(360)
+        sl = QVBoxLayout(side)
+        sl.setContentsMargins(6, 0, 0, 0)
+        self.info = QLabel()
+        self.info.setWordWrap(True)
+        self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        sl.addWidget(self.info)
+        row = QHBoxLayout()
+        self.hero_btn = QPushButton(self.tr("Mark as hero"))
+        self.hero_btn.setObjectName("primary")
+        self.hero_btn.setToolTip(self.tr("Ctrl+H — the spec panel moves to this frame; names stay"))
+        self.hero_btn.clicked.connect(self.mark_hero)
+        self.open_btn = QPushButton(self.tr("Show in folder"))
+        self.open_btn.setToolTip("Ctrl+E")
+        self.open_btn.clicked.connect(self.open_current)
+        row.addWidget(self.hero_btn)
+        row.addWidget(self.open_btn)
+        sl.addLayout(row)
+
+        cg = QGroupBox(self.tr("Selling-point callout"))
+        cl = QVBoxLayout(cg)
+        self.callout_text = QLineEdit()
+        self.callout_text.setMaxLength(200)
+        self.callout_text.setPlaceholderText(self.tr("Text of the callout"))
+        self.anchor_btn = QPushButton(self.tr("Move the anchor"))
+        self.anchor_btn.setCheckable(True)
+        self.anchor_btn.toggled.connect(self._anchor_mode)
+        self.anchor_label = QLabel()
+        self.anchor_label.setProperty("role", "muted")
+        self.save_callout_btn = QPushButton(self.tr("Save and re-render"))
+        self.save_callout_btn.setToolTip("Ctrl+S")
+        self.save_callout_btn.clicked.connect(self.save_callout)
+        cl.addWidget(self.callout_text)
+        cl.addWidget(self.anchor_btn)
+        cl.addWidget(self.anchor_label)
+        cl.addWidget(self.save_callout_btn)
+        sl.addWidget(cg)
+        self.callout_group = cg
+
+        kg = QGroupBox(self.tr("Colour"))
+        kl = QVBoxLayout(kg)
+        self.split_box = QCheckBox(self.tr("Before / after split"))
+        self.split_box.toggled.connect(self._show_current)
+        self.corners_btn = QPushButton(self.tr("Pick card corners"))
+        self.corners_btn.setCheckable(True)
+        self.corners_btn.setToolTip(self.tr("Click the outer corners of the card: patch 1 (dark skin) first, then clockwise"))
+        self.corners_btn.toggled.connect(self._corner_mode)
+        self.fit_btn = QPushButton(self.tr("Measure colour"))
+        self.fit_btn.setEnabled(False)
+        self.fit_btn.clicked.connect(self.fit_corners)
+        self.apply_fit_btn = QPushButton(self.tr("Correct this shoot with it"))
+        self.apply_fit_btn.setEnabled(False)
+        self.apply_fit_btn.clicked.connect(self.apply_fit)
+        self.fit_label = QLabel()
+        self.fit_label.setWordWrap(True)
+        for w in (self.split_box, self.corners_btn, self.fit_btn, self.fit_label, self.apply_fit_btn):
+            kl.addWidget(w)
+        sl.addWidget(kg)
+        self.busy_label = QLabel()
+        self.busy_label.setProperty("role", "muted")
+        self.busy_label.setWordWrap(True)
+        sl.addWidget(self.busy_label)
+        sl.addStretch(1)
+        split.addWidget(side)
+        split.setChildrenCollapsible(False)
+        split.setStretchFactor(0, 0)
+        split.setStretchFactor(1, 1)
+        split.setStretchFactor(2, 0)
+        split.setSizes([THUMB + 44, 800, 320])
+        lay.addWidget(split, 1)
+
+        for key, fn in (("Ctrl+H", self.mark_hero), ("Ctrl+E", self.open_current), ("Ctrl+S", self.save_callout)):
+            QShortcut(QKeySequence(key), self, fn, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        state.shootsChanged.connect(self._journal_changed)
+        self.last_fit_doc: dict[str, Any] | None = None
+        self.show_sku(None)
+
+    # ------------------------------------------------------------ data
+    def show_sku(self, sku: str | None) -> None:
+        self.sku = sku
+        self.reload()
+
+    def reload(self, keep_row: int | None = None) -> None:
+        lib = self.state.library()
+        self.frames = services.shoot_frames(lib, self.sku) if (self.sku and lib and services.has_journal(lib)) else []
+        fits = services.colour_fits(lib, self.sku) if self.sku and lib else []
+        self.fit = fits[-1] if fits else None
+        self.title.setText(self.sku or self.tr("No shoot selected"))
+        if self.sku:
+            heroes = [f for f in self.frames if f.role == "hero"]
+            self.subtitle.setText(self.tr("{0} frames · hero {1}").format(
+                len([f for f in self.frames if f.kind == "product"]), heroes[0].stem if heroes else "–"))
+        else:
+            self.subtitle.setText(self.tr("Double-click a shoot in the list"))
+        self.split_box.setEnabled(self.fit is not None)
+        if self.fit is None:
+            self.split_box.setChecked(False)
+        self._reload_thumbs(keep_row)
+
+    def _journal_changed(self) -> None:
+        """Re-read the journal; rebuild only when this shoot's frames changed, so a refresh
+        never interrupts an edit in progress."""
+        if not self.sku or self.state.busy:
+            return
+        lib = self.state.library()
+        frames = services.shoot_frames(lib, self.sku) if lib and services.has_journal(lib) else []
+        if frames != self.frames:
+            self.reload(self.list.currentRow())
+
+    def set_busy(self, busy: bool) -> None:
+        self.busy_label.setText(self.tr("A batch is running: edits wait in the queue until it ends.") if busy else "")
+
+    def _path_of(self, f: services.FrameRow) -> Path | None:
+        lib = self.state.library()
+        if lib is None:
+            return None
+        if self.show_rend.isChecked() and f.renditions:
+            return lib / f.renditions[0]
+        return lib / f.raw
+
+    def _reload_thumbs(self, keep_row: int | None = None) -> None:
+        row = keep_row if isinstance(keep_row, int) and keep_row >= 0 else 0
+        self.list.blockSignals(True)
+        self.list.clear()
+        placeholder = QPixmap(THUMB, THUMB)
+        placeholder.fill(QColor("#e5e7eb"))
+        for f in self.frames:
+            label = f.stem[len(f.sku) + 1:] if f.stem.startswith(f.sku) else f.stem
+            if f.role == "hero":
+                label += " ★ " + self.tr("hero")
+            elif f.kind == "card":
+                label += " · " + self.tr("card")
+            if f.state == "failed":
+                label += " ✗"
+            it = QListWidgetItem(QIcon(placeholder), label)
+            it.setToolTip(f"{f.stem} ← {f.source_name}\n{f.state}" + (f"\n{f.reason}" if f.reason else ""))
+            self.list.addItem(it)
+            p = self._path_of(f)
+            if p is not None:
+                key = str(p)
+                if key in self._thumbs:
+                    it.setIcon(QIcon(self._thumbs[key]))
+                else:
+                    self.bg.run(lambda p=p: to_qimage(load_array(p, THUMB * 2)),
+                                lambda img, err, key=key, it=it: self._thumb_ready(key, it, img, err))
+        self.list.blockSignals(False)
+        if self.frames:
+            self.list.setCurrentRow(min(row, len(self.frames) - 1))
+        else:
+            self.canvas.set_image(None)
+            self.canvas.message = self.tr("No frames") if self.sku else ""
+            self._update_side()
+
+    def _thumb_ready(self, key: str, it: QListWidgetItem, img, err) -> None:  # noqa: ANN001
+        if err is not None or img is None:
+            return
+        pm = QPixmap.fromImage(img).scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio,
+                                           Qt.TransformationMode.SmoothTransformation)
+        canvas = QPixmap(THUMB, THUMB)
+        canvas.fill(Qt.GlobalColor.transparent)
+        p = QPainter(canvas)
+        p.drawPixmap((THUMB - pm.width()) // 2, (THUMB - pm.height()) // 2, pm)
+        p.end()
+        self._thumbs[key] = canvas
+        try:
+            it.setIcon(QIcon(canvas))
+        except RuntimeError:  # the list was rebuilt meanwhile
+            pass
+
+    def current(self) -> services.FrameRow | None:
+        i = self.list.currentRow()
+        return self.frames[i] if 0 <= i < len(self.frames) else None
+
+    def _frame_changed(self, _row: int) -> None:
+        self.corners_btn.setChecked(False)
+        self.anchor_btn.setChecked(False)
+        self._update_side()
+        self._show_current()
+
+    def _update_side(self) -> None:
+        f = self.current()
+        lib = self.state.library()
+        if f is None:
+            self.info.setText("")
+            for w in (self.hero_btn, self.open_btn, self.callout_group, self.corners_btn):
+                w.setEnabled(False)
+            return
+        role = {"hero": self.tr("hero"), "detail": self.tr("detail"), "card": self.tr("reference card")}[f.role]
+        rend = "<br/>".join(Path(r).name for r in f.renditions) or "–"
+        self.info.setText(f"<b>{f.stem}</b> · {role}<br/>" + self.tr("original: {0}").format(f.source_name)
+                          + "<br/>" + self.tr("in library: {0}").format(Path(f.raw).name)
+                          + "<br/>" + self.tr("renditions: {0}").format(rend)
+                          + (f"<br/><span style='color:#c62828'>{f.reason}</span>" if f.reason else ""))
+        self.hero_btn.setEnabled(f.kind == "product" and f.role != "hero" and f.state == "rendered")
+        self.open_btn.setEnabled(lib is not None)
+        self.callout_group.setEnabled(f.role == "detail" and f.state == "rendered")
+        self.callout_text.setText((f.callout or {}).get("text") or "")
+        self._anchor = tuple((f.callout or {}).get("anchor") or ()) or None
+        self.anchor_label.setText(self._anchor_text())
+        self.corners_btn.setEnabled(services.colour_available())
+        if self.last_fit_doc is None:
+            self.fit_label.setText(self._fit_text(self.fit["report"]) if self.fit else self.tr("No colour fit for this shoot."))
+
+    def _anchor_text(self) -> str:
+        a = getattr(self, "_anchor", None)
+        if not a:
+            return self.tr("Anchor: automatic (centre of the product)")
+        return self.tr("Anchor: {0:.0f} % across, {1:.0f} % down").format(100 * a[0], 100 * a[1])
+
+    def _show_current(self) -> None:
+        f = self.current()
+        if f is None:
+            return
+        p = self._path_of(f)
+        if self.corners_btn.isChecked() or self.split_box.isChecked():
+            p = self.state.library() / f.raw  # type: ignore[operator]
+        self.canvas.message = self.tr("Loading…")
+        self.canvas.set_image(None)
+        fit = self.fit["fit"] if (self.fit and self.split_box.isChecked()) else None
+
+        def work():  # noqa: ANN202
+            arr = load_array(p, 1600)
+            after = to_qimage(services.apply_fit(fit, arr)) if fit is not None else None
+            return to_qimage(arr), after
+
+        self.bg.run(work, self._preview_ready, channel="preview")
+
+    def _preview_ready(self, result, err) -> None:  # noqa: ANN001
+        if err is not None:
+            self.canvas.message = str(err)
+            self.canvas.set_image(None)
+            return
+        before, after = result
+        self.canvas.message = ""
+        self.canvas.labels = (self.tr("before"), self.tr("after"))
+        self.canvas.anchor = getattr(self, "_anchor", None)
+        self.canvas.set_image(before, after)
+        if self.corners_btn.isChecked():
+            self.canvas.message = self.tr("Click corner {0} of 4").format(len(self.canvas.corners) + 1)
+
+    # ------------------------------------------------------------ actions
+    def _preset(self):  # noqa: ANN202
+        return self.state.settings.preset()
+
+    def mark_hero(self) -> None:
+        f = self.current()
+        if f is None or not self.hero_btn.isEnabled() or self.sku is None:
+            return
+        lib = self.state.library()
+        self.hero_btn.setEnabled(False)
+        self.state.call(self.tr("Mark {0} as hero").format(f.stem), services.set_hero, lib, self.sku, f.id,
+                        self._preset(), on_done=self._rerendered)
+
+    def _rerendered(self, res: services.Rerendered) -> None:
+        for p in res.problems:
+            self.state.message.emit("warning", p)
+        if res.written:
+            self.state.message.emit("info", self.tr("Rendered again: {0}").format(", ".join(Path(w).name for w in res.written)))
+        self._thumbs.clear()
+        self.reload(self.list.currentRow())
+
+    def _anchor_mode(self, on: bool) -> None:
+        if on:
+            self.corners_btn.setChecked(False)
+        self.canvas.anchor = getattr(self, "_anchor", None) or (0.5, 0.5)
+        self.canvas.set_mode("anchor" if on else "view")
+
+    def _anchor_moved(self, x: float, y: float) -> None:
+        self._anchor = (round(x, 4), round(y, 4))
+        self.anchor_label.setText(self._anchor_text())
+
+    def save_callout(self) -> None:
+        f = self.current()
+        if f is None or f.role != "detail" or self.sku is None:
+            return
+        text = self.callout_text.text().strip() or None
+        anchor = getattr(self, "_anchor", None)
+        self.anchor_btn.setChecked(False)
+        self.state.call(self.tr("Callout of {0}").format(f.stem), services.save_callout, self.state.library(),
+                        self.sku, f.id, text, anchor, self._preset(), on_done=self._rerendered)
+
+    def _corner_mode(self, on: bool) -> None:
+        if on:
+            self.anchor_btn.setChecked(False)
+            self.split_box.setChecked(False)
+        self.canvas.set_mode("corners" if on else "view")
+        self.fit_btn.setEnabled(False)
+        self._show_current()
+
+    def _corners_changed(self, corners: list) -> None:
+        self.fit_btn.setEnabled(len(corners) == 4)
+        self.canvas.message = (self.tr("Click corner {0} of 4").format(len(corners) + 1) if len(corners) < 4
+                               else self.tr("Four corners set — press “Measure colour”"))
+        self.canvas.update()
+
+    def fit_corners(self, corners: list | None = None) -> None:
+        f = self.current()
+        if f is None or self.sku is None:
+            return
+        corners = corners or list(self.canvas.corners)
+        if len(corners) != 4:
+            return
+        self.fit_btn.setEnabled(False)
+        self.fit_label.setText(self.tr("Measuring…"))
+        self.state.call(self.tr("Colour of {0}").format(f.stem), services.fit_from_corners, self.state.library(),
+                        self.sku, f.id, corners, self._preset(), on_done=self._fitted)
+
+    def _fit_text(self, doc: dict) -> str:
+        if not doc.get("card", {}).get("found") or "summary" not in doc:
+            return self.tr("No card found there: {0}").format(doc.get("card", {}).get("reason") or "")
+        s = doc["summary"]
+        verdict = self.tr("PASS") if s["pass"] else self.tr("FAIL")
+        colour = "#2e7d32" if s["pass"] else "#c62828"
+        return (f"<b style='color:{colour}'>{verdict}</b> · " + self.tr("mean ΔE2000 {0:.1f} → {1:.1f}, max {2:.1f}")
+                .format(s["before"]["mean"], s["after"]["mean"], s["after"]["max"]) + f"<br/>{doc.get('model', '')}")
+
+    def _fitted(self, doc: dict) -> None:
+        self.last_fit_doc = doc
+        self.fit_label.setText(self._fit_text(doc))
+        self.apply_fit_btn.setEnabled("fit_id" in doc)
+        self.corners_btn.setChecked(False)
+        if "fit_id" in doc:
+            self.reload(self.list.currentRow())
+            self.split_box.setChecked(True)
+        self.state.refresh()
+
+    def apply_fit(self) -> None:
+        if not self.last_fit_doc or "fit_id" not in self.last_fit_doc or self.sku is None:
+            return
+        self.apply_fit_btn.setEnabled(False)
+        self.state.call(self.tr("Correct {0}").format(self.sku), services.apply_fit_to_shoot, self.state.library(),
+                        self.sku, self.last_fit_doc["fit_id"], self._preset(), on_done=self._rerendered)
+
+    def open_current(self) -> None:
+        from .window import open_in_file_manager
+
+        f = self.current()
+        p = self._path_of(f) if f else None
+        if p is not None:
+            open_in_file_manager(p)

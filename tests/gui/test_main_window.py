@@ -1,0 +1,199 @@
+"""Main window: drop → progress → done; cancel; first run; settings; language."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QSettings
+
+from imgprep.app import services
+from imgprep.core.journal import Journal
+
+from .conftest import drop, process_and_wait
+
+
+def test_drop_folder_appears_and_completes_with_progress(qtbot, make_window, shoots, tmp_path):
+    w = make_window(tmp_path / "lib")
+    seen: list[int] = []
+    w.state.engineEvent.connect(lambda ev: seen.append(w.state.model.progress_of(
+        w.state.model.row(max(0, w.state.model.sku_row("MUG-001"))))))
+    with qtbot.waitSignal(w.state.jobFinished, timeout=60000) as blocker:
+        drop(w, [shoots / "MUG-001"])
+        # queued at once, before the engine has written anything
+        assert w.state.model.sku_row("MUG-001") >= 0
+        assert w.act_cancel.isEnabled()
+    doc = blocker.args[1]
+    assert doc["summary"]["done"] == 6
+    m = w.state.model
+    i = m.sku_row("MUG-001")
+    r = m.row(i)
+    assert (r.state, r.frames, r.rendered) == ("done", 6, 6)
+    assert m.progress_of(r) == 100
+    assert seen == sorted(seen) and len({x for x in seen if 0 < x < 100}) >= 3  # went up step by step
+    assert m.data(m.index(i, 2)) == "done"
+    assert not w.act_cancel.isEnabled() and not w.state.busy
+    assert "done" in w.log.toPlainText()
+    # the shoot view shows its frames, hero first
+    w.show_shoot("MUG-001")
+    assert len(w.shoot_view.frames) == 6 and w.shoot_view.frames[0].role == "hero"
+
+
+def test_cancel_stops_the_batch(qtbot, make_window, tmp_path):
+    from tests.helpers import photo_array, save_jpeg
+
+    src = tmp_path / "in" / "BIG-1"
+    base = photo_array(3000, 2000, seed=4)
+    for k in range(16):
+        a = base.copy()
+        a[0, :16] = k  # different bytes, same look
+        save_jpeg(src / f"IMG_{k:03d}.jpg", a, quality=85)
+    w = make_window(tmp_path / "lib", catalogue=False)
+    first = []
+
+    def on_event(ev):
+        if ev.get("event") == "analysed" and not first:
+            first.append(ev)
+            w.act_cancel.trigger()
+
+    w.state.engineEvent.connect(on_event)
+    doc = process_and_wait(qtbot, w, [src])
+    assert first
+    s = doc["summary"]
+    assert s["done"] < 16 and s["skipped"] >= 1
+    assert any(it["reason"] == "cancelled" for it in doc["items"])
+    assert not w.state.busy and not w.act_cancel.isEnabled()
+    assert "Cancelling" in w.log.toPlainText()
+    # nothing half-written: every journaled rendition exists
+    with Journal(tmp_path / "lib", readonly=True) as j:
+        for f in j.files():
+            assert (tmp_path / "lib" / f["path"]).is_file()
+
+
+def test_first_run_with_empty_home(qtbot, make_window, settings, shoots, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    w = make_window(None, catalogue=False)
+    first = w.shoots.first
+    assert first.isVisible()
+    assert "Library folder" in first.body.text() and "not set yet" in first.body.text()
+    assert w.state.model.rowCount() == 0
+    # the drop asks for the library (a folder dialog) before anything runs
+    from PySide6.QtWidgets import QFileDialog
+
+    lib = tmp_path / "home" / "imgprep-library"
+    lib.mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(lib))
+    doc = process_and_wait(qtbot, w, [shoots / "BAG-002"])
+    assert doc["summary"]["done"] == 3
+    assert settings.library == str(lib)
+    assert not first.isVisible()
+    assert w.state.model.row(0).sku == "BAG-002"
+
+
+def test_settings_round_trip(qtbot, settings, tmp_path):
+    from imgprep.gui.settings import SettingsDialog
+
+    for d in ("lib", "drop", "bk"):
+        (tmp_path / d).mkdir()
+    dlg = SettingsDialog(settings)
+    qtbot.addWidget(dlg)
+    assert dlg.library.msg.isVisibleTo(dlg)  # required, said inline
+    dlg.library.edit.setText(str(tmp_path / "lib"))
+    dlg.drop.edit.setText(str(tmp_path / "nope"))
+    assert "No such folder" in dlg.drop.msg.text()
+    dlg.drop.edit.setText(str(tmp_path / "drop"))
+    dlg.backup.edit.setText(str(tmp_path / "bk"))
+    assert not dlg.library.msg.isVisibleTo(dlg) and not dlg.drop.msg.isVisibleTo(dlg)
+    ed = dlg.editor
+    ed.wm_text.setText("我的小店")
+    ed.wm_opacity.setValue(0.6)
+    ed.fields["fabric"].setChecked(False)
+    ed.update_preview()
+    assert ed.preview.pixmap() is not None and not ed.preview.pixmap().isNull()
+    ed.table.item(0, 2).setText("abc")
+    ed.update_preview()
+    assert "whole numbers" in ed.error.text()
+    ed.table.item(0, 2).setText("750")
+    ed.update_preview()
+    assert ed.error.text() == ""
+    dlg.accept()
+    # a fresh QSettings on the same file sees everything
+    qs2 = QSettings(settings.qs.fileName(), QSettings.Format.IniFormat)
+    from imgprep.gui.appstate import AppSettings
+
+    s2 = AppSettings(qs2)
+    assert s2.library == str(tmp_path / "lib") and s2.get("drop") == str(tmp_path / "drop")
+    assert s2.get("backup") == str(tmp_path / "bk")
+    p = s2.preset()
+    assert p.watermark.text == "我的小店" and abs(p.watermark.opacity - 0.6) < 1e-9
+    assert "fabric" not in p.panel.fields and p.renditions[0].width == 750
+    dlg2 = SettingsDialog(s2)
+    qtbot.addWidget(dlg2)
+    assert dlg2.library.text() == str(tmp_path / "lib")
+    assert dlg2.editor.wm_text.text() == "我的小店"
+
+
+def test_language_switch_changes_visible_strings(qtbot, make_window, settings, tmp_path):
+    from imgprep.gui.i18n import install_language
+
+    w = make_window(tmp_path / "lib")
+    assert w.tabs.tabText(0) == "Shoots" and w.shoots.drop.title.text() == "Drop shoot folders here"
+    install_language("zh_CN")
+    qtbot.waitUntil(lambda: w.tabs.tabText(0) == "拍摄列表", timeout=5000)
+    assert w.shoots.drop.title.text() == "把拍摄文件夹拖到这里"
+    assert w.windowTitle().startswith("imgprep —— 商品图片处理")
+    assert w.state.model.headerData(0, __import__("PySide6.QtCore").QtCore.Qt.Orientation.Horizontal) == "货号"
+    install_language("en")
+    qtbot.waitUntil(lambda: w.tabs.tabText(0) == "Shoots", timeout=5000)
+    # the settings dialog switches it too, and remembers the choice
+    from imgprep.gui.settings import SettingsDialog
+
+    dlg = SettingsDialog(settings, w)
+    qtbot.addWidget(dlg)
+    dlg.languageChanged.connect(w.set_language)
+    dlg.language.setCurrentIndex(dlg.language.findData("zh_CN"))
+    qtbot.waitUntil(lambda: w.tabs.tabText(1) == "拍摄", timeout=5000)
+    assert settings.language == "zh_CN"
+
+
+def test_the_bundled_font_covers_the_ui():
+    from PySide6.QtGui import QFontDatabase
+
+    from imgprep.gui.i18n import register_fonts
+
+    fam = register_fonts()
+    assert fam and fam in QFontDatabase.families()
+    assert QFontDatabase.writingSystems(fam).count(QFontDatabase.WritingSystem.SimplifiedChinese)
+
+
+def test_validate_settings_is_qt_free_and_explains(tmp_path):
+    assert services.validate_settings("")["library"] == "missing"
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "x.txt").write_text("x")
+    assert services.validate_settings(str(tmp_path / "full"))["library"] == "not-empty"
+    assert services.validate_settings(str(tmp_path / "new")) == {}
+    assert "preset" in services.validate_settings(str(tmp_path / "new"), preset="no-such-preset")
+    assert np  # numpy is importable for the other tests
+
+
+def test_watch_toggle_processes_what_lands_in_the_drop_folder(qtbot, make_window, settings, shoots, tmp_path):
+    import shutil
+
+    from imgprep.gui.watch import watch_available
+
+    if not watch_available()[0]:
+        import pytest
+
+        pytest.skip("imgprep.app.watch is not in this build")
+    drop_dir = tmp_path / "dropbox"
+    drop_dir.mkdir()
+    settings.set("drop", str(drop_dir))
+    w = make_window(tmp_path / "lib")
+    assert w.act_watch.isEnabled()
+    w.act_watch.trigger()
+    assert w._watch.running, w.log.toPlainText()
+    shutil.copytree(shoots / "BAG-002", drop_dir / "BAG-002")
+    qtbot.waitUntil(lambda: w.state.model.sku_row("BAG-002") >= 0
+                    and w.state.model.row(w.state.model.sku_row("BAG-002")).rendered == 3, timeout=60000)
+    assert w.state.process([shoots / "MUG-001"]) is None  # the watcher holds the library
+    w.act_watch.trigger()
+    assert not w._watch.running and not w.state.watching

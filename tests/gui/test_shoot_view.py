@@ -1,0 +1,133 @@
+"""Shoot view: re-mark the hero, edit a callout, pick card corners."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from imgprep.app import services
+from imgprep.core.journal import Journal
+
+from .conftest import process_and_wait
+
+
+@pytest.fixture
+def mug(qtbot, make_window, shoots, tmp_path):
+    w = make_window(tmp_path / "lib")
+    process_and_wait(qtbot, w, [shoots / "MUG-001"])
+    w.show_shoot("MUG-001")
+    return w
+
+
+def _click(qtbot, w, button):
+    with qtbot.waitSignal(w.state.jobFinished, timeout=60000) as b:
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    return b.args[1]
+
+
+def test_remark_hero_rerenders_and_names_stay_consistent(qtbot, mug, tmp_path):
+    v, lib = mug.shoot_view, tmp_path / "lib"
+    assert v.frames[0].role == "hero"
+    v.list.setCurrentRow(2)
+    assert v.current().stem == "MUG-001-03" and v.hero_btn.isEnabled()
+    res = _click(qtbot, mug, v.hero_btn)
+    assert not res.problems
+    frames = {f.stem: f for f in services.shoot_frames(lib, "MUG-001")}
+    new, old = frames["MUG-001-03"], frames["MUG-001-01"]
+    assert new.role == "hero" and old.role == "detail"
+    # the originals keep their names; the re-rendered files get the next revision
+    assert new.raw == "MUG-001/raw/MUG-001-03.jpg" and old.raw == "MUG-001/raw/MUG-001-01.jpg"
+    assert new.renditions == ["MUG-001/jpg/MUG-001-03-r2.jpg"] and new.has_panel and not new.callout
+    assert old.renditions == ["MUG-001/jpg/MUG-001-01-r2.jpg"] and not old.has_panel and old.callout
+    # details whose selling point moved were rendered again, the others left alone
+    assert frames["MUG-001-02"].renditions == ["MUG-001/jpg/MUG-001-02-r2.jpg"]
+    assert frames["MUG-001-04"].renditions == ["MUG-001/jpg/MUG-001-04.jpg"]
+    on_disk = sorted(p.name for p in (lib / "MUG-001" / "jpg").iterdir())
+    assert on_disk == ["MUG-001-01-r2.jpg", "MUG-001-02-r2.jpg", "MUG-001-03-r2.jpg",
+                       "MUG-001-04.jpg", "MUG-001-05.jpg", "MUG-001-06.jpg"]
+    with Journal(lib, readonly=True) as j:
+        assert j.shoot("MUG-001")["hero_id"] == new.id
+        assert sorted(f["path"].split("/")[-1] for f in j.files_for_sku("MUG-001") if f["kind"] == "jpg") == on_disk
+    # the UI follows the journal
+    qtbot.waitUntil(lambda: "★" in v.list.item(2).text(), timeout=5000)
+    assert "★" not in v.list.item(0).text()
+    row = mug.state.model.row(mug.state.model.sku_row("MUG-001"))
+    assert row.hero == "MUG-001/jpg/MUG-001-03-r2.jpg"
+
+
+def test_callout_edit_persists_to_sidecar_and_rerenders(qtbot, mug, shoots, tmp_path):
+    v, lib = mug.shoot_view, tmp_path / "lib"
+    v.list.setCurrentRow(1)
+    assert v.current().role == "detail" and v.callout_group.isEnabled()
+    assert v.callout_text.text() == "手工釉面 色泽温润"
+    v.callout_text.setText("釉面温润 手感细腻")
+    qtbot.mouseClick(v.anchor_btn, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not v.canvas.image_rect().isNull(), timeout=10000)
+    r = v.canvas.image_rect()
+    target = QPoint(int(r.x() + 0.25 * r.width()), int(r.y() + 0.7 * r.height()))
+    qtbot.mousePress(v.canvas, Qt.MouseButton.LeftButton, pos=QPoint(int(r.center().x()), int(r.center().y())))
+    qtbot.mouseMove(v.canvas, target)
+    qtbot.mouseRelease(v.canvas, Qt.MouseButton.LeftButton, pos=target)
+    ax, ay = v._anchor
+    assert abs(ax - 0.25) < 0.02 and abs(ay - 0.7) < 0.02
+    _click(qtbot, mug, v.save_callout_btn)
+    side = tomllib.loads((shoots / "MUG-001" / "callouts.toml").read_text(encoding="utf-8"))
+    assert side["MUG-001-02"]["text"] == "釉面温润 手感细腻"
+    assert abs(side["MUG-001-02"]["anchor"][0] - ax) < 1e-3
+    f = next(f for f in services.shoot_frames(lib, "MUG-001") if f.stem == "MUG-001-02")
+    assert f.renditions == ["MUG-001/jpg/MUG-001-02-r2.jpg"]
+    assert f.callout["text"] == "釉面温润 手感细腻"
+    assert abs(f.callout["anchor"][0] - ax) < 0.01 and abs(f.callout["anchor"][1] - ay) < 0.01
+    assert not (lib / "MUG-001" / "jpg" / "MUG-001-02.jpg").exists()
+    assert (lib / "MUG-001" / "superseded" / "MUG-001-02.jpg").exists()  # kept, out of the upload folder
+    # the engine reads the same sidecar on a later run (a new frame), so it is the one truth
+    from imgprep.app.annotations import load_callouts
+
+    found, problems = load_callouts(shoots / "MUG-001")
+    assert not problems and found["MUG-001-02"].text == "釉面温润 手感细腻"
+
+
+def test_corner_picking_produces_a_fit(qtbot, make_window, tmp_path):
+    if not services.colour_available():
+        pytest.skip("the colour package (imgprep.core.colour, imgprep.app.colour_service) is not installed")
+    from PIL import Image
+
+    from tests.core.colour.scenes import CASTS, make_scene
+
+    scene = make_scene(size=(1500, 1000), angle=8, cast=CASTS[1], seed=5)
+    src = tmp_path / "in" / "CARD-1"
+    src.mkdir(parents=True)
+    Image.fromarray(scene.rgb).save(src / "IMG_0001.jpg", quality=92)
+    w = make_window(tmp_path / "lib", catalogue=False)
+    w.settings.set("preset", "taobao-710")
+    process_and_wait(qtbot, w, [src])
+    w.show_shoot("CARD-1")
+    v = w.shoot_view
+    v.list.setCurrentRow(0)
+    qtbot.mouseClick(v.corners_btn, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not v.canvas.image_rect().isNull(), timeout=10000)
+    r = v.canvas.image_rect()
+    h, wd = scene.rgb.shape[:2]
+    for x, y in scene.corners:
+        qtbot.mouseClick(v.canvas, Qt.MouseButton.LeftButton,
+                         pos=QPoint(round(r.x() + x / (wd - 1) * r.width()), round(r.y() + y / (h - 1) * r.height())))
+    assert len(v.canvas.corners) == 4 and v.fit_btn.isEnabled()
+    doc = _click(qtbot, w, v.fit_btn)
+    assert doc["card"]["found"], doc["card"]
+    assert doc["summary"]["after"]["mean"] < doc["summary"]["before"]["mean"]
+    assert "fit_id" in doc and json.dumps(doc)
+    fits = services.colour_fits(tmp_path / "lib", "CARD-1")
+    assert fits[-1]["id"] == doc["fit_id"]
+    assert services.report_path(tmp_path / "lib", "CARD-1") is not None
+    # the colour view shows it
+    w.colour_view.show_sku("CARD-1")
+    assert w.colour_view.swatches.doc["summary"] == doc["summary"]
+    assert w.colour_view.report_btn.isEnabled()
+    img = w.colour_view.grab().toImage()
+    assert not img.isNull()
+    assert v.split_box.isEnabled()
+    assert np.isfinite(doc["summary"]["after"]["max"])
