@@ -228,13 +228,22 @@ def cmd_watch(a: argparse.Namespace) -> int:
 
 
 def cmd_check(a: argparse.Namespace) -> int:
-    from .app.check import check_library
+    from .app.check import check_library, library_status
 
     results = check_library(a.library, a.sku)
+    status = library_status(a.library)
     if a.json:
-        json.dump({"skus": [c.to_json() for c in results]}, sys.stdout, ensure_ascii=False, indent=1)
+        json.dump({"skus": [c.to_json() for c in results], **status}, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
     else:
+        b = status["backup"]
+        if b.get("pending"):
+            print(f"! backup backlog: {b['pending']} file(s) waiting since {b.get('oldest')}"
+                  + (f" (last error: {b['last_error']})" if b.get("last_error") else ""))
+        for kind, label in (("stalled", "stalled (stopped growing, never complete)"),
+                            ("unassigned", "unassigned (not in a SKU folder)"), ("refused", "refused")):
+            for e in status.get(kind, []):
+                print(f"! {label}: {e['path']}" + (f" — {e['reason']}" if e.get("reason") else ""))
         for c in results:
             when = "" if c.days_left is None else (
                 f"  ({c.days_left} day(s) left)" if c.days_left >= 0 else f"  ({-c.days_left} day(s) overdue)")

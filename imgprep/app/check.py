@@ -150,3 +150,12 @@ def _check_one(j: Journal, preset: Preset, listed: tuple[str, Product] | None, s
         if days_left < 0:
             c.add("3-day", f"overdue by {-days_left} day(s) (arrived {arrival.isoformat()})")  # type: ignore[union-attr]
     return c
+
+
+def library_status(library: str | Path) -> dict[str, Any]:
+    """Beyond the SKUs: the backup backlog and the drop folder's files that need a human
+    (stalled, unassigned, refused), as the watcher recorded them."""
+    from .watch import watch_status
+
+    with Journal(library) as j:
+        return watch_status(j)

@@ -24,6 +24,27 @@ class WorkerCrashed(Exception):
     pass
 
 
+def _exit_with_parent(ppid: int) -> None:
+    """Worker initializer: leave when the parent is gone (a kill -9 of the engine must
+    not leave decoders running on their own)."""
+    import os
+    import time
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != ppid:
+                os._exit(1)
+            time.sleep(1.0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _init_worker(ppid: int, user: Callable[..., None] | None, args: tuple) -> None:
+    _exit_with_parent(ppid)
+    if user is not None:
+        user(*args)
+
+
 def _context() -> multiprocessing.context.BaseContext:
     # spawn everywhere: fork is unsafe with threads (watcher, GUI) and is what
     # Windows and macOS do anyway, so Linux tests see the same behaviour.
@@ -58,8 +79,10 @@ class JobPool:
                 self._pool.submit(fn)
 
     def _new_pool(self, n: int) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=n, mp_context=_context(),
-                                   initializer=self.initializer, initargs=self.initargs)
+        import os
+
+        return ProcessPoolExecutor(max_workers=n, mp_context=_context(), initializer=_init_worker,
+                                   initargs=(os.getpid(), self.initializer, self.initargs))
 
     def run(self, jobs: Iterable[J], window: int | None = None) -> Iterator[tuple[J, Any]]:
         jobs = list(jobs)

@@ -133,3 +133,26 @@ def test_check_applies_the_rule_book_and_the_3_day_rule(tmp_path, sheets, run_cl
 def test_check_refuses_a_folder_that_is_not_a_library(tmp_path, run_cli):
     code, _, err = run_cli("check", tmp_path)
     assert code == 2 and "not an imgprep library" in err
+
+
+def test_check_lists_the_backup_backlog_and_stalled_drop_files(tmp_path, run_cli):
+    from imgprep.core.journal import Journal
+
+    shoots = tmp_path / "shoots"
+    _shoot(shoots, "K100", 2)
+    code, _, _ = run_cli("batch", shoots, "--library", tmp_path / "lib", "--backup", tmp_path / "no-share",
+                         "--workers", "0")
+    assert code == 0
+    half = tmp_path / "drop" / "K100" / "IMG_9.jpg"
+    half.parent.mkdir(parents=True)
+    half.write_bytes(b"\xff\xd8\xff partial")
+    st = half.stat()
+    with Journal(tmp_path / "lib") as j, j.tx():
+        j.put_watch_file(str(half), st.st_size, st.st_mtime_ns, "stalled", sku="K100",
+                         reason="stopped growing at 13 bytes")
+    code, out, _ = run_cli("check", tmp_path / "lib", "--json")
+    doc = json.loads(out)
+    assert doc["backup"]["pending"] == 4  # 2 originals + 2 renditions wait for the share
+    assert [e["path"] for e in doc["stalled"]] == [str(half)]
+    code, out, _ = run_cli("check", tmp_path / "lib")
+    assert "backup backlog: 4 file(s)" in out and "stalled" in out and "IMG_9.jpg" in out

@@ -1,0 +1,1035 @@
+"""The hot folder: watch a drop folder and turn a stream of arriving files into
+exactly-once processing (DESIGN.md §3, §5).
+
+Files reach the drop folder over minutes (card readers, SMB, tethering software, temp
+names renamed at the end), so nothing is taken on an event alone:
+
+* **Seeing files.** watchdog's native observer (or its polling observer for network
+  shares, chosen automatically from the mount table) only says "look at this path".
+  A periodic full rescan is the safety net for what the observer misses (inotify
+  overflows, Windows losing events on big copies, files that arrived while stopped).
+  A supervisor restarts a dead observer or emitter thread and rescans.
+* **Taking files.** A file is taken when its size and mtime have not changed for the
+  stability window *and* it is complete (JPEG/PNG end markers, else a full decode).
+  One that stops changing but never completes (a writer killed half-way) is reported
+  as *stalled* after the stall timeout and is not processed until it changes.
+* **Processing.** The batch engine (``BatchRunner.run_shoots``) under one library lock
+  held for the watcher's life: sources are journaled before any work, originals
+  published atomically, interrupted rows resumed at start. Only then is the drop copy
+  moved to ``DROP/.imgprep/done/<SKU>/…`` (never over an existing name).
+* **Backup.** Rendering never waits for the backup: copies are queued in the journal
+  and a backup thread drains the queue, retrying with back-off while the share is away.
+
+The class is Qt-free; the CLI and the GUI drive the same :class:`Watcher` and show its
+events (``emit(dict)``).
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import logging.handlers
+import os
+import queue
+import stat as statmod
+import sys
+import threading
+import time
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..core.errors import ConfigError, FileOpError, ImgprepError, NamingError
+from ..core.fsutil import (
+    TEMP_PREFIX,
+    FileExists,
+    LibraryLock,
+    fsync_dir,
+    hash_file,
+    publish,
+    read_back_hash,
+    sweep_temps,
+)
+from ..core.imaging.load import IMAGE_EXTENSIONS, RAW_EXTENSIONS
+from ..core.journal import Journal
+from ..core.naming import natural_key, validate_sku
+from ..core.presets import Preset
+from .backup import MARKER, BackupTarget
+from .batch import BatchOptions, BatchRunner, Item, Shoot, crash_point, is_ignored
+
+log = logging.getLogger("imgprep.watch")
+
+STATE_DIR = ".imgprep"  # DROP/.imgprep/: imgprep's own corner of the drop folder
+DONE_DIR = "done"
+
+# Filesystem types whose change notifications are unreliable or absent: poll there.
+NETWORK_FSTYPES = frozenset({
+    "cifs", "smb", "smb2", "smb3", "smbfs", "nfs", "nfs4", "afpfs", "ncpfs", "9p", "webdav", "davfs",
+    "fuse.sshfs", "sshfs", "fuse.rclone", "fuse.s3fs", "fuse.gvfsd-fuse", "fuse.davfs", "glusterfs",
+    "fuse.glusterfs", "ceph", "fuse.ceph", "afs", "lustre", "gpfs", "vboxsf", "vmhgfs", "fuse.vmhgfs-fuse",
+    "prl_fs", "drvfs",
+})
+
+Emit = Callable[[dict[str, Any]], None]
+
+
+# ----------------------------------------------------------------------------- options
+@dataclass
+class WatchOptions:
+    """How to watch. Times are in seconds; tests shorten them."""
+
+    drop: Path
+    library: Path
+    preset: Preset
+    backup: Path | None = None
+    catalogue: Any = None
+    poll: bool | None = None          # None: automatic (poll on network filesystems)
+    keep_sources: bool = False        # leave processed files in the drop folder
+    stable: float = 1.0               # size and mtime unchanged this long before taking a file
+    stall: float = 120.0              # unchanged but incomplete this long: report as stalled
+    rescan: float = 60.0              # full rescan of the drop folder (safety net)
+    poll_interval: float = 1.0        # polling observer's snapshot interval
+    supervise: float = 1.0            # how often observer threads are checked
+    tick: float = 0.1                 # how often tracked files are looked at
+    backup_retry: float = 2.0         # first retry delay when the backup is away (doubles)
+    backup_retry_max: float = 60.0
+    workers: int = max(1, os.cpu_count() or 1)
+    inprocess_below: int = 4          # smaller arrivals are analysed in this process (no spawn delay)
+    max_batch: int = 64               # files per engine run, so a stop never waits long
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _nfc(p: str | Path) -> str:
+    return unicodedata.normalize("NFC", str(p))
+
+
+def _inside(child: Path, parent: Path) -> bool:
+    try:
+        child.relative_to(parent)
+        return True
+    except ValueError:
+        return False
+
+
+# ----------------------------------------------------------------------------- network detection
+def network_fstype(path: str | Path, mounts: str | None = None, platform: str | None = None) -> str | None:
+    """The network filesystem type holding ``path``, or None for a local disk (best effort).
+
+    Linux: the longest matching mount point in /proc/mounts (``mounts`` overrides the text,
+    for tests). macOS: the output of ``mount``. Windows: UNC paths and remote drive letters.
+    """
+    platform = platform or sys.platform
+    if platform == "win32" and str(path).startswith(("\\\\", "//")):
+        return "unc"
+    p = os.path.abspath(path)
+    if platform == "win32":
+        if mounts is None:
+            try:
+                import ctypes
+
+                drive = os.path.splitdrive(p)[0] + "\\"
+                if ctypes.windll.kernel32.GetDriveTypeW(drive) == 4:  # type: ignore[attr-defined]  # DRIVE_REMOTE
+                    return "remote"
+            except (OSError, AttributeError):
+                return None
+        return None
+    if mounts is None:
+        try:
+            if platform.startswith("linux"):
+                mounts = Path("/proc/mounts").read_text(encoding="utf-8", errors="replace")
+            elif platform == "darwin":
+                import subprocess
+
+                mounts = subprocess.run(["/sbin/mount"], capture_output=True, text=True, timeout=5).stdout
+            else:
+                return None
+        except (OSError, ValueError):
+            return None
+        try:
+            p = os.path.realpath(p)
+        except OSError:
+            pass
+    best, fstype = "", None
+    for line in mounts.splitlines():
+        if platform == "darwin":
+            # "//user@server/share on /Volumes/share (smbfs, nodev, nosuid, mounted by user)"
+            if " on " not in line or " (" not in line:
+                continue
+            point = line.split(" on ", 1)[1].rsplit(" (", 1)[0]
+            kind = line.rsplit(" (", 1)[1].split(",")[0].strip(" )")
+        else:
+            parts = line.split()
+            if len(parts) < 3:
+                continue
+            point = parts[1].replace("\\040", " ").replace("\\011", "\t")
+            kind = parts[2]
+        if (p == point or p.startswith(point.rstrip("/") + "/")) and len(point) >= len(best):
+            best, fstype = point, kind
+    if fstype and (fstype.lower() in NETWORK_FSTYPES or fstype.lower().startswith(("nfs", "smb", "cifs"))):
+        return fstype
+    return None
+
+
+# ----------------------------------------------------------------------------- completeness
+_JPEG = {".jpg", ".jpeg", ".jpe"}
+
+
+def incomplete_reason(path: Path) -> str | None:
+    """None when the file holds a whole image; else why not (yet).
+
+    Cheap checks first (a JPEG ends with its EOI marker, a PNG with IEND, a WebP's RIFF
+    size matches the file), then a full decode by Pillow as the judge, because some
+    cameras append data after the image. Camera RAW is judged by stability alone.
+    """
+    ext = path.suffix.lower()
+    if ext in RAW_EXTENSIONS:
+        return None
+    try:
+        size = path.stat().st_size
+        if size == 0:
+            return "empty file"
+        with open(path, "rb") as f:
+            head = f.read(16)
+            f.seek(max(0, size - 64))
+            tail = f.read(64).rstrip(b"\0\r\n ")
+    except OSError as e:
+        return f"cannot read: {e.strerror or e}"
+    if ext in _JPEG and tail.endswith(b"\xff\xd9"):
+        return None
+    if ext == ".png" and tail.endswith(b"IEND\xaeB`\x82"):
+        return None
+    if ext == ".webp" and head[:4] == b"RIFF" and int.from_bytes(head[4:8], "little") + 8 <= size:
+        return None
+    return _decodes(path)
+
+
+def _decodes(path: Path) -> str | None:
+    from PIL import Image, ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        with Image.open(path) as im:
+            if im.format == "JPEG":
+                im.draft("RGB", (max(1, im.width // 8), max(1, im.height // 8)))
+            im.load()
+        return None
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as e:
+        return f"incomplete or damaged image data ({e})"
+
+
+# ----------------------------------------------------------------------------- bookkeeping
+@dataclass
+class _Tracked:
+    path: Path
+    size: int
+    mtime_ns: int
+    changed: float                          # monotonic time of the last change seen
+    checked: tuple[int, int] | None = None  # signature found incomplete (not re-decoded each tick)
+    reason: str | None = None
+
+    @property
+    def sig(self) -> tuple[int, int]:
+        return (self.size, self.mtime_ns)
+
+
+@dataclass
+class WatchStats:
+    processed: int = 0
+    duplicates: int = 0
+    failed: int = 0
+    stalled: int = 0
+    rescans: int = 0
+    last_rescan_s: float = 0.0
+    observer_restarts: int = 0
+    backed_up: int = 0
+    engine_runs: int = 0
+    events: dict[str, int] = field(default_factory=dict)
+
+
+class _Handler:
+    """watchdog event handler: only queues paths (the loop decides). Exceptions are
+    caught and logged: a lost event is found again by the next rescan."""
+
+    def __init__(self, sink: Callable[[str], None]):
+        self.sink = sink
+
+    def dispatch(self, event: Any) -> None:
+        try:
+            if event.event_type in ("opened", "closed_no_write", "deleted"):
+                return
+            if event.is_directory and event.event_type == "modified":
+                return  # its files bring their own events; a folder walk per write is waste
+            self.sink(os.fsdecode(event.src_path))
+            dest = getattr(event, "dest_path", "")
+            if dest:
+                self.sink(os.fsdecode(dest))
+        except Exception:  # noqa: BLE001 - never let the observer thread die on our account
+            log.exception("watch: event handler failed (the next rescan covers it)")
+
+
+# ----------------------------------------------------------------------------- the service
+class Watcher:
+    """Watch ``options.drop`` and process what arrives into ``options.library``.
+
+    ``emit`` receives one dict per event: ``{"event", "source", "sku", "file", "time", …}``
+    with events queued, ingested, rendered, backed-up, duplicate, failed, unassigned,
+    stalled, skipped, observer-restarted, backup-unavailable, backup-available, started,
+    stopped. It is called from the watcher's threads; a GUI marshals it to its own.
+
+    ``run_forever()`` blocks in the calling thread until :meth:`stop`; ``start()`` runs
+    it in a background thread and returns once watching (raising setup errors such as a
+    locked library); ``stop()`` is thread-safe and signal-safe.
+    """
+
+    def __init__(self, options: WatchOptions, emit: Emit | None = None):
+        self.o = options
+        self._emit_cb = emit or (lambda ev: None)
+        self.drop = Path(options.drop).resolve()
+        self.lib = Path(options.library).resolve()
+        self.backup_root = Path(options.backup).resolve() if options.backup else None
+        self._validate()
+        self.polling, self.poll_reason = self._choose_mode()
+        self.stats = WatchStats()
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._backup_wake = threading.Event()
+        self._ready = threading.Event()
+        self._paths: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self._tracked: dict[Path, _Tracked] = {}
+        self._settled: dict[Path, tuple[int, int]] = {}
+        self._runner: BatchRunner | None = None
+        self._observer: Any = None
+        self._thread: threading.Thread | None = None
+        self._backup_thread: threading.Thread | None = None
+        self._setup_error: BaseException | None = None
+        self._lock: LibraryLock | None = None
+        self._log_handler: logging.Handler | None = None
+        self._backup_key: str | None = None
+        self._emit_lock = threading.Lock()
+        self.j: Journal | None = None
+
+    # ------------------------------------------------------------------ configuration
+    def _validate(self) -> None:
+        if not self.drop.is_dir():
+            raise ConfigError(None, "DROP", f"drop folder {self.drop} does not exist or is not a folder")
+        for name, other in (("--library", self.lib), ("--backup", self.backup_root)):
+            if other is None:
+                continue
+            if _inside(other, self.drop) or _inside(self.drop, other):
+                raise ConfigError(None, name, f"{other} and the drop folder {self.drop} overlap",
+                                  "imgprep's own writes would be taken as new photos; use separate folders")
+
+    def _choose_mode(self) -> tuple[bool, str]:
+        if self.o.poll:
+            return True, "--poll"
+        fs = network_fstype(self.drop)
+        if fs and self.o.poll is None:
+            return True, f"drop folder is on a network filesystem ({fs})"
+        return False, "native events"
+
+    # ------------------------------------------------------------------ public API
+    def start(self) -> None:
+        """Run the watcher in a background thread; return once it watches."""
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._thread_main, name="imgprep-watch", daemon=True)
+        self._thread.start()
+        while not self._ready.wait(0.05):
+            if not self._thread.is_alive():
+                break
+        if self._setup_error is not None:
+            self._thread.join()
+            self._thread = None
+            raise self._setup_error
+
+    def _thread_main(self) -> None:
+        try:
+            self.run_forever()
+        except BaseException as e:  # noqa: BLE001 - handed to start() / logged
+            if not self._ready.is_set():
+                self._setup_error = e
+            else:
+                log.exception("watch: stopped by an error")
+                self._event("failed", reason=f"watcher stopped: {e}")
+
+    def stop(self, wait: bool = True, timeout: float | None = 60) -> None:
+        """Finish (or roll back) the item in hand, flush the journal, stop."""
+        self._stop.set()
+        self._wake.set()
+        self._backup_wake.set()
+        runner = self._runner
+        if runner is not None:
+            runner.cancel()
+        t = self._thread
+        if wait and t is not None and t is not threading.current_thread():
+            t.join(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._ready.is_set() and not self._stop.is_set()
+
+    def run_forever(self) -> None:
+        """Watch until :meth:`stop`. Sets up (lock, journal, reconciliation) first."""
+        try:
+            self._setup()
+            self._ready.set()
+            self._loop()
+        finally:
+            self._teardown()
+
+    # ------------------------------------------------------------------ events
+    def _event(self, kind: str, *, source: str | Path | None = None, sku: str | None = None,
+               file: str | None = None, **extra: Any) -> None:
+        ev: dict[str, Any] = {"event": kind, "source": _nfc(source) if source is not None else None,
+                              "sku": sku, "file": file, "time": _now_iso()}
+        ev.update({k: v for k, v in extra.items() if v is not None})
+        self.stats.events[kind] = self.stats.events.get(kind, 0) + 1
+        level = logging.WARNING if kind in ("failed", "stalled", "observer-restarted", "backup-unavailable") \
+            else logging.INFO
+        log.log(level, "%s %s%s%s", kind, ev["source"] or "", f" → {file}" if file else "",
+                f": {ev['reason']}" if ev.get("reason") else "")
+        with self._emit_lock:
+            try:
+                self._emit_cb(ev)
+            except Exception:  # noqa: BLE001 - a broken listener must not stop the watcher
+                log.exception("watch: event listener failed")
+
+    # ------------------------------------------------------------------ setup / teardown
+    def _setup(self) -> None:
+        self.lib.mkdir(parents=True, exist_ok=True)
+        self._lock = LibraryLock(self.lib)
+        self._lock.acquire()
+        h = logging.handlers.RotatingFileHandler(self.lib / "imgprep.log", maxBytes=5 << 20, backupCount=3,
+                                                 encoding="utf-8")
+        h.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        log.addHandler(h)
+        if log.level == logging.NOTSET or log.level > logging.INFO:
+            log.setLevel(logging.INFO)
+        self._log_handler = h
+        self.j = Journal(self.lib)
+        self._event("started", source=self.drop, mode="poll" if self.polling else "native", reason=self.poll_reason)
+        self._reconcile()
+        self._start_observer()
+        if self.backup_root is not None:
+            self._backup_thread = threading.Thread(target=self._backup_main, name="imgprep-backup", daemon=True)
+            self._backup_thread.start()
+        self._rescan()
+
+    def _teardown(self) -> None:
+        self._stop.set()
+        self._backup_wake.set()
+        self._stop_observer()
+        if self._backup_thread is not None:
+            self._backup_thread.join(120)
+            self._backup_thread = None
+        if self.j is not None:
+            try:
+                self._event("stopped", source=self.drop)
+                self.j.close()
+            finally:
+                self.j = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+        if self._log_handler is not None:
+            log.removeHandler(self._log_handler)
+            self._log_handler.close()
+            self._log_handler = None
+
+    def _reconcile(self) -> None:
+        """Start-up: the journal, the library, the backup and the drop folder agree again.
+
+        Temp files of a crash are swept (library by the engine, backup here, while we
+        hold the lock); rows left reserved/ingested are finished by the engine; every
+        library file without a verified backup copy is queued; journal files missing
+        from the library are reported. The drop folder is then rescanned: a source
+        already rendered is only moved to done/.
+        """
+        assert self.j is not None
+        j = self.j
+        if self.backup_root is not None:
+            if (self.backup_root / MARKER).is_file():
+                sweep_temps([self.backup_root])
+            self._backup_key = BackupTarget(self.backup_root, j).key
+            with j.tx():
+                n = j.queue_all_backups(self._backup_key)
+            if n:
+                log.info("reconcile: %d library file(s) queued for backup", n)
+        n_unfinished = len(j.unfinished())
+        report = self._engine([], workers=self.o.workers if n_unfinished >= self.o.inprocess_below else 0)
+        for it in report.items:
+            self._after_item(it, None)
+        missing = [r["path"] for r in j.db.execute("SELECT path FROM files") if not (self.lib / r["path"]).is_file()]
+        for rel in missing[:20]:
+            self._event("failed", file=rel, reason="in the journal but missing from the library")
+        # Stalled/unassigned/refused files stay reported until they change.
+        for r in j.watch_files("stalled", "unassigned", "skipped", "failed-sku"):
+            self._settled[Path(r["path"])] = (r["size"], r["mtime_ns"])
+
+    # ------------------------------------------------------------------ observer
+    def _sink(self, path: str) -> None:
+        self._paths.put(path)
+        self._wake.set()
+
+    def _start_observer(self) -> None:
+        from watchdog.observers import Observer
+        from watchdog.observers.polling import PollingObserver
+
+        obs = PollingObserver(timeout=self.o.poll_interval) if self.polling else Observer()
+        obs.schedule(_Handler(self._sink), str(self.drop), recursive=True)
+        obs.daemon = True
+        obs.start()
+        self._observer = obs
+
+    def _stop_observer(self) -> None:
+        obs, self._observer = self._observer, None
+        if obs is None:
+            return
+        try:
+            obs.stop()
+            obs.join(5)
+        except Exception:  # noqa: BLE001 - a dead observer may fail to stop; it is discarded anyway
+            log.debug("watch: stopping a broken observer failed", exc_info=True)
+
+    def _observer_dead(self) -> str | None:
+        obs = self._observer
+        if obs is None:
+            return "no observer"
+        if not obs.is_alive():
+            return "observer thread died"
+        for em in list(getattr(obs, "emitters", ())):
+            if not em.is_alive():
+                return "emitter thread died"
+        return None
+
+    def _supervise(self) -> None:
+        why = self._observer_dead()
+        if why is None:
+            return
+        self._stop_observer()
+        try:
+            if not self.drop.is_dir():
+                raise FileNotFoundError(errno.ENOENT, "drop folder not reachable", str(self.drop))
+            self._start_observer()
+        except OSError as e:
+            self._event("failed", source=self.drop, reason=f"cannot watch the drop folder: {e}; retrying")
+            return
+        self.stats.observer_restarts += 1
+        self._event("observer-restarted", source=self.drop, reason=why)
+        self._rescan()
+
+    # ------------------------------------------------------------------ the loop
+    def _loop(self) -> None:
+        next_super = time.monotonic() + self.o.supervise
+        next_rescan = time.monotonic() + self.o.rescan
+        while not self._stop.is_set():
+            self._drain_paths()
+            now = time.monotonic()
+            if now >= next_super:
+                self._supervise()
+                next_super = now + self.o.supervise
+            if now >= next_rescan:
+                self._rescan()
+                next_rescan = time.monotonic() + self.o.rescan
+            ready = self._examine(time.monotonic())
+            if ready and not self._stop.is_set():
+                self._process(ready)
+                continue
+            now = time.monotonic()
+            timeout = min(next_super, next_rescan) - now
+            if self._tracked:
+                timeout = min(timeout, self.o.tick)
+            self._wake.wait(max(0.0, timeout))
+            self._wake.clear()
+
+    def _drain_paths(self) -> None:
+        while True:
+            try:
+                p = self._paths.get_nowait()
+            except queue.Empty:
+                return
+            self._touch(Path(p))
+
+    def _rel(self, p: Path) -> tuple[str, ...] | None:
+        try:
+            rel = p.relative_to(self.drop).parts
+        except ValueError:
+            return None
+        if not rel or rel[0] == STATE_DIR or any(is_ignored(part) for part in rel):
+            return None
+        return rel
+
+    def _touch(self, p: Path, st: os.stat_result | None = None) -> None:
+        """A path the observer or a scan reported: track it if it may need work."""
+        if p in self._tracked or self._rel(p) is None:
+            return
+        try:
+            st = st or os.stat(p)
+        except OSError:
+            return
+        if statmod.S_ISDIR(st.st_mode):
+            self._scan_dir(p)  # a folder moved in brings no events for its contents
+            return
+        if not statmod.S_ISREG(st.st_mode):
+            return
+        sig = (st.st_size, st.st_mtime_ns)
+        if self._settled.get(p) == sig:
+            return
+        self._settled.pop(p, None)
+        assert self.j is not None
+        row = self.j.source_by_stat(_nfc(p), st.st_size, st.st_mtime_ns)
+        if row is not None and row["state"] in ("rendered", "failed"):
+            # Already processed (kept source, or a crash before it was moved): never twice.
+            if row["state"] == "rendered":
+                self._retire(p, sig, row["sku"], "done")
+            else:
+                self._settled[p] = sig
+            return
+        self._tracked[p] = _Tracked(p, st.st_size, st.st_mtime_ns, time.monotonic())
+
+    def _scan_dir(self, root: Path) -> int:
+        n = 0
+        for dirpath, dirs, files in os.walk(root):
+            d = Path(dirpath)
+            if d == self.drop:
+                dirs[:] = [x for x in dirs if x != STATE_DIR]
+            dirs[:] = [x for x in dirs if not is_ignored(x)]
+            for name in files:
+                if is_ignored(name):
+                    continue
+                p = d / name
+                n += 1
+                if p in self._tracked:
+                    continue
+                try:
+                    st = os.stat(p)
+                except OSError:
+                    continue
+                if self._settled.get(p) == (st.st_size, st.st_mtime_ns):
+                    continue
+                self._touch(p, st)
+        return n
+
+    def _rescan(self) -> None:
+        t = time.perf_counter()
+        try:
+            n = self._scan_dir(self.drop)
+        except OSError as e:
+            self._event("failed", source=self.drop, reason=f"rescan failed: {e}")
+            return
+        self.stats.rescans += 1
+        self.stats.last_rescan_s = time.perf_counter() - t
+        # Forget settled entries whose file is gone (moved away or deleted).
+        for p in [p for p in self._settled if not p.exists()]:
+            del self._settled[p]
+        log.debug("rescan: %d file(s) in %.3f s", n, self.stats.last_rescan_s)
+
+    def _examine(self, now: float) -> list[_Tracked]:
+        """Stat every tracked file; return those stable and complete."""
+        ready = []
+        for p, t in list(self._tracked.items()):
+            try:
+                st = os.stat(p)
+            except OSError:
+                del self._tracked[p]  # renamed away or deleted; a new name brings its own event
+                continue
+            if (st.st_size, st.st_mtime_ns) != t.sig:
+                t.size, t.mtime_ns, t.changed = st.st_size, st.st_mtime_ns, now
+                continue
+            if now - t.changed < self.o.stable:
+                continue
+            rel = self._rel(p)
+            if rel is None:
+                del self._tracked[p]
+                continue
+            if len(rel) > 1 and p.suffix.lower() in IMAGE_EXTENSIONS and t.checked != t.sig:
+                t.reason = incomplete_reason(p)
+                if t.reason is not None:
+                    t.checked = t.sig
+                    # The decode took time: the file may have changed meanwhile.
+                    continue
+            if t.checked == t.sig:
+                if now - t.changed >= self.o.stall:
+                    self._stalled(t)
+                continue
+            ready.append(t)
+        return ready
+
+    def _stalled(self, t: _Tracked) -> None:
+        assert self.j is not None
+        del self._tracked[t.path]
+        self._settled[t.path] = t.sig
+        rel = self._rel(t.path) or ()
+        sku = rel[0] if len(rel) > 1 else None
+        reason = f"stopped changing {self.o.stall:g} s ago but is incomplete: {t.reason}"
+        with self.j.tx():
+            self.j.put_watch_file(_nfc(t.path), t.size, t.mtime_ns, "stalled", sku=sku, reason=reason)
+        self.stats.stalled += 1
+        self._event("stalled", source=t.path, sku=sku, reason=reason)
+
+    def _settle(self, t: _Tracked, state: str, event: str, sku: str | None, reason: str) -> None:
+        assert self.j is not None
+        del self._tracked[t.path]
+        self._settled[t.path] = t.sig
+        with self.j.tx():
+            self.j.put_watch_file(_nfc(t.path), t.size, t.mtime_ns, state, sku=sku, reason=reason)
+        self._event(event, source=t.path, sku=sku, reason=reason)
+
+    # ------------------------------------------------------------------ processing
+    def _process(self, ready: list[_Tracked]) -> None:
+        shoots: dict[str, Shoot] = {}
+        taken: dict[str, _Tracked] = {}
+        for t in sorted(ready, key=lambda t: natural_key(str(t.path))):
+            rel = self._rel(t.path)
+            assert rel is not None
+            if len(rel) == 1:
+                self._settle(t, "unassigned", "unassigned", None,
+                             "a loose file in the drop folder: put it in a folder named by its SKU")
+                continue
+            try:
+                sku = validate_sku(rel[0])
+            except NamingError as e:
+                self._settle(t, "failed-sku", "failed", None, f"shoot folder '{rel[0]}' refused: {e}")
+                continue
+            if t.path.suffix.lower() not in IMAGE_EXTENSIONS:
+                self._settle(t, "skipped", "skipped", sku,
+                             f"not a photo type imgprep reads ({t.path.suffix or 'no extension'})")
+                continue
+            if len(taken) >= self.o.max_batch:
+                continue  # next round
+            folder = self.drop / rel[0]
+            sh = shoots.setdefault(sku.casefold(), Shoot(sku, folder, []))
+            sh.files.append(t.path)
+            taken[_nfc(t.path)] = t
+        if not taken:
+            return
+        for src, t in taken.items():
+            self._event("queued", source=src, sku=self._rel(t.path)[0])  # type: ignore[index]
+        workers = self.o.workers if len(taken) >= self.o.inprocess_below else 0
+        report = self._engine(list(shoots.values()), workers)
+        for it in report.items:
+            self._after_item(it, taken.pop(it.source, None))
+        for t in taken.values():  # not reported by the engine (should not happen): look again later
+            self._tracked.pop(t.path, None)
+
+    def _engine(self, shoots: list[Shoot], workers: int) -> Any:
+        assert self.j is not None
+        opts = BatchOptions(library=self.lib, preset=self.o.preset, backup=None, catalogue=self.o.catalogue,
+                            workers=workers)
+        runner = BatchRunner(opts, progress=self._on_engine)
+        self._runner = runner
+        if self._stop.is_set():
+            runner.cancel()
+        try:
+            self.stats.engine_runs += 1
+            return runner.run_shoots(self.j, shoots)
+        finally:
+            self._runner = None
+
+    def _on_engine(self, ev: dict[str, Any]) -> None:
+        kind = ev.get("event")
+        if kind == "ingested":
+            self._event("ingested", source=ev.get("source"), sku=ev.get("sku"), file=ev.get("file"))
+        elif kind == "rendered":
+            files = ev.get("files") or []
+            self._event("rendered", source=ev.get("source"), sku=ev.get("sku"), file=files[0] if files else None,
+                        files=files)
+
+    def _after_item(self, it: Item, t: _Tracked | None) -> None:
+        """Journal-side bookkeeping for one engine outcome, then the drop copy's fate."""
+        assert self.j is not None
+        path = Path(it.source)
+        if t is not None:
+            self._tracked.pop(t.path, None)
+        if it.status == "done":
+            self.stats.processed += 1
+            self._queue_backups([it.raw, *it.renditions, *getattr(it, "reports", [])])
+            if t is not None or path.exists():
+                sig = t.sig if t is not None else None
+                self._retire(path, sig, it.sku, "done")
+        elif it.status == "duplicate" or (it.status == "skipped" and (it.reason or "").startswith("unchanged")):
+            self.stats.duplicates += 1
+            self._event("duplicate", source=it.source, sku=it.sku, file=it.raw, reason=it.reason)
+            if t is not None:
+                self._retire(path, t.sig, it.sku, "duplicate")
+        elif it.status == "failed":
+            self.stats.failed += 1
+            self._event("failed", source=it.source, sku=it.sku, reason=it.reason)
+            if t is not None:
+                self._settled[t.path] = t.sig
+                with self.j.tx():
+                    self.j.put_watch_file(_nfc(t.path), t.size, t.mtime_ns, "failed", sku=it.sku, reason=it.reason)
+        # skipped (cancelled): stays in the drop folder; the next start takes it.
+
+    def _queue_backups(self, rels: list[str | None]) -> None:
+        if self._backup_key is None or self.j is None:
+            return
+        with self.j.tx():
+            for rel in rels:
+                if rel:
+                    self.j.queue_backup(rel, self._backup_key)
+        self._backup_wake.set()
+
+    # ------------------------------------------------------------------ sources
+    def _retire(self, path: Path, sig: tuple[int, int] | None, sku: str | None, state: str) -> None:
+        """The source is verified in the library: move it to DROP/.imgprep/done/<SKU>/…
+        (or leave it, with --keep-sources). Never over an existing name."""
+        assert self.j is not None
+        try:
+            st = os.stat(path)
+        except OSError:
+            return
+        now_sig = (st.st_size, st.st_mtime_ns)
+        if sig is not None and now_sig != sig:
+            return  # replaced meanwhile: a new file, tracked on its own
+        if not self._verified_in_library(path, now_sig):
+            self._event("failed", source=path, sku=sku, reason="not moved: no verified copy in the library")
+            self._settled[path] = now_sig
+            return
+        if self.o.keep_sources:
+            self._settled[path] = now_sig
+            with self.j.tx():
+                self.j.put_watch_file(_nfc(path), *now_sig, state, sku=sku)
+            return
+        rel = self._rel(path) or (path.name,)
+        dest = self.drop / STATE_DIR / DONE_DIR / (sku or rel[0]) / Path(*rel[1:] if len(rel) > 1 else rel)
+        try:
+            moved = _move_exclusive(path, dest)
+        except OSError as e:
+            self._event("failed", source=path, sku=sku, reason=f"processed, but could not move it to done/: {e}")
+            self._settled[path] = now_sig
+            return
+        crash_point("source-moved")
+        self._settled.pop(path, None)
+        with self.j.tx():
+            self.j.put_watch_file(_nfc(path), *now_sig, state, sku=sku, moved_to=_nfc(moved))
+
+    def _verified_in_library(self, path: Path, sig: tuple[int, int]) -> bool:
+        """The drop file's content is in the library, whole: a journal row for it (by
+        path and stat, else by hash) with a library file of the recorded size."""
+        assert self.j is not None
+        row = self.j.source_by_stat(_nfc(path), *sig)
+        if row is None or row["state"] not in ("rendered", "ingested"):
+            try:
+                sha = hash_file(path)
+            except OSError:
+                return False
+            rows = [r for r in self.j.sources_by_sha(sha) if r["state"] in ("rendered", "ingested")]
+            row = rows[-1] if rows else None
+        if row is None:
+            return False
+        raw = self.lib / row["raw_path"]
+        try:
+            return raw.stat().st_size == row["size"]
+        except OSError:
+            return False
+
+    # ------------------------------------------------------------------ backup
+    def _backup_main(self) -> None:
+        """Drain the journal's backup queue; while the share is away, retry with back-off.
+        Its own journal connection (SQLite connections stay in their thread)."""
+        assert self.backup_root is not None
+        j = Journal(self.lib)
+        try:
+            target = BackupTarget(self.backup_root, j)
+            key = self._backup_key or target.key
+            delay = self.o.backup_retry
+            available: bool | None = None
+            while not self._stop.is_set():
+                st = target.check()
+                if not st.available:
+                    if available is not False:
+                        self._event("backup-unavailable", file=str(self.backup_root), reason=st.reason)
+                    available = False
+                    self._backup_wake.wait(delay)
+                    self._backup_wake.clear()
+                    delay = min(delay * 2, self.o.backup_retry_max)
+                    continue
+                if available is False:
+                    sweep_temps([self.backup_root])  # copies cut off when the share went away
+                    self._event("backup-available", file=str(self.backup_root))
+                available = True
+                ok = self._drain_backups(j, target, key)
+                if ok:
+                    delay = self.o.backup_retry
+                    # Idle until new copies are queued (or now and then, to notice trouble).
+                    self._backup_wake.wait(self.o.backup_retry_max)
+                else:
+                    self._backup_wake.wait(delay)
+                    delay = min(delay * 2, self.o.backup_retry_max)
+                self._backup_wake.clear()
+        except Exception as e:  # noqa: BLE001 - report; copies stay queued in the journal
+            log.exception("backup thread stopped")
+            self._event("failed", file=str(self.backup_root), reason=f"backup thread stopped: {e}")
+        finally:
+            j.close()
+
+    def _drain_backups(self, j: Journal, target: BackupTarget, key: str) -> bool:
+        for row in j.pending_backups(key):
+            if self._stop.is_set():
+                return True
+            rel = row["path"]
+            if not (self.lib / rel).is_file():
+                with j.tx():
+                    j.backup_failed(rel, key, "not in the library", final=True)
+                continue
+            try:
+                sha = backup_copy(self.lib, self.backup_root, rel)  # type: ignore[arg-type]
+            except (OSError, ImgprepError) as e:
+                with j.tx():
+                    j.backup_failed(rel, key, str(e))
+                    j.log("warning", "backup", f"{rel}: {e}", source=rel)
+                log.warning("backup of %s failed: %s", rel, e)
+                return False
+            with j.tx():
+                j.backup_verified(rel, key, sha)
+            self.stats.backed_up += 1
+            self._event("backed-up", file=rel)
+        return True
+
+
+def backup_copy(library: Path, root: Path, rel: str) -> str:
+    """Copy ``library/rel`` to ``root/rel``, read back and verified; return the hash.
+
+    Folders are created below ``root`` only: if the share vanished, its mount point is
+    never re-created locally. A same-content file there counts as done; other content
+    is a conflict, never overwritten.
+    """
+    if not (root / MARKER).is_file():
+        raise FileOpError("backing up", library / rel, root / rel, OSError(errno.ENOENT, "backup share not reachable"))
+    src, dst = library / rel, root / rel
+    d = root
+    for part in Path(rel).parent.parts:
+        d = d / part
+        try:
+            d.mkdir()
+        except FileExistsError:
+            pass
+    want = hash_file(src)
+    if dst.exists():
+        have = hash_file(dst)
+        if have == want:
+            return have
+        raise FileOpError("backing up", src, dst, OSError(f"a different file is already there (hash {have[:12]}); "
+                                                          "not overwritten"))
+    tmp, sha = _stage_in(src, dst, want)
+    crash_point("backup-staged")
+    try:
+        publish(tmp, dst)
+    except FileExists:
+        if hash_file(dst) != want:
+            raise
+    return sha
+
+
+def _stage_in(src: Path, dst: Path, want: str) -> tuple[Path, str]:
+    """Copy ``src`` to a temp next to ``dst``, hashing, fsynced and read back. Unlike
+    ``fsutil.stage_copy`` it creates no folder: a share unmounted at this instant must
+    fail the copy, not grow a local folder where its mount point was."""
+    import hashlib
+    import secrets
+
+    tmp = dst.with_name(f"{TEMP_PREFIX}{secrets.token_hex(6)}-{dst.name}")
+    h = hashlib.sha256()
+    try:
+        with open(src, "rb", buffering=0) as f, open(tmp, "xb") as out:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        sha = h.hexdigest()
+        if sha != want:
+            raise OSError(errno.EIO, f"library file changed while copying (hash {sha[:12]} ≠ {want[:12]})")
+        back = read_back_hash(tmp)
+        if back != sha:
+            raise OSError(errno.EIO, f"copy does not read back equal (hash {back[:12]} ≠ {sha[:12]})")
+    except OSError as e:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise FileOpError("backing up", src, dst, e) from e
+    return tmp, sha
+
+
+def _move_exclusive(src: Path, dest: Path) -> Path:
+    """Move ``src`` to ``dest`` or ``dest (2)``, ``(3)``… without ever replacing a file.
+
+    A hard link then unlink: the link is exclusive, and a crash between the two leaves
+    both names on one inode, which the next move recognises. Filesystems without hard
+    links fall back to a rename after an existence check.
+    """
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    stem, suffix = dest.stem, dest.suffix
+    for i in range(1, 10000):
+        cand = dest if i == 1 else dest.with_name(f"{stem} ({i}){suffix}")
+        try:
+            os.link(src, cand)
+        except FileExistsError:
+            try:
+                if os.path.samefile(src, cand):  # an interrupted earlier move
+                    break
+            except OSError:
+                pass
+            continue
+        except OSError as e:
+            if e.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK,
+                               errno.ENOSYS, errno.EACCES):
+                raise
+            if os.path.lexists(cand):
+                continue
+            os.rename(src, cand)
+            fsync_dir(cand.parent)
+            fsync_dir(src.parent)
+            return cand
+        break
+    else:
+        raise OSError(errno.EEXIST, "no free name in done/", str(dest))
+    fsync_dir(cand.parent)
+    os.unlink(src)
+    fsync_dir(src.parent)
+    return cand
+
+
+# ----------------------------------------------------------------------------- for `imgprep check`
+def watch_status(j: Journal) -> dict[str, Any]:
+    """What `imgprep check` shows about the hot folder: the backup backlog and the drop
+    folder's files that need a human (stalled, unassigned, refused).
+
+    ``{"backup": {"pending": n, "oldest": iso|None, "attempts": n, "last_error": str|None},
+       "stalled": [{"path", "sku", "size", "reason", "since"}], "unassigned": [...], "refused": [...]}``
+    """
+    try:
+        rows = j.watch_files("stalled", "unassigned", "failed-sku", "failed")
+    except Exception:  # noqa: BLE001 - a journal from before the watcher (schema < 3)
+        rows = []
+
+    def entry(r: Any) -> dict[str, Any]:
+        return {"path": r["path"], "sku": r["sku"], "size": r["size"], "reason": r["reason"], "since": r["updated_at"]}
+
+    live = [r for r in rows if _still_there(r)]
+    return {
+        "backup": j.backup_backlog(),
+        "stalled": [entry(r) for r in live if r["state"] == "stalled"],
+        "unassigned": [entry(r) for r in live if r["state"] == "unassigned"],
+        "refused": [entry(r) for r in live if r["state"] in ("failed-sku", "failed")],
+    }
+
+
+def _still_there(r: Any) -> bool:
+    try:
+        st = os.stat(r["path"])
+    except OSError:
+        return False
+    return (st.st_size, st.st_mtime_ns) == (r["size"], r["mtime_ns"])
+
+
+__all__ = ["Watcher", "WatchOptions", "WatchStats", "network_fstype", "incomplete_reason", "watch_status",
+           "backup_copy"]
