@@ -267,6 +267,9 @@ def test_duplicates_and_reused_names(tmp_path, poll):
         wait_for(lambda: run.of("duplicate"), 20, "duplicate")
         (sku / "front.jpg").write_bytes(other)  # another photo under a name already used
         wait_for(lambda: len(run.of("rendered")) >= 2, 20, "second rendered")
+        # Only once the second photo has left the drop folder: writing over a file the
+        # watcher is still verifying would replace that photo in the drop (a different test).
+        wait_for(lambda: not drop_files(run), 10, "second moved to done/")
         (sku / "front.jpg").write_bytes(one)  # the first photo again, same name
         wait_for(lambda: len(run.of("duplicate")) >= 2, 20, "second duplicate")
         wait_for(lambda: not drop_files(run), 10, "drop emptied")
