@@ -266,6 +266,9 @@ class BatchRunner:
         if not valid and not (self.lib / "imgprep.sqlite").exists():
             return report  # nothing to do: do not even create the library
 
+        # Workers start before the library is locked and the journal opened, so a
+        # forked worker inherits neither (see pool.py on start methods).
+        self._start_workers()
         self.lib.mkdir(parents=True, exist_ok=True)
         with LibraryLock(self.lib):
             j = Journal(self.lib)
@@ -275,10 +278,22 @@ class BatchRunner:
                 j.close()
         return report
 
+    def _start_workers(self) -> None:
+        if self._pool is None:
+            warm_up()  # the parent needs OpenCV too; forked workers then start with it
+            if self.o.preset.colour.enabled:
+                try:
+                    import imgprep.core.colour.detect  # noqa: F401
+                    import imgprep.core.colour.models  # noqa: F401
+                except ImportError:
+                    pass
+            self._pool = JobPool(analyse_frame, self.o.workers)
+            self._pool.warm(warm_up)
+
     def _run_locked(self, j: Journal, shoots: list[Shoot], report: BatchReport) -> None:
-        # Start workers and the render threads' imports first: they overlap the planning.
-        self._pool = JobPool(analyse_frame, self.o.workers)
-        self._pool.warm(warm_up)
+        # Workers and the render threads' imports start first: they overlap the planning.
+        self._start_workers()
+        assert self._pool is not None
         self._rpool = ThreadPoolExecutor(max_workers=max(1, self.o.workers), thread_name_prefix="render")
         widths = {r.width for r in self.o.preset.renditions if r.width} | {r.box[0] for r in self.o.preset.renditions if r.box}
         for w in widths:
@@ -316,18 +331,17 @@ class BatchRunner:
         with j.tx():
             j.set_meta("preset", str(self.o.preset.source or self.o.preset.name))
 
-        # Plan: what needs analysing.
+        # Plan: per shoot, the frames in capture order (EXIF read from the headers, which
+        # is cheap), so each frame is named and rendered as soon as every frame before it
+        # is analysed, while the workers go on with the rest.
         plan: dict[str, list[tuple[FrameJob, Any]]] = {}
-        shoot_sku: dict[str, str] = {}
         jobs: list[FrameJob] = []
-        resume = self._resume_plan(j, report)
-        for row, job in resume:
+        for row, job in self._resume_plan(j, report):
             plan.setdefault(row["sku"], []).append((job, row))
-            jobs.append(job)
         for sh in shoots:
             assert sh.sku is not None
             sku = j.canonical_sku(sh.sku)
-            shoot_sku[str(sh.folder)] = sku
+            fresh: list[Path] = []
             for f in sh.files:
                 try:
                     st = f.stat()
@@ -340,38 +354,75 @@ class BatchRunner:
                     continue
                 if row is not None and row["state"] in ("reserved", "ingested"):
                     continue  # already planned by the resume step
+                fresh.append(f)
+            for f in sorted(fresh, key=_probe_key):
                 job = FrameJob(str(f), self.o.preset.renditions, self._colour, stage_dir=str(self.lib / sku / "raw"))
                 plan.setdefault(sku, []).append((job, None))
+        where: dict[int, tuple[str, int, Any]] = {}
+        for sku, lst in plan.items():
+            for i, (job, row) in enumerate(lst):
+                where[id(job)] = (sku, i, row)
                 jobs.append(job)
 
         total = len(jobs)
         self.progress({"event": "planned", "total": total})
-        remaining = {sku: len(v) for sku, v in plan.items()}
-        outcomes: dict[str, list[tuple[FrameJob, Any, Any]]] = {sku: [] for sku in plan}
-        job_sku = {}
-        for sku, lst in plan.items():
-            for job, row in lst:
-                job_sku[id(job)] = (sku, row)
-
+        ready: dict[str, dict[int, tuple[FrameJob, Any, Any]]] = {sku: {} for sku in plan}
+        nxt = dict.fromkeys(plan, 0)
+        waits: list[tuple[Any, FrameOutcome, Future]] = []
+        tally = {sku: {"done": 0, "failed": 0} for sku in plan}
         done = 0
         for job, result in self._pool.run(jobs):
-            sku, row = job_sku[id(job)]
-            outcomes[sku].append((job, row, result))
-            remaining[sku] -= 1
+            sku, i, row = where[id(job)]
+            ready[sku][i] = (job, row, result)
             done += 1
             self.progress({"event": "analysed", "done": done, "total": total, "source": job.path, "sku": sku})
-            if remaining[sku] == 0:
-                finished = self._finish_shoot(sku, outcomes.pop(sku))
-                report.items.extend(finished)
-                self.progress({"event": "shoot-done", "sku": sku,
-                               "failed": sum(1 for it in finished if it.status == "failed"),
-                               "done": sum(1 for it in finished if it.status == "done")})
+            chunk = []
+            while nxt[sku] in ready[sku]:
+                chunk.append(ready[sku].pop(nxt[sku]))
+                nxt[sku] += 1
+            if chunk:
+                items, pending = self._finish_frames(sku, chunk)
+                self._tally(report, tally, items)
+                waits.extend(pending)
+            waits = self._record_ready(waits, report, tally, block=False)
+            self._shoots_done(plan, nxt, waits, tally)
+        waits = self._record_ready(waits, report, tally, block=True)
+        self._shoots_done(plan, nxt, waits, tally)
         self._rpool.shutdown(wait=True)
         if self._cancel.is_set():
-            for sku, lst in outcomes.items():
-                for job, _row, _r in lst:
+            for sku, got in ready.items():
+                for job, _row, _r in got.values():
                     report.items.append(Item(_nfc(Path(job.path)), sku, "skipped", "cancelled"))
         self._drain_backups(report)
+
+    def _tally(self, report: BatchReport, tally: dict, items: list[Item]) -> None:
+        report.items.extend(items)
+        for it in items:
+            if it.sku in tally and it.status in ("done", "failed"):
+                tally[it.sku][it.status] += 1
+
+    def _record_ready(self, waits: list, report: BatchReport, tally: dict, *, block: bool) -> list:
+        """Journal the renditions that are written (all of them with ``block``); return
+        the ones still being rendered."""
+        left = []
+        for row, o, fut in waits:
+            if block or fut.done():
+                self._tally(report, tally, [self._record(row, o, fut)])
+            else:
+                left.append((row, o, fut))
+        return left
+
+    def _shoots_done(self, plan: dict, nxt: dict, waits: list, tally: dict) -> None:
+        busy = {row["sku"] for row, _, _ in waits}
+        for sku in list(tally):
+            if nxt[sku] == len(plan[sku]) and sku not in busy:
+                if self._colour is not None:
+                    rows = [r for r in self.j.sources(sku) if r["kind"] == "product"]
+                    if rows:
+                        state = "corrected" if any(r["fit_id"] for r in rows) else "uncorrected"
+                        with self.j.tx():
+                            self.j.db.execute("UPDATE shoots SET colour_state = ? WHERE sku = ?", (state, sku))
+                self.progress({"event": "shoot-done", "sku": sku, **tally.pop(sku)})
 
     # ------------------------------------------------------------------ resume
     def _resume_plan(self, j: Journal, report: BatchReport) -> list[tuple[Any, FrameJob]]:
@@ -418,7 +469,11 @@ class BatchRunner:
         states = {self.j.backup_state(p, self._backup.key) for p in paths if p}
         return "verified" if states == {"verified"} else "pending"
 
-    def _finish_shoot(self, sku: str, results: list[tuple[FrameJob, Any, Any]]) -> list[Item]:
+    def _finish_frames(self, sku: str, results: list[tuple[FrameJob, Any, Any]]
+                       ) -> tuple[list[Item], list[tuple[Any, FrameOutcome, Future]]]:
+        """Name, ingest and start rendering the next frames of a shoot in capture order
+        (every frame before them is done). Returns the finished items and the frames
+        still rendering."""
         j = self.j
         items: list[Item] = []
         fresh: list[FrameOutcome] = []
@@ -555,16 +610,15 @@ class BatchRunner:
             futures.append(self._rpool.submit(
                 render_outputs, o.image, o.original_size, o.exif, self.o.preset.for_role(row["role"]),
                 self.o.preset.watermark, self.lib, f"{sku}/jpg/{stem}", plan.finisher(), fit))
+        pending = []
         for (row, o), fut in zip(todo, futures, strict=True):
             if row["kind"] == "card":
                 items.append(card_items[row["id"]])
+            elif fut is None:
+                items.append(self._record(row, o, None))
             else:
-                items.append(self._record(row, o, fut))
-        if self._colour is not None and any(r["kind"] == "product" for r, _ in todo):
-            state = "corrected" if any(r["fit_id"] for r in j.sources(sku) if r["kind"] == "product") else "uncorrected"
-            with j.tx():
-                j.db.execute("UPDATE shoots SET colour_state = ? WHERE sku = ?", (state, sku))
-        return items
+                pending.append((row, o, fut))
+        return items, pending
 
     # ------------------------------------------------------------------ colour
     def _card_fits(self, sku: str) -> list[tuple[tuple, int, dict]]:
@@ -706,6 +760,17 @@ class BatchRunner:
         for it in report.items:
             if it.status in ("done", "skipped", "duplicate") and (it.raw or it.renditions):
                 it.backup = self._item_backup([it.raw] + it.renditions + it.reports)
+
+
+def _probe_key(path: Path) -> tuple:
+    """Capture order from the file's header alone (the same EXIF the decoder reads)."""
+    from ..core.imaging.load import probe
+
+    try:
+        t = probe(path)[2]
+    except (InputError, OSError):
+        t = None  # a bad file fails in its worker; its place in the order does not matter
+    return (t is None, t.isoformat() if t else "", natural_key(path.name))
 
 
 def _capture_key(row: Any) -> tuple:

@@ -20,7 +20,7 @@ from PIL import Image
 from ..core.errors import InputError
 from ..core.fsutil import FileExists, discard, hash_bytes, hash_file, stage_copy, write_new
 from ..core.imaging.load import load, probe
-from ..core.imaging.render import KeptExif, encode_jpeg, resize, sharpen
+from ..core.imaging.render import KeptExif, downscale, encode_jpeg, resize, sharpen
 from ..core.imaging.watermark import apply_watermark
 from ..core.presets import ColourSettings, Rendition, Watermark
 
@@ -51,7 +51,8 @@ class FrameOutcome:
 
 def warm_up(watermark: Watermark | None = None, width: int = 0) -> None:
     """Import what the per-frame work needs (and build the watermark) ahead of the first
-    frame; run in each worker and in a render thread while other work goes on."""
+    frame; run in each worker and in a render thread while other work goes on (with
+    forked workers the parent has imported it all already)."""
     import cv2  # noqa: F401  (sharpening, card detection)
     import numpy  # noqa: F401
 
@@ -130,13 +131,15 @@ def analyse_frame(job: FrameJob) -> FrameOutcome:
         if card is not None:
             outcome.card = card
             return outcome
-    s = need_scale(job.renditions, *full)
-    ww = max(1, round(full[0] * s))
-    wh = max(1, round(full[1] * s))
-    if (ww, wh) != img.size and ww < img.width:
-        img = img.resize((ww, wh), Image.Resampling.LANCZOS, reducing_gap=3.0)
-    outcome.image = img
+    outcome.image = working_image(img, full, job.renditions)
     return outcome
+
+
+def working_image(img: Image.Image, full: tuple[int, int], renditions: tuple[Rendition, ...]) -> Image.Image:
+    """``img`` (a decode of a ``full``-size photo) shrunk to what the largest rendition needs."""
+    s = need_scale(renditions, *full)
+    size = (max(1, round(full[0] * s)), max(1, round(full[1] * s)))
+    return downscale(img, size) if size[0] < img.width else img
 
 
 

@@ -232,24 +232,20 @@ def _next_revision(j: Journal, lib: Path, sku: str, stem: str) -> int:
 
 def _render_frame(j: Journal, lib: Path, preset: Preset, row: Any, product: Product | None,
                   overrides: dict[str, CalloutOverride], details: list[int], res: Rerendered) -> None:
-    from PIL import Image
 
     from ..core.imaging.load import load
     from ..core.imaging.render import KeptExif
     from ..core.naming import frame_stem
     from .backup import BackupTarget, copy_one
-    from .frames import need_scale, render_outputs
+    from .frames import decode_scale, render_outputs, working_image
 
     sku = row["sku"]
     stem = frame_stem(sku, row["seq"])
     raw = lib / row["raw_path"]
     rends = preset.for_role(row["role"])
-    loaded = load(raw, need_scale=lambda w, h: min(1.0, 2 * need_scale(preset.renditions, w, h)))
-    img, full = loaded.image, loaded.original_size
-    s = need_scale(preset.renditions, *full)
-    ww, wh = max(1, round(full[0] * s)), max(1, round(full[1] * s))
-    if (ww, wh) != img.size and ww < img.width:
-        img = img.resize((ww, wh), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    loaded = load(raw, need_scale=lambda w, h: decode_scale(preset.renditions, None, w, h))
+    full = loaded.original_size
+    img = working_image(loaded.image, full, preset.renditions)
     plan = plan_for(row["role"], details.index(row["id"]) if row["id"] in details else None, product,
                     overrides, (Path(row["source_path"]).name, stem), preset)
     rev = _next_revision(j, lib, sku, stem)

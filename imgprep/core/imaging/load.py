@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import math
 import re
+import struct
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -60,7 +61,13 @@ def srgb_profile() -> ImageCms.ImageCmsProfile:
 
 @lru_cache(maxsize=1)
 def srgb_icc_bytes() -> bytes:
-    return srgb_profile().tobytes()
+    """The sRGB profile embedded in every rendition. lcms stamps the creation time into
+    the header (bytes 24–35, ICC.1:2010 §7.2.8); a fixed date makes renditions byte-
+    identical across runs and processes."""
+    data = bytearray(srgb_profile().tobytes())
+    data[24:36] = struct.pack(">6H", 2026, 1, 1, 0, 0, 0)
+    data[84:100] = bytes(16)  # profile ID: zero = not computed (§7.2.18)
+    return bytes(data)
 
 
 def _parse_exif_time(value: object, subsec: object = None) -> datetime | None:

@@ -144,3 +144,27 @@ def test_classic24_reference_values():
     # linear values round-trip to the same Lab (Bradford D50 -> D65 is consistent)
     np.testing.assert_allclose(linear_to_lab(c.reference_linear), c.reference_lab, atol=1e-9)
     assert np.all(np.diff(c.reference_linear[list(c.neutral), 1]) < 0)
+
+
+def test_embedded_classic24_data_equals_colour_science_dataset():
+    import warnings
+
+    from imgprep.core.colour.reference import CLASSIC24_XYY
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from colour import CCS_COLOURCHECKERS
+
+    cs = CCS_COLOURCHECKERS["ColorChecker24 - After November 2014"]
+    np.testing.assert_array_equal(np.array(CLASSIC24_XYY), np.array(list(cs.data.values())))
+    np.testing.assert_allclose(cs.illuminant, [0.34570291, 0.3585386], atol=1e-8)  # D50
+
+
+def test_card_reference_does_not_import_colour_science():
+    import subprocess
+    import sys
+
+    code = ("import sys; from imgprep.core.colour.reference import get_card; get_card('classic24');"
+            "print('colour' in sys.modules)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.stdout.strip() == "False", r.stderr

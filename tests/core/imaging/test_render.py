@@ -98,3 +98,16 @@ def test_tiled_watermark_covers_the_image_and_image_marks_work(tmp_path):
     assert out.getpixel((355, 355)) == (255, 0, 0)
     assert out.getpixel((200, 355)) == (90, 90, 90)  # transparent part of the logo
     assert not replace(spec, enabled=False).enabled or apply_watermark(base, replace(spec, enabled=False)) is base
+
+
+def test_embedded_profile_is_the_same_bytes_in_every_process():
+    import struct
+    import subprocess
+    import sys
+
+    from imgprep.core.imaging.load import srgb_icc_bytes
+
+    code = "import sys; from imgprep.core.imaging.load import srgb_icc_bytes; sys.stdout.buffer.write(srgb_icc_bytes())"
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60).stdout
+    assert other == srgb_icc_bytes()
+    assert srgb_icc_bytes()[24:36] == struct.pack(">6H", 2026, 1, 1, 0, 0, 0)  # not the creation time
