@@ -7,14 +7,15 @@ libvips limited to 2 threads (VIPS_CONCURRENCY=2). imgprep does more than the ba
 hash, verified copy of each original into the library, watermark, sRGB/EXIF handling,
 journal, and a verified backup copy — and the ratio is reported with all of that in.
 
-Reported: wall time of each (median of runs), the ratio imgprep / pyvips (target ≤ 1.5,
-product goal ≤ 1.0), and peak memory (max RSS) of one worker process and of the whole run.
+Reported: wall times (median of runs) and two ratios: imgprep's whole command against the
+pyvips loop alone (the stricter one) and against the pyvips script as a whole process (like
+for like: both include interpreter start and imports). Target ≤ 1.5, product goal ≤ 1.0.
+Peak memory (max RSS) of one worker and of imgprep's largest process.
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
 import statistics
 import subprocess
 import sys
@@ -74,24 +75,38 @@ print(next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith(
 """
 
 
-def run_vips(src: Path, out: Path) -> float:
+def run_vips(src: Path, out: Path) -> tuple[float, float]:
+    """(the loop alone, the whole process with interpreter start and `import pyvips`)."""
     out.mkdir(parents=True, exist_ok=True)
+    t = time.perf_counter()
     r = subprocess.run([sys.executable, "-c", VIPS_LOOP, str(src), str(out)], capture_output=True, text=True)
+    wall = time.perf_counter() - t
     if r.returncode:
         raise SystemExit(f"pyvips baseline failed (pip install '.[bench]'):\n{r.stderr}")
-    return float(r.stdout.strip())
+    return float(r.stdout.strip()), wall
 
 
-def run_imgprep(shoot: Path, lib: Path, bak: Path) -> float:
+PEAK_WRAPPER = """
+import resource, subprocess, sys
+r = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+sys.stderr.write(r.stdout + r.stderr)
+# the largest of imgprep's processes (main or worker): a fresh wrapper inherits no peak
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+sys.exit(r.returncode)
+"""
+
+
+def run_imgprep(shoot: Path, lib: Path, bak: Path) -> tuple[float, float]:
+    """Wall time of `imgprep batch` and the peak RSS (MB) of its largest process."""
     bak.mkdir(parents=True, exist_ok=True)
     exe = Path(sys.executable).with_name("imgprep")
     t = time.perf_counter()
-    r = subprocess.run([str(exe), "batch", str(shoot), "--library", str(lib), "--backup", str(bak),
-                        "--workers", "2"], capture_output=True, text=True)
+    r = subprocess.run([sys.executable, "-c", PEAK_WRAPPER, str(exe), "batch", str(shoot), "--library", str(lib),
+                        "--backup", str(bak), "--workers", "2"], capture_output=True, text=True)
     dt = time.perf_counter() - t
     if r.returncode:
         raise SystemExit(f"imgprep batch failed:\n{r.stdout}\n{r.stderr}")
-    return dt
+    return dt, int(r.stdout.strip()) / 1024
 
 
 def main() -> None:
@@ -111,18 +126,24 @@ def main() -> None:
         files = sorted(shoot.iterdir())
         mb = sum(f.stat().st_size for f in files) / 1e6
         print(f"{N_FILES} files, {SIZE[0]}×{SIZE[1]}, {mb:.0f} MB in all")
-        vips, ours = [], []
+        vips, vips_wall, ours, peaks = [], [], [], []
         for k in range(args.runs):
-            vips.append(run_vips(shoot, d / f"vips{k}"))
-            ours.append(run_imgprep(shoot, d / f"lib{k}", d / f"bak{k}"))
-            print(f"run {k + 1}: pyvips {vips[-1]:.2f} s   imgprep {ours[-1]:.2f} s")
-        peak_run = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            loop, wall = run_vips(shoot, d / f"vips{k}")
+            vips.append(loop)
+            vips_wall.append(wall)
+            dt, peak = run_imgprep(shoot, d / f"lib{k}", d / f"bak{k}")
+            ours.append(dt)
+            peaks.append(peak)
+            print(f"run {k + 1}: pyvips loop {loop:.2f} s (process {wall:.2f} s)   imgprep batch {dt:.2f} s")
+        peak_run = max(peaks)
         r = subprocess.run([sys.executable, "-c", WORKER_PEAK, str(shoot)], capture_output=True, text=True)
         peak_worker = int(r.stdout.strip()) / 1024 if r.returncode == 0 else float("nan")
-        v, o = statistics.median(vips), statistics.median(ours)
-        print(f"median: pyvips {v:.2f} s, imgprep {o:.2f} s, ratio {o / v:.2f} (target ≤ 1.5, goal ≤ 1.0)")
+        v, vw, o = statistics.median(vips), statistics.median(vips_wall), statistics.median(ours)
+        print(f"median: imgprep batch {o:.2f} s (whole command, with its start-up)")
+        print(f"  vs pyvips loop alone     {v:.2f} s: ratio {o / v:.2f}")
+        print(f"  vs pyvips whole process  {vw:.2f} s: ratio {o / vw:.2f}   (target ≤ 1.5, goal ≤ 1.0)")
         print(f"peak memory: one worker {peak_worker:.0f} MB (target ≤ 500), "
-              f"largest process of the runs {peak_run:.0f} MB")
+              f"largest imgprep process (main or worker) {peak_run:.0f} MB")
 
 
 if __name__ == "__main__":

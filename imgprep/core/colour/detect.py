@@ -290,6 +290,19 @@ def _quads(rgb: np.ndarray) -> np.ndarray:
     return q[keep]
 
 
+def _squares(rgb: np.ndarray) -> np.ndarray:
+    """:func:`_quads` on at most MCC_EDGE pixels (a third of the cost at 1.5 MP), in the
+    coordinates of ``rgb``."""
+    import cv2
+
+    k = min(1.0, MCC_EDGE / max(rgb.shape[:2]))
+    if k == 1.0:
+        return _quads(rgb)
+    q = _quads(cv2.resize(rgb, None, fx=k, fy=k, interpolation=cv2.INTER_AREA)).copy()
+    q[:, :3] /= k
+    return q
+
+
 def _grid_candidates(rgb: np.ndarray, card: CardType, q: np.ndarray | None = None) -> list[np.ndarray]:
     """Find lattices of square patches and propose 4x6 windows over them."""
     import cv2
@@ -428,7 +441,7 @@ def detect_card(
         # MCC is the costly half (~0.1 s a frame) and every frame of a shoot is
         # searched: run it only where square patches are seen at all. A 24-patch card
         # shows 15–25 of them; plain product photos 0–3.
-        squares = _quads(rgb)
+        squares = _squares(rgb)
         cands = [("mcc", q) for q in _mcc_candidates(rgb)] if len(squares) >= MCC_MIN_SQUARES else []
         cands += [("grid", q) for q in _grid_candidates(rgb, ct, squares)]
     reason = "no colour card found"
