@@ -159,16 +159,19 @@ class FirstSteps(QFrame):
             "parent-missing": self.tr("its parent folder does not exist"),
         }
         steps = []
-        mark = lambda bad: "✗" if bad else "✓"  # noqa: E731
+        def mark(bad: object, value: object = True) -> str:
+            # ✗ wrong, ✓ set and fine, ○ optional and not set yet
+            return "✗" if bad else ("✓" if value else "○")
+
         lib = probs.get("library")
         steps.append(f"<b>{mark(lib)} 1. " + self.tr("Library folder") + "</b> — "
                      + (lib_msg.get(lib, lib) if lib else self.state.settings.library)
                      + "<br/>" + self.tr("Where originals are kept (renamed SKU-01, SKU-02 …) and renditions are written."))
         bk = self.state.settings.get("backup")
-        steps.append(f"<b>{mark('backup' in probs)} 2. " + self.tr("Backup folder (recommended)") + "</b> — "
+        steps.append(f"<b>{mark('backup' in probs, bk)} 2. " + self.tr("Backup folder (recommended)") + "</b> — "
                      + (bk or self.tr("not set: nothing is mirrored")))
         cat = self.state.settings.get("catalogue")
-        steps.append(f"<b>{mark('catalogue' in probs)} 3. " + self.tr("Product sheet (optional)") + "</b> — "
+        steps.append(f"<b>{mark('catalogue' in probs, cat)} 3. " + self.tr("Product sheet (optional)") + "</b> — "
                      + (cat or self.tr("without it the hero has no spec panel and details no callouts")))
         steps.append("<b>4. " + self.tr("Drop a shoot folder on this window") + "</b>")
         self.body.setText("<br/>".join(steps))
