@@ -162,12 +162,17 @@ class DeltaEChart(Card):
             p.fillRect(box, QColor("white"))
             p.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
         # legend
-        lx = r.x() + r.width() - 260
-        p.fillRect(QRectF(lx, r.y() - 26, 12, 12), BEFORE)
-        p.setPen(INK)
-        p.drawText(QRectF(lx + 16, r.y() - 29, 100, 18), Qt.AlignmentFlag.AlignLeft, self.tr("before"))
-        p.fillRect(QRectF(lx + 110, r.y() - 26, 12, 12), AFTER)
-        p.drawText(QRectF(lx + 126, r.y() - 29, 130, 18), Qt.AlignmentFlag.AlignLeft, self.tr("after correction"))
+        _legend(p, r, self.tr("before"), self.tr("after correction"))
+
+
+def _legend(p: QPainter, r: QRectF, before: str, after: str) -> None:
+    """The before / after key in a chart's top-right corner."""
+    lx = r.x() + r.width() - 260
+    p.fillRect(QRectF(lx, r.y() - 26, 12, 12), BEFORE)
+    p.setPen(INK)
+    p.drawText(QRectF(lx + 16, r.y() - 29, 100, 18), Qt.AlignmentFlag.AlignLeft, before)
+    p.fillRect(QRectF(lx + 110, r.y() - 26, 12, 12), AFTER)
+    p.drawText(QRectF(lx + 126, r.y() - 29, 130, 18), Qt.AlignmentFlag.AlignLeft, after)
 
 
 class DriftChart(Card):
@@ -220,12 +225,7 @@ class DriftChart(Card):
             if i % every == 0 or i == n - 1:
                 c = xy(i, 0)
                 p.drawText(QRectF(c.x() - 40, plot.bottom() + 2, 80, 16), Qt.AlignmentFlag.AlignCenter, t["day"][5:])
-        lx = r.x() + r.width() - 260
-        p.fillRect(QRectF(lx, r.y() - 26, 12, 12), BEFORE)
-        p.setPen(INK)
-        p.drawText(QRectF(lx + 16, r.y() - 29, 100, 18), Qt.AlignmentFlag.AlignLeft, self.tr("before"))
-        p.fillRect(QRectF(lx + 110, r.y() - 26, 12, 12), AFTER)
-        p.drawText(QRectF(lx + 126, r.y() - 29, 130, 18), Qt.AlignmentFlag.AlignLeft, self.tr("after correction"))
+        _legend(p, r, self.tr("before"), self.tr("after correction"))
 
 
 class ColourView(QWidget):
