@@ -36,6 +36,7 @@ import sys
 import threading
 import time
 import unicodedata
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -1030,6 +1031,11 @@ def _still_there(r: Any) -> bool:
         return False
     return (st.st_size, st.st_mtime_ns) == (r["size"], r["mtime_ns"])
 
+
+# watchdog's inotify emitter warns when a moved folder is re-watched under the same id
+# ("Callback with id … already exists … It will be Overwritten"): harmless, and it
+# would land on the studio's console once per moved shoot folder.
+warnings.filterwarnings("ignore", message="Callback with id", category=RuntimeWarning)
 
 __all__ = ["Watcher", "WatchOptions", "WatchStats", "network_fstype", "incomplete_reason", "watch_status",
            "backup_copy"]
