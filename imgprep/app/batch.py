@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.catalogue import Product
-from ..core.errors import ConfigError, FileOpError, ImgprepError, InputError, NamingError
+from ..core.errors import FileOpError, ImgprepError, InputError, NamingError
 from ..core.fsutil import (
     FileExists,
     LibraryLock,
@@ -320,6 +320,7 @@ class BatchRunner:
                     self._submit_backup(row["path"])
 
         self._unlisted: set[str] = set()
+        self._said: set[str] = set()
         self._colour = self.o.preset.colour if self.o.preset.colour.enabled else None
         if self.o.catalogue is not None:
             cat = self.o.catalogue
@@ -575,14 +576,16 @@ class BatchRunner:
         todo.sort(key=lambda t: _capture_key(t[0]))
         # What each frame carries: the hero the spec panel, the n-th detail the n-th
         # selling point (or the sidecar's override).
-        product = self._product(sku, items)
+        product = self._product(sku)
         overrides: dict = {}
         for folder in sorted({Path(r["source_path"]).parent for r, _ in todo}):
             found, problems = load_callouts(folder)
             overrides.update(found)
             for msg in problems:
-                with j.tx():
-                    j.log("warning", "callouts", msg, sku=sku)
+                if msg not in self._said:  # the sidecar is read per batch of frames
+                    self._said.add(msg)
+                    with j.tx():
+                        j.log("warning", "callouts", msg, sku=sku)
         details = [r["id"] for r in j.sources(sku) if r["kind"] == "product" and r["role"] == "detail"]
         # Colour: a card frame's fit applies to the frames after it (capture order) until
         # the next card frame; frames before any card stay uncorrected, and say so.
@@ -707,7 +710,7 @@ class BatchRunner:
         self.progress({"event": "rendered", "source": row["source_path"], "sku": sku, "files": it.renditions})
         return it
 
-    def _product(self, sku: str, items: list[Item]) -> Product | None:
+    def _product(self, sku: str) -> Product | None:
         """The product sheet's facts for this SKU: from this run's sheet (kept in the
         journal for later runs, `check` and the app), else from an earlier run's."""
         cat = self.o.catalogue
@@ -715,6 +718,8 @@ class BatchRunner:
             try:
                 p = cat[sku]
             except KeyError:
+                if sku in self._unlisted:  # said once per SKU, not once per frame
+                    return None
                 msg = f"SKU {sku} is not in the product sheet {cat.source}: rendered without a spec panel"
                 with self.j.tx():
                     self.j.log("warning", "catalogue", msg, sku=sku)
@@ -808,5 +813,4 @@ def _names_on_disk(folder: Path, sku: str, card: bool) -> set[int]:
     return out
 
 
-__all__ = ["BatchRunner", "BatchOptions", "BatchReport", "Item", "Decisions", "discover", "is_ignored",
-           "ConfigError"]
+__all__ = ["BatchRunner", "BatchOptions", "BatchReport", "Item", "Decisions", "discover", "is_ignored"]

@@ -156,3 +156,14 @@ def test_check_lists_the_backup_backlog_and_stalled_drop_files(tmp_path, run_cli
     assert [e["path"] for e in doc["stalled"]] == [str(half)]
     code, out, _ = run_cli("check", tmp_path / "lib")
     assert "backup backlog: 4 file(s)" in out and "stalled" in out and "IMG_9.jpg" in out
+
+
+def test_an_unlisted_sku_is_reported_once_not_once_per_frame(tmp_path, sheets, run_cli):
+    shoots = tmp_path / "shoots"
+    _shoot(shoots, "Z998", 4)
+    code, out, _ = run_cli("batch", shoots, "--library", tmp_path / "lib", "--catalogue", sheets[0],
+                           "--workers", "2", "--json")
+    assert code == 0
+    db = sqlite3.connect(tmp_path / "lib" / "imgprep.sqlite")
+    n = db.execute("SELECT COUNT(*) FROM events WHERE kind = 'catalogue' AND sku = 'Z998'").fetchone()[0]
+    assert n == 1
