@@ -7,14 +7,16 @@ are never propagated; nothing in the backup is ever overwritten.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.errors import FileOpError
-from ..core.fsutil import FileExists, copy_new, hash_file, write_new
+from ..core.fsutil import FileExists, hash_file, publish, stage_copy, write_new
 from ..core.journal import Journal, now
+from .faults import crash_point
 
 MARKER = ".imgprep-backup"
 
@@ -60,22 +62,37 @@ class BackupTarget:
             return BackupStatus(False, f"backup folder {root}: {e}")
 
     def copy(self, library: Path, rel: str) -> str:
-        """Copy ``library/rel`` to the backup and verify it; return the hash.
+        """Copy ``library/rel`` to the backup, read back and verified; return the hash.
 
-        An existing backup file with the same content counts as done; with other
-        content it is a conflict, reported and never overwritten.
+        Folders are created below the backup root only: if the share vanishes mid-run,
+        its mount point is never re-created locally. An existing backup file with the
+        same content counts as done; with other content it is a conflict, reported and
+        never overwritten.
         """
-        src = library / rel
-        dst = self.root / rel
+        src, dst = library / rel, self.root / rel
+        if not (self.root / MARKER).is_file():
+            raise FileOpError("backing up", src, dst, OSError(errno.ENOENT, "backup share not reachable"))
+        d = self.root
+        for part in Path(rel).parent.parts:
+            d = d / part
+            try:
+                d.mkdir()
+            except FileExistsError:
+                pass
         want = hash_file(src)
-        try:
-            return copy_new(src, dst, expect_sha256=want)
-        except FileExists:
-            have = hash_file(dst)
-            if have == want:
-                return have
-            raise FileOpError("backing up", src, dst,
-                              OSError(f"a different file is already there (hash {have[:12]}); not overwritten")) from None
+        if not dst.exists():
+            tmp, sha = stage_copy(src, dst.parent, dst.name, expect_sha256=want, mkdir=False)
+            crash_point("backup-staged")
+            try:
+                publish(tmp, dst)
+                return sha
+            except FileExists:
+                pass  # someone else's copy landed meanwhile: compare it below
+        have = hash_file(dst)
+        if have == want:
+            return have
+        raise FileOpError("backing up", src, dst,
+                          OSError(f"a different file is already there (hash {have[:12]}); not overwritten"))
 
 
 def copy_one(target: BackupTarget, library: Path, rel: str) -> tuple[str, str | None, str | None]:

@@ -27,11 +27,10 @@ from ..core.fsutil import (
     LibraryLock,
     copy_new,
     discard,
-    hash_bytes,
     hash_file,
     publish,
     sweep_temps,
-    write_new,
+    write_or_adopt,
 )
 from ..core.imaging.load import IMAGE_EXTENSIONS
 from ..core.journal import Journal
@@ -40,6 +39,7 @@ from ..core.presets import Preset
 from .annotations import load_callouts, plan_for
 from .backup import BackupTarget, copy_one
 from .colour_hooks import report_files
+from .faults import crash_point
 from .frames import FrameJob, FrameOutcome, analyse_frame, render_outputs, warm_up
 from .pool import JobPool
 
@@ -48,27 +48,6 @@ IGNORED_NAMES = {".ds_store", "thumbs.db", "desktop.ini", "callouts.toml"}
 IGNORED_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", ".download", ".filepart")
 
 
-def crash_point(step: str) -> None:
-    """Test hook: ``IMGPREP_TEST_KILL_AT=<step>[:<n>]`` makes this process kill itself with
-    SIGKILL (like ``kill -9``) the n-th time (default: the first) it reaches ``step``, so
-    tests prove that a crash there is resumed with nothing lost or doubled. Steps: staged
-    (original copied to a temp, nothing journaled), published (final name given, not yet
-    journaled), ingested, rendered (here); backup-staged, source-moved (watch.py). Unset,
-    it costs one dictionary lookup."""
-    spec = os.environ.get("IMGPREP_TEST_KILL_AT")
-    if not spec:
-        return
-    name, _, nth = spec.partition(":")
-    if name != step:
-        return
-    _crash_hits[step] = _crash_hits.get(step, 0) + 1
-    if _crash_hits[step] >= int(nth or 1):
-        import signal
-
-        os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
-
-
-_crash_hits: dict[str, int] = {}
 
 
 def is_ignored(name: str) -> bool:
@@ -648,11 +627,7 @@ class BatchRunner:
             try:
                 for fname, data in report_files(doc, name).items():
                     rel = f"{sku}/report/{fname}"
-                    try:
-                        write_new(self.lib / rel, data)
-                        sha, size = hash_bytes(data), len(data)
-                    except FileExists:
-                        sha, size = hash_file(self.lib / rel), (self.lib / rel).stat().st_size
+                    sha, size = write_or_adopt(self.lib / rel, data)
                     with j.tx():
                         j.add_file(rel, sha, size, "report", row["id"])
                     written.append(rel)

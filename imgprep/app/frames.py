@@ -7,8 +7,6 @@ the whole shoot. Everything here is picklable and free of shared state.
 
 from __future__ import annotations
 
-import os
-import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,11 +16,12 @@ from typing import Any
 from PIL import Image
 
 from ..core.errors import InputError
-from ..core.fsutil import FileExists, discard, hash_bytes, hash_file, stage_copy, write_new
+from ..core.fsutil import discard, hash_file, stage_copy, write_or_adopt
 from ..core.imaging.load import load, probe
 from ..core.imaging.render import KeptExif, downscale, encode_jpeg, resize, sharpen
 from ..core.imaging.watermark import apply_watermark
 from ..core.presets import ColourSettings, Rendition, Watermark
+from .faults import decoder_fault
 
 
 @dataclass(frozen=True)
@@ -82,17 +81,8 @@ def decode_scale(renditions: tuple[Rendition, ...], colour: ColourSettings | Non
     return min(1.0, s)
 
 
-def _fault_injection(path: str) -> None:
-    # Test hook: simulate a native decoder crash on a chosen file (see tests/app/test_pool.py).
-    marker = os.environ.get("IMGPREP_TEST_CRASH_ON")
-    if marker and marker in Path(path).name:
-        if hasattr(signal, "SIGSEGV") and os.name != "nt":
-            os.kill(os.getpid(), signal.SIGSEGV)
-        os._exit(139)
-
-
 def analyse_frame(job: FrameJob) -> FrameOutcome:
-    _fault_injection(job.path)
+    decoder_fault(job.path)
     path = Path(job.path)
     try:
         st = path.stat()
@@ -181,12 +171,6 @@ def render_outputs(image: Image.Image, original_size: tuple[int, int], exif: Kep
             img, facts = finish(img, r)
         data, q = encode_jpeg(img, r.quality, r.max_bytes, exif)
         rel = f"{stem_rel}{r.suffix}.jpg"
-        try:
-            write_new(library / rel, data)
-            sha, size = hash_bytes(data), len(data)
-        except FileExists:
-            # Our own output from an interrupted run (the name is reserved for this
-            # source), published atomically, so whole: adopt it.
-            sha, size = hash_file(library / rel), (library / rel).stat().st_size
+        sha, size = write_or_adopt(library / rel, data)  # the name is reserved for this frame
         out.append(Written(r.name, rel, sha, size, q, img.size, facts))
     return out

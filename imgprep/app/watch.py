@@ -43,15 +43,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import ConfigError, FileOpError, ImgprepError, NamingError
+from ..core.errors import ConfigError, ImgprepError, NamingError
 from ..core.fsutil import (
-    TEMP_PREFIX,
-    FileExists,
     LibraryLock,
     fsync_dir,
     hash_file,
-    publish,
-    read_back_hash,
     sweep_temps,
 )
 from ..core.imaging.load import IMAGE_EXTENSIONS, RAW_EXTENSIONS
@@ -59,7 +55,8 @@ from ..core.journal import Journal
 from ..core.naming import natural_key, validate_sku
 from ..core.presets import Preset
 from .backup import MARKER, BackupTarget
-from .batch import BatchOptions, BatchRunner, Item, Shoot, crash_point, is_ignored
+from .batch import BatchOptions, BatchRunner, Item, Shoot, is_ignored
+from .faults import crash_point
 
 log = logging.getLogger("imgprep.watch")
 
@@ -881,7 +878,7 @@ class Watcher:
                     j.backup_failed(rel, key, "not in the library", final=True)
                 continue
             try:
-                sha = backup_copy(self.lib, self.backup_root, rel)  # type: ignore[arg-type]
+                sha = target.copy(self.lib, rel)
             except (OSError, ImgprepError) as e:
                 with j.tx():
                     j.backup_failed(rel, key, str(e))
@@ -893,71 +890,6 @@ class Watcher:
             self.stats.backed_up += 1
             self._event("backed-up", file=rel)
         return True
-
-
-def backup_copy(library: Path, root: Path, rel: str) -> str:
-    """Copy ``library/rel`` to ``root/rel``, read back and verified; return the hash.
-
-    Folders are created below ``root`` only: if the share vanished, its mount point is
-    never re-created locally. A same-content file there counts as done; other content
-    is a conflict, never overwritten.
-    """
-    if not (root / MARKER).is_file():
-        raise FileOpError("backing up", library / rel, root / rel, OSError(errno.ENOENT, "backup share not reachable"))
-    src, dst = library / rel, root / rel
-    d = root
-    for part in Path(rel).parent.parts:
-        d = d / part
-        try:
-            d.mkdir()
-        except FileExistsError:
-            pass
-    want = hash_file(src)
-    if dst.exists():
-        have = hash_file(dst)
-        if have == want:
-            return have
-        raise FileOpError("backing up", src, dst, OSError(f"a different file is already there (hash {have[:12]}); "
-                                                          "not overwritten"))
-    tmp, sha = _stage_in(src, dst, want)
-    crash_point("backup-staged")
-    try:
-        publish(tmp, dst)
-    except FileExists:
-        if hash_file(dst) != want:
-            raise
-    return sha
-
-
-def _stage_in(src: Path, dst: Path, want: str) -> tuple[Path, str]:
-    """Copy ``src`` to a temp next to ``dst``, hashing, fsynced and read back. Unlike
-    ``fsutil.stage_copy`` it creates no folder: a share unmounted at this instant must
-    fail the copy, not grow a local folder where its mount point was."""
-    import hashlib
-    import secrets
-
-    tmp = dst.with_name(f"{TEMP_PREFIX}{secrets.token_hex(6)}-{dst.name}")
-    h = hashlib.sha256()
-    try:
-        with open(src, "rb", buffering=0) as f, open(tmp, "xb") as out:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        sha = h.hexdigest()
-        if sha != want:
-            raise OSError(errno.EIO, f"library file changed while copying (hash {sha[:12]} ≠ {want[:12]})")
-        back = read_back_hash(tmp)
-        if back != sha:
-            raise OSError(errno.EIO, f"copy does not read back equal (hash {back[:12]} ≠ {sha[:12]})")
-    except OSError as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise FileOpError("backing up", src, dst, e) from e
-    return tmp, sha
 
 
 def _move_exclusive(src: Path, dest: Path) -> Path:
@@ -1037,5 +969,4 @@ def _still_there(r: Any) -> bool:
 # would land on the studio's console once per moved shoot folder.
 warnings.filterwarnings("ignore", message="Callback with id", category=RuntimeWarning)
 
-__all__ = ["Watcher", "WatchOptions", "WatchStats", "network_fstype", "incomplete_reason", "watch_status",
-           "backup_copy"]
+__all__ = ["Watcher", "WatchOptions", "WatchStats", "network_fstype", "incomplete_reason", "watch_status"]

@@ -123,6 +123,18 @@ def write_new(final: str | Path, data: bytes | Callable[[BinaryIO], None], *, mk
     return final
 
 
+def write_or_adopt(final: str | Path, data: bytes) -> tuple[str, int]:
+    """:func:`write_new` for a name the journal reserved for this very output: if the file
+    is already there, an interrupted run wrote it (atomically, so whole) and it is adopted.
+    Returns (hex SHA-256, size) of what is on disk."""
+    final = Path(final)
+    try:
+        write_new(final, data)
+        return hash_bytes(data), len(data)
+    except FileExists:
+        return hash_file(final), final.stat().st_size
+
+
 def write_replace(final: str | Path, data: bytes) -> Path:
     """Atomically replace ``final`` (for imgprep's own mutable files: sidecars, settings,
     reports that are regenerated). Never used for originals or renditions."""
@@ -142,13 +154,16 @@ def write_replace(final: str | Path, data: bytes) -> Path:
     return final
 
 
-def stage_copy(src: str | Path, folder: str | Path, name: str, *, expect_sha256: str | None = None) -> tuple[Path, str]:
+def stage_copy(src: str | Path, folder: str | Path, name: str, *, expect_sha256: str | None = None,
+               mkdir: bool = True) -> tuple[Path, str]:
     """Copy ``src`` to a temp file in ``folder`` (hashing while copying, fsync, read back
     and compared). Returns (temp path, hex SHA-256). :func:`publish` gives it its final
-    name; a temp never published is swept at the next start.
+    name; a temp never published is swept at the next start. ``mkdir=False`` for a share:
+    an unmounted share must fail the copy, not grow a local folder at its mount point.
     """
     src, folder = Path(src), Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    if mkdir:
+        folder.mkdir(parents=True, exist_ok=True)
     tmp = _temp_path(folder / name)
     h = hashlib.sha256()
     try:

@@ -75,3 +75,28 @@ def test_another_librarys_backup_and_conflicts_are_never_overwritten(tmp_path, r
     code, doc = _batch(run_cli, _shoot(tmp_path, "F1"), lib_c, bak2)
     assert "not overwritten" in doc["backup_problem"]
     assert victim.read_bytes() == b"someone else's file"
+
+
+def test_a_share_that_vanishes_mid_run_is_not_recreated_locally(tmp_path):
+    import pytest
+
+    from imgprep.app.backup import BackupTarget
+    from imgprep.core.errors import FileOpError
+    from imgprep.core.journal import Journal
+
+    lib, share = tmp_path / "lib", tmp_path / "share"
+    share.mkdir()
+    (lib / "A1" / "raw").mkdir(parents=True)
+    (lib / "A1" / "raw" / "A1-01.jpg").write_bytes(b"photo")
+    with Journal(lib) as j:
+        target = BackupTarget(share, j)
+        assert target.check().available
+        assert target.copy(lib, "A1/raw/A1-01.jpg")
+        (share / "A1" / "raw" / "A1-01.jpg").unlink()
+        (share / "A1" / "raw").rmdir()
+        (share / "A1").rmdir()
+        (share / ".imgprep-backup").unlink()
+        share.rmdir()  # unmounted
+        with pytest.raises(FileOpError, match="not reachable"):
+            target.copy(lib, "A1/raw/A1-01.jpg")
+        assert not share.exists()

@@ -1,7 +1,7 @@
 """Issue 5, acceptance 2: `imgprep watch` killed with SIGKILL at each engine step during a
 batch of 50, then restarted: everything done exactly once, nothing half-written.
 
-The kill comes from the test hook ``IMGPREP_TEST_KILL_AT=<step>:<n>`` (batch.crash_point):
+The kill comes from the test hook ``IMGPREP_TEST_KILL_AT=<step>:<n>`` (imgprep.app.faults.crash_point):
 the process sends itself SIGKILL the n-th time it reaches that step. Slow (two real
 watcher processes per case, ~8 s each)."""
 
