@@ -53,15 +53,28 @@ def _init_worker(ppid: int, user: Callable[..., None] | None, args: tuple) -> No
         user(*args)
 
 
+def _os_threads() -> int:
+    """Threads of this process as the kernel sees them, native ones included (OpenCV's
+    and BLAS's thread pools are invisible to ``threading``)."""
+    import os
+
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return 0  # unknown: treat as unsafe
+
+
 def _context() -> multiprocessing.context.BaseContext:
     """fork on Linux while the process has one thread (the CLI batch: workers start in
     milliseconds with the modules already imported, instead of ~0.7 s each to spawn and
     import); spawn everywhere else — fork is unsafe once threads run (the app, the
-    watcher), macOS frameworks forbid it, and Windows has only spawn."""
+    watcher, or any caller that already used OpenCV: a child forked from a process whose
+    OpenCV thread pool is running deadlocks in ``cv2.setNumThreads``), macOS frameworks
+    forbid it, and Windows has only spawn."""
     import sys
 
     qt = any(m.startswith("PySide6") for m in sys.modules)  # Qt may run native threads
-    if sys.platform == "linux" and threading.active_count() == 1 and not qt:
+    if sys.platform == "linux" and threading.active_count() == 1 and not qt and _os_threads() == 1:
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("spawn")
 

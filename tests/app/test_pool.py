@@ -26,3 +26,35 @@ def test_in_process_mode_reports_exceptions_per_job():
 
     got = dict(JobPool(f, 0).run([1, 2, 3]))
     assert got[1] == 1 and got[3] == 3 and isinstance(got[2], ValueError)
+
+
+def test_a_caller_that_already_ran_opencv_threads_still_gets_working_workers(tmp_path):
+    """OpenCV's thread pool is native (invisible to ``threading``). Forking while it runs
+    left workers deadlocked in ``cv2.setNumThreads``: the batch hung forever when called
+    from a script that had used OpenCV first. Such callers must get spawned workers."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = tmp_path / "caller.py"
+    script.write_text(textwrap.dedent("""
+        import cv2, numpy as np
+        cv2.setNumThreads(4)
+        cv2.GaussianBlur(np.zeros((2000, 2000, 3), np.float32), (0, 0), 3)  # starts the pool
+        from imgprep.app.pool import JobPool, _context
+        from tests.app.pool_jobs import square_or_die
+        if __name__ == "__main__":
+            print(_context().get_start_method())
+            print(sorted(dict(JobPool(square_or_die, 2).run([1, 2, 3])).values()))
+    """))
+    import os
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, PYTHONPATH=str(root))
+    r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60,
+                       env=env, cwd=root)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.split()
+    assert lines[0] in ("spawn", "forkserver"), r.stdout
+    assert r.stdout.strip().endswith("[1, 4, 9]")
