@@ -245,7 +245,7 @@ def _html(doc: dict[str, Any], sku: str, title: str) -> bytes:
         "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}"
         "th{background:#f3f3f3}.sw{display:inline-block;width:28px;height:20px;border:1px solid #999;vertical-align:middle}"
         ".pass{color:#0a7a2a;font-weight:bold}.fail{color:#b00020;font-weight:bold}.warn{color:#9a6000}"
-        "td.l{text-align:left}</style></head><body>",
+        "td.l{text-align:left}.note{color:#666;font-size:12px;max-width:52em}</style></head><body>",
         f"<h1>{e(title)} <small>{e(sku)}</small></h1>",
         f"<p>文件 File: {e(str(doc.get('file')))}<br>色卡 Card: {e(str(card.get('type')))} — "
         f"{'找到 found' if card.get('found') else '未找到 not found'}"
@@ -283,10 +283,15 @@ def _html(doc: dict[str, Any], sku: str, title: str) -> bytes:
                 "<h2>模型比较 Model comparison (leave-one-out ΔE00)</h2><table><tr><th>model</th><th>mean</th><th>median</th><th>max</th></tr>"
             )
             for k, v in doc["loo_de2000"].items():
+                mark = " ✓" if k == doc.get("model") else ""
                 parts.append(
-                    f"<tr><td class='l'>{e(k)}</td><td>{v['mean']}</td><td>{v['median']}</td><td>{v['max']}</td></tr>"
+                    f"<tr><td class='l'>{e(k)}{mark}</td><td>{v['mean']}</td><td>{v['median']}</td><td>{v['max']}</td></tr>"
                 )
-            parts.append("</table>")
+            parts.append(
+                "</table><p class='note'>默认使用曲线+矩阵；仅当其他模型在本色卡上显著更好（超过逐色块差异标准误差的两倍）时才改用。"
+                " curve+matrix is the default; another model is used only when it is significantly better"
+                " on this card (by more than twice the standard error of the per-patch difference).</p>"
+            )
         parts.append(
             "<h2>色块 Patches</h2><table><tr><th>#</th><th>名称 name</th><th>参考 reference</th><th>校正前 before</th>"
             "<th>校正后 after</th><th>参考 Lab</th><th>校正前 Lab</th><th>校正后 Lab</th><th>ΔE00 前 before</th><th>ΔE00 后 after</th></tr>"

@@ -127,3 +127,24 @@ def test_white_balance_on_one_patch():
     np.testing.assert_allclose(
         f.apply_linear(np.array([0.3, 0.2, 0.1])), [0.2, 0.2, 0.2], atol=1e-9
     )
+
+
+def test_the_default_model_stays_unless_another_is_significantly_better():
+    m = _measured(CASTS[1]) * np.random.default_rng(4).normal(1, 0.005, (24, 3))
+    # per-channel gamma: curve+matrix is far better, so even a matrix3x3 default gives way
+    name, table = choose_model(m, REF, default="matrix3x3")
+    assert name == "curve+matrix", table
+    # A camera matrix and noisy neutral patches: the tone curve, fitted on the neutral
+    # patches only, is thrown off; the 3x3 matrix, fitted on all of them, is not.
+    A = np.array([[0.9, 0.12, -0.02], [0.05, 0.85, 0.1], [0.0, 0.15, 0.8]])
+    m = np.clip(REF, 0, 1) @ A.T
+    m[list(CARD.neutral)] *= np.random.default_rng(1).normal(1, 0.08, (6, 3))
+    name, table = choose_model(m, REF)
+    assert name == "matrix3x3", table
+    assert table["curve+matrix"]["mean"] - table["matrix3x3"]["mean"] > 0.3
+    # The same camera with 0.3 % patch noise: both models fit, their LOO means differ by
+    # noise only, and the default stays.
+    m = np.clip(REF, 0, 1) @ A.T * np.random.default_rng(2).normal(1, 0.003, (24, 3))
+    name, table = choose_model(m, REF)
+    assert abs(table["curve+matrix"]["mean"] - table["matrix3x3"]["mean"]) < 0.3
+    assert name == "curve+matrix", table
