@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 J = TypeVar("J")
@@ -53,30 +54,40 @@ def _init_worker(ppid: int, user: Callable[..., None] | None, args: tuple) -> No
         user(*args)
 
 
-def _os_threads() -> int:
-    """Threads of this process as the kernel sees them, native ones included (OpenCV's
-    and BLAS's thread pools are invisible to ``threading``)."""
-    import os
-
-    try:
-        return len(os.listdir("/proc/self/task"))
-    except OSError:
-        return 0  # unknown: treat as unsafe
-
-
 def _context() -> multiprocessing.context.BaseContext:
-    """fork on Linux while the process has one thread (the CLI batch: workers start in
-    milliseconds with the modules already imported, instead of ~0.7 s each to spawn and
-    import); spawn everywhere else — fork is unsafe once threads run (the app, the
-    watcher, or any caller that already used OpenCV: a child forked from a process whose
-    OpenCV thread pool is running deadlocks in ``cv2.setNumThreads``), macOS frameworks
-    forbid it, and Windows has only spawn."""
+    """fork on Linux while the process has one Python thread (the CLI batch: workers
+    start in milliseconds with the modules already imported, instead of ~0.7 s each to
+    spawn and import); spawn everywhere else — fork is unsafe once threads run (the app,
+    the watcher), macOS frameworks forbid it, and Windows has only spawn."""
     import sys
 
     qt = any(m.startswith("PySide6") for m in sys.modules)  # Qt may run native threads
-    if sys.platform == "linux" and threading.active_count() == 1 and not qt and _os_threads() == 1:
+    if sys.platform == "linux" and threading.active_count() == 1 and not qt:
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("spawn")
+
+
+@contextmanager
+def _opencv_paused() -> Iterator[None]:
+    """OpenCV's thread pool (native threads, invisible to ``threading``) does not survive
+    a fork: a child forked while it runs deadlocks in its first ``cv2.setNumThreads``.
+    Shrink it to nothing for the fork and restore it after."""
+    import sys
+
+    cv2 = sys.modules.get("cv2")
+    if cv2 is None:
+        yield
+        return
+    n = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(n)
+
+
+def _noop() -> None:
+    return None
 
 
 class JobPool:
@@ -109,8 +120,13 @@ class JobPool:
     def _new_pool(self, n: int) -> ProcessPoolExecutor:
         import os
 
-        return ProcessPoolExecutor(max_workers=n, mp_context=_context(), initializer=_init_worker,
+        ctx = _context()
+        pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_worker,
                                    initargs=(os.getpid(), self.initializer, self.initargs))
+        if ctx.get_start_method() == "fork":
+            with _opencv_paused():
+                pool.submit(_noop)  # forks every worker now, while OpenCV's pool is paused
+        return pool
 
     def run(self, jobs: Iterable[J], window: int | None = None) -> Iterator[tuple[J, Any]]:
         jobs = list(jobs)

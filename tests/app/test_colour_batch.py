@@ -123,7 +123,7 @@ def test_cast_invariance_through_the_batch(tmp_path):
 def test_cast_invariance_with_camera_jpegs(casts_run):
     """The same through 8-bit camera JPEGs (quality 92, 4:2:2). The input's compression
     sets a floor: correcting each frame with the exact inverse of its cast leaves
-    1.1–1.35 between 3000 K and the others, as 3000 K squeezes blue into a few code
+    1.0–1.35 between 3000 K and the others, as 3000 K squeezes blue into a few code
     values that the correction stretches again (see the closing note)."""
     _, _, lib, _ = casts_run
     for n in ("01", "02"):
