@@ -207,15 +207,33 @@ class BatchOptions:
     station: str | None = None
 
 
+def start_pool(preset: Preset, workers: int, keep: bool = False) -> JobPool:
+    """Worker processes for frame analysis, started now (they warm up while the caller
+    plans). The parent imports what the frames need first: forked workers then start
+    with it, and the render threads need it too."""
+    warm_up()
+    if preset.colour.enabled:
+        try:
+            import imgprep.core.colour.detect  # noqa: F401
+            import imgprep.core.colour.models  # noqa: F401
+        except ImportError:
+            pass
+    pool = JobPool(analyse_frame, workers, keep=keep)
+    pool.warm(warm_up)
+    return pool
+
+
 class BatchRunner:
     def __init__(self, opts: BatchOptions, progress: Progress | None = None,
-                 decisions: Decisions | None = None):
+                 decisions: Decisions | None = None, pool: JobPool | None = None):
+        """``pool``: worker processes the caller keeps between runs (the watcher's);
+        by default the runner starts its own for each run."""
         self.o = opts
         self.lib = Path(opts.library)
         self.progress = progress or (lambda e: None)
         self.decisions = decisions or Decisions()
         self._cancel = threading.Event()
-        self._pool: JobPool | None = None
+        self._pool: JobPool | None = pool
 
     def cancel(self) -> None:
         self._cancel.set()
@@ -259,15 +277,7 @@ class BatchRunner:
 
     def _start_workers(self) -> None:
         if self._pool is None:
-            warm_up()  # the parent needs OpenCV too; forked workers then start with it
-            if self.o.preset.colour.enabled:
-                try:
-                    import imgprep.core.colour.detect  # noqa: F401
-                    import imgprep.core.colour.models  # noqa: F401
-                except ImportError:
-                    pass
-            self._pool = JobPool(analyse_frame, self.o.workers)
-            self._pool.warm(warm_up)
+            self._pool = start_pool(self.o.preset, self.o.workers)
 
     def _run_locked(self, j: Journal, shoots: list[Shoot], report: BatchReport) -> None:
         # Workers and the render threads' imports start first: they overlap the planning.

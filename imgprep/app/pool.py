@@ -94,18 +94,28 @@ class JobPool:
     """Run ``fn(job)`` for each job; yield ``(job, result | exception)`` as they finish.
 
     ``workers=0`` runs in this process (tests, debugging): no crash isolation.
+    ``keep=True`` keeps the worker processes between :meth:`run` calls (the watcher: no
+    start-up delay per arrival) until :meth:`close`.
     """
 
     def __init__(self, fn: Callable[[Any], Any], workers: int,
-                 initializer: Callable[..., None] | None = None, initargs: tuple = ()):
+                 initializer: Callable[..., None] | None = None, initargs: tuple = (),
+                 keep: bool = False):
         self.fn = fn
         self.workers = workers
+        self.keep = keep
         self.initializer, self.initargs = initializer, initargs
         self._pool: ProcessPoolExecutor | None = None
         self._cancel = threading.Event()
 
     def cancel(self) -> None:
         self._cancel.set()
+
+    def close(self) -> None:
+        """Stop the worker processes (a kept pool; any other pool stops after its run)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
     def warm(self, fn: Callable[[], Any] | None = None) -> None:
         """Start the worker processes now (spawning and imports take a good part of a
@@ -120,7 +130,9 @@ class JobPool:
     def _new_pool(self, n: int) -> ProcessPoolExecutor:
         import os
 
-        ctx = _context()
+        # A kept pool is started by a long-running process that already holds the
+        # library lock and an open journal: its workers must not inherit them (spawn).
+        ctx = multiprocessing.get_context("spawn") if self.keep else _context()
         pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_worker,
                                    initargs=(os.getpid(), self.initializer, self.initargs))
         if ctx.get_start_method() == "fork":
@@ -187,9 +199,8 @@ class JobPool:
                     yield from self._isolate(suspects)
                     suspects = []
         finally:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True, cancel_futures=True)
-                self._pool = None
+            if not self.keep or self._cancel.is_set():
+                self.close()
 
     def _isolate(self, jobs: list[J]) -> Iterator[tuple[J, Any]]:
         for job in jobs:

@@ -55,8 +55,9 @@ from ..core.journal import Journal
 from ..core.naming import natural_key, validate_sku
 from ..core.presets import Preset
 from .backup import MARKER, BackupTarget
-from .batch import BatchOptions, BatchRunner, Item, Shoot, is_ignored
+from .batch import BatchOptions, BatchRunner, Item, Shoot, is_ignored, start_pool
 from .faults import crash_point
+from .pool import JobPool
 
 log = logging.getLogger("imgprep.watch")
 
@@ -95,7 +96,6 @@ class WatchOptions:
     backup_retry: float = 2.0         # first retry delay when the backup is away (doubles)
     backup_retry_max: float = 60.0
     workers: int = max(1, os.cpu_count() or 1)
-    inprocess_below: int = 4          # smaller arrivals are analysed in this process (no spawn delay)
     max_batch: int = 64               # files per engine run, so a stop never waits long
 
 
@@ -302,6 +302,7 @@ class Watcher:
         self._tracked: dict[Path, _Tracked] = {}
         self._settled: dict[Path, tuple[int, int]] = {}
         self._runner: BatchRunner | None = None
+        self._pool: JobPool | None = None
         self._observer: Any = None
         self._thread: threading.Thread | None = None
         self._backup_thread: threading.Thread | None = None
@@ -423,6 +424,9 @@ class Watcher:
         self._stop.set()
         self._backup_wake.set()
         self._stop_observer()
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
         if self._backup_thread is not None:
             self._backup_thread.join(120)
             self._backup_thread = None
@@ -459,8 +463,7 @@ class Watcher:
                 n = j.queue_all_backups(self._backup_key)
             if n:
                 log.info("reconcile: %d library file(s) queued for backup", n)
-        n_unfinished = len(j.unfinished())
-        report = self._engine([], workers=self.o.workers if n_unfinished >= self.o.inprocess_below else 0)
+        report = self._engine([])  # sweeps a crash's temp files, finishes what it left
         for it in report.items:
             self._after_item(it, None)
         missing = [r["path"] for r in j.db.execute("SELECT path FROM files") if not (self.lib / r["path"]).is_file()]
@@ -709,18 +712,21 @@ class Watcher:
             return
         for src, t in taken.items():
             self._event("queued", source=src, sku=self._rel(t.path)[0])  # type: ignore[index]
-        workers = self.o.workers if len(taken) >= self.o.inprocess_below else 0
-        report = self._engine(list(shoots.values()), workers)
+        report = self._engine(list(shoots.values()))
         for it in report.items:
             self._after_item(it, taken.pop(it.source, None))
         for t in taken.values():  # not reported by the engine (should not happen): look again later
             self._tracked.pop(t.path, None)
 
-    def _engine(self, shoots: list[Shoot], workers: int) -> Any:
+    def _engine(self, shoots: list[Shoot]) -> Any:
         assert self.j is not None
         opts = BatchOptions(library=self.lib, preset=self.o.preset, backup=None, catalogue=self.o.catalogue,
-                            workers=workers)
-        runner = BatchRunner(opts, progress=self._on_engine)
+                            workers=self.o.workers)
+        if self._pool is None:
+            # Kept for the watcher's lifetime: an arrival waits for no process start,
+            # and a file that crashes its decoder takes down a worker, not the watcher.
+            self._pool = start_pool(self.o.preset, self.o.workers, keep=True)
+        runner = BatchRunner(opts, progress=self._on_engine, pool=self._pool)
         self._runner = runner
         if self._stop.is_set():
             runner.cancel()

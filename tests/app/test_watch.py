@@ -387,6 +387,25 @@ def test_files_that_arrived_while_stopped_are_found_at_start(tmp_path):
     assert len(run.rows()) == 3
 
 
+def test_a_file_that_crashes_the_decoder_fails_alone_and_the_watcher_goes_on(tmp_path, monkeypatch):
+    """A single arrival used to be decoded in the watcher's own process: a decoder crash
+    killed the watcher, and the file killed it again after every restart. Frames are
+    analysed in kept worker processes now; the crash costs one worker."""
+    monkeypatch.setenv("IMGPREP_TEST_CRASH_ON", "poison")  # the worker dies with SIGSEGV
+    with Run(tmp_path) as run:
+        (run.drop / "P1").mkdir()
+        (run.drop / "P1" / "poison.jpg").write_bytes(jpeg_bytes(950))
+        wait_for(lambda: run.of("failed"), 30, "the crash reported")
+        (run.drop / "P1" / "good.jpg").write_bytes(jpeg_bytes(951))
+        wait_for(lambda: run.of("rendered"), 30, "the next file rendered")
+        assert run.w.running
+    failed = run.of("failed")
+    assert [Path(e["source"]).name for e in failed] == ["poison.jpg"]
+    assert "crashed" in failed[0]["reason"]
+    assert [Path(e["source"]).name for e in run.of("rendered")] == ["good.jpg"]
+    assert (run.drop / "P1" / "poison.jpg").is_file()  # left where it was, for a human
+
+
 # ----------------------------------------------------------------------------- CLI
 def test_cli_watch_json_lines_and_sigterm_exit_0(tmp_path):
     drop, lib = tmp_path / "drop", tmp_path / "lib"
