@@ -246,7 +246,7 @@ class BatchRunner:
         while holding the library lock (the watcher: one lock for its lifetime, one engine
         run per arrival). An empty list only resumes what an interrupted run left."""
         report = BatchReport(self.lib)
-        self._run_locked(j, shoots, report)
+        self._run_locked(j, shoots, report, sweep_all=not shoots)
         return report
 
     def run(self, sources: list[Path]) -> BatchReport:
@@ -279,7 +279,11 @@ class BatchRunner:
         if self._pool is None:
             self._pool = start_pool(self.o.preset, self.o.workers)
 
-    def _run_locked(self, j: Journal, shoots: list[Shoot], report: BatchReport) -> None:
+    def _run_locked(self, j: Journal, shoots: list[Shoot], report: BatchReport,
+                    sweep_all: bool = True) -> None:
+        """``sweep_all``: look for a crash's temp files in the whole library (and
+        backup); else only in the folders of ``shoots`` — the watcher's arrivals, which
+        must not walk a library of 100 000 files (maybe on a share) each time."""
         # Workers and the render threads' imports start first: they overlap the planning.
         self._start_workers()
         assert self._pool is not None
@@ -287,8 +291,12 @@ class BatchRunner:
         widths = {r.width for r in self.o.preset.renditions if r.width} | {r.box[0] for r in self.o.preset.renditions if r.box}
         for w in widths:
             self._rpool.submit(warm_up, self.o.preset.watermark, w)
-        roots = [self.lib] + ([self.o.backup] if self.o.backup and Path(self.o.backup).is_dir() else [])
-        sweep_temps(roots)
+        bases = [self.lib] + ([Path(self.o.backup)] if self.o.backup and Path(self.o.backup).is_dir() else [])
+        if sweep_all:
+            sweep_temps(bases)
+        else:
+            skus = {j.canonical_sku(sh.sku) for sh in shoots if sh.sku}
+            sweep_temps(b / sku for b in bases for sku in sorted(skus))
         self.j = j
         self._backup = None
         self._backup_futs: list[Future] = []

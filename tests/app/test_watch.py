@@ -406,6 +406,29 @@ def test_a_file_that_crashes_the_decoder_fails_alone_and_the_watcher_goes_on(tmp
     assert (run.drop / "P1" / "poison.jpg").is_file()  # left where it was, for a human
 
 
+def test_an_arrival_sweeps_its_own_folder_and_a_start_the_whole_library(tmp_path):
+    """Crash leftovers (temp files) are swept at start from the whole library; an
+    arrival looks only in its own SKU's folder, so it never walks a big library."""
+    from imgprep.core.fsutil import TEMP_PREFIX
+
+    with Run(tmp_path) as run:
+        (run.drop / "P1").mkdir()
+        (run.drop / "P1" / "a.jpg").write_bytes(jpeg_bytes(960))
+        wait_for(lambda: run.of("rendered"), 30, "P1 rendered")
+        other = run.lib / "P1" / "raw" / f"{TEMP_PREFIX}left-by-a-crash"
+        own = run.lib / "P2" / "raw" / f"{TEMP_PREFIX}left-by-a-crash"
+        for p in (other, own):
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_bytes(b"x")
+        (run.drop / "P2").mkdir()
+        (run.drop / "P2" / "b.jpg").write_bytes(jpeg_bytes(961))
+        wait_for(lambda: len(run.of("rendered")) >= 2, 30, "P2 rendered")
+        assert not own.exists() and other.exists()
+    with Run(tmp_path):
+        pass
+    assert not other.exists()
+
+
 # ----------------------------------------------------------------------------- CLI
 def test_cli_watch_json_lines_and_sigterm_exit_0(tmp_path):
     drop, lib = tmp_path / "drop", tmp_path / "lib"
