@@ -111,6 +111,10 @@ class JobPool:
     def cancel(self) -> None:
         self._cancel.set()
 
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
     def close(self) -> None:
         """Stop the worker processes (a kept pool; any other pool stops after its run)."""
         if self._pool is not None:

@@ -27,7 +27,8 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 
 from ..app import services
-from ..app.batch import BatchOptions, BatchRunner, discover
+from ..app.batch import BatchOptions, BatchRunner, discover, start_pool
+from ..app.pool import JobPool
 from ..core.errors import ImgprepError
 from ..core.presets import Preset, load_preset
 
@@ -105,6 +106,24 @@ class JobWorker(QObject):
         super().__init__()
         self.runner: BatchRunner | None = None
         self.cancelled: set[int] = set()
+        self.pool: JobPool | None = None  # worker processes kept from one batch to the next
+
+    def _pool_for(self, opts: BatchOptions) -> JobPool | None:
+        """The kept worker processes (a designer's second drop starts at once instead of
+        spawning and importing again); new ones after a cancel or a change of count."""
+        if opts.workers <= 0:
+            return None
+        if self.pool is not None and (self.pool.cancelled or self.pool.workers != opts.workers):
+            self.pool.close()
+            self.pool = None
+        if self.pool is None:
+            self.pool = start_pool(opts.preset, opts.workers, keep=True)
+        return self.pool
+
+    def close_pool(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
 
     @Slot(object)
     def run_job(self, job: Job) -> None:
@@ -115,7 +134,8 @@ class JobWorker(QObject):
         try:
             if job.kind == "batch":
                 assert job.opts is not None
-                self.runner = BatchRunner(job.opts, progress=lambda e, i=job.id: self.event.emit(i, e))
+                self.runner = BatchRunner(job.opts, progress=lambda e, i=job.id: self.event.emit(i, e),
+                                          pool=self._pool_for(job.opts))
                 report = self.runner.run(job.paths)
                 self.runner = None
                 self.done.emit(job.id, report.to_json())
@@ -174,7 +194,8 @@ class AppState(QObject):
         self._bg.wait(10000)
         self.cancel_all()
         self.thread.quit()
-        self.thread.wait(30000)
+        if self.thread.wait(30000):  # the job thread is gone: its pool is ours to close
+            self.worker.close_pool()
 
     # ------------------------------------------------------------------ state
     @property

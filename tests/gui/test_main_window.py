@@ -37,6 +37,22 @@ def test_drop_folder_appears_and_completes_with_progress(qtbot, make_window, sho
     assert len(w.shoot_view.frames) == 6 and w.shoot_view.frames[0].role == "hero"
 
 
+def _worker_pids(w) -> set[int]:
+    pool = w.state.worker.pool
+    return set(pool._pool._processes) if pool is not None and pool._pool is not None else set()
+
+
+def test_a_second_drop_reuses_the_worker_processes(qtbot, make_window, shoots, tmp_path):
+    w = make_window(tmp_path / "lib")
+    doc = process_and_wait(qtbot, w, [shoots / "MUG-001"])
+    assert doc["summary"]["done"] == 6
+    first = _worker_pids(w)
+    assert first  # kept after the batch
+    doc = process_and_wait(qtbot, w, [shoots / "BAG-002"])
+    assert doc["summary"]["done"] == 3
+    assert _worker_pids(w) == first
+
+
 def test_cancel_stops_the_batch(qtbot, make_window, tmp_path):
     from tests.helpers import photo_array, save_jpeg
 
@@ -66,6 +82,15 @@ def test_cancel_stops_the_batch(qtbot, make_window, tmp_path):
     with Journal(tmp_path / "lib", readonly=True) as j:
         for f in j.files():
             assert (tmp_path / "lib" / f["path"]).is_file()
+    # the cancelled workers are replaced: the next drop finishes the shoot
+    w.state.engineEvent.disconnect(on_event)
+    doc = process_and_wait(qtbot, w, [src])
+    s = doc["summary"]
+    assert s["failed"] == 0 and s["skipped"] == 0
+    with Journal(tmp_path / "lib", readonly=True) as j:
+        rendered = sum(r["state"] == "rendered" for r in j.db.execute("SELECT state FROM sources"))
+    # (two of the 16 frames can encode to the same bytes: those count as one)
+    assert rendered + s["duplicate"] == 16
 
 
 def test_first_run_with_empty_home(qtbot, make_window, settings, shoots, tmp_path, monkeypatch):
