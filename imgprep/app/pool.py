@@ -94,9 +94,8 @@ class JobPool:
     """Run ``fn(job)`` for each job; yield ``(job, result | exception)`` as they finish.
 
     ``workers=0`` runs in this process (tests, debugging): no crash isolation.
-    ``keep=True`` keeps the worker processes between :meth:`run` calls (the watcher, the
-    app: no
-    start-up delay per arrival or drop) until :meth:`close`.
+    ``keep=True`` keeps the worker processes between :meth:`run` calls (the watcher and
+    the app: no start-up delay per arrival or drop) until :meth:`close`.
     """
 
     def __init__(self, fn: Callable[[Any], Any], workers: int,
