@@ -4,6 +4,7 @@ and the HTML report. Drawn with QPainter."""
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QUrl
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from ..app import services
 from .appstate import AppState
+from .i18n import is_chinese
 
 GOOD, BAD, WARN, MUTED, INK = QColor("#2e7d32"), QColor("#c62828"), QColor("#e09400"), QColor("#9ca3af"), QColor("#1f2937")
 BEFORE, AFTER = QColor("#c3c8d0"), QColor("#1f6feb")
@@ -321,7 +323,9 @@ class ColourView(QWidget):
         ok = s["pass"]
         colour = "#2e7d32" if ok else "#c62828"
         word = self.tr("PASS") if ok else self.tr("FAIL")
-        worst = ", ".join(f"{w.get('name_zh') or w['name']} {w['de2000_after']:.1f}" for w in doc.get("worst5", [])[:3])
+        zh = is_chinese()
+        worst = ", ".join(f"{(w.get('name_zh') if zh else None) or w['name']} {w['de2000_after']:.1f}"
+                          for w in doc.get("worst5", [])[:3])
         parts = [
             f"<p style='font-size:22pt; color:{colour}; margin:0'><b>{word}</b></p>",
             "<p>" + self.tr("Mean ΔE2000: <b>{0:.2f}</b> → <b>{1:.2f}</b> (limit {2:g})").format(
@@ -331,8 +335,11 @@ class ColourView(QWidget):
             "<p>" + self.tr("Model: {0}").format(doc.get("model", "")) + "<br/>"
             + self.tr("Worst patches: {0}").format(worst or "–") + "</p>",
         ]
-        for w in doc.get("warnings", []):
-            parts.append(f"<p style='color:#b26a00'>⚠ {w}</p>")
+        warnings = doc.get("warnings", [])
+        if zh and len(doc.get("warnings_zh") or []) == len(warnings):
+            warnings = doc["warnings_zh"]
+        for w in warnings:
+            parts.append(f"<p style='color:#b26a00'>⚠ {html.escape(w)}</p>")
         return "".join(parts)
 
     def open_report(self) -> None:

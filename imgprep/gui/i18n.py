@@ -53,6 +53,11 @@ def install_language(language: str | None) -> str:
     return lang
 
 
+def is_chinese() -> bool:
+    """Whether the UI speaks Chinese now (for texts that come with both languages)."""
+    return QLocale().language() == QLocale.Language.Chinese
+
+
 _family: str | None = None
 
 

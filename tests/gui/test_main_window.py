@@ -222,3 +222,21 @@ def test_watch_toggle_processes_what_lands_in_the_drop_folder(qtbot, make_window
     assert w.state.process([shoots / "MUG-001"]) is None  # the watcher holds the library
     w.act_watch.trigger()
     assert not w._watch.running and not w.state.watching
+
+
+def test_colour_warnings_and_patch_names_follow_the_language(qtbot, make_window, tmp_path):
+    from imgprep.gui.i18n import install_language
+
+    w = make_window(tmp_path / "lib", catalogue=False)
+    doc = {"summary": {"pass": True, "before": {"mean": 4.0, "max": 9.0, "median": 3.0, "p90": 7.0},
+                       "after": {"mean": 0.5, "max": 1.2, "median": 0.4, "p90": 0.9}},
+           "thresholds": {"mean": 3, "max": 6}, "model": "curve+matrix",
+           "worst5": [{"name": "cyan", "name_zh": "青色", "de2000_after": 1.2}],
+           "warnings": ["2 clipped patch(es) left out of the fit and the summary"],
+           "warnings_zh": ["2 个色块过曝或欠曝，未参与拟合与统计"]}
+    text = w.colour_view._verdict(doc)
+    assert "clipped" in text and "cyan" in text and "青色" not in text
+    install_language("zh_CN")
+    text = w.colour_view._verdict(doc)
+    assert "过曝或欠曝" in text and "clipped" not in text and "青色" in text
+    install_language("en")

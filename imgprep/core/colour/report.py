@@ -62,9 +62,21 @@ def reference_for(detection: CardDetection, card: CardType) -> np.ndarray:
     return np.asarray(card.reference_linear)
 
 
+# Warnings in both languages of the UI: (English, 简体中文).
+UNEVEN_BRIGHTNESS = ("neutral patches disagree in brightness: uneven lighting on the card?",
+                     "中性灰色块亮度不一致：色卡上的光照不均匀？")
+NOT_NEUTRAL = ("corrected neutral patches are not neutral: mixed light on the card?",
+               "校正后的中性灰色块仍有色偏：色卡上有混合光源？")
+
+
+def _clipped_warning(n: int) -> tuple[str, str]:
+    return (f"{n} clipped patch(es) left out of the fit and the summary",
+            f"{n} 个色块过曝或欠曝，未参与拟合与统计")
+
+
 def _uneven(
     measured: np.ndarray, ref_lin: np.ndarray, after_lab: np.ndarray, ok: np.ndarray, card: CardType
-) -> list[str]:
+) -> list[tuple[str, str]]:
     idx = [i for i in card.neutral[:-1] if ok[i]]  # black is noise-dominated
     if len(idx) < 3:
         return []
@@ -75,11 +87,11 @@ def _uneven(
     A = np.stack([np.ones_like(lx), lx], 1)
     res = ly - A @ np.linalg.lstsq(A, ly, rcond=None)[0]
     if np.max(np.abs(res)) > _UNEVEN_LOG_RESIDUAL:
-        out.append("neutral patches disagree in brightness: uneven lighting on the card?")
+        out.append(UNEVEN_BRIGHTNESS)
     ref_lab = linear_to_lab(ref_lin[idx])
     C = np.hypot(after_lab[idx, 1] - ref_lab[:, 1], after_lab[idx, 2] - ref_lab[:, 2])
     if np.max(C) > _UNEVEN_CHROMA:
-        out.append("corrected neutral patches are not neutral: mixed light on the card?")
+        out.append(NOT_NEUTRAL)
     return out
 
 
@@ -136,9 +148,7 @@ def evaluate(
     warnings = _uneven(measured, ref_lin, after_lab, ok, ct) if ct.name != "grey" else []
     uneven = bool(warnings)
     if clipped.any():
-        warnings.append(
-            f"{int(clipped.sum())} clipped patch(es) left out of the fit and the summary"
-        )
+        warnings.append(_clipped_warning(int(clipped.sum())))
     doc.update(
         {
             "model": fit.model,
@@ -155,7 +165,8 @@ def evaluate(
                 for i in order
             ],
             "uneven_lighting": uneven,
-            "warnings": warnings,
+            "warnings": [en for en, _ in warnings],
+            "warnings_zh": [zh for _, zh in warnings],
             "thresholds": th,
             "reference_source": ct.source,
             "method": detection.method,
@@ -259,8 +270,9 @@ def _html(doc: dict[str, Any], sku: str, title: str) -> bytes:
             f"(校正后平均 ΔE00 after mean ≤ {th['mean']}, 最大 max ≤ {th['max']})<br>"
             f"校正模型 Model: <b>{e(str(doc.get('model')))}</b></p>"
         )
-        for w in doc.get("warnings", []):
-            parts.append(f"<p class='warn'>⚠ 警告 Warning: {e(w)}</p>")
+        zh = doc.get("warnings_zh") or [""] * len(doc.get("warnings", []))
+        for w, wz in zip(doc.get("warnings", []), zh, strict=False):
+            parts.append(f"<p class='warn'>⚠ 警告 {e(wz)} Warning: {e(w)}</p>")
         parts.append(
             "<h2>汇总 Summary (ΔE2000)</h2><table><tr><th></th><th>平均 mean</th><th>中位 median</th><th>P90</th><th>最大 max</th></tr>"
         )

@@ -57,11 +57,15 @@ def test_clipped_patches_are_reported_and_excluded():
     doc = _doc(clip_white=True)
     assert doc["clipped"] == [19] and doc["patches"][18]["clipped"] is True
     assert any("clipped" in w for w in doc["warnings"])
+    # every warning in both languages of the UI, in the same order
+    assert doc["warnings_zh"] == ["1 个色块过曝或欠曝，未参与拟合与统计"]
 
 
 def test_uneven_lighting_warning():
     doc = _doc(uneven=True)
     assert doc["uneven_lighting"] is True
+    assert len(doc["warnings_zh"]) == len(doc["warnings"]) >= 1
+    assert "光照不均匀" in doc["warnings_zh"][0] and "uneven lighting" in doc["warnings"][0]
 
 
 def test_fail_verdict_with_strict_thresholds():
@@ -90,6 +94,7 @@ def test_render_report_bytes():
     assert "<meta charset='utf-8'>" in html and "深肤色" in html and "dark skin" in html
     assert "http://" not in html and "https://" not in html and "src=" not in html  # offline
     assert "合格" in html and "Warning" in html and "curve+matrix" in html
+    assert "光照不均匀" in html and "uneven lighting" in html
     csv = out["colour-A1234.csv"]
     assert csv.startswith(b"\xef\xbb\xbf") and "深肤色".encode() in csv
     assert len(csv.decode("utf-8-sig").strip().splitlines()) == 1 + 24 + 3
