@@ -107,6 +107,8 @@ class JobPool:
         self.initializer, self.initargs = initializer, initargs
         self._pool: ProcessPoolExecutor | None = None
         self._cancel = threading.Event()
+        self._busy = False
+        self._last_used = 0.0
 
     def cancel(self) -> None:
         self._cancel.set()
@@ -116,16 +118,30 @@ class JobPool:
         return self._cancel.is_set()
 
     def close(self) -> None:
-        """Stop the worker processes (a kept pool; any other pool stops after its run)."""
+        """Stop the worker processes (a kept pool; any other pool stops after its run).
+        A later :meth:`run` starts new ones."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+    def close_if_idle(self, seconds: float) -> bool:
+        """Give the memory of kept workers back when no run has used them for
+        ``seconds`` (call from the thread that runs the pool)."""
+        import time
+
+        if self._pool is None or self._busy or time.monotonic() - self._last_used < seconds:
+            return False
+        self.close()
+        return True
 
     def warm(self, fn: Callable[[], Any] | None = None) -> None:
         """Start the worker processes now (spawning and imports take a good part of a
         second) so they are ready when the first job comes."""
         if self.workers <= 0 or self._pool is not None:
             return
+        import time
+
+        self._last_used = time.monotonic()
         self._pool = self._new_pool(self.workers)
         if fn is not None:
             for _ in range(self.workers):
@@ -145,7 +161,16 @@ class JobPool:
         return pool
 
     def run(self, jobs: Iterable[J], window: int | None = None) -> Iterator[tuple[J, Any]]:
-        jobs = list(jobs)
+        import time
+
+        self._busy = True
+        try:
+            yield from self._run(list(jobs), window)
+        finally:
+            self._busy = False
+            self._last_used = time.monotonic()
+
+    def _run(self, jobs: list[J], window: int | None) -> Iterator[tuple[J, Any]]:
         if self.workers <= 0:
             if self.initializer:
                 self.initializer(*self.initargs)

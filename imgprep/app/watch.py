@@ -97,6 +97,7 @@ class WatchOptions:
     backup_retry_max: float = 60.0
     workers: int = max(1, os.cpu_count() or 1)
     max_batch: int = 64               # files per engine run, so a stop never waits long
+    pool_idle: float = 600.0          # worker processes are let go after this long without arrivals
 
 
 def _now_iso() -> str:
@@ -534,6 +535,8 @@ class Watcher:
             now = time.monotonic()
             if now >= next_super:
                 self._supervise()
+                if self._pool is not None and self._pool.close_if_idle(self.o.pool_idle):
+                    log.info("worker processes stopped after %.0f s without arrivals", self.o.pool_idle)
                 next_super = now + self.o.supervise
             if now >= next_rescan:
                 self._rescan()

@@ -93,6 +93,9 @@ class Job:
     skus: dict[str, int] = field(default_factory=dict)   # batch: sku → frames planned
 
 
+POOL_IDLE_S = 600.0  # a designer's machine runs Photoshop too
+
+
 class JobWorker(QObject):
     """Runs jobs one after another in its own thread (a batch and a re-render never run
     at once: both need the library lock)."""
@@ -119,6 +122,13 @@ class JobWorker(QObject):
         if self.pool is None:
             self.pool = start_pool(opts.preset, opts.workers, keep=True)
         return self.pool
+
+    @Slot()
+    def release_idle_pool(self) -> None:
+        """In the job thread (between jobs): give the workers' memory back after
+        ``POOL_IDLE_S`` without a batch; the next drop starts new ones."""
+        if self.pool is not None:
+            self.pool.close_if_idle(POOL_IDLE_S)
 
     def close_pool(self) -> None:
         if self.pool is not None:
@@ -153,6 +163,7 @@ class AppState(QObject):
     """Owns the settings, the job thread and the shoot model; widgets bind to it."""
 
     submitJob = Signal(object)
+    releaseIdle = Signal()
     shootsChanged = Signal()
     busyChanged = Signal(bool)
     engineEvent = Signal(dict)          # every engine progress event
@@ -175,6 +186,11 @@ class AppState(QObject):
         self.worker = JobWorker()
         self.worker.moveToThread(self.thread)
         self.submitJob.connect(self.worker.run_job, Qt.ConnectionType.QueuedConnection)
+        self.releaseIdle.connect(self.worker.release_idle_pool, Qt.ConnectionType.QueuedConnection)
+        self._idle_timer = QTimer(self)
+        self._idle_timer.setInterval(60_000)
+        self._idle_timer.timeout.connect(self.releaseIdle)
+        self._idle_timer.start()
         self.worker.event.connect(self._on_event)
         self.worker.done.connect(self._on_done)
         self.worker.failed.connect(self._on_failed)
@@ -191,6 +207,7 @@ class AppState(QObject):
 
     def shutdown(self) -> None:
         self._refresh_timer.stop()
+        self._idle_timer.stop()
         self._bg.wait(10000)
         self.cancel_all()
         self.thread.quit()

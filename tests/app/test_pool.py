@@ -60,3 +60,14 @@ def test_a_caller_that_already_ran_opencv_threads_still_gets_working_workers(tmp
     lines = r.stdout.strip().splitlines()
     assert lines[0] == ("fork" if sys.platform == "linux" else "spawn"), r.stdout
     assert lines[1:] == ["[1, 4, 9]", "4"], r.stdout
+
+
+def test_a_kept_pool_lets_idle_workers_go_and_starts_again():
+    pool = JobPool(square_or_die, 1, keep=True)
+    assert dict(pool.run([2])) == {2: 4}
+    pids = set(pool._pool._processes)
+    assert pids and not pool.close_if_idle(60)  # just used
+    assert pool.close_if_idle(0) and pool._pool is None
+    assert dict(pool.run([3])) == {3: 9}  # new workers
+    assert set(pool._pool._processes).isdisjoint(pids)
+    pool.close()

@@ -429,6 +429,17 @@ def test_an_arrival_sweeps_its_own_folder_and_a_start_the_whole_library(tmp_path
     assert not other.exists()
 
 
+def test_idle_workers_are_let_go_and_the_next_arrival_starts_new_ones(tmp_path):
+    with Run(tmp_path, pool_idle=0.5) as run:
+        (run.drop / "P1").mkdir()
+        (run.drop / "P1" / "a.jpg").write_bytes(jpeg_bytes(970))
+        wait_for(lambda: run.of("rendered"), 30, "a rendered")
+        wait_for(lambda: run.w._pool._pool is None, 10, "idle workers let go")
+        (run.drop / "P1" / "b.jpg").write_bytes(jpeg_bytes(971))
+        wait_for(lambda: len(run.of("rendered")) >= 2, 30, "b rendered")
+    assert [Path(e["source"]).name for e in run.of("rendered")] == ["a.jpg", "b.jpg"]
+
+
 # ----------------------------------------------------------------------------- CLI
 def test_cli_watch_json_lines_and_sigterm_exit_0(tmp_path):
     drop, lib = tmp_path / "drop", tmp_path / "lib"
