@@ -34,6 +34,7 @@ from ..core.fsutil import (
 )
 from ..core.imaging.load import IMAGE_EXTENSIONS
 from ..core.journal import Journal
+from ..core.messages import say
 from ..core.naming import frame_stem, natural_key, next_free, validate_sku
 from ..core.presets import Preset
 from .annotations import load_callouts, plan_for
@@ -390,7 +391,7 @@ class BatchRunner:
         if self._cancel.is_set():
             for sku, got in ready.items():
                 for job, _row, _r in got.values():
-                    report.items.append(Item(_nfc(Path(job.path)), sku, "skipped", "cancelled"))
+                    report.items.append(Item(_nfc(Path(job.path)), sku, "skipped", say("cancelled")))
         self._drain_backups(report)
 
     def _tally(self, report: BatchReport, tally: dict, items: list[Item]) -> None:
@@ -507,11 +508,11 @@ class BatchRunner:
             elif prior:
                 r = prior[-1]
                 items.append(Item(src, sku, "duplicate",
-                                  f"same content as {r['source_path']} (already {Path(r['raw_path']).stem})"))
+                                  say("duplicate-of-library", source=r["source_path"], name=Path(r["raw_path"]).stem)))
                 with j.tx():
                     j.log("info", "duplicate", items[-1].reason or "", sku=sku, source=src)
             elif o.sha256 in seen:
-                items.append(Item(src, sku, "duplicate", f"same content as {seen[o.sha256]}"))
+                items.append(Item(src, sku, "duplicate", say("duplicate-in-batch", source=seen[o.sha256])))
             else:
                 seen[o.sha256] = src
                 accepted.append(o)
@@ -550,7 +551,7 @@ class BatchRunner:
                     copy_new(o.path, self.lib / raw_rel, expect_sha256=o.sha256)
             except FileExists:
                 if hash_file(self.lib / raw_rel) != o.sha256:
-                    reason = f"{raw_rel} exists with other content; not overwritten"
+                    reason = say("exists-other-content", path=raw_rel)
                     with j.tx():
                         j.set_state(sid, "failed", reason)
                     items.append(Item(src, sku, "failed", reason))
@@ -637,7 +638,7 @@ class BatchRunner:
         it = Item(row["source_path"], sku, "done", None, "card", row["raw_path"])
         card = o.card
         if card is None:  # resumed card frame whose card is no longer trusted: keep it, say so
-            it.notes.append("reference card not found again on resume; no fit")
+            it.notes.append(say("card-lost-on-resume"))
         elif not any(f["card_source_id"] == row["id"] for f in j.fits(sku)):
             doc = dict(card["doc"], file=Path(row["raw_path"]).name)
             name = sku if row["seq"] == 1 else frame_stem(sku, row["seq"], card=True)
@@ -650,7 +651,7 @@ class BatchRunner:
                         j.add_file(rel, sha, size, "report", row["id"])
                     written.append(rel)
             except (OSError, ImgprepError) as e:
-                it.notes.append(f"colour report not written: {e}")
+                it.notes.append(say("colour-report-failed", detail=e))
             with j.tx():
                 j.add_fit(sku=sku, card_source_id=row["id"], card_type=doc["card"]["type"], model=doc.get("model", ""),
                           fit=card["fit"], report=doc, station=_station())
@@ -659,8 +660,9 @@ class BatchRunner:
             it.reports = written
             s = doc.get("summary", {})
             verdict = "pass" if s.get("pass") else "FAIL"
-            it.notes.append(f"colour: ΔE2000 mean {s['before']['mean']:.1f} → {s['after']['mean']:.1f} ({verdict})"
-                            if s else "colour: card found")
+            it.notes.append(say("colour-result", before=f"{s['before']['mean']:.1f}",
+                                after=f"{s['after']['mean']:.1f}", verdict=verdict)
+                            if s else say("colour-card-found"))
             self.progress({"event": "colour", "source": row["source_path"], "sku": sku, "summary": s})
         with j.tx():
             j.set_state(row["id"], "rendered")
@@ -672,12 +674,12 @@ class BatchRunner:
         it = Item(row["source_path"], sku, "done", None, row["role"], row["raw_path"])
         it.notes.extend(o.notes)
         if fut is None:
-            it.status, it.reason = "skipped", "cancelled"
+            it.status, it.reason = "skipped", say("cancelled")
             return it
         try:
             written = fut.result()
         except (OSError, ValueError, ImgprepError) as e:
-            reason = f"rendering failed: {e}"
+            reason = say("render-failed", detail=e)
             with j.tx():
                 j.set_state(row["id"], "failed", reason)
                 j.log("error", "failed", reason, sku=sku, source=row["source_path"])
@@ -696,9 +698,9 @@ class BatchRunner:
             self._queue_backup(w.rel)
         it.renditions = [w.rel for w in written]
         if self._colour is not None and not self.j.source(row["id"])["fit_id"]:
-            it.notes.append("colour: not corrected (no reference card before this frame)")
+            it.notes.append(say("not-corrected"))
         if sku in self._unlisted and row["role"] == "hero":
-            it.notes.append(f"SKU {sku} is not in the product sheet: no spec panel")
+            it.notes.append(say("not-in-sheet", sku=sku))
         it.backup = self._item_backup([it.raw] + it.renditions)
         self.progress({"event": "rendered", "source": row["source_path"], "sku": sku, "files": it.renditions})
         return it
@@ -713,7 +715,7 @@ class BatchRunner:
             except KeyError:
                 if sku in self._unlisted:  # said once per SKU, not once per frame
                     return None
-                msg = f"SKU {sku} is not in the product sheet {cat.source}: rendered without a spec panel"
+                msg = say("not-in-sheet-file", sku=sku, sheet=cat.source)
                 with self.j.tx():
                     self.j.log("warning", "catalogue", msg, sku=sku)
                 self.progress({"event": "unlisted", "sku": sku, "reason": msg})

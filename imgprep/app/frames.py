@@ -20,6 +20,7 @@ from ..core.fsutil import discard, hash_file, stage_copy, write_or_adopt
 from ..core.imaging.load import load, probe
 from ..core.imaging.render import KeptExif, downscale, encode_jpeg, resize, sharpen
 from ..core.imaging.watermark import apply_watermark
+from ..core.messages import say
 from ..core.presets import ColourSettings, Rendition, Watermark
 from .faults import decoder_fault
 
@@ -87,7 +88,7 @@ def analyse_frame(job: FrameJob) -> FrameOutcome:
     try:
         st = path.stat()
     except OSError as e:
-        raise InputError(path, f"cannot read: {e.strerror or e}") from None
+        raise InputError(path, say("cannot-read", detail=e.strerror or e)) from None
     def scale_fn(w: int, h: int) -> float:
         return decode_scale(job.renditions, job.colour, w, h)
 

@@ -16,9 +16,11 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from ..core.messages import say
+
 J = TypeVar("J")
 
-CRASH_REASON = "the decoder crashed on this file (worker process died)"
+CRASH_REASON = say("decoder-crashed")
 
 
 class WorkerCrashed(Exception):

@@ -31,6 +31,7 @@ from ..app.batch import BatchOptions, BatchRunner, discover, start_pool
 from ..app.pool import JobPool
 from ..core.errors import ImgprepError
 from ..core.presets import Preset, load_preset
+from .i18n import engine_text
 
 
 # ------------------------------------------------------------------------------ settings
@@ -318,9 +319,9 @@ class AppState(QObject):
         self.engineEvent.emit(ev)
         e = ev.get("event")
         if e == "failed":
-            self.message.emit("error", f"{Path(ev.get('source') or '').name}: {ev.get('reason')}")
+            self.message.emit("error", f"{Path(ev.get('source') or '').name}: {engine_text(ev.get('reason'))}")
         elif e in ("backup-unavailable", "unlisted", "backup-failed"):
-            self.message.emit("warning", ev.get("reason") or e)
+            self.message.emit("warning", engine_text(ev.get("reason")) or e)
         elif e == "shoot-done":
             ok = not ev.get("failed")
             self.shootFinished.emit(ev["sku"], ok)
@@ -336,7 +337,7 @@ class AppState(QObject):
                 job.label, s["done"], s["duplicate"], s["failed"], s["skipped"]))
             for it in result["items"]:
                 if it["status"] == "failed":
-                    self.message.emit("error", f"{Path(it['source']).name}: {it['reason']}")
+                    self.message.emit("error", f"{Path(it['source']).name}: {engine_text(it['reason'])}")
             if result.get("backup_problem"):
                 self.message.emit("warning", result["backup_problem"])
             self.model.finish(job.skus)

@@ -58,6 +58,13 @@ def is_chinese() -> bool:
     return QLocale().language() == QLocale.Language.Chinese
 
 
+def engine_text(text: str | None) -> str:
+    """An engine message (English in the journal and the JSON) in the UI's language."""
+    from ..core.messages import translate
+
+    return translate(text, "zh" if is_chinese() else "en")
+
+
 _family: str | None = None
 
 

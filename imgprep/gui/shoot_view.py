@@ -4,6 +4,7 @@ draggable anchor, saved to the shoot's callouts.toml), pick the four card corner
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 from ..app import services
 from .appstate import AppState
 from .canvas import ImageCanvas
+from .i18n import engine_text
 from .imaging import Background, load_array, to_qimage
 
 THUMB = 132
@@ -222,7 +224,7 @@ class ShootView(QWidget):
             if f.state == "failed":
                 label += " ✗"
             it = QListWidgetItem(QIcon(placeholder), label)
-            it.setToolTip(f"{f.stem} ← {f.source_name}\n{f.state}" + (f"\n{f.reason}" if f.reason else ""))
+            it.setToolTip(f"{f.stem} ← {f.source_name}\n{f.state}" + (f"\n{engine_text(f.reason)}" if f.reason else ""))
             self.list.addItem(it)
             p = self._path_of(f)
             if p is not None:
@@ -279,7 +281,7 @@ class ShootView(QWidget):
         self.info.setText(f"<b>{f.stem}</b> · {role}<br/>" + self.tr("original: {0}").format(f.source_name)
                           + "<br/>" + self.tr("in library: {0}").format(Path(f.raw).name)
                           + "<br/>" + self.tr("renditions: {0}").format(rend)
-                          + (f"<br/><span style='color:#c62828'>{f.reason}</span>" if f.reason else ""))
+                          + (f"<br/><span style='color:#c62828'>{html.escape(engine_text(f.reason))}</span>" if f.reason else ""))
         self.hero_btn.setEnabled(f.kind == "product" and f.role != "hero" and f.state == "rendered")
         self.open_btn.setEnabled(lib is not None)
         self.callout_group.setEnabled(f.role == "detail" and f.state == "rendered")

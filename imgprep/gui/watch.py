@@ -13,6 +13,8 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
+from .i18n import engine_text
+
 
 def watch_available() -> tuple[bool, str]:
     if importlib.util.find_spec("imgprep.app.watch") is None:
@@ -81,7 +83,7 @@ class WatchController(QObject):
         if e in ("failed", "stalled", "backup-unavailable", "unassigned"):
             src = Path(ev.get("source") or "").name
             self.state.message.emit("warning" if e != "failed" else "error",
-                                    f"{e}: {src} {ev.get('reason') or ''}".strip())
+                                    f"{e}: {src} {engine_text(ev.get('reason'))}".strip())
         elif e == "rendered":
             self.state.message.emit("info", f"{ev.get('sku')}: {Path(ev.get('source') or '').name} ✓")
         if e in ("rendered", "failed", "duplicate", "backed-up"):

@@ -240,3 +240,27 @@ def test_colour_warnings_and_patch_names_follow_the_language(qtbot, make_window,
     text = w.colour_view._verdict(doc)
     assert "过曝或欠曝" in text and "clipped" not in text and "青色" in text
     install_language("en")
+
+
+def test_engine_reasons_are_shown_in_chinese(qtbot, make_window, tmp_path):
+    from imgprep.gui.i18n import install_language
+    from tests.helpers import photo_array, save_jpeg
+
+    src = tmp_path / "in" / "BAD-1"
+    good = save_jpeg(src / "IMG_0001.jpg", photo_array(1200, 800, seed=2), quality=90)
+    data = good.read_bytes()
+    (src / "IMG_0002.jpg").write_bytes(data[: len(data) // 2])  # cut off mid-scan
+    (src / "IMG_0003.jpg").write_bytes(b"")
+    w = make_window(tmp_path / "lib", catalogue=False)
+    install_language("zh_CN")
+    try:
+        doc = process_and_wait(qtbot, w, [src])
+        log = w.log.toPlainText()
+    finally:
+        install_language("en")
+    assert doc["summary"]["failed"] == 2
+    # the JSON keeps the English text; the designer reads Chinese
+    assert any("truncated" in (i["reason"] or "") for i in doc["items"])
+    assert "IMG_0002.jpg: 文件被截断或已损坏（图像数据不完整）" in log
+    assert "IMG_0003.jpg: 空文件（0 字节）" in log
+    assert "truncated" not in log

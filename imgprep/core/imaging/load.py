@@ -22,6 +22,7 @@ from pathlib import Path
 from PIL import Image, ImageCms, ImageFile, ImageOps
 
 from ..errors import InputError
+from ..messages import say
 
 # Real camera files go up to ~150 MP (medium format); 200 MP leaves headroom.
 MAX_PIXELS = 200_000_000
@@ -112,16 +113,16 @@ def _over_limit(what: str) -> str:
     m = re.search(r"\((\d+) pixels\)", what)
     if m:  # Pillow's own guard: "Image size (N pixels) exceeds limit …"
         what = f"{int(m.group(1)) / 1e6:.0f} MP"
-    return f"{what}, over the {MAX_PIXELS // 1_000_000} MP limit (refused before decoding)"
+    return say("over-limit", size=what, limit=MAX_PIXELS // 1_000_000)
 
 
 def _open(path: Path) -> Image.Image:
     try:
         size = path.stat().st_size
     except OSError as e:
-        raise InputError(path, f"cannot read: {e.strerror or e}") from None
+        raise InputError(path, say("cannot-read", detail=e.strerror or e)) from None
     if size == 0:
-        raise InputError(path, "empty file (0 bytes)")
+        raise InputError(path, say("empty"))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -129,16 +130,16 @@ def _open(path: Path) -> Image.Image:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
         raise InputError(path, _over_limit(str(e))) from None
     except Image.UnidentifiedImageError:
-        raise InputError(path, "not a JPEG, PNG, TIFF or WebP image (content not recognised)") from None
+        raise InputError(path, say("not-an-image")) from None
     except OSError as e:
-        raise InputError(path, f"cannot read: {e}") from None
+        raise InputError(path, say("cannot-read", detail=e)) from None
     w, h = im.size
     if w * h > MAX_PIXELS:
         im.close()
         raise InputError(path, _over_limit(f"{w}×{h} = {w * h / 1e6:.0f} MP"))
     if w < 1 or h < 1:
         im.close()
-        raise InputError(path, "image has no pixels")
+        raise InputError(path, say("no-pixels"))
     return im
 
 
@@ -216,14 +217,14 @@ def _raw(path: Path, min_long_edge: int | None) -> Loaded:
     try:
         import rawpy
     except ImportError:
-        raise InputError(path, "camera RAW needs the optional 'rawpy' package (pip install rawpy)") from None
+        raise InputError(path, say("raw-needs-rawpy")) from None
     try:
         with rawpy.imread(str(path)) as raw:
             sizes = raw.sizes
             half = bool(min_long_edge) and max(sizes.width, sizes.height) // 2 >= min_long_edge
             rgb = raw.postprocess(use_camera_wb=True, output_bps=8, half_size=half, no_auto_bright=False)
     except Exception as e:  # rawpy raises LibRawError subclasses and others
-        raise InputError(path, f"cannot decode RAW: {e}") from None
+        raise InputError(path, say("raw-undecodable", detail=e)) from None
     im = Image.fromarray(rgb, "RGB")
     f = 2 if half else 1
     return Loaded(image=im, format="RAW", original_size=(im.width * f, im.height * f))
@@ -281,10 +282,10 @@ def load(path: str | Path, min_long_edge: int | None = None,
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
         msg = str(e)
         if "truncated" in msg or "broken data stream" in msg or "premature end" in msg.lower():
-            raise InputError(path, "file is truncated or damaged (incomplete image data)") from None
-        raise InputError(path, f"cannot decode: {msg}") from None
+            raise InputError(path, say("truncated")) from None
+        raise InputError(path, say("undecodable", detail=msg)) from None
     except MemoryError:
-        raise InputError(path, "not enough memory to decode") from None
+        raise InputError(path, say("out-of-memory")) from None
     finally:
         if rgb is not im:
             im.close()  # a converted copy owns its pixels; release the file and the decode

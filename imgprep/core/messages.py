@@ -1,0 +1,89 @@
+"""Engine messages, each defined once in both languages of the UI.
+
+The engine speaks English: the log, the journal, ``--json`` and the CLI keep the English
+text, which scripts may rely on. :func:`say` formats a message; :func:`translate` turns
+an English message (fresh from the engine, or read back from a journal) into the user's
+language by matching it against the same templates. A message not in the catalogue is
+shown as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+__all__ = ["MESSAGES", "say", "translate"]
+
+# code: (English, 简体中文). Fields in braces are filled by say(); in translate() each
+# field matches any text, and a field's value is carried over unchanged.
+MESSAGES: dict[str, tuple[str, str]] = {
+    # reading a photo (core.imaging.load)
+    "cannot-read": ("cannot read: {detail}", "无法读取：{detail}"),
+    "empty": ("empty file (0 bytes)", "空文件（0 字节）"),
+    "over-limit": ("{size}, over the {limit} MP limit (refused before decoding)",
+                   "{size}，超过 {limit} MP 上限（解码前已拒绝）"),
+    "not-an-image": ("not a JPEG, PNG, TIFF or WebP image (content not recognised)",
+                     "不是 JPEG、PNG、TIFF 或 WebP 图片（无法识别内容）"),
+    "no-pixels": ("image has no pixels", "图片没有像素"),
+    "raw-needs-rawpy": ("camera RAW needs the optional 'rawpy' package (pip install rawpy)",
+                        "读取相机 RAW 需要安装可选的 rawpy 包（pip install rawpy）"),
+    "raw-undecodable": ("cannot decode RAW: {detail}", "无法解码 RAW：{detail}"),
+    "truncated": ("file is truncated or damaged (incomplete image data)",
+                  "文件被截断或已损坏（图像数据不完整）"),
+    "undecodable": ("cannot decode: {detail}", "无法解码：{detail}"),
+    "out-of-memory": ("not enough memory to decode", "内存不足，无法解码"),
+    # the batch (app.batch, app.pool)
+    "decoder-crashed": ("the decoder crashed on this file (worker process died)",
+                        "解码器处理此文件时崩溃（工作进程已退出）"),
+    "exists-other-content": ("{path} exists with other content; not overwritten",
+                             "{path} 已存在且内容不同；未覆盖"),
+    "cancelled": ("cancelled", "已取消"),
+    "render-failed": ("rendering failed: {detail}", "渲染失败：{detail}"),
+    "duplicate-of-library": ("same content as {source} (already {name})",
+                             "与 {source} 内容相同（已是 {name}）"),
+    "duplicate-in-batch": ("same content as {source}", "与 {source} 内容相同"),
+    "not-corrected": ("colour: not corrected (no reference card before this frame)",
+                      "颜色：未校正（此帧之前没有色卡）"),
+    "colour-result": ("colour: ΔE2000 mean {before} → {after} ({verdict})",
+                      "颜色：平均 ΔE2000 {before} → {after}（{verdict}）"),
+    "colour-card-found": ("colour: card found", "颜色：找到色卡"),
+    "colour-report-failed": ("colour report not written: {detail}", "未能写入色差报告：{detail}"),
+    "card-lost-on-resume": ("reference card not found again on resume; no fit",
+                            "恢复时未能再次找到色卡；未拟合"),
+    "not-in-sheet": ("SKU {sku} is not in the product sheet: no spec panel",
+                     "货号 {sku} 不在商品信息表中：无参数面板"),
+    "not-in-sheet-file": ("SKU {sku} is not in the product sheet {sheet}: rendered without a spec panel",
+                          "货号 {sku} 不在商品信息表 {sheet} 中：已生成，但没有参数面板"),
+}
+
+# Words inside messages that are values rather than text.
+_VALUES_ZH = {"pass": "合格", "FAIL": "不合格"}
+
+
+def say(code: str, **args: object) -> str:
+    """The English text of message ``code`` with ``args`` filled in."""
+    return MESSAGES[code][0].format(**args)
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> list[tuple[re.Pattern[str], str]]:
+    out = []
+    # longest templates first: a specific message wins over a general one
+    for en, zh in sorted(MESSAGES.values(), key=lambda m: -len(m[0])):
+        parts = re.split(r"\{(\w+)\}", en)
+        rx = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
+        out.append((re.compile(rx + r"\Z", re.DOTALL), zh))
+    return out
+
+
+def translate(text: str | None, language: str) -> str:
+    """``text`` (an engine message in English) in ``language`` ("zh…" or anything else
+    for English). Unknown messages come back unchanged."""
+    if not text or not language.startswith("zh"):
+        return text or ""
+    for rx, zh in _patterns():
+        m = rx.match(text)
+        if m:
+            args = {k: _VALUES_ZH.get(v, v) for k, v in m.groupdict().items()}
+            return zh.format(**args)
+    return text
