@@ -52,6 +52,7 @@ from ..core.fsutil import (
 )
 from ..core.imaging.load import IMAGE_EXTENSIONS, RAW_EXTENSIONS
 from ..core.journal import Journal
+from ..core.messages import say
 from ..core.naming import natural_key, validate_sku
 from ..core.presets import Preset
 from .backup import MARKER, BackupTarget
@@ -192,13 +193,13 @@ def incomplete_reason(path: Path) -> str | None:
     try:
         size = path.stat().st_size
         if size == 0:
-            return "empty file"
+            return say("incomplete-empty")
         with open(path, "rb") as f:
             head = f.read(16)
             f.seek(max(0, size - 64))
             tail = f.read(64).rstrip(b"\0\r\n ")
     except OSError as e:
-        return f"cannot read: {e.strerror or e}"
+        return say("cannot-read", detail=e.strerror or e)
     if ext in _JPEG and tail.endswith(b"\xff\xd9"):
         return None
     if ext == ".png" and tail.endswith(b"IEND\xaeB`\x82"):
@@ -219,7 +220,7 @@ def _decodes(path: Path) -> str | None:
             im.load()
         return None
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as e:
-        return f"incomplete or damaged image data ({e})"
+        return say("incomplete-data", detail=e)
 
 
 # ----------------------------------------------------------------------------- bookkeeping
@@ -469,7 +470,7 @@ class Watcher:
             self._after_item(it, None)
         missing = [r["path"] for r in j.db.execute("SELECT path FROM files") if not (self.lib / r["path"]).is_file()]
         for rel in missing[:20]:
-            self._event("failed", file=rel, reason="in the journal but missing from the library")
+            self._event("failed", file=rel, reason=say("missing-from-library"))
         # Stalled/unassigned/refused files stay reported until they change.
         for r in j.watch_files("stalled", "unassigned", "skipped", "failed-sku"):
             self._settled[Path(r["path"])] = (r["size"], r["mtime_ns"])
@@ -671,7 +672,7 @@ class Watcher:
         self._settled[t.path] = t.sig
         rel = self._rel(t.path) or ()
         sku = rel[0] if len(rel) > 1 else None
-        reason = f"stopped changing {self.o.stall:g} s ago but is incomplete: {t.reason}"
+        reason = say("stalled", seconds=f"{self.o.stall:g}", detail=t.reason)
         with self.j.tx():
             self.j.put_watch_file(_nfc(t.path), t.size, t.mtime_ns, "stalled", sku=sku, reason=reason)
         self.stats.stalled += 1
@@ -693,17 +694,16 @@ class Watcher:
             rel = self._rel(t.path)
             assert rel is not None
             if len(rel) == 1:
-                self._settle(t, "unassigned", "unassigned", None,
-                             "a loose file in the drop folder: put it in a folder named by its SKU")
+                self._settle(t, "unassigned", "unassigned", None, say("loose-file"))
                 continue
             try:
                 sku = validate_sku(rel[0])
             except NamingError as e:
-                self._settle(t, "failed-sku", "failed", None, f"shoot folder '{rel[0]}' refused: {e}")
+                self._settle(t, "failed-sku", "failed", None, say("folder-refused", folder=rel[0], detail=e))
                 continue
             if t.path.suffix.lower() not in IMAGE_EXTENSIONS:
                 self._settle(t, "skipped", "skipped", sku,
-                             f"not a photo type imgprep reads ({t.path.suffix or 'no extension'})")
+                             say("not-a-photo-type", ext=t.path.suffix or "no extension"))
                 continue
             if len(taken) >= self.o.max_batch:
                 continue  # next round
@@ -796,7 +796,7 @@ class Watcher:
         if sig is not None and now_sig != sig:
             return  # replaced meanwhile: a new file, tracked on its own
         if not self._verified_in_library(path, now_sig):
-            self._event("failed", source=path, sku=sku, reason="not moved: no verified copy in the library")
+            self._event("failed", source=path, sku=sku, reason=say("not-moved"))
             self._settled[path] = now_sig
             return
         if self.o.keep_sources:
@@ -809,7 +809,7 @@ class Watcher:
         try:
             moved = _move_exclusive(path, dest)
         except OSError as e:
-            self._event("failed", source=path, sku=sku, reason=f"processed, but could not move it to done/: {e}")
+            self._event("failed", source=path, sku=sku, reason=say("move-failed", detail=e))
             self._settled[path] = now_sig
             return
         crash_point("source-moved")

@@ -54,6 +54,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "货号 {sku} 不在商品信息表中：无参数面板"),
     "not-in-sheet-file": ("SKU {sku} is not in the product sheet {sheet}: rendered without a spec panel",
                           "货号 {sku} 不在商品信息表 {sheet} 中：已生成，但没有参数面板"),
+    # the hot folder (app.watch)
+    "stalled": ("stopped changing {seconds} s ago but is incomplete: {detail}",
+                "已 {seconds} 秒没有变化，但文件不完整：{detail}"),
+    "incomplete-empty": ("empty file", "空文件"),
+    "incomplete-data": ("incomplete or damaged image data ({detail})", "图像数据不完整或已损坏（{detail}）"),
+    "loose-file": ("a loose file in the drop folder: put it in a folder named by its SKU",
+                   "投放文件夹中的散落文件：请放入以货号命名的文件夹"),
+    "folder-refused": ("shoot folder '{folder}' refused: {detail}", "拍摄文件夹“{folder}”被拒绝：{detail}"),
+    "not-a-photo-type": ("not a photo type imgprep reads ({ext})", "不是 imgprep 能读取的照片类型（{ext}）"),
+    "not-moved": ("not moved: no verified copy in the library", "未移动：图库中没有经过校验的副本"),
+    "move-failed": ("processed, but could not move it to done/: {detail}", "已处理，但无法移到 done/：{detail}"),
+    "missing-from-library": ("in the journal but missing from the library", "日志中有记录，但图库中缺失"),
 }
 
 # Words inside messages that are values rather than text.
@@ -84,6 +96,7 @@ def translate(text: str | None, language: str) -> str:
     for rx, zh in _patterns():
         m = rx.match(text)
         if m:
-            args = {k: _VALUES_ZH.get(v, v) for k, v in m.groupdict().items()}
+            # a value may be a message itself ("… incomplete: empty file"): translate it too
+            args = {k: _VALUES_ZH.get(v) or translate(v, language) for k, v in m.groupdict().items()}
             return zh.format(**args)
     return text

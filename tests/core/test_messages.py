@@ -28,3 +28,8 @@ def test_values_inside_messages_and_unknown_text():
     # a specific message is not swallowed by a general one
     assert translate(say("duplicate-of-library", source="a/b.jpg", name="A-01"), "zh") == \
         "与 a/b.jpg 内容相同（已是 A-01）"
+
+
+def test_a_message_inside_a_message_is_translated_too():
+    text = say("stalled", seconds="120", detail=say("incomplete-data", detail="broken data stream"))
+    assert translate(text, "zh") == "已 120 秒没有变化，但文件不完整：图像数据不完整或已损坏（broken data stream）"
