@@ -18,6 +18,7 @@ from typing import Any
 from ..core.catalogue import Product
 from ..core.errors import ConfigError
 from ..core.journal import JOURNAL_NAME, Journal
+from ..core.messages import say
 from ..core.presets import Preset, load_preset
 
 _FIELD_NAMES = {"name": "商品名称 name", "colour": "颜色 colour", "fabric": "面料 fabric", "size": "尺码 size",
@@ -89,66 +90,66 @@ def _check_one(j: Journal, preset: Preset, listed: tuple[str, Product] | None, s
     c = SkuCheck(sku, days_left)
 
     if shoot is None:
-        c.add("photos", "no photos in the library yet")
+        c.add("photos", say("check-no-photos"))
     sources = j.sources(sku)
     products_src = [r for r in sources if r["kind"] == "product"]
     failed = [r for r in sources if r["state"] == "failed"]
     for r in failed:
-        c.add("failed", f"{Path(r['source_path']).name}: {r['reason']}")
+        c.add("failed", say("check-failed", file=Path(r["source_path"]).name, detail=r["reason"]))
     if shoot is not None:
         hero = next((r for r in products_src if r["role"] == "hero" and r["state"] == "rendered"), None)
         hero_renditions = preset.for_role("hero")
         if hero is None:
-            c.add("hero", "no rendered hero image")
+            c.add("hero", say("check-no-hero"))
         else:
             files = {f["rendition"]: f for f in j.files(hero["id"], "jpg")}
             for r in hero_renditions:
                 f = files.get(r.name)
                 if f is None:
-                    c.add("hero", f"hero rendition '{r.name}' missing")
+                    c.add("hero", say("check-hero-missing", name=r.name))
                     continue
                 facts = json.loads(f["facts"] or "{}")
                 width = (facts.get("size") or [0])[0]
                 want = r.width if r.fit == "width" else (r.box[0] if r.box else None)
                 if want and width != want:
-                    c.add("hero", f"{f['path']} is {width} px wide; the preset wants {want}")
+                    c.add("hero", say("check-width", path=f["path"], width=width, want=want))
                 if r.panel and "panel" not in facts:
-                    c.add("panel", f"{f['path']} has no spec panel (SKU not in the product sheet?)")
+                    c.add("panel", say("check-no-panel", path=f["path"]))
         details = [r for r in products_src if r["role"] == "detail" and r["state"] == "rendered"]
         need = preset.min_details
         if len(details) < need:
-            c.add("details", f"{len(details)} of {need} selling-point pictures ({need - len(details)} missing)")
+            c.add("details", say("check-details", have=len(details), need=need, missing=need - len(details)))
         for r in details:
             for f in j.files(r["id"], "jpg"):
                 rend = next((x for x in preset.renditions if x.name == f["rendition"]), None)
                 if rend is not None and rend.callouts and "callout" not in json.loads(f["facts"] or "{}"):
-                    c.add("callouts", f"{f['path']} has no selling-point callout")
+                    c.add("callouts", say("check-no-callout", path=f["path"]))
         for f in j.files_for_sku(sku):
             if f["kind"] == "jpg" and not f["watermark"]:
-                c.add("watermark", f"{f['path']} has no watermark")
+                c.add("watermark", say("check-no-watermark", path=f["path"]))
         if not backup_roots:
-            c.add("backup", "no backup configured (run batch with --backup)")
+            c.add("backup", say("check-no-backup"))
         else:
             pending = [f["path"] for f in j.files_for_sku(sku) if any(
                 j.backup_state(f["path"], root) != "verified" for root in backup_roots)]
             if pending:
-                c.add("backup", f"{len(pending)} file(s) not backed up yet, e.g. {pending[0]}")
+                c.add("backup", say("check-backlog", count=len(pending), path=pending[0]))
         cards = [r for r in sources if r["kind"] == "card"]
         if cards:
             fits = j.fits(sku)
             if not fits:
-                c.add("colour", "a card was shot but no colour fit was made")
+                c.add("colour", say("check-no-fit"))
             elif not fits[-1]["passed"]:
-                c.add("colour", f"colour report fails: mean ΔE2000 after correction {fits[-1]['de_after_mean']:.2f}")
+                c.add("colour", say("check-colour-fails", mean=f"{fits[-1]['de_after_mean']:.2f}"))
     if product is None:
-        c.add("sheet", "not in the product sheet")
+        c.add("sheet", say("check-not-in-sheet"))
     else:
         missing = _missing_fields(product, preset.panel.fields)
         if missing:
-            c.add("spec", "missing in the product sheet: " + ", ".join(_FIELD_NAMES.get(m, m) for m in missing))
+            c.add("spec", say("check-spec-missing", fields=", ".join(_FIELD_NAMES.get(m, m) for m in missing)))
     if days_left is not None and c.problems:
         if days_left < 0:
-            c.add("3-day", f"overdue by {-days_left} day(s) (arrived {arrival.isoformat()})")  # type: ignore[union-attr]
+            c.add("3-day", say("check-overdue", days=-days_left, arrival=arrival.isoformat()))  # type: ignore[union-attr]
     return c
 
 

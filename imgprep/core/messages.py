@@ -66,6 +66,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "not-moved": ("not moved: no verified copy in the library", "未移动：图库中没有经过校验的副本"),
     "move-failed": ("processed, but could not move it to done/: {detail}", "已处理，但无法移到 done/：{detail}"),
     "missing-from-library": ("in the journal but missing from the library", "日志中有记录，但图库中缺失"),
+    # rule checks (app.check): `imgprep check`, the shoot list's tooltips
+    "check-no-photos": ("no photos in the library yet", "图库中还没有照片"),
+    "check-failed": ("{file} failed: {detail}", "{file} 处理失败：{detail}"),
+    "check-no-hero": ("no rendered hero image", "没有已生成的主图"),
+    "check-hero-missing": ("hero rendition '{name}' missing", "缺少主图版本“{name}”"),
+    "check-width": ("{path} is {width} px wide; the preset wants {want}",
+                    "{path} 宽 {width} px；预设要求 {want}"),
+    "check-no-panel": ("{path} has no spec panel (SKU not in the product sheet?)",
+                       "{path} 没有参数面板（货号不在商品信息表中？）"),
+    "check-details": ("{have} of {need} selling-point pictures ({missing} missing)",
+                      "卖点细节图 {have}/{need} 张（缺 {missing} 张）"),
+    "check-no-callout": ("{path} has no selling-point callout", "{path} 没有卖点标注"),
+    "check-no-watermark": ("{path} has no watermark", "{path} 没有水印"),
+    "check-no-backup": ("no backup configured (run batch with --backup)", "未设置备份（运行 batch 时加 --backup）"),
+    "check-backlog": ("{count} file(s) not backed up yet, e.g. {path}", "{count} 个文件尚未备份，例如 {path}"),
+    "check-no-fit": ("a card was shot but no colour fit was made", "拍了色卡，但没有做颜色拟合"),
+    "check-colour-fails": ("colour report fails: mean ΔE2000 after correction {mean}",
+                           "色差报告不合格：校正后平均 ΔE2000 {mean}"),
+    "check-not-in-sheet": ("not in the product sheet", "不在商品信息表中"),
+    "check-spec-missing": ("missing in the product sheet: {fields}", "商品信息表中缺少：{fields}"),
+    "check-overdue": ("overdue by {days} day(s) (arrived {arrival})", "已超期 {days} 天（到货 {arrival}）"),
 }
 
 # Words inside messages that are values rather than text.

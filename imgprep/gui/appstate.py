@@ -538,7 +538,7 @@ class ShootModel(QAbstractTableModel):
             if col == "backup":
                 return QBrush(green if r.backup == "verified" else amber if r.backup == "pending" else QColor("#777"))
         if role == Qt.ItemDataRole.ToolTipRole:
-            return "\n".join(r.problems) or None
+            return "\n".join(engine_text(p) for p in r.problems) or None
         if role == Qt.ItemDataRole.TextAlignmentRole and col in ("frames", "days"):
             return int(Qt.AlignmentFlag.AlignCenter)
         return None
