@@ -456,7 +456,7 @@ class BatchRunner:
 
     # ------------------------------------------------------------------ per shoot
     def _unchanged_item(self, row: Any, source: str) -> Item:
-        it = Item(source, row["sku"], "skipped", f"unchanged: already in the library as {Path(row['raw_path']).stem}",
+        it = Item(source, row["sku"], "skipped", say("unchanged", name=Path(row["raw_path"]).stem),
                   role=row["role"], raw=row["raw_path"])
         it.renditions = [f["path"] for f in self.j.files(row["id"], "jpg")]
         it.backup = self._item_backup([it.raw] + it.renditions)

@@ -38,6 +38,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "exists-other-content": ("{path} exists with other content; not overwritten",
                              "{path} 已存在且内容不同；未覆盖"),
     "cancelled": ("cancelled", "已取消"),
+    "unchanged": ("unchanged: already in the library as {name}", "未改变：图库中已有 {name}"),
     "render-failed": ("rendering failed: {detail}", "渲染失败：{detail}"),
     "duplicate-of-library": ("same content as {source} (already {name})",
                              "与 {source} 内容相同（已是 {name}）"),
@@ -66,6 +67,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "not-moved": ("not moved: no verified copy in the library", "未移动：图库中没有经过校验的副本"),
     "move-failed": ("processed, but could not move it to done/: {detail}", "已处理，但无法移到 done/：{detail}"),
     "missing-from-library": ("in the journal but missing from the library", "日志中有记录，但图库中缺失"),
+    # finding the reference card (core.colour.detect)
+    "no-card": ("no colour card found", "未找到色卡"),
+    "card-clipped-patches": ("{n} patches clipped (over/under-exposed or outside)",
+                             "{n} 个色块过曝、欠曝或在画面之外"),
+    "card-neutral-not-monotonic": ("neutral row is not a monotonic grey scale", "中性灰一行不是由亮到暗的灰阶"),
+    "card-neutral-coloured": ("neutral patches differ in colour", "中性灰色块之间颜色不一致"),
+    "card-hues": ("patch hues do not follow the reference card", "色块色相与标准色卡不符"),
+    "card-inconsistent": ("patch colours inconsistent with the reference (fit ΔE mean {mean}, {bad} patches > {limit}); "
+                          "covered card or another layout?",
+                          "色块颜色与标准值不一致（拟合平均 ΔE {mean}，{bad} 个色块 > {limit}）；色卡被遮挡，或是其他版式？"),
+    "card-no-ordering": ("no ordering fits", "没有相符的色块排列"),
+    "card-ambiguous": ("card orientation is ambiguous", "无法确定色卡方向"),
+    "grey-not-found": ("no uniform low-chroma region (grey card) found", "未找到均匀的低彩度区域（灰卡）"),
+    "grey-clipped": ("grey card is clipped", "灰卡过曝或欠曝"),
     # rule checks (app.check): `imgprep check`, the shoot list's tooltips
     "check-no-photos": ("no photos in the library yet", "图库中还没有照片"),
     "check-failed": ("{file} failed: {detail}", "{file} 处理失败：{detail}"),

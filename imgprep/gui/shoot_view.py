@@ -398,7 +398,7 @@ class ShootView(QWidget):
 
     def _fit_text(self, doc: dict) -> str:
         if not doc.get("card", {}).get("found") or "summary" not in doc:
-            return self.tr("No card found there: {0}").format(doc.get("card", {}).get("reason") or "")
+            return self.tr("No card found there: {0}").format(engine_text(doc.get("card", {}).get("reason")))
         s = doc["summary"]
         verdict = self.tr("PASS") if s["pass"] else self.tr("FAIL")
         colour = "#2e7d32" if s["pass"] else "#c62828"

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..messages import say
 from .delta_e import delta_e_2000, linear_to_lab, srgb8_to_linear
 from .reference import CardType, get_card
 
@@ -126,16 +127,16 @@ def _verify(m: np.ndarray, clipped: np.ndarray, card: CardType) -> tuple[float, 
     ref_lab = np.asarray(card.reference_lab)
     ok = ~clipped
     if ok.sum() < 16:
-        return np.inf, f"{int(clipped.sum())} patches clipped (over/under-exposed or outside)"
+        return np.inf, say("card-clipped-patches", n=int(clipped.sum()))
     neutral = np.asarray(card.neutral)
     Y = m @ np.array([0.2126, 0.7152, 0.0722])
     nY = [Y[i] for i in neutral if ok[i]]
     if len(nY) < 4 or np.any(np.diff(nY) >= 0):
-        return np.inf, "neutral row is not a monotonic grey scale"
+        return np.inf, say("card-neutral-not-monotonic")
     light = [i for i in neutral[:4] if ok[i]]
     chrom = m[light] / np.maximum(m[light].sum(1, keepdims=True), 1e-6)
     if np.ptp(chrom, axis=0).max() > 0.06:
-        return np.inf, "neutral patches differ in colour"
+        return np.inf, say("card-neutral-coloured")
     # hue order after a white balance on the neutral patches
     gains = ref[light].sum(0) / np.maximum(m[light].sum(0), 1e-6)
     lab = linear_to_lab(m * gains)
@@ -144,21 +145,19 @@ def _verify(m: np.ndarray, clipped: np.ndarray, card: CardType) -> tuple[float, 
     h_r = np.degrees(np.arctan2(ref_lab[chromatic, 2], ref_lab[chromatic, 1]))
     dh = np.abs((h_m - h_r + 180) % 360 - 180)
     if np.median(dh) > _HUE_MEDIAN_MAX:
-        return np.inf, "patch hues do not follow the reference card"
+        return np.inf, say("card-hues")
     f = fit(m, ref, "matrix3x3", mask=ok, neutral=card.neutral)
     de = delta_e_2000(linear_to_lab(f.apply_linear(m[ok])), ref_lab[ok])
     if de.mean() > _FIT_MEAN_MAX or (de > _FIT_BAD_DE).sum() > _FIT_BAD_MAX:
-        return np.inf, (
-            f"patch colours inconsistent with the reference (fit ΔE mean {de.mean():.1f}, "
-            f"{int((de > _FIT_BAD_DE).sum())} patches > {_FIT_BAD_DE:g}); covered card or another layout?"
-        )
+        return np.inf, say("card-inconsistent", mean=f"{de.mean():.1f}", bad=int((de > _FIT_BAD_DE).sum()),
+                           limit=f"{_FIT_BAD_DE:g}")
     return float(de.mean()), None
 
 
 def _best_ordering(
     rgb: np.ndarray, quad: np.ndarray, card: CardType
 ) -> tuple[np.ndarray | None, float, str]:
-    best: tuple[np.ndarray | None, float, str] = (None, np.inf, "no ordering fits")
+    best: tuple[np.ndarray | None, float, str] = (None, np.inf, say("card-no-ordering"))
     reasons = []
     scores = []
     for _name, q in _orderings(quad):
@@ -172,10 +171,10 @@ def _best_ordering(
     if best[0] is None:
         # report the most informative reason: the one from the least bad ordering family
         reasons.sort(key=lambda r: ("inconsistent" not in r, "hues" not in r))
-        return None, np.inf, reasons[0] if reasons else "no ordering fits"
+        return None, np.inf, reasons[0] if reasons else say("card-no-ordering")
     s = np.sort(scores)
     if np.isfinite(s[1]) and s[1] < 1.5 * s[0]:
-        return None, np.inf, "card orientation is ambiguous"
+        return None, np.inf, say("card-ambiguous")
     return best
 
 
@@ -399,7 +398,7 @@ def _grey_auto(rgb: np.ndarray) -> tuple[np.ndarray | None, str | None]:
         if score > best_score:
             best, best_score = i, score
     if best is None:
-        return None, "no uniform low-chroma region (grey card) found"
+        return None, say("grey-not-found")
     pts = np.argwhere(lab == best)[:, ::-1].astype(np.float32)
     box = cv2.boxPoints(cv2.minAreaRect(pts)) / scale
     return box.astype(float), None
@@ -430,7 +429,7 @@ def detect_card(
             quad = np.asarray(corners, float).reshape(4, 2)
         m, clipped = sample_grid(rgb, quad, ct, n=15, extent=0.6)
         if clipped[0]:
-            return CardDetection(False, card, quad, m, clipped, "grey card is clipped", method)
+            return CardDetection(False, card, quad, m, clipped, say("grey-clipped"), method)
         return CardDetection(True, card, quad, m, clipped, None, method)
 
     if corners is not None:
@@ -444,7 +443,7 @@ def detect_card(
         squares = _squares(rgb)
         cands = [("mcc", q) for q in _mcc_candidates(rgb)] if len(squares) >= MCC_MIN_SQUARES else []
         cands += [("grid", q) for q in _grid_candidates(rgb, ct, squares)]
-    reason = "no colour card found"
+    reason = say("no-card")
     best: CardDetection | None = None
     for method, quad in cands:
         q, score, why = _best_ordering(rgb, quad, ct)
