@@ -238,8 +238,6 @@ class BatchRunner:
 
     def cancel(self) -> None:
         self._cancel.set()
-        if self._pool:
-            self._pool.cancel()
 
     # ------------------------------------------------------------------ run
     def run_shoots(self, j: Journal, shoots: list[Shoot]) -> BatchReport:
@@ -370,7 +368,7 @@ class BatchRunner:
         waits: list[tuple[Any, FrameOutcome, Future]] = []
         tally = {sku: {"done": 0, "failed": 0} for sku in plan}
         done = 0
-        for job, result in self._pool.run(jobs):
+        for job, result in self._pool.run(jobs, cancel=self._cancel):
             sku, i, row = where[id(job)]
             ready[sku][i] = (job, row, result)
             done += 1

@@ -108,16 +108,8 @@ class JobPool:
         self.keep = keep
         self.initializer, self.initargs = initializer, initargs
         self._pool: ProcessPoolExecutor | None = None
-        self._cancel = threading.Event()
         self._busy = False
         self._last_used = 0.0
-
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancel.is_set()
 
     def close(self) -> None:
         """Stop the worker processes (a kept pool; any other pool stops after its run).
@@ -162,22 +154,26 @@ class JobPool:
                 pool.submit(_noop)  # forks every worker now, while OpenCV's pool is paused
         return pool
 
-    def run(self, jobs: Iterable[J], window: int | None = None) -> Iterator[tuple[J, Any]]:
+    def run(self, jobs: Iterable[J], window: int | None = None,
+            cancel: threading.Event | None = None) -> Iterator[tuple[J, Any]]:
+        """Once ``cancel`` is set no more jobs start; those running are still reported.
+        The event belongs to the caller's run, so a cancelled run leaves a kept pool
+        ready for the next one."""
         import time
 
         self._busy = True
         try:
-            yield from self._run(list(jobs), window)
+            yield from self._run(list(jobs), window, cancel or threading.Event())
         finally:
             self._busy = False
             self._last_used = time.monotonic()
 
-    def _run(self, jobs: list[J], window: int | None) -> Iterator[tuple[J, Any]]:
+    def _run(self, jobs: list[J], window: int | None, cancel: threading.Event) -> Iterator[tuple[J, Any]]:
         if self.workers <= 0:
             if self.initializer:
                 self.initializer(*self.initargs)
             for job in jobs:
-                if self._cancel.is_set():
+                if cancel.is_set():
                     return
                 try:
                     yield job, self.fn(job)
@@ -194,7 +190,7 @@ class JobPool:
         try:
             while pending or running:
                 broken = False
-                while pending and len(running) < window and not self._cancel.is_set():
+                while pending and len(running) < window and not cancel.is_set():
                     job = pending.pop()
                     try:
                         running[self._pool.submit(self.fn, job)] = job
@@ -227,15 +223,15 @@ class JobPool:
                     self._pool = self._new_pool(self.workers)
                     # Isolate suspects before going on, so a bad file cannot take
                     # innocent jobs down with it twice.
-                    yield from self._isolate(suspects)
+                    yield from self._isolate(suspects, cancel)
                     suspects = []
         finally:
-            if not self.keep or self._cancel.is_set():
+            if not self.keep:
                 self.close()
 
-    def _isolate(self, jobs: list[J]) -> Iterator[tuple[J, Any]]:
+    def _isolate(self, jobs: list[J], cancel: threading.Event) -> Iterator[tuple[J, Any]]:
         for job in jobs:
-            if self._cancel.is_set():
+            if cancel.is_set():
                 return
             pool = self._new_pool(1)
             try:

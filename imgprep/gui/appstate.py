@@ -114,10 +114,10 @@ class JobWorker(QObject):
 
     def _pool_for(self, opts: BatchOptions) -> JobPool | None:
         """The kept worker processes (a designer's second drop starts at once instead of
-        spawning and importing again); new ones after a cancel or a change of count."""
+        spawning and importing again); new ones when the count of workers changes."""
         if opts.workers <= 0:
             return None
-        if self.pool is not None and (self.pool.cancelled or self.pool.workers != opts.workers):
+        if self.pool is not None and self.pool.workers != opts.workers:
             self.pool.close()
             self.pool = None
         if self.pool is None:

@@ -82,7 +82,7 @@ def test_cancel_stops_the_batch(qtbot, make_window, tmp_path):
     with Journal(tmp_path / "lib", readonly=True) as j:
         for f in j.files():
             assert (tmp_path / "lib" / f["path"]).is_file()
-    # the cancelled workers are replaced: the next drop finishes the shoot
+    # a cancel leaves the kept workers ready: the next drop finishes the shoot
     w.state.engineEvent.disconnect(on_event)
     doc = process_and_wait(qtbot, w, [src])
     s = doc["summary"]
