@@ -266,7 +266,7 @@ CORRECTION_MODELS: dict[str, Fitter] = {
     "curve+matrix": _fit_curve_matrix,
     "root-polynomial": _fit_root_polynomial,
 }
-# in order of simplicity: ties in choose_model go to the earlier one
+# in order of simplicity: reports list the models so, and an exact tie goes to the earlier one
 MODEL_ORDER = ("white-balance", "matrix3x3", "curve+matrix", "root-polynomial")
 
 
