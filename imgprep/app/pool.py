@@ -21,6 +21,9 @@ from ..core.messages import say
 J = TypeVar("J")
 
 CRASH_REASON = say("decoder-crashed")
+# Kept workers (the watcher's, the app's) are let go after this long without work: a
+# designer's machine runs Photoshop too.
+KEEP_IDLE_S = 600.0
 
 
 class WorkerCrashed(Exception):

@@ -58,7 +58,7 @@ from ..core.presets import Preset
 from .backup import MARKER, BackupTarget
 from .batch import BatchOptions, BatchRunner, Item, Shoot, is_ignored, start_pool
 from .faults import crash_point
-from .pool import JobPool
+from .pool import KEEP_IDLE_S, JobPool
 
 log = logging.getLogger("imgprep.watch")
 
@@ -98,7 +98,7 @@ class WatchOptions:
     backup_retry_max: float = 60.0
     workers: int = max(1, os.cpu_count() or 1)
     max_batch: int = 64               # files per engine run, so a stop never waits long
-    pool_idle: float = 600.0          # worker processes are let go after this long without arrivals
+    pool_idle: float = KEEP_IDLE_S    # worker processes are let go after this long without arrivals
 
 
 def _now_iso() -> str:

@@ -28,7 +28,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from ..app import services
 from ..app.batch import BatchOptions, BatchRunner, discover, start_pool
-from ..app.pool import JobPool
+from ..app.pool import KEEP_IDLE_S, JobPool
 from ..core.errors import ImgprepError
 from ..core.presets import Preset, load_preset
 from .i18n import engine_text
@@ -94,9 +94,6 @@ class Job:
     skus: dict[str, int] = field(default_factory=dict)   # batch: sku → frames planned
 
 
-POOL_IDLE_S = 600.0  # a designer's machine runs Photoshop too
-
-
 class JobWorker(QObject):
     """Runs jobs one after another in its own thread (a batch and a re-render never run
     at once: both need the library lock)."""
@@ -127,9 +124,9 @@ class JobWorker(QObject):
     @Slot()
     def release_idle_pool(self) -> None:
         """In the job thread (between jobs): give the workers' memory back after
-        ``POOL_IDLE_S`` without a batch; the next drop starts new ones."""
+        ``KEEP_IDLE_S`` without a batch; the next drop starts new ones."""
         if self.pool is not None:
-            self.pool.close_if_idle(POOL_IDLE_S)
+            self.pool.close_if_idle(KEEP_IDLE_S)
 
     def close_pool(self) -> None:
         if self.pool is not None:
