@@ -157,6 +157,10 @@ class JobWorker(QObject):
             self.runner = None
 
 
+# Job threads that did not stop at shutdown (see AppState.shutdown), kept referenced.
+_orphans: list[tuple[QThread, QObject]] = []
+
+
 class AppState(QObject):
     """Owns the settings, the job thread and the shoot model; widgets bind to it."""
 
@@ -179,6 +183,7 @@ class AppState(QObject):
         self.jobs: dict[int, Job] = {}
         self.current: int | None = None
         self.callbacks: dict[int, Any] = {}
+        self._shut = False
         self.thread = QThread(self)
         self.thread.setObjectName("imgprep-jobs")
         self.worker = JobWorker()
@@ -204,13 +209,24 @@ class AppState(QObject):
         self.refresh()
 
     def shutdown(self) -> None:
+        """Cancel, stop the job thread, close the kept workers. Idempotent (the window's
+        close calls it, and so may the host). Afterwards the slots ignore what the job
+        thread had already sent (a queued signal is delivered even after a disconnect):
+        a late result must not touch a closing UI."""
+        if self._shut:
+            return
+        self._shut = True
         self._refresh_timer.stop()
         self._idle_timer.stop()
-        self._bg.wait(10000)
         self.cancel_all()
         self.thread.quit()
-        if self.thread.wait(30000):  # the job thread is gone: its pool is ours to close
+        finished = self.thread.wait(30000)
+        self._bg.wait(10000)
+        if finished:  # the job thread is gone: its pool is ours to close
             self.worker.close_pool()
+        else:  # a job ignores the cancel: keep its thread alive (destroying a running QThread aborts)
+            _orphans.append((self.thread, self.worker))
+            self.thread.setParent(None)
 
     # ------------------------------------------------------------------ state
     @property
@@ -226,7 +242,7 @@ class AppState(QObject):
         self.shootsChanged.emit()
 
     def refresh_soon(self) -> None:
-        if not self._refresh_timer.isActive():
+        if not self._shut and not self._refresh_timer.isActive():
             self._refresh_timer.start()
 
     def _refresh_in_background(self) -> None:
@@ -304,6 +320,8 @@ class AppState(QObject):
 
     @Slot(int)
     def _on_started(self, jid: int) -> None:
+        if self._shut:
+            return
         self.current = jid
         job = self.jobs.get(jid)
         if job and job.kind == "batch":
@@ -312,6 +330,8 @@ class AppState(QObject):
 
     @Slot(int, dict)
     def _on_event(self, jid: int, ev: dict) -> None:
+        if self._shut:
+            return
         self.model.on_event(ev)
         self.engineEvent.emit(ev)
         e = ev.get("event")
@@ -327,6 +347,8 @@ class AppState(QObject):
 
     @Slot(int, object)
     def _on_done(self, jid: int, result: Any) -> None:
+        if self._shut:
+            return
         job = self.jobs.pop(jid, None)
         if job and job.kind == "batch":
             s = result["summary"]
@@ -346,6 +368,8 @@ class AppState(QObject):
 
     @Slot(int, str)
     def _on_failed(self, jid: int, reason: str) -> None:
+        if self._shut:
+            return
         job = self.jobs.pop(jid, None)
         self.callbacks.pop(jid, None)
         if job and job.kind == "batch":

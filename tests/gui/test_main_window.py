@@ -267,3 +267,21 @@ def test_engine_reasons_are_shown_in_chinese(qtbot, make_window, tmp_path):
     assert "IMG_0002.jpg: 文件被截断或已损坏（图像数据不完整）" in log
     assert "IMG_0003.jpg: 空文件（0 字节）" in log
     assert "truncated" not in log
+
+
+def test_results_arriving_after_shutdown_are_ignored(qtbot, make_window, tmp_path):
+    """The window closes while a job still runs: its result, queued by the job thread,
+    must not reach the closing UI (it used to refresh a model that was going away)."""
+    import time
+
+    w = make_window(tmp_path / "lib", catalogue=False)
+    st = w.state
+    got = []
+    st.jobFinished.connect(lambda *a: got.append(a))
+    st.call("slow", time.sleep, 0.5)
+    qtbot.waitUntil(lambda: st.current is not None, timeout=5000)  # the job has started
+    st.shutdown()
+    assert not st.thread.isRunning()
+    qtbot.wait(300)  # the queued result is delivered now, and ignored
+    assert got == []
+    st.shutdown()  # again (the window's close does): nothing happens
