@@ -19,3 +19,11 @@ def run_cli(capsys):
         return code, out, err
 
     return run
+
+
+def pytest_runtest_logreport(report):
+    """Print a failure the moment it happens, not only in the summary at the end: if a
+    later test takes the process down (a native crash), CI's log still says what failed."""
+    if report.failed:
+        sys.stderr.write(f"\n=== FAILED {report.nodeid} ({report.when})\n{report.longreprtext}\n")
+        sys.stderr.flush()
