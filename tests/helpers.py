@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import struct
 from datetime import datetime
 from pathlib import Path
@@ -136,3 +137,19 @@ def adobe_rgb_icc() -> bytes:
     # Adobe Systems 2005, Annex; values as in the common ICC profiles), gamma 563/256.
     return matrix_icc("Adobe RGB (1998) test", (0.60974, 0.31111, 0.01947), (0.20528, 0.62567, 0.06087),
                       (0.14919, 0.06322, 0.74457), 563 / 256)
+
+
+# Names a Chinese message keeps as they are: the system, file formats, the SKU column's name.
+KEPT_IN_CHINESE = {"Windows", "Excel", "CSV", "UTF", "GBK", "GB", "xlsx", "xls", "SKU", "MiB"}
+
+
+def english_left(text: str, *values: object) -> set[str]:
+    """The English words left in the Chinese translation of engine message ``text`` once the
+    ``values`` filled into it (paths, SKUs, the system's own error words) are taken out."""
+    from imgprep.core.messages import translate
+
+    zh = translate(text, "zh")
+    assert re.search(r"[\u4e00-\u9fff]", zh), f"not translated: {text}"
+    for v in sorted(map(str, values), key=len, reverse=True):
+        zh = zh.replace(v, "")
+    return set(re.findall(r"[A-Za-z]{2,}", zh)) - KEPT_IN_CHINESE

@@ -16,6 +16,7 @@ from pathlib import Path
 from ..core.errors import FileOpError
 from ..core.fsutil import FileExists, hash_file, publish, stage_copy, write_new
 from ..core.journal import Journal, now
+from ..core.messages import say
 from .faults import crash_point
 
 MARKER = ".imgprep-backup"
@@ -38,28 +39,26 @@ class BackupTarget:
         """Is the backup reachable and ours? Initialises an empty folder on first use."""
         root = self.root
         if not root.is_dir():
-            return BackupStatus(False, f"backup folder {root} is not reachable (share not mounted?)")
+            return BackupStatus(False, say("backup-unreachable", root=root))
         marker = root / MARKER
         meta_key = f"backup_root:{self.key}"
         try:
             if marker.is_file():
                 data = json.loads(marker.read_text(encoding="utf-8"))
                 if data.get("library_id") != self.library_id:
-                    return BackupStatus(False, f"backup folder {root} belongs to another library "
-                                               f"(marker {MARKER} has id {data.get('library_id')})")
+                    return BackupStatus(False, say("backup-other-library", root=root, marker=MARKER,
+                                                   id=data.get("library_id")))
                 return BackupStatus(True)
             if self._journal.meta(meta_key):
-                return BackupStatus(False, f"backup folder {root} has lost its marker file {MARKER}: "
-                                           "an empty mount point? (copies are queued)")
+                return BackupStatus(False, say("backup-marker-lost", root=root, marker=MARKER))
             if any(p.name != MARKER for p in root.iterdir()):
-                return BackupStatus(False, f"backup folder {root} is not empty and has no {MARKER} marker; "
-                                           "choose an empty folder for a new backup")
+                return BackupStatus(False, say("backup-not-empty", root=root, marker=MARKER))
             write_new(marker, json.dumps({"library_id": self.library_id, "created": now()}).encode())
             with self._journal.tx():
                 self._journal.set_meta(meta_key, now())
             return BackupStatus(True)
         except (OSError, ValueError, FileOpError) as e:
-            return BackupStatus(False, f"backup folder {root}: {e}")
+            return BackupStatus(False, say("backup-folder-error", root=root, detail=e))
 
     def copy(self, library: Path, rel: str) -> str:
         """Copy ``library/rel`` to the backup, read back and verified; return the hash.
@@ -71,7 +70,7 @@ class BackupTarget:
         """
         src, dst = library / rel, self.root / rel
         if not (self.root / MARKER).is_file():
-            raise FileOpError("backing up", src, dst, OSError(errno.ENOENT, "backup share not reachable"))
+            raise FileOpError("backing up", src, dst, OSError(errno.ENOENT, say("backup-share-gone")))
         d = self.root
         for part in Path(rel).parent.parts:
             d = d / part
@@ -92,7 +91,7 @@ class BackupTarget:
         if have == want:
             return have
         raise FileOpError("backing up", src, dst,
-                          OSError(f"a different file is already there (hash {have[:12]}); not overwritten"))
+                          OSError(say("backup-conflict", hash=have[:12])))
 
 
 def copy_one(target: BackupTarget, library: Path, rel: str) -> tuple[str, str | None, str | None]:

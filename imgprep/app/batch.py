@@ -35,7 +35,15 @@ from ..core.fsutil import (
 from ..core.imaging.load import IMAGE_EXTENSIONS
 from ..core.journal import Journal
 from ..core.messages import say
-from ..core.naming import frame_stem, natural_key, next_free, validate_sku
+from ..core.naming import (
+    PSD_EXTENSIONS,
+    frame_stem,
+    natural_key,
+    next_free,
+    psd_frame,
+    psd_stem,
+    validate_sku,
+)
 from ..core.presets import Preset
 from .annotations import load_callouts, plan_for
 from .backup import BackupTarget, copy_one
@@ -118,6 +126,7 @@ class Shoot:
     folder: Path
     files: list[Path]
     error: str | None = None
+    psds: list[Path] = field(default_factory=list)  # designers' PSDs (.psd/.psb): copied, never decoded
 
 
 class Decisions:
@@ -154,7 +163,7 @@ def discover(sources: list[Path]) -> tuple[list[Shoot], list[Item]]:
             try:
                 sku = validate_sku(folder.name)
             except NamingError as e:
-                sku, error = None, f"shoot folder '{folder.name}' refused: {e}"
+                sku, error = None, say("folder-refused", folder=folder.name, detail=e)
             sh = shoots[folder] = Shoot(sku, folder, [], error)
         for f in files:
             if f not in sh.files:
@@ -181,9 +190,12 @@ def discover(sources: list[Path]) -> tuple[list[Shoot], list[Item]]:
         for f in sh.files:
             if f.suffix.lower() in IMAGE_EXTENSIONS:
                 images.append(f)
+            elif f.suffix.lower() in PSD_EXTENSIONS:
+                sh.psds.append(f)
             else:
                 items.append(Item(_nfc(f), sh.sku, "skipped", f"not a photo type imgprep reads ({f.suffix or 'no extension'})"))
         sh.files = sorted(images, key=lambda p: natural_key(p.name))
+        sh.psds.sort(key=lambda p: natural_key(p.name))
         out.append(sh)
     return out, items
 
@@ -255,7 +267,7 @@ class BatchRunner:
         valid = []
         for sh in shoots:
             if sh.error:
-                targets = sh.files or [sh.folder]
+                targets = sh.files + sh.psds or [sh.folder]
                 report.items.extend(Item(_nfc(f), None, "failed", sh.error) for f in targets)
             else:
                 valid.append(sh)
@@ -309,7 +321,7 @@ class BatchRunner:
                 report.backup_problem = st.reason
                 self.progress({"event": "backup-unavailable", "reason": st.reason})
                 with j.tx():
-                    j.log("warning", "backup", st.reason or "backup unavailable")
+                    j.log("warning", "backup", st.reason or say("backup-unavailable"))
             else:
                 self._bpool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="backup")
                 for row in j.pending_backups(target.key):  # queued by earlier runs
@@ -386,6 +398,10 @@ class BatchRunner:
         waits = self._record_ready(waits, report, tally, block=True)
         self._shoots_done(plan, nxt, waits, tally)
         self._rpool.shutdown(wait=True)
+        # Designers' PSDs last: by now every frame of their shoot has its name.
+        for sh in shoots:
+            for f in sh.psds:
+                report.items.append(self._take_psd(j.canonical_sku(sh.sku), f))  # type: ignore[arg-type]
         if self._cancel.is_set():
             for sku, got in ready.items():
                 for job, _row, _r in got.values():
@@ -521,7 +537,8 @@ class BatchRunner:
         shoot = j.shoot(sku)
         products = [o for o in accepted if o.card is None]
         hero_idx = self.decisions.choose_hero(sku, products) if products and shoot["hero_id"] is None else None
-        used = {"product": j.used_seqs(sku, "product") | _names_on_disk(self.lib / sku / "raw", sku, False),
+        used = {"product": j.used_seqs(sku, "product") | _names_on_disk(self.lib / sku / "raw", sku, False)
+                | self._psd_numbers(sku),
                 "card": j.used_seqs(sku, "card") | _names_on_disk(self.lib / sku / "card", sku, True)}
         todo: list[tuple[Any, FrameOutcome]] = []
         for o in accepted:
@@ -703,6 +720,105 @@ class BatchRunner:
         self.progress({"event": "rendered", "source": row["source_path"], "sku": sku, "files": it.renditions})
         return it
 
+    # ------------------------------------------------------------------ designers' PSDs
+    def _take_psd(self, sku: str, path: Path) -> Item:
+        """A designer's PSD (DESIGN.md §4): checked by its header, never decoded; named by the
+        frame it belongs to (naming.psd_frame, psd_stem); copied byte-identical like an
+        original, journaled as a 'psd' file of that frame and mirrored. It is not a frame (no
+        sources row): no colour, hero, renditions or detail count."""
+        j, src = self.j, _nfc(path)
+        it = Item(src, sku, "done", None, "psd")
+        if self._cancel.is_set():
+            it.status, it.reason = "skipped", say("cancelled")
+            return it
+        try:
+            st = path.stat()
+            problem = psd_problem(path)
+        except OSError as e:
+            problem = say("cannot-read", detail=e.strerror or e)
+        if problem:
+            return self._psd_failed(it, problem)
+        known = [f for f in j.files_for_sku(sku) if f["kind"] == "psd"]
+        same = [f for f in known if _facts(f).get("source") == src
+                and (f["size"], _facts(f).get("mtime_ns")) == (st.st_size, st.st_mtime_ns)]
+        if not same:
+            try:
+                sha = hash_file(path)
+            except OSError as e:
+                return self._psd_failed(it, say("cannot-read", detail=e.strerror or e))
+            prior = j.files_by_sha(sha, "psd")
+            same = [f for f in prior if _facts(f).get("source") == src]
+            if prior and not same:
+                it.status, it.reason = "duplicate", say("duplicate-of-library", source=_facts(prior[0]).get("source"),
+                                                        name=Path(prior[0]["path"]).stem)
+                with j.tx():
+                    j.log("info", "duplicate", it.reason, sku=sku, source=src)
+                return it
+        if same:
+            it.status, it.raw = "skipped", same[-1]["path"]
+            it.reason = say("unchanged", name=Path(it.raw).stem)
+            it.backup = self._item_backup([it.raw])
+            return it
+
+        try:
+            rel, frame_id = self._place_psd(sku, path, sha, st.st_size, known, it.notes)
+        except FileExists as e:
+            return self._psd_failed(it, say("exists-other-content", path=Path(str(e)).relative_to(self.lib).as_posix()))
+        except (OSError, FileOpError) as e:
+            return self._psd_failed(it, str(e))
+        with j.tx():
+            j.add_file(rel, sha, st.st_size, "psd", frame_id, facts={"source": src, "mtime_ns": st.st_mtime_ns})
+        self._queue_backup(rel)
+        self.progress({"event": "ingested", "source": src, "sku": sku, "file": rel})
+        it.raw = rel
+        it.backup = self._item_backup([rel])
+        return it
+
+    def _place_psd(self, sku: str, path: Path, sha: str, size: int, known: list[Any],
+                   notes: list[str]) -> tuple[str, int | None]:
+        """Name a new PSD and copy it into the library; returns its library path and the
+        id of the frame it belongs to (None: a source of its own)."""
+        j = self.j
+        frames = [r for r in j.sources(sku) if r["kind"] == "product"]
+        seq = psd_frame(path.stem, sku, [(r["seq"], Path(r["source_path"]).stem) for r in frames])
+        frame_id = next((r["id"] for r in frames if r["seq"] == seq), None)
+        folder = self.lib / sku / "psd"
+        on_disk = [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")] if folder.is_dir() else []
+        paths = {f["path"] for f in known}
+        for p in on_disk:  # a run that stopped between the copy and its journal row left it: adopt it
+            rel = f"{sku}/psd/{p.name}"
+            if rel not in paths and p.stat().st_size == size and hash_file(p) == sha:
+                return rel, frame_id
+        if seq is None:
+            seq = next_free(j.used_seqs(sku, "product") | _names_on_disk(self.lib / sku / "raw", sku, False)
+                            | self._psd_numbers(sku))
+        stem = psd_stem(sku, seq, sorted(paths) + [p.name for p in on_disk])
+        rel = f"{sku}/psd/{stem}{path.suffix.lower()}"
+        if frame_id is None:
+            notes.append(say("psd-no-frame", sku=sku, stem=path.stem, name=stem))
+        elif stem != frame_stem(sku, seq):
+            notes.append(say("psd-revision", name=frame_stem(sku, seq), revision=stem))
+        copy_new(path, self.lib / rel, expect_sha256=sha)
+        return rel, frame_id
+
+    def _psd_failed(self, it: Item, reason: str) -> Item:
+        it.status, it.reason = "failed", reason
+        with self.j.tx():
+            self.j.log("error", "failed", reason, sku=it.sku, source=it.source)
+        self.progress({"event": "failed", "source": it.source, "sku": it.sku, "reason": reason})
+        return it
+
+    def _psd_numbers(self, sku: str) -> set[int]:
+        """Numbers PSDs hold (one that matches no frame is a source of its own): never given
+        to a new frame or PSD."""
+        out = _names_on_disk(self.lib / sku / "psd", sku, False)
+        prefix = f"{sku}-".casefold()
+        for f in self.j.files_for_sku(sku):
+            stem = Path(f["path"]).stem
+            if f["kind"] == "psd" and stem.casefold().startswith(prefix) and stem[len(prefix):].isdigit():
+                out.add(int(stem[len(prefix):]))
+        return out
+
     def _product(self, sku: str) -> Product | None:
         """The product sheet's facts for this SKU: from this run's sheet (kept in the
         journal for later runs, `check` and the app), else from an earlier run's."""
@@ -749,15 +865,43 @@ class BatchRunner:
                 else:
                     self.j.backup_failed(rel, key, err or "unknown error")
                     self.j.log("warning", "backup", f"{rel}: {err}", source=rel)
-                    failures.append(f"{rel}: {err}")
+                    failures.append((rel, err))
             self.progress({"event": "backed-up" if sha else "backup-failed", "file": rel, "reason": err})
         if self._bpool:
             self._bpool.shutdown(wait=True)
         if failures and not report.backup_problem:
-            report.backup_problem = f"{len(failures)} file(s) not backed up; first: {failures[0]}"
+            report.backup_problem = say("backup-failures", count=len(failures), file=failures[0][0],
+                                        detail=failures[0][1])
         for it in report.items:
             if it.status in ("done", "skipped", "duplicate") and (it.raw or it.renditions):
                 it.backup = self._item_backup([it.raw] + it.renditions + it.reports)
+
+
+PSD_HEADER = 26  # bytes: signature, version, reserved, channels, height, width, depth, colour mode
+
+
+def psd_problem(path: Path) -> str | None:
+    """Why ``path`` is not a Photoshop document, from its file header alone (Adobe,
+    "Photoshop File Formats Specification", File Header Section: signature '8BPS',
+    version 1 = PSD, 2 = PSB, 26 bytes); None when it is one. Raises OSError."""
+    with open(path, "rb") as f:
+        head = f.read(PSD_HEADER)
+    version = int.from_bytes(head[4:6], "big") if len(head) >= 6 else None
+    if not head:
+        detail = say("incomplete-empty")
+    elif not head.startswith(b"8BPS") and not b"8BPS".startswith(head):
+        detail = say("psd-signature", head=" ".join(f"{b:02X}" for b in head[:4]))
+    elif version is not None and version not in (1, 2):
+        detail = say("psd-version", version=version)
+    elif len(head) < PSD_HEADER:
+        detail = say("psd-header-short", size=len(head))
+    else:
+        return None
+    return say("psd-not-photoshop", name=path.name, detail=detail)
+
+
+def _facts(row: Any) -> dict[str, Any]:
+    return json.loads(row["facts"] or "{}")
 
 
 def _probe_key(path: Path) -> tuple:
@@ -806,4 +950,4 @@ def _names_on_disk(folder: Path, sku: str, card: bool) -> set[int]:
     return out
 
 
-__all__ = ["BatchRunner", "BatchOptions", "BatchReport", "Item", "Decisions", "discover", "is_ignored"]
+__all__ = ["BatchRunner", "BatchOptions", "BatchReport", "Item", "Decisions", "discover", "is_ignored", "psd_problem"]

@@ -33,6 +33,7 @@ from ..core.catalogue import Product
 from ..core.errors import ConfigError, FileOpError, ImgprepError
 from ..core.fsutil import LibraryLock, hash_bytes, move_new, write_new, write_replace
 from ..core.journal import JOURNAL_NAME, Journal
+from ..core.messages import say
 from ..core.presets import ANCHORS, Preset, load_preset
 from .annotations import SIDECAR, CalloutOverride, load_callouts, plan_for
 
@@ -131,6 +132,7 @@ class FrameRow:
     renditions: list[str]
     callout: dict[str, Any] | None = None   # text, anchor (fractions), from the facts
     has_panel: bool = False
+    psd: str | None = None                  # library path of the frame's designer PSD (newest revision)
 
 
 def shoot_frames(library: str | Path, sku: str) -> list[FrameRow]:
@@ -152,12 +154,19 @@ def shoot_frames(library: str | Path, sku: str) -> list[FrameRow]:
                     anchor = c.get("anchor")
                     frac = [anchor[0] / max(1, w - 1), anchor[1] / max(1, h - 1)] if anchor and w and h else None
                     callout = {"text": c.get("text"), "anchor": frac}
+            psds = [f["path"] for f in j.files(s["id"], "psd")]
             out.append(FrameRow(
                 s["id"], s["sku"], s["seq"], frame_stem(s["sku"], s["seq"], card=s["kind"] == "card"),
                 s["kind"], s["role"], s["state"], s["reason"], Path(s["source_path"]).name,
-                s["source_path"], s["raw_path"], [f["path"] for f in files], callout, panel))
+                s["source_path"], s["raw_path"], [f["path"] for f in files], callout, panel,
+                max(psds, key=_revision, default=None)))
     out.sort(key=lambda f: (f.kind == "card", f.seq))
     return out
+
+
+def _revision(path: str) -> int:
+    m = _REV.search(Path(path).stem)
+    return int(m.group(1)) if m else 1
 
 
 def recent_events(library: str | Path, limit: int = 200) -> list[dict[str, Any]]:
@@ -216,18 +225,14 @@ class Rerendered:
 
 
 def _next_revision(j: Journal, lib: Path, sku: str, stem: str) -> int:
-    used = {1}
-    pat = re.compile(re.escape(stem) + r"-r(\d+)(?:[-_].*)?\.jpg$", re.IGNORECASE)
+    from ..core.naming import next_revision
+
     names = [r[0] for r in j.db.execute("SELECT path FROM backups WHERE path LIKE ?", (f"{sku}/jpg/%",))]
     names += [f["path"] for f in j.files_for_sku(sku)]
     folder = lib / sku / "jpg"
     if folder.is_dir():
         names += [f"{sku}/jpg/{p.name}" for p in folder.iterdir()]
-    for n in names:
-        m = pat.search(Path(n).name)
-        if m:
-            used.add(int(m.group(1)))
-    return max(used) + 1
+    return next_revision(stem, names, (".jpg",))
 
 
 def _render_frame(j: Journal, lib: Path, preset: Preset, row: Any, product: Product | None,
@@ -285,7 +290,7 @@ def _render_frame(j: Journal, lib: Path, preset: Preset, row: Any, product: Prod
                     j.backup_verified(rel, target.key, sha)
                 else:
                     j.backup_failed(rel, target.key, err or "unknown error")
-                    res.problems.append(f"backup {rel}: {err}")
+                    res.problems.append(say("backup-file-failed", file=rel, detail=err))
 
 
 def rerender(library: str | Path, sku: str, source_ids: list[int], preset: Preset) -> Rerendered:

@@ -53,7 +53,7 @@ from ..core.fsutil import (
 from ..core.imaging.load import IMAGE_EXTENSIONS, RAW_EXTENSIONS
 from ..core.journal import Journal
 from ..core.messages import say
-from ..core.naming import natural_key, validate_sku
+from ..core.naming import PSD_EXTENSIONS, natural_key, validate_sku
 from ..core.presets import Preset
 from .backup import MARKER, BackupTarget
 from .batch import BatchOptions, BatchRunner, Item, Shoot, is_ignored, start_pool
@@ -701,7 +701,8 @@ class Watcher:
             except NamingError as e:
                 self._settle(t, "failed-sku", "failed", None, say("folder-refused", folder=rel[0], detail=e))
                 continue
-            if t.path.suffix.lower() not in IMAGE_EXTENSIONS:
+            ext = t.path.suffix.lower()
+            if ext not in IMAGE_EXTENSIONS and ext not in PSD_EXTENSIONS:
                 self._settle(t, "skipped", "skipped", sku,
                              say("not-a-photo-type", ext=t.path.suffix or "no extension"))
                 continue
@@ -709,7 +710,7 @@ class Watcher:
                 continue  # next round
             folder = self.drop / rel[0]
             sh = shoots.setdefault(sku.casefold(), Shoot(sku, folder, []))
-            sh.files.append(t.path)
+            (sh.psds if ext in PSD_EXTENSIONS else sh.files).append(t.path)
             taken[_nfc(t.path)] = t
         if not taken:
             return
@@ -821,6 +822,16 @@ class Watcher:
         """The drop file's content is in the library, whole: a journal row for it (by
         path and stat, else by hash) with a library file of the recorded size."""
         assert self.j is not None
+        if path.suffix.lower() in PSD_EXTENSIONS:  # a designer's PSD is a library file, not a frame
+            try:
+                sha = hash_file(path)
+            except OSError:
+                return False
+            files = self.j.files_by_sha(sha, "psd")
+            try:
+                return bool(files) and (self.lib / files[-1]["path"]).stat().st_size == files[-1]["size"]
+            except OSError:
+                return False
         row = self.j.source_by_stat(_nfc(path), *sig)
         if row is None or row["state"] not in ("rendered", "ingested"):
             try:
@@ -873,7 +884,7 @@ class Watcher:
                 self._backup_wake.clear()
         except Exception as e:  # noqa: BLE001 - report; copies stay queued in the journal
             log.exception("backup thread stopped")
-            self._event("failed", file=str(self.backup_root), reason=f"backup thread stopped: {e}")
+            self._event("failed", file=str(self.backup_root), reason=say("backup-thread-stopped", detail=e))
         finally:
             j.close()
 
@@ -884,7 +895,7 @@ class Watcher:
             rel = row["path"]
             if not (self.lib / rel).is_file():
                 with j.tx():
-                    j.backup_failed(rel, key, "not in the library", final=True)
+                    j.backup_failed(rel, key, say("backup-not-in-library"), final=True)
                 continue
             try:
                 sha = target.copy(self.lib, rel)

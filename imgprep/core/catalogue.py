@@ -29,6 +29,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from .errors import ConfigError, NamingError
+from .messages import say
 from .naming import validate_sku
 
 MAX_TEXT = 2000  # characters kept per text field
@@ -89,10 +90,13 @@ class SheetProblem:
     skipped: bool = False
 
     def __str__(self) -> str:
-        where = f"row {self.row}" if self.row else "sheet"
+        if self.row:
+            if self.column:
+                return say("sheet-at-row-column", row=self.row, column=self.column, message=self.message)
+            return say("sheet-at-row", row=self.row, message=self.message)
         if self.column:
-            where += f", column '{self.column}'"
-        return f"{where}: {self.message}"
+            return say("sheet-at-column", column=self.column, message=self.message)
+        return say("sheet-at-sheet", message=self.message)
 
 
 @dataclass
@@ -236,7 +240,7 @@ _NUMBER = re.compile(rf"^(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(?P<unit>{_UNIT
 def _number_cm(value: object, factor: float) -> float:
     """A dimension cell in centimetres; raises ValueError saying why not."""
     if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a number")
+        raise ValueError(say("sheet-not-a-number", value=repr(value)))
     if isinstance(value, (int, float)):
         number = float(value)
     else:
@@ -245,15 +249,15 @@ def _number_cm(value: object, factor: float) -> float:
             s = s.replace(",", "")
         m = _NUMBER.match(s)
         if not m:
-            raise ValueError(f"{str(value)[:40]!r} is not a number")
+            raise ValueError(say("sheet-not-a-number", value=repr(str(value)[:40])))
         number = float(m.group("num"))
         if m.group("unit"):
             factor = _UNITS[m.group("unit")]
     cm = number * factor
     if not math.isfinite(cm) or cm <= 0:
-        raise ValueError(f"{str(value)[:40]!r} must be a positive number")
+        raise ValueError(say("sheet-not-positive", value=repr(str(value)[:40])))
     if cm > MAX_DIMENSION_CM:
-        raise ValueError(f"{str(value)[:40]!r} cm is implausibly large")
+        raise ValueError(say("sheet-implausible", value=repr(str(value)[:40])))
     return round(cm, 4)
 
 
@@ -268,7 +272,7 @@ def _dimensions_cm(value: object, factor: float) -> tuple[float, float, float]:
         s = s[: m.start()].strip()
     parts = _DIMS_SPLIT.split(s)
     if len(parts) != 3:
-        raise ValueError(f"{str(value)[:40]!r} is not length×width×height")
+        raise ValueError(say("sheet-not-dimensions", value=repr(str(value)[:40])))
     return tuple(_number_cm(p, factor) for p in parts)  # type: ignore[return-value]
 
 
@@ -298,7 +302,7 @@ def _date(value: object) -> date:
                 return date(int(m.group("y")), int(m.group("m")), int(m.group("d")))
             except ValueError:
                 break
-    raise ValueError(f"{s[:40]!r} is not a date (use 2026-11-20)")
+    raise ValueError(say("sheet-not-a-date", value=repr(s[:40])))
 
 
 # --- reading files ------------------------------------------------------------------------
@@ -315,10 +319,8 @@ def _decode(data: bytes, path: Path) -> str:
         # GB18030 is a superset of GBK and GB2312, as Excel in China saves "CSV".
         return data.decode("gb18030")
     except UnicodeDecodeError as exc:
-        raise ConfigError(
-            path, None, f"the sheet is neither UTF-8 nor GBK/GB18030 text ({exc.reason} at byte {exc.start})",
-            "save it from Excel as 'CSV UTF-8' or as .xlsx",
-        ) from None
+        raise ConfigError(path, None, say("sheet-encoding", reason=exc.reason, byte=exc.start),
+                          say("sheet-encoding-hint")) from None
 
 
 def _csv_rows(path: Path) -> Iterator[list[object]]:
@@ -342,8 +344,7 @@ def _open_xlsx(path: Path):
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise ConfigError(path, None, f"cannot read the workbook: {exc}",
-                          "open it in Excel and save it again as .xlsx") from None
+        raise ConfigError(path, None, say("sheet-workbook", detail=exc), say("sheet-workbook-hint")) from None
 
 
 def _find_header(rows: Iterable[Iterable[object]]) -> tuple[int, list[object], Iterator] | None:
@@ -370,15 +371,14 @@ def load_catalogue(path: str | Path) -> Catalogue:
         with path.open("rb") as fh:
             magic = fh.read(4)
     except OSError as exc:
-        raise ConfigError(path, None, f"cannot open the product sheet: {exc.strerror or exc}",
-                          "check the path and that the file is not open elsewhere") from None
+        raise ConfigError(path, None, say("sheet-cannot-open", detail=exc.strerror or exc),
+                          say("sheet-cannot-open-hint")) from None
     if size > MAX_SHEET_BYTES:
-        raise ConfigError(path, None, f"the sheet is {size // 2**20} MiB; at most "
-                          f"{MAX_SHEET_BYTES // 2**20} MiB are read", "split it into smaller sheets")
+        raise ConfigError(path, None, say("sheet-too-big", size=size // 2**20, limit=MAX_SHEET_BYTES // 2**20),
+                          say("sheet-too-big-hint"))
     suffix = path.suffix.casefold()
     if suffix == ".xls" or magic == b"\xd0\xcf\x11\xe0":
-        raise ConfigError(path, None, "old Excel 97-2003 (.xls) workbooks are not read",
-                          "save it as .xlsx or CSV UTF-8")
+        raise ConfigError(path, None, say("sheet-xls"), say("sheet-xls-hint"))
 
     found = None
     sheet_name = None
@@ -398,13 +398,10 @@ def load_catalogue(path: str | Path) -> Catalogue:
             if found:
                 return _read_rows(path, None, *found)
     except csv.Error as exc:
-        raise ConfigError(path, None, f"not a readable CSV file: {exc}",
-                          "save it from Excel as 'CSV UTF-8'") from None
-    raise ConfigError(
-        path, "货号", f"no SKU column in the first {HEADER_SEARCH_ROWS} rows"
-        + (f" of any sheet (last: {sheet_name!r})" if sheet_name else ""),
-        "add a header row with a column named 货号 or SKU",
-    )
+        raise ConfigError(path, None, say("sheet-not-csv", detail=exc), say("sheet-not-csv-hint")) from None
+    missing = (say("sheet-no-sku-column-any", rows=HEADER_SEARCH_ROWS, sheet=repr(sheet_name)) if sheet_name
+               else say("sheet-no-sku-column", rows=HEADER_SEARCH_ROWS))
+    raise ConfigError(path, "货号", missing, say("sheet-no-sku-column-hint"))
 
 
 def _read_rows(
@@ -423,35 +420,32 @@ def _read_rows(
         if col.key == "selling_point":
             if col.order in selling:
                 problems.append(SheetProblem(header_row, col.header,
-                                             f"selling point {col.order} appears twice; the first is used"))
+                                             say("sheet-selling-point-twice", n=col.order)))
             else:
                 selling[col.order] = col
         elif col.key in columns:
-            problems.append(SheetProblem(
-                header_row, col.header,
-                f"a second '{col.key}' column (first: '{columns[col.key].header}'); it is ignored",
-            ))
+            problems.append(SheetProblem(header_row, col.header, say(
+                "sheet-second-column", field=col.key, first=columns[col.key].header)))
         else:
             columns[col.key] = col
     if any(_text(c) for c in header[MAX_COLUMNS:]):
-        problems.append(SheetProblem(header_row, "", f"only the first {MAX_COLUMNS} columns are read"))
+        problems.append(SheetProblem(header_row, "", say("sheet-columns-capped", limit=MAX_COLUMNS)))
     sp_columns = [selling[k] for k in sorted(selling)]
     if len(sp_columns) > MAX_SELLING_POINTS:
         problems.append(SheetProblem(header_row, sp_columns[MAX_SELLING_POINTS].header,
-                                     f"only {MAX_SELLING_POINTS} selling-point columns are read"))
+                                     say("sheet-selling-points-capped", limit=MAX_SELLING_POINTS)))
         sp_columns = sp_columns[:MAX_SELLING_POINTS]
 
     seen: dict[str, Product] = {}
     duplicates: dict[str, list[Product]] = {}
     for number, row in enumerate(rows, start=header_row + 1):
         if number - header_row > MAX_ROWS:
-            problems.append(SheetProblem(number, "", f"only {MAX_ROWS} rows are read; the rest is ignored"))
+            problems.append(SheetProblem(number, "", say("sheet-rows-capped", limit=MAX_ROWS)))
             break
         row = list(row) if not isinstance(row, list) else row
         if len(row) > MAX_COLUMNS:
             if any(_text(c) for c in row[MAX_COLUMNS:]):
-                problems.append(SheetProblem(number, "", f"the row has cells past column "
-                                             f"{MAX_COLUMNS}; they are ignored"))
+                problems.append(SheetProblem(number, "", say("sheet-row-too-wide", limit=MAX_COLUMNS)))
             row = row[:MAX_COLUMNS]
         if all(_text(c) == "" for c in row):
             continue
@@ -467,21 +461,16 @@ def _read_rows(
     for key, dups in duplicates.items():
         first = dups[0]
         identical = all(_same(first, other) for other in dups[1:])
-        rows_text = " and ".join(str(p.row) for p in dups) if len(dups) == 2 else \
-            ", ".join(str(p.row) for p in dups)
-        if not identical:
-            problems.append(SheetProblem(first.row, columns["sku"].header,
-                f"duplicate SKU {first.sku!r} in rows {rows_text} with different facts; "
-                "neither row is used", skipped=True))
-        for other in dups[1:]:
+        rows = [p.row for p in dups]
+        # "rows 2 and 4", or "rows 2, 4, 6"
+        pair = "-pair" if len(rows) == 2 else ""
+        where = {"first": rows[0], "second": rows[1]} if pair else {"rows": ", ".join(map(str, rows))}
+        for p in dups[1:] if identical else dups:
             if identical:
-                problems.append(SheetProblem(other.row, columns["sku"].header,
-                    f"SKU {other.sku!r} repeats row {first.row} identically (rows {rows_text}); "
-                    "the first is used", skipped=True))
+                text = say("sheet-repeat" + pair, sku=repr(p.sku), row=first.row, **where)
             else:
-                problems.append(SheetProblem(other.row, columns["sku"].header,
-                    f"duplicate SKU {other.sku!r} in rows {rows_text} with different facts; "
-                    "neither row is used", skipped=True))
+                text = say("sheet-duplicate" + pair, sku=repr(p.sku), **where)
+            problems.append(SheetProblem(p.row, columns["sku"].header, text, skipped=True))
         if not identical:
             del seen[key]
     cat.products = {p.sku: p for p in sorted(seen.values(), key=lambda p: p.row)}
@@ -500,20 +489,20 @@ def _read_product(row, number, columns, sp_columns, problems) -> Product | None:
     def capped(col: _Column | None) -> str:
         s = _text(cell(col))
         if len(s) > MAX_TEXT:
-            problems.append(SheetProblem(number, col.header, f"{len(s):,} characters; the "
-                                         f"first {MAX_TEXT} are kept"))
+            problems.append(SheetProblem(number, col.header,
+                                         say("sheet-text-capped", length=f"{len(s):,}", limit=MAX_TEXT)))
             s = s[:MAX_TEXT]
         return s
 
     sku_col = columns["sku"]
     raw_sku = _text(cell(sku_col))
     if not raw_sku:
-        problems.append(SheetProblem(number, sku_col.header, "missing SKU; row skipped", skipped=True))
+        problems.append(SheetProblem(number, sku_col.header, say("sheet-missing-sku"), skipped=True))
         return None
     try:
         sku = validate_sku(raw_sku[:200])
     except NamingError as exc:
-        problems.append(SheetProblem(number, sku_col.header, f"{exc}; row skipped", skipped=True))
+        problems.append(SheetProblem(number, sku_col.header, say("sheet-bad-sku", detail=exc), skipped=True))
         return None
 
     values: dict[str, object] = {key: capped(columns.get(key)) for key in TEXT_FIELDS}

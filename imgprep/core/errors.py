@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .messages import say
+
 
 class ImgprepError(Exception):
     """Base class for every error imgprep reports to a user."""
@@ -30,11 +32,10 @@ class ConfigError(ImgprepError):
         self.message = message
         self.hint = hint
         where = self.file or "configuration"
-        if key:
-            where += f", key '{key}'"
-        text = f"{where}: {message}"
         if hint:
-            text += f" (hint: {hint})"
+            text = say("config-error-key" if key else "config-error", file=where, key=key, message=message, hint=hint)
+        else:
+            text = f"{where}, key '{key}': {message}" if key else f"{where}: {message}"
         super().__init__(text)
 
     def __reduce__(self):
@@ -45,11 +46,25 @@ class NamingError(ImgprepError):
     """A SKU or file name breaks the naming rules of DESIGN.md §4."""
 
 
+# FileOpError texts with a message of their own in core.messages (the ones a backup reports):
+# (verb, has a source, has a destination) → code.
+_FILE_OPS = {
+    ("backing up", True, True): "while-backing-up",
+    ("copying", True, True): "while-copying",
+    ("naming", True, True): "while-naming",
+    ("writing", False, True): "while-writing",
+}
+
+
 class FileOpError(ImgprepError):
     """A filesystem operation failed; says what we were doing and where."""
 
     def __init__(self, verb: str, src: str | Path | None, dst: str | Path | None, cause: BaseException):
         self.verb, self.src, self.dst, self.cause = verb, src, dst, cause
+        code = _FILE_OPS.get((verb, src is not None, dst is not None))
+        if code:
+            super().__init__(say(code, src=src, dst=dst, detail=cause))
+            return
         parts = [f"while {verb}"]
         if src is not None:
             parts.append(str(src))
@@ -59,3 +74,4 @@ class FileOpError(ImgprepError):
 
     def __reduce__(self):
         return (type(self), (self.verb, self.src, self.dst, self.cause))
+

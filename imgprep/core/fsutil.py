@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .errors import FileOpError
+from .messages import say
 
 TEMP_PREFIX = ".imgprep-tmp-"
 CHUNK = 1 << 20  # 1 MiB reads: large enough for fast hashing, small enough for memory
@@ -175,10 +176,10 @@ def stage_copy(src: str | Path, folder: str | Path, name: str, *, expect_sha256:
             os.fsync(out.fileno())
         digest = h.hexdigest()
         if expect_sha256 is not None and digest != expect_sha256:
-            raise OSError(errno.EIO, f"source changed while copying (hash {digest[:12]} ≠ {expect_sha256[:12]})")
+            raise OSError(errno.EIO, say("copy-source-changed", got=digest[:12], want=expect_sha256[:12]))
         back = read_back_hash(tmp)
         if back != digest:
-            raise OSError(errno.EIO, f"copy does not read back equal (hash {back[:12]} ≠ {digest[:12]})")
+            raise OSError(errno.EIO, say("copy-read-back", got=back[:12], want=digest[:12]))
     except OSError as e:
         _unlink_quiet(tmp)
         raise FileOpError("copying", src, folder / name, e) from e

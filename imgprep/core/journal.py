@@ -298,6 +298,10 @@ class Journal:
             args.append(kind)
         return list(self.db.execute(q + " ORDER BY path", args))
 
+    def files_by_sha(self, sha256: str, kind: str) -> list[sqlite3.Row]:
+        return list(self.db.execute("SELECT * FROM files WHERE sha256 = ? AND kind = ? ORDER BY created_at, path",
+                                    (sha256, kind)))
+
     def files_for_sku(self, sku: str) -> list[sqlite3.Row]:
         prefix = sku + "/"
         return list(self.db.execute("SELECT * FROM files WHERE substr(path, 1, ?) = ? ORDER BY path",

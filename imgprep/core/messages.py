@@ -102,10 +102,131 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "check-not-in-sheet": ("not in the product sheet", "不在商品信息表中"),
     "check-spec-missing": ("missing in the product sheet: {fields}", "商品信息表中缺少：{fields}"),
     "check-overdue": ("overdue by {days} day(s) (arrived {arrival})", "已超期 {days} 天（到货 {arrival}）"),
+    # SKU rules (core.naming.validate_sku): shoot folders, product-sheet rows
+    "sku-empty": ("SKU is empty", "货号为空"),
+    "sku-separator": ("SKU {sku} contains a path separator", "货号 {sku} 含有路径分隔符"),
+    "sku-control": ("SKU {sku} contains control characters", "货号 {sku} 含有控制字符"),
+    "sku-dot-dot": ("SKU {sku} contains '..'", "货号 {sku} 含有“..”"),
+    "sku-too-long": ("SKU {sku} is {length} characters long; at most {limit} are allowed",
+                     "货号 {sku} 有 {length} 个字符；最多允许 {limit} 个"),
+    "sku-characters": ("SKU {sku} contains {bad}; only letters A–Z, digits and - _ . are allowed",
+                       "货号 {sku} 含有 {bad}；只能使用字母 A–Z、数字和 - _ . 这几个符号"),
+    "sku-start": ("SKU {sku} must not start with '{char}'", "货号 {sku} 不能以“{char}”开头"),
+    "sku-end-dot": ("SKU {sku} must not end with '.' (Windows drops it)",
+                    "货号 {sku} 不能以“.”结尾（Windows 会把它去掉）"),
+    "sku-reserved": ("SKU {sku} is a name Windows reserves for devices", "货号 {sku} 是 Windows 保留给设备的名称"),
+    # the product sheet (core.catalogue): the file as a whole (ConfigError message and hint)
+    "sheet-cannot-open": ("cannot open the product sheet: {detail}", "无法打开商品信息表：{detail}"),
+    "sheet-cannot-open-hint": ("check the path and that the file is not open elsewhere",
+                               "请检查路径，并确认文件没有在其他程序中打开"),
+    "sheet-too-big": ("the sheet is {size} MiB; at most {limit} MiB are read",
+                      "商品信息表有 {size} MiB；最多只读取 {limit} MiB"),
+    "sheet-too-big-hint": ("split it into smaller sheets", "请把它拆分成几个较小的表"),
+    "sheet-xls": ("old Excel 97-2003 (.xls) workbooks are not read",
+                  "不能读取旧版 Excel 97-2003 工作簿（.xls）"),
+    "sheet-xls-hint": ("save it as .xlsx or CSV UTF-8", "请另存为 .xlsx 或 CSV UTF-8 格式"),
+    "sheet-encoding": ("the sheet is neither UTF-8 nor GBK/GB18030 text ({reason} at byte {byte})",
+                       "商品信息表既不是 UTF-8 也不是 GBK/GB18030 编码的文本（第 {byte} 字节：{reason}）"),
+    "sheet-encoding-hint": ("save it from Excel as 'CSV UTF-8' or as .xlsx",
+                            "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx"),
+    "sheet-workbook": ("cannot read the workbook: {detail}", "无法读取工作簿：{detail}"),
+    "sheet-workbook-hint": ("open it in Excel and save it again as .xlsx", "请用 Excel 打开，再另存为 .xlsx"),
+    "sheet-not-csv": ("not a readable CSV file: {detail}", "不是可读取的 CSV 文件：{detail}"),
+    "sheet-not-csv-hint": ("save it from Excel as 'CSV UTF-8'", "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”"),
+    "sheet-no-sku-column": ("no SKU column in the first {rows} rows", "前 {rows} 行中没有货号列"),
+    "sheet-no-sku-column-any": ("no SKU column in the first {rows} rows of any sheet (last: {sheet})",
+                                "所有工作表的前 {rows} 行中都没有货号列（最后一个工作表：{sheet}）"),
+    "sheet-no-sku-column-hint": ("add a header row with a column named 货号 or SKU",
+                                 "请加一行表头，其中一列命名为“货号”或“SKU”"),
+    # the product sheet: rows and cells (catalogue.SheetProblem, shown as "row 7, column '长(cm)': …")
+    "sheet-at-row-column": ("row {row}, column '{column}': {message}", "第 {row} 行“{column}”列：{message}"),
+    "sheet-at-row": ("row {row}: {message}", "第 {row} 行：{message}"),
+    "sheet-at-column": ("sheet, column '{column}': {message}", "表中“{column}”列：{message}"),
+    "sheet-at-sheet": ("sheet: {message}", "表中：{message}"),
+    "sheet-selling-point-twice": ("selling point {n} appears twice; the first is used",
+                                  "卖点 {n} 出现了两次；使用第一列"),
+    "sheet-second-column": ("a second '{field}' column (first: '{first}'); it is ignored",
+                            "又一个“{field}”列（第一个是“{first}”）；此列已忽略"),
+    "sheet-columns-capped": ("only the first {limit} columns are read", "只读取前 {limit} 列"),
+    "sheet-selling-points-capped": ("only {limit} selling-point columns are read", "只读取 {limit} 个卖点列"),
+    "sheet-rows-capped": ("only {limit} rows are read; the rest is ignored", "只读取 {limit} 行；其余的已忽略"),
+    "sheet-row-too-wide": ("the row has cells past column {limit}; they are ignored",
+                           "此行第 {limit} 列之后还有单元格；已忽略"),
+    "sheet-duplicate-pair": ("duplicate SKU {sku} in rows {first} and {second} with different facts; "
+                             "neither row is used",
+                             "货号 {sku} 在第 {first} 行和第 {second} 行重复，且信息不同；两行都未采用"),
+    "sheet-duplicate": ("duplicate SKU {sku} in rows {rows} with different facts; neither row is used",
+                        "货号 {sku} 在第 {rows} 行重复，且信息不同；这些行都未采用"),
+    "sheet-repeat-pair": ("SKU {sku} repeats row {row} identically (rows {first} and {second}); the first is used",
+                          "货号 {sku} 与第 {row} 行完全相同（第 {first} 行和第 {second} 行）；采用第一行"),
+    "sheet-repeat": ("SKU {sku} repeats row {row} identically (rows {rows}); the first is used",
+                     "货号 {sku} 与第 {row} 行完全相同（第 {rows} 行）；采用第一行"),
+    "sheet-text-capped": ("{length} characters; the first {limit} are kept", "共 {length} 个字符；只保留前 {limit} 个"),
+    "sheet-missing-sku": ("missing SKU; row skipped", "缺少货号；此行已跳过"),
+    "sheet-bad-sku": ("{detail}; row skipped", "{detail}；此行已跳过"),
+    "sheet-not-a-number": ("{value} is not a number", "{value} 不是数字"),
+    "sheet-not-positive": ("{value} must be a positive number", "{value} 必须是正数"),
+    "sheet-implausible": ("{value} cm is implausibly large", "{value} 厘米，大得不合理"),
+    "sheet-not-dimensions": ("{value} is not length×width×height", "{value} 不是“长×宽×高”的格式"),
+    "sheet-not-a-date": ("{value} is not a date (use 2026-11-20)", "{value} 不是日期（请写成 2026-11-20）"),
+    # a preset or product sheet that is wrong (core.errors.ConfigError)
+    "config-error": ("{file}: {message} (hint: {hint})", "{file}：{message}（提示：{hint}）"),
+    "config-error-key": ("{file}, key '{key}': {message} (hint: {hint})", "{file}，“{key}”：{message}（提示：{hint}）"),
+    # the backup (app.backup, app.batch, app.watch, app.services)
+    "backup-unreachable": ("backup folder {root} is not reachable (share not mounted?)",
+                           "无法访问备份文件夹 {root}（共享盘没有挂载？）"),
+    "backup-other-library": ("backup folder {root} belongs to another library (marker {marker} has id {id})",
+                             "备份文件夹 {root} 属于另一个图库（标记文件 {marker} 中的编号为 {id}）"),
+    "backup-marker-lost": ("backup folder {root} has lost its marker file {marker}: an empty mount point? "
+                           "(copies are queued)",
+                           "备份文件夹 {root} 中的标记文件 {marker} 不见了：是空的挂载点吗？（待备份的文件已排队）"),
+    "backup-not-empty": ("backup folder {root} is not empty and has no {marker} marker; "
+                         "choose an empty folder for a new backup",
+                         "备份文件夹 {root} 不是空的，也没有 {marker} 标记文件；新建备份请选择一个空文件夹"),
+    "backup-folder-error": ("backup folder {root}: {detail}", "备份文件夹 {root}：{detail}"),
+    "backup-unavailable": ("backup unavailable", "备份不可用"),
+    "backup-share-gone": ("backup share not reachable", "无法访问备份共享盘"),
+    "backup-conflict": ("a different file is already there (hash {hash}); not overwritten",
+                        "该位置已有一个不同的文件（哈希 {hash}）；未覆盖"),
+    "backup-failures": ("{count} file(s) not backed up; first: {file}: {detail}",
+                        "{count} 个文件未能备份；第一个：{file}：{detail}"),
+    "backup-file-failed": ("backup {file}: {detail}", "备份 {file}：{detail}"),
+    "backup-not-in-library": ("not in the library", "不在图库中"),
+    "backup-thread-stopped": ("backup thread stopped: {detail}", "备份线程已停止：{detail}"),
+    # copying files (core.fsutil, via core.errors.FileOpError); the backup reports them
+    "while-backing-up": ("while backing up {src} to {dst}: {detail}", "备份 {src} 到 {dst} 时出错：{detail}"),
+    "while-copying": ("while copying {src} to {dst}: {detail}", "复制 {src} 到 {dst} 时出错：{detail}"),
+    "while-naming": ("while naming {src} to {dst}: {detail}", "将 {src} 重命名为 {dst} 时出错：{detail}"),
+    "while-writing": ("while writing to {dst}: {detail}", "写入 {dst} 时出错：{detail}"),
+    "copy-source-changed": ("source changed while copying (hash {got} ≠ {want})",
+                            "复制过程中源文件发生了变化（哈希 {got} ≠ {want}）"),
+    "copy-read-back": ("copy does not read back equal (hash {got} ≠ {want})",
+                       "副本读回校验不一致（哈希 {got} ≠ {want}）"),
+    # an operating-system error as Python words it (str(OSError(errno, text)))
+    "os-error": ("[Errno {errno}] {detail}", "{detail}（错误代码 {errno}）"),
+    # designers' PSDs (app.batch)
+    "psd-not-photoshop": ("{name} is not a Photoshop document ({detail})", "{name} 不是 Photoshop 文档（{detail}）"),
+    "psd-signature": ("starts with {head}, not 8BPS", "开头是 {head}，不是 8BPS"),
+    "psd-version": ("version {version}; 1 (PSD) or 2 (PSB) expected", "版本为 {version}；应为 1（PSD）或 2（PSB）"),
+    "psd-header-short": ("header truncated: {size} of 26 bytes", "文件头不完整：只有 {size}/26 字节"),
+    "psd-no-frame": ("no frame of {sku} is named {stem}: filed as {name}", "{sku} 中没有名为 {stem} 的图片：存为 {name}"),
+    "psd-revision": ("{name} already holds another PSD: kept as {revision}", "{name} 已有另一个 PSD：存为 {revision}"),
 }
 
 # Words inside messages that are values rather than text.
 _VALUES_ZH = {"pass": "合格", "FAIL": "不合格"}
+# Values of one field only: product-sheet field names (catalogue keys), Python's codec
+# reasons, ConfigError's stand-in for a missing file name.
+_FIELD_VALUES_ZH: dict[str, dict[str, str]] = {
+    "field": {"sku": "货号", "name": "商品名称", "colour": "颜色", "fabric": "面料", "size": "尺码",
+              "description": "商品说明", "length": "长", "width": "宽", "height": "高",
+              "dimensions": "长宽高", "arrival": "到货日期"},
+    "reason": {"illegal multibyte sequence": "非法的多字节序列",
+               "incomplete multibyte sequence": "不完整的多字节序列",
+               "invalid start byte": "无效的起始字节", "invalid continuation byte": "无效的后续字节",
+               "unexpected end of data": "数据意外结束"},
+    "file": {"configuration": "配置"},
+}
 
 
 def say(code: str, **args: object) -> str:
@@ -116,8 +237,11 @@ def say(code: str, **args: object) -> str:
 @lru_cache(maxsize=1)
 def _patterns() -> list[tuple[re.Pattern[str], str]]:
     out = []
-    # longest templates first: a specific message wins over a general one
-    for en, zh in sorted(MESSAGES.values(), key=lambda m: -len(m[0])):
+    # Templates that open with text before those that open with a field, then longest
+    # first: a specific message wins over a general one, and a wrapper ("row 5, column
+    # 'x': {message}") is not taken apart by a template that ends like its inner message
+    # ("{length} characters; the first {limit} are kept").
+    for en, zh in sorted(MESSAGES.values(), key=lambda m: (m[0].startswith("{"), -len(m[0]))):
         parts = re.split(r"\{(\w+)\}", en)
         rx = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
         out.append((re.compile(rx + r"\Z", re.DOTALL), zh))
@@ -133,6 +257,7 @@ def translate(text: str | None, language: str) -> str:
         m = rx.match(text)
         if m:
             # a value may be a message itself ("… incomplete: empty file"): translate it too
-            args = {k: _VALUES_ZH.get(v) or translate(v, language) for k, v in m.groupdict().items()}
+            args = {k: _FIELD_VALUES_ZH.get(k, {}).get(v) or _VALUES_ZH.get(v) or translate(v, language)
+                    for k, v in m.groupdict().items()}
             return zh.format(**args)
     return text

@@ -11,6 +11,7 @@ import re
 import unicodedata
 
 from .errors import NamingError
+from .messages import say
 
 SKU_MAX = 64
 _SKU_RE = re.compile(r"[A-Za-z0-9._-]+")
@@ -31,26 +32,24 @@ def validate_sku(sku: str) -> str:
     s = unicodedata.normalize("NFC", sku).strip()
     shown = repr(sku)
     if not s:
-        raise NamingError("SKU is empty")
+        raise NamingError(say("sku-empty"))
     if any(c in s for c in "/\\"):
-        raise NamingError(f"SKU {shown} contains a path separator")
+        raise NamingError(say("sku-separator", sku=shown))
     if any(unicodedata.category(c).startswith("C") for c in s):
-        raise NamingError(f"SKU {shown} contains control characters")
+        raise NamingError(say("sku-control", sku=shown))
     if ".." in s:
-        raise NamingError(f"SKU {shown} contains '..'")
+        raise NamingError(say("sku-dot-dot", sku=shown))
     if len(s) > SKU_MAX:
-        raise NamingError(f"SKU {shown} is {len(s)} characters long; at most {SKU_MAX} are allowed")
+        raise NamingError(say("sku-too-long", sku=shown, length=len(s), limit=SKU_MAX))
     if not _SKU_RE.fullmatch(s):
         bad = "".join(sorted({c for c in s if not _SKU_RE.fullmatch(c)}))
-        raise NamingError(
-            f"SKU {shown} contains {bad!r}; only letters A–Z, digits and - _ . are allowed"
-        )
+        raise NamingError(say("sku-characters", sku=shown, bad=repr(bad)))
     if s[0] in ".-":
-        raise NamingError(f"SKU {shown} must not start with '{s[0]}'")
+        raise NamingError(say("sku-start", sku=shown, char=s[0]))
     if s.endswith("."):
-        raise NamingError(f"SKU {shown} must not end with '.' (Windows drops it)")
+        raise NamingError(say("sku-end-dot", sku=shown))
     if s.split(".")[0].upper() in _WINDOWS_RESERVED:
-        raise NamingError(f"SKU {shown} is a name Windows reserves for devices")
+        raise NamingError(say("sku-reserved", sku=shown))
     return s
 
 
@@ -69,6 +68,57 @@ def next_free(used: set[int]) -> int:
     """The next number after the highest ever used: numbers are never reused,
     even when a file was removed by hand."""
     return max(used, default=0) + 1
+
+
+def next_revision(stem: str, names: list[str], exts: tuple[str, ...]) -> int:
+    """The next revision number (2, 3, …) for library name ``stem``: a changed file never
+    overwrites, it is ``<stem>-r<N>`` (:func:`revision_stem`). ``names``: file names or
+    library paths already used anywhere (library, journal, backup) of the types ``exts``,
+    which share the numbers; a revision number is never reused either."""
+    ends = "|".join(re.escape(e) for e in exts)
+    pat = re.compile(re.escape(stem) + rf"-r(\d+)(?:[-_].*)?(?:{ends})", re.IGNORECASE)
+    used = {1}
+    for n in names:
+        m = pat.fullmatch(n.replace("\\", "/").rsplit("/", 1)[-1])
+        if m:
+            used.add(int(m.group(1)))
+    return max(used) + 1
+
+
+def revision_stem(stem: str, rev: int) -> str:
+    return f"{stem}-r{rev}"
+
+
+# Designers' PSDs (DESIGN.md §4: ``psd/SKU-NN.psd``, renamed on arrival).
+PSD_EXTENSIONS = (".psd", ".psb")
+
+
+def _fold(name: str) -> str:
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+def psd_frame(stem: str, sku: str, frames: list[tuple[int, str]]) -> int | None:
+    """The number of the frame a designer's PSD belongs to, from the PSD's file stem: the
+    frame's library name (``A1234-03``), else its original's stem (``IMG_0042``; the
+    earliest frame when several share it). Case-insensitive, NFC. ``frames``: (number,
+    original's file stem) of the shoot's product frames. None: it belongs to no frame."""
+    key = _fold(stem)
+    frames = sorted(frames)
+    for seq, _ in frames:
+        if _fold(frame_stem(sku, seq)) == key:
+            return seq
+    return next((seq for seq, source in frames if _fold(source) == key), None)
+
+
+def psd_stem(sku: str, seq: int, names: list[str]) -> str:
+    """Library stem of a new PSD numbered ``seq``: ``SKU-NN``; when a PSD of that name is
+    already there (``names``: the SKU's PSD file names or paths), the next revision
+    ``SKU-NN-r2`` …, as a re-rendered rendition gets."""
+    stem = frame_stem(sku, seq)
+    stems = {_fold(n.replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]) for n in names}
+    if _fold(stem) not in stems:
+        return stem
+    return revision_stem(stem, next_revision(stem, names, PSD_EXTENSIONS))
 
 
 _NATURAL = re.compile(r"(\d+)")

@@ -1,9 +1,17 @@
 """The backup mirror while the share is missing, unmounted (no marker) or another library's."""
 
 import json
+import re
 import shutil
 
-from helpers import photo_array, save_jpeg, tree_hashes
+import pytest
+from helpers import english_left, photo_array, save_jpeg, tree_hashes
+
+from imgprep.app import backup
+from imgprep.app.backup import MARKER, BackupTarget
+from imgprep.core import fsutil
+from imgprep.core.errors import FileOpError
+from imgprep.core.journal import Journal
 
 
 def _shoot(tmp_path, sku="D1", n=2, start=0):
@@ -100,3 +108,60 @@ def test_a_share_that_vanishes_mid_run_is_not_recreated_locally(tmp_path):
         with pytest.raises(FileOpError, match="not reachable"):
             target.copy(lib, "A1/raw/A1-01.jpg")
         assert not share.exists()
+
+
+def test_backup_reasons_read_in_chinese(tmp_path, monkeypatch):
+    lib = tmp_path / "lib"
+    (lib / "A1" / "raw").mkdir(parents=True)
+    (lib / "A1" / "raw" / "A1-01.jpg").write_bytes(b"photo")
+    rel = "A1/raw/A1-01.jpg"
+    folders = {name: tmp_path / name for name in ("missing", "full", "other", "garbled", "share", "share2")}
+    for name, folder in folders.items():
+        if name != "missing":
+            folder.mkdir()
+    (folders["full"] / "notes.txt").write_text("someone's files")
+    (folders["other"] / MARKER).write_text(json.dumps({"library_id": "another"}))
+    (folders["garbled"] / MARKER).write_text("{{{")
+    try:
+        json.loads("{{{")
+    except ValueError as e:
+        garbled = str(e)  # the JSON reader's own words
+
+    def copy_error(target):
+        with pytest.raises(FileOpError) as e:
+            target.copy(lib, rel)
+        return str(e.value)
+
+    with Journal(lib) as j:
+        targets = {name: BackupTarget(folder, j) for name, folder in folders.items()}
+        assert targets["share"].check().available and targets["share2"].check().available
+        (folders["share"] / MARKER).unlink()  # an empty mount point where the share was
+        reasons = [targets[name].check().reason for name in ("missing", "full", "other", "garbled", "share")]
+        errors = [copy_error(targets["share"])]  # the share is gone
+        (folders["share2"] / "A1" / "raw").mkdir(parents=True)
+        (folders["share2"] / rel).write_bytes(b"another photo")
+        errors.append(copy_error(targets["share2"]))  # a different file is there
+        (folders["share2"] / rel).unlink()
+        monkeypatch.setattr(backup, "hash_file", lambda p: "0" * 64)
+        errors.append(copy_error(targets["share2"]))  # the source changed while copying
+        monkeypatch.undo()
+        monkeypatch.setattr(fsutil, "read_back_hash", lambda p: "f" * 64)
+        errors.append(copy_error(targets["share2"]))  # the copy reads back different
+    expected = ["not reachable", "not empty", "another library", garbled, "lost its marker",
+                "share not reachable", "not overwritten", "source changed", "read back"]
+    for words, text in zip(expected, reasons + errors, strict=True):
+        assert words in text
+        values = [*folders.values(), lib / rel, *(f / rel for f in folders.values()), MARKER, "another", garbled,
+                  *re.findall(r"[0-9a-f]{12}", text)]
+        assert english_left(text, *values) == set(), text
+
+
+def test_batch_backup_problem_reads_in_chinese(tmp_path, run_cli, monkeypatch):
+    lib, bak = tmp_path / "lib", tmp_path / "share"
+    bak.mkdir()
+    monkeypatch.setattr(backup, "hash_file", lambda p: "0" * 64)  # every copy fails its check
+    code, doc = _batch(run_cli, _shoot(tmp_path), lib, bak)
+    text = doc["backup_problem"]
+    assert code == 0 and re.match(r"\d+ file\(s\) not backed up; first: D1/", text)
+    values = [*re.findall(r"[\w./-]+\.jpg", text), *re.findall(r"[0-9a-f]{12}", text)]
+    assert english_left(text, *values) == set(), text
