@@ -153,3 +153,20 @@ def english_left(text: str, *values: object) -> set[str]:
     for v in sorted(map(str, values), key=len, reverse=True):
         zh = zh.replace(v, "")
     return set(re.findall(r"[A-Za-z]{2,}", zh)) - KEPT_IN_CHINESE
+
+
+def psd_bytes(w: int = 6, h: int = 4, seed: int = 0, version: int = 1) -> bytes:
+    """A minimal valid Photoshop document (Adobe, "Photoshop File Formats Specification"):
+    the 26-byte header (8BPS, version, 6 reserved bytes, 3 channels, height, width, depth 8,
+    colour mode 3 = RGB), empty colour-mode-data, image-resources and layer-and-mask
+    sections, then raw (compression 0) planar image data."""
+    header = b"8BPS" + struct.pack(">H", version) + b"\0" * 6 + struct.pack(">HIIHH", 3, h, w, 8, 3)
+    size = struct.pack(">Q", 0) if version == 2 else struct.pack(">I", 0)  # PSB: 8-byte layer section length
+    planes = np.random.default_rng(seed).integers(0, 256, (3, h, w), dtype=np.uint8)
+    return header + struct.pack(">I", 0) * 2 + size + struct.pack(">H", 0) + planes.tobytes()
+
+
+def write_psd(path: Path, **kw) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(psd_bytes(**kw))
+    return path

@@ -358,7 +358,7 @@ class AppState(QObject):
                 if it["status"] == "failed":
                     self.message.emit("error", f"{Path(it['source']).name}: {engine_text(it['reason'])}")
             if result.get("backup_problem"):
-                self.message.emit("warning", result["backup_problem"])
+                self.message.emit("warning", engine_text(result["backup_problem"]))
             self.model.finish(job.skus)
         cb = self.callbacks.pop(jid, None)
         if cb:

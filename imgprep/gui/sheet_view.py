@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from ..app import services
 from ..core.errors import ImgprepError
 from .appstate import AppState
+from .i18n import engine_text
 
 
 class SheetView(QWidget):
@@ -86,7 +87,7 @@ class SheetView(QWidget):
         except ImgprepError as e:
             self.summary.setText(self.tr("Cannot read the sheet"))
             self.problems.setVisible(True)
-            self.problems.setPlainText(str(e))
+            self.problems.setPlainText(engine_text(str(e)))
             return
         names = {"name": self.tr("name"), "colour": self.tr("colour"), "fabric": self.tr("fabric"),
                  "size": self.tr("size"), "description": self.tr("description"), "dimensions": self.tr("dimensions")}
@@ -117,4 +118,4 @@ class SheetView(QWidget):
         self.summary.setText(self.tr("{0} products · {1} shot · {2} overdue without photos · {3} lack fields").format(
             len(rows), shot, overdue, lacking))
         self.problems.setVisible(bool(cat.problems))
-        self.problems.setPlainText("\n".join(str(p) for p in cat.problems))
+        self.problems.setPlainText("\n".join(engine_text(str(p)) for p in cat.problems))

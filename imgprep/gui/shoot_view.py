@@ -221,6 +221,8 @@ class ShootView(QWidget):
                 label += " ★ " + self.tr("hero")
             elif f.kind == "card":
                 label += " · " + self.tr("card")
+            if f.psd:
+                label += " · PSD"
             if f.state == "failed":
                 label += " ✗"
             it = QListWidgetItem(QIcon(placeholder), label)
@@ -278,9 +280,11 @@ class ShootView(QWidget):
             return
         role = {"hero": self.tr("hero"), "detail": self.tr("detail"), "card": self.tr("reference card")}[f.role]
         rend = "<br/>".join(Path(r).name for r in f.renditions) or "–"
-        self.info.setText(f"<b>{f.stem}</b> · {role}<br/>" + self.tr("original: {0}").format(f.source_name)
-                          + "<br/>" + self.tr("in library: {0}").format(Path(f.raw).name)
-                          + "<br/>" + self.tr("renditions: {0}").format(rend)
+        esc = html.escape
+        self.info.setText(f"<b>{esc(f.stem)}</b> · {role}<br/>" + self.tr("original: {0}").format(esc(f.source_name))
+                          + "<br/>" + self.tr("in library: {0}").format(esc(Path(f.raw).name))
+                          + "<br/>" + self.tr("renditions: {0}").format(esc(rend))
+                          + ("<br/>" + self.tr("designer's PSD: {0}").format(esc(Path(f.psd).name)) if f.psd else "")
                           + (f"<br/><span style='color:#c62828'>{html.escape(engine_text(f.reason))}</span>" if f.reason else ""))
         self.hero_btn.setEnabled(f.kind == "product" and f.role != "hero" and f.state == "rendered")
         self.open_btn.setEnabled(lib is not None)

@@ -7,36 +7,17 @@ import io
 import json
 import shutil
 import sqlite3
-import struct
 import threading
 import time
 import unicodedata
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import numpy as np
 import pytest
-from helpers import photo_array, save_jpeg, sha, tree_hashes
+from helpers import photo_array, psd_bytes, save_jpeg, sha, tree_hashes, write_psd
 from PIL import Image
 
 T0 = datetime(2026, 11, 20, 10, 0, 0)
-
-
-def psd_bytes(w: int = 6, h: int = 4, seed: int = 0, version: int = 1) -> bytes:
-    """A minimal valid Photoshop document (Adobe, "Photoshop File Formats Specification"):
-    the 26-byte header (8BPS, version, 6 reserved bytes, 3 channels, height, width, depth 8,
-    colour mode 3 = RGB), empty colour-mode-data, image-resources and layer-and-mask
-    sections, then raw (compression 0) planar image data."""
-    header = b"8BPS" + struct.pack(">H", version) + b"\0" * 6 + struct.pack(">HIIHH", 3, h, w, 8, 3)
-    size = struct.pack(">Q", 0) if version == 2 else struct.pack(">I", 0)  # PSB: 8-byte layer section length
-    planes = np.random.default_rng(seed).integers(0, 256, (3, h, w), dtype=np.uint8)
-    return header + struct.pack(">I", 0) * 2 + size + struct.pack(">H", 0) + planes.tobytes()
-
-
-def write_psd(path: Path, **kw) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(psd_bytes(**kw))
-    return path
 
 
 def _photo(folder: Path, name: str, i: int) -> Path:

@@ -285,3 +285,22 @@ def test_results_arriving_after_shutdown_are_ignored(qtbot, make_window, tmp_pat
     qtbot.wait(300)  # the queued result is delivered now, and ignored
     assert got == []
     st.shutdown()  # again (the window's close does): nothing happens
+
+
+def test_product_sheet_problems_are_shown_in_chinese(qtbot, make_window, settings, tmp_path):
+    from imgprep.gui.i18n import install_language
+
+    sheet = tmp_path / "products.csv"
+    sheet.write_text("货号,商品名称,长\nA1,杯子,abc\nA1,杯子二,3\n", encoding="utf-8")
+    w = make_window(tmp_path / "lib", catalogue=False)
+    settings.set("catalogue", str(sheet))
+    w.sheet_view.reload()
+    english = w.sheet_view.problems.toPlainText()
+    assert "A1" in english and "row" in english
+    install_language("zh_CN")
+    try:
+        w.sheet_view.reload()
+        chinese = w.sheet_view.problems.toPlainText()
+    finally:
+        install_language("en")
+    assert chinese.count("\n") == english.count("\n") and "row" not in chinese and "行" in chinese, chinese

@@ -131,3 +131,27 @@ def test_corner_picking_produces_a_fit(qtbot, make_window, tmp_path):
     assert not img.isNull()
     assert v.split_box.isEnabled()
     assert np.isfinite(doc["summary"]["after"]["max"])
+
+
+def test_a_designers_psd_shows_on_its_frame(qtbot, make_window, shoots, tmp_path):
+    """A PSD saved under the original's name lands in psd/ as that frame's SKU-NN.psd;
+    the shoot view marks the frame and names the file, in the UI's language."""
+    from helpers import write_psd
+
+    from imgprep.gui.i18n import install_language
+
+    write_psd(shoots / "MUG-001" / "DSC_0103.psd")
+    w = make_window(tmp_path / "lib")
+    doc = process_and_wait(qtbot, w, [shoots / "MUG-001"])
+    psd = [i for i in doc["items"] if i["role"] == "psd"]
+    assert [(i["status"], i["raw"]) for i in psd] == [("done", "MUG-001/psd/MUG-001-03.psd")]
+    w.show_shoot("MUG-001")
+    v = w.shoot_view
+    assert v.list.item(2).text().endswith("· PSD") and "PSD" not in v.list.item(1).text()
+    install_language("zh_CN")
+    try:
+        v.list.setCurrentRow(2)
+        v._update_side()
+        assert "设计师 PSD：MUG-001-03.psd" in v.info.text()
+    finally:
+        install_language("en")

@@ -1,29 +1,30 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="zh_CN" sourcelanguage="en">
 <context>
     <name>AppState</name>
     <message>
-        <location filename="../appstate.py" line="216" />
+        <location filename="../appstate.py" line="268"/>
         <source>The drop folder is being watched: copy the shoot into it, or switch watching off to process folders from elsewhere.</source>
         <translation>正在监视投放文件夹：请把拍摄文件夹复制进去，或关闭监视后再处理其他位置的文件夹。</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="220" />
+        <location filename="../appstate.py" line="272"/>
         <source>Choose a library folder first (Settings).</source>
         <translation>请先选择图库文件夹（设置）。</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="267" />
+        <location filename="../appstate.py" line="319"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="275" />
+        <location filename="../appstate.py" line="329"/>
         <source>Processing {0}</source>
         <translation>正在处理 {0}</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="297" />
+        <location filename="../appstate.py" line="355"/>
         <source>{0}: {1} done, {2} duplicate, {3} failed, {4} skipped</source>
         <translation>{0}：完成 {1}，重复 {2}，失败 {3}，跳过 {4}</translation>
     </message>
@@ -31,82 +32,82 @@
 <context>
     <name>ColourView</name>
     <message>
-        <location filename="../colour_view.py" line="245" />
+        <location filename="../colour_view.py" line="247"/>
         <source>Open HTML report</source>
         <translation>打开 HTML 报告</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="249" />
+        <location filename="../colour_view.py" line="251"/>
         <source>Measurement</source>
         <translation>测量</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="281" />
+        <location filename="../colour_view.py" line="283"/>
         <source>Reference card: reference vs measured</source>
         <translation>色卡：标准值与实测值</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="282" />
+        <location filename="../colour_view.py" line="284"/>
         <source>ΔE2000 per patch</source>
         <translation>各色块 ΔE2000</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="283" />
+        <location filename="../colour_view.py" line="285"/>
         <source>Drift: mean ΔE2000 per day, all shoots</source>
         <translation>漂移：每日平均 ΔE2000（全部拍摄）</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="292" />
+        <location filename="../colour_view.py" line="294"/>
         <source>Colour · {0}</source>
         <translation>颜色 · {0}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="292" />
+        <location filename="../colour_view.py" line="294"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="316" />
+        <location filename="../colour_view.py" line="318"/>
         <source>No colour report</source>
         <translation>没有色差报告</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="317" />
+        <location filename="../colour_view.py" line="319"/>
         <source>Shoot a ColorChecker at the start of each lighting setup. If the card was not found, open the frame in the Shoot view and click its four corners.</source>
         <translation>每次布光开始时先拍一张 ColorChecker 色卡。若未识别到色卡，请在“拍摄”页打开该帧并点击色卡的四个角。</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="323" />
+        <location filename="../colour_view.py" line="325"/>
         <source>PASS</source>
         <translation>合格</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="323" />
+        <location filename="../colour_view.py" line="325"/>
         <source>FAIL</source>
         <translation>不合格</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="327" />
+        <location filename="../colour_view.py" line="331"/>
         <source>Mean ΔE2000: &lt;b&gt;{0:.2f}&lt;/b&gt; → &lt;b&gt;{1:.2f}&lt;/b&gt; (limit {2:g})</source>
         <translation>平均 ΔE2000：&lt;b&gt;{0:.2f}&lt;/b&gt; → &lt;b&gt;{1:.2f}&lt;/b&gt;（上限 {2:g}）</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="329" />
+        <location filename="../colour_view.py" line="333"/>
         <source>Largest: {0:.2f} (limit {1:g})</source>
         <translation>最大：{0:.2f}（上限 {1:g}）</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="330" />
+        <location filename="../colour_view.py" line="334"/>
         <source>Median {0:.2f} · 90th percentile {1:.2f}</source>
         <translation>中位数 {0:.2f} · 90% 分位 {1:.2f}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="331" />
+        <location filename="../colour_view.py" line="335"/>
         <source>Model: {0}</source>
         <translation>校正模型：{0}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="332" />
+        <location filename="../colour_view.py" line="336"/>
         <source>Worst patches: {0}</source>
         <translation>偏差最大：{0}</translation>
     </message>
@@ -114,27 +115,27 @@
 <context>
     <name>DeltaEChart</name>
     <message>
-        <location filename="../colour_view.py" line="123" />
+        <location filename="../colour_view.py" line="125"/>
         <source>No ΔE figures yet</source>
         <translation>暂无 ΔE 数据</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="154" />
+        <location filename="../colour_view.py" line="156"/>
         <source>mean limit {0:g}</source>
         <translation>平均上限 {0:g}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="154" />
+        <location filename="../colour_view.py" line="156"/>
         <source>max limit {0:g}</source>
         <translation>最大上限 {0:g}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="168" />
+        <location filename="../colour_view.py" line="167"/>
         <source>before</source>
         <translation>校正前</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="170" />
+        <location filename="../colour_view.py" line="167"/>
         <source>after correction</source>
         <translation>校正后</translation>
     </message>
@@ -142,17 +143,17 @@
 <context>
     <name>DriftChart</name>
     <message>
-        <location filename="../colour_view.py" line="185" />
+        <location filename="../colour_view.py" line="192"/>
         <source>No colour measurements yet: the drift appears after the first card</source>
         <translation>还没有色彩测量：拍摄第一张色卡后显示漂移</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="226" />
+        <location filename="../colour_view.py" line="230"/>
         <source>before</source>
         <translation>校正前</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="228" />
+        <location filename="../colour_view.py" line="230"/>
         <source>after correction</source>
         <translation>校正后</translation>
     </message>
@@ -160,12 +161,12 @@
 <context>
     <name>DropZone</name>
     <message>
-        <location filename="../window.py" line="112" />
+        <location filename="../window.py" line="112"/>
         <source>Drop shoot folders here</source>
         <translation>把拍摄文件夹拖到这里</translation>
     </message>
     <message>
-        <location filename="../window.py" line="113" />
+        <location filename="../window.py" line="113"/>
         <source>One folder per product, named by its SKU (e.g. A1234) — or click to choose</source>
         <translation>每个商品一个文件夹，以货号命名（如 A1234）——或点击选择</translation>
     </message>
@@ -173,72 +174,72 @@
 <context>
     <name>FirstSteps</name>
     <message>
-        <location filename="../window.py" line="154" />
+        <location filename="../window.py" line="154"/>
         <source>Welcome to imgprep — first steps</source>
         <translation>欢迎使用 imgprep —— 开始前请先设置</translation>
     </message>
     <message>
-        <location filename="../window.py" line="156" />
+        <location filename="../window.py" line="156"/>
         <source>not set yet</source>
         <translation>尚未设置</translation>
     </message>
     <message>
-        <location filename="../window.py" line="157" />
+        <location filename="../window.py" line="157"/>
         <source>is a file, not a folder</source>
         <translation>是文件，不是文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="158" />
+        <location filename="../window.py" line="158"/>
         <source>holds other files; choose an empty folder or an existing library</source>
         <translation>里面有其他文件；请选择空文件夹或已有图库</translation>
     </message>
     <message>
-        <location filename="../window.py" line="159" />
+        <location filename="../window.py" line="159"/>
         <source>its parent folder does not exist</source>
         <translation>上级文件夹不存在</translation>
     </message>
     <message>
-        <location filename="../window.py" line="164" />
+        <location filename="../window.py" line="167"/>
         <source>Library folder</source>
         <translation>图库文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="166" />
+        <location filename="../window.py" line="169"/>
         <source>Where originals are kept (renamed SKU-01, SKU-02 …) and renditions are written.</source>
         <translation>原图按 货号-01、货号-02 … 重命名保存于此，成品图也写到这里。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="168" />
+        <location filename="../window.py" line="171"/>
         <source>Backup folder (recommended)</source>
         <translation>备份文件夹（建议）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="169" />
+        <location filename="../window.py" line="172"/>
         <source>not set: nothing is mirrored</source>
         <translation>未设置：不做备份</translation>
     </message>
     <message>
-        <location filename="../window.py" line="171" />
+        <location filename="../window.py" line="174"/>
         <source>Product sheet (optional)</source>
         <translation>商品信息表（可选）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="172" />
+        <location filename="../window.py" line="175"/>
         <source>without it the hero has no spec panel and details no callouts</source>
         <translation>没有它，主图没有参数栏，细节图没有卖点标注</translation>
     </message>
     <message>
-        <location filename="../window.py" line="173" />
+        <location filename="../window.py" line="176"/>
         <source>Drop a shoot folder on this window</source>
         <translation>把拍摄文件夹拖到本窗口</translation>
     </message>
     <message>
-        <location filename="../window.py" line="175" />
+        <location filename="../window.py" line="178"/>
         <source>Choose library folder…</source>
         <translation>选择图库文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="176" />
+        <location filename="../window.py" line="179"/>
         <source>Open settings…</source>
         <translation>打开设置…</translation>
     </message>
@@ -246,173 +247,173 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../window.py" line="309" />
+        <location filename="../window.py" line="312"/>
         <source>imgprep — product photos</source>
         <translation>imgprep —— 商品图片处理</translation>
     </message>
     <message>
-        <location filename="../window.py" line="316" />
-        <location filename="../window.py" line="350" />
+        <location filename="../window.py" line="319"/>
+        <location filename="../window.py" line="353"/>
         <source>Shoots</source>
         <translation>拍摄列表</translation>
     </message>
     <message>
-        <location filename="../window.py" line="317" />
-        <location filename="../window.py" line="350" />
+        <location filename="../window.py" line="320"/>
+        <location filename="../window.py" line="353"/>
         <source>Shoot</source>
         <translation>拍摄</translation>
     </message>
     <message>
-        <location filename="../window.py" line="318" />
-        <location filename="../window.py" line="350" />
+        <location filename="../window.py" line="321"/>
+        <location filename="../window.py" line="353"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../window.py" line="319" />
-        <location filename="../window.py" line="350" />
+        <location filename="../window.py" line="322"/>
+        <location filename="../window.py" line="353"/>
         <source>Product sheet</source>
         <translation>商品信息表</translation>
     </message>
     <message>
-        <location filename="../window.py" line="325" />
+        <location filename="../window.py" line="328"/>
         <source>Log</source>
         <translation>日志</translation>
     </message>
     <message>
-        <location filename="../window.py" line="336" />
+        <location filename="../window.py" line="339"/>
         <source>Add shoot folders…</source>
         <translation>添加拍摄文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="337" />
+        <location filename="../window.py" line="340"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../window.py" line="338" />
+        <location filename="../window.py" line="341"/>
         <source>Watch drop folder</source>
         <translation>监视投放文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="340" />
+        <location filename="../window.py" line="343"/>
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="341" />
+        <location filename="../window.py" line="344"/>
         <source>Open library in file manager</source>
         <translation>在文件管理器中打开图库</translation>
     </message>
     <message>
-        <location filename="../window.py" line="343" />
+        <location filename="../window.py" line="346"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../window.py" line="344" />
-        <location filename="../window.py" line="594" />
+        <location filename="../window.py" line="347"/>
+        <location filename="../window.py" line="597"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../window.py" line="345" />
-        <location filename="../window.py" line="584" />
+        <location filename="../window.py" line="348"/>
+        <location filename="../window.py" line="587"/>
         <source>About imgprep</source>
         <translation>关于 imgprep</translation>
     </message>
     <message>
-        <location filename="../window.py" line="347" />
+        <location filename="../window.py" line="350"/>
         <source>Log panel</source>
         <translation>日志面板</translation>
     </message>
     <message>
-        <location filename="../window.py" line="355" />
+        <location filename="../window.py" line="358"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="359" />
+        <location filename="../window.py" line="362"/>
         <source>&amp;View</source>
         <translation>查看(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="362" />
+        <location filename="../window.py" line="365"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="365" />
+        <location filename="../window.py" line="368"/>
         <source>Main</source>
         <translation>主工具栏</translation>
     </message>
     <message>
-        <location filename="../window.py" line="454" />
+        <location filename="../window.py" line="457"/>
         <source>Choose a library folder first (Settings).</source>
         <translation>请先选择图库文件夹（设置）。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="460" />
+        <location filename="../window.py" line="463"/>
         <source>Choose a shoot folder (named by SKU)</source>
         <translation>选择拍摄文件夹（以货号命名）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="467" />
+        <location filename="../window.py" line="470"/>
         <source>Choose the library folder</source>
         <translation>选择图库文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="506" />
+        <location filename="../window.py" line="509"/>
         <source>Watch {0}</source>
         <translation>监视 {0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="507" />
+        <location filename="../window.py" line="510"/>
         <source>Set a drop folder in Settings first</source>
         <translation>请先在设置中指定投放文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="517" />
+        <location filename="../window.py" line="520"/>
         <source>Wait for the running batch to finish, then start watching.</source>
         <translation>请等当前批量处理结束后再开始监视。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="544" />
+        <location filename="../window.py" line="547"/>
         <source>Shoot finished</source>
         <translation>拍摄处理完成</translation>
     </message>
     <message>
-        <location filename="../window.py" line="544" />
+        <location filename="../window.py" line="547"/>
         <source>{0} is ready</source>
         <translation>{0} 已就绪</translation>
     </message>
     <message>
-        <location filename="../window.py" line="546" />
+        <location filename="../window.py" line="549"/>
         <source>Shoot failed</source>
         <translation>拍摄处理失败</translation>
     </message>
     <message>
-        <location filename="../window.py" line="546" />
+        <location filename="../window.py" line="549"/>
         <source>{0}: some frames failed — see the log</source>
         <translation>{0}：部分图片失败——请查看日志</translation>
     </message>
     <message>
-        <location filename="../window.py" line="565" />
+        <location filename="../window.py" line="568"/>
         <source>Library: {0}</source>
         <translation>图库：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="565" />
+        <location filename="../window.py" line="568"/>
         <source>No library chosen</source>
         <translation>未选择图库</translation>
     </message>
     <message>
-        <location filename="../window.py" line="585" />
+        <location filename="../window.py" line="588"/>
         <source>&lt;h3&gt;imgprep {0}&lt;/h3&gt;&lt;p&gt;Prepares product photos for online shops: naming, colour, renditions, backup.&lt;/p&gt;&lt;p&gt;Python {1} · Qt {2} · PySide6 {3} · Pillow {4}&lt;/p&gt;&lt;p&gt;Font: Noto Sans CJK SC subset (SIL Open Font License).&lt;/p&gt;</source>
         <translation>&lt;h3&gt;imgprep {0}&lt;/h3&gt;&lt;p&gt;为网店准备商品图片：命名、校色、出图、备份。&lt;/p&gt;&lt;p&gt;Python {1} · Qt {2} · PySide6 {3} · Pillow {4}&lt;/p&gt;&lt;p&gt;字体：Noto Sans CJK SC 子集（SIL 开放字体许可）。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../window.py" line="594" />
+        <location filename="../window.py" line="597"/>
         <source>A batch is running. Cancel it and quit?</source>
         <translation>正在批量处理。取消并退出吗？</translation>
     </message>
@@ -420,7 +421,7 @@
 <context>
     <name>PathField</name>
     <message>
-        <location filename="../settings.py" line="80" />
+        <location filename="../settings.py" line="80"/>
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
@@ -428,189 +429,189 @@
 <context>
     <name>PresetEditor</name>
     <message>
-        <location filename="../settings.py" line="115" />
+        <location filename="../settings.py" line="115"/>
         <source>Watermark</source>
         <translation>水印</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="118" />
+        <location filename="../settings.py" line="118"/>
         <source>Put a watermark on every rendition</source>
         <translation>所有成品图加水印</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="131" />
+        <location filename="../settings.py" line="131"/>
         <source>Text</source>
         <translation>文字</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="132" />
+        <location filename="../settings.py" line="132"/>
         <source>Position</source>
         <translation>位置</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="133" />
+        <location filename="../settings.py" line="133"/>
         <source>Opacity</source>
         <translation>不透明度</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="134" />
+        <location filename="../settings.py" line="134"/>
         <source>Width (fraction of image)</source>
         <translation>宽度（占图宽比例）</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="135" />
+        <location filename="../settings.py" line="135"/>
         <source>Margin</source>
         <translation>边距</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="136" />
-        <location filename="../settings.py" line="142" />
+        <location filename="../settings.py" line="136"/>
+        <location filename="../settings.py" line="142"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="139" />
+        <location filename="../settings.py" line="139"/>
         <source>Spec panel on the hero</source>
         <translation>主图参数栏</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="142" />
-        <location filename="../settings.py" line="165" />
+        <location filename="../settings.py" line="142"/>
+        <location filename="../settings.py" line="165"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="142" />
+        <location filename="../settings.py" line="142"/>
         <source>SKU</source>
         <translation>货号</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="143" />
+        <location filename="../settings.py" line="143"/>
         <source>Fabric</source>
         <translation>面料</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="143" />
+        <location filename="../settings.py" line="143"/>
         <source>Size</source>
         <translation>尺码</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="143" />
+        <location filename="../settings.py" line="143"/>
         <source>Dimensions</source>
         <translation>长宽高</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="144" />
+        <location filename="../settings.py" line="144"/>
         <source>Description</source>
         <translation>商品说明</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="151" />
+        <location filename="../settings.py" line="151"/>
         <source>Chinese labels</source>
         <translation>中文标签</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="152" />
+        <location filename="../settings.py" line="152"/>
         <source>English labels</source>
         <translation>英文标签</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="155" />
+        <location filename="../settings.py" line="155"/>
         <source>Below the photo</source>
         <translation>放在图片下方</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="156" />
+        <location filename="../settings.py" line="156"/>
         <source>Band over the photo</source>
         <translation>叠在图片底部</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="162" />
+        <location filename="../settings.py" line="162"/>
         <source>Renditions</source>
         <translation>成品图</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="165" />
+        <location filename="../settings.py" line="165"/>
         <source>For</source>
         <translation>用于</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="165" />
+        <location filename="../settings.py" line="165"/>
         <source>Width px</source>
         <translation>宽度 px</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="166" />
+        <location filename="../settings.py" line="166"/>
         <source>Quality</source>
         <translation>质量</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="166" />
+        <location filename="../settings.py" line="166"/>
         <source>File suffix</source>
         <translation>文件后缀</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="177" />
+        <location filename="../settings.py" line="177"/>
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="203" />
+        <location filename="../settings.py" line="203"/>
         <source>top left</source>
         <translation>左上</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="203" />
+        <location filename="../settings.py" line="203"/>
         <source>top</source>
         <translation>上</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="203" />
+        <location filename="../settings.py" line="203"/>
         <source>top right</source>
         <translation>右上</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="204" />
+        <location filename="../settings.py" line="204"/>
         <source>left</source>
         <translation>左</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="204" />
+        <location filename="../settings.py" line="204"/>
         <source>centre</source>
         <translation>居中</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="204" />
+        <location filename="../settings.py" line="204"/>
         <source>right</source>
         <translation>右</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="205" />
+        <location filename="../settings.py" line="205"/>
         <source>bottom left</source>
         <translation>左下</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="205" />
+        <location filename="../settings.py" line="205"/>
         <source>bottom</source>
         <translation>下</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="206" />
+        <location filename="../settings.py" line="206"/>
         <source>bottom right</source>
         <translation>右下</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="206" />
+        <location filename="../settings.py" line="206"/>
         <source>tiled</source>
         <translation>平铺</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="228" />
+        <location filename="../settings.py" line="228"/>
         <source>Watermark colour</source>
         <translation>水印颜色</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="257" />
+        <location filename="../settings.py" line="257"/>
         <source>rendition {0}: width and quality must be whole numbers</source>
         <translation>成品图 {0}：宽度和质量必须是整数</translation>
     </message>
@@ -618,141 +619,141 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../settings.py" line="285" />
+        <location filename="../settings.py" line="285"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="294" />
+        <location filename="../settings.py" line="294"/>
         <source>Library folder</source>
         <translation>图库文件夹</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="295" />
-        <location filename="../settings.py" line="314" />
+        <location filename="../settings.py" line="295"/>
+        <location filename="../settings.py" line="314"/>
         <source>Drop folder</source>
         <translation>投放文件夹</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="296" />
-        <location filename="../settings.py" line="315" />
+        <location filename="../settings.py" line="296"/>
+        <location filename="../settings.py" line="315"/>
         <source>Backup folder</source>
         <translation>备份文件夹</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="297" />
-        <location filename="../settings.py" line="316" />
+        <location filename="../settings.py" line="297"/>
+        <location filename="../settings.py" line="316"/>
         <source>Product sheet</source>
         <translation>商品信息表</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="297" />
+        <location filename="../settings.py" line="297"/>
         <source>Product sheets (*.csv *.xlsx *.xlsm *.txt)</source>
         <translation>商品信息表 (*.csv *.xlsx *.xlsm *.txt)</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="304" />
+        <location filename="../settings.py" line="304"/>
         <source>automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="307" />
+        <location filename="../settings.py" line="307"/>
         <source>System ({0})</source>
         <translation>跟随系统（{0}）</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="312" />
+        <location filename="../settings.py" line="312"/>
         <source>Library folder *</source>
         <translation>图库文件夹 *</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="313" />
+        <location filename="../settings.py" line="313"/>
         <source>Originals and renditions are kept here; the journal too.</source>
         <translation>原图、成品图和处理记录都保存在这里。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="317" />
+        <location filename="../settings.py" line="317"/>
         <source>Worker processes</source>
         <translation>工作进程数</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="318" />
+        <location filename="../settings.py" line="318"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="319" />
+        <location filename="../settings.py" line="319"/>
         <source>General</source>
         <translation>常规</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="329" />
+        <location filename="../settings.py" line="329"/>
         <source>Save as my preset…</source>
         <translation>另存为我的预设…</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="331" />
-        <location filename="../settings.py" line="340" />
+        <location filename="../settings.py" line="331"/>
+        <location filename="../settings.py" line="340"/>
         <source>Preset</source>
         <translation>预设</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="353" />
+        <location filename="../settings.py" line="353"/>
         <source>{0} (built in)</source>
         <translation>{0}（内置）</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="383" />
+        <location filename="../settings.py" line="383"/>
         <source>Save preset</source>
         <translation>保存预设</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="383" />
+        <location filename="../settings.py" line="383"/>
         <source>Name (letters, digits, - and _):</source>
         <translation>名称（字母、数字、- 和 _）：</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="404" />
+        <location filename="../settings.py" line="404"/>
         <source>Required: where imgprep keeps the photos.</source>
         <translation>必填：imgprep 保存图片的位置。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="405" />
+        <location filename="../settings.py" line="405"/>
         <source>This is a file, not a folder.</source>
         <translation>这是文件，不是文件夹。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="406" />
+        <location filename="../settings.py" line="406"/>
         <source>This folder holds other files. Choose an empty folder or an existing imgprep library.</source>
         <translation>该文件夹中有其他文件。请选择空文件夹或已有的 imgprep 图库。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="407" />
+        <location filename="../settings.py" line="407"/>
         <source>The folder above it does not exist.</source>
         <translation>上级文件夹不存在。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="408" />
+        <location filename="../settings.py" line="408"/>
         <source>No such folder.</source>
         <translation>文件夹不存在。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="409" />
+        <location filename="../settings.py" line="409"/>
         <source>Must not be the library itself.</source>
         <translation>不能是图库本身。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="410" />
+        <location filename="../settings.py" line="410"/>
         <source>Not reachable (is the share mounted?). Copies will wait.</source>
         <translation>无法访问（共享是否已挂载？）。备份会排队等待。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="411" />
+        <location filename="../settings.py" line="411"/>
         <source>Must be another disk or computer, not the library.</source>
         <translation>必须是另一块硬盘或另一台电脑，不能是图库。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="412" />
+        <location filename="../settings.py" line="412"/>
         <source>No such file.</source>
         <translation>文件不存在。</translation>
     </message>
@@ -760,112 +761,112 @@
 <context>
     <name>SheetView</name>
     <message>
-        <location filename="../sheet_view.py" line="37" />
+        <location filename="../sheet_view.py" line="38"/>
         <source>Load product sheet…</source>
         <translation>载入商品信息表…</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="46" />
+        <location filename="../sheet_view.py" line="47"/>
         <source>SKU</source>
         <translation>货号</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="46" />
+        <location filename="../sheet_view.py" line="47"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="46" />
+        <location filename="../sheet_view.py" line="47"/>
         <source>Shot</source>
         <translation>已拍摄</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="46" />
+        <location filename="../sheet_view.py" line="47"/>
         <source>Frames</source>
         <translation>张数</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="47" />
+        <location filename="../sheet_view.py" line="48"/>
         <source>Missing fields</source>
         <translation>缺少字段</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="47" />
+        <location filename="../sheet_view.py" line="48"/>
         <source>3-day rule</source>
         <translation>三天规则</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="65" />
+        <location filename="../sheet_view.py" line="66"/>
         <source>Product sheet</source>
         <translation>商品信息表</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="66" />
+        <location filename="../sheet_view.py" line="67"/>
         <source>Product sheets (*.csv *.xlsx *.xlsm *.txt)</source>
         <translation>商品信息表 (*.csv *.xlsx *.xlsm *.txt)</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="76" />
+        <location filename="../sheet_view.py" line="77"/>
         <source>No product sheet loaded</source>
         <translation>未载入商品信息表</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="87" />
+        <location filename="../sheet_view.py" line="88"/>
         <source>Cannot read the sheet</source>
         <translation>无法读取该表格</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="91" />
+        <location filename="../sheet_view.py" line="92"/>
         <source>name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="91" />
+        <location filename="../sheet_view.py" line="92"/>
         <source>colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="91" />
+        <location filename="../sheet_view.py" line="92"/>
         <source>fabric</source>
         <translation>面料</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="92" />
+        <location filename="../sheet_view.py" line="93"/>
         <source>size</source>
         <translation>尺码</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="92" />
+        <location filename="../sheet_view.py" line="93"/>
         <source>description</source>
         <translation>商品说明</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="92" />
+        <location filename="../sheet_view.py" line="93"/>
         <source>dimensions</source>
         <translation>长宽高</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="100" />
+        <location filename="../sheet_view.py" line="101"/>
         <source>{0} d overdue</source>
         <translation>超期 {0} 天</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="102" />
+        <location filename="../sheet_view.py" line="103"/>
         <source>{0} d left</source>
         <translation>剩 {0} 天</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="103" />
+        <location filename="../sheet_view.py" line="104"/>
         <source>yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="103" />
+        <location filename="../sheet_view.py" line="104"/>
         <source>not yet</source>
         <translation>未拍</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="117" />
+        <location filename="../sheet_view.py" line="118"/>
         <source>{0} products · {1} shot · {2} overdue without photos · {3} lack fields</source>
         <translation>共 {0} 个商品 · 已拍 {1} · 超期未拍 {2} · 缺字段 {3}</translation>
     </message>
@@ -873,118 +874,118 @@
 <context>
     <name>ShootModel</name>
     <message>
-        <location filename="../appstate.py" line="428" />
+        <location filename="../appstate.py" line="488"/>
         <source>SKU</source>
         <translation>货号</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="428" />
+        <location filename="../appstate.py" line="488"/>
         <source>Frames</source>
         <translation>张数</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="428" />
+        <location filename="../appstate.py" line="488"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="428" />
+        <location filename="../appstate.py" line="488"/>
         <source>Progress</source>
         <translation>进度</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="429" />
+        <location filename="../appstate.py" line="489"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="429" />
+        <location filename="../appstate.py" line="489"/>
         <source>3-day rule</source>
         <translation>三天规则</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="429" />
+        <location filename="../appstate.py" line="489"/>
         <source>Backup</source>
         <translation>备份</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="429" />
+        <location filename="../appstate.py" line="489"/>
         <source>Hero image</source>
         <translation>主图文件</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="450" />
+        <location filename="../appstate.py" line="510"/>
         <source>processing</source>
         <translation>处理中</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="452" />
-        <location filename="../appstate.py" line="455" />
+        <location filename="../appstate.py" line="512"/>
+        <location filename="../appstate.py" line="515"/>
         <source>queued</source>
         <translation>排队中</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="453" />
+        <location filename="../appstate.py" line="513"/>
         <source>done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="453" />
+        <location filename="../appstate.py" line="513"/>
         <source>{0} failed</source>
         <translation>{0} 张失败</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="454" />
+        <location filename="../appstate.py" line="514"/>
         <source>unfinished</source>
         <translation>未完成</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="454" />
+        <location filename="../appstate.py" line="514"/>
         <source>empty</source>
         <translation>空</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="470" />
+        <location filename="../appstate.py" line="530"/>
         <source>{0} + {1} card</source>
         <translation>{0} + {1} 色卡</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="477" />
+        <location filename="../appstate.py" line="537"/>
         <source>no card</source>
         <translation>无色卡</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="478" />
+        <location filename="../appstate.py" line="538"/>
         <source>pass</source>
         <translation>合格</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="478" />
+        <location filename="../appstate.py" line="538"/>
         <source>fail</source>
         <translation>不合格</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="484" />
+        <location filename="../appstate.py" line="544"/>
         <source>{0} d overdue</source>
         <translation>超期 {0} 天</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="485" />
+        <location filename="../appstate.py" line="545"/>
         <source>{0} d left</source>
         <translation>剩 {0} 天</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="489" />
+        <location filename="../appstate.py" line="549"/>
         <source>verified</source>
         <translation>已校验</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="489" />
+        <location filename="../appstate.py" line="549"/>
         <source>off</source>
         <translation>未开启</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="490" />
+        <location filename="../appstate.py" line="550"/>
         <source>{0} pending</source>
         <translation>{0} 待备份</translation>
     </message>
@@ -992,229 +993,234 @@
 <context>
     <name>ShootView</name>
     <message>
-        <location filename="../shoot_view.py" line="56" />
+        <location filename="../shoot_view.py" line="58"/>
         <source>Renditions</source>
         <translation>成品图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="57" />
+        <location filename="../shoot_view.py" line="59"/>
         <source>Originals</source>
         <translation>原图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="98" />
+        <location filename="../shoot_view.py" line="100"/>
         <source>Mark as hero</source>
         <translation>设为主图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="100" />
+        <location filename="../shoot_view.py" line="102"/>
         <source>Ctrl+H — the spec panel moves to this frame; names stay</source>
         <translation>Ctrl+H —— 参数栏移到这张图；文件编号不变</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="102" />
+        <location filename="../shoot_view.py" line="104"/>
         <source>Show in folder</source>
         <translation>在文件夹中显示</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="109" />
+        <location filename="../shoot_view.py" line="111"/>
         <source>Selling-point callout</source>
         <translation>卖点标注</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="113" />
+        <location filename="../shoot_view.py" line="115"/>
         <source>Text of the callout</source>
         <translation>标注文字</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="114" />
+        <location filename="../shoot_view.py" line="116"/>
         <source>Move the anchor</source>
         <translation>移动指示点</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="119" />
+        <location filename="../shoot_view.py" line="121"/>
         <source>Save and re-render</source>
         <translation>保存并重新出图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="129" />
+        <location filename="../shoot_view.py" line="131"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="131" />
+        <location filename="../shoot_view.py" line="133"/>
         <source>Before / after split</source>
         <translation>校色前后对比</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="133" />
+        <location filename="../shoot_view.py" line="135"/>
         <source>Pick card corners</source>
         <translation>点选色卡四角</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="135" />
+        <location filename="../shoot_view.py" line="137"/>
         <source>Click the outer corners of the card: patch 1 (dark skin) first, then clockwise</source>
         <translation>依次点击色卡外角：先点 1 号色块（深肤色）一角，再顺时针</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="137" />
+        <location filename="../shoot_view.py" line="139"/>
         <source>Measure colour</source>
         <translation>测量颜色</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="140" />
+        <location filename="../shoot_view.py" line="142"/>
         <source>Correct this shoot with it</source>
         <translation>用它校正本次拍摄</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="177" />
+        <location filename="../shoot_view.py" line="179"/>
         <source>No shoot selected</source>
         <translation>未选择拍摄</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="180" />
+        <location filename="../shoot_view.py" line="182"/>
         <source>{0} frames · hero {1}</source>
         <translation>{0} 张 · 主图 {1}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="183" />
+        <location filename="../shoot_view.py" line="185"/>
         <source>Double-click a shoot in the list</source>
         <translation>在拍摄列表中双击一个拍摄</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="200" />
+        <location filename="../shoot_view.py" line="202"/>
         <source>A batch is running: edits wait in the queue until it ends.</source>
         <translation>正在批量处理：修改会排队，处理结束后执行。</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="219" />
-        <location filename="../shoot_view.py" line="277" />
+        <location filename="../shoot_view.py" line="221"/>
+        <location filename="../shoot_view.py" line="281"/>
         <source>hero</source>
         <translation>主图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="221" />
+        <location filename="../shoot_view.py" line="223"/>
         <source>card</source>
         <translation>色卡</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="240" />
+        <location filename="../shoot_view.py" line="244"/>
         <source>No frames</source>
         <translation>没有图片</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="277" />
+        <location filename="../shoot_view.py" line="281"/>
         <source>detail</source>
         <translation>细节图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="277" />
+        <location filename="../shoot_view.py" line="281"/>
         <source>reference card</source>
         <translation>色卡</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="279" />
+        <location filename="../shoot_view.py" line="284"/>
         <source>original: {0}</source>
         <translation>原文件：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="280" />
+        <location filename="../shoot_view.py" line="285"/>
         <source>in library: {0}</source>
         <translation>图库中：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="281" />
+        <location filename="../shoot_view.py" line="286"/>
         <source>renditions: {0}</source>
         <translation>成品图：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="291" />
+        <location filename="../shoot_view.py" line="287"/>
+        <source>designer&apos;s PSD: {0}</source>
+        <translation>设计师 PSD：{0}</translation>
+    </message>
+    <message>
+        <location filename="../shoot_view.py" line="297"/>
         <source>No colour fit for this shoot.</source>
         <translation>本次拍摄还没有色彩校正。</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="296" />
+        <location filename="../shoot_view.py" line="302"/>
         <source>Anchor: automatic (centre of the product)</source>
         <translation>指示点：自动（商品中心）</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="297" />
+        <location filename="../shoot_view.py" line="303"/>
         <source>Anchor: {0:.0f} % across, {1:.0f} % down</source>
         <translation>指示点：横向 {0:.0f}%，纵向 {1:.0f}%</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="306" />
+        <location filename="../shoot_view.py" line="312"/>
         <source>Loading…</source>
         <translation>载入中…</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="324" />
+        <location filename="../shoot_view.py" line="330"/>
         <source>before</source>
         <translation>校正前</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="324" />
+        <location filename="../shoot_view.py" line="330"/>
         <source>after</source>
         <translation>校正后</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="328" />
-        <location filename="../shoot_view.py" line="381" />
+        <location filename="../shoot_view.py" line="334"/>
+        <location filename="../shoot_view.py" line="387"/>
         <source>Click corner {0} of 4</source>
         <translation>请点击第 {0} 个角（共 4 个）</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="340" />
+        <location filename="../shoot_view.py" line="346"/>
         <source>Mark {0} as hero</source>
         <translation>将 {0} 设为主图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="347" />
+        <location filename="../shoot_view.py" line="353"/>
         <source>Rendered again: {0}</source>
         <translation>已重新出图：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="368" />
+        <location filename="../shoot_view.py" line="374"/>
         <source>Callout of {0}</source>
         <translation>{0} 的卖点标注</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="382" />
+        <location filename="../shoot_view.py" line="388"/>
         <source>Four corners set — press “Measure colour”</source>
         <translation>四个角已选好——请点“测量颜色”</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="393" />
+        <location filename="../shoot_view.py" line="399"/>
         <source>Measuring…</source>
         <translation>测量中…</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="394" />
+        <location filename="../shoot_view.py" line="400"/>
         <source>Colour of {0}</source>
         <translation>{0} 的颜色</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="399" />
+        <location filename="../shoot_view.py" line="405"/>
         <source>No card found there: {0}</source>
         <translation>该处没有找到色卡：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="401" />
+        <location filename="../shoot_view.py" line="407"/>
         <source>PASS</source>
         <translation>合格</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="401" />
+        <location filename="../shoot_view.py" line="407"/>
         <source>FAIL</source>
         <translation>不合格</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="403" />
+        <location filename="../shoot_view.py" line="409"/>
         <source>mean ΔE2000 {0:.1f} → {1:.1f}, max {2:.1f}</source>
         <translation>平均 ΔE2000 {0:.1f} → {1:.1f}，最大 {2:.1f}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="420" />
+        <location filename="../shoot_view.py" line="426"/>
         <source>Correct {0}</source>
         <translation>校正 {0}</translation>
     </message>
@@ -1222,12 +1228,12 @@
 <context>
     <name>ShootsPage</name>
     <message>
-        <location filename="../window.py" line="233" />
+        <location filename="../window.py" line="236"/>
         <source>No shoots in the library yet.</source>
         <translation>图库中还没有拍摄。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="234" />
+        <location filename="../window.py" line="237"/>
         <source>Cannot read the library: {0}</source>
         <translation>无法读取图库：{0}</translation>
     </message>
@@ -1235,12 +1241,12 @@
 <context>
     <name>SwatchGrid</name>
     <message>
-        <location filename="../colour_view.py" line="74" />
+        <location filename="../colour_view.py" line="76"/>
         <source>No measured card for this shoot</source>
         <translation>本次拍摄没有测量过的色卡</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="109" />
+        <location filename="../colour_view.py" line="111"/>
         <source>top: reference · bottom left: before · bottom right: after · number: ΔE2000 after</source>
         <translation>上：标准色 · 左下：校正前 · 右下：校正后 · 数字：校正后 ΔE2000</translation>
     </message>
@@ -1248,22 +1254,22 @@
 <context>
     <name>Watch</name>
     <message>
-        <location filename="../watch.py" line="19" />
+        <location filename="../watch.py" line="21"/>
         <source>The drop-folder watcher is not part of this build yet.</source>
         <translation>此版本尚未包含投放文件夹监视功能。</translation>
     </message>
     <message>
-        <location filename="../watch.py" line="48" />
+        <location filename="../watch.py" line="50"/>
         <source>Choose a library folder first (Settings).</source>
         <translation>请先选择图库文件夹（设置）。</translation>
     </message>
     <message>
-        <location filename="../watch.py" line="68" />
+        <location filename="../watch.py" line="70"/>
         <source>Watching {0}</source>
         <translation>正在监视 {0}</translation>
     </message>
     <message>
-        <location filename="../watch.py" line="76" />
+        <location filename="../watch.py" line="78"/>
         <source>Stopped watching</source>
         <translation>已停止监视</translation>
     </message>
