@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["MESSAGES", "say", "translate"]
+__all__ = ["MESSAGES", "NUMBER_FIELDS", "say", "translate"]
 
 # code: (English, 简体中文). Fields in braces are filled by say(); in translate() each
 # field matches any text, and a field's value is carried over unchanged.
@@ -234,6 +234,15 @@ def say(code: str, **args: object) -> str:
     return MESSAGES[code][0].format(**args)
 
 
+# Fields that always hold a whole number match digits only, so a file named "row 2.jpg"
+# opening "{file} failed: …" is not read as a product-sheet row.
+NUMBER_FIELDS = frozenset({"row", "errno"})
+
+
+def _field(name: str) -> str:
+    return f"(?P<{name}>\\d+)" if name in NUMBER_FIELDS else f"(?P<{name}>.+?)"
+
+
 @lru_cache(maxsize=1)
 def _patterns() -> list[tuple[re.Pattern[str], str]]:
     out = []
@@ -243,7 +252,7 @@ def _patterns() -> list[tuple[re.Pattern[str], str]]:
     # ("{length} characters; the first {limit} are kept").
     for en, zh in sorted(MESSAGES.values(), key=lambda m: (m[0].startswith("{"), -len(m[0]))):
         parts = re.split(r"\{(\w+)\}", en)
-        rx = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
+        rx = "".join(re.escape(p) if i % 2 == 0 else _field(p) for i, p in enumerate(parts))
         out.append((re.compile(rx + r"\Z", re.DOTALL), zh))
     return out
 

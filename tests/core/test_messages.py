@@ -12,7 +12,7 @@ from helpers import english_left
 
 from imgprep.core import catalogue
 from imgprep.core.errors import ConfigError, NamingError
-from imgprep.core.messages import MESSAGES, say, translate
+from imgprep.core.messages import MESSAGES, NUMBER_FIELDS, say, translate
 from imgprep.core.naming import validate_sku
 
 
@@ -21,7 +21,8 @@ def test_every_message_round_trips_to_chinese(code):
     en, zh = MESSAGES[code]
     fields = re.findall(r"\{(\w+)\}", en)
     assert sorted(fields) == sorted(re.findall(r"\{(\w+)\}", zh)), code
-    args = {f: f"«{f}·值 1.5»" for f in fields}  # values with spaces, dots, Chinese
+    # values with spaces, dots, Chinese; whole numbers where a field holds one
+    args = {f: "42" if f in NUMBER_FIELDS else f"«{f}·值 1.5»" for f in fields}
     text = say(code, **args)
     assert translate(text, "zh_CN") == zh.format(**args)
     assert translate(text, "en") == text
@@ -140,3 +141,9 @@ def test_product_sheet_file_errors_read_in_chinese(tmp_path, monkeypatch):
         set_limit(before)
     monkeypatch.setattr(catalogue, "MAX_SHEET_BYTES", 10)
     check(tmp_path / "nosku.csv", "MiB are read")
+
+
+def test_a_file_name_is_not_read_as_a_sheet_row():
+    text = say("check-failed", file="row 2.jpg", detail=say("truncated"))
+    assert translate(text, "zh") == "row 2.jpg 处理失败：文件被截断或已损坏（图像数据不完整）"
+    assert translate(say("sheet-at-row", row=7, message="x"), "zh") == "第 7 行：x"
