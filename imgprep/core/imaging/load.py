@@ -3,7 +3,8 @@
 One place owns the decoding policy: which formats are allowed (by content, never by
 extension), the pixel limit (checked from the header, before pixels are allocated),
 EXIF orientation, ICC → sRGB, CMYK / grey / alpha / 16-bit handling, and DCT-scaled
-JPEG decoding when the output is much smaller than the original.
+JPEG decoding when the output is much smaller than the original. Camera RAW (chosen by
+extension) goes through LibRaw (the optional ``rawpy`` package), at half size likewise.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ import math
 import re
 import struct
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageCms, ImageFile, ImageOps
 
@@ -84,21 +86,61 @@ def _parse_exif_time(value: object, subsec: object = None) -> datetime | None:
     return t
 
 
-def _exif_facts(im: Image.Image) -> tuple[datetime | None, str | None, str | None]:
-    try:
-        exif = im.getexif()
-    except Exception:  # a broken EXIF block must not fail an otherwise good photo
-        return None, None, None
-    sub = exif.get_ifd(_EXIF_IFD) if exif else {}
-    t = _parse_exif_time(sub.get(TAG_DTO), sub.get(TAG_SUBSEC_DTO)) or _parse_exif_time(exif.get(TAG_DATETIME))
+Facts = tuple[datetime | None, str | None, str | None]  # capture time, artist, copyright
+
+
+def _facts(ifd0: Mapping[int, Any], sub: Mapping[int, Any]) -> Facts:
+    """Facts from IFD0 and the Exif IFD. DateTimeOriginal may also sit in IFD0 (TIFF/EP,
+    ISO 12234-2, which DNG follows); DateTime (last written) is the last resort."""
+    t = (_parse_exif_time(sub.get(TAG_DTO), sub.get(TAG_SUBSEC_DTO))
+         or _parse_exif_time(ifd0.get(TAG_DTO), ifd0.get(TAG_SUBSEC_DTO))
+         or _parse_exif_time(ifd0.get(TAG_DATETIME)))
 
     def text(tag: int) -> str | None:
-        v = exif.get(tag)
+        v = ifd0.get(tag)
         if isinstance(v, bytes):
             v = v.decode("utf-8", "replace")
         return v.strip("\x00 ") or None if isinstance(v, str) else None
 
     return t, text(TAG_ARTIST), text(TAG_COPYRIGHT)
+
+
+def _exif_facts(im: Image.Image) -> Facts:
+    try:
+        exif = im.getexif()
+        sub = exif.get_ifd(_EXIF_IFD) if exif else {}
+    except Exception:  # a broken EXIF block must not fail an otherwise good photo
+        return None, None, None
+    return _facts(exif, sub)
+
+
+def _raw_facts(path: Path) -> Facts:
+    """EXIF facts of a TIFF-structured RAW (DNG, CR2, NEF, ARW, PEF, SRW; ORF and RW2
+    differ only in the magic number), read from the IFDs alone. CR3 and RAF are not
+    TIFF files: (None, None, None), and :func:`_raw` asks LibRaw for the time."""
+    from PIL.TiffImagePlugin import ImageFileDirectory_v2
+
+    try:
+        with open(path, "rb") as f, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Pillow warns on a cut IFD; we just give up
+            head = f.read(8)
+            if len(head) < 8 or head[:2] not in (b"II", b"MM"):
+                return None, None, None
+            endian = "<" if head[:2] == b"II" else ">"
+            canonical = (b"II*\0" if endian == "<" else b"MM\0*") + head[4:]
+
+            def ifd_at(offset: int) -> ImageFileDirectory_v2:
+                ifd = ImageFileDirectory_v2(canonical)
+                f.seek(offset)
+                ifd.load(f)
+                return ifd
+
+            ifd0 = ifd_at(struct.unpack(endian + "I", head[4:])[0])
+            at = ifd0.get(_EXIF_IFD)
+            sub = ifd_at(at) if isinstance(at, int) and at > 0 else {}
+            return _facts(ifd0, sub)
+    except Exception:  # like a JPEG's: broken EXIF must not fail an otherwise good RAW
+        return None, None, None
 
 
 def _orientation(im: Image.Image) -> int:
@@ -116,13 +158,17 @@ def _over_limit(what: str) -> str:
     return say("over-limit", size=what, limit=MAX_PIXELS // 1_000_000)
 
 
-def _open(path: Path) -> Image.Image:
+def _check_file(path: Path) -> None:
     try:
         size = path.stat().st_size
     except OSError as e:
         raise InputError(path, say("cannot-read", detail=e.strerror or e)) from None
     if size == 0:
         raise InputError(path, say("empty"))
+
+
+def _open(path: Path) -> Image.Image:
+    _check_file(path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -147,7 +193,9 @@ def probe(path: str | Path) -> tuple[str, tuple[int, int], datetime | None]:
     """Cheap header read: format, stored size, capture time. Decodes no pixels."""
     path = Path(path)
     if path.suffix.lower() in RAW_EXTENSIONS:
-        return "RAW", (0, 0), None
+        with _open_raw(path) as raw:  # LibRaw parses the header only; checks the limit
+            size = (raw.sizes.width, raw.sizes.height)
+        return "RAW", size, _raw_facts(path)[0]
     with _open(path) as im:
         t, _, _ = _exif_facts(im)
         return im.format or "?", im.size, t
@@ -213,21 +261,108 @@ def _to_srgb(im: Image.Image, path: Path, notes: list[str]) -> Image.Image:
     return im
 
 
-def _raw(path: Path, min_long_edge: int | None) -> Loaded:
+@lru_cache(maxsize=1)
+def _libraw_threads() -> Callable[[int], Any] | None:
+    """``omp_set_num_threads`` of the OpenMP runtime LibRaw was built with (rawpy's Linux
+    wheels bundle GNU libgomp), or None where it cannot be found."""
+    import ctypes
+
+    import rawpy
+
+    try:
+        return ctypes.CDLL(rawpy._rawpy.__file__).omp_set_num_threads
+    except (OSError, AttributeError):
+        return None
+
+
+def _open_raw(path: Path) -> Any:
+    """A ``rawpy.RawPy`` with ``path`` opened: header parsed, no pixels unpacked, the
+    pixel limit checked. The caller closes it."""
+    _check_file(path)
     try:
         import rawpy
     except ImportError:
         raise InputError(path, say("raw-needs-rawpy")) from None
+    # One OpenMP thread for LibRaw, set in each decoding thread (an OpenMP setting is
+    # per thread). The worker pool is the parallelism, one process per core (OpenCV is
+    # kept to one thread for the same reason); and GNU OpenMP's thread pool does not
+    # survive fork: once a process has decoded a RAW with LibRaw's threads, a worker
+    # forked from it hangs in its first RAW decode.
+    threads = _libraw_threads()
+    if threads is not None:
+        threads(1)
+    raw = rawpy.RawPy()  # not rawpy.imread: it warns about fork, which the above makes safe
     try:
-        with rawpy.imread(str(path)) as raw:
-            sizes = raw.sizes
-            half = bool(min_long_edge) and max(sizes.width, sizes.height) // 2 >= min_long_edge
-            rgb = raw.postprocess(use_camera_wb=True, output_bps=8, half_size=half, no_auto_bright=False)
-    except Exception as e:  # rawpy raises LibRawError subclasses and others
-        raise InputError(path, say("raw-undecodable", detail=e)) from None
+        raw.open_file(str(path))
+        s = raw.sizes
+        if s.raw_width * s.raw_height > MAX_PIXELS:
+            n = s.raw_width * s.raw_height
+            raise InputError(path, _over_limit(f"{s.raw_width}×{s.raw_height} = {n / 1e6:.0f} MP"))
+    except BaseException as e:
+        raw.close()
+        if isinstance(e, rawpy.LibRawError):
+            raise _libraw_error(path, e) from None
+        raise
+    return raw
+
+
+def _libraw_error(path: Path, e: Exception) -> InputError:
+    import rawpy
+
+    if isinstance(e, rawpy.LibRawIOError | rawpy.LibRawDataError):
+        return InputError(path, say("truncated"))  # LibRaw reads past the end, or bad data
+    if isinstance(e, rawpy.LibRawUnsufficientMemoryError | rawpy.LibRawMemPoolOverflowError):
+        return InputError(path, say("out-of-memory"))
+    detail = e.args[0] if e.args else type(e).__name__
+    if isinstance(detail, bytes):  # rawpy passes LibRaw's C string through
+        detail = detail.decode("utf-8", "replace")
+    return InputError(path, say("raw-undecodable", detail=str(detail).replace(str(path), path.name)))
+
+
+def _libraw_time(raw: Any) -> datetime | None:
+    """LibRaw's capture time (``other.timestamp`` in recent rawpy), or None."""
+    try:
+        ts = raw.other.timestamp
+        ts = ts if isinstance(ts, datetime) else datetime.fromtimestamp(float(ts))
+        return ts if ts.timestamp() > 0 else None
+    except Exception:  # noqa: BLE001 - an older rawpy, or no time: order by name instead
+        return None
+
+
+def _raw(path: Path, min_long_edge: int | None,
+         need_scale: Callable[[int, int], float] | None) -> Loaded:
+    """Camera RAW through LibRaw: as-shot white balance, the camera's colour matrix to
+    sRGB with the sRGB tone curve, at the exposure shot, orientation applied."""
+    t, artist, copyright_ = _raw_facts(path)
+    with _open_raw(path) as raw:
+        s = raw.sizes
+        w, h = s.width, s.height
+        if s.pixel_aspect > 1:  # LibRaw stretches non-square pixels (dcraw's stretch())
+            w = round(w * s.pixel_aspect)
+        elif 0 < s.pixel_aspect < 1:
+            h = round(h / s.pixel_aspect)
+        full = (h, w) if s.flip & 4 else (w, h)  # flip 5, 6, 7: quarter turns
+        scale = need_scale(*full) if need_scale is not None else (
+            min_long_edge / max(full) if min_long_edge else 1.0)
+        half = scale <= 0.5  # 2 × 2 photosites → one pixel: a quarter of the memory and time
+        try:
+            # no_auto_bright: LibRaw would brighten each frame by its own histogram, so a
+            # card shot and the products after it would not share one exposure.
+            rgb = raw.postprocess(use_camera_wb=True, output_bps=8, half_size=half,
+                                  no_auto_bright=True, gamma=(2.4, 12.92))
+            if t is None:  # not TIFF-structured (CR3, RAF): LibRaw's own reading
+                t = _libraw_time(raw)
+        except MemoryError:
+            raise InputError(path, say("out-of-memory")) from None
+        except Exception as e:  # LibRawError subclasses, and whatever else LibRaw raises
+            import rawpy
+
+            if isinstance(e, rawpy.LibRawError):
+                raise _libraw_error(path, e) from None
+            raise InputError(path, say("raw-undecodable", detail=e)) from None
     im = Image.fromarray(rgb, "RGB")
-    f = 2 if half else 1
-    return Loaded(image=im, format="RAW", original_size=(im.width * f, im.height * f))
+    return Loaded(image=im, format="RAW", original_size=full if half else im.size,
+                  capture_time=t, artist=artist, copyright=copyright_)
 
 
 def oriented(size: tuple[int, int], orientation: int) -> tuple[int, int]:
@@ -240,12 +375,13 @@ def load(path: str | Path, min_long_edge: int | None = None,
 
     The caller says how many pixels it needs: ``min_long_edge`` (after orientation) or
     ``need_scale(w, h)`` (a fraction of the full oriented size). JPEGs are then decoded
-    with DCT scaling to the smallest scale that still gives that much; other formats are
-    decoded whole. Raises :class:`InputError` with a one-line reason on bad input.
+    with DCT scaling to the smallest scale that still gives that much, camera RAW at half
+    size when half is enough; other formats are decoded whole. Raises
+    :class:`InputError` with a one-line reason on bad input.
     """
     path = Path(path)
     if path.suffix.lower() in RAW_EXTENSIONS:
-        return _raw(path, min_long_edge)
+        return _raw(path, min_long_edge, need_scale)
     im = _open(path)
     notes: list[str] = []
     rgb: Image.Image | None = None
