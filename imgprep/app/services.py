@@ -34,10 +34,9 @@ from ..core.errors import ConfigError, FileOpError, ImgprepError
 from ..core.fsutil import LibraryLock, hash_bytes, move_new, write_new, write_replace
 from ..core.journal import JOURNAL_NAME, Journal
 from ..core.messages import say
+from ..core.naming import next_revision, revision_of, revision_stem
 from ..core.presets import ANCHORS, Preset, load_preset
 from .annotations import SIDECAR, CalloutOverride, load_callouts, plan_for
-
-_REV = re.compile(r"-r(\d+)$")
 
 
 def has_journal(library: str | Path | None) -> bool:
@@ -159,14 +158,9 @@ def shoot_frames(library: str | Path, sku: str) -> list[FrameRow]:
                 s["id"], s["sku"], s["seq"], frame_stem(s["sku"], s["seq"], card=s["kind"] == "card"),
                 s["kind"], s["role"], s["state"], s["reason"], Path(s["source_path"]).name,
                 s["source_path"], s["raw_path"], [f["path"] for f in files], callout, panel,
-                max(psds, key=_revision, default=None)))
+                max(psds, key=lambda p: revision_of(Path(p).stem), default=None)))
     out.sort(key=lambda f: (f.kind == "card", f.seq))
     return out
-
-
-def _revision(path: str) -> int:
-    m = _REV.search(Path(path).stem)
-    return int(m.group(1)) if m else 1
 
 
 def recent_events(library: str | Path, limit: int = 200) -> list[dict[str, Any]]:
@@ -225,8 +219,6 @@ class Rerendered:
 
 
 def _next_revision(j: Journal, lib: Path, sku: str, stem: str) -> int:
-    from ..core.naming import next_revision
-
     names = [r[0] for r in j.db.execute("SELECT path FROM backups WHERE path LIKE ?", (f"{sku}/jpg/%",))]
     names += [f["path"] for f in j.files_for_sku(sku)]
     folder = lib / sku / "jpg"
@@ -256,7 +248,7 @@ def _render_frame(j: Journal, lib: Path, preset: Preset, row: Any, product: Prod
     rev = _next_revision(j, lib, sku, stem)
     f = j.fit(row["fit_id"]) if row["fit_id"] is not None else None
     written = render_outputs(img, full, KeptExif(loaded.artist, loaded.copyright, loaded.capture_time),
-                             rends, preset.watermark, lib, f"{sku}/jpg/{stem}-r{rev}", plan.finisher(),
+                             rends, preset.watermark, lib, f"{sku}/jpg/{revision_stem(stem, rev)}", plan.finisher(),
                              json.loads(f["fit"]) if f is not None else None)
     old = [f["path"] for f in j.files(row["id"], "jpg")]
     roots = [r[0] for r in j.db.execute("SELECT DISTINCT root FROM backups")]

@@ -89,6 +89,15 @@ def revision_stem(stem: str, rev: int) -> str:
     return f"{stem}-r{rev}"
 
 
+_REVISION = re.compile(r"-r(\d+)$")
+
+
+def revision_of(stem: str) -> int:
+    """The revision a library stem carries: ``A1234-03-r2`` → 2, ``A1234-03`` → 1."""
+    m = _REVISION.search(stem)
+    return int(m.group(1)) if m else 1
+
+
 # Designers' PSDs (DESIGN.md §4: ``psd/SKU-NN.psd``, renamed on arrival).
 PSD_EXTENSIONS = (".psd", ".psb")
 
