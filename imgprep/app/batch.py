@@ -537,8 +537,7 @@ class BatchRunner:
         shoot = j.shoot(sku)
         products = [o for o in accepted if o.card is None]
         hero_idx = self.decisions.choose_hero(sku, products) if products and shoot["hero_id"] is None else None
-        used = {"product": j.used_seqs(sku, "product") | _names_on_disk(self.lib / sku / "raw", sku, False)
-                | self._psd_numbers(sku),
+        used = {"product": self._product_numbers(sku),
                 "card": j.used_seqs(sku, "card") | _names_on_disk(self.lib / sku / "card", sku, True)}
         todo: list[tuple[Any, FrameOutcome]] = []
         for o in accepted:
@@ -790,8 +789,7 @@ class BatchRunner:
             if rel not in paths and p.stat().st_size == size and hash_file(p) == sha:
                 return rel, frame_id
         if seq is None:
-            seq = next_free(j.used_seqs(sku, "product") | _names_on_disk(self.lib / sku / "raw", sku, False)
-                            | self._psd_numbers(sku))
+            seq = next_free(self._product_numbers(sku))
         stem = psd_stem(sku, seq, sorted(paths) + [p.name for p in on_disk])
         rel = f"{sku}/psd/{stem}{path.suffix.lower()}"
         if frame_id is None:
@@ -808,16 +806,13 @@ class BatchRunner:
         self.progress({"event": "failed", "source": it.source, "sku": it.sku, "reason": reason})
         return it
 
-    def _psd_numbers(self, sku: str) -> set[int]:
-        """Numbers PSDs hold (one that matches no frame is a source of its own): never given
-        to a new frame or PSD."""
-        out = _names_on_disk(self.lib / sku / "psd", sku, False)
-        prefix = f"{sku}-".casefold()
-        for f in self.j.files_for_sku(sku):
-            stem = Path(f["path"]).stem
-            if f["kind"] == "psd" and stem.casefold().startswith(prefix) and stem[len(prefix):].isdigit():
-                out.add(int(stem[len(prefix):]))
-        return out
+    def _product_numbers(self, sku: str) -> set[int]:
+        """Numbers taken by the SKU's product frames and PSDs (a PSD of no frame is a source
+        of its own), in the journal and on disk: never given out again."""
+        psds = [Path(f["path"]).stem for f in self.j.files_for_sku(sku) if f["kind"] == "psd"]
+        return (self.j.used_seqs(sku, "product") | _numbers(psds, sku, False)
+                | _names_on_disk(self.lib / sku / "raw", sku, False)
+                | _names_on_disk(self.lib / sku / "psd", sku, False))
 
     def _product(self, sku: str) -> Product | None:
         """The product sheet's facts for this SKU: from this run's sheet (kept in the
@@ -937,17 +932,14 @@ def _station() -> str:
 def _names_on_disk(folder: Path, sku: str, card: bool) -> set[int]:
     """Numbers already taken by files in the library folder (belt and braces: the journal
     is the truth, but a number on disk is never handed out again either)."""
-    out: set[int] = set()
-    if not folder.is_dir():
-        return out
-    prefix = f"{sku}-C" if card else f"{sku}-"
-    for p in folder.iterdir():
-        stem = p.stem
-        if stem.lower().startswith(prefix.lower()):
-            tail = stem[len(prefix):]
-            if tail.isdigit():
-                out.add(int(tail))
-    return out
+    return _numbers([p.stem for p in folder.iterdir()], sku, card) if folder.is_dir() else set()
+
+
+def _numbers(stems: list[str], sku: str, card: bool) -> set[int]:
+    """The sequence numbers of the library names among ``stems`` (``SKU-03``, ``SKU-C01``)."""
+    prefix = (f"{sku}-C" if card else f"{sku}-").lower()
+    return {int(s[len(prefix):]) for s in stems
+            if s.lower().startswith(prefix) and s[len(prefix):].isdigit()}
 
 
 __all__ = ["BatchRunner", "BatchOptions", "BatchReport", "Item", "Decisions", "discover", "is_ignored", "psd_problem"]
