@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sqlite3
 import struct
 from datetime import datetime
 from pathlib import Path
@@ -170,3 +171,12 @@ def write_psd(path: Path, **kw) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(psd_bytes(**kw))
     return path
+
+
+def journal_file_without_schema(lib: Path) -> None:
+    """The moment between a writer's connect (the file exists) and its first commit."""
+    lib.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(lib / "imgprep.sqlite")
+    db.execute("PRAGMA journal_mode = WAL")
+    db.close()
+

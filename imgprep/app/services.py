@@ -24,6 +24,8 @@ import json
 import os
 import re
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -32,7 +34,7 @@ from typing import Any
 from ..core.catalogue import Product
 from ..core.errors import ConfigError, FileOpError, ImgprepError
 from ..core.fsutil import LibraryLock, hash_bytes, move_new, write_new, write_replace
-from ..core.journal import JOURNAL_NAME, Journal
+from ..core.journal import JOURNAL_NAME, Journal, JournalNotReady
 from ..core.messages import say
 from ..core.naming import next_revision, revision_of, revision_stem
 from ..core.presets import ANCHORS, Preset, load_preset
@@ -41,6 +43,23 @@ from .annotations import SIDECAR, CalloutOverride, load_callouts, plan_for
 
 def has_journal(library: str | Path | None) -> bool:
     return bool(library) and (Path(library) / JOURNAL_NAME).is_file()  # type: ignore[arg-type]
+
+
+@contextmanager
+def _reading(library: str | Path | None) -> Iterator[Journal | None]:
+    """The journal opened for reading, or None while there is none to read: no library,
+    no journal yet, or a writer still creating or upgrading it (the app reads while its
+    worker opens a new library)."""
+    if not has_journal(library):
+        yield None
+        return
+    try:
+        j = Journal(library, readonly=True)  # type: ignore[arg-type]
+    except JournalNotReady:
+        yield None
+        return
+    with j:
+        yield j
 
 
 # ---------------------------------------------------------------------------- shoots
@@ -73,8 +92,10 @@ def list_shoots(library: str | Path, today: date | None = None) -> list[ShootRow
     from .check import check_library
 
     checks = {c.sku.casefold(): c for c in check_library(lib, today=today)}
-    out = []
-    with Journal(lib, readonly=True) as j:
+    out: list[ShootRow] = []
+    with _reading(lib) as j:
+        if j is None:
+            return out
         roots = {r[0] for r in j.db.execute("SELECT DISTINCT root FROM backups")}
         for sh in j.shoots():
             sku = sh["sku"]
@@ -138,9 +159,10 @@ def shoot_frames(library: str | Path, sku: str) -> list[FrameRow]:
     """The frames of one shoot in sequence order (cards last), with their files."""
     from ..core.naming import frame_stem
 
-    lib = Path(library)
-    out = []
-    with Journal(lib, readonly=True) as j:
+    out: list[FrameRow] = []
+    with _reading(library) as j:
+        if j is None:
+            return out
         for s in j.sources(sku):
             files = j.files(s["id"], "jpg")
             callout, panel = None, False
@@ -164,10 +186,8 @@ def shoot_frames(library: str | Path, sku: str) -> list[FrameRow]:
 
 
 def recent_events(library: str | Path, limit: int = 200) -> list[dict[str, Any]]:
-    if not has_journal(library):
-        return []
-    with Journal(library, readonly=True) as j:
-        return [dict(r) for r in reversed(j.events(limit))]
+    with _reading(library) as j:
+        return [dict(r) for r in reversed(j.events(limit))] if j else []
 
 
 # ---------------------------------------------------------------------------- sidecar
@@ -438,11 +458,9 @@ def apply_fit_to_shoot(library: str | Path, sku: str, fit_id: int, preset: Prese
 
 def colour_fits(library: str | Path, sku: str | None = None) -> list[dict[str, Any]]:
     """Fits with their report documents, oldest first."""
-    if not has_journal(library):
-        return []
-    with Journal(library, readonly=True) as j:
-        out = []
-        for r in j.fits(sku):
+    out: list[dict[str, Any]] = []
+    with _reading(library) as j:
+        for r in j.fits(sku) if j else []:
             d = dict(r)
             d["report"] = json.loads(r["report"])
             d["fit"] = json.loads(r["fit"])
@@ -451,18 +469,14 @@ def colour_fits(library: str | Path, sku: str | None = None) -> list[dict[str, A
 
 
 def colour_trend(library: str | Path) -> list[dict[str, Any]]:
-    if not has_journal(library):
-        return []
-    with Journal(library, readonly=True) as j:
-        return j.colour_trend()
+    with _reading(library) as j:
+        return j.colour_trend() if j else []
 
 
 def report_path(library: str | Path, sku: str) -> Path | None:
     """The newest HTML colour report of a shoot."""
-    if not has_journal(library):
-        return None
-    with Journal(library, readonly=True) as j:
-        rows = [f for f in j.files_for_sku(sku) if f["kind"] == "report" and f["path"].endswith(".html")]
+    with _reading(library) as j:
+        rows = [f for f in j.files_for_sku(sku) if f["kind"] == "report" and f["path"].endswith(".html")] if j else []
     rows.sort(key=lambda f: f["created_at"])
     for f in reversed(rows):
         p = Path(library) / f["path"]
@@ -510,8 +524,8 @@ def sheet_overview(catalogue: Any, library: str | Path | None, preset: Preset | 
     today = today or datetime.now().date()
     shoots: dict[str, Any] = {}
     counts: dict[str, int] = {}
-    if has_journal(library):
-        with Journal(library, readonly=True) as j:  # type: ignore[arg-type]
+    with _reading(library) as j:
+        if j is not None:
             shoots = {r["sku"].casefold(): r for r in j.shoots()}
             for r in j.sources():
                 if r["kind"] == "product":

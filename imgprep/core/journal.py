@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -129,8 +130,16 @@ MIGRATIONS: list[str] = [
 ]
 
 
+class JournalNotReady(RuntimeError):
+    """A reader found the journal before its writer finished creating or upgrading it
+    (the file exists from the writer's first ``connect``; the schema arrives in one
+    transaction a moment later)."""
+
+
 class Journal:
-    """Open (creating or migrating) the journal of ``library``."""
+    """Open (creating or migrating) the journal of ``library``. ``readonly`` opens
+    an existing journal for reading and raises :class:`JournalNotReady` unless its schema
+    is this imgprep's."""
 
     def __init__(self, library: str | Path, *, readonly: bool = False):
         self.library = Path(library)
@@ -143,26 +152,47 @@ class Journal:
             self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA foreign_keys = ON")
-        if not readonly:
-            self.db.execute("PRAGMA journal_mode = WAL")
+        if readonly:
+            version = self.schema_version
+            if version != len(MIGRATIONS):
+                self.db.close()
+                raise JournalNotReady(f"{self.path}: journal schema {version}, this imgprep reads "
+                                      f"{len(MIGRATIONS)} (being created or upgraded)")
+        else:
+            self._wal()
             self.db.execute("PRAGMA synchronous = FULL")
             self._migrate()
 
     # -------------------------------------------------------------- plumbing
+    def _wal(self) -> None:
+        """Switch to WAL (it stays in the file). SQLite answers 'locked' at once, without
+        waiting, when another connection opens the new file at the same moment: retry."""
+        deadline = time.monotonic() + 30
+        while self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            try:
+                self.db.execute("PRAGMA journal_mode = WAL")
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
     def _migrate(self) -> None:
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        if version > len(MIGRATIONS):
-            raise RuntimeError(
-                f"{self.path}: journal schema {version} is newer than this imgprep "
-                f"({len(MIGRATIONS)}); update imgprep"
-            )
-        for i in range(version, len(MIGRATIONS)):
-            with self.tx():
+        if self.schema_version == len(MIGRATIONS) and self.meta("library_id") is not None:
+            return
+        # Two processes may open a new library at once (the app and its worker): the
+        # version is read again inside the write lock, so only one of them migrates.
+        with self.tx():
+            version = self.schema_version
+            if version > len(MIGRATIONS):
+                raise RuntimeError(
+                    f"{self.path}: journal schema {version} is newer than this imgprep "
+                    f"({len(MIGRATIONS)}); update imgprep"
+                )
+            for i in range(version, len(MIGRATIONS)):
                 for stmt in _split_sql(MIGRATIONS[i]):
                     self.db.execute(stmt)
-                self.db.execute(f"PRAGMA user_version = {i + 1}")
-        if self.meta("library_id") is None:
-            with self.tx():
+            self.db.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+            if self.meta("library_id") is None:
                 self.set_meta("library_id", uuid.uuid4().hex)
 
     @contextmanager

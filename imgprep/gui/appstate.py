@@ -184,6 +184,7 @@ class AppState(QObject):
         self.current: int | None = None
         self.callbacks: dict[int, Any] = {}
         self._shut = False
+        self._read_error: str | None = None
         self.thread = QThread(self)
         self.thread.setObjectName("imgprep-jobs")
         self.worker = JobWorker()
@@ -236,6 +237,21 @@ class AppState(QObject):
     def library(self) -> Path | None:
         lib = self.settings.library
         return Path(lib) if lib else None
+
+    def read(self, fn: Any, *args: Any, default: Any = None) -> Any:
+        """A journal read for a view. A library that cannot be read just now (a network
+        share gone, a disk error) must not break the window: the view gets ``default`` and
+        the log says why, once until a read succeeds again."""
+        try:
+            out = fn(*args)
+        except Exception as e:  # noqa: BLE001 - shown to the user, the window stays usable
+            text = self.tr("Cannot read the library: {0}").format(engine_text(str(e)))
+            if text != self._read_error:
+                self._read_error = text
+                self.message.emit("error", text)
+            return default
+        self._read_error = None
+        return out
 
     def refresh(self) -> None:
         self.model.reload(self.library())

@@ -290,14 +290,14 @@ class ColourView(QWidget):
 
     def reload(self) -> None:
         lib = self.state.library()
-        self.fits = services.colour_fits(lib, self.sku) if (lib and self.sku) else []
+        self.fits = self.state.read(services.colour_fits, lib, self.sku, default=[]) if (lib and self.sku) else []
         self.title.setText(self.tr("Colour · {0}").format(self.sku) if self.sku else self.tr("Colour"))
         self.measure.blockSignals(True)
         self.measure.clear()
         for f in reversed(self.fits):
             self.measure.addItem(f"{f['created_at'][:16].replace('T', ' ')} · {f['report'].get('file') or ''}", f["id"])
         self.measure.blockSignals(False)
-        self.drift.trend = services.colour_trend(lib) if lib else []
+        self.drift.trend = self.state.read(services.colour_trend, lib, default=[]) if lib else []
         self._show()
 
     def _show(self) -> None:
@@ -308,7 +308,7 @@ class ColourView(QWidget):
         th = (doc or {}).get("thresholds", {"mean": 3.0})
         self.drift.threshold = th.get("mean", 3.0)
         lib = self.state.library()
-        self.report_btn.setEnabled(bool(lib and self.sku and services.report_path(lib, self.sku)))
+        self.report_btn.setEnabled(bool(lib and self.sku and self.state.read(services.report_path, lib, self.sku)))
         self.verdict.setText(self._verdict(doc))
         for w in (self.swatches, self.bars, self.drift):
             w.update()

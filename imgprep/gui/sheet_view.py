@@ -83,11 +83,14 @@ class SheetView(QWidget):
         self.path_label.setText(Path(path).name)
         try:
             cat = load_catalogue(path)
-            rows = services.sheet_overview(cat, self.state.library(), self.state.settings.preset())
         except ImgprepError as e:
             self.summary.setText(self.tr("Cannot read the sheet"))
             self.problems.setVisible(True)
             self.problems.setPlainText(engine_text(str(e)))
+            return
+        rows = self.state.read(services.sheet_overview, cat, self.state.library(), self.state.settings.preset())
+        if rows is None:  # the library cannot be read just now (the log says why)
+            self.summary.setText(self.tr("Cannot read the library"))
             return
         names = {"name": self.tr("name"), "colour": self.tr("colour"), "fabric": self.tr("fabric"),
                  "size": self.tr("size"), "description": self.tr("description"), "dimensions": self.tr("dimensions")}

@@ -173,8 +173,8 @@ class ShootView(QWidget):
 
     def reload(self, keep_row: int | None = None) -> None:
         lib = self.state.library()
-        self.frames = services.shoot_frames(lib, self.sku) if (self.sku and lib and services.has_journal(lib)) else []
-        fits = services.colour_fits(lib, self.sku) if self.sku and lib else []
+        self.frames = self.state.read(services.shoot_frames, lib, self.sku, default=[]) if (self.sku and lib) else []
+        fits = self.state.read(services.colour_fits, lib, self.sku, default=[]) if self.sku and lib else []
         self.fit = fits[-1] if fits else None
         self.title.setText(self.sku or self.tr("No shoot selected"))
         if self.sku:
@@ -194,7 +194,9 @@ class ShootView(QWidget):
         if not self.sku or self.state.busy:
             return
         lib = self.state.library()
-        frames = services.shoot_frames(lib, self.sku) if lib and services.has_journal(lib) else []
+        frames = self.state.read(services.shoot_frames, lib, self.sku, default=None) if lib else []
+        if frames is None:  # unreadable just now: keep what is shown
+            return
         if frames != self.frames:
             self.reload(self.list.currentRow())
 

@@ -310,6 +310,16 @@ class MainWindow(QMainWindow):
         from .shoot_view import ShootView
 
         self.setWindowTitle(self.tr("imgprep — product photos"))
+        # the log first: the views may report while they are built
+        self.log_dock = QDockWidget(self.tr("Log"), self)
+        self.log_dock.setObjectName("logDock")
+        self.log = QPlainTextEdit()
+        self.log.setObjectName("log")
+        self.log.setReadOnly(True)
+        self.log.setMaximumBlockCount(5000)
+        self.log_dock.setWidget(self.log)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.log_dock)
+
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.shoots = ShootsPage(self.state, self)
@@ -323,16 +333,6 @@ class MainWindow(QMainWindow):
         self.shoots.openShoot.connect(self.show_shoot)
         self.shoots.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.setCentralWidget(self.tabs)
-
-        # log panel
-        self.log_dock = QDockWidget(self.tr("Log"), self)
-        self.log_dock.setObjectName("logDock")
-        self.log = QPlainTextEdit()
-        self.log.setObjectName("log")
-        self.log.setReadOnly(True)
-        self.log.setMaximumBlockCount(5000)
-        self.log_dock.setWidget(self.log)
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.log_dock)
 
         # actions
         A = self._action
@@ -419,7 +419,8 @@ class MainWindow(QMainWindow):
             old = self.takeCentralWidget()
             old.deleteLater()
             self._build()
-            self.log.setPlainText(log_text)
+            said = self.log.toPlainText()  # what the new views reported while being built
+            self.log.setPlainText("\n".join(t for t in (log_text, said) if t))
             self.tabs.setCurrentIndex(current)
             if sku:
                 self.shoot_view.show_sku(sku)

@@ -167,3 +167,21 @@ def test_an_unlisted_sku_is_reported_once_not_once_per_frame(tmp_path, sheets, r
     db = sqlite3.connect(tmp_path / "lib" / "imgprep.sqlite")
     n = db.execute("SELECT COUNT(*) FROM events WHERE kind = 'catalogue' AND sku = 'Z998'").fetchone()[0]
     assert n == 1
+
+
+def test_the_apps_reads_see_an_empty_library_until_the_schema_arrives(tmp_path):
+    from imgprep.app import services
+    from imgprep.core.catalogue import Catalogue
+    from imgprep.core.journal import MIGRATIONS, Journal
+    from tests.helpers import journal_file_without_schema
+
+    journal_file_without_schema(tmp_path)
+    assert services.colour_trend(tmp_path) == []
+    assert services.colour_fits(tmp_path, "A1") == []
+    assert services.shoot_frames(tmp_path, "A1") == []
+    assert services.recent_events(tmp_path) == []
+    assert services.report_path(tmp_path, "A1") is None
+    assert services.sheet_overview(Catalogue(source="sheet.csv"), tmp_path) == []
+    assert services.list_shoots(tmp_path) == []  # this one upgrades it (the app opens the library)
+    with Journal(tmp_path, readonly=True) as j:
+        assert j.schema_version == len(MIGRATIONS)

@@ -3,6 +3,7 @@ import sqlite3
 import pytest
 
 from imgprep.core.journal import MIGRATIONS, Journal
+from tests.helpers import journal_file_without_schema
 
 
 def test_fresh_journal_is_wal_versioned_and_sound(tmp_path):
@@ -65,3 +66,41 @@ def test_a_version_1_journal_is_migrated_in_place(tmp_path):
         with j.tx():
             j.put_product("A1", {"sku": "A1", "name": "杯"}, "sheet.csv")
         assert j.product("a1") == {"sku": "A1", "name": "杯"}
+
+
+def test_a_reader_never_sees_a_journal_without_its_schema(tmp_path):
+    from imgprep.core.journal import JournalNotReady
+
+    journal_file_without_schema(tmp_path)
+    with pytest.raises(JournalNotReady, match="schema 0"):
+        Journal(tmp_path, readonly=True)
+    with Journal(tmp_path) as j:  # the writer finishes
+        assert j.schema_version == len(MIGRATIONS)
+    with Journal(tmp_path, readonly=True) as j:
+        assert j.events() == []
+
+
+def test_writers_opening_a_new_library_at_once_all_succeed(tmp_path):
+    """The app and its worker both open a new library: only one may create the schema."""
+    import threading
+
+    def open_it(lib, start, ids, errors):
+        start.wait()
+        try:
+            with Journal(lib) as j:
+                ids.append(j.library_id)
+        except Exception as e:  # noqa: BLE001
+            errors.append(repr(e))
+
+    for n in range(15):
+        lib = tmp_path / f"lib{n}"
+        lib.mkdir()
+        start, errors, ids = threading.Barrier(4), [], []
+        threads = [threading.Thread(target=open_it, args=(lib, start, ids, errors)) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        assert len(ids) == 4 and len(set(ids)) == 1
+

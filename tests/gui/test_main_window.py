@@ -269,6 +269,36 @@ def test_engine_reasons_are_shown_in_chinese(qtbot, make_window, tmp_path):
     assert "truncated" not in log
 
 
+def test_an_unreadable_library_during_a_language_switch_leaves_a_working_window(
+        qtbot, make_window, tmp_path, monkeypatch):
+    """CI once switched language while the worker was still creating a new journal: the
+    colour view's read raised inside the rebuild and left the window without its log."""
+    import sqlite3
+
+    from imgprep.app import services
+    from imgprep.gui.i18n import install_language
+
+    w = make_window(tmp_path / "lib", catalogue=False)
+    w.log_message("info", "before the switch")
+
+    def broken(*a, **k):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(services, "colour_trend", broken)
+    install_language("zh_CN")
+    qtbot.waitUntil(lambda: w.tabs.tabText(0) == "拍摄列表")
+    log = w.log.toPlainText()
+    assert "before the switch" in log
+    assert log.count("disk I/O error") == 1 and "无法读取图库" in log
+    w.colour_view.reload()  # the same failure again is not repeated in the log
+    assert w.log.toPlainText().count("disk I/O error") == 1
+    monkeypatch.undo()
+    install_language("en")
+    qtbot.waitUntil(lambda: w.tabs.tabText(0) == "Shoots")
+    w.colour_view.reload()
+    assert w.log.toPlainText().count("disk I/O error") == 1
+
+
 def test_results_arriving_after_shutdown_are_ignored(qtbot, make_window, tmp_path):
     """The window closes while a job still runs: its result, queued by the job thread,
     must not reach the closing UI (it used to refresh a model that was going away)."""

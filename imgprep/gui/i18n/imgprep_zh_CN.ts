@@ -4,27 +4,32 @@
 <context>
     <name>AppState</name>
     <message>
-        <location filename="../appstate.py" line="268"/>
+        <location filename="../appstate.py" line="248"/>
+        <source>Cannot read the library: {0}</source>
+        <translation>无法读取图库：{0}</translation>
+    </message>
+    <message>
+        <location filename="../appstate.py" line="284"/>
         <source>The drop folder is being watched: copy the shoot into it, or switch watching off to process folders from elsewhere.</source>
         <translation>正在监视投放文件夹：请把拍摄文件夹复制进去，或关闭监视后再处理其他位置的文件夹。</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="272"/>
+        <location filename="../appstate.py" line="288"/>
         <source>Choose a library folder first (Settings).</source>
         <translation>请先选择图库文件夹（设置）。</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="319"/>
+        <location filename="../appstate.py" line="335"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="329"/>
+        <location filename="../appstate.py" line="345"/>
         <source>Processing {0}</source>
         <translation>正在处理 {0}</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="355"/>
+        <location filename="../appstate.py" line="371"/>
         <source>{0}: {1} done, {2} duplicate, {3} failed, {4} skipped</source>
         <translation>{0}：完成 {1}，重复 {2}，失败 {3}，跳过 {4}</translation>
     </message>
@@ -252,31 +257,31 @@
         <translation>imgprep —— 商品图片处理</translation>
     </message>
     <message>
-        <location filename="../window.py" line="319"/>
+        <location filename="../window.py" line="329"/>
         <location filename="../window.py" line="353"/>
         <source>Shoots</source>
         <translation>拍摄列表</translation>
     </message>
     <message>
-        <location filename="../window.py" line="320"/>
+        <location filename="../window.py" line="330"/>
         <location filename="../window.py" line="353"/>
         <source>Shoot</source>
         <translation>拍摄</translation>
     </message>
     <message>
-        <location filename="../window.py" line="321"/>
+        <location filename="../window.py" line="331"/>
         <location filename="../window.py" line="353"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../window.py" line="322"/>
+        <location filename="../window.py" line="332"/>
         <location filename="../window.py" line="353"/>
         <source>Product sheet</source>
         <translation>商品信息表</translation>
     </message>
     <message>
-        <location filename="../window.py" line="328"/>
+        <location filename="../window.py" line="314"/>
         <source>Log</source>
         <translation>日志</translation>
     </message>
@@ -312,13 +317,13 @@
     </message>
     <message>
         <location filename="../window.py" line="347"/>
-        <location filename="../window.py" line="597"/>
+        <location filename="../window.py" line="598"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
         <location filename="../window.py" line="348"/>
-        <location filename="../window.py" line="587"/>
+        <location filename="../window.py" line="588"/>
         <source>About imgprep</source>
         <translation>关于 imgprep</translation>
     </message>
@@ -348,72 +353,72 @@
         <translation>主工具栏</translation>
     </message>
     <message>
-        <location filename="../window.py" line="457"/>
+        <location filename="../window.py" line="458"/>
         <source>Choose a library folder first (Settings).</source>
         <translation>请先选择图库文件夹（设置）。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="463"/>
+        <location filename="../window.py" line="464"/>
         <source>Choose a shoot folder (named by SKU)</source>
         <translation>选择拍摄文件夹（以货号命名）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="470"/>
+        <location filename="../window.py" line="471"/>
         <source>Choose the library folder</source>
         <translation>选择图库文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="509"/>
+        <location filename="../window.py" line="510"/>
         <source>Watch {0}</source>
         <translation>监视 {0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="510"/>
+        <location filename="../window.py" line="511"/>
         <source>Set a drop folder in Settings first</source>
         <translation>请先在设置中指定投放文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="520"/>
+        <location filename="../window.py" line="521"/>
         <source>Wait for the running batch to finish, then start watching.</source>
         <translation>请等当前批量处理结束后再开始监视。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="547"/>
+        <location filename="../window.py" line="548"/>
         <source>Shoot finished</source>
         <translation>拍摄处理完成</translation>
     </message>
     <message>
-        <location filename="../window.py" line="547"/>
+        <location filename="../window.py" line="548"/>
         <source>{0} is ready</source>
         <translation>{0} 已就绪</translation>
     </message>
     <message>
-        <location filename="../window.py" line="549"/>
+        <location filename="../window.py" line="550"/>
         <source>Shoot failed</source>
         <translation>拍摄处理失败</translation>
     </message>
     <message>
-        <location filename="../window.py" line="549"/>
+        <location filename="../window.py" line="550"/>
         <source>{0}: some frames failed — see the log</source>
         <translation>{0}：部分图片失败——请查看日志</translation>
     </message>
     <message>
-        <location filename="../window.py" line="568"/>
+        <location filename="../window.py" line="569"/>
         <source>Library: {0}</source>
         <translation>图库：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="568"/>
+        <location filename="../window.py" line="569"/>
         <source>No library chosen</source>
         <translation>未选择图库</translation>
     </message>
     <message>
-        <location filename="../window.py" line="588"/>
+        <location filename="../window.py" line="589"/>
         <source>&lt;h3&gt;imgprep {0}&lt;/h3&gt;&lt;p&gt;Prepares product photos for online shops: naming, colour, renditions, backup.&lt;/p&gt;&lt;p&gt;Python {1} · Qt {2} · PySide6 {3} · Pillow {4}&lt;/p&gt;&lt;p&gt;Font: Noto Sans CJK SC subset (SIL Open Font License).&lt;/p&gt;</source>
         <translation>&lt;h3&gt;imgprep {0}&lt;/h3&gt;&lt;p&gt;为网店准备商品图片：命名、校色、出图、备份。&lt;/p&gt;&lt;p&gt;Python {1} · Qt {2} · PySide6 {3} · Pillow {4}&lt;/p&gt;&lt;p&gt;字体：Noto Sans CJK SC 子集（SIL 开放字体许可）。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../window.py" line="597"/>
+        <location filename="../window.py" line="598"/>
         <source>A batch is running. Cancel it and quit?</source>
         <translation>正在批量处理。取消并退出吗？</translation>
     </message>
@@ -811,62 +816,67 @@
         <translation>未载入商品信息表</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="88"/>
+        <location filename="../sheet_view.py" line="87"/>
         <source>Cannot read the sheet</source>
         <translation>无法读取该表格</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="92"/>
+        <location filename="../sheet_view.py" line="93"/>
+        <source>Cannot read the library</source>
+        <translation>无法读取图库</translation>
+    </message>
+    <message>
+        <location filename="../sheet_view.py" line="95"/>
         <source>name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="92"/>
+        <location filename="../sheet_view.py" line="95"/>
         <source>colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="92"/>
+        <location filename="../sheet_view.py" line="95"/>
         <source>fabric</source>
         <translation>面料</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="93"/>
+        <location filename="../sheet_view.py" line="96"/>
         <source>size</source>
         <translation>尺码</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="93"/>
+        <location filename="../sheet_view.py" line="96"/>
         <source>description</source>
         <translation>商品说明</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="93"/>
+        <location filename="../sheet_view.py" line="96"/>
         <source>dimensions</source>
         <translation>长宽高</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="101"/>
+        <location filename="../sheet_view.py" line="104"/>
         <source>{0} d overdue</source>
         <translation>超期 {0} 天</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="103"/>
+        <location filename="../sheet_view.py" line="106"/>
         <source>{0} d left</source>
         <translation>剩 {0} 天</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="104"/>
+        <location filename="../sheet_view.py" line="107"/>
         <source>yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="104"/>
+        <location filename="../sheet_view.py" line="107"/>
         <source>not yet</source>
         <translation>未拍</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="118"/>
+        <location filename="../sheet_view.py" line="121"/>
         <source>{0} products · {1} shot · {2} overdue without photos · {3} lack fields</source>
         <translation>共 {0} 个商品 · 已拍 {1} · 超期未拍 {2} · 缺字段 {3}</translation>
     </message>
@@ -874,118 +884,118 @@
 <context>
     <name>ShootModel</name>
     <message>
-        <location filename="../appstate.py" line="488"/>
+        <location filename="../appstate.py" line="504"/>
         <source>SKU</source>
         <translation>货号</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="488"/>
+        <location filename="../appstate.py" line="504"/>
         <source>Frames</source>
         <translation>张数</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="488"/>
+        <location filename="../appstate.py" line="504"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="488"/>
+        <location filename="../appstate.py" line="504"/>
         <source>Progress</source>
         <translation>进度</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="489"/>
+        <location filename="../appstate.py" line="505"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="489"/>
+        <location filename="../appstate.py" line="505"/>
         <source>3-day rule</source>
         <translation>三天规则</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="489"/>
+        <location filename="../appstate.py" line="505"/>
         <source>Backup</source>
         <translation>备份</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="489"/>
+        <location filename="../appstate.py" line="505"/>
         <source>Hero image</source>
         <translation>主图文件</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="510"/>
+        <location filename="../appstate.py" line="526"/>
         <source>processing</source>
         <translation>处理中</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="512"/>
-        <location filename="../appstate.py" line="515"/>
+        <location filename="../appstate.py" line="528"/>
+        <location filename="../appstate.py" line="531"/>
         <source>queued</source>
         <translation>排队中</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="513"/>
+        <location filename="../appstate.py" line="529"/>
         <source>done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="513"/>
+        <location filename="../appstate.py" line="529"/>
         <source>{0} failed</source>
         <translation>{0} 张失败</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="514"/>
+        <location filename="../appstate.py" line="530"/>
         <source>unfinished</source>
         <translation>未完成</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="514"/>
+        <location filename="../appstate.py" line="530"/>
         <source>empty</source>
         <translation>空</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="530"/>
+        <location filename="../appstate.py" line="546"/>
         <source>{0} + {1} card</source>
         <translation>{0} + {1} 色卡</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="537"/>
+        <location filename="../appstate.py" line="553"/>
         <source>no card</source>
         <translation>无色卡</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="538"/>
+        <location filename="../appstate.py" line="554"/>
         <source>pass</source>
         <translation>合格</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="538"/>
+        <location filename="../appstate.py" line="554"/>
         <source>fail</source>
         <translation>不合格</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="544"/>
+        <location filename="../appstate.py" line="560"/>
         <source>{0} d overdue</source>
         <translation>超期 {0} 天</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="545"/>
+        <location filename="../appstate.py" line="561"/>
         <source>{0} d left</source>
         <translation>剩 {0} 天</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="549"/>
+        <location filename="../appstate.py" line="565"/>
         <source>verified</source>
         <translation>已校验</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="549"/>
+        <location filename="../appstate.py" line="565"/>
         <source>off</source>
         <translation>未开启</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="550"/>
+        <location filename="../appstate.py" line="566"/>
         <source>{0} pending</source>
         <translation>{0} 待备份</translation>
     </message>
@@ -1083,144 +1093,144 @@
         <translation>在拍摄列表中双击一个拍摄</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="202"/>
+        <location filename="../shoot_view.py" line="204"/>
         <source>A batch is running: edits wait in the queue until it ends.</source>
         <translation>正在批量处理：修改会排队，处理结束后执行。</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="221"/>
-        <location filename="../shoot_view.py" line="281"/>
+        <location filename="../shoot_view.py" line="223"/>
+        <location filename="../shoot_view.py" line="283"/>
         <source>hero</source>
         <translation>主图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="223"/>
+        <location filename="../shoot_view.py" line="225"/>
         <source>card</source>
         <translation>色卡</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="244"/>
+        <location filename="../shoot_view.py" line="246"/>
         <source>No frames</source>
         <translation>没有图片</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="281"/>
+        <location filename="../shoot_view.py" line="283"/>
         <source>detail</source>
         <translation>细节图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="281"/>
+        <location filename="../shoot_view.py" line="283"/>
         <source>reference card</source>
         <translation>色卡</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="284"/>
+        <location filename="../shoot_view.py" line="286"/>
         <source>original: {0}</source>
         <translation>原文件：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="285"/>
+        <location filename="../shoot_view.py" line="287"/>
         <source>in library: {0}</source>
         <translation>图库中：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="286"/>
+        <location filename="../shoot_view.py" line="288"/>
         <source>renditions: {0}</source>
         <translation>成品图：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="287"/>
+        <location filename="../shoot_view.py" line="289"/>
         <source>designer&apos;s PSD: {0}</source>
         <translation>设计师 PSD：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="297"/>
+        <location filename="../shoot_view.py" line="299"/>
         <source>No colour fit for this shoot.</source>
         <translation>本次拍摄还没有色彩校正。</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="302"/>
+        <location filename="../shoot_view.py" line="304"/>
         <source>Anchor: automatic (centre of the product)</source>
         <translation>指示点：自动（商品中心）</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="303"/>
+        <location filename="../shoot_view.py" line="305"/>
         <source>Anchor: {0:.0f} % across, {1:.0f} % down</source>
         <translation>指示点：横向 {0:.0f}%，纵向 {1:.0f}%</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="312"/>
+        <location filename="../shoot_view.py" line="314"/>
         <source>Loading…</source>
         <translation>载入中…</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="330"/>
+        <location filename="../shoot_view.py" line="332"/>
         <source>before</source>
         <translation>校正前</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="330"/>
+        <location filename="../shoot_view.py" line="332"/>
         <source>after</source>
         <translation>校正后</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="334"/>
-        <location filename="../shoot_view.py" line="387"/>
+        <location filename="../shoot_view.py" line="336"/>
+        <location filename="../shoot_view.py" line="389"/>
         <source>Click corner {0} of 4</source>
         <translation>请点击第 {0} 个角（共 4 个）</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="346"/>
+        <location filename="../shoot_view.py" line="348"/>
         <source>Mark {0} as hero</source>
         <translation>将 {0} 设为主图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="353"/>
+        <location filename="../shoot_view.py" line="355"/>
         <source>Rendered again: {0}</source>
         <translation>已重新出图：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="374"/>
+        <location filename="../shoot_view.py" line="376"/>
         <source>Callout of {0}</source>
         <translation>{0} 的卖点标注</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="388"/>
+        <location filename="../shoot_view.py" line="390"/>
         <source>Four corners set — press “Measure colour”</source>
         <translation>四个角已选好——请点“测量颜色”</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="399"/>
+        <location filename="../shoot_view.py" line="401"/>
         <source>Measuring…</source>
         <translation>测量中…</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="400"/>
+        <location filename="../shoot_view.py" line="402"/>
         <source>Colour of {0}</source>
         <translation>{0} 的颜色</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="405"/>
+        <location filename="../shoot_view.py" line="407"/>
         <source>No card found there: {0}</source>
         <translation>该处没有找到色卡：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="407"/>
+        <location filename="../shoot_view.py" line="409"/>
         <source>PASS</source>
         <translation>合格</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="407"/>
+        <location filename="../shoot_view.py" line="409"/>
         <source>FAIL</source>
         <translation>不合格</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="409"/>
+        <location filename="../shoot_view.py" line="411"/>
         <source>mean ΔE2000 {0:.1f} → {1:.1f}, max {2:.1f}</source>
         <translation>平均 ΔE2000 {0:.1f} → {1:.1f}，最大 {2:.1f}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="426"/>
+        <location filename="../shoot_view.py" line="428"/>
         <source>Correct {0}</source>
         <translation>校正 {0}</translation>
     </message>
