@@ -624,7 +624,7 @@ class BatchRunner:
                             overrides, (Path(row["source_path"]).name, stem), self.o.preset)
             futures.append(self._rpool.submit(
                 render_outputs, o.image, o.original_size, o.exif, self.o.preset.for_role(row["role"]),
-                self.o.preset.watermark, self.lib, f"{sku}/jpg/{stem}", plan.finisher(), fit))
+                self.o.preset.watermark, self.lib, f"{sku}/jpg/{stem}", plan.finisher(), fit, o.deep))
         pending = []
         for (row, o), fut in zip(todo, futures, strict=True):
             if row["kind"] == "card":

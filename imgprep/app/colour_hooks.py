@@ -60,13 +60,15 @@ def detect_card_in(img: Image.Image, full_size: tuple[int, int], colour: ColourS
     return {"doc": doc, "fit": fit}
 
 
-def apply_fit(img: Image.Image, fit: dict[str, Any]) -> Image.Image:
-    """Correct an sRGB image with a stored fit (thread-safe: the fit is rebuilt per call)."""
+def apply_fit(img: Image.Image, fit: dict[str, Any], deep: Any = None) -> Image.Image:
+    """Correct an sRGB image with a stored fit; from its 16 bits (``deep``, the same
+    pixels) when the source had them. Thread-safe: the fit is rebuilt per call."""
     import numpy as np
 
     from ..core.colour.models import ColourFit
 
-    return Image.fromarray(ColourFit.from_dict(fit).apply(np.asarray(img)))
+    f = ColourFit.from_dict(fit)
+    return Image.fromarray(f.apply16(deep) if deep is not None else f.apply(np.asarray(img)))
 
 
 def report_files(doc: dict[str, Any], name: str) -> dict[str, bytes]:

@@ -17,8 +17,8 @@ from PIL import Image
 
 from ..core.errors import InputError
 from ..core.fsutil import discard, hash_file, stage_copy, write_or_adopt
-from ..core.imaging.load import load, probe
-from ..core.imaging.render import KeptExif, downscale, encode_jpeg, resize, sharpen
+from ..core.imaging.load import Loaded, load, probe
+from ..core.imaging.render import KeptExif, downscale, downscale16, encode_jpeg, resize, sharpen
 from ..core.imaging.watermark import apply_watermark
 from ..core.messages import say
 from ..core.presets import ColourSettings, Rendition, Watermark
@@ -44,6 +44,7 @@ class FrameOutcome:
     capture_time: datetime | None
     exif: KeptExif
     image: Image.Image | None        # working image, None for card frames
+    deep: Any = None                 # its 16 bits (uint16 array) when the source had them
     card: dict[str, Any] | None = None   # detection result when a card was found
     notes: list[str] = field(default_factory=list)
     staged: str | None = None        # temp copy of the original in the library, to publish
@@ -102,7 +103,8 @@ def analyse_frame(job: FrameJob) -> FrameOutcome:
     else:
         sha = hash_file(path) if job.hash else ""
     try:
-        loaded = load(path, need_scale=scale_fn)
+        # 16 bits are kept only where a colour correction may need them.
+        loaded = load(path, need_scale=scale_fn, deep=job.colour is not None)
     except BaseException:
         if staged:
             discard(staged)
@@ -122,15 +124,22 @@ def analyse_frame(job: FrameJob) -> FrameOutcome:
         if card is not None:
             outcome.card = card
             return outcome
-    outcome.image = working_image(img, full, job.renditions)
+    outcome.image, outcome.deep = working(loaded, job.renditions)
     return outcome
 
 
-def working_image(img: Image.Image, full: tuple[int, int], renditions: tuple[Rendition, ...]) -> Image.Image:
-    """``img`` (a decode of a ``full``-size photo) shrunk to what the largest rendition needs."""
+def working(loaded: Loaded, renditions: tuple[Rendition, ...]) -> tuple[Image.Image, Any]:
+    """The decode of a photo shrunk to what the largest rendition needs, and its 16 bits
+    likewise when the decode kept them."""
+    full = loaded.original_size
     s = need_scale(renditions, *full)
     size = (max(1, round(full[0] * s)), max(1, round(full[1] * s)))
-    return downscale(img, size) if size[0] < img.width else img
+    img, deep = loaded.image, loaded.deep
+    if size[0] < img.width:
+        img = downscale(img, size)
+        if deep is not None:
+            deep = downscale16(deep, size)
+    return img, deep
 
 
 
@@ -149,19 +158,20 @@ def render_outputs(image: Image.Image, original_size: tuple[int, int], exif: Kep
                    renditions: tuple[Rendition, ...], watermark: Watermark, library: Path,
                    stem_rel: str,
                    finish: Callable[[Image.Image, Rendition], tuple[Image.Image, dict[str, Any]]] | None = None,
-                   fit: dict[str, Any] | None = None) -> list[Written]:
+                   fit: dict[str, Any] | None = None, deep: Any = None) -> list[Written]:
     """Every rendition of one product frame, written under ``library/stem_rel{suffix}.jpg``.
 
     Thread-safe and journal-free (Pillow and OpenCV release the GIL), so the engine runs
     several frames at once and journals the results itself. ``finish`` adds the
     annotations (spec panel, callouts) after the watermark, which marks the photo;
-    ``fit`` is the colour correction of the frame's lighting setup.
+    ``fit`` is the colour correction of the frame's lighting setup, applied to ``deep``
+    (the working image's 16 bits) when the source had them.
     """
     out: list[Written] = []
     if fit is not None:
         from .colour_hooks import apply_fit
 
-        image = apply_fit(image, fit)  # once, on the working image, before resizing
+        image = apply_fit(image, fit, deep)  # once, on the working image, before resizing
     for r in renditions:
         img = resize(image, r, original_size)
         img = sharpen(img, r.sharpen)

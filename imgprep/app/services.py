@@ -254,22 +254,22 @@ def _render_frame(j: Journal, lib: Path, preset: Preset, row: Any, product: Prod
     from ..core.imaging.render import KeptExif
     from ..core.naming import frame_stem
     from .backup import BackupTarget, copy_one
-    from .frames import decode_scale, render_outputs, working_image
+    from .frames import decode_scale, render_outputs, working
 
     sku = row["sku"]
     stem = frame_stem(sku, row["seq"])
     raw = lib / row["raw_path"]
     rends = preset.for_role(row["role"])
-    loaded = load(raw, need_scale=lambda w, h: decode_scale(preset.renditions, None, w, h))
+    f = j.fit(row["fit_id"]) if row["fit_id"] is not None else None
+    loaded = load(raw, need_scale=lambda w, h: decode_scale(preset.renditions, None, w, h), deep=f is not None)
     full = loaded.original_size
-    img = working_image(loaded.image, full, preset.renditions)
+    img, deep = working(loaded, preset.renditions)
     plan = plan_for(row["role"], details.index(row["id"]) if row["id"] in details else None, product,
                     overrides, (Path(row["source_path"]).name, stem), preset)
     rev = _next_revision(j, lib, sku, stem)
-    f = j.fit(row["fit_id"]) if row["fit_id"] is not None else None
     written = render_outputs(img, full, KeptExif(loaded.artist, loaded.copyright, loaded.capture_time),
                              rends, preset.watermark, lib, f"{sku}/jpg/{revision_stem(stem, rev)}", plan.finisher(),
-                             json.loads(f["fit"]) if f is not None else None)
+                             json.loads(f["fit"]) if f is not None else None, deep)
     old = [f["path"] for f in j.files(row["id"], "jpg")]
     roots = [r[0] for r in j.db.execute("SELECT DISTINCT root FROM backups")]
     with j.tx():

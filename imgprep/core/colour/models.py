@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from .delta_e import delta_e_2000, linear_to_lab, linear_to_srgb, srgb8_to_linear
+from .delta_e import delta_e_2000, linear_to_lab, linear_to_srgb, srgb8_to_linear, srgb_to_linear
 
 __all__ = [
     "CORRECTION_MODELS",
@@ -130,10 +130,42 @@ class ColourFit:
             )
             self._cache["luts"] = luts
         lut, sqrt_lut, M = luts
-        y = cv2.transform(cv2.LUT(rgb, lut), M[:, :3])
+        return self._matrix_and_encode(cv2.LUT(rgb, lut), lambda: cv2.LUT(rgb, sqrt_lut), M)
+
+    def apply16(self, rgb: np.ndarray) -> np.ndarray:
+        """Correct a 16-bit sRGB image (H, W, 3) (from a RAW or a 16-bit TIFF/PNG) and
+        return uint8 sRGB. The correction happens before the 8-bit stage, so a strong
+        cast's squeezed channel is stretched from 16-bit data, not from a few 8-bit codes."""
+        rgb = np.asarray(rgb)
+        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint16:
+            raise ValueError(f"expected an (H, W, 3) uint16 image, got {rgb.dtype} {rgb.shape}")
+        luts = self._cache.get("luts16")
+        if luts is None:
+            lin = srgb_to_linear(np.arange(65536) / 65535.0)
+            lut = self.curve(lin[:, None].repeat(3, 1))
+            luts = (np.ascontiguousarray(lut.T, dtype=np.float32),
+                    np.ascontiguousarray(np.sqrt(np.maximum(lut, 0)).T, dtype=np.float32),
+                    self.M.astype(np.float32))
+            self._cache["luts16"] = luts
+        lut, sqrt_lut, M = luts
+
+        def per_channel(table: np.ndarray) -> np.ndarray:
+            out = np.empty(rgb.shape, np.float32)
+            for c in range(3):
+                np.take(table[c], rgb[..., c], out=out[..., c])
+            return out
+
+        return self._matrix_and_encode(per_channel(lut), lambda: per_channel(sqrt_lut), M)
+
+    def _matrix_and_encode(self, lin: np.ndarray, sqrt_lin: Callable[[], np.ndarray], M: np.ndarray) -> np.ndarray:
+        """The matrix (and root-polynomial terms) on curve-corrected linear float32
+        values, then the sRGB encoding to uint8 through the 16k-entry table."""
+        import cv2
+
+        y = cv2.transform(lin, M[:, :3])
         if self.terms == "root2":
             # sqrt(R*G) = sqrt(R)*sqrt(G): the square roots come from a table too
-            a, b, c = cv2.split(cv2.LUT(rgb, sqrt_lut))
+            a, b, c = cv2.split(sqrt_lin())
             s = cv2.merge([cv2.multiply(a, b), cv2.multiply(b, c), cv2.multiply(a, c)])
             y = cv2.add(y, cv2.transform(s, M[:, 3:6]))
         y = cv2.multiply(y, (_ENC_SIZE - 1.0,) * 3 + (0.0,))

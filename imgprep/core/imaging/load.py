@@ -32,6 +32,9 @@ ALLOWED_FORMATS = ("JPEG", "PNG", "TIFF", "WEBP")  # the JPEG opener also yields
 RAW_EXTENSIONS = {".cr2", ".cr3", ".nef", ".arw", ".dng", ".raf", ".orf", ".rw2", ".pef", ".srw"}
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".jpe", ".png", ".tif", ".tiff", ".webp"} | RAW_EXTENSIONS
 
+# 16-bit decoding needs 6 bytes a pixel (and the file's bytes); above this, 8 bits.
+DEEP_MAX_PIXELS = 64_000_000
+
 # Never decode a truncated file as if it were whole.
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 # Pillow's own guard stays on as a second line, at our limit.
@@ -55,6 +58,10 @@ class Loaded:
     artist: str | None = None
     copyright: str | None = None
     notes: list[str] = field(default_factory=list)
+    # The same pixels at 16 bits (uint16 sRGB, H × W × 3), when the source has more than
+    # 8 (camera RAW, 16-bit RGB TIFF/PNG) and the caller asked (``load(deep=True)``):
+    # a colour correction is then applied before the 8-bit stage.
+    deep: Any = None
 
 
 @lru_cache(maxsize=1)
@@ -330,7 +337,7 @@ def _libraw_time(raw: Any) -> datetime | None:
 
 
 def _raw(path: Path, min_long_edge: int | None,
-         need_scale: Callable[[int, int], float] | None) -> Loaded:
+         need_scale: Callable[[int, int], float] | None, deep: bool = False) -> Loaded:
     """Camera RAW through LibRaw: as-shot white balance, the camera's colour matrix to
     sRGB with the sRGB tone curve, at the exposure shot, orientation applied."""
     t, artist, copyright_ = _raw_facts(path)
@@ -348,7 +355,7 @@ def _raw(path: Path, min_long_edge: int | None,
         try:
             # no_auto_bright: LibRaw would brighten each frame by its own histogram, so a
             # card shot and the products after it would not share one exposure.
-            rgb = raw.postprocess(use_camera_wb=True, output_bps=8, half_size=half,
+            rgb = raw.postprocess(use_camera_wb=True, output_bps=16 if deep else 8, half_size=half,
                                   no_auto_bright=True, gamma=(2.4, 12.92))
             if t is None:  # not TIFF-structured (CR3, RAF): LibRaw's own reading
                 t = _libraw_time(raw)
@@ -360,31 +367,109 @@ def _raw(path: Path, min_long_edge: int | None,
             if isinstance(e, rawpy.LibRawError):
                 raise _libraw_error(path, e) from None
             raise InputError(path, say("raw-undecodable", detail=e)) from None
-    im = Image.fromarray(rgb, "RGB")
+    im = Image.fromarray(to_8bit(rgb) if deep else rgb, "RGB")
     return Loaded(image=im, format="RAW", original_size=full if half else im.size,
-                  capture_time=t, artist=artist, copyright=copyright_)
+                  capture_time=t, artist=artist, copyright=copyright_, deep=rgb if deep else None)
 
 
 def oriented(size: tuple[int, int], orientation: int) -> tuple[int, int]:
     return (size[1], size[0]) if orientation in (5, 6, 7, 8) else size
 
 
+_TRANSPOSE = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
+              4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
+              6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+              8: Image.Transpose.ROTATE_90}
+
+
+def _orient_array(a: Any, orientation: int) -> Any:
+    """An (H, W, C) array turned as Pillow's transpose for that EXIF orientation turns an image."""
+    import numpy as np
+
+    if orientation in (5, 7):  # a transpose, then as 1 (5) or as 3 (7)
+        a = a.transpose(1, 0, 2)
+        orientation = 3 if orientation == 7 else 1
+    if orientation == 2:
+        a = a[:, ::-1]
+    elif orientation == 3:
+        a = a[::-1, ::-1]
+    elif orientation == 4:
+        a = a[::-1]
+    elif orientation == 6:
+        a = np.rot90(a, -1)
+    elif orientation == 8:
+        a = np.rot90(a, 1)
+    return np.ascontiguousarray(a)
+
+
+@lru_cache(maxsize=1)
+def _lut_16_to_8() -> Any:
+    import numpy as np
+
+    return ((np.arange(65536, dtype=np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
+
+
+def to_8bit(a: Any) -> Any:
+    """uint16 → uint8, rounded (65535 → 255)."""
+    import numpy as np
+
+    return np.take(_lut_16_to_8(), a)
+
+
+def _is_rgb16(im: Image.Image) -> bool:
+    """A PNG or TIFF with 16 bits a channel (Pillow decodes those to 8). Asked before
+    anything loads the pixels: the tile says it, and reading a PNG's EXIF loads them."""
+    if im.format not in ("PNG", "TIFF") or im.mode != "RGB" or not im.tile:
+        return False
+    args = im.tile[0].args
+    rawmode = args if isinstance(args, str) else args[0] if isinstance(args, tuple) and args else None
+    return isinstance(rawmode, str) and rawmode.startswith("RGB;16")
+
+
+def _deep_decode(path: Path, im: Image.Image, notes: list[str]) -> Any:
+    """The 16-bit RGB pixels of a 16-bit PNG or TIFF (see :func:`_is_rgb16`), or None
+    when they cannot be kept."""
+    icc = im.info.get("icc_profile")
+    if icc:
+        try:
+            desc = ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(icc))) or ""
+        except (ImageCms.PyCMSError, OSError, ValueError):
+            desc = ""
+        if "srgb" not in desc.lower():
+            notes.append("16-bit file in another colour space: corrected from its 8-bit sRGB conversion")
+            return None
+    w, h = im.size
+    if w * h > DEEP_MAX_PIXELS or getattr(im, "n_frames", 1) != 1:
+        return None
+    import cv2
+    import numpy as np
+
+    # From bytes, not cv2.imread: a path with Chinese characters fails there on Windows.
+    a = cv2.imdecode(np.fromfile(path, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
+    if a is None or a.dtype != np.uint16 or a.shape != (h, w, 3):
+        return None
+    return cv2.cvtColor(a, cv2.COLOR_BGR2RGB)
+
+
 def load(path: str | Path, min_long_edge: int | None = None,
-         need_scale: Callable[[int, int], float] | None = None) -> Loaded:
+         need_scale: Callable[[int, int], float] | None = None, deep: bool = False) -> Loaded:
     """Decode ``path`` to an sRGB RGB image, orientation applied.
 
     The caller says how many pixels it needs: ``min_long_edge`` (after orientation) or
     ``need_scale(w, h)`` (a fraction of the full oriented size). JPEGs are then decoded
     with DCT scaling to the smallest scale that still gives that much, camera RAW at half
     size when half is enough; other formats are decoded whole. Raises
-    :class:`InputError` with a one-line reason on bad input.
+    :class:`InputError` with a one-line reason on bad input. ``deep``: also keep the
+    16 bits of a source that has them (:attr:`Loaded.deep`).
     """
     path = Path(path)
     if path.suffix.lower() in RAW_EXTENSIONS:
-        return _raw(path, min_long_edge, need_scale)
+        return _raw(path, min_long_edge, need_scale, deep)
     im = _open(path)
     notes: list[str] = []
     rgb: Image.Image | None = None
+    sixteen = None
+    rgb16 = deep and _is_rgb16(im)
     try:
         fmt = im.format or "?"
         t, artist, copyright_ = _exif_facts(im)
@@ -400,19 +485,23 @@ def load(path: str | Path, min_long_edge: int | None = None,
             # largest DCT scale (1/2, 1/4, 1/8) that stays ≥ req.
             req = (math.ceil(im.size[0] * scale), math.ceil(im.size[1] * scale))
             im.draft(im.mode, req)
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            im.load()
-        rgb = _to_srgb(im, path, notes)
+        if rgb16:
+            sixteen = _deep_decode(path, im, notes)
+        if sixteen is not None:  # the 8-bit image from the same pixels, not a second decode
+            rgb = Image.fromarray(to_8bit(sixteen), "RGB")
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                im.load()
+            rgb = _to_srgb(im, path, notes)
         if orientation and orientation != 1:
             # exif_transpose reads the tag from the image it is given; our converted
             # copy lost it, so transpose by the value we read.
-            method = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
-                      4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
-                      6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
-                      8: Image.Transpose.ROTATE_90}.get(orientation)
+            method = _TRANSPOSE.get(orientation)
             if method is not None:
                 rgb = rgb.transpose(method)
+                if sixteen is not None:
+                    sixteen = _orient_array(sixteen, orientation)
     except InputError:
         raise
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
@@ -426,7 +515,7 @@ def load(path: str | Path, min_long_edge: int | None = None,
         if rgb is not im:
             im.close()  # a converted copy owns its pixels; release the file and the decode
     return Loaded(image=rgb, format=fmt, original_size=full, capture_time=t,
-                  artist=artist, copyright=copyright_, notes=notes)
+                  artist=artist, copyright=copyright_, notes=notes, deep=sixteen)
 
 
 def load_rgb_array(path: str | Path, max_long_edge: int | None = None):
@@ -444,5 +533,5 @@ def load_rgb_array(path: str | Path, max_long_edge: int | None = None):
 
 
 # Keep ImageOps importable name used above (contain) without linters complaining.
-__all__ = ["Loaded", "load", "load_rgb_array", "probe", "srgb_icc_bytes", "MAX_PIXELS",
+__all__ = ["Loaded", "load", "to_8bit", "load_rgb_array", "probe", "srgb_icc_bytes", "MAX_PIXELS",
            "IMAGE_EXTENSIONS", "RAW_EXTENSIONS", "ALLOWED_FORMATS"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from PIL import Image
 
@@ -46,6 +47,19 @@ def downscale(img: Image.Image, size: tuple[int, int]) -> Image.Image:
     1.0): ~51 dB PSNR against a plain Lanczos at 2× and 8.5× reductions — no visible
     difference — in a third to an eighth of the time."""
     return img.resize(size, Image.Resampling.LANCZOS, reducing_gap=1.0)
+
+
+def downscale16(a: Any, size: tuple[int, int]) -> Any:
+    """:func:`downscale` for uint16 (H, W, 3) arrays (16-bit sources kept for colour
+    correction): the same filter, a channel at a time in float."""
+    import numpy as np
+
+    out = np.empty((size[1], size[0], a.shape[2]), np.uint16)
+    for c in range(a.shape[2]):
+        ch = Image.fromarray(np.ascontiguousarray(a[..., c], dtype=np.float32), "F")
+        small = np.asarray(ch.resize(size, Image.Resampling.LANCZOS, reducing_gap=1.0))
+        out[..., c] = np.clip(small + 0.5, 0, 65535)
+    return out
 
 
 def resize(img: Image.Image, r: Rendition, original_size: tuple[int, int] | None = None) -> Image.Image:

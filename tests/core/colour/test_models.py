@@ -79,6 +79,19 @@ def test_json_round_trip_and_apply_matches_float_path(model):
     assert np.abs(out.astype(int) - want).max() <= 1
 
 
+@pytest.mark.parametrize("model", list(CORRECTION_MODELS))
+def test_apply16_equals_apply_on_8_bit_data_and_is_finer_between(model):
+    f = fit(_measured(CASTS[0], noise=0.002), REF, model)
+    img = np.random.default_rng(4).integers(0, 256, (64, 80, 3), dtype=np.uint8)
+    assert np.array_equal(f.apply16(img.astype(np.uint16) * 257), f.apply(img))
+    # 16-bit input between two 8-bit codes lands between their outputs
+    lo, hi = f.apply16(np.full((1, 1, 3), 100 * 257, np.uint16)), f.apply16(np.full((1, 1, 3), 101 * 257, np.uint16))
+    mid = f.apply16(np.full((1, 1, 3), 100 * 257 + 128, np.uint16))
+    assert np.all((np.minimum(lo, hi) <= mid) & (mid <= np.maximum(lo, hi)))
+    with pytest.raises(ValueError, match="uint16"):
+        f.apply16(img)
+
+
 def test_apply_is_fast():
     f = fit(_measured(CASTS[1]), REF, "curve+matrix")
     img = np.random.default_rng(0).integers(0, 256, (710, 1000, 3), dtype=np.uint8)

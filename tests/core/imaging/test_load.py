@@ -138,3 +138,46 @@ def test_srgb_profile_is_recognised_without_conversion(tmp_path):
     got = load(tmp_path / "s.png")
     assert got.image.getpixel((0, 0)) == (10, 200, 90) and got.notes == []
     assert isinstance(io.BytesIO, type)
+
+
+# ---------------------------------------------------------------- 16 bits kept for colour
+def _sixteen(h=60, w=80, seed=0):
+    return np.random.default_rng(seed).integers(0, 65536, (h, w, 3), dtype=np.uint16)
+
+
+@pytest.mark.parametrize("ext", ["png", "tif"])
+def test_16_bit_png_and_tiff_keep_their_16_bits_when_asked(tmp_path, ext):
+    a = _sixteen()
+    p = tmp_path / f"deep.{ext}"
+    cv2.imwrite(str(p), a[..., ::-1])
+    plain = load(p)
+    assert plain.deep is None  # only on request: it costs memory
+    got = load(p, deep=True)
+    assert got.deep.dtype == np.uint16 and np.array_equal(got.deep, a)
+    assert got.image.size == (80, 60)
+    # the 8-bit image is the same pixels, rounded (Pillow truncates: at most 1 apart)
+    assert np.abs(np.asarray(got.image).astype(int) - np.asarray(plain.image)).max() <= 1
+    assert np.abs(np.asarray(got.image).astype(int) - np.round(a / 257)).max() == 0
+
+
+def test_8_bit_files_and_other_colour_spaces_have_no_16_bits(tmp_path):
+    p8 = tmp_path / "eight.png"
+    Image.fromarray(photo_array(80, 60)).save(p8)
+    assert load(p8, deep=True).deep is None
+    assert load(save_jpeg(tmp_path / "e.jpg", photo_array(80, 60)), deep=True).deep is None
+    # a 16-bit TIFF in Adobe RGB: its 16 bits are not sRGB, so the 8-bit conversion is used
+    import tifffile
+
+    p = tmp_path / "adobe16.tif"
+    tifffile.imwrite(p, _sixteen(), photometric="rgb", extratags=[(34675, 7, 0, adobe_rgb_icc(), True)])
+    got = load(p, deep=True)
+    assert got.deep is None
+    assert any("colour space" in n for n in got.notes)
+
+
+def test_16_bit_arrays_turn_as_pillow_turns_images():
+    from imgprep.core.imaging.load import _TRANSPOSE, _orient_array
+
+    a = photo_array(40, 30)
+    for orientation, method in _TRANSPOSE.items():
+        assert np.array_equal(_orient_array(a, orientation), np.asarray(Image.fromarray(a).transpose(method)))

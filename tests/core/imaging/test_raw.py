@@ -71,6 +71,23 @@ def test_dng_is_decoded_at_half_size_when_half_is_enough():
     _scene_ok(a)
 
 
+def test_dng_keeps_its_16_bits_when_asked():
+    """For colour correction before the 8-bit stage: the same pixels at 16 bits, upright,
+    at the same size as the image, full and half size."""
+    from imgprep.core.imaging.load import to_8bit
+
+    assert load(DNG).deep is None
+    for scale, size in ((1.0, (720, 360)), (0.4, (360, 180))):
+        got = load(DNG, need_scale=lambda w, h, s=scale: s, deep=True)
+        assert got.image.size == size
+        assert got.deep.dtype == np.uint16 and got.deep.shape == (size[1], size[0], 3)
+        assert np.array_equal(to_8bit(got.deep), np.asarray(got.image))
+        eight = np.asarray(load(DNG, need_scale=lambda w, h, s=scale: s).image).astype(int)
+        assert np.abs(eight - np.asarray(got.image)).max() <= 1  # LibRaw's 8 bits vs ours, rounded
+    # 16 bits carry what 8 cannot: LibRaw's values fall between 8-bit codes (× 257)
+    assert (got.deep % 257 != 0).any()
+
+
 def test_bad_raw_files_fail_with_a_reason(tmp_path, monkeypatch):
     data = DNG.read_bytes()
     cases = {
