@@ -65,8 +65,10 @@ def srgb_to_linear(v: np.ndarray) -> np.ndarray:
 
 
 def bayer(stored: np.ndarray) -> np.ndarray:
-    """RGGB mosaic of the stored (sensor-oriented) scene, 16-bit with black and white level."""
-    cam = srgb_to_linear(stored.astype(np.float64)) * GAINS
+    """RGGB mosaic of the stored (sensor-oriented) scene — uint8 sRGB, or float linear
+    sRGB in [0, 1] — 16-bit with black and white level."""
+    lin = srgb_to_linear(stored.astype(np.float64)) if stored.dtype == np.uint8 else np.clip(stored, 0, 1)
+    cam = lin * GAINS
     raw = np.empty(stored.shape[:2], np.float64)
     raw[0::2, 0::2] = cam[0::2, 0::2, 0]  # R
     raw[0::2, 1::2] = cam[0::2, 1::2, 1]  # G
@@ -142,10 +144,10 @@ def rationals(values, denominator: int = 10000) -> list[int]:
     return out
 
 
-def exif_ifd(start: int) -> bytes:
+def exif_ifd(start: int, dto_text: str = DTO, subsec: str = SUBSEC) -> bytes:
     """A little-endian Exif IFD placed at file offset ``start`` (TIFF 6.0 §2 layout)."""
-    dto = DTO.encode() + b"\0"
-    sub = SUBSEC.encode() + b"\0"
+    dto = dto_text.encode() + b"\0"
+    sub = subsec.encode() + b"\0"
     entries = [(36864, 7, 4, b"0231"), (36867, 2, len(dto), dto), (37521, 2, len(sub), sub)]
     table_len = 2 + 12 * len(entries) + 4
     data = b""
@@ -159,18 +161,24 @@ def exif_ifd(start: int) -> bytes:
     return table + struct.pack("<I", 0) + data
 
 
-def main() -> None:
+def write_dng(out: Path, stored: np.ndarray, orientation: int = 1, lossless: bool = True,
+              dto: str = DTO, subsec: str = SUBSEC) -> int:
+    """A DNG of ``stored`` (the scene as the sensor holds it: uint8 sRGB or float linear
+    sRGB, even width and height) seen through ``GAINS``. ``lossless``: lossless JPEG as
+    cameras write it (a pure-Python encoder: small scenes only); else uncompressed, which
+    tests use for larger scenes. Returns the file size."""
     import tifffile
 
-    stored = np.ascontiguousarray(np.rot90(display_scene(), k=1))  # Orientation 6 shows it upright
     cfa = bayer(stored)
-    preview = np.ascontiguousarray(stored[8::16, 8::16])  # 22 × 45 RGB, sensor orientation
+    preview = np.ascontiguousarray(stored[8::16, 8::16])  # sensor orientation
+    if preview.dtype != np.uint8:
+        preview = np.round(np.clip(preview, 0, 1) ** (1 / 2.2) * 255).astype(np.uint8)
 
     colour_matrix = np.diag(GAINS) @ XYZ_TO_SRGB
     ifd0_tags = [
         (271, "s", 0, "imgprep", True),  # Make
         (272, "s", 0, "Synthetic Bayer 1", True),  # Model
-        (274, "H", 1, 6, True),  # Orientation: rotate 90° CW to view
+        (274, "H", 1, orientation, True),  # Orientation (6: rotate 90° CW to view)
         (PLACEHOLDER, "I", 1, 0, True),  # becomes ExifIFD (34665), see below
         (50706, "B", 4, (1, 4, 0, 0), True),  # DNGVersion
         (50707, "B", 4, (1, 1, 0, 0), True),  # DNGBackwardVersion
@@ -188,31 +196,42 @@ def main() -> None:
         (50714, "H", 1, BLACK, True),  # BlackLevel
         (50717, "H", 1, WHITE, True),  # WhiteLevel
     ]
-    with tifffile.TiffWriter(OUT, byteorder="<") as tif:
+    with tifffile.TiffWriter(out, byteorder="<") as tif:
         tif.write(preview, photometric="rgb", subfiletype=1, subifds=1, metadata=None,
                   software="imgprep tests/data/make_dng.py", datetime=DATETIME, extratags=ifd0_tags)
-        # One strip, already encoded. tifffile writes pre-encoded bytes as they are but
-        # wants a codec it knows for the tag (its JPEG one needs imagecodecs): say Deflate
-        # and set Compression to 7 below.
-        tif.write(iter([lossless_jpeg(cfa)]), shape=cfa.shape, dtype=cfa.dtype, compression="zlib",
-                  photometric=32803, subfiletype=0, rowsperstrip=cfa.shape[0], metadata=None,
-                  software=False, extratags=raw_tags)
+        if lossless:
+            # One strip, already encoded. tifffile writes pre-encoded bytes as they are but
+            # wants a codec it knows for the tag (its JPEG one needs imagecodecs): say
+            # Deflate and set Compression to 7 below.
+            tif.write(iter([lossless_jpeg(cfa)]), shape=cfa.shape, dtype=cfa.dtype, compression="zlib",
+                      photometric=32803, subfiletype=0, rowsperstrip=cfa.shape[0], metadata=None,
+                      software=False, extratags=raw_tags)
+        else:
+            tif.write(cfa, photometric=32803, subfiletype=0, rowsperstrip=cfa.shape[0], metadata=None,
+                      software=False, extratags=raw_tags)
 
     # tifffile writes no Exif IFD (it filters tag 34665): append one, then turn the
     # placeholder entry (same sort position in IFD0) into ExifIFD pointing at it.
-    with tifffile.TiffFile(OUT) as tif:
+    with tifffile.TiffFile(out) as tif:
         tag = tif.pages[0].tags[PLACEHOLDER]
         entry, where = tag.offset, tag.valueoffset
         compression = tif.pages[0].pages[0].tags[259].valueoffset
-    data = bytearray(OUT.read_bytes())
-    data[compression:compression + 2] = struct.pack("<H", 7)  # lossless JPEG
+    data = bytearray(Path(out).read_bytes())
+    if lossless:
+        data[compression:compression + 2] = struct.pack("<H", 7)  # lossless JPEG
     data += b"\0" * (len(data) % 2)
     start = len(data)
-    data += exif_ifd(start)
+    data += exif_ifd(start, dto, subsec)
     data[entry:entry + 2] = struct.pack("<H", 34665)
     data[where:where + 4] = struct.pack("<I", start)
-    OUT.write_bytes(bytes(data))
-    print(f"{OUT} ({len(data)} bytes)")
+    Path(out).write_bytes(bytes(data))
+    return len(data)
+
+
+def main() -> None:
+    stored = np.ascontiguousarray(np.rot90(display_scene(), k=1))  # Orientation 6 shows it upright
+    n = write_dng(OUT, stored, orientation=6)
+    print(f"{OUT} ({n} bytes)")
 
 
 if __name__ == "__main__":

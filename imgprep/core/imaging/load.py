@@ -353,10 +353,13 @@ def _raw(path: Path, min_long_edge: int | None,
             min_long_edge / max(full) if min_long_edge else 1.0)
         half = scale <= 0.5  # 2 × 2 photosites → one pixel: a quarter of the memory and time
         try:
-            # no_auto_bright: LibRaw would brighten each frame by its own histogram, so a
-            # card shot and the products after it would not share one exposure.
+            # One exposure for every frame, so a card's fit holds for the products after
+            # it. no_auto_bright: LibRaw would brighten each frame by its own histogram.
+            # adjust_maximum_thr=0: LibRaw would take a frame's brightest value as its white
+            # level when above 75 % of the camera's, which brightened a card frame with a
+            # near-white patch by 11-14 codes against the darker product frames.
             rgb = raw.postprocess(use_camera_wb=True, output_bps=16 if deep else 8, half_size=half,
-                                  no_auto_bright=True, gamma=(2.4, 12.92))
+                                  no_auto_bright=True, adjust_maximum_thr=0.0, gamma=(2.4, 12.92))
             if t is None:  # not TIFF-structured (CR3, RAF): LibRaw's own reading
                 t = _libraw_time(raw)
         except MemoryError:

@@ -88,6 +88,22 @@ def test_dng_keeps_its_16_bits_when_asked():
     assert (got.deep % 257 != 0).any()
 
 
+def test_a_bright_raw_keeps_the_cameras_white_level(tmp_path):
+    """Every frame at one exposure: LibRaw would take a frame's brightest value as its
+    white level when it is above 75 % of the camera's, so a card frame with a near-white
+    patch came out brighter than the product frames after it."""
+    from tests.data.make_dng import write_dng
+
+    scene = np.empty((64, 96, 3), np.uint8)
+    scene[:, :48] = 128                     # mid grey
+    scene[:, 48:] = (235, 235, 235)         # near white: 83 % of the white level
+    p = tmp_path / "bright.dng"
+    write_dng(p, scene, lossless=False)
+    got = np.asarray(load(p).image).astype(int)
+    assert np.abs(got[8:-8, 8:40] - 128).max() <= 1, got[8:-8, 8:40].mean(axis=(0, 1))
+    assert np.abs(got[8:-8, 56:-8] - 235).max() <= 1, got[8:-8, 56:-8].mean(axis=(0, 1))
+
+
 def test_bad_raw_files_fail_with_a_reason(tmp_path, monkeypatch):
     data = DNG.read_bytes()
     cases = {
