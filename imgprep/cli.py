@@ -4,6 +4,7 @@ configuration error (nothing written). ``--json`` prints one JSON document on st
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import sys
@@ -63,6 +64,12 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("--json", action="store_true")
 
     sub.add_parser("presets", help="list presets with their renditions")
+
+    s = sub.add_parser("slate", help="print SKU slates: QR cards to shoot as a product's first frame")
+    s.add_argument("skus", nargs="*", metavar="SKU", help="SKUs (default: every product of --catalogue)")
+    s.add_argument("--catalogue", "--catalog", type=Path, help="product sheet: names on the slates")
+    s.add_argument("--out", type=Path, required=True, help="folder for slate-SKU.png (created if missing)")
+    s.add_argument("--json", action="store_true")
     return p
 
 
@@ -265,6 +272,41 @@ def cmd_presets(a: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_slate(a: argparse.Namespace) -> int:
+    """One PNG per SKU (A6 portrait at 290 dpi). Exit 1 when a SKU was refused."""
+    from .core.errors import NamingError
+    from .core.fsutil import write_replace
+    from .core.imaging.slate import render
+
+    cat = None
+    if a.catalogue is not None:
+        from .core.catalogue import load_catalogue
+
+        cat = load_catalogue(a.catalogue)
+    skus = list(a.skus) or (list(cat) if cat is not None else [])
+    if not skus:
+        print("imgprep slate: name SKUs or give --catalogue", file=sys.stderr)
+        return EXIT_USAGE
+    files, failed = [], 0
+    for sku in skus:
+        try:
+            product = cat.get(sku) if cat is not None else None
+            img = render(sku, product.name if product is not None else None)
+        except NamingError as e:
+            print(f"imgprep slate: {sku}: {e}", file=sys.stderr)
+            failed += 1
+            continue
+        buf = io.BytesIO()
+        img.save(buf, "PNG", dpi=(290, 290))
+        files.append(str(write_replace(a.out / f"slate-{sku}.png", buf.getvalue())))
+    if a.json:
+        print(json.dumps({"files": files}, ensure_ascii=False))
+    else:
+        for f in files:
+            print(f)
+    return EXIT_ITEMS_FAILED if failed else EXIT_OK
+
+
 def has_display() -> bool:
     if sys.platform in ("win32", "darwin"):
         return True
@@ -288,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             return cmd_gui()
         handler = {"batch": cmd_batch, "presets": cmd_presets, "check": cmd_check, "colour": cmd_colour,
-                   "color": cmd_colour, "watch": cmd_watch}.get(args.command)
+                   "color": cmd_colour, "watch": cmd_watch, "slate": cmd_slate}.get(args.command)
         if handler is None:
             print(f"imgprep {args.command}: not available in this version yet", file=sys.stderr)
             return EXIT_USAGE

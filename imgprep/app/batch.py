@@ -127,6 +127,7 @@ class Shoot:
     files: list[Path]
     error: str | None = None
     psds: list[Path] = field(default_factory=list)  # designers' PSDs (.psd/.psb): copied, never decoded
+    slate: Path | None = None        # the first frame, a printed SKU slate that named the shoot
 
 
 class Decisions:
@@ -144,12 +145,13 @@ def _nfc(p: Path) -> str:
     return unicodedata.normalize("NFC", str(p))
 
 
-def discover(sources: list[Path]) -> tuple[list[Shoot], list[Item]]:
+def discover(sources: list[Path], slates: bool = True) -> tuple[list[Shoot], list[Item]]:
     """Shoots from the command line's SRC arguments.
 
     A folder that holds files is a shoot named after the folder (its subfolders
     included); a folder holding only folders is a drop folder of shoots; a file
-    belongs to the shoot of its folder.
+    belongs to the shoot of its folder. When the folder's first frame is a printed SKU
+    slate (``slates``), the slate names the shoot instead and is not a product photo.
     """
     shoots: dict[Path, Shoot] = {}
     items: list[Item] = []
@@ -196,8 +198,32 @@ def discover(sources: list[Path]) -> tuple[list[Shoot], list[Item]]:
                 items.append(Item(_nfc(f), sh.sku, "skipped", f"not a photo type imgprep reads ({f.suffix or 'no extension'})"))
         sh.files = sorted(images, key=lambda p: natural_key(p.name))
         sh.psds.sort(key=lambda p: natural_key(p.name))
+        if slates:
+            slate_item = take_slate(sh)
+            if slate_item is not None:
+                items.append(slate_item)
         out.append(sh)
     return out, items
+
+
+def take_slate(sh: Shoot) -> Item | None:
+    """If the shoot's first frame is a SKU slate: the slate's SKU names the shoot (a
+    folder named '100CANON' or '新建文件夹' is fine then) and the slate leaves the frames.
+    Returns the slate's item (skipped, role 'slate')."""
+    from ..core.imaging.slate import read as read_slate
+
+    if not sh.files:
+        return None
+    first = sh.files[0]
+    sku = read_slate(first)
+    if sku is None:
+        return None
+    sh.files.remove(first)
+    sh.sku, sh.error, sh.slate = sku, None, first
+    folder = unicodedata.normalize("NFC", sh.folder.name)
+    reason = say("slate", sku=sku) if folder.casefold() == sku.casefold() else \
+        say("slate-renames", sku=sku, folder=folder)
+    return Item(_nfc(first), sku, "skipped", reason, role="slate")
 
 
 def _files_under(folder: Path) -> list[Path]:
@@ -281,6 +307,10 @@ class BatchRunner:
         with LibraryLock(self.lib):
             j = Journal(self.lib)
             try:
+                with j.tx():  # which frame named which shoot stays on record
+                    for it in items:
+                        if it.role == "slate":
+                            j.log("info", "slate", it.reason or "", sku=it.sku, source=it.source)
                 self._run_locked(j, valid, report)
             finally:
                 j.close()

@@ -279,7 +279,7 @@ class Watcher:
 
     ``emit`` receives one dict per event: ``{"event", "source", "sku", "file", "time", …}``
     with events queued, ingested, rendered, backed-up, duplicate, failed, unassigned,
-    stalled, skipped, observer-restarted, backup-unavailable, backup-available, started,
+    stalled, skipped, slate, observer-restarted, backup-unavailable, backup-available, started,
     stopped. It is called from the watcher's threads; a GUI marshals it to its own.
 
     ``run_forever()`` blocks in the calling thread until :meth:`stop`; ``start()`` runs
@@ -303,6 +303,7 @@ class Watcher:
         self._paths: queue.SimpleQueue[str] = queue.SimpleQueue()
         self._tracked: dict[Path, _Tracked] = {}
         self._settled: dict[Path, tuple[int, int]] = {}
+        self._slates: dict[str, str] = {}   # drop folder (NFC, casefolded) → the SKU its slate named
         self._runner: BatchRunner | None = None
         self._pool: JobPool | None = None
         self._observer: Any = None
@@ -474,6 +475,14 @@ class Watcher:
         # Stalled/unassigned/refused files stay reported until they change.
         for r in j.watch_files("stalled", "unassigned", "skipped", "failed-sku"):
             self._settled[Path(r["path"])] = (r["size"], r["mtime_ns"])
+        # A folder named by a slate keeps its SKU for frames still to come.
+        for r in j.watch_files("slate"):
+            rel = self._rel(Path(r["path"]))
+            if rel and len(rel) > 1:
+                self._slates[_fold(rel[0])] = r["sku"]
+                if r["moved_to"] is None:  # kept in place (--keep-sources)
+                    self._settled[Path(r["path"])] = (r["size"], r["mtime_ns"])
+        self._forget_slates()
 
     # ------------------------------------------------------------------ observer
     def _sink(self, path: str) -> None:
@@ -633,6 +642,7 @@ class Watcher:
         # Forget settled entries whose file is gone (moved away or deleted).
         for p in [p for p in self._settled if not p.exists()]:
             del self._settled[p]
+        self._forget_slates()
         log.debug("rescan: %d file(s) in %.3f s", n, self.stats.last_rescan_s)
 
     def _examine(self, now: float) -> list[_Tracked]:
@@ -690,14 +700,21 @@ class Watcher:
     def _process(self, ready: list[_Tracked]) -> None:
         shoots: dict[str, Shoot] = {}
         taken: dict[str, _Tracked] = {}
+        skus: dict[str, str] = {}
+        named = self._read_slates(ready)
         for t in sorted(ready, key=lambda t: natural_key(str(t.path))):
             rel = self._rel(t.path)
             assert rel is not None
+            if t.path not in self._tracked:
+                continue  # a slate, settled above
             if len(rel) == 1:
                 self._settle(t, "unassigned", "unassigned", None, say("loose-file"))
                 continue
+            folder_sku = named.get(_fold(rel[0]), "")
+            if folder_sku is None:
+                continue  # the folder's first frame is still arriving: it may be a slate
             try:
-                sku = validate_sku(rel[0])
+                sku = folder_sku or validate_sku(rel[0])
             except NamingError as e:
                 self._settle(t, "failed-sku", "failed", None, say("folder-refused", folder=rel[0], detail=e))
                 continue
@@ -712,15 +729,83 @@ class Watcher:
             sh = shoots.setdefault(sku.casefold(), Shoot(sku, folder, []))
             (sh.psds if ext in PSD_EXTENSIONS else sh.files).append(t.path)
             taken[_nfc(t.path)] = t
+            skus[_nfc(t.path)] = sku
         if not taken:
             return
-        for src, t in taken.items():
-            self._event("queued", source=src, sku=self._rel(t.path)[0])  # type: ignore[index]
+        for src in taken:
+            self._event("queued", source=src, sku=skus[src])
         report = self._engine(list(shoots.values()))
         for it in report.items:
             self._after_item(it, taken.pop(it.source, None))
         for t in taken.values():  # not reported by the engine (should not happen): look again later
             self._tracked.pop(t.path, None)
+
+    def _read_slates(self, ready: list[_Tracked]) -> dict[str, str | None]:
+        """The SKU of each drop folder with ready files that a slate names ('' when
+        none does; None while its first frame is still arriving). A folder's first frame
+        (by name, as in a batch) is read when it is ready; a slate is settled here (moved
+        to done/<SKU>/, never processed) and names the folder's frames until the folder
+        is emptied."""
+        from ..core.imaging.slate import read as read_slate
+        from .batch import _files_under
+
+        ready_by_path = {t.path: t for t in ready}
+        out: dict[str, str | None] = {}
+        for t in ready:
+            rel = self._rel(t.path)
+            if not rel or len(rel) < 2 or _fold(rel[0]) in out:
+                continue
+            key = _fold(rel[0])
+            out[key] = self._slates.get(key, "")
+            try:
+                images = [p for p in _files_under(self.drop / rel[0])
+                          if p.suffix.lower() in IMAGE_EXTENSIONS and p not in self._settled]
+            except OSError:
+                continue
+            if not images:
+                continue
+            first = min(images, key=lambda p: natural_key(p.name))
+            ft = ready_by_path.get(first)
+            if ft is None:
+                # Wait for it: it is still arriving (or not yet seen). It becomes ready,
+                # stalls or goes away; a stalled or failed file is settled, not first.
+                out[key] = None
+                continue
+            sku = read_slate(first)
+            if sku is None:
+                continue
+            self._slates[key] = out[key] = sku
+            self._settle_slate(ft, sku, rel[0])
+        return out
+
+    def _settle_slate(self, t: _Tracked, sku: str, folder: str) -> None:
+        assert self.j is not None
+        del self._tracked[t.path]
+        reason = say("slate", sku=sku) if _fold(folder) == _fold(sku) else say("slate-renames", sku=sku, folder=folder)
+        moved = None
+        if not self.o.keep_sources:
+            rel = self._rel(t.path) or (t.path.name,)
+            try:
+                moved = _move_exclusive(t.path, self.drop / STATE_DIR / DONE_DIR / sku / Path(*rel[1:]))
+            except OSError as e:
+                log.warning("slate %s not moved: %s", t.path, e)
+        if moved is None:
+            self._settled[t.path] = t.sig
+        with self.j.tx():
+            self.j.put_watch_file(_nfc(t.path), t.size, t.mtime_ns, "slate", sku=sku, reason=reason,
+                                  moved_to=_nfc(moved) if moved else None)
+            self.j.log("info", "slate", reason, sku=sku, source=_nfc(t.path))
+        self._event("slate", source=t.path, sku=sku, reason=reason)
+
+    def _forget_slates(self) -> None:
+        """A folder emptied of photos (all moved to done/) forgets its slate: a new shoot
+        in a folder of the same name ('100CANON' again) must not inherit the last
+        product's SKU. A folder that keeps its files (--keep-sources, failed files)
+        keeps its SKU."""
+        for key in list(self._slates):
+            folder = next((d for d in _dirs(self.drop) if _fold(d.name) == key), None)
+            if folder is None or not any(p.suffix.lower() in IMAGE_EXTENSIONS for p in _files_under_safe(folder)):
+                del self._slates[key]
 
     def _engine(self, shoots: list[Shoot]) -> Any:
         assert self.j is not None
@@ -910,6 +995,26 @@ class Watcher:
             self.stats.backed_up += 1
             self._event("backed-up", file=rel)
         return True
+
+
+def _fold(name: str) -> str:
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+def _dirs(root: Path) -> list[Path]:
+    try:
+        return [d for d in root.iterdir() if d.is_dir() and d.name != STATE_DIR]
+    except OSError:
+        return []
+
+
+def _files_under_safe(folder: Path) -> list[Path]:
+    from .batch import _files_under
+
+    try:
+        return _files_under(folder)
+    except OSError:
+        return []
 
 
 def _move_exclusive(src: Path, dest: Path) -> Path:

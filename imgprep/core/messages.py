@@ -63,6 +63,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "loose-file": ("a loose file in the drop folder: put it in a folder named by its SKU",
                    "投放文件夹中的散落文件：请放入以货号命名的文件夹"),
     "folder-refused": ("shoot folder '{folder}' refused: {detail}", "拍摄文件夹“{folder}”被拒绝：{detail}"),
+    "slate": ("SKU slate of {sku}: names the shoot, not a product photo",
+              "{sku} 的货号牌：用于命名本次拍摄，不是商品照片"),
+    "slate-renames": ("SKU slate of {sku} in folder '{folder}': the frames go to {sku}",
+                      "文件夹“{folder}”中有 {sku} 的货号牌：照片归入 {sku}"),
     "not-a-photo-type": ("not a photo type imgprep reads ({ext})", "不是 imgprep 能读取的照片类型（{ext}）"),
     "not-moved": ("not moved: no verified copy in the library", "未移动：图库中没有经过校验的副本"),
     "move-failed": ("processed, but could not move it to done/: {detail}", "已处理，但无法移到 done/：{detail}"),
@@ -252,7 +256,14 @@ def _patterns() -> list[tuple[re.Pattern[str], str]]:
     # ("{length} characters; the first {limit} are kept").
     for en, zh in sorted(MESSAGES.values(), key=lambda m: (m[0].startswith("{"), -len(m[0]))):
         parts = re.split(r"\{(\w+)\}", en)
-        rx = "".join(re.escape(p) if i % 2 == 0 else _field(p) for i, p in enumerate(parts))
+        seen: set[str] = set()
+        rx = ""
+        for i, p in enumerate(parts):
+            if i % 2 == 0:
+                rx += re.escape(p)
+            else:  # a field used twice matches the same text twice
+                rx += f"(?P={p})" if p in seen else _field(p)
+                seen.add(p)
         out.append((re.compile(rx + r"\Z", re.DOTALL), zh))
     return out
 

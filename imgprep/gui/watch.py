@@ -86,5 +86,7 @@ class WatchController(QObject):
                                     f"{e}: {src} {engine_text(ev.get('reason'))}".strip())
         elif e == "rendered":
             self.state.message.emit("info", f"{ev.get('sku')}: {Path(ev.get('source') or '').name} ✓")
+        elif e == "slate":  # a camera folder named by its SKU slate: say which SKU it became
+            self.state.message.emit("info", f"{Path(ev.get('source') or '').name}: {engine_text(ev.get('reason'))}")
         if e in ("rendered", "failed", "duplicate", "backed-up"):
             self.state.refresh_soon()

@@ -375,6 +375,27 @@ def _raw(path: Path, min_long_edge: int | None,
                   capture_time=t, artist=artist, copyright=copyright_, deep=rgb if deep else None)
 
 
+def raw_preview(path: Path, min_long_edge: int) -> Any:
+    """The camera's embedded JPEG preview of a RAW file as an (H, W, 3) uint8 array
+    (reduced by DCT scaling towards ``min_long_edge``), or None when there is none. Fast:
+    no RAW data is unpacked. Not colour-managed, not oriented: for reading a slate."""
+    try:
+        with _open_raw(path) as raw:
+            thumb = raw.extract_thumb()
+    except Exception:  # noqa: BLE001 - no rawpy, no preview, an unreadable file: the caller decodes
+        return None
+    import numpy as np
+
+    if thumb.format.name != "JPEG":
+        return np.asarray(thumb.data) if getattr(thumb.data, "ndim", 0) == 3 else None
+    try:
+        with Image.open(io.BytesIO(thumb.data)) as im:
+            im.draft("RGB", (min_long_edge, min_long_edge))
+            return np.asarray(im.convert("RGB"))
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+
+
 def oriented(size: tuple[int, int], orientation: int) -> tuple[int, int]:
     return (size[1], size[0]) if orientation in (5, 6, 7, 8) else size
 

@@ -1,0 +1,185 @@
+"""SKU slates (DESIGN.md §1): a printed QR card shot as a shoot's first frame names the
+shoot, whatever its folder is called; it is not a product photo."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from helpers import photo_array, save_jpeg
+
+from imgprep.core.imaging import slate
+
+T0 = datetime(2026, 11, 20, 10, 0, 0)
+
+
+def photographed(card: np.ndarray, size=(4000, 3000), seed=0) -> np.ndarray:
+    """``card`` held in front of the camera: a fifth of the frame's area, tilted, in
+    perspective, slightly soft, on a studio backdrop."""
+    w, h = size
+    rng = np.random.default_rng(seed)
+    frame = np.empty((h, w, 3), np.uint8)
+    frame[:] = (170, 165, 158)
+    ch, cw = card.shape[:2]
+    x0, y0 = w * 0.35 + rng.uniform(-80, 80), h * 0.2
+    dst = np.float32([[x0, y0], [x0 + w * 0.27, y0 + h * 0.03], [x0 + w * 0.26, y0 + h * 0.55], [x0 - w * 0.01, y0 + h * 0.52]])
+    H = cv2.getPerspectiveTransform(np.float32([[0, 0], [cw, 0], [cw, ch], [0, ch]]), dst)
+    mask = cv2.warpPerspective(np.full((ch, cw), 255, np.uint8), H, (w, h)) > 127
+    frame[mask] = cv2.warpPerspective(card, H, (w, h))[mask]
+    frame = cv2.GaussianBlur(frame, (0, 0), 1.2)
+    return np.clip(frame + rng.normal(0, 2, frame.shape), 0, 255).astype(np.uint8)
+
+
+def shoot(folder: Path, sku: str | None, n: int = 2, seed: int = 0) -> list[Path]:
+    """A camera folder: the slate of ``sku`` first (None: no slate), then ``n`` products."""
+    frames = []
+    if sku is not None:
+        card = np.asarray(slate.render(sku, "测试商品"))
+        frames.append(save_jpeg(folder / "IMG_0001.jpg", photographed(card, seed=seed), quality=90, time=T0))
+    for i in range(n):
+        frames.append(save_jpeg(folder / f"IMG_{i + 2:04d}.jpg", photo_array(1600, 1200, seed=seed * 10 + i),
+                                quality=90, time=T0 + timedelta(seconds=i + 1)))
+    return frames
+
+
+def test_a_photographed_slate_is_read_and_other_qr_codes_are_not():
+    card = np.asarray(slate.render("MUG-001", "加厚马克杯"))
+    assert slate.find_sku(card) == "MUG-001"
+    assert slate.find_sku(photographed(card)) == "MUG-001"
+    # a QR code that is not a slate's (a shop link on the packaging) names nothing
+    qr = cv2.QRCodeEncoder.create().encode("https://shop.example.com/item/MUG-001")
+    link = np.full((900, 900, 3), 255, np.uint8)
+    link[100:800, 100:800] = cv2.resize(qr, (700, 700), interpolation=cv2.INTER_NEAREST)[..., None]
+    assert slate.find_sku(link) is None
+    assert slate.find_sku(photo_array(1600, 1200)) is None
+    assert slate.parse("SKU:MUG-001") == slate.parse("货号：MUG-001") == "MUG-001"
+    assert slate.parse("SKU:../etc") is None and slate.parse("MUG-001") is None
+    with pytest.raises(Exception, match="SKU"):
+        slate.payload("a/b")
+
+
+def test_the_slate_names_the_shoot_and_is_not_a_product_photo(tmp_path, run_cli):
+    src = tmp_path / "card"
+    canon = shoot(src / "100CANON", "MUG-001", seed=1)
+    shoot(src / "新建文件夹", "BAG-002", n=1, seed=2)     # a name no SKU can have
+    shoot(src / "LAMP-3", None, n=1, seed=3)             # no slate: the folder names it
+    shoot(src / "CUP-4", "CUP-5", n=1, seed=4)  # the slate wins over the folder
+    before = {p: p.read_bytes() for p in src.rglob("*.jpg")}
+    code, out, _ = run_cli("batch", src, "--library", tmp_path / "lib", "--json")
+    doc = json.loads(out)
+    assert code == 0, doc
+    items = {Path(i["source"]).relative_to(src).as_posix(): i for i in doc["items"]}
+    assert items["100CANON/IMG_0001.jpg"]["role"] == "slate"
+    assert items["100CANON/IMG_0001.jpg"]["status"] == "skipped"
+    assert items["100CANON/IMG_0002.jpg"]["sku"] == "MUG-001"
+    assert items["100CANON/IMG_0002.jpg"]["raw"] == "MUG-001/raw/MUG-001-01.jpg"  # the slate takes no number
+    assert items["新建文件夹/IMG_0002.jpg"]["raw"] == "BAG-002/raw/BAG-002-01.jpg"
+    assert items["LAMP-3/IMG_0002.jpg"]["raw"] == "LAMP-3/raw/LAMP-3-01.jpg"
+    assert "CUP-4" in items["CUP-4/IMG_0001.jpg"]["reason"]
+    assert items["CUP-4/IMG_0002.jpg"]["raw"] == "CUP-5/raw/CUP-5-01.jpg"
+    assert doc["summary"] == {"done": 5, "duplicate": 0, "failed": 0, "skipped": 3}
+    lib = tmp_path / "lib"
+    assert sorted(p.name for p in (lib / "MUG-001" / "raw").iterdir()) == ["MUG-001-01.jpg", "MUG-001-02.jpg"]
+    assert not (lib / "100CANON").exists() and not (lib / "CUP-4").exists()
+    assert {p: p.read_bytes() for p in src.rglob("*.jpg")} == before  # the originals are untouched
+    import sqlite3
+
+    db = sqlite3.connect(lib / "imgprep.sqlite")
+    logged = db.execute("SELECT sku, source FROM events WHERE kind = 'slate' ORDER BY sku").fetchall()
+    assert [r[0] for r in logged] == ["BAG-002", "CUP-5", "MUG-001"]
+    assert logged[2][1] == str(canon[0])
+    # a re-run finds the same names: the frames are known, nothing new is written
+    code, out, _ = run_cli("batch", src, "--library", lib, "--json")
+    again = json.loads(out)
+    assert again["summary"]["done"] == 0 and again["summary"]["failed"] == 0, again["summary"]
+
+
+def test_print_slates_from_the_product_sheet(tmp_path, run_cli):
+    sheet = tmp_path / "products.csv"
+    sheet.write_text("货号,商品名称\nMUG-001,加厚马克杯\nBAG-002,帆布包\n", encoding="utf-8")
+    code, out, err = run_cli("slate", "--catalogue", sheet, "--out", tmp_path / "slates", "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert [Path(f).name for f in doc["files"]] == ["slate-MUG-001.png", "slate-BAG-002.png"]
+    from PIL import Image
+
+    for f, sku in zip(doc["files"], ("MUG-001", "BAG-002"), strict=True):
+        assert slate.find_sku(np.asarray(Image.open(f).convert("RGB"))) == sku
+    code, out, err = run_cli("slate", "A-1", "bad/sku", "--out", tmp_path / "s2")
+    assert code == 1 and "bad/sku" in err
+    assert (tmp_path / "s2" / "slate-A-1.png").is_file()
+
+
+def _slate_jpeg(sku: str, seed: int = 0) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(photographed(np.asarray(slate.render(sku)), size=(2000, 1500), seed=seed)).save(
+        buf, "JPEG", quality=90)
+    return buf.getvalue()
+
+
+def test_the_watcher_names_a_camera_folder_by_its_slate(tmp_path):
+    """A card reader's folder lands in the drop folder: its first frame names the shoot,
+    the slate goes to done/ unprocessed, frames that arrive later join the same SKU; once
+    the folder is emptied, a new shoot in a folder of the same name starts afresh."""
+    from tests.app.test_watch import Run, jpeg_bytes, wait_for
+
+    with Run(tmp_path) as run:
+        cam = run.drop / "100CANON"
+        cam.mkdir()
+        (cam / "IMG_0001.jpg").write_bytes(_slate_jpeg("MUG-001"))
+        (cam / "IMG_0002.jpg").write_bytes(jpeg_bytes(701))
+        (cam / "IMG_0003.jpg").write_bytes(jpeg_bytes(702))
+        wait_for(lambda: len(run.of("rendered")) == 2, 30, "two frames rendered")
+        assert [e["sku"] for e in run.of("slate")] == ["MUG-001"]
+        assert {e["sku"] for e in run.of("rendered")} == {"MUG-001"}
+        assert {e["sku"] for e in run.of("queued")} == {"MUG-001"}
+        assert (run.drop / ".imgprep" / "done" / "MUG-001" / "IMG_0001.jpg").is_file()  # the slate, moved
+        # the photographer adds a frame later: still MUG-001 (the slate is gone from the folder)
+        (cam / "IMG_0004.jpg").write_bytes(jpeg_bytes(703))
+        wait_for(lambda: len(run.of("rendered")) == 3, 30, "the late frame")
+        assert run.of("rendered")[-1]["sku"] == "MUG-001"
+        assert sorted(p.name for p in (run.lib / "MUG-001" / "raw").iterdir()) == [
+            "MUG-001-01.jpg", "MUG-001-02.jpg", "MUG-001-03.jpg"]
+        assert not (run.lib / "100CANON").exists()
+        # the folder is now empty; the next rescan forgets its slate. A new card, no slate:
+        time.sleep(2.5)
+        (cam / "IMG_0100.jpg").write_bytes(jpeg_bytes(704))
+        wait_for(lambda: len(run.of("rendered")) == 4, 30, "the next shoot")
+        assert run.of("rendered")[-1]["sku"] == "100CANON"
+    db = run.journal()
+    rows = db.execute("SELECT state, sku, moved_to FROM watch_files WHERE state = 'slate'").fetchall()
+    assert [(r[0], r[1]) for r in rows] == [("slate", "MUG-001")]
+
+
+def test_the_watcher_waits_for_a_folders_first_frame(tmp_path):
+    """Frames that are ready while the first one is still being written wait for it: the
+    first may be the slate that names them all."""
+    from tests.app.test_watch import Run, jpeg_bytes, wait_for
+
+    with Run(tmp_path, keep_sources=True) as run:
+        cam = run.drop / "DCIM"
+        cam.mkdir()
+        data, other = _slate_jpeg("BAG-002", seed=3), jpeg_bytes(711)
+        first = cam / "IMG_0001.jpg"
+        first.write_bytes(data[: len(data) // 2])  # still copying
+        (cam / "IMG_0002.jpg").write_bytes(other)
+        time.sleep(1.5)
+        assert not run.of("queued"), run.events
+        first.write_bytes(data)
+        wait_for(lambda: run.of("rendered"), 30, "the frame")
+        assert run.of("rendered")[0]["sku"] == "BAG-002"
+        assert first.exists()  # --keep-sources: the slate stays too
+    # a restart keeps the folder's SKU for new frames and does not read the slate again
+    with Run(tmp_path, keep_sources=True) as run2:
+        (cam / "IMG_0003.jpg").write_bytes(jpeg_bytes(712))
+        wait_for(lambda: run2.of("rendered"), 30, "the frame after the restart")
+        assert run2.of("rendered")[0]["sku"] == "BAG-002" and not run2.of("slate")
