@@ -151,7 +151,7 @@ def test_the_watcher_names_a_camera_folder_by_its_slate(tmp_path):
             "MUG-001-01.jpg", "MUG-001-02.jpg", "MUG-001-03.jpg"]
         assert not (run.lib / "100CANON").exists()
         # the folder is now empty; the next rescan forgets its slate. A new card, no slate:
-        time.sleep(2.5)
+        wait_for(lambda: not run.w._slates, 10, "the emptied folder's slate forgotten")
         (cam / "IMG_0100.jpg").write_bytes(jpeg_bytes(704))
         wait_for(lambda: len(run.of("rendered")) == 4, 30, "the next shoot")
         assert run.of("rendered")[-1]["sku"] == "100CANON"
@@ -165,14 +165,14 @@ def test_the_watcher_waits_for_a_folders_first_frame(tmp_path):
     first may be the slate that names them all."""
     from tests.app.test_watch import Run, jpeg_bytes, wait_for
 
-    with Run(tmp_path, keep_sources=True) as run:
+    with Run(tmp_path, keep_sources=True, stall=30) as run:  # a stalled first frame would let them go
         cam = run.drop / "DCIM"
         cam.mkdir()
         data, other = _slate_jpeg("BAG-002", seed=3), jpeg_bytes(711)
         first = cam / "IMG_0001.jpg"
         first.write_bytes(data[: len(data) // 2])  # still copying
         (cam / "IMG_0002.jpg").write_bytes(other)
-        time.sleep(1.5)
+        time.sleep(2.0)
         assert not run.of("queued"), run.events
         first.write_bytes(data)
         wait_for(lambda: run.of("rendered"), 30, "the frame")
