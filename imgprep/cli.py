@@ -4,7 +4,6 @@ configuration error (nothing written). ``--json`` prints one JSON document on st
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import sys
@@ -274,9 +273,7 @@ def cmd_presets(a: argparse.Namespace) -> int:
 
 def cmd_slate(a: argparse.Namespace) -> int:
     """One PNG per SKU (A6 portrait at 290 dpi). Exit 1 when a SKU was refused."""
-    from .core.errors import NamingError
-    from .core.fsutil import write_replace
-    from .core.imaging.slate import render
+    from .app.services import write_slates
 
     cat = None
     if a.catalogue is not None:
@@ -287,24 +284,15 @@ def cmd_slate(a: argparse.Namespace) -> int:
     if not skus:
         print("imgprep slate: name SKUs or give --catalogue", file=sys.stderr)
         return EXIT_USAGE
-    files, failed = [], 0
-    for sku in skus:
-        try:
-            product = cat.get(sku) if cat is not None else None
-            img = render(sku, product.name if product is not None else None)
-        except NamingError as e:
-            print(f"imgprep slate: {sku}: {e}", file=sys.stderr)
-            failed += 1
-            continue
-        buf = io.BytesIO()
-        img.save(buf, "PNG", dpi=(290, 290))
-        files.append(str(write_replace(a.out / f"slate-{sku}.png", buf.getvalue())))
+    files, problems = write_slates(a.out, skus, cat)
+    for p in problems:
+        print(f"imgprep slate: {p}", file=sys.stderr)
     if a.json:
-        print(json.dumps({"files": files}, ensure_ascii=False))
+        print(json.dumps({"files": [str(f) for f in files]}, ensure_ascii=False))
     else:
         for f in files:
             print(f)
-    return EXIT_ITEMS_FAILED if failed else EXIT_OK
+    return EXIT_ITEMS_FAILED if problems else EXIT_OK
 
 
 def has_display() -> bool:

@@ -543,6 +543,31 @@ def sheet_overview(catalogue: Any, library: str | Path | None, preset: Preset | 
     return out
 
 
+# ---------------------------------------------------------------------------- slates
+def write_slates(out: str | Path, skus: list[str], catalogue: Any = None) -> tuple[list[Path], list[str]]:
+    """A printable SKU slate per SKU (``slate-SKU.png``, A6 portrait at 290 dpi) in
+    ``out``, named from ``catalogue`` when given. Returns (files, problems: one line per
+    refused SKU). Slates are imgprep's own output: an existing one is replaced."""
+    import io
+
+    from ..core.errors import NamingError
+    from ..core.imaging.slate import render
+    from ..core.naming import validate_sku
+
+    files, problems = [], []
+    for given in skus:
+        try:
+            sku = validate_sku(given)
+        except NamingError as e:
+            problems.append(f"{given}: {e}")
+            continue
+        product = catalogue.get(sku) if catalogue is not None else None
+        buf = io.BytesIO()
+        render(sku, product.name if product is not None else None).save(buf, "PNG", dpi=(290, 290))
+        files.append(write_replace(Path(out) / f"slate-{sku}.png", buf.getvalue()))
+    return files, problems
+
+
 # ---------------------------------------------------------------------------- settings
 def validate_settings(library: str, drop: str = "", backup: str = "", preset: str = "",
                       catalogue: str = "") -> dict[str, str]:
@@ -632,5 +657,5 @@ def save_preset(p: Preset, folder: str | Path) -> Path:
 
 __all__ = ["ANCHORS", "FrameRow", "Rerendered", "SheetRow", "ShootRow", "apply_fit", "apply_fit_to_shoot", "check_preset_text", "lab_to_srgb8",
            "colour_available", "colour_fits", "colour_trend", "dump_callouts", "fit_from_corners",
-           "has_journal", "list_shoots", "preset_to_toml", "recent_events", "report_path", "rerender",
+           "has_journal", "list_shoots", "write_slates", "preset_to_toml", "recent_events", "report_path", "rerender",
            "save_callout", "save_preset", "set_hero", "shoot_frames", "sheet_overview", "validate_settings"]

@@ -4,6 +4,7 @@ re-read when the engine reports progress."""
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -44,8 +46,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..app import services
+from ..core.errors import ImgprepError
 from .appstate import COLUMNS, AppSettings, AppState, ShootModel
-from .i18n import install_language, register_fonts
+from .i18n import engine_text, install_language, register_fonts
 
 ACCENT = "#1f6feb"
 
@@ -110,7 +114,8 @@ class DropZone(QFrame):
 
     def retranslate(self) -> None:
         self.title.setText(self.tr("Drop shoot folders here"))
-        self.hint.setText(self.tr("One folder per product, named by its SKU (e.g. A1234) — or click to choose"))
+        self.hint.setText(self.tr("One folder per product, named by its SKU (e.g. A1234) or opening with its "
+                                  "SKU slate — or click to choose"))
 
     def set_hover(self, on: bool) -> None:
         self.setProperty("hover", on)
@@ -338,6 +343,7 @@ class MainWindow(QMainWindow):
         A = self._action
         self.act_add = A(self.tr("Add shoot folders…"), QKeySequence.StandardKey.Open, self.add_folders)
         self.act_cancel = A(self.tr("Cancel"), QKeySequence(Qt.Key.Key_Escape), self.state.cancel_all)
+        self.act_slates = A(self.tr("Print SKU slates…"), QKeySequence("Ctrl+P"), self.print_slates)
         self.act_watch = A(self.tr("Watch drop folder"), QKeySequence("Ctrl+W"), self._toggle_watch)
         self.act_watch.setCheckable(True)
         self.act_settings = A(self.tr("Settings…"), QKeySequence("Ctrl+,"), self.open_settings)
@@ -356,8 +362,8 @@ class MainWindow(QMainWindow):
         mb = self.menuBar()
         mb.clear()
         m = mb.addMenu(self.tr("&File"))
-        for a in (self.act_add, self.act_watch, self.act_cancel, None, self.act_open_lib, self.act_settings,
-                  None, self.act_quit):
+        for a in (self.act_add, self.act_watch, self.act_cancel, None, self.act_slates, self.act_open_lib,
+                  self.act_settings, None, self.act_quit):
             m.addSeparator() if a is None else m.addAction(a)
         m = mb.addMenu(self.tr("&View"))
         for a in views + [None, self.act_log, self.act_refresh]:
@@ -465,6 +471,38 @@ class MainWindow(QMainWindow):
                                              self.settings.get("drop") or str(Path.home()))
         if d:
             self.process([Path(d)])
+
+    def print_slates(self) -> None:
+        """Printable SKU slates (PNG) for the product sheet's products, or for SKUs typed
+        in: the photographer shoots one as a product's first frame."""
+        cat = None
+        sheet = self.settings.get("catalogue")
+        if sheet:
+            from ..core.catalogue import load_catalogue
+
+            try:
+                cat = load_catalogue(sheet)
+            except ImgprepError as e:
+                self.log_message("warning", engine_text(str(e)))
+        if cat is not None and len(cat):
+            skus = list(cat)
+        else:
+            text, ok = QInputDialog.getText(self, self.tr("SKU slates"), self.tr("SKUs, separated by spaces or commas:"))
+            skus = [s for s in re.split(r"[\s,，、;；]+", text) if s] if ok else []
+        if not skus:
+            return
+        out = QFileDialog.getExistingDirectory(self, self.tr("Folder for the SKU slates"), str(Path.home()))
+        if not out:
+            return
+
+        def done(result: tuple[list[Path], list[str]]) -> None:
+            files, problems = result
+            self.log_message("info", self.tr("{0} SKU slates written to {1}: print them and shoot one "
+                                             "as each product's first frame").format(len(files), out))
+            for p in problems:
+                self.log_message("warning", engine_text(p))
+
+        self.state.call(self.tr("SKU slates"), services.write_slates, Path(out), skus, cat, on_done=done)
 
     # ------------------------------------------------------------------ settings
     def choose_library(self) -> None:

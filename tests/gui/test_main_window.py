@@ -334,3 +334,48 @@ def test_product_sheet_problems_are_shown_in_chinese(qtbot, make_window, setting
     finally:
         install_language("en")
     assert chinese.count("\n") == english.count("\n") and "row" not in chinese and "行" in chinese, chinese
+
+
+def test_sku_slates_are_printed_for_the_product_sheet(qtbot, make_window, tmp_path, monkeypatch):
+    import numpy as np
+    from PIL import Image
+    from PySide6.QtWidgets import QFileDialog
+
+    from imgprep.core.imaging.slate import find_sku
+
+    out = tmp_path / "slates"
+    out.mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(out))
+    w = make_window(tmp_path / "lib")  # the sample product sheet
+    assert w.act_slates.shortcut().toString() == "Ctrl+P"
+    with qtbot.waitSignal(w.state.jobFinished, timeout=30000):
+        w.act_slates.trigger()
+    files = sorted(out.glob("slate-*.png"))
+    assert [f.name for f in files] == ["slate-BAG-002.png", "slate-MUG-001.png"]
+    assert find_sku(np.asarray(Image.open(files[1]).convert("RGB"))) == "MUG-001"
+    assert "2 SKU slates written to" in w.log.toPlainText()
+
+
+def test_sku_slates_for_typed_skus_without_a_sheet(qtbot, make_window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+    out = tmp_path / "slates"
+    out.mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(out))
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("A-1，B-2  bad/sku", True))
+    w = make_window(tmp_path / "lib", catalogue=False)
+    with qtbot.waitSignal(w.state.jobFinished, timeout=30000):
+        w.act_slates.trigger()
+    assert sorted(f.name for f in out.iterdir()) == ["slate-A-1.png", "slate-B-2.png"]
+    assert "bad/sku" in w.log.toPlainText()
+
+
+def test_a_camera_folder_dropped_on_the_window_is_named_by_its_slate(qtbot, make_window, tmp_path):
+    from tests.app.test_slate import shoot
+
+    shoot(tmp_path / "card" / "100CANON", "MUG-001", n=1, seed=5)
+    w = make_window(tmp_path / "lib", catalogue=False)
+    doc = process_and_wait(qtbot, w, [tmp_path / "card" / "100CANON"])
+    assert doc["summary"]["done"] == 1 and doc["summary"]["skipped"] == 1
+    qtbot.waitUntil(lambda: [r.sku for r in w.state.model.rows] == ["MUG-001"])
+    assert "MUG-001" in w.log.toPlainText() and "100CANON" not in w.log.toPlainText()
