@@ -199,31 +199,31 @@ def discover(sources: list[Path], slates: bool = True) -> tuple[list[Shoot], lis
         sh.files = sorted(images, key=lambda p: natural_key(p.name))
         sh.psds.sort(key=lambda p: natural_key(p.name))
         if slates:
-            slate_item = take_slate(sh)
-            if slate_item is not None:
-                items.append(slate_item)
+            items.extend(take_slate(sh))
         out.append(sh)
     return out, items
 
 
-def take_slate(sh: Shoot) -> Item | None:
+def take_slate(sh: Shoot) -> list[Item]:
     """If the shoot's first frame is a SKU slate: the slate's SKU names the shoot (a
     folder named '100CANON' or '新建文件夹' is fine then) and the slate leaves the frames.
-    Returns the slate's item (skipped, role 'slate')."""
+    Returns the slate's items (skipped, role 'slate'): one, or two for RAW + JPEG."""
     from ..core.imaging.slate import read as read_slate
 
     if not sh.files:
-        return None
+        return []
     first = sh.files[0]
     sku = read_slate(first)
     if sku is None:
-        return None
-    sh.files.remove(first)
+        return []
+    # A camera shooting RAW + JPEG writes the slate twice (IMG_0001.CR2, IMG_0001.JPG).
+    shot = [f for f in sh.files if f.parent == first.parent and f.stem.casefold() == first.stem.casefold()]
+    sh.files = [f for f in sh.files if f not in shot]
     sh.sku, sh.error, sh.slate = sku, None, first
     folder = unicodedata.normalize("NFC", sh.folder.name)
     reason = say("slate", sku=sku) if folder.casefold() == sku.casefold() else \
         say("slate-renames", sku=sku, folder=folder)
-    return Item(_nfc(first), sku, "skipped", reason, role="slate")
+    return [Item(_nfc(f), sku, "skipped", reason, role="slate") for f in shot]
 
 
 def _files_under(folder: Path) -> list[Path]:

@@ -304,6 +304,7 @@ class Watcher:
         self._tracked: dict[Path, _Tracked] = {}
         self._settled: dict[Path, tuple[int, int]] = {}
         self._slates: dict[str, str] = {}   # drop folder (NFC, casefolded) → the SKU its slate named
+        self._slate_shots: dict[tuple[Path, str], str] = {}  # (folder, stem) of a slate → SKU: RAW + JPEG
         self._runner: BatchRunner | None = None
         self._pool: JobPool | None = None
         self._observer: Any = None
@@ -707,6 +708,10 @@ class Watcher:
             assert rel is not None
             if t.path not in self._tracked:
                 continue  # a slate, settled above
+            twin = self._slate_shots.get((t.path.parent, _fold(t.path.stem)))
+            if twin is not None:  # the slate's other file (RAW + JPEG)
+                self._settle_slate(t, twin, rel[0])
+                continue
             if len(rel) == 1:
                 self._settle(t, "unassigned", "unassigned", None, say("loose-file"))
                 continue
@@ -775,6 +780,7 @@ class Watcher:
             if sku is None:
                 continue
             self._slates[key] = out[key] = sku
+            self._slate_shots[(first.parent, _fold(first.stem))] = sku
             self._settle_slate(ft, sku, rel[0])
         return out
 

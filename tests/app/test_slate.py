@@ -99,6 +99,21 @@ def test_the_slate_names_the_shoot_and_is_not_a_product_photo(tmp_path, run_cli)
     assert again["summary"]["done"] == 0 and again["summary"]["failed"] == 0, again["summary"]
 
 
+def test_a_raw_plus_jpeg_slate_is_skipped_twice(tmp_path, run_cli):
+    """Cameras set to RAW + JPEG write the slate twice: neither file is a product photo."""
+    from PIL import Image
+
+    src = tmp_path / "card" / "DCIM"
+    frames = shoot(src, "LAMP-9", n=1, seed=6)
+    Image.open(frames[0]).save(src / "IMG_0001.tif")  # the second file of the slate shot
+    code, out, _ = run_cli("batch", src, "--library", tmp_path / "lib", "--json")
+    doc = json.loads(out)
+    assert code == 0, doc
+    roles = sorted((Path(i["source"]).name, i["role"], i["sku"]) for i in doc["items"])
+    assert roles == [("IMG_0001.jpg", "slate", "LAMP-9"), ("IMG_0001.tif", "slate", "LAMP-9"),
+                     ("IMG_0002.jpg", "hero", "LAMP-9")]
+
+
 def test_print_slates_from_the_product_sheet(tmp_path, run_cli):
     sheet = tmp_path / "products.csv"
     sheet.write_text("货号,商品名称\nMUG-001,加厚马克杯\nBAG-002,帆布包\n", encoding="utf-8")
@@ -126,6 +141,16 @@ def _slate_jpeg(sku: str, seed: int = 0) -> bytes:
     return buf.getvalue()
 
 
+def _png(jpeg: bytes) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.open(io.BytesIO(jpeg)).save(buf, "PNG", compress_level=1)
+    return buf.getvalue()
+
+
 def test_the_watcher_names_a_camera_folder_by_its_slate(tmp_path):
     """A card reader's folder lands in the drop folder: its first frame names the shoot,
     the slate goes to done/ unprocessed, frames that arrive later join the same SKU; once
@@ -135,14 +160,17 @@ def test_the_watcher_names_a_camera_folder_by_its_slate(tmp_path):
     with Run(tmp_path) as run:
         cam = run.drop / "100CANON"
         cam.mkdir()
-        (cam / "IMG_0001.jpg").write_bytes(_slate_jpeg("MUG-001"))
+        slate_jpeg = _slate_jpeg("MUG-001")
+        (cam / "IMG_0001.jpg").write_bytes(slate_jpeg)
+        (cam / "IMG_0001.png").write_bytes(_png(slate_jpeg))  # RAW + JPEG cameras write the slate twice
         (cam / "IMG_0002.jpg").write_bytes(jpeg_bytes(701))
         (cam / "IMG_0003.jpg").write_bytes(jpeg_bytes(702))
         wait_for(lambda: len(run.of("rendered")) == 2, 30, "two frames rendered")
-        assert [e["sku"] for e in run.of("slate")] == ["MUG-001"]
+        assert [e["sku"] for e in run.of("slate")] == ["MUG-001"] * 2  # the slate and its twin
         assert {e["sku"] for e in run.of("rendered")} == {"MUG-001"}
         assert {e["sku"] for e in run.of("queued")} == {"MUG-001"}
         assert (run.drop / ".imgprep" / "done" / "MUG-001" / "IMG_0001.jpg").is_file()  # the slate, moved
+        wait_for(lambda: (run.drop / ".imgprep" / "done" / "MUG-001" / "IMG_0001.png").is_file(), 10, "its twin")
         # the photographer adds a frame later: still MUG-001 (the slate is gone from the folder)
         (cam / "IMG_0004.jpg").write_bytes(jpeg_bytes(703))
         wait_for(lambda: len(run.of("rendered")) == 3, 30, "the late frame")
@@ -157,7 +185,7 @@ def test_the_watcher_names_a_camera_folder_by_its_slate(tmp_path):
         assert run.of("rendered")[-1]["sku"] == "100CANON"
     db = run.journal()
     rows = db.execute("SELECT state, sku, moved_to FROM watch_files WHERE state = 'slate'").fetchall()
-    assert [(r[0], r[1]) for r in rows] == [("slate", "MUG-001")]
+    assert [(r[0], r[1]) for r in rows] == [("slate", "MUG-001")] * 2
 
 
 def test_the_watcher_waits_for_a_folders_first_frame(tmp_path):
