@@ -32,7 +32,7 @@ from ..core.fsutil import (
     sweep_temps,
     write_or_adopt,
 )
-from ..core.imaging.load import IMAGE_EXTENSIONS
+from ..core.imaging.load import IMAGE_EXTENSIONS, RAW_EXTENSIONS
 from ..core.journal import Journal
 from ..core.messages import say
 from ..core.naming import (
@@ -128,6 +128,7 @@ class Shoot:
     error: str | None = None
     psds: list[Path] = field(default_factory=list)  # designers' PSDs (.psd/.psb): copied, never decoded
     slate: Path | None = None        # the first frame, a printed SKU slate that named the shoot
+    companions: list[Path] = field(default_factory=list)  # a RAW frame's camera JPEG: same number
 
 
 class Decisions:
@@ -196,12 +197,29 @@ def discover(sources: list[Path], slates: bool = True) -> tuple[list[Shoot], lis
                 sh.psds.append(f)
             else:
                 items.append(Item(_nfc(f), sh.sku, "skipped", f"not a photo type imgprep reads ({f.suffix or 'no extension'})"))
-        sh.files = sorted(images, key=lambda p: natural_key(p.name))
+        sh.files, sh.companions = split_companions(sorted(images, key=lambda p: natural_key(p.name)))
         sh.psds.sort(key=lambda p: natural_key(p.name))
         if slates:
             items.extend(take_slate(sh))
         out.append(sh)
     return out, items
+
+
+def split_companions(files: list[Path]) -> tuple[list[Path], list[Path]]:
+    """(frames, companions): a camera shooting RAW + JPEG writes each shot twice
+    (IMG_0042.CR2, IMG_0042.JPG). The RAW is the frame (its 16 bits are corrected); the
+    JPEG is its companion, kept in the library under the same number (A1234-03.cr2,
+    A1234-03.jpg), never a frame of its own. Only a RAW pairs: two non-RAW files of one
+    name (a JPEG and a TIFF export) stay two frames."""
+    groups: dict[tuple[Path, str], list[Path]] = {}
+    for f in files:
+        groups.setdefault((f.parent, unicodedata.normalize("NFC", f.stem).casefold()), []).append(f)
+    companions: list[Path] = []
+    for group in groups.values():
+        raws = [f for f in group if f.suffix.lower() in RAW_EXTENSIONS]
+        if len(raws) == 1 and len(group) > 1:
+            companions += [f for f in group if f is not raws[0]]
+    return [f for f in files if f not in companions], companions
 
 
 def take_slate(sh: Shoot) -> list[Item]:
@@ -217,8 +235,12 @@ def take_slate(sh: Shoot) -> list[Item]:
     if sku is None:
         return []
     # A camera shooting RAW + JPEG writes the slate twice (IMG_0001.CR2, IMG_0001.JPG).
-    shot = [f for f in sh.files if f.parent == first.parent and f.stem.casefold() == first.stem.casefold()]
-    sh.files = [f for f in sh.files if f not in shot]
+    def same(f: Path) -> bool:
+        return f.parent == first.parent and f.stem.casefold() == first.stem.casefold()
+
+    shot = [f for f in sh.files + sh.companions if same(f)]
+    sh.files = [f for f in sh.files if not same(f)]
+    sh.companions = [f for f in sh.companions if not same(f)]
     sh.sku, sh.error, sh.slate = sku, None, first
     folder = unicodedata.normalize("NFC", sh.folder.name)
     reason = say("slate", sku=sku) if folder.casefold() == sku.casefold() else \
@@ -293,7 +315,7 @@ class BatchRunner:
         valid = []
         for sh in shoots:
             if sh.error:
-                targets = sh.files + sh.psds or [sh.folder]
+                targets = sh.files + sh.companions + sh.psds or [sh.folder]
                 report.items.extend(Item(_nfc(f), None, "failed", sh.error) for f in targets)
             else:
                 valid.append(sh)
@@ -428,8 +450,10 @@ class BatchRunner:
         waits = self._record_ready(waits, report, tally, block=True)
         self._shoots_done(plan, nxt, waits, tally)
         self._rpool.shutdown(wait=True)
-        # Designers' PSDs last: by now every frame of their shoot has its name.
+        # Companions and designers' PSDs last: by now every frame of their shoot has its name.
         for sh in shoots:
+            for f in sh.companions:
+                report.items.append(self._take_companion(j.canonical_sku(sh.sku), f))  # type: ignore[arg-type]
             for f in sh.psds:
                 report.items.append(self._take_psd(j.canonical_sku(sh.sku), f))  # type: ignore[arg-type]
         if self._cancel.is_set():
@@ -766,7 +790,7 @@ class BatchRunner:
         except OSError as e:
             problem = say("cannot-read", detail=e.strerror or e)
         if problem:
-            return self._psd_failed(it, problem)
+            return self._file_failed(it, problem)
         known = [f for f in j.files_for_sku(sku) if f["kind"] == "psd"]
         same = [f for f in known if _facts(f).get("source") == src
                 and (f["size"], _facts(f).get("mtime_ns")) == (st.st_size, st.st_mtime_ns)]
@@ -774,7 +798,7 @@ class BatchRunner:
             try:
                 sha = hash_file(path)
             except OSError as e:
-                return self._psd_failed(it, say("cannot-read", detail=e.strerror or e))
+                return self._file_failed(it, say("cannot-read", detail=e.strerror or e))
             prior = j.files_by_sha(sha, "psd")
             same = [f for f in prior if _facts(f).get("source") == src]
             if prior and not same:
@@ -792,11 +816,72 @@ class BatchRunner:
         try:
             rel, frame_id = self._place_psd(sku, path, sha, st.st_size, known, it.notes)
         except FileExists as e:
-            return self._psd_failed(it, say("exists-other-content", path=Path(str(e)).relative_to(self.lib).as_posix()))
+            return self._file_failed(it, say("exists-other-content", path=Path(str(e)).relative_to(self.lib).as_posix()))
         except (OSError, FileOpError) as e:
-            return self._psd_failed(it, str(e))
+            return self._file_failed(it, str(e))
         with j.tx():
             j.add_file(rel, sha, st.st_size, "psd", frame_id, facts={"source": src, "mtime_ns": st.st_mtime_ns})
+        self._queue_backup(rel)
+        self.progress({"event": "ingested", "source": src, "sku": sku, "file": rel})
+        it.raw = rel
+        it.backup = self._item_backup([rel])
+        return it
+
+    def _take_companion(self, sku: str, path: Path) -> Item:
+        """A RAW frame's camera JPEG (:func:`split_companions`): copied byte-identical next
+        to the frame's original under the same number (``raw/A1234-03.jpg`` beside
+        ``raw/A1234-03.cr2``), journaled as a 'companion' file of that frame and mirrored.
+        Never decoded, never a frame."""
+        j, src = self.j, _nfc(path)
+        it = Item(src, sku, "done", None, "companion")
+        if self._cancel.is_set():
+            it.status, it.reason = "skipped", say("cancelled")
+            return it
+        stem = unicodedata.normalize("NFC", path.stem).casefold()
+        frames = [r for r in j.sources(sku)
+                  if unicodedata.normalize("NFC", Path(r["source_path"]).stem).casefold() == stem]
+        frames.sort(key=lambda r: Path(r["source_path"]).parent != path.parent)  # the same folder first
+        try:
+            st = path.stat()
+            sha = hash_file(path)
+        except OSError as e:
+            return self._file_failed(it, say("cannot-read", detail=e.strerror or e))
+        if not frames:  # its RAW failed (or was cancelled): say so, keep this JPEG where it is
+            if self._cancel.is_set():
+                it.status, it.reason = "skipped", say("cancelled")
+                return it
+            raw = next((f.name for f in path.parent.iterdir() if f.suffix.lower() in RAW_EXTENSIONS
+                        and unicodedata.normalize("NFC", f.stem).casefold() == stem), "?")
+            return self._file_failed(it, say("companion-orphan", raw=raw))
+        row = frames[0]
+        rel = Path(row["raw_path"]).with_suffix(path.suffix.lower()).as_posix()
+        prior = j.files_by_sha(sha, "companion")
+        if prior:
+            had = prior[-1]["path"]
+            if had == rel or _facts(prior[-1]).get("source") == src:
+                it.status, it.reason = "skipped", say("unchanged", name=Path(had).stem)
+            else:
+                it.status, it.reason = "duplicate", say("duplicate-of-library", source=src, name=Path(had).stem)
+            it.raw, it.backup = had, self._item_backup([had])
+            return it
+        as_frame = j.sources_by_sha(sha)
+        if as_frame:  # the same JPEG came alone before and is a frame
+            it.status, it.reason = "duplicate", say("duplicate-of-library", source=as_frame[-1]["source_path"],
+                                                    name=Path(as_frame[-1]["raw_path"]).stem)
+            return it
+        try:
+            copy_new(path, self.lib / rel, expect_sha256=sha)
+        except FileExists:
+            try:  # a run that stopped between the copy and its journal row left it: adopt it
+                adopt = hash_file(self.lib / rel) == sha
+            except OSError:
+                adopt = False
+            if not adopt:
+                return self._file_failed(it, say("exists-other-content", path=rel))
+        except (OSError, FileOpError) as e:
+            return self._file_failed(it, str(e))
+        with j.tx():
+            j.add_file(rel, sha, st.st_size, "companion", row["id"], facts={"source": src, "mtime_ns": st.st_mtime_ns})
         self._queue_backup(rel)
         self.progress({"event": "ingested", "source": src, "sku": sku, "file": rel})
         it.raw = rel
@@ -829,7 +914,7 @@ class BatchRunner:
         copy_new(path, self.lib / rel, expect_sha256=sha)
         return rel, frame_id
 
-    def _psd_failed(self, it: Item, reason: str) -> Item:
+    def _file_failed(self, it: Item, reason: str) -> Item:
         it.status, it.reason = "failed", reason
         with self.j.tx():
             self.j.log("error", "failed", reason, sku=it.sku, source=it.source)

@@ -56,7 +56,7 @@ from ..core.messages import say
 from ..core.naming import PSD_EXTENSIONS, natural_key, validate_sku
 from ..core.presets import Preset
 from .backup import MARKER, BackupTarget
-from .batch import BatchOptions, BatchRunner, Item, Shoot, is_ignored, start_pool
+from .batch import BatchOptions, BatchRunner, Item, Shoot, is_ignored, split_companions, start_pool
 from .faults import crash_point
 from .pool import KEEP_IDLE_S, JobPool
 
@@ -737,6 +737,8 @@ class Watcher:
             skus[_nfc(t.path)] = sku
         if not taken:
             return
+        for sh in shoots.values():
+            self._pair(sh)
         for src in taken:
             self._event("queued", source=src, sku=skus[src])
         report = self._engine(list(shoots.values()))
@@ -744,6 +746,24 @@ class Watcher:
             self._after_item(it, taken.pop(it.source, None))
         for t in taken.values():  # not reported by the engine (should not happen): look again later
             self._tracked.pop(t.path, None)
+
+    def _pair(self, sh: Shoot) -> None:
+        """RAW + JPEG (batch.split_companions): the files of one shot that arrive together
+        pair as in a batch; one whose other half was taken in an earlier round (the JPEG
+        copies first, the RAW later) becomes that frame's companion, under its number."""
+        assert self.j is not None
+        sh.files, sh.companions = split_companions(sorted(sh.files, key=lambda p: natural_key(p.name)))
+        frames = {(Path(r["source_path"]).parent, _fold(Path(r["source_path"]).stem)): Path(r["source_path"])
+                  for r in self.j.sources(sh.sku)}
+        late = []
+        for f in sh.files:
+            other = frames.get((f.parent, _fold(f.stem)))
+            if other is not None and other.suffix.lower() != f.suffix.lower() and \
+                    (other.suffix.lower() in RAW_EXTENSIONS) != (f.suffix.lower() in RAW_EXTENSIONS):
+                late.append(f)
+        if late:
+            sh.files = [f for f in sh.files if f not in late]
+            sh.companions += late
 
     def _read_slates(self, ready: list[_Tracked]) -> dict[str, str | None]:
         """The SKU of each drop folder with ready files that a slate names ('' when
@@ -913,16 +933,15 @@ class Watcher:
         """The drop file's content is in the library, whole: a journal row for it (by
         path and stat, else by hash) with a library file of the recorded size."""
         assert self.j is not None
-        if path.suffix.lower() in PSD_EXTENSIONS:  # a designer's PSD is a library file, not a frame
+        def library_file(kind: str) -> bool:  # a designer's PSD or a RAW's companion: a file, not a frame
             try:
-                sha = hash_file(path)
-            except OSError:
-                return False
-            files = self.j.files_by_sha(sha, "psd")
-            try:
+                files = self.j.files_by_sha(hash_file(path), kind)  # type: ignore[union-attr]
                 return bool(files) and (self.lib / files[-1]["path"]).stat().st_size == files[-1]["size"]
             except OSError:
                 return False
+
+        if path.suffix.lower() in PSD_EXTENSIONS:
+            return library_file("psd")
         row = self.j.source_by_stat(_nfc(path), *sig)
         if row is None or row["state"] not in ("rendered", "ingested"):
             try:
@@ -932,7 +951,7 @@ class Watcher:
             rows = [r for r in self.j.sources_by_sha(sha) if r["state"] in ("rendered", "ingested")]
             row = rows[-1] if rows else None
         if row is None:
-            return False
+            return library_file("companion")
         raw = self.lib / row["raw_path"]
         try:
             return raw.stat().st_size == row["size"]

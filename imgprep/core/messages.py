@@ -63,6 +63,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "loose-file": ("a loose file in the drop folder: put it in a folder named by its SKU",
                    "投放文件夹中的散落文件：请放入以货号命名的文件夹"),
     "folder-refused": ("shoot folder '{folder}' refused: {detail}", "拍摄文件夹“{folder}”被拒绝：{detail}"),
+    "companion-orphan": ("its RAW {raw} was not taken (see its reason), so this camera JPEG was not either: "
+                         "remove or replace the RAW and run again to use the JPEG",
+                         "对应的 RAW {raw} 未能处理（见其原因），因此相机 JPEG 也未处理：删除或替换该 RAW 后重新运行即可使用此 JPEG"),
     "slate": ("SKU slate of {sku}: names the shoot, not a product photo",
               "{sku} 的货号牌：用于命名本次拍摄，不是商品照片"),
     "slate-renames": ("SKU slate of {sku} in folder '{folder}': the frames go to {sku}",

@@ -141,3 +141,76 @@ def test_without_rawpy_the_dng_fails_and_the_jpeg_is_done(tmp_path, run_cli, mon
     assert by["IMG_0002.dng"]["reason"] == say("raw-needs-rawpy")
     assert by["IMG_0001.jpg"]["status"] == "done" and by["IMG_0001.jpg"]["raw"] == "R300/raw/R300-01.jpg"
     assert not (tmp_path / "lib" / "R300" / "raw" / "R300-02.dng").exists()
+
+
+def test_raw_plus_jpeg_shots_share_one_number(tmp_path, run_cli):
+    """A camera set to RAW + JPEG writes each shot twice. The rule book names raw and JPG
+    files by SKU + number: both files of a shot get the same number, the RAW is the frame
+    (rendered, colour-corrected from its 16 bits), the camera JPEG its companion (kept,
+    backed up, never a second frame). A later run changes nothing."""
+    folder = tmp_path / "src" / "P200"
+    folder.mkdir(parents=True)
+    shutil.copyfile(DNG, folder / "IMG_0007.dng")
+    save_jpeg(folder / "IMG_0007.JPG", photo_array(720, 360, seed=8), time=DNG_SHOT)  # the camera's JPEG
+    save_jpeg(folder / "IMG_0008.jpg", photo_array(1200, 800, seed=9),
+              time=datetime(2024, 5, 6, 10, 21, 0))  # a JPEG-only shot
+    lib, bak = tmp_path / "lib", tmp_path / "bak"
+    bak.mkdir()
+    code, out, _ = run_cli("batch", folder, "--library", lib, "--backup", bak, "--json")
+    doc = json.loads(out)
+    assert code == 0, doc
+    by = {Path(i["source"]).name: i for i in doc["items"]}
+    assert by["IMG_0007.dng"]["raw"] == "P200/raw/P200-01.dng" and by["IMG_0007.dng"]["role"] == "hero"
+    assert by["IMG_0007.JPG"]["raw"] == "P200/raw/P200-01.jpg" and by["IMG_0007.JPG"]["role"] == "companion"
+    assert by["IMG_0007.JPG"]["renditions"] == [] and by["IMG_0007.JPG"]["backup"] == "verified"
+    assert by["IMG_0008.jpg"]["raw"] == "P200/raw/P200-02.jpg"
+    assert sorted(p.name for p in (lib / "P200" / "jpg").iterdir()) == ["P200-01.jpg", "P200-02.jpg"]
+    assert sha(lib / "P200" / "raw" / "P200-01.jpg") == sha(folder / "IMG_0007.JPG")
+    assert sha(bak / "P200" / "raw" / "P200-01.jpg") == sha(folder / "IMG_0007.JPG")
+    db = sqlite3.connect(lib / "imgprep.sqlite")
+    assert db.execute("SELECT COUNT(*) FROM sources").fetchone()[0] == 2
+    assert db.execute("SELECT s.seq FROM files f JOIN sources s ON s.id = f.source_id "
+                      "WHERE f.kind = 'companion'").fetchall() == [(1,)]
+    before = tree_hashes(lib)
+    code, out, _ = run_cli("batch", folder, "--library", lib, "--backup", bak, "--json")
+    again = json.loads(out)
+    assert again["summary"]["done"] == 0 and again["summary"]["failed"] == 0, again
+    assert {k: v for k, v in tree_hashes(lib).items() if not k.startswith("imgprep.")} == \
+        {k: v for k, v in before.items() if not k.startswith("imgprep.")}
+
+
+def test_a_failed_raw_says_why_its_jpeg_was_not_taken(tmp_path, run_cli):
+    folder = tmp_path / "src" / "P300"
+    folder.mkdir(parents=True)
+    (folder / "IMG_0007.dng").write_bytes(DNG.read_bytes()[:15000])  # cut off mid-data
+    save_jpeg(folder / "IMG_0007.jpg", photo_array(720, 360, seed=8))
+    code, out, _ = run_cli("batch", folder, "--library", tmp_path / "lib", "--json")
+    by = {Path(i["source"]).name: i for i in json.loads(out)["items"]}
+    assert code == 1
+    assert by["IMG_0007.dng"]["status"] == "failed"
+    assert by["IMG_0007.jpg"]["status"] == "failed"
+    assert by["IMG_0007.jpg"]["reason"] == say("companion-orphan", raw="IMG_0007.dng")
+
+
+def test_the_watcher_pairs_raw_and_jpeg_arriving_together_or_apart(tmp_path):
+    from tests.app.test_watch import Run, wait_for
+    from tests.data.make_dng import write_dng
+
+    dngs = [tmp_path / "1.dng", tmp_path / "2.dng"]
+    for k, d in enumerate(dngs):
+        write_dng(d, photo_array(360, 240, seed=20 + k), lossless=False)
+    with Run(tmp_path) as run:
+        a = run.drop / "P400"
+        a.mkdir()
+        save_jpeg(a / "IMG_0001.jpg", photo_array(720, 360, seed=11))  # the JPEG copies first …
+        wait_for(lambda: len(run.of("rendered")) == 1, 30, "the JPEG frame")
+        shutil.copyfile(dngs[0], a / "IMG_0001.dng")                   # … its RAW a little later
+        save_jpeg(a / "IMG_0002.jpg", photo_array(720, 360, seed=12))  # a pair arriving together
+        shutil.copyfile(dngs[1], a / "IMG_0002.DNG")
+        wait_for(lambda: not any(p.is_file() for p in a.iterdir()), 30, "every file moved to done/")
+        assert len(run.of("rendered")) == 2, run.events
+    raw = sorted(p.name for p in (run.lib / "P400" / "raw").iterdir())
+    assert raw == ["P400-01.dng", "P400-01.jpg", "P400-02.dng", "P400-02.jpg"]
+    assert sha(run.lib / "P400" / "raw" / "P400-01.dng") == sha(dngs[0])
+    done = run.drop / ".imgprep" / "done" / "P400"
+    assert sorted(p.name for p in done.iterdir()) == ["IMG_0001.dng", "IMG_0001.jpg", "IMG_0002.DNG", "IMG_0002.jpg"]
