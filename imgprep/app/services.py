@@ -153,6 +153,7 @@ class FrameRow:
     callout: dict[str, Any] | None = None   # text, anchor (fractions), from the facts
     has_panel: bool = False
     psd: str | None = None                  # library path of the frame's designer PSD (newest revision)
+    companions: list[str] = field(default_factory=list)  # the shot's other files (RAW + JPEG camera)
 
 
 def shoot_frames(library: str | Path, sku: str) -> list[FrameRow]:
@@ -180,7 +181,8 @@ def shoot_frames(library: str | Path, sku: str) -> list[FrameRow]:
                 s["id"], s["sku"], s["seq"], frame_stem(s["sku"], s["seq"], card=s["kind"] == "card"),
                 s["kind"], s["role"], s["state"], s["reason"], Path(s["source_path"]).name,
                 s["source_path"], s["raw_path"], [f["path"] for f in files], callout, panel,
-                max(psds, key=lambda p: revision_of(Path(p).stem), default=None)))
+                max(psds, key=lambda p: revision_of(Path(p).stem), default=None),
+                [f["path"] for f in j.files(s["id"], "companion")]))
     out.sort(key=lambda f: (f.kind == "card", f.seq))
     return out
 

@@ -223,6 +223,8 @@ class ShootView(QWidget):
                 label += " ★ " + self.tr("hero")
             elif f.kind == "card":
                 label += " · " + self.tr("card")
+            if f.companions:  # RAW + JPEG: the shot's two files
+                label += " · " + "+".join(Path(p).suffix[1:].upper() for p in [f.raw, *f.companions])
             if f.psd:
                 label += " · PSD"
             if f.state == "failed":
@@ -284,7 +286,8 @@ class ShootView(QWidget):
         rend = "<br/>".join(Path(r).name for r in f.renditions) or "–"
         esc = html.escape
         self.info.setText(f"<b>{esc(f.stem)}</b> · {role}<br/>" + self.tr("original: {0}").format(esc(f.source_name))
-                          + "<br/>" + self.tr("in library: {0}").format(esc(Path(f.raw).name))
+                          + "<br/>" + self.tr("in library: {0}").format(
+                              esc(", ".join(Path(p).name for p in [f.raw, *f.companions])))
                           + "<br/>" + self.tr("renditions: {0}").format(esc(rend))
                           + ("<br/>" + self.tr("designer's PSD: {0}").format(esc(Path(f.psd).name)) if f.psd else "")
                           + (f"<br/><span style='color:#c62828'>{html.escape(engine_text(f.reason))}</span>" if f.reason else ""))

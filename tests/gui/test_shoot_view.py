@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -155,3 +156,23 @@ def test_a_designers_psd_shows_on_its_frame(qtbot, make_window, shoots, tmp_path
         assert "设计师 PSD：MUG-001-03.psd" in v.info.text()
     finally:
         install_language("en")
+
+
+def test_a_raw_plus_jpeg_shot_is_one_frame_with_both_files(qtbot, make_window, tmp_path):
+    import shutil
+
+    from helpers import photo_array, save_jpeg
+
+    folder = tmp_path / "in" / "P500"
+    folder.mkdir(parents=True)
+    shutil.copyfile(Path(__file__).parents[1] / "data" / "bayer_rggb_o6.dng", folder / "IMG_0001.dng")
+    save_jpeg(folder / "IMG_0001.jpg", photo_array(720, 360, seed=3))
+    w = make_window(tmp_path / "lib", catalogue=False)
+    doc = process_and_wait(qtbot, w, [folder])
+    assert doc["summary"]["done"] == 2
+    w.show_shoot("P500")
+    v = w.shoot_view
+    assert v.list.count() == 1 and v.list.item(0).text().endswith("· DNG+JPG")
+    v.list.setCurrentRow(0)
+    v._update_side()
+    assert "P500-01.dng, P500-01.jpg" in v.info.text()
