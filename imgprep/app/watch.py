@@ -303,7 +303,7 @@ class Watcher:
         self._paths: queue.SimpleQueue[str] = queue.SimpleQueue()
         self._tracked: dict[Path, _Tracked] = {}
         self._settled: dict[Path, tuple[int, int]] = {}
-        self._slates: dict[str, str] = {}   # drop folder (NFC, casefolded) → the SKU its slate named
+        self._slates: dict[str, str] = {}   # drop folder (NFC, casefolded) → its slate's SKU, '' for none
         self._slate_shots: dict[tuple[Path, str], str] = {}  # (folder, stem) of a slate → SKU: RAW + JPEG
         self._runner: BatchRunner | None = None
         self._pool: JobPool | None = None
@@ -781,7 +781,10 @@ class Watcher:
             if not rel or len(rel) < 2 or _fold(rel[0]) in out:
                 continue
             key = _fold(rel[0])
-            out[key] = self._slates.get(key, "")
+            if key in self._slates:  # decided (slate or not) until the folder is emptied
+                out[key] = self._slates[key]
+                continue
+            out[key] = ""
             try:
                 images = [p for p in _files_under(self.drop / rel[0])
                           if p.suffix.lower() in IMAGE_EXTENSIONS and p not in self._settled]
@@ -798,6 +801,7 @@ class Watcher:
                 continue
             sku = read_slate(first)
             if sku is None:
+                self._slates[key] = ""  # the folder's name names it
                 continue
             self._slates[key] = out[key] = sku
             self._slate_shots[(first.parent, _fold(first.stem))] = sku
@@ -824,10 +828,10 @@ class Watcher:
         self._event("slate", source=t.path, sku=sku, reason=reason)
 
     def _forget_slates(self) -> None:
-        """A folder emptied of photos (all moved to done/) forgets its slate: a new shoot
-        in a folder of the same name ('100CANON' again) must not inherit the last
-        product's SKU. A folder that keeps its files (--keep-sources, failed files)
-        keeps its SKU."""
+        """A folder emptied of photos (all moved to done/) forgets its slate (or that it
+        had none): a new shoot in a folder of the same name ('100CANON' again) must not
+        inherit the last product's SKU. A folder that keeps its files (--keep-sources,
+        failed files) keeps its SKU."""
         for key in list(self._slates):
             folder = next((d for d in _dirs(self.drop) if _fold(d.name) == key), None)
             if folder is None or not any(p.suffix.lower() in IMAGE_EXTENSIONS for p in _files_under_safe(folder)):
