@@ -312,6 +312,10 @@ class BatchRunner:
         report = BatchReport(self.lib)
         shoots, items = discover(sources)
         report.items.extend(items)
+        for sh in shoots:  # say which folder a slate renamed (the app queued it by its folder)
+            if sh.slate is not None:
+                self.progress({"event": "slate", "sku": sh.sku, "folder": unicodedata.normalize("NFC", sh.folder.name),
+                               "source": _nfc(sh.slate)})
         valid = []
         for sh in shoots:
             if sh.error:

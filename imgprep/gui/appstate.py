@@ -303,13 +303,13 @@ class AppState(QObject):
         opts = BatchOptions(library=Path(self.settings.library), preset=self.settings.preset(),
                             backup=Path(backup) if backup else None, catalogue=catalogue,
                             workers=self.settings.workers())
-        shoots, _ = discover(paths)
+        # Folders as they are named: the job reads the slates (a decode per folder, kept
+        # off this thread) and renames a folder's row when its slate names another SKU.
+        # A refused folder name is reported with the job's result: a slate may fix it.
+        shoots, _ = discover(paths, slates=False)
         skus = {sh.sku: len(sh.files) for sh in shoots if sh.sku}
         job = Job(next(self._ids), "batch", ", ".join(skus) or ", ".join(p.name for p in paths),
                   paths=paths, opts=opts, skus=skus)
-        for sh in shoots:
-            if sh.error:
-                self.message.emit("error", sh.error)
         self.model.queue(skus)
         return self._submit(job)
 
@@ -348,9 +348,17 @@ class AppState(QObject):
     def _on_event(self, jid: int, ev: dict) -> None:
         if self._shut:
             return
+        e = ev.get("event")
+        if e == "slate":
+            job = self.jobs.get(jid)
+            if job is not None:
+                old = next((k for k in job.skus if k.casefold() == str(ev.get("folder")).casefold()), None)
+                # a folder no SKU can name ('新建文件夹') was not queued: it joins the job now
+                job.skus[ev["sku"]] = max(0, job.skus.pop(old) - 1) if old is not None else 0
+                self.model.rename(old, ev["sku"])
+            self.message.emit("info", self.tr("{0}: SKU slate of {1}").format(ev.get("folder"), ev.get("sku")))
         self.model.on_event(ev)
         self.engineEvent.emit(ev)
-        e = ev.get("event")
         if e == "failed":
             self.message.emit("error", f"{Path(ev.get('source') or '').name}: {engine_text(ev.get('reason'))}")
         elif e in ("backup-unavailable", "unlisted", "backup-failed"):
@@ -449,6 +457,18 @@ class ShootModel(QAbstractTableModel):
         for sku, n in skus.items():
             self.queued[sku] = n
             self.progress[sku] = [0, max(1, 2 * n)]
+        self.reload_rows()
+
+    def rename(self, old: str | None, new: str) -> None:
+        """A queued folder turned out to be the shoot of another SKU (its slate): its
+        row, progress and running state follow (one frame fewer: the slate)."""
+        n = self.queued.pop(old, 1) - 1 if old is not None else 0
+        self.queued[new] = self.queued.get(new, 0) + max(0, n)
+        self.progress[new] = [0, max(1, 2 * self.queued[new])]
+        if old is not None:
+            self.progress.pop(old, None)
+            self.running.discard(old)
+        self.running.add(new)  # a slate is read by the running job
         self.reload_rows()
 
     def start(self, skus: dict[str, int]) -> None:

@@ -373,9 +373,20 @@ def test_sku_slates_for_typed_skus_without_a_sheet(qtbot, make_window, tmp_path,
 def test_a_camera_folder_dropped_on_the_window_is_named_by_its_slate(qtbot, make_window, tmp_path):
     from tests.app.test_slate import shoot
 
-    shoot(tmp_path / "card" / "100CANON", "MUG-001", n=1, seed=5)
+    shoot(tmp_path / "card" / "100CANON", "MUG-001", n=2, seed=5)
     w = make_window(tmp_path / "lib", catalogue=False)
+    renamed = []
+    w.state.engineEvent.connect(lambda ev: ev.get("event") == "slate" and renamed.append(
+        [(r.sku, r.state, list(w.state.model.progress.get(r.sku) or [])) for r in w.state.model.rows]))
     doc = process_and_wait(qtbot, w, [tmp_path / "card" / "100CANON"])
-    assert doc["summary"]["done"] == 1 and doc["summary"]["skipped"] == 1
+    assert doc["summary"]["done"] == 2 and doc["summary"]["skipped"] == 1
+    # while the job ran, the queued row followed the slate: two frames, four steps
+    assert renamed and renamed[0] == [("MUG-001", "queued", [0, 4])]
     qtbot.waitUntil(lambda: [r.sku for r in w.state.model.rows] == ["MUG-001"])
-    assert "MUG-001" in w.log.toPlainText() and "100CANON" not in w.log.toPlainText()
+    assert "100CANON: SKU slate of MUG-001" in w.log.toPlainText()
+    # a folder no SKU can name is fine with a slate: not refused, and its row ends done
+    shoot(tmp_path / "card" / "新建文件夹", "BAG-002", n=1, seed=6)
+    doc = process_and_wait(qtbot, w, [tmp_path / "card" / "新建文件夹"])
+    assert doc["summary"]["done"] == 1 and doc["summary"]["failed"] == 0
+    qtbot.waitUntil(lambda: [(r.sku, r.state) for r in w.state.model.rows] == [("BAG-002", "done"), ("MUG-001", "done")])
+    assert "refused" not in w.log.toPlainText()

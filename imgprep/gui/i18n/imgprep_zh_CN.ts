@@ -29,7 +29,12 @@
         <translation>正在处理 {0}</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="371"/>
+        <location filename="../appstate.py" line="359"/>
+        <source>{0}: SKU slate of {1}</source>
+        <translation>{0}：{1} 的货号牌</translation>
+    </message>
+    <message>
+        <location filename="../appstate.py" line="379"/>
         <source>{0}: {1} done, {2} duplicate, {3} failed, {4} skipped</source>
         <translation>{0}：完成 {1}，重复 {2}，失败 {3}，跳过 {4}</translation>
     </message>
@@ -910,118 +915,118 @@
 <context>
     <name>ShootModel</name>
     <message>
-        <location filename="../appstate.py" line="504"/>
+        <location filename="../appstate.py" line="524"/>
         <source>SKU</source>
         <translation>货号</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="504"/>
+        <location filename="../appstate.py" line="524"/>
         <source>Frames</source>
         <translation>张数</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="504"/>
+        <location filename="../appstate.py" line="524"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="504"/>
+        <location filename="../appstate.py" line="524"/>
         <source>Progress</source>
         <translation>进度</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="505"/>
+        <location filename="../appstate.py" line="525"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="505"/>
+        <location filename="../appstate.py" line="525"/>
         <source>3-day rule</source>
         <translation>三天规则</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="505"/>
+        <location filename="../appstate.py" line="525"/>
         <source>Backup</source>
         <translation>备份</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="505"/>
+        <location filename="../appstate.py" line="525"/>
         <source>Hero image</source>
         <translation>主图文件</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="526"/>
+        <location filename="../appstate.py" line="546"/>
         <source>processing</source>
         <translation>处理中</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="528"/>
-        <location filename="../appstate.py" line="531"/>
+        <location filename="../appstate.py" line="548"/>
+        <location filename="../appstate.py" line="551"/>
         <source>queued</source>
         <translation>排队中</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="529"/>
+        <location filename="../appstate.py" line="549"/>
         <source>done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="529"/>
+        <location filename="../appstate.py" line="549"/>
         <source>{0} failed</source>
         <translation>{0} 张失败</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="530"/>
+        <location filename="../appstate.py" line="550"/>
         <source>unfinished</source>
         <translation>未完成</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="530"/>
+        <location filename="../appstate.py" line="550"/>
         <source>empty</source>
         <translation>空</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="546"/>
+        <location filename="../appstate.py" line="566"/>
         <source>{0} + {1} card</source>
         <translation>{0} + {1} 色卡</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="553"/>
+        <location filename="../appstate.py" line="573"/>
         <source>no card</source>
         <translation>无色卡</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="554"/>
+        <location filename="../appstate.py" line="574"/>
         <source>pass</source>
         <translation>合格</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="554"/>
+        <location filename="../appstate.py" line="574"/>
         <source>fail</source>
         <translation>不合格</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="560"/>
+        <location filename="../appstate.py" line="580"/>
         <source>{0} d overdue</source>
         <translation>超期 {0} 天</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="561"/>
+        <location filename="../appstate.py" line="581"/>
         <source>{0} d left</source>
         <translation>剩 {0} 天</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="565"/>
+        <location filename="../appstate.py" line="585"/>
         <source>verified</source>
         <translation>已校验</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="565"/>
+        <location filename="../appstate.py" line="585"/>
         <source>off</source>
         <translation>未开启</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="566"/>
+        <location filename="../appstate.py" line="586"/>
         <source>{0} pending</source>
         <translation>{0} 待备份</translation>
     </message>
@@ -1125,7 +1130,7 @@
     </message>
     <message>
         <location filename="../shoot_view.py" line="223"/>
-        <location filename="../shoot_view.py" line="283"/>
+        <location filename="../shoot_view.py" line="285"/>
         <source>hero</source>
         <translation>主图</translation>
     </message>
@@ -1135,128 +1140,128 @@
         <translation>色卡</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="246"/>
+        <location filename="../shoot_view.py" line="248"/>
         <source>No frames</source>
         <translation>没有图片</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="283"/>
+        <location filename="../shoot_view.py" line="285"/>
         <source>detail</source>
         <translation>细节图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="283"/>
+        <location filename="../shoot_view.py" line="285"/>
         <source>reference card</source>
         <translation>色卡</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="286"/>
+        <location filename="../shoot_view.py" line="288"/>
         <source>original: {0}</source>
         <translation>原文件：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="287"/>
+        <location filename="../shoot_view.py" line="289"/>
         <source>in library: {0}</source>
         <translation>图库中：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="288"/>
+        <location filename="../shoot_view.py" line="291"/>
         <source>renditions: {0}</source>
         <translation>成品图：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="289"/>
+        <location filename="../shoot_view.py" line="292"/>
         <source>designer&apos;s PSD: {0}</source>
         <translation>设计师 PSD：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="299"/>
+        <location filename="../shoot_view.py" line="302"/>
         <source>No colour fit for this shoot.</source>
         <translation>本次拍摄还没有色彩校正。</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="304"/>
+        <location filename="../shoot_view.py" line="307"/>
         <source>Anchor: automatic (centre of the product)</source>
         <translation>指示点：自动（商品中心）</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="305"/>
+        <location filename="../shoot_view.py" line="308"/>
         <source>Anchor: {0:.0f} % across, {1:.0f} % down</source>
         <translation>指示点：横向 {0:.0f}%，纵向 {1:.0f}%</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="314"/>
+        <location filename="../shoot_view.py" line="317"/>
         <source>Loading…</source>
         <translation>载入中…</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="332"/>
+        <location filename="../shoot_view.py" line="335"/>
         <source>before</source>
         <translation>校正前</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="332"/>
+        <location filename="../shoot_view.py" line="335"/>
         <source>after</source>
         <translation>校正后</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="336"/>
-        <location filename="../shoot_view.py" line="389"/>
+        <location filename="../shoot_view.py" line="339"/>
+        <location filename="../shoot_view.py" line="392"/>
         <source>Click corner {0} of 4</source>
         <translation>请点击第 {0} 个角（共 4 个）</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="348"/>
+        <location filename="../shoot_view.py" line="351"/>
         <source>Mark {0} as hero</source>
         <translation>将 {0} 设为主图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="355"/>
+        <location filename="../shoot_view.py" line="358"/>
         <source>Rendered again: {0}</source>
         <translation>已重新出图：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="376"/>
+        <location filename="../shoot_view.py" line="379"/>
         <source>Callout of {0}</source>
         <translation>{0} 的卖点标注</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="390"/>
+        <location filename="../shoot_view.py" line="393"/>
         <source>Four corners set — press “Measure colour”</source>
         <translation>四个角已选好——请点“测量颜色”</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="401"/>
+        <location filename="../shoot_view.py" line="404"/>
         <source>Measuring…</source>
         <translation>测量中…</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="402"/>
+        <location filename="../shoot_view.py" line="405"/>
         <source>Colour of {0}</source>
         <translation>{0} 的颜色</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="407"/>
+        <location filename="../shoot_view.py" line="410"/>
         <source>No card found there: {0}</source>
         <translation>该处没有找到色卡：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="409"/>
+        <location filename="../shoot_view.py" line="412"/>
         <source>PASS</source>
         <translation>合格</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="409"/>
+        <location filename="../shoot_view.py" line="412"/>
         <source>FAIL</source>
         <translation>不合格</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="411"/>
+        <location filename="../shoot_view.py" line="414"/>
         <source>mean ΔE2000 {0:.1f} → {1:.1f}, max {2:.1f}</source>
         <translation>平均 ΔE2000 {0:.1f} → {1:.1f}，最大 {2:.1f}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="428"/>
+        <location filename="../shoot_view.py" line="431"/>
         <source>Correct {0}</source>
         <translation>校正 {0}</translation>
     </message>
