@@ -396,12 +396,40 @@ class BatchRunner:
         with j.tx():
             j.set_meta("preset", str(self.o.preset.source or self.o.preset.name))
 
+        ready = self._frame_pass(j, shoots, report, resume=True)
+        # A camera JPEG whose RAW failed is the shot's frame after all: a second pass.
+        orphans = [] if self._cancel.is_set() else self._orphans(j, shoots)
+        if orphans:
+            more = self._frame_pass(j, [sh for sh, _ in orphans], report, resume=False)
+            for sku, got in more.items():
+                ready.setdefault(sku, {}).update({-1 - k: v for k, v in got.items()})
+            taken = {_nfc(f): raw for sh, raws in orphans for f, raw in zip(sh.files, raws, strict=True)}
+            for it in report.items:
+                if it.source in taken and it.status == "done":
+                    it.notes.append(say("companion-promoted", raw=taken[it.source]))
+        self._rpool.shutdown(wait=True)
+        # Companions and designers' PSDs last: by now every frame of their shoot has its name.
+        for sh in shoots:
+            for f in sh.companions:
+                report.items.append(self._take_companion(j.canonical_sku(sh.sku), f))  # type: ignore[arg-type]
+            for f in sh.psds:
+                report.items.append(self._take_psd(j.canonical_sku(sh.sku), f))  # type: ignore[arg-type]
+        if self._cancel.is_set():
+            for sku, got in ready.items():
+                for job, _row, _r in got.values():
+                    report.items.append(Item(_nfc(Path(job.path)), sku, "skipped", say("cancelled")))
+        self._drain_backups(report)
+
+    def _frame_pass(self, j: Journal, shoots: list[Shoot], report: BatchReport,
+                    resume: bool) -> dict[str, dict[int, tuple[FrameJob, Any, Any]]]:
+        """Analyse, name and render the frames of ``shoots`` (and, with ``resume``, what an
+        interrupted run left); returns what a cancel left unrecorded."""
         # Plan: per shoot, the frames in capture order (EXIF read from the headers, which
         # is cheap), so each frame is named and rendered as soon as every frame before it
         # is analysed, while the workers go on with the rest.
         plan: dict[str, list[tuple[FrameJob, Any]]] = {}
         jobs: list[FrameJob] = []
-        for row, job in self._resume_plan(j, report):
+        for row, job in self._resume_plan(j, report) if resume else ():
             plan.setdefault(row["sku"], []).append((job, row))
         for sh in shoots:
             assert sh.sku is not None
@@ -453,18 +481,32 @@ class BatchRunner:
             self._shoots_done(plan, nxt, waits, tally)
         waits = self._record_ready(waits, report, tally, block=True)
         self._shoots_done(plan, nxt, waits, tally)
-        self._rpool.shutdown(wait=True)
-        # Companions and designers' PSDs last: by now every frame of their shoot has its name.
+        return ready
+
+    def _orphans(self, j: Journal, shoots: list[Shoot]) -> list[tuple[Shoot, list[str]]]:
+        """Companions whose RAW did not become a frame (it failed): taken out of the
+        companions, as shoots of their own, with their RAW's name."""
+        out = []
         for sh in shoots:
+            if not sh.companions:
+                continue
+            sku = j.canonical_sku(sh.sku)  # type: ignore[arg-type]
+            stems = {(Path(r["source_path"]).parent, unicodedata.normalize("NFC", Path(r["source_path"]).stem).casefold())
+                     for r in j.sources(sku)}
+            lone, raws = [], []
             for f in sh.companions:
-                report.items.append(self._take_companion(j.canonical_sku(sh.sku), f))  # type: ignore[arg-type]
-            for f in sh.psds:
-                report.items.append(self._take_psd(j.canonical_sku(sh.sku), f))  # type: ignore[arg-type]
-        if self._cancel.is_set():
-            for sku, got in ready.items():
-                for job, _row, _r in got.values():
-                    report.items.append(Item(_nfc(Path(job.path)), sku, "skipped", say("cancelled")))
-        self._drain_backups(report)
+                key = (f.parent, unicodedata.normalize("NFC", f.stem).casefold())
+                if key in stems:
+                    continue
+                raw = next((p.name for p in sh.files if p.parent == f.parent
+                            and unicodedata.normalize("NFC", p.stem).casefold() == key[1]), None)
+                if raw is not None:
+                    lone.append(f)
+                    raws.append(raw)
+            if lone:
+                sh.companions = [f for f in sh.companions if f not in lone]
+                out.append((Shoot(sh.sku, sh.folder, lone), raws))
+        return out
 
     def _tally(self, report: BatchReport, tally: dict, items: list[Item]) -> None:
         report.items.extend(items)
@@ -869,9 +911,12 @@ class BatchRunner:
             it.raw, it.backup = had, self._item_backup([had])
             return it
         as_frame = j.sources_by_sha(sha)
-        if as_frame:  # the same JPEG came alone before and is a frame
-            it.status, it.reason = "duplicate", say("duplicate-of-library", source=as_frame[-1]["source_path"],
-                                                    name=Path(as_frame[-1]["raw_path"]).stem)
+        if as_frame:  # the same JPEG is a frame: it came alone before, or its RAW failed
+            f = as_frame[-1]
+            if f["source_path"] == src:
+                return self._unchanged_item(f, src)
+            it.status, it.reason = "duplicate", say("duplicate-of-library", source=f["source_path"],
+                                                    name=Path(f["raw_path"]).stem)
             return it
         try:
             copy_new(path, self.lib / rel, expect_sha256=sha)

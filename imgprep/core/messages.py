@@ -66,6 +66,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "companion-orphan": ("its RAW {raw} was not taken (see its reason), so this camera JPEG was not either: "
                          "remove or replace the RAW and run again to use the JPEG",
                          "对应的 RAW {raw} 未能处理（见其原因），因此相机 JPEG 也未处理：删除或替换该 RAW 后重新运行即可使用此 JPEG"),
+    "companion-promoted": ("its RAW {raw} failed, so this camera JPEG is the frame",
+                           "对应的 RAW {raw} 处理失败，改用这张相机 JPEG 作为该帧"),
     "slate": ("SKU slate of {sku}: names the shoot, not a product photo",
               "{sku} 的货号牌：用于命名本次拍摄，不是商品照片"),
     "slate-renames": ("SKU slate of {sku} in folder '{folder}': the frames go to {sku}",

@@ -179,17 +179,28 @@ def test_raw_plus_jpeg_shots_share_one_number(tmp_path, run_cli):
         {k: v for k, v in before.items() if not k.startswith("imgprep.")}
 
 
-def test_a_failed_raw_says_why_its_jpeg_was_not_taken(tmp_path, run_cli):
+def test_when_the_raw_fails_its_camera_jpeg_is_the_frame(tmp_path, run_cli):
+    """The shot is not lost to a damaged RAW: the RAW fails with its reason, the camera
+    JPEG becomes the frame (numbered, rendered) and says why; a re-run changes nothing."""
     folder = tmp_path / "src" / "P300"
     folder.mkdir(parents=True)
     (folder / "IMG_0007.dng").write_bytes(DNG.read_bytes()[:15000])  # cut off mid-data
     save_jpeg(folder / "IMG_0007.jpg", photo_array(720, 360, seed=8))
-    code, out, _ = run_cli("batch", folder, "--library", tmp_path / "lib", "--json")
+    save_jpeg(folder / "IMG_0008.jpg", photo_array(720, 360, seed=9))
+    lib = tmp_path / "lib"
+    code, out, _ = run_cli("batch", folder, "--library", lib, "--json")
     by = {Path(i["source"]).name: i for i in json.loads(out)["items"]}
     assert code == 1
     assert by["IMG_0007.dng"]["status"] == "failed"
-    assert by["IMG_0007.jpg"]["status"] == "failed"
-    assert by["IMG_0007.jpg"]["reason"] == say("companion-orphan", raw="IMG_0007.dng")
+    jpg = by["IMG_0007.jpg"]
+    assert jpg["status"] == "done" and jpg["raw"] == "P300/raw/P300-02.jpg" and jpg["renditions"]
+    assert say("companion-promoted", raw="IMG_0007.dng") in jpg["notes"]
+    assert by["IMG_0008.jpg"]["raw"] == "P300/raw/P300-01.jpg"
+    code, out, _ = run_cli("batch", folder, "--library", lib, "--json")
+    again = json.loads(out)
+    assert again["summary"]["done"] == 0 and again["summary"]["failed"] == 1, again["summary"]  # the RAW, again
+    again_by = {Path(i["source"]).name: i for i in again["items"]}
+    assert again_by["IMG_0007.jpg"]["status"] == "skipped" and again_by["IMG_0007.jpg"]["raw"] == "P300/raw/P300-02.jpg"
 
 
 def test_the_watcher_pairs_raw_and_jpeg_arriving_together_or_apart(tmp_path):
