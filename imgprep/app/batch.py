@@ -199,9 +199,11 @@ def discover(sources: list[Path], slates: bool = True) -> tuple[list[Shoot], lis
                 items.append(Item(_nfc(f), sh.sku, "skipped", f"not a photo type imgprep reads ({f.suffix or 'no extension'})"))
         sh.files, sh.companions = split_companions(sorted(images, key=lambda p: natural_key(p.name)))
         sh.psds.sort(key=lambda p: natural_key(p.name))
-        if slates:
-            items.extend(take_slate(sh))
         out.append(sh)
+    if slates and out:  # a decode per folder: several at once (Pillow and OpenCV release the GIL)
+        with ThreadPoolExecutor(max_workers=min(4, len(out)), thread_name_prefix="slate") as ex:
+            for found in ex.map(take_slate, out):
+                items.extend(found)
     return out, items
 
 
