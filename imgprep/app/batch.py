@@ -717,7 +717,7 @@ class BatchRunner:
             if self._cancel.is_set():
                 futures.append(None)
                 continue
-            assert o.image is not None
+            assert o.image is not None or o.deep is not None
             fit_id, fit = _fit_for(row, cards)
             with j.tx():
                 j.set_fit(row["id"], fit_id)

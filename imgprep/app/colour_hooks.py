@@ -60,7 +60,7 @@ def detect_card_in(img: Image.Image, full_size: tuple[int, int], colour: ColourS
     return {"doc": doc, "fit": fit}
 
 
-def apply_fit(img: Image.Image, fit: dict[str, Any], deep: Any = None) -> Image.Image:
+def apply_fit(img: Image.Image | None, fit: dict[str, Any], deep: Any = None) -> Image.Image:
     """Correct an sRGB image with a stored fit; from its 16 bits (``deep``, the same
     pixels) when the source had them. Thread-safe: the fit is rebuilt per call."""
     import numpy as np

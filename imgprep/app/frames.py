@@ -17,7 +17,7 @@ from PIL import Image
 
 from ..core.errors import InputError
 from ..core.fsutil import discard, hash_file, stage_copy, write_or_adopt
-from ..core.imaging.load import Loaded, load, probe
+from ..core.imaging.load import Loaded, load, probe, to_8bit
 from ..core.imaging.render import KeptExif, downscale, downscale16, encode_jpeg, resize, sharpen
 from ..core.imaging.watermark import apply_watermark
 from ..core.messages import say
@@ -43,8 +43,8 @@ class FrameOutcome:
     original_size: tuple[int, int]   # oriented, full resolution
     capture_time: datetime | None
     exif: KeptExif
-    image: Image.Image | None        # working image, None for card frames
-    deep: Any = None                 # its 16 bits (uint16 array) when the source had them
+    image: Image.Image | None        # working image; None for card frames, and when ``deep`` holds it
+    deep: Any = None                 # the working image at 16 bits, when the source had them
     card: dict[str, Any] | None = None   # detection result when a card was found
     notes: list[str] = field(default_factory=list)
     staged: str | None = None        # temp copy of the original in the library, to publish
@@ -125,6 +125,10 @@ def analyse_frame(job: FrameJob) -> FrameOutcome:
             outcome.card = card
             return outcome
     outcome.image, outcome.deep = working(loaded, job.renditions)
+    if outcome.deep is not None:
+        # The engine keeps a shoot's working images until the shoot is ordered: keep one
+        # copy. The 8-bit image is made from the 16 bits when it is needed (no colour fit).
+        outcome.image = None
     return outcome
 
 
@@ -154,7 +158,7 @@ class Written:
     facts: dict[str, Any] = field(default_factory=dict)
 
 
-def render_outputs(image: Image.Image, original_size: tuple[int, int], exif: KeptExif,
+def render_outputs(image: Image.Image | None, original_size: tuple[int, int], exif: KeptExif,
                    renditions: tuple[Rendition, ...], watermark: Watermark, library: Path,
                    stem_rel: str,
                    finish: Callable[[Image.Image, Rendition], tuple[Image.Image, dict[str, Any]]] | None = None,
@@ -172,6 +176,8 @@ def render_outputs(image: Image.Image, original_size: tuple[int, int], exif: Kep
         from .colour_hooks import apply_fit
 
         image = apply_fit(image, fit, deep)  # once, on the working image, before resizing
+    elif image is None:
+        image = Image.fromarray(to_8bit(deep), "RGB")
     for r in renditions:
         img = resize(image, r, original_size)
         img = sharpen(img, r.sharpen)
