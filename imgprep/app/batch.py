@@ -207,6 +207,25 @@ def discover(sources: list[Path], slates: bool = True) -> tuple[list[Shoot], lis
     return out, items
 
 
+def fold(name: str) -> str:
+    """A name as Windows and macOS compare it: Unicode form and case do not matter."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+def shot_key(path: str | Path) -> tuple[Path, str]:
+    """The files of one shot share it: the same folder and name, any extension
+    (IMG_0042.CR2 and IMG_0042.JPG)."""
+    p = Path(path)
+    return p.parent, fold(p.stem)
+
+
+def slate_reason(sku: str, folder: str) -> str:
+    """What a slate did: named its folder's shoot (the folder already says so) or
+    renamed it."""
+    folder = unicodedata.normalize("NFC", folder)
+    return say("slate", sku=sku) if fold(folder) == fold(sku) else say("slate-renames", sku=sku, folder=folder)
+
+
 def split_companions(files: list[Path]) -> tuple[list[Path], list[Path]]:
     """(frames, companions): a camera shooting RAW + JPEG writes each shot twice
     (IMG_0042.CR2, IMG_0042.JPG). The RAW is the frame (its 16 bits are corrected); the
@@ -215,7 +234,7 @@ def split_companions(files: list[Path]) -> tuple[list[Path], list[Path]]:
     name (a JPEG and a TIFF export) stay two frames."""
     groups: dict[tuple[Path, str], list[Path]] = {}
     for f in files:
-        groups.setdefault((f.parent, unicodedata.normalize("NFC", f.stem).casefold()), []).append(f)
+        groups.setdefault(shot_key(f), []).append(f)
     companions: list[Path] = []
     for group in groups.values():
         raws = [f for f in group if f.suffix.lower() in RAW_EXTENSIONS]
@@ -237,16 +256,12 @@ def take_slate(sh: Shoot) -> list[Item]:
     if sku is None:
         return []
     # A camera shooting RAW + JPEG writes the slate twice (IMG_0001.CR2, IMG_0001.JPG).
-    def same(f: Path) -> bool:
-        return f.parent == first.parent and f.stem.casefold() == first.stem.casefold()
-
-    shot = [f for f in sh.files + sh.companions if same(f)]
-    sh.files = [f for f in sh.files if not same(f)]
-    sh.companions = [f for f in sh.companions if not same(f)]
+    key = shot_key(first)
+    shot = [f for f in sh.files + sh.companions if shot_key(f) == key]
+    sh.files = [f for f in sh.files if shot_key(f) != key]
+    sh.companions = [f for f in sh.companions if shot_key(f) != key]
     sh.sku, sh.error, sh.slate = sku, None, first
-    folder = unicodedata.normalize("NFC", sh.folder.name)
-    reason = say("slate", sku=sku) if folder.casefold() == sku.casefold() else \
-        say("slate-renames", sku=sku, folder=folder)
+    reason = slate_reason(sku, sh.folder.name)
     return [Item(_nfc(f), sku, "skipped", reason, role="slate") for f in shot]
 
 
@@ -493,15 +508,13 @@ class BatchRunner:
             if not sh.companions:
                 continue
             sku = j.canonical_sku(sh.sku)  # type: ignore[arg-type]
-            stems = {(Path(r["source_path"]).parent, unicodedata.normalize("NFC", Path(r["source_path"]).stem).casefold())
-                     for r in j.sources(sku)}
+            framed = {shot_key(r["source_path"]) for r in j.sources(sku)}
             lone, raws = [], []
             for f in sh.companions:
-                key = (f.parent, unicodedata.normalize("NFC", f.stem).casefold())
-                if key in stems:
+                key = shot_key(f)
+                if key in framed:
                     continue
-                raw = next((p.name for p in sh.files if p.parent == f.parent
-                            and unicodedata.normalize("NFC", p.stem).casefold() == key[1]), None)
+                raw = next((p.name for p in sh.files if shot_key(p) == key), None)
                 if raw is not None:
                     lone.append(f)
                     raws.append(raw)
@@ -885,21 +898,17 @@ class BatchRunner:
         if self._cancel.is_set():
             it.status, it.reason = "skipped", say("cancelled")
             return it
-        stem = unicodedata.normalize("NFC", path.stem).casefold()
-        frames = [r for r in j.sources(sku)
-                  if unicodedata.normalize("NFC", Path(r["source_path"]).stem).casefold() == stem]
+        stem = fold(path.stem)
+        frames = [r for r in j.sources(sku) if fold(Path(r["source_path"]).stem) == stem]
         frames.sort(key=lambda r: Path(r["source_path"]).parent != path.parent)  # the same folder first
         try:
             st = path.stat()
             sha = hash_file(path)
         except OSError as e:
             return self._file_failed(it, say("cannot-read", detail=e.strerror or e))
-        if not frames:  # its RAW failed (or was cancelled): say so, keep this JPEG where it is
-            if self._cancel.is_set():
-                it.status, it.reason = "skipped", say("cancelled")
-                return it
+        if not frames:  # not expected (a JPEG whose RAW failed is a frame by now): say so, keep it where it is
             raw = next((f.name for f in path.parent.iterdir() if f.suffix.lower() in RAW_EXTENSIONS
-                        and unicodedata.normalize("NFC", f.stem).casefold() == stem), "?")
+                        and fold(f.stem) == stem), "?")
             return self._file_failed(it, say("companion-orphan", raw=raw))
         row = frames[0]
         rel = Path(row["raw_path"]).with_suffix(path.suffix.lower()).as_posix()

@@ -56,7 +56,19 @@ from ..core.messages import say
 from ..core.naming import PSD_EXTENSIONS, natural_key, validate_sku
 from ..core.presets import Preset
 from .backup import MARKER, BackupTarget
-from .batch import BatchOptions, BatchRunner, Item, Shoot, is_ignored, split_companions, start_pool
+from .batch import (
+    BatchOptions,
+    BatchRunner,
+    Item,
+    Shoot,
+    _files_under,
+    fold,
+    is_ignored,
+    shot_key,
+    slate_reason,
+    split_companions,
+    start_pool,
+)
 from .faults import crash_point
 from .pool import KEEP_IDLE_S, JobPool
 
@@ -480,7 +492,7 @@ class Watcher:
         for r in j.watch_files("slate"):
             rel = self._rel(Path(r["path"]))
             if rel and len(rel) > 1:
-                self._slates[_fold(rel[0])] = r["sku"]
+                self._slates[fold(rel[0])] = r["sku"]
                 if r["moved_to"] is None:  # kept in place (--keep-sources)
                     self._settled[Path(r["path"])] = (r["size"], r["mtime_ns"])
         self._forget_slates()
@@ -708,14 +720,14 @@ class Watcher:
             assert rel is not None
             if t.path not in self._tracked:
                 continue  # a slate, settled above
-            twin = self._slate_shots.get((t.path.parent, _fold(t.path.stem)))
+            twin = self._slate_shots.get(shot_key(t.path))
             if twin is not None:  # the slate's other file (RAW + JPEG)
                 self._settle_slate(t, twin, rel[0])
                 continue
             if len(rel) == 1:
                 self._settle(t, "unassigned", "unassigned", None, say("loose-file"))
                 continue
-            folder_sku = named.get(_fold(rel[0]), "")
+            folder_sku = named.get(fold(rel[0]), "")
             if folder_sku is None:
                 continue  # the folder's first frame is still arriving: it may be a slate
             try:
@@ -753,11 +765,10 @@ class Watcher:
         copies first, the RAW later) becomes that frame's companion, under its number."""
         assert self.j is not None
         sh.files, sh.companions = split_companions(sorted(sh.files, key=lambda p: natural_key(p.name)))
-        frames = {(Path(r["source_path"]).parent, _fold(Path(r["source_path"]).stem)): Path(r["source_path"])
-                  for r in self.j.sources(sh.sku)}
+        frames = {shot_key(r["source_path"]): Path(r["source_path"]) for r in self.j.sources(sh.sku)}
         late = []
         for f in sh.files:
-            other = frames.get((f.parent, _fold(f.stem)))
+            other = frames.get(shot_key(f))
             if other is not None and other.suffix.lower() != f.suffix.lower() and \
                     (other.suffix.lower() in RAW_EXTENSIONS) != (f.suffix.lower() in RAW_EXTENSIONS):
                 late.append(f)
@@ -772,24 +783,20 @@ class Watcher:
         to done/<SKU>/, never processed) and names the folder's frames until the folder
         is emptied."""
         from ..core.imaging.slate import read as read_slate
-        from .batch import _files_under
 
         ready_by_path = {t.path: t for t in ready}
         out: dict[str, str | None] = {}
         for t in ready:
             rel = self._rel(t.path)
-            if not rel or len(rel) < 2 or _fold(rel[0]) in out:
+            if not rel or len(rel) < 2 or fold(rel[0]) in out:
                 continue
-            key = _fold(rel[0])
+            key = fold(rel[0])
             if key in self._slates:  # decided (slate or not) until the folder is emptied
                 out[key] = self._slates[key]
                 continue
             out[key] = ""
-            try:
-                images = [p for p in _files_under(self.drop / rel[0])
-                          if p.suffix.lower() in IMAGE_EXTENSIONS and p not in self._settled]
-            except OSError:
-                continue
+            images = [p for p in _files_under_safe(self.drop / rel[0])
+                      if p.suffix.lower() in IMAGE_EXTENSIONS and p not in self._settled]
             if not images:
                 continue
             first = min(images, key=lambda p: natural_key(p.name))
@@ -804,14 +811,14 @@ class Watcher:
                 self._slates[key] = ""  # the folder's name names it
                 continue
             self._slates[key] = out[key] = sku
-            self._slate_shots[(first.parent, _fold(first.stem))] = sku
+            self._slate_shots[shot_key(first)] = sku
             self._settle_slate(ft, sku, rel[0])
         return out
 
     def _settle_slate(self, t: _Tracked, sku: str, folder: str) -> None:
         assert self.j is not None
         del self._tracked[t.path]
-        reason = say("slate", sku=sku) if _fold(folder) == _fold(sku) else say("slate-renames", sku=sku, folder=folder)
+        reason = slate_reason(sku, folder)
         moved = None
         if not self.o.keep_sources:
             rel = self._rel(t.path) or (t.path.name,)
@@ -832,8 +839,14 @@ class Watcher:
         had none): a new shoot in a folder of the same name ('100CANON' again) must not
         inherit the last product's SKU. A folder that keeps its files (--keep-sources,
         failed files) keeps its SKU."""
+        if not self._slates:
+            return
+        try:
+            folders = {fold(d.name): d for d in self.drop.iterdir() if d.is_dir() and d.name != STATE_DIR}
+        except OSError:
+            folders = {}
         for key in list(self._slates):
-            folder = next((d for d in _dirs(self.drop) if _fold(d.name) == key), None)
+            folder = folders.get(key)
             if folder is None or not any(p.suffix.lower() in IMAGE_EXTENSIONS for p in _files_under_safe(folder)):
                 del self._slates[key]
 
@@ -1026,20 +1039,7 @@ class Watcher:
         return True
 
 
-def _fold(name: str) -> str:
-    return unicodedata.normalize("NFC", name).casefold()
-
-
-def _dirs(root: Path) -> list[Path]:
-    try:
-        return [d for d in root.iterdir() if d.is_dir() and d.name != STATE_DIR]
-    except OSError:
-        return []
-
-
 def _files_under_safe(folder: Path) -> list[Path]:
-    from .batch import _files_under
-
     try:
         return _files_under(folder)
     except OSError:
