@@ -42,11 +42,15 @@ def analyse_array(
     ref = reference_for(det, ct)
     mask = ~np.asarray(det.clipped, bool)
     loo = None
+    per_patch: dict[str, np.ndarray] = {}
     if card == "grey":
         name = "white-balance"
     elif model is None:
-        name, loo = choose_model(det.patches, ref, mask=mask, neutral=ct.neutral)
+        name, loo = choose_model(det.patches, ref, mask=mask, neutral=ct.neutral, per_patch=per_patch)
     else:
         name = model
     f = fit(det.patches, ref, name, mask=mask, neutral=ct.neutral, card=card)
-    return evaluate(det, f, ct, file=file_label, thresholds=thresholds, loo=loo), f
+    # the fit may fall back to a simpler model (too few patches): its own leave-one-out then
+    doc = evaluate(det, f, ct, file=file_label, thresholds=thresholds, loo=loo,
+                   loo_patches=per_patch.get(f.model))
+    return doc, f

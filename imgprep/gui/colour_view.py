@@ -332,6 +332,7 @@ class ColourView(QWidget):
                 s["before"]["mean"], s["after"]["mean"], th.get("mean", 3)) + "<br/>"
             + self.tr("Largest: {0:.2f} (limit {1:g})").format(s["after"]["max"], th.get("max", 6)) + "<br/>"
             + self.tr("Median {0:.2f} · 90th percentile {1:.2f}").format(s["after"]["median"], s["after"]["p90"]) + "</p>",
+            self._expected(doc),
             "<p>" + self.tr("Model: {0}").format(doc.get("model", "")) + "<br/>"
             + self.tr("Worst patches: {0}").format(worst or "–") + "</p>",
         ]
@@ -341,6 +342,16 @@ class ColourView(QWidget):
         for w in warnings:
             parts.append(f"<p style='color:#b26a00'>⚠ {html.escape(w)}</p>")
         return "".join(parts)
+
+    def _expected(self, doc: dict[str, Any]) -> str:
+        """The leave-one-out line: what to expect on the product's colours, which the
+        verdict is judged on (the in-sample figures above flatter every model)."""
+        loo = doc.get("loo")
+        if not loo:
+            return ""
+        return ("<p><b>" + self.tr("Expected on colours not on the card (leave-one-out): "
+                                   "mean {0:.2f}, largest {1:.2f}").format(loo["mean"], loo["max"])
+                + "</b><br/>" + self.tr("The verdict uses these figures.") + "</p>")
 
     def open_report(self) -> None:
         lib = self.state.library()

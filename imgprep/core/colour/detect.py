@@ -1,19 +1,27 @@
 """Find a reference card in a photo, sample its patches and verify them before trusting.
 
-Pipeline for ``classic24``:
+Pipeline for ``classic24`` (ColorChecker Classic 24, Classic Mini, the Passport's 24-patch
+panel: one layout, other proportions):
 
-1. candidate quads: OpenCV's MCC detector (``cv2.mcc``, MCC24) and our own grid finder
-   (square patch contours → lattice → 4x6 window), because MCC alone misses small,
-   tilted or low-contrast cards and happily "finds" charts of other layouts;
-2. each candidate is sampled under all 8 corner orderings (4 rotations x mirror); an
-   ordering is accepted only if the 24 samples are consistent with the reference card:
-   the neutral row is monotonic and neutral (up to the cast), hues follow the reference
-   after white balance, and a 3x3 linear fit explains every patch. Otherwise the
-   candidate is rejected with a reason;
-3. the accepted grid is refined from the patch centroids and re-sampled.
+1. candidate quads from three sources, because each misses cards the others find:
+   OpenCV's MCC detector (``cv2.mcc``, MCC24) at two sizes, and our own lattice finder
+   (square patch blobs → lattice by nearest-neighbour pitch → 4x6 windows);
+2. each candidate is sampled under all 8 corner orderings (4 rotations x mirror). Each
+   patch is sampled on its central 50 % and marked unusable when it lies outside the
+   frame, is clipped, or is uneven (an edge of a hand, a leaf, glare crosses it);
+3. verification is *cast-invariant*: a 3x3 matrix on power-law-linearised camera RGB is
+   fitted robustly (RANSAC over 5-patch subsets, then trimmed re-fits) to the reference,
+   so any illuminant, white balance or sensor without one is removed before the card is
+   judged. Patches the fit cannot explain are *outliers* (covered, stained, glared) and
+   are left out. The ordering is accepted only when enough patches of enough kinds agree
+   (docs/colour-detection.md: ≥ 14 of 24, ≥ 3 greys, ≥ 8 colours in ≥ 5 hue sectors) with
+   a small residual, and no other ordering comes close;
+4. a grid that continues past the 4x6 window (a 140-patch Digital SG, whose centre holds
+   the Classic's colours) is not a Classic;
+5. the accepted grid is refined from the patch centroids and re-sampled.
 
-Sampling: the central 50 % of each patch, a per-channel trimmed mean (20 % cut at each
-end); a patch is *clipped* when >= 20 % of its samples have a channel >= 250 or <= 2.
+A wrong fit is worse than no fit: every threshold errs on the side of "not found", and
+the app's "click the four corners" path goes through the same verification.
 """
 
 from __future__ import annotations
@@ -26,14 +34,29 @@ from ..messages import say
 from .delta_e import delta_e_2000, linear_to_lab, srgb8_to_linear
 from .reference import CardType, get_card
 
-__all__ = ["CardDetection", "detect_card", "sample_grid"]
+__all__ = ["CardDetection", "EXCLUSION_REASONS", "detect_card", "sample_grid"]
 
 _CLIP_HI, _CLIP_LO, _CLIP_FRAC = 250, 2, 0.2
-# verification thresholds (ΔE2000 of a plain 3x3 fit to the reference, Lab D50)
-_FIT_MEAN_MAX = 5.0
-_FIT_BAD_DE = 10.0
-_FIT_BAD_MAX = 2  # patches allowed above _FIT_BAD_DE
-_HUE_MEDIAN_MAX = 25.0
+# a patch is uneven when the spread (p80 - p20, 8-bit codes) of its central samples is
+# above this plus a share of its level: noise and JPEG give 3-6 codes, an edge across it 30+
+_UNEVEN_CODES, _UNEVEN_REL = 14.0, 0.12
+# what a trusted card needs (docs/colour-detection.md): with fewer patches, or patches of
+# too few kinds, a fit is a white balance dressed as a colour correction
+MIN_PATCHES = 14
+MIN_NEUTRAL = 3
+MIN_CHROMATIC = 8
+MIN_HUE_SECTORS = 5
+# verification fit (3x3 on power-law camera RGB, ΔE2000 in Lab D50)
+_INLIER_DE = 9.0  # a patch further than this from the fit is an outlier
+_FIT_MEAN_MAX = 5.0  # mean ΔE2000 of the inliers
+_RANSAC_SUBSETS = 64
+_GAMMAS = (0.6, 0.75, 0.9, 1.0, 1.15, 1.35)
+# the search stops at the first card with at most this many patches left out
+_GOOD_ENOUGH_EXCLUDED = 3
+
+# why a patch is left out, as stored in CardDetection.excluded; the texts (both languages)
+# are the catalogue's "patch-<code>" messages
+EXCLUSION_REASONS = ("outside", "clipped", "uneven", "outlier")
 
 
 @dataclass(frozen=True)
@@ -42,7 +65,9 @@ class CardDetection:
 
     ``corners`` (4, 2) image px: outer corner of patch 1 ('dark skin', top-left), then
     top-right (patch 6), bottom-right (patch 24), bottom-left (patch 19). ``patches``
-    (N, 3) linear sRGB, ``clipped`` (N,) bool. For the grey card N = 1.
+    (N, 3) linear sRGB, ``clipped`` (N,) bool: the patches left out of the fit, for any
+    reason; ``excluded`` names them: ((0-based index, reason code), ...), with the codes
+    of :data:`EXCLUSION_REASONS`. For the grey card N = 1.
     """
 
     found: bool
@@ -52,7 +77,8 @@ class CardDetection:
     clipped: np.ndarray | None = field(default=None, repr=False)
     reason: str | None = None
     method: str | None = None  # "mcc", "grid", "manual", "auto-grey"
-    fit_de: float | None = None  # mean ΔE2000 of the verification fit
+    fit_de: float | None = None  # mean ΔE2000 of the verification fit (inliers)
+    excluded: tuple[tuple[int, str], ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         d: dict[str, object] = {"found": self.found, "type": self.type, "reason": self.reason}
@@ -83,13 +109,10 @@ def _project(H: np.ndarray, pts: np.ndarray) -> np.ndarray:
     return p[..., :2] / p[..., 2:3]
 
 
-def sample_grid(
+def _sample(
     rgb: np.ndarray, corners: np.ndarray, card: CardType, n: int = 9, extent: float = 0.5
-) -> tuple[np.ndarray, np.ndarray]:
-    """Sample each patch of ``card`` on the grid whose outer corners are ``corners``.
-
-    Returns (linear sRGB (N, 3) trimmed means, clipped (N,) bool).
-    """
+) -> tuple[np.ndarray, list[str | None]]:
+    """Trimmed-mean linear sRGB (N, 3) of each patch and why each is unusable (or None)."""
     centres, ucorners, _ = _unit_geometry(card)
     H = _homography(ucorners, np.asarray(corners, float))
     off = (np.arange(n) + 0.5) / n * extent - extent / 2
@@ -102,80 +125,163 @@ def sample_grid(
     outside = (ip[..., 0] < 0) | (ip[..., 0] > w - 1) | (ip[..., 1] < 0) | (ip[..., 1] > h - 1)
     s8 = rgb[yi, xi]  # (N, n*n, 3) uint8
     clipped = (np.any(s8 >= _CLIP_HI, -1) | np.any(s8 <= _CLIP_LO, -1)).mean(1) >= _CLIP_FRAC
-    clipped |= outside.mean(1) > 0.2
+    p20, p50, p80 = np.percentile(s8, [20, 50, 80], axis=1)  # (N, 3) each
+    uneven = np.max(p80 - p20 - _UNEVEN_REL * p50, axis=1) > _UNEVEN_CODES
     lin = srgb8_to_linear(s8).astype(float)
     lin.sort(axis=1)
     k = int(0.2 * lin.shape[1])
-    return lin[:, k : lin.shape[1] - k].mean(1), clipped
+    means = lin[:, k : lin.shape[1] - k].mean(1)
+    why: list[str | None] = []
+    for i in range(len(means)):
+        why.append("outside" if outside[i].mean() > 0.2 else "clipped" if clipped[i]
+                   else "uneven" if uneven[i] else None)
+    return means, why
+
+
+def sample_grid(
+    rgb: np.ndarray, corners: np.ndarray, card: CardType, n: int = 9, extent: float = 0.5
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sample each patch of ``card`` on the grid whose outer corners are ``corners``.
+
+    Returns (linear sRGB (N, 3) trimmed means, unusable (N,) bool: clipped, outside the
+    frame or uneven).
+    """
+    m, why = _sample(rgb, corners, card, n, extent)
+    return m, np.array([w is not None for w in why])
 
 
 # --------------------------------------------------------------------------- verification
-def _orderings(q: np.ndarray) -> list[tuple[str, np.ndarray]]:
+def _orderings(q: np.ndarray) -> list[np.ndarray]:
     out = []
     for mirror in (False, True):
         base = q[::-1] if mirror else q
         for k in range(4):
-            out.append((f"{'m' if mirror else ''}r{k}", np.roll(base, -k, axis=0)))
+            out.append(np.roll(base, -k, axis=0))
     return out
 
 
-def _verify(m: np.ndarray, clipped: np.ndarray, card: CardType) -> tuple[float, str | None]:
-    """Score how well samples ``m`` match ``card`` (lower is better); reason when rejected."""
-    from .models import fit
+@dataclass
+class _Verdict:
+    ok: bool
+    score: float  # mean ΔE2000 of the inliers (lower is better)
+    inliers: int
+    why: list[str | None]  # per patch: None (used) or an exclusion code
+    reason: str | None = None
 
+    def rank(self) -> tuple[float, float]:
+        return (-self.inliers, self.score) if np.isfinite(self.score) else (np.inf, np.inf)
+
+
+def _solve(A: np.ndarray, B: np.ndarray, lam: float = 1e-4) -> np.ndarray:
+    """Least-squares 3x3 for stacks: A (..., n, 3) → B (..., n, 3)."""
+    AtA = np.einsum("...ni,...nj->...ij", A, A) + lam * np.eye(3)
+    AtB = np.einsum("...ni,...nj->...ij", A, B)
+    return np.linalg.solve(AtA, AtB)
+
+
+def _fit_de(X: np.ndarray, M: np.ndarray, ref_lab: np.ndarray) -> np.ndarray:
+    pred = np.clip(np.einsum("...ni,...ij->...nj", X, M), 0, None)
+    return delta_e_2000(linear_to_lab(pred), ref_lab)
+
+
+def _robust_fit(m: np.ndarray, use: np.ndarray, card: CardType) -> tuple[np.ndarray, np.ndarray]:
+    """ΔE2000 of every patch under the best cast-removing fit, and the inlier mask.
+
+    The model, ``ref ≈ M @ (m / scale) ** gamma``, absorbs any illuminant, white balance
+    and channel cross-talk (M) and a camera tone curve unlike sRGB's (gamma); it is fitted
+    by RANSAC over 5-patch subsets, so covered or glared patches do not pull it.
+    """
     ref = np.asarray(card.reference_linear)
     ref_lab = np.asarray(card.reference_lab)
-    ok = ~clipped
-    if ok.sum() < 16:
-        return np.inf, say("card-clipped-patches", n=int(clipped.sum()))
-    neutral = np.asarray(card.neutral)
-    Y = m @ np.array([0.2126, 0.7152, 0.0722])
-    nY = [Y[i] for i in neutral if ok[i]]
-    if len(nY) < 4 or np.any(np.diff(nY) >= 0):
-        return np.inf, say("card-neutral-not-monotonic")
-    light = [i for i in neutral[:4] if ok[i]]
-    chrom = m[light] / np.maximum(m[light].sum(1, keepdims=True), 1e-6)
-    if np.ptp(chrom, axis=0).max() > 0.06:
-        return np.inf, say("card-neutral-coloured")
-    # hue order after a white balance on the neutral patches
-    gains = ref[light].sum(0) / np.maximum(m[light].sum(0), 1e-6)
-    lab = linear_to_lab(m * gains)
-    chromatic = [i for i in range(card.n_patches) if i not in set(neutral.tolist()) and ok[i]]
-    h_m = np.degrees(np.arctan2(lab[chromatic, 2], lab[chromatic, 1]))
-    h_r = np.degrees(np.arctan2(ref_lab[chromatic, 2], ref_lab[chromatic, 1]))
-    dh = np.abs((h_m - h_r + 180) % 360 - 180)
-    if np.median(dh) > _HUE_MEDIAN_MAX:
-        return np.inf, say("card-hues")
-    f = fit(m, ref, "matrix3x3", mask=ok, neutral=card.neutral)
-    de = delta_e_2000(linear_to_lab(f.apply_linear(m[ok])), ref_lab[ok])
-    if de.mean() > _FIT_MEAN_MAX or (de > _FIT_BAD_DE).sum() > _FIT_BAD_MAX:
-        return np.inf, say("card-inconsistent", mean=f"{de.mean():.1f}", bad=int((de > _FIT_BAD_DE).sum()),
-                           limit=f"{_FIT_BAD_DE:g}")
-    return float(de.mean()), None
+    idx = np.flatnonzero(use)
+    de_all = np.full(len(m), np.inf)
+    if len(idx) < MIN_PATCHES:
+        return de_all, np.zeros(len(m), bool)
+    X0 = np.maximum(m, 0) / max(float(m[idx].max()), 1e-6)
+    rng = np.random.default_rng(len(idx))  # deterministic: the same photo, the same answer
+    subs = np.array([rng.choice(idx, 5, replace=False) for _ in range(_RANSAC_SUBSETS)])
+    best: tuple[int, float, np.ndarray] = (-1, np.inf, np.zeros(len(m), bool))
+    for g in (0.75, 1.0):  # RANSAC at two tone curves; the refinement searches finer
+        Xg = X0**g
+        M = _solve(Xg[subs], ref[subs])  # (S, 3, 3)
+        de = _fit_de(Xg[idx][None], M, ref_lab[idx][None])  # (S, n)
+        inl = de < _INLIER_DE
+        cnt = inl.sum(1)
+        err = np.where(inl, de, 0).sum(1) / np.maximum(cnt, 1)
+        k = int(np.lexsort((err, -cnt))[0])
+        if (cnt[k], -err[k]) > (best[0], -best[1]):
+            mask = np.zeros(len(m), bool)
+            mask[idx[inl[k]]] = True
+            best = (int(cnt[k]), float(err[k]), mask)
+    inl_mask = best[2]
+    for _ in range(3):  # trimmed re-fits over the tone curve
+        if inl_mask.sum() < 6:
+            break
+        cands = []
+        for g in _GAMMAS:
+            Xg = X0**g
+            M = _solve(Xg[inl_mask], ref[inl_mask])
+            de = _fit_de(Xg, M, ref_lab)
+            cands.append((float(np.mean(de[inl_mask])), de))
+        _, de_all = min(cands, key=lambda c: c[0])
+        de_all = np.where(use, de_all, np.inf)
+        new = use & (de_all < _INLIER_DE)
+        if np.array_equal(new, inl_mask):
+            break
+        inl_mask = new
+    return de_all, inl_mask
+
+
+def _hue_sectors(card: CardType, idx: np.ndarray) -> int:
+    lab = np.asarray(card.reference_lab)[idx]
+    h = np.degrees(np.arctan2(lab[:, 2], lab[:, 1])) % 360
+    return len(set((h // 60).astype(int).tolist()))
+
+
+def _verify(m: np.ndarray, why: list[str | None], card: CardType) -> _Verdict:
+    """Judge samples ``m`` as ``card`` after removing any cast; see the module doc."""
+    use = np.array([w is None for w in why])
+    if use.sum() < MIN_PATCHES:
+        return _Verdict(False, np.inf, 0, why, say("card-clipped-patches", n=int((~use).sum())))
+    de, inl = _robust_fit(m, use, card)
+    out = list(why)
+    for i in np.flatnonzero(use & ~inl):
+        out[i] = "outlier"
+    n_in = int(inl.sum())
+    neutral = set(card.neutral)
+    n_neutral = sum(1 for i in np.flatnonzero(inl) if i in neutral)
+    chroma = np.array([i for i in np.flatnonzero(inl) if i not in neutral], int)
+    mean = float(de[inl].mean()) if n_in else np.inf
+    v = _Verdict(False, mean, n_in, out)
+    if n_in < MIN_PATCHES or n_neutral < MIN_NEUTRAL or len(chroma) < MIN_CHROMATIC \
+            or _hue_sectors(card, chroma) < MIN_HUE_SECTORS:
+        v.reason = say("card-too-few-agree", n=n_in, total=card.n_patches, need=MIN_PATCHES)
+        return v
+    if mean > _FIT_MEAN_MAX:
+        v.reason = say("card-inconsistent", mean=f"{mean:.1f}", bad=int((use & ~inl).sum()),
+                       limit=f"{_INLIER_DE:g}")
+        return v
+    v.ok = True
+    return v
 
 
 def _best_ordering(
     rgb: np.ndarray, quad: np.ndarray, card: CardType
-) -> tuple[np.ndarray | None, float, str]:
-    best: tuple[np.ndarray | None, float, str] = (None, np.inf, say("card-no-ordering"))
-    reasons = []
-    scores = []
-    for _name, q in _orderings(quad):
-        m, clipped = sample_grid(rgb, q, card)
-        score, reason = _verify(m, clipped, card)
-        scores.append(score)
-        if reason:
-            reasons.append(reason)
-        if score < best[1]:
-            best = (q, score, "")
-    if best[0] is None:
-        # report the most informative reason: the one from the least bad ordering family
-        reasons.sort(key=lambda r: ("inconsistent" not in r, "hues" not in r))
-        return None, np.inf, reasons[0] if reasons else say("card-no-ordering")
-    s = np.sort(scores)
-    if np.isfinite(s[1]) and s[1] < 1.5 * s[0]:
-        return None, np.inf, say("card-ambiguous")
-    return best
+) -> tuple[np.ndarray | None, _Verdict]:
+    """The corner ordering under which the samples verify, or (None, why not)."""
+    results = []
+    for q in _orderings(np.asarray(quad, float)):
+        m, why = _sample(rgb, q, card)
+        results.append((q, _verify(m, why, card)))
+    results.sort(key=lambda r: r[1].rank())
+    q, best = results[0]
+    if not best.ok:
+        # report the most informative reason: that of the ordering that came closest
+        return None, best
+    second = results[1][1]
+    if second.ok and second.inliers >= best.inliers - 1 and second.score < 1.5 * best.score:
+        return None, _Verdict(False, np.inf, 0, best.why, say("card-ambiguous"))
+    return q, best
 
 
 def _refine(rgb: np.ndarray, corners: np.ndarray, card: CardType) -> np.ndarray:
@@ -222,17 +328,38 @@ def _refine(rgb: np.ndarray, corners: np.ndarray, card: CardType) -> np.ndarray:
     return _project(Hr, ucorners)
 
 
+def _continues(quad: np.ndarray, card: CardType, squares: np.ndarray) -> bool:
+    """True when patch-sized squares sit on the lattice one step outside the 4x6 grid:
+    the window is part of a larger chart (a Digital SG holds the Classic's 24 colours in
+    its centre). A Classic's surround is its black frame, then the background."""
+    if len(squares) == 0:
+        return False
+    centres, ucorners, r = _unit_geometry(card)
+    H = _homography(ucorners, quad)
+    # the ring's four diagonal corners are left out: boards made for card photos put
+    # their fiducial markers (ArUco) just there
+    ring = [(j, i) for i in range(-1, card.rows + 1) for j in range(-1, card.cols + 1)
+            if (i in (-1, card.rows)) != (j in (-1, card.cols))]
+    pts = _project(H, np.array([[j * (1 + r) + 0.5, i * (1 + r) + 0.5] for j, i in ring]))
+    inner = _project(H, centres)
+    pitch = float(np.median(np.linalg.norm(np.diff(inner.reshape(card.rows, card.cols, 2), axis=1), axis=-1)))
+    side = pitch / (1 + r)
+    sim = squares[(squares[:, 2] > side / 1.6) & (squares[:, 2] < side * 1.4)]
+    if len(sim) == 0:
+        return False
+    d = np.linalg.norm(pts[:, None, :] - sim[None, :, :2], axis=-1).min(1)
+    return int((d < 0.3 * pitch).sum()) >= 5
+
+
 # --------------------------------------------------------------------------- candidates
-MCC_EDGE = 1000  # MCC runs on at most this long edge: its cost grows with the pixels
+MCC_EDGE = 1000  # MCC runs on at most this long edge first: its cost grows with the pixels
 MCC_MIN_SQUARES = 4  # square blobs seen before MCC is worth running
 
 
-def _mcc_candidates(rgb: np.ndarray) -> list[np.ndarray]:
+def _mcc_candidates(rgb: np.ndarray, edge: int = MCC_EDGE) -> list[np.ndarray]:
     import cv2
 
-    # Every frame of a shoot is searched, so this is on the hot path: MCC at ~1 MP
-    # costs a third of MCC at 1.5–2 MP; the corners are refined on the full image later.
-    k = min(1.0, MCC_EDGE / max(rgb.shape[:2]))
+    k = min(1.0, edge / max(rgb.shape[:2]))
     small = rgb if k == 1.0 else cv2.resize(rgb, None, fx=k, fy=k, interpolation=cv2.INTER_AREA)
     try:
         det = cv2.mcc.CCheckerDetector_create()
@@ -252,7 +379,7 @@ def _quads(rgb: np.ndarray) -> np.ndarray:
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
     found = []
-    min_side = max(6.0, 0.006 * max(h, w))
+    min_side = max(6.0, min(0.006 * max(h, w), 8.0))
     max_side = 0.15 * max(h, w)
     for chan in (gray, hsv[..., 1]):
         for block in (int(max(h, w) * 0.03) | 1, int(max(h, w) * 0.08) | 1):
@@ -302,12 +429,32 @@ def _squares(rgb: np.ndarray) -> np.ndarray:
     return q
 
 
+def _connected(ij: np.ndarray, good: np.ndarray, seed: int) -> np.ndarray:
+    """The lattice cells joined to ``seed`` through neighbours at most two cells apart (a
+    dark patch is often not seen): a marker or a square elsewhere that happens to sit on a
+    lattice point must not widen the grid."""
+    keep = np.zeros(len(ij), bool)
+    if not good[seed]:
+        return keep
+    keep[seed] = True
+    frontier = [seed]
+    while frontier:
+        k = frontier.pop()
+        near = good & ~keep & (np.abs(ij - ij[k]).max(1) <= 2)
+        keep |= near
+        frontier.extend(np.flatnonzero(near).tolist())
+    return keep
+
+
 def _grid_candidates(rgb: np.ndarray, card: CardType, q: np.ndarray | None = None) -> list[np.ndarray]:
-    """Find lattices of square patches and propose 4x6 windows over them."""
+    """Find lattices of square patches and propose 4x6 windows over them.
+
+    The lattice pitch comes from the distances between neighbouring squares (a blob's own
+    size under-reads a patch by its blurred edge, and that error grows along a row)."""
     import cv2
 
     q = _quads(rgb) if q is None else q
-    if len(q) < 10:
+    if len(q) < 8:
         return []
     r = card.gap_ratio
     cands: list[np.ndarray] = []
@@ -316,49 +463,69 @@ def _grid_candidates(rgb: np.ndarray, card: CardType, q: np.ndarray | None = Non
         if used[seed]:
             continue
         side = q[seed, 2]
-        sim = np.flatnonzero((q[:, 2] > side / 1.6) & (q[:, 2] < side * 1.6))
+        sim = np.flatnonzero((q[:, 2] > side / 1.5) & (q[:, 2] < side * 1.5))
         near = sim[np.hypot(*(q[sim, :2] - q[seed, :2]).T) < side * (1 + r) * 8]
-        if len(near) < 10:
+        if len(near) < 8:
+            continue
+        dist = np.linalg.norm(q[near, None, :2] - q[None, near, :2], axis=-1)
+        dist[dist < 0.5 * side] = np.inf
+        pitch = float(np.median(dist.min(1)))
+        if not np.isfinite(pitch) or pitch > 2.5 * side:
             continue
         ang = np.arctan2(q[seed, 4], q[seed, 3])
-        pitch = side * (1 + r)
         U = np.array([[np.cos(ang), -np.sin(ang)], [np.sin(ang), np.cos(ang)]]) * pitch
         rel = (q[near, :2] - q[seed, :2]) @ np.linalg.inv(U).T
         ij = np.round(rel)
         good = np.abs(rel - ij).max(1) < 0.3
+        Hh = None
         for _ in range(3):  # lattice homography, re-assign with it
             if good.sum() < 8:
                 break
-            Hh, _m = cv2.findHomography(
+            Hn, _m = cv2.findHomography(
                 ij[good].astype(np.float32), q[near[good], :2].astype(np.float32), 0
             )
-            if Hh is None:
+            if Hn is None:
                 break
+            Hh = Hn
             rel = _project(np.linalg.inv(Hh), q[near, :2])
             ij = np.round(rel)
             good = np.abs(rel - ij).max(1) < 0.25
-        if good.sum() < 10:
+        if Hh is None or good.sum() < 8:
             continue
-        used[near[good]] = True
+        good &= _connected(ij, good, np.argmin(np.abs(rel).sum(1)))
+        if good.sum() < 8:
+            continue
+        if good.sum() > card.n_patches + 6:
+            used[near[good]] = True  # a lattice larger than the card: another chart
+            continue
         gi = ij[good]
         lo, hi = gi.min(0), gi.max(0)
-        ext = hi - lo + 1
-        lattice = Hh
+        # every 4x6 window (either way round) holding nearly as many squares as the best
+        # one: a stray marker beside the card widens the lattice, not the card
+        wins = []
         for ncols, nrows in ((card.cols, card.rows), (card.rows, card.cols)):
-            if ext[0] > ncols or ext[1] > nrows:
-                continue
-            for x0 in range(int(hi[0] - ncols + 1), int(lo[0]) + 1):
-                for y0 in range(int(hi[1] - nrows + 1), int(lo[1]) + 1):
-                    # outer corners of the window, lattice units (centres at integers)
-                    s = 0.5 / (1 + r)
-                    pts = np.array(
-                        [[x0 - s, y0 - s], [x0 + ncols - 1 + s, y0 - s],
-                         [x0 + ncols - 1 + s, y0 + nrows - 1 + s], [x0 - s, y0 + nrows - 1 + s]]
-                    )  # fmt: skip
-                    quad = _project(lattice, pts)
-                    if ncols != card.cols:  # portrait window: start at a corner of a long edge
-                        quad = np.roll(quad, 1, axis=0)
-                    cands.append(quad)
+            for x0 in range(int(lo[0]), int(max(lo[0], hi[0] - ncols + 1)) + 1):
+                for y0 in range(int(lo[1]), int(max(lo[1], hi[1] - nrows + 1)) + 1):
+                    inside = ((gi[:, 0] >= x0) & (gi[:, 0] < x0 + ncols)
+                              & (gi[:, 1] >= y0) & (gi[:, 1] < y0 + nrows)).sum()
+                    wins.append((int(inside), ncols, nrows, x0, y0))
+        top = max(w[0] for w in wins)
+        if top < 8:
+            continue
+        used[near[good]] = True
+        s = 0.5 / (1 + r)
+        for inside, ncols, nrows, x0, y0 in sorted(wins, reverse=True):
+            if inside < top - 2:
+                break
+            # outer corners of the window, lattice units (centres at integers)
+            pts = np.array(
+                [[x0 - s, y0 - s], [x0 + ncols - 1 + s, y0 - s],
+                 [x0 + ncols - 1 + s, y0 + nrows - 1 + s], [x0 - s, y0 + nrows - 1 + s]]
+            )  # fmt: skip
+            quad = _project(Hh, pts)
+            if ncols != card.cols:  # portrait window: start at a corner of a long edge
+                quad = np.roll(quad, 1, axis=0)
+            cands.append(quad)
         if len(cands) > 24:
             break
     return cands
@@ -366,6 +533,10 @@ def _grid_candidates(rgb: np.ndarray, card: CardType, q: np.ndarray | None = Non
 
 # --------------------------------------------------------------------------- grey card
 def _grey_auto(rgb: np.ndarray) -> tuple[np.ndarray | None, str | None]:
+    """The largest uniform low-chroma region: a grey card in a hand, on a table, cut off at
+    an edge or filling the frame. A region that touches the frame must be solid (no
+    product standing in it) to count: a seamless grey backdrop around a product is not a
+    card."""
     import cv2
 
     h, w = rgb.shape[:2]
@@ -374,7 +545,7 @@ def _grey_auto(rgb: np.ndarray) -> tuple[np.ndarray | None, str | None]:
         rgb, (max(1, int(w * scale)), max(1, int(h * scale))), interpolation=cv2.INTER_AREA
     )
     sh, sw = small.shape[:2]
-    f = small.astype(np.float32)
+    f = cv2.GaussianBlur(small.astype(np.float32), (0, 0), 1.2)  # sensor noise is no edge
     grad = sum(
         np.abs(cv2.Sobel(f[..., c], cv2.CV_32F, 1, 0))
         + np.abs(cv2.Sobel(f[..., c], cv2.CV_32F, 0, 1))
@@ -391,8 +562,13 @@ def _grey_auto(rgb: np.ndarray) -> tuple[np.ndarray | None, str | None]:
         if area < 0.004 * sh * sw:
             continue
         x, y, bw, bh = stats[i, :4]
-        if x == 0 or y == 0 or x + bw >= sw or y + bh >= sh:
-            continue  # touches the frame: backdrop, not a card
+        sides = int(x == 0) + int(y == 0) + int(x + bw >= sw) + int(y + bh >= sh)
+        if sides:
+            pts = np.argwhere(lab == i)[:, ::-1].astype(np.float32)
+            (_, (rw, rh), _) = cv2.minAreaRect(pts)
+            solid = area / max(rw * rh, 1.0)
+            if solid < 0.9 or (sides > 2 and area < 0.5 * sh * sw):
+                continue  # a backdrop with something in it, or a band around the frame
         d = np.hypot((cent[i][0] - sw / 2) / sw, (cent[i][1] - sh / 2) / sh)
         score = area * (1 - min(d, 0.7))
         if score > best_score:
@@ -405,6 +581,33 @@ def _grey_auto(rgb: np.ndarray) -> tuple[np.ndarray | None, str | None]:
 
 
 # --------------------------------------------------------------------------- front
+def _detection(rgb: np.ndarray, quad: np.ndarray, card: CardType, method: str,
+               v: _Verdict) -> CardDetection:
+    m, why = _sample(rgb, quad, card)
+    used = np.array([w is None for w in v.why])
+    return CardDetection(True, card.name, quad, m, ~used, None, method, v.score,
+                         tuple((i, w) for i, w in enumerate(v.why) if w is not None))
+
+
+def _accept(rgb: np.ndarray, quad: np.ndarray, card: CardType, method: str,
+            squares: np.ndarray) -> tuple[CardDetection | None, str]:
+    """Verify one candidate; refine an accepted grid onto the patch centroids."""
+    q, v = _best_ordering(rgb, quad, card)
+    if q is None:
+        return None, v.reason or say("card-no-ordering")
+    if _continues(q, card, squares):
+        return None, say("card-larger-chart")
+    try:
+        q2 = _refine(rgb, _refine(rgb, q, card), card)
+    except Exception:  # noqa: BLE001 - a degenerate refinement keeps the verified grid
+        q2 = q
+    m2, why2 = _sample(rgb, q2, card)
+    v2 = _verify(m2, why2, card)
+    if v2.ok and v2.rank() <= (v.rank()[0], v.rank()[1] + 0.5):
+        q, v = q2, v2
+    return _detection(rgb, q, card, method, v), ""
+
+
 def detect_card(
     rgb: np.ndarray, card: str = "classic24", corners: np.ndarray | None = None
 ) -> CardDetection:
@@ -430,32 +633,45 @@ def detect_card(
         m, clipped = sample_grid(rgb, quad, ct, n=15, extent=0.6)
         if clipped[0]:
             return CardDetection(False, card, quad, m, clipped, say("grey-clipped"), method)
-        return CardDetection(True, card, quad, m, clipped, None, method)
+        return CardDetection(True, card, quad, m, clipped, None, method,
+                             excluded=())
 
     if corners is not None:
-        cands = [("manual", np.asarray(corners, float).reshape(4, 2))]
-    else:
-        # both sources, best verified wins: MCC misses small/tilted cards, the grid finder
-        # is more precise under perspective
-        # MCC is the costly half (~0.1 s a frame) and every frame of a shoot is
-        # searched: run it only where square patches are seen at all. A 24-patch card
-        # shows 15–25 of them; plain product photos 0–3.
         squares = _squares(rgb)
-        cands = [("mcc", q) for q in _mcc_candidates(rgb)] if len(squares) >= MCC_MIN_SQUARES else []
-        cands += [("grid", q) for q in _grid_candidates(rgb, ct, squares)]
-    reason = say("no-card")
+        got, why = _accept(rgb, np.asarray(corners, float).reshape(4, 2), ct, "manual", squares)
+        return got if got is not None else CardDetection(False, card, reason=why)
+
+    # Three sources, cheapest first, at ~1000 px and then, when nothing is trusted, at the
+    # full analysis size (a small card's patches are a few pixels at 1000 px); the best
+    # verified candidate wins, and a card seen nearly whole ends the search.
     best: CardDetection | None = None
-    for method, quad in cands:
-        q, score, why = _best_ordering(rgb, quad, ct)
-        if q is None:
-            reason = why
-            continue
-        q2 = _refine(rgb, _refine(rgb, q, ct), ct)
-        m, clipped = sample_grid(rgb, q2, ct)
-        score2, why2 = _verify(m, clipped, ct)
-        if why2 is not None or score2 > score + 0.5:
-            q2, score2 = q, score
-            m, clipped = sample_grid(rgb, q, ct)
-        if best is None or score2 < (best.fit_de or np.inf):
-            best = CardDetection(True, card, q2, m, clipped, None, method, score2)
+    reason = say("no-card")
+
+    def consider(method: str, quads: list[np.ndarray], squares: np.ndarray) -> bool:
+        nonlocal best, reason
+        for quad in quads:
+            got, why = _accept(rgb, quad, ct, method, squares)
+            if got is None:
+                reason = why
+                continue
+            if best is None or _rank(got) < _rank(best):
+                best = got
+            if len(got.excluded) <= _GOOD_ENOUGH_EXCLUDED:
+                return True
+        return False
+
+    big = max(rgb.shape[:2]) > 1.3 * MCC_EDGE
+    for squares, edge in ((_squares(rgb), MCC_EDGE), (None, 2 * MCC_EDGE)):
+        if squares is None:
+            if best is not None or not big:
+                break
+            squares = _quads(rgb)
+        if consider("grid", _grid_candidates(rgb, ct, squares), squares):
+            break
+        if len(squares) >= MCC_MIN_SQUARES and consider("mcc", _mcc_candidates(rgb, edge), squares):
+            break
     return best if best is not None else CardDetection(False, card, reason=reason)
+
+
+def _rank(d: CardDetection) -> tuple[int, float]:
+    return (len(d.excluded), d.fit_de if d.fit_de is not None else np.inf)

@@ -420,6 +420,7 @@ def choose_model(
     neutral: Sequence[int] | None = None,
     tie: float = 0.05,
     default: str = DEFAULT_MODEL,
+    per_patch: dict[str, np.ndarray] | None = None,
 ) -> tuple[str, dict[str, dict[str, float]]]:
     """Pick a model by leave-one-patch-out ΔE2000 on this card.
 
@@ -431,13 +432,16 @@ def choose_model(
     card's LOO favoured ``matrix3x3`` by 0.08 ± 0.11 while it corrected product colours
     25 % worse). Among significantly better models the lowest mean wins.
 
-    Returns ``(name, {model: {"mean", "median", "max"}})``.
+    Returns ``(name, {model: {"mean", "median", "max"}})``; ``per_patch``, when given, is
+    filled with each model's per-patch leave-one-out ΔE2000 (NaN where masked).
     """
     loo: dict[str, np.ndarray] = {}
     table: dict[str, dict[str, float]] = {}
     for name in models:
         de = leave_one_out(measured, reference, name, mask=mask, neutral=neutral)
         loo[name] = de
+        if per_patch is not None:
+            per_patch[name] = de
         de = de[np.isfinite(de)]
         table[name] = {
             "mean": float(np.mean(de)) if de.size else float("nan"),

@@ -69,9 +69,29 @@ NOT_NEUTRAL = ("corrected neutral patches are not neutral: mixed light on the ca
                "校正后的中性灰色块仍有色偏：色卡上有混合光源？")
 
 
-def _clipped_warning(n: int) -> tuple[str, str]:
-    return (f"{n} clipped patch(es) left out of the fit and the summary",
-            f"{n} 个色块过曝或欠曝，未参与拟合与统计")
+def _excluded(detection: CardDetection, card: CardType) -> list[dict[str, Any]]:
+    """Each patch left out of the fit, named, with its reason in both languages."""
+    from ..messages import MESSAGES
+
+    codes = dict(detection.excluded)
+    clipped = detection.clipped if detection.clipped is not None else ()
+    for i in np.flatnonzero(clipped):
+        codes.setdefault(int(i), "clipped")
+    out = []
+    for i in sorted(codes):
+        en, zh = MESSAGES[f"patch-{codes[i]}"]
+        out.append({"index": i + 1, "name": card.names[i], "name_zh": card.names_zh[i],
+                    "code": codes[i], "reason": en, "reason_zh": zh})
+    return out
+
+
+def _excluded_warning(excluded: list[dict[str, Any]]) -> tuple[str, str]:
+    from ..messages import MESSAGES
+
+    en, zh = MESSAGES["patches-excluded"]
+    return (en.format(n=len(excluded), which=", ".join(f"{x['index']} {x['name']} ({x['code']})" for x in excluded)),
+            zh.format(n=len(excluded), which="，".join(f"{x['index']} {x['name_zh']}（{x['reason_zh']}）"
+                                                      for x in excluded)))
 
 
 def _uneven(
@@ -102,12 +122,21 @@ def evaluate(
     file: str | None = None,
     thresholds: dict[str, float] | None = None,
     loo: dict[str, dict[str, float]] | None = None,
+    loo_patches: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Build the colour report document (DESIGN.md §8) plus extra keys.
 
     Extra keys: ``clipped`` (1-based indices left out of the fit and the summary),
     ``worst5``, ``warnings``, ``uneven_lighting``, ``thresholds``, ``reference_source``,
-    ``loo_de2000`` (per-model leave-one-out ΔE, when given), ``method``.
+    ``loo_de2000`` (per-model leave-one-out ΔE, when given), ``method``, ``excluded``
+    (each patch left out, named, with its reason), ``loo`` (mean, median, p90, max of the
+    leave-one-patch-out ΔE2000 of the fitted model: the expected accuracy on colours not on
+    the card) and ``pass_basis``.
+
+    The verdict uses the leave-one-out figures: in-sample "after" values flatter every
+    model. ``loo_patches`` (N,) gives them when the caller has them (NaN where a patch
+    is left out); otherwise they are computed here. A grey card has one patch and no
+    leave-one-out: its verdict is in-sample.
     """
     th = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
     ct = card if isinstance(card, CardType) else get_card(card or detection.type)
@@ -127,6 +156,12 @@ def evaluate(
     after_lab = linear_to_lab(fit.apply_linear(measured))
     de_b = delta_e_2000(before_lab, ref_lab)
     de_a = delta_e_2000(after_lab, ref_lab)
+    if loo_patches is None and ct.name != "grey" and ok.sum() > 1:
+        from .models import leave_one_out
+
+        loo_patches = leave_one_out(measured, ref_lin, fit.model, mask=ok, neutral=ct.neutral)
+    de_loo = (np.asarray(loo_patches, float) if loo_patches is not None
+              else np.full(len(measured), np.nan))
     patches = []
     for i in range(len(measured)):
         patches.append(
@@ -139,22 +174,29 @@ def evaluate(
                 "after_lab": _r(after_lab[i]),
                 "de2000_before": round(float(de_b[i]), 2),
                 "de2000_after": round(float(de_a[i]), 2),
+                "de2000_loo": round(float(de_loo[i]), 2) if np.isfinite(de_loo[i]) else None,
                 "clipped": bool(clipped[i]),
             }
         )
     after = _stats(de_a[ok])
-    passed = bool(ok.any() and after["mean"] <= th["mean"] and after["max"] <= th["max"])
+    loo_ok = de_loo[ok & np.isfinite(de_loo)]
+    basis = _stats(loo_ok) if loo_ok.size else after
+    passed = bool(ok.any() and basis["mean"] <= th["mean"] and basis["max"] <= th["max"])
     order = [i for i in np.argsort(-de_a) if ok[i]][:5]
     warnings = _uneven(measured, ref_lin, after_lab, ok, ct) if ct.name != "grey" else []
     uneven = bool(warnings)
-    if clipped.any():
-        warnings.append(_clipped_warning(int(clipped.sum())))
+    excluded = _excluded(detection, ct)
+    if excluded:
+        warnings.append(_excluded_warning(excluded))
     doc.update(
         {
             "model": fit.model,
             "patches": patches,
             "summary": {"before": _stats(de_b[ok]), "after": after, "pass": passed},
             "clipped": [int(i) + 1 for i in np.flatnonzero(clipped)],
+            "excluded": excluded,
+            "loo": _stats(loo_ok) if loo_ok.size else None,
+            "pass_basis": "leave-one-out" if loo_ok.size else "in-sample",
             "worst5": [
                 {
                     "index": int(i) + 1,
@@ -190,25 +232,25 @@ def _csv(doc: dict[str, Any]) -> bytes:
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(
         ["序号 index", "色块 patch", "名称 name", "参考 L", "参考 a", "参考 b", "校正前 L", "校正前 a", "校正前 b",
-         "校正后 L", "校正后 a", "校正后 b", "ΔE00 校正前 before", "ΔE00 校正后 after", "溢出 clipped"]
+         "校正后 L", "校正后 a", "校正后 b", "ΔE00 校正前 before", "ΔE00 校正后 after",
+         "ΔE00 留一法 leave-one-out", "溢出 clipped", "未参与拟合 excluded"]
     )  # fmt: skip
+    why = {x["index"]: f"{x['reason_zh']} {x['reason']}" for x in doc.get("excluded", [])}
     for p in doc.get("patches", []):
+        loo = p.get("de2000_loo")
         w.writerow(
             [p["index"], p.get("name_zh", ""), p["name"], *p["reference_lab"], *p["before_lab"], *p["after_lab"],
-             p["de2000_before"], p["de2000_after"], "yes" if p.get("clipped") else ""]
+             p["de2000_before"], p["de2000_after"], "" if loo is None else loo,
+             "yes" if p.get("clipped") else "", why.get(p["index"], "")]
         )  # fmt: skip
     s = doc.get("summary")
     if s:
-        for k in ("before", "after"):
-            w.writerow(
-                [
-                    f"summary {k}",
-                    "",
-                    "",
-                    *(f"{m}={s[k][m]}" for m in ("mean", "median", "p90", "max")),
-                ]
-            )
-        w.writerow(["pass 合格", "yes" if s["pass"] else "no"])
+        rows = [("before", s["before"]), ("after", s["after"])]
+        if doc.get("loo"):
+            rows.append(("leave-one-out", doc["loo"]))
+        for k, v in rows:
+            w.writerow([f"summary {k}", "", "", *(f"{m}={v[m]}" for m in ("mean", "median", "p90", "max"))])
+        w.writerow(["pass 合格", "yes" if s["pass"] else "no", f"basis={doc.get('pass_basis', 'in-sample')}"])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
@@ -265,9 +307,11 @@ def _html(doc: dict[str, Any], sku: str, title: str) -> bytes:
     if s:
         verdict = "合格 PASS" if s["pass"] else "不合格 FAIL"
         th = doc.get("thresholds", DEFAULT_THRESHOLDS)
+        basis = ("留一法 leave-one-out" if doc.get("pass_basis") == "leave-one-out"
+                 else "校正后 after")
         parts.append(
             f"<p>结论 Verdict: <span class='{'pass' if s['pass'] else 'fail'}'>{verdict}</span> "
-            f"(校正后平均 ΔE00 after mean ≤ {th['mean']}, 最大 max ≤ {th['max']})<br>"
+            f"({basis} 平均 ΔE00 mean ≤ {th['mean']}, 最大 max ≤ {th['max']})<br>"
             f"校正模型 Model: <b>{e(str(doc.get('model')))}</b></p>"
         )
         zh = doc.get("warnings_zh") or [""] * len(doc.get("warnings", []))
@@ -282,7 +326,27 @@ def _html(doc: dict[str, Any], sku: str, title: str) -> bytes:
                 + "".join(f"<td>{s[k][m]}</td>" for m in ("mean", "median", "p90", "max"))
                 + "</tr>"
             )
+        if doc.get("loo"):
+            parts.append(
+                "<tr><td class='l'><b>留一法 leave-one-out</b></td>"
+                + "".join(f"<td><b>{doc['loo'][m]}</b></td>" for m in ("mean", "median", "p90", "max"))
+                + "</tr>"
+            )
         parts.append("</table>")
+        if doc.get("loo"):
+            parts.append(
+                "<p class='note'>留一法：每个色块由其余色块拟合的校正来预测，是对色卡以外颜色（商品本身）的预期精度；"
+                "“校正后”是拟合所用色块本身的误差，总是偏乐观。结论按留一法判定。"
+                " Leave-one-out: each patch predicted by a fit to the others — the accuracy to expect on"
+                " colours not on the card (the product's). 'After' is in-sample and flatters every model;"
+                " the verdict uses leave-one-out.</p>"
+            )
+        if doc.get("excluded"):
+            parts.append("<h2>未参与拟合的色块 Patches left out of the fit</h2><ul>")
+            for x in doc["excluded"]:
+                parts.append(f"<li>{x['index']} {e(x['name_zh'])} {e(x['name'])}: "
+                             f"{e(x['reason_zh'])} — {e(x['reason'])}</li>")
+            parts.append("</ul>")
         if doc.get("worst5"):
             parts.append("<h2>最差 5 个色块 Worst 5</h2><ol>")
             for w in doc["worst5"]:
@@ -306,8 +370,10 @@ def _html(doc: dict[str, Any], sku: str, title: str) -> bytes:
             )
         parts.append(
             "<h2>色块 Patches</h2><table><tr><th>#</th><th>名称 name</th><th>参考 reference</th><th>校正前 before</th>"
-            "<th>校正后 after</th><th>参考 Lab</th><th>校正前 Lab</th><th>校正后 Lab</th><th>ΔE00 前 before</th><th>ΔE00 后 after</th></tr>"
+            "<th>校正后 after</th><th>参考 Lab</th><th>校正前 Lab</th><th>校正后 Lab</th><th>ΔE00 前 before</th><th>ΔE00 后 after</th>"
+            "<th>ΔE00 留一 LOO</th></tr>"
         )
+        why = {x["index"]: x for x in doc.get("excluded", [])}
         for p in doc.get("patches", []):
             sw = "".join(
                 f"<td><span class='sw' style='background:{_hex(p[k])}'></span></td>"
@@ -317,10 +383,13 @@ def _html(doc: dict[str, Any], sku: str, title: str) -> bytes:
                 f"<td>{', '.join(str(v) for v in p[k])}</td>"
                 for k in ("reference_lab", "before_lab", "after_lab")
             )
-            flag = " (溢出 clipped)" if p.get("clipped") else ""
+            x = why.get(p["index"])
+            flag = (f" ({e(x['reason_zh'])} {e(x['code'])})" if x
+                    else " (溢出 clipped)" if p.get("clipped") else "")
+            loo = p.get("de2000_loo")
             parts.append(
                 f"<tr><td>{p['index']}</td><td class='l'>{e(p.get('name_zh', ''))} {e(p['name'])}{flag}</td>{sw}{labs}"
-                f"<td>{p['de2000_before']}</td><td>{p['de2000_after']}</td></tr>"
+                f"<td>{p['de2000_before']}</td><td>{p['de2000_after']}</td><td>{'' if loo is None else loo}</td></tr>"
             )
         parts.append("</table>")
         if doc.get("reference_source"):

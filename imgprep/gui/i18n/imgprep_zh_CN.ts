@@ -121,6 +121,16 @@
         <source>Worst patches: {0}</source>
         <translation>偏差最大：{0}</translation>
     </message>
+    <message>
+        <location filename="../colour_view.py" line="350"/>
+        <source>Expected on colours not on the card (leave-one-out): mean {0:.2f}, largest {1:.2f}</source>
+        <translation>色卡以外颜色的预期偏差（留一法）：平均 {0:.2f}，最大 {1:.2f}</translation>
+    </message>
+    <message>
+        <location filename="../colour_view.py" line="352"/>
+        <source>The verdict uses these figures.</source>
+        <translation>结论按这组数据判定。</translation>
+    </message>
 </context>
 <context>
     <name>DeltaEChart</name>

@@ -121,20 +121,35 @@ def _chart_colours(kind: str, seed: int = 0) -> np.ndarray:
     raise ValueError(kind)
 
 
+def _sg_colours() -> np.ndarray:
+    """A Digital-SG-like 10 x 14 chart: the Classic's 24 colours in its centre (rows 3-6,
+    columns 4-9), other saturated and grey patches around them, as on the real one."""
+    rng = np.random.default_rng(140)
+    out = srgb8_to_linear(rng.integers(20, 240, (10, 14, 3)).astype(np.uint8)).astype(float)
+    out[3:7, 4:10] = np.clip(np.asarray(get_card("classic24").reference_linear), 0, 1).reshape(4, 6, 3)
+    return out.reshape(-1, 3)
+
+
 def render_chart(kind: str = "classic24", patch_px: int = 64) -> tuple[np.ndarray, np.ndarray]:
     """Flat chart in linear sRGB and its grid corners (outer corners of patches 1, 6, 24,
-    19) in chart pixel coordinates."""
-    cols = _chart_colours(kind)
+    19) in chart pixel coordinates. ``kind="sg"``: a 10 x 14 chart whose central 4 x 6
+    block is a Classic; its corners are those of that block."""
+    rows, ncols = (10, 14) if kind == "sg" else (4, 6)
+    cols = _sg_colours() if kind == "sg" else _chart_colours(kind)
     s = patch_px
     g = round(GAP * s)
     b = round(BORDER * s)
-    W = 2 * b + 6 * s + 5 * g
-    H = 2 * b + 4 * s + 3 * g
+    W = 2 * b + ncols * s + (ncols - 1) * g
+    H = 2 * b + rows * s + (rows - 1) * g
     img = np.full((H, W, 3), 0.012)  # black card body
-    for k in range(24):
-        i, j = divmod(k, 6)
+    for k in range(rows * ncols):
+        i, j = divmod(k, ncols)
         y0, x0 = b + i * (s + g), b + j * (s + g)
         img[y0 : y0 + s, x0 : x0 + s] = cols[k]
+    if kind == "sg":
+        x0, y0 = b + 4 * (s + g), b + 3 * (s + g)
+        x1, y1 = x0 + 6 * s + 5 * g, y0 + 4 * s + 3 * g
+        return img, np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], float)
     x1, y1 = b + 6 * s + 5 * g, b + 4 * s + 3 * g
     corners = np.array([[b, b], [x1, b], [x1, y1], [b, y1]], float)
     return img, corners
@@ -218,18 +233,33 @@ def make_scene(
     cover: str | None = None,
     centre: tuple[float, float] = (0.5, 0.5),
     seed: int = 0,
+    covered: tuple[int, ...] = (),
+    cover_colour: tuple[float, float, float] = (1.0, 1.0, 1.0),
 ) -> Scene:
     """Render a card into a product-like photo.
 
     size (width, height); ``card_frac`` card width / image width; ``angle`` degrees
     (counter-clockwise, any value); ``perspective`` 0..0.4 shrinks the card's far edge;
     ``flip`` None | "mirror" (mirror image of the card); ``cover`` None | "quarter" (a
-    piece of cloth over the top-right quarter); ``noise`` sigma in 8-bit code values.
+    piece of cloth over the top-right quarter); ``noise`` sigma in 8-bit code values;
+    ``covered`` 0-based patch indices hidden under round blobs of ``cover_colour`` (linear
+    sRGB, before the cast: 1.0 is a white glove or paper, (0.45, 0.25, 0.17) a hand) with
+    a little shading, each a bit larger than its patch.
     """
     W, H = size
     rng = np.random.default_rng(seed)
     lin = _background(H, W, rng)
     chart, gc = render_chart(kind, patch_px=64)
+    if covered:
+        chart = chart.copy()
+        s, g, b = 64, round(GAP * 64), round(BORDER * 64)
+        yy, xx = np.mgrid[0 : chart.shape[0], 0 : chart.shape[1]]
+        for k in covered:
+            i, j = divmod(k, 6)
+            cy, cx = b + i * (s + g) + s / 2, b + j * (s + g) + s / 2
+            d = np.hypot(yy - cy, xx - cx) / (0.8 * s)
+            m = d < 1
+            chart[m] = np.asarray(cover_colour) * (1 - 0.12 * d[m])[:, None]
     ch, cw = chart.shape[:2]
     src_quad = np.array([[0, 0], [cw, 0], [cw, ch], [0, ch]], float)
     if flip == "mirror":

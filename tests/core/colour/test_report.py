@@ -14,7 +14,7 @@ from .scenes import CASTS, apply_cast_linear
 CARD = get_card("classic24")
 
 
-def _doc(clip_white=False, uneven=False):
+def _doc(clip_white=False, uneven=False, thresholds=None):
     m = apply_cast_linear(np.clip(CARD.reference_linear, 0, 1), CASTS[1])
     if uneven:
         m[19] *= 1.3  # one grey patch in a hot spot
@@ -24,7 +24,7 @@ def _doc(clip_white=False, uneven=False):
         True, "classic24", np.array([[0, 0], [60, 0], [60, 40], [0, 40.0]]), m, clipped, None, "mcc"
     )
     f = fit(m, CARD.reference_linear, "curve+matrix", mask=~clipped)
-    return evaluate(det, f, "classic24", file="IMG.jpg", thresholds={"mean": 3, "max": 6})
+    return evaluate(det, f, "classic24", file="IMG.jpg", thresholds=thresholds or {"mean": 3, "max": 6})
 
 
 def test_document_shape_matches_design():
@@ -57,8 +57,23 @@ def test_clipped_patches_are_reported_and_excluded():
     doc = _doc(clip_white=True)
     assert doc["clipped"] == [19] and doc["patches"][18]["clipped"] is True
     assert any("clipped" in w for w in doc["warnings"])
-    # every warning in both languages of the UI, in the same order
-    assert doc["warnings_zh"] == ["1 个色块过曝或欠曝，未参与拟合与统计"]
+    # every warning in both languages of the UI, in the same order, naming the patch
+    assert doc["warnings"] == ["1 patch(es) left out of the fit and the summary: 19 white (clipped)"]
+    assert doc["warnings_zh"] == ["1 个色块未参与拟合与统计：19 白 9.5（过曝或欠曝）"]
+    assert doc["excluded"] == [{"index": 19, "name": "white", "name_zh": "白 9.5", "code": "clipped",
+                                "reason": "clipped (over- or under-exposed)", "reason_zh": "过曝或欠曝"}]
+    assert doc["patches"][18]["de2000_loo"] is None and doc["patches"][0]["de2000_loo"] > 0
+
+
+def test_the_verdict_uses_the_leave_one_out_figures():
+    """In-sample 'after' values flatter the model; the verdict is judged on colours the
+    fit did not see."""
+    doc = _doc()
+    assert doc["pass_basis"] == "leave-one-out"
+    assert doc["loo"]["mean"] > doc["summary"]["after"]["mean"]
+    between = (doc["summary"]["after"]["mean"] + doc["loo"]["mean"]) / 2
+    strict = _doc(thresholds={"mean": between, "max": 99})
+    assert strict["summary"]["pass"] is False  # passes in-sample, fails leave-one-out
 
 
 def test_uneven_lighting_warning():
@@ -97,6 +112,9 @@ def test_render_report_bytes():
     assert "光照不均匀" in html and "uneven lighting" in html
     csv = out["colour-A1234.csv"]
     assert csv.startswith(b"\xef\xbb\xbf") and "深肤色".encode() in csv
-    assert len(csv.decode("utf-8-sig").strip().splitlines()) == 1 + 24 + 3
+    lines = csv.decode("utf-8-sig").strip().splitlines()
+    assert len(lines) == 1 + 24 + 4  # header, patches, before / after / leave-one-out, verdict
+    assert lines[-2].startswith("summary leave-one-out,") and "basis=leave-one-out" in lines[-1]
+    assert "留一法 leave-one-out" in html and "expected" not in lines[0]
     im = Image.open(io.BytesIO(out["swatches-A1234.png"]))
     assert im.format == "PNG" and im.size[0] > 300
