@@ -51,8 +51,14 @@ def detect_card_in(img: Image.Image, full_size: tuple[int, int], colour: ColourS
     """In a worker: a JSON-able {doc, fit} when a trusted card is in the frame, else None
     (a frame without a card is a product frame)."""
     try:
-        import imgprep.core.colour.detect  # noqa: F401
+        from ..core.colour.precheck import may_hold_card
     except ImportError:  # colour support not installed: every frame is a product frame
+        return None
+    import numpy as np
+
+    # Most frames hold no card: a few milliseconds rule them out before the full search.
+    # A grey card has no hues to see, so it is always searched.
+    if colour.card == "classic24" and not may_hold_card(np.asarray(img)):
         return None
     doc, fit = analyse(img, full_size, colour, label)
     if not doc.get("card", {}).get("found") or fit is None:

@@ -29,7 +29,7 @@ def analyse_array(
     ``white-balance``). Returns ``(document, fit)``; with no card the document has
     ``card.found = false`` and a reason, and ``fit`` is None.
     """
-    from ..core.colour.detect import detect_card
+    from ..core.colour.detect import detect_card, enough_for_colour
     from ..core.colour.models import choose_model, fit
     from ..core.colour.reference import get_card
     from ..core.colour.report import evaluate, reference_for
@@ -43,7 +43,8 @@ def analyse_array(
     mask = ~np.asarray(det.clipped, bool)
     loo = None
     per_patch: dict[str, np.ndarray] = {}
-    if card == "grey":
+    wb_only = card != "grey" and not enough_for_colour(ct, mask)
+    if card == "grey" or wb_only:
         name = "white-balance"
     elif model is None:
         name, loo = choose_model(det.patches, ref, mask=mask, neutral=ct.neutral, per_patch=per_patch)
@@ -53,4 +54,10 @@ def analyse_array(
     # the fit may fall back to a simpler model (too few patches): its own leave-one-out then
     doc = evaluate(det, f, ct, file=file_label, thresholds=thresholds, loo=loo,
                    loo_patches=per_patch.get(f.model))
+    if wb_only:
+        from ..core.messages import MESSAGES
+
+        en, zh = MESSAGES["card-white-balance-only"]
+        doc["warnings"].append(en)
+        doc["warnings_zh"].append(zh)
     return doc, f

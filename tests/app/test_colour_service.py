@@ -18,6 +18,7 @@ def test_analyse_scene_with_card():
         "matrix3x3",
         "curve+matrix",
         "root-polynomial",
+        "curve+root-polynomial",
     }
     assert doc["summary"]["pass"] is True
 

@@ -13,9 +13,11 @@ panel: one layout, other proportions):
    fitted robustly (RANSAC over 5-patch subsets, then trimmed re-fits) to the reference,
    so any illuminant, white balance or sensor without one is removed before the card is
    judged. Patches the fit cannot explain are *outliers* (covered, stained, glared) and
-   are left out. The ordering is accepted only when enough patches of enough kinds agree
-   (docs/colour-detection.md: ≥ 14 of 24, ≥ 3 greys, ≥ 8 colours in ≥ 5 hue sectors) with
-   a small residual, and no other ordering comes close;
+   are left out. The ordering is accepted only when enough patches agree (≥ 14 of 24,
+   clipped ones that still agree included, ≥ 3 of them clean greys) with a small residual,
+   and no other ordering comes close. A colour correction needs more: ≥ 8 clean patches,
+   ≥ 5 of them colours in ≥ 4 hue sectors; a card with fewer gets a white balance only
+   (docs/colour-detection.md);
 4. a grid that continues past the 4x6 window (a 140-patch Digital SG, whose centre holds
    the Classic's colours) is not a Classic;
 5. the accepted grid is refined from the patch centroids and re-sampled.
@@ -34,18 +36,23 @@ from ..messages import say
 from .delta_e import delta_e_2000, linear_to_lab, srgb8_to_linear
 from .reference import CardType, get_card
 
-__all__ = ["CardDetection", "EXCLUSION_REASONS", "detect_card", "sample_grid"]
+__all__ = ["CardDetection", "EXCLUSION_REASONS", "detect_card", "enough_for_colour", "sample_grid"]
 
 _CLIP_HI, _CLIP_LO, _CLIP_FRAC = 250, 2, 0.2
 # a patch is uneven when the spread (p80 - p20, 8-bit codes) of its central samples is
 # above this plus a share of its level: noise and JPEG give 3-6 codes, an edge across it 30+
 _UNEVEN_CODES, _UNEVEN_REL = 14.0, 0.12
-# what a trusted card needs (docs/colour-detection.md): with fewer patches, or patches of
-# too few kinds, a fit is a white balance dressed as a colour correction
+# what a trusted card needs (docs/colour-detection.md). Identity: MIN_PATCHES patches
+# agree with the reference under one cast-removing fit (a clipped patch that still agrees
+# counts here: a wide-gamut photo converted to sRGB clips saturated patches in sunlight).
+# The correction: at least MIN_FIT unclipped patches, MIN_NEUTRAL of them grey and
+# MIN_CHROMATIC coloured in MIN_HUE_SECTORS of the six 60° hue sectors; with fewer, or of
+# too few kinds, a fit is a white balance dressed as a colour correction.
 MIN_PATCHES = 14
+MIN_FIT = 8
 MIN_NEUTRAL = 3
-MIN_CHROMATIC = 8
-MIN_HUE_SECTORS = 5
+MIN_CHROMATIC = 5
+MIN_HUE_SECTORS = 4
 # verification fit (3x3 on power-law camera RGB, ΔE2000 in Lab D50)
 _INLIER_DE = 9.0  # a patch further than this from the fit is an outlier
 _FIT_MEAN_MAX = 5.0  # mean ΔE2000 of the inliers
@@ -56,7 +63,7 @@ _GOOD_ENOUGH_EXCLUDED = 3
 
 # why a patch is left out, as stored in CardDetection.excluded; the texts (both languages)
 # are the catalogue's "patch-<code>" messages
-EXCLUSION_REASONS = ("outside", "clipped", "uneven", "outlier")
+EXCLUSION_REASONS = ("outside", "clipped", "gamut", "uneven", "outlier")
 
 
 @dataclass(frozen=True)
@@ -124,7 +131,12 @@ def _sample(
     yi = np.clip(np.round(ip[..., 1]).astype(int), 0, h - 1)
     outside = (ip[..., 0] < 0) | (ip[..., 0] > w - 1) | (ip[..., 1] < 0) | (ip[..., 1] > h - 1)
     s8 = rgb[yi, xi]  # (N, n*n, 3) uint8
-    clipped = (np.any(s8 >= _CLIP_HI, -1) | np.any(s8 <= _CLIP_LO, -1)).mean(1) >= _CLIP_FRAC
+    # a channel at either end of the scale: its value is a bound, not a measurement (a
+    # clipped patch that agrees with the fit still confirms the card; see _verify)
+    clipped = np.any(s8 >= _CLIP_HI, -1).mean(1) >= _CLIP_FRAC
+    # one channel at 0 while the patch is not dark: a saturated colour outside sRGB (a
+    # wide-gamut photo converted to sRGB) or a crushed channel
+    low = np.any(s8 <= _CLIP_LO, -1).mean(1) >= _CLIP_FRAC
     p20, p50, p80 = np.percentile(s8, [20, 50, 80], axis=1)  # (N, 3) each
     uneven = np.max(p80 - p20 - _UNEVEN_REL * p50, axis=1) > _UNEVEN_CODES
     lin = srgb8_to_linear(s8).astype(float)
@@ -134,7 +146,7 @@ def _sample(
     why: list[str | None] = []
     for i in range(len(means)):
         why.append("outside" if outside[i].mean() > 0.2 else "clipped" if clipped[i]
-                   else "uneven" if uneven[i] else None)
+                   else "uneven" if uneven[i] else "gamut" if low[i] else None)
     return means, why
 
 
@@ -185,7 +197,8 @@ def _fit_de(X: np.ndarray, M: np.ndarray, ref_lab: np.ndarray) -> np.ndarray:
 
 
 def _robust_fit(m: np.ndarray, use: np.ndarray, card: CardType) -> tuple[np.ndarray, np.ndarray]:
-    """ΔE2000 of every patch under the best cast-removing fit, and the inlier mask.
+    """ΔE2000 of every patch (unusable ones too) under the best cast-removing fit of the
+    usable ones, and the inlier mask.
 
     The model, ``ref ≈ M @ (m / scale) ** gamma``, absorbs any illuminant, white balance
     and channel cross-talk (M) and a camera tone curve unlike sRGB's (gamma); it is fitted
@@ -195,7 +208,7 @@ def _robust_fit(m: np.ndarray, use: np.ndarray, card: CardType) -> tuple[np.ndar
     ref_lab = np.asarray(card.reference_lab)
     idx = np.flatnonzero(use)
     de_all = np.full(len(m), np.inf)
-    if len(idx) < MIN_PATCHES:
+    if len(idx) < MIN_FIT:
         return de_all, np.zeros(len(m), bool)
     X0 = np.maximum(m, 0) / max(float(m[idx].max()), 1e-6)
     rng = np.random.default_rng(len(idx))  # deterministic: the same photo, the same answer
@@ -224,12 +237,21 @@ def _robust_fit(m: np.ndarray, use: np.ndarray, card: CardType) -> tuple[np.ndar
             de = _fit_de(Xg, M, ref_lab)
             cands.append((float(np.mean(de[inl_mask])), de))
         _, de_all = min(cands, key=lambda c: c[0])
-        de_all = np.where(use, de_all, np.inf)
         new = use & (de_all < _INLIER_DE)
         if np.array_equal(new, inl_mask):
             break
         inl_mask = new
     return de_all, inl_mask
+
+
+def enough_for_colour(card: CardType, used: np.ndarray) -> bool:
+    """Whether the patches ``used`` (N,) bool support a colour correction; with fewer, or
+    of too few kinds, only a white balance is honest (see MIN_FIT)."""
+    idx = np.flatnonzero(np.asarray(used, bool))
+    neutral = set(card.neutral)
+    chroma = np.array([i for i in idx if i not in neutral], int)
+    return (len(idx) >= MIN_FIT and len(idx) - len(chroma) >= MIN_NEUTRAL
+            and len(chroma) >= MIN_CHROMATIC and _hue_sectors(card, chroma) >= MIN_HUE_SECTORS)
 
 
 def _hue_sectors(card: CardType, idx: np.ndarray) -> int:
@@ -241,21 +263,26 @@ def _hue_sectors(card: CardType, idx: np.ndarray) -> int:
 def _verify(m: np.ndarray, why: list[str | None], card: CardType) -> _Verdict:
     """Judge samples ``m`` as ``card`` after removing any cast; see the module doc."""
     use = np.array([w is None for w in why])
-    if use.sum() < MIN_PATCHES:
+    gamut = np.array([w == "gamut" for w in why])
+    if (use | gamut).sum() < MIN_FIT:
         return _Verdict(False, np.inf, 0, why, say("card-clipped-patches", n=int((~use).sum())))
-    de, inl = _robust_fit(m, use, card)
+    # the card's identity is judged on the patches with a channel at 0 too (their error
+    # is a few linear thousandths); the correction is fitted without them
+    de, inl = _robust_fit(m, use | gamut, card)
     out = list(why)
     for i in np.flatnonzero(use & ~inl):
         out[i] = "outlier"
+    clipped_agree = sum(1 for i, w in enumerate(why)
+                        if (w == "clipped" and de[i] < _INLIER_DE) or (w == "gamut" and inl[i]))
+    mean = float(de[inl].mean()) if inl.any() else np.inf  # over every patch the fit explains
+    inl &= use
     n_in = int(inl.sum())
     neutral = set(card.neutral)
     n_neutral = sum(1 for i in np.flatnonzero(inl) if i in neutral)
     chroma = np.array([i for i in np.flatnonzero(inl) if i not in neutral], int)
-    mean = float(de[inl].mean()) if n_in else np.inf
-    v = _Verdict(False, mean, n_in, out)
-    if n_in < MIN_PATCHES or n_neutral < MIN_NEUTRAL or len(chroma) < MIN_CHROMATIC \
-            or _hue_sectors(card, chroma) < MIN_HUE_SECTORS:
-        v.reason = say("card-too-few-agree", n=n_in, total=card.n_patches, need=MIN_PATCHES)
+    v = _Verdict(False, mean, n_in + clipped_agree, out)
+    if v.inliers < MIN_PATCHES or n_neutral < MIN_NEUTRAL or len(chroma) < 2:
+        v.reason = say("card-too-few-agree", n=v.inliers, total=card.n_patches, need=MIN_PATCHES)
         return v
     if mean > _FIT_MEAN_MAX:
         v.reason = say("card-inconsistent", mean=f"{mean:.1f}", bad=int((use & ~inl).sum()),
@@ -593,6 +620,17 @@ def _accept(rgb: np.ndarray, quad: np.ndarray, card: CardType, method: str,
             squares: np.ndarray) -> tuple[CardDetection | None, str]:
     """Verify one candidate; refine an accepted grid onto the patch centroids."""
     q, v = _best_ordering(rgb, quad, card)
+    if q is None and v.inliers >= MIN_FIT and v.reason != say("card-ambiguous"):
+        # close: the candidate's grid may sit a little off the patches (an oblique card,
+        # MCC's box, a lattice seen at 1000 px); move it onto them and judge again
+        near = _orderings(np.asarray(quad, float))
+        for cand in near[:2]:  # both shapes (6x4 and 4x6) of the quad
+            try:
+                q, v = _best_ordering(rgb, _refine(rgb, cand, card), card)
+            except Exception:  # noqa: BLE001 - a degenerate refinement: keep the verdict
+                continue
+            if q is not None:
+                break
     if q is None:
         return None, v.reason or say("card-no-ordering")
     if _continues(q, card, squares):

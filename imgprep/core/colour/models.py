@@ -55,7 +55,10 @@ _EPS = 1e-6
 _LAMBDA0 = 1e-3
 # max ΔE2000 between the model and plain white balance on the RGB cube lattice
 _CUBE_DE_LIMIT = 40.0
-FORMAT_VERSION = 1
+# greys needed for a tone curve through them; with fewer, leaving one out moves a curve
+# through the rest too far, and the power law (two parameters) is the honest choice
+_MIN_KNOTS = 5
+FORMAT_VERSION = 2  # 2: tone curves through the greys (knots)
 
 
 def _terms(x: np.ndarray, kind: str) -> np.ndarray:
@@ -82,6 +85,10 @@ class ColourFit:
     card: str = "classic24"
     n_patches: int = 0
     regularisation: float = 0.0
+    # per channel (log x knots, log y knots): the tone curve through the card's greys;
+    # empty: the power law a x^g above. Beyond the end knots the curve goes on with the
+    # power law's slope in log-log, so shadows and highlights extrapolate smoothly.
+    curve_knots: tuple[tuple[tuple[float, ...], tuple[float, ...]], ...] = ()
     _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False, hash=False)
 
     # -- maths -----------------------------------------------------------------
@@ -91,14 +98,27 @@ class ColourFit:
 
     @property
     def has_curve(self) -> bool:
-        return self.curve_gain != (1.0, 1.0, 1.0) or self.curve_gamma != (1.0, 1.0, 1.0)
+        return bool(self.curve_knots) or self.curve_gain != (1.0, 1.0, 1.0) \
+            or self.curve_gamma != (1.0, 1.0, 1.0)
 
     def curve(self, x: np.ndarray) -> np.ndarray:
         if not self.has_curve:
             return x
         a = np.asarray(self.curve_gain)
         g = np.asarray(self.curve_gamma)
-        return a * np.power(np.maximum(x, 0.0), g)
+        if not self.curve_knots:
+            return a * np.power(np.maximum(x, 0.0), g)
+        x = np.asarray(x, dtype=float)
+        out = np.empty(np.broadcast_shapes(x.shape, (3,)))
+        lx_all = np.log(np.maximum(x, 1e-7))
+        for c, (kx, ky) in enumerate(self.curve_knots):
+            lx = lx_all[..., c]
+            kx_, ky_ = np.asarray(kx), np.asarray(ky)
+            ly = np.interp(lx, kx_, ky_)
+            ly = np.where(lx < kx_[0], ky_[0] + g[c] * (lx - kx_[0]), ly)
+            ly = np.where(lx > kx_[-1], ky_[-1] + g[c] * (lx - kx_[-1]), ly)
+            out[..., c] = np.where(x[..., c] > 0, np.exp(ly), 0.0)
+        return out
 
     def apply_linear(self, x: np.ndarray, clip: bool = True) -> np.ndarray:
         """Apply to linear sRGB values of any shape (..., 3); returns float64."""
@@ -180,7 +200,9 @@ class ColourFit:
             "card": self.card,
             "terms": self.terms,
             "matrix": [list(r) for r in self.matrix],
-            "curve": {"gain": list(self.curve_gain), "gamma": list(self.curve_gamma)},
+            "curve": {"gain": list(self.curve_gain), "gamma": list(self.curve_gamma),
+                      **({"knots": [[list(kx), list(ky)] for kx, ky in self.curve_knots]}
+                         if self.curve_knots else {})},
             "n_patches": self.n_patches,
             "regularisation": self.regularisation,
         }
@@ -199,6 +221,8 @@ class ColourFit:
             card=str(d.get("card", "classic24")),
             n_patches=int(d.get("n_patches", 0)),
             regularisation=float(d.get("regularisation", 0.0)),
+            curve_knots=tuple((tuple(float(v) for v in kx), tuple(float(v) for v in ky))
+                              for kx, ky in curve.get("knots", ())),
         )
 
 
@@ -237,27 +261,28 @@ def _neutral_indices(reference_lab: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- fitters
-FitterResult = tuple[np.ndarray, str, tuple[float, float, float], tuple[float, float, float]]
+Knots = tuple[tuple[tuple[float, ...], tuple[float, ...]], ...]
+FitterResult = tuple[np.ndarray, str, tuple[float, float, float], tuple[float, float, float], Knots]
 Fitter = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float], FitterResult]
 
 
 def _fit_white_balance(m, r, w, neutral, lam):  # type: ignore[no-untyped-def]
     idx = neutral if len(neutral) else np.arange(len(m))
     g = _wb_gains(m[idx], r[idx], w[idx])
-    return np.diag(g), "linear", (1.0, 1.0, 1.0), (1.0, 1.0, 1.0)
+    return np.diag(g), "linear", (1.0, 1.0, 1.0), (1.0, 1.0, 1.0), ()
 
 
 def _fit_matrix3x3(m, r, w, neutral, lam):  # type: ignore[no-untyped-def]
     D, *_ = _fit_white_balance(m, r, w, neutral, lam)
     B = _ridge(m, r, w, D.T, lam)
-    return B.T, "linear", (1.0, 1.0, 1.0), (1.0, 1.0, 1.0)
+    return B.T, "linear", (1.0, 1.0, 1.0), (1.0, 1.0, 1.0), ()
 
 
 def _fit_root_polynomial(m, r, w, neutral, lam):  # type: ignore[no-untyped-def]
     D, *_ = _fit_white_balance(m, r, w, neutral, lam)
     prior = np.vstack([D.T, np.zeros((3, 3))])
     B = _ridge(_terms(m, "root2"), r, w, prior, lam)
-    return B.T, "root2", (1.0, 1.0, 1.0), (1.0, 1.0, 1.0)
+    return B.T, "root2", (1.0, 1.0, 1.0), (1.0, 1.0, 1.0), ()
 
 
 def _fit_tone_curve(m: np.ndarray, r: np.ndarray, w: np.ndarray, neutral: np.ndarray):  # type: ignore[no-untyped-def]
@@ -279,9 +304,40 @@ def _fit_tone_curve(m: np.ndarray, r: np.ndarray, w: np.ndarray, neutral: np.nda
     return gain, gamma
 
 
-def _fit_curve_matrix(m, r, w, neutral, lam):  # type: ignore[no-untyped-def]
+def _knots(m: np.ndarray, r: np.ndarray, neutral: np.ndarray) -> Knots:
+    """Per channel, the usable greys as (log measured, log reference) knots, monotone in
+    both (a grey measured out of order, e.g. a noisy black, is dropped)."""
+    out = []
+    for c in range(3):
+        x, y = m[neutral, c], r[neutral, c]
+        keep = (x > 1e-4) & (y > 1e-4)
+        x, y = x[keep], y[keep]
+        o = np.argsort(y)
+        kx: list[float] = []
+        ky: list[float] = []
+        for xi, yi in zip(x[o], y[o], strict=True):
+            if not kx or np.log(xi) > kx[-1] + 1e-6:
+                kx.append(float(np.log(xi)))
+                ky.append(float(np.log(yi)))
+        if len(kx) < _MIN_KNOTS:
+            return ()
+        out.append((tuple(kx), tuple(ky)))
+    return tuple(out)
+
+
+def _curve_of(m: np.ndarray, r: np.ndarray, w: np.ndarray, neutral: np.ndarray,
+              knots: bool) -> ColourFit:
+    """The tone curve alone: the power law, or (``knots``) through the greys themselves
+    with the power law beyond them."""
     gain, gamma = _fit_tone_curve(m, r, w, neutral)
-    xc = gain * np.power(np.maximum(m, 0.0), gamma)
+    return ColourFit("curve", ((1.0, 0, 0), (0, 1.0, 0), (0, 0, 1.0)), "linear",
+                     tuple(gain), tuple(gamma),  # type: ignore[arg-type]
+                     curve_knots=_knots(m, r, neutral) if knots else ())
+
+
+def _fit_curve_matrix(m, r, w, neutral, lam):  # type: ignore[no-untyped-def]
+    cf = _curve_of(m, r, w, neutral, knots=False)
+    xc = cf.curve(m)
     # M = I + Δ with Δ @ 1 = 0 (grey stays grey): each row of Δ in span(Bz)
     Bz = np.array([[1.0, -1.0, 0.0], [1.0, 1.0, -2.0]]).T
     Bz /= np.linalg.norm(Bz, axis=0)
@@ -289,7 +345,15 @@ def _fit_curve_matrix(m, r, w, neutral, lam):  # type: ignore[no-untyped-def]
     E = r - xc  # target Δ_r · xc_i
     C = _ridge(X, E, w, np.zeros((2, 3)), lam)  # (2, 3)
     M = np.eye(3) + (Bz @ C).T
-    return M, "linear", tuple(gain), tuple(gamma)
+    return M, "linear", cf.curve_gain, cf.curve_gamma, cf.curve_knots
+
+
+def _fit_curve_root_polynomial(m, r, w, neutral, lam):  # type: ignore[no-untyped-def]
+    cf = _curve_of(m, r, w, neutral, knots=True)
+    xc = cf.curve(m)
+    prior = np.vstack([np.eye(3), np.zeros((3, 3))])  # the curve already balances the greys
+    B = _ridge(_terms(xc, "root2"), r, w, prior, lam)
+    return B.T, "root2", cf.curve_gain, cf.curve_gamma, cf.curve_knots
 
 
 CORRECTION_MODELS: dict[str, Fitter] = {
@@ -297,20 +361,32 @@ CORRECTION_MODELS: dict[str, Fitter] = {
     "matrix3x3": _fit_matrix3x3,
     "curve+matrix": _fit_curve_matrix,
     "root-polynomial": _fit_root_polynomial,
+    "curve+root-polynomial": _fit_curve_root_polynomial,
 }
 # in order of simplicity: reports list the models so, and an exact tie goes to the earlier one
-MODEL_ORDER = ("white-balance", "matrix3x3", "curve+matrix", "root-polynomial")
+MODEL_ORDER = ("white-balance", "matrix3x3", "curve+matrix", "root-polynomial", "curve+root-polynomial")
 
 
 # --------------------------------------------------------------------------- guards
 def _guard_problem(f: ColourFit, m: np.ndarray, neutral: np.ndarray) -> str | None:
-    """Return why ``f`` is unsafe, or None. Checks the neutral axis and the cube lattice."""
+    """Return why ``f`` is unsafe, or None. Checks the neutral axis and the cube lattice.
+
+    Both checks look where the card gives no evidence, with limits drawn from the card:
+    the grey axis from deep shadow to half again above the brightest usable grey (beyond
+    it the camera's channels clip anyway, and a per-channel tone curve extrapolated to
+    full scale under a strong cast would fail a check no photo can reach); the RGB cube
+    may move from plain white balance up to _CUBE_DE_LIMIT, or half again as far as the
+    fit moves the card's own patches, which it was verified on (a sensor without white
+    balance needs a strong matrix, and the same matrix on saturated colours)."""
     if not np.all(np.isfinite(f.M)):
         return "non-finite matrix"
     # neutral axis along the measured neutral direction, from deep shadow to over-white
     nd = m[neutral].mean(0) if len(neutral) else m.mean(0)
     nd = np.maximum(nd, 1e-4) / max(float(nd.max()), 1e-4)
-    t = np.linspace(0.004, 1.0, 64)
+    top = 1.0
+    if len(neutral):
+        top = min(1.0, 1.5 * float(np.max(m[neutral] @ nd / (nd @ nd))))
+    t = np.linspace(0.004, 1.0, 64) * top
     out = f.apply_linear(t[:, None] * nd, clip=False)
     Y = out @ np.array([0.2126, 0.7152, 0.0722])
     if np.any(np.diff(Y) <= 0):
@@ -319,15 +395,16 @@ def _guard_problem(f: ColourFit, m: np.ndarray, neutral: np.ndarray) -> str | No
     if lab.size and np.max(np.hypot(lab[:, 1], lab[:, 2])) > 12:
         return "grey axis not neutral"
     # cube lattice in camera space vs a white balance of the same neutral
+    def versus_wb(x: np.ndarray) -> np.ndarray:
+        wb = np.clip(x / nd, 0, 1)  # crude white balance
+        got = f.apply_linear(x)
+        scale = np.median((got @ [0.2126, 0.7152, 0.0722] + 1e-3) / (wb @ [0.2126, 0.7152, 0.0722] + 1e-3))
+        return delta_e_2000(linear_to_lab(got), linear_to_lab(np.clip(wb * scale, 0, 1)))
+
     v = np.linspace(0.05, 1.0, 5)
     cube = np.stack(np.meshgrid(v, v, v, indexing="ij"), -1).reshape(-1, 3)
-    wb = np.clip(cube / nd, 0, 1)  # crude white balance of the lattice
-    got = f.apply_linear(cube)
-    wb_scale = np.median(
-        (got @ [0.2126, 0.7152, 0.0722] + 1e-3) / (wb @ [0.2126, 0.7152, 0.0722] + 1e-3)
-    )
-    de = delta_e_2000(linear_to_lab(got), linear_to_lab(np.clip(wb * wb_scale, 0, 1)))
-    if np.max(de) > _CUBE_DE_LIMIT:
+    limit = max(_CUBE_DE_LIMIT, 1.5 * float(np.max(versus_wb(np.clip(m, 0, 1)))))
+    if np.max(versus_wb(cube)) > limit:
         return "colours outside the chart gamut move too far"
     return None
 
@@ -372,16 +449,16 @@ def fit(
         raise ValueError("no usable patches to fit")
     if model != "white-balance" and len(idx) < 8:
         model, fitter = "white-balance", CORRECTION_MODELS["white-balance"]
-    if model == "curve+matrix" and len(n_keep) < 3:
+    if model.startswith("curve+") and len(n_keep) < 3:
         model, fitter = "matrix3x3", CORRECTION_MODELS["matrix3x3"]
     lam = _LAMBDA0
     for _ in range(6):
-        M, terms, gain, gamma = fitter(mk, rk, wk, n_keep, lam)
-        f = ColourFit(model, _as_tuple(M), terms, gain, gamma, card, len(idx), lam)
+        M, terms, gain, gamma, knots = fitter(mk, rk, wk, n_keep, lam)
+        f = ColourFit(model, _as_tuple(M), terms, gain, gamma, card, len(idx), lam, knots)
         if model == "white-balance" or _guard_problem(f, mk, n_keep) is None:
             return f
         lam *= 10
-    M, terms, gain, gamma = _fit_white_balance(mk, rk, wk, n_keep, lam)
+    M, terms, gain, gamma, _ = _fit_white_balance(mk, rk, wk, n_keep, lam)
     return ColourFit("white-balance", _as_tuple(M), terms, gain, gamma, card, len(idx), lam)
 
 

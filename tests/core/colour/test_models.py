@@ -161,3 +161,21 @@ def test_the_default_model_stays_unless_another_is_significantly_better():
     name, table = choose_model(m, REF)
     assert abs(table["curve+matrix"]["mean"] - table["matrix3x3"]["mean"]) < 0.3
     assert name == "curve+matrix", table
+
+
+def test_tone_curve_through_the_greys_round_trips_and_fits_a_camera_s_curve():
+    """curve+root-polynomial's tone curve passes through the card's greys (a phone's
+    S-shaped tone curve is no power law) and survives to_dict / from_dict."""
+    neutral = list(range(18, 24))
+    lin = np.clip(REF, 0, 1)
+    s_curve = lin**0.8 / (lin**0.8 + (1 - lin) ** 0.8 * 0.6)  # a contrasty camera response
+    f = fit(s_curve, REF, "curve+root-polynomial", neutral=neutral)
+    assert f.curve_knots and len(f.curve_knots) == 3
+    back = ColourFit.from_dict(json.loads(json.dumps(f.to_dict())))
+    np.testing.assert_allclose(back.apply_linear(s_curve), f.apply_linear(s_curve), atol=1e-12)
+    de = delta_e_2000(linear_to_lab(f.apply_linear(s_curve[neutral])), linear_to_lab(REF[neutral]))
+    power = fit(s_curve, REF, "curve+matrix", neutral=neutral)
+    de_pow = delta_e_2000(linear_to_lab(power.apply_linear(s_curve[neutral])), linear_to_lab(REF[neutral]))
+    assert de.mean() < 0.5 * de_pow.mean(), (de, de_pow)
+    img = (np.arange(256, dtype=np.uint8)[None, :, None] * np.ones((4, 1, 3), np.uint8))
+    assert np.all(np.diff(f.apply(img)[0].astype(int).sum(-1)) >= 0)  # monotone on a grey ramp

@@ -34,7 +34,7 @@ def test_a_card_with_covered_patches_is_found_names_them_and_fits_as_well(n):
 
 
 def test_too_few_patches_left_is_no_card():
-    covered = tuple(range(24 - MIN_PATCHES + 1))  # one patch short of a trusted fit
+    covered = tuple(ALLOWED[HAND][: 24 - MIN_PATCHES + 1])  # one patch short of a trusted fit
     det = detect_card(make_scene(covered=covered, cover_colour=HAND, angle=10, cast=CASTS[1]).rgb)
     assert not det.found and "agree" in det.reason
 

@@ -1,0 +1,67 @@
+"""A cheap test that rules a frame out before the full card search.
+
+Every frame of a shoot is searched for a reference card, and most frames hold none: the
+full search (MCC, the lattice finder, verification) costs 50–300 ms, this test ~3 ms at
+the batch's decode size. It only answers "could a ColorChecker be here?", and errs
+towards yes: a colourful product photo passes on to the full search; a card must never be
+ruled out.
+
+The cue is one no cast can remove: a ColorChecker puts many *different hues* side by side
+in a small area (its 18 colour patches span every hue sector), next to greys. The frame
+is shrunk to ~320 px, white-balanced on itself (grey world, so a green or orange cast does
+not make every pixel one hue), and split into cells; a window of 2x2 up to 6x6 cells that
+holds saturated pixels in enough hue sectors is a possible card. A card of ~80 px across
+its patches in a 2000-px frame still covers a 2x2 window at this size.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["may_hold_card"]
+
+_EDGE = 320  # working size (long edge, px)
+_CELL = 8  # cell side (px at the working size)
+_BINS = 12  # hue sectors of 30°
+_MIN_HUES = 5  # sectors a window must hold (a Classic fills 8-10 of 12)
+_MIN_SAT = 60  # saturation (0-255) of a pixel that counts for its hue, after white balance
+_MIN_SHARE = 0.015  # share of a window's pixels a hue sector needs to count
+
+
+def may_hold_card(rgb: np.ndarray) -> bool:
+    """False when ``rgb`` (uint8 sRGB, H x W x 3) surely holds no ColorChecker."""
+    import cv2
+
+    h, w = rgb.shape[:2]
+    if min(h, w) < 16:
+        return False
+    step = max(1, int(max(h, w) / (2 * _EDGE)))
+    small = rgb[::step, ::step]  # a strided view: the resize below reads a quarter
+    k = _EDGE / max(small.shape[:2])
+    if k < 1:
+        small = cv2.resize(small, None, fx=k, fy=k, interpolation=cv2.INTER_AREA)
+    f = small.astype(np.float32)
+    mean = f.reshape(-1, 3).mean(0) + 1.0
+    f *= mean.mean() / mean  # grey world: a cast is no hue
+    hsv = cv2.cvtColor(np.clip(f, 0, 255).astype(np.uint8), cv2.COLOR_RGB2HSV)
+    sh, sw = hsv.shape[:2]
+    ch, cw = sh // _CELL, sw // _CELL
+    if ch < 2 or cw < 2:
+        return True  # too small to judge: let the full search decide
+    hsv = hsv[: ch * _CELL, : cw * _CELL]
+    sat = (hsv[..., 1] >= _MIN_SAT) & (hsv[..., 2] >= 40)
+    hue_bin = (hsv[..., 0].astype(np.int32) * _BINS) // 180
+    cell = (np.arange(ch * _CELL)[:, None] // _CELL) * cw + (np.arange(cw * _CELL)[None, :] // _CELL)
+    counts = np.bincount((cell * _BINS + hue_bin)[sat], minlength=ch * cw * _BINS)
+    counts = counts.reshape(ch, cw, _BINS).astype(np.int32)
+    # windows of n x n cells by a summed-area table over the cell grid
+    sat_table = np.zeros((ch + 1, cw + 1, _BINS), np.int32)
+    sat_table[1:, 1:] = counts.cumsum(0).cumsum(1)
+    for n in (2, 3, 4, 6):
+        if n > min(ch, cw):
+            break
+        win = (sat_table[n:, n:] - sat_table[:-n, n:] - sat_table[n:, :-n] + sat_table[:-n, :-n])
+        need = _MIN_SHARE * (n * _CELL) ** 2
+        if int(((win >= need).sum(-1) >= _MIN_HUES).sum()):
+            return True
+    return False

@@ -1,0 +1,40 @@
+"""The pre-check never rules out a frame in which the full search finds a card, and rules
+out plain product frames."""
+
+import numpy as np
+import pytest
+
+from imgprep.core.colour.detect import detect_card
+from imgprep.core.colour.precheck import may_hold_card
+
+from .scenes import CASTS, Cast, drawing, jpeg_roundtrip, make_scene, product_photo
+
+SCENES = [
+    dict(card_frac=0.06, cast=CASTS[0]),  # ~80 px across the patches, tungsten
+    dict(card_frac=0.08, cast=CASTS[2], perspective=0.3, angle=70),
+    dict(card_frac=0.3, cast=CASTS[1], covered=(1, 5, 9, 13), cover_colour=(0.45, 0.25, 0.17)),
+    dict(card_frac=0.9, cast=CASTS[3]),  # the card fills the frame
+    dict(card_frac=0.2, cast=Cast(6504, (0.55, 1.25, 0.6)), angle=-30),  # no white balance
+    dict(card_frac=0.15, cast=Cast(3000, (1.0, 1.0, 1.0), (1.0, 1.0, 1.0), exposure=0.35)),  # dim
+    dict(card_frac=0.25, cast=CASTS[4], size=(800, 1200), angle=90),
+]
+
+
+@pytest.mark.parametrize("i", range(len(SCENES)))
+def test_no_card_the_full_search_finds_is_ruled_out(i):
+    s = make_scene(seed=i, **SCENES[i])
+    assert detect_card(s.rgb).found  # the scene is one the search handles...
+    assert may_hold_card(s.rgb)  # ...so the pre-check must pass it on
+
+
+def test_plain_product_frames_are_ruled_out():
+    frames = [jpeg_roundtrip(product_photo(1000, 1500, seed=k)) for k in range(10)]
+    frames += [np.full((800, 1200, 3), v, np.uint8) for v in (20, 128, 245)]
+    frames.append(drawing(grid=False))
+    ruled_out = sum(not may_hold_card(f) for f in frames)
+    assert ruled_out >= 10, ruled_out  # colourful ones may pass on: they only cost time
+
+
+def test_tiny_and_odd_inputs():
+    assert may_hold_card(np.zeros((8, 8, 3), np.uint8)) is False
+    assert may_hold_card(np.zeros((20, 3000, 3), np.uint8)) in (True, False)
