@@ -1,6 +1,11 @@
 """Benchmark: the full `imgprep batch` on 8 × 24 MP JPEGs against a pyvips baseline.
 
     make bench            (or: .venv/bin/python tests/benchmarks/bench_batch.py [--runs 3])
+    .venv/bin/python tests/benchmarks/bench_batch.py --files 32 --colour-off
+
+``--colour-off`` also runs the same batch with the preset's ``[colour] enabled = false``
+and reports the default batch's time against it: the cost of looking for a reference
+card in every frame (issue 10: ≤ 1.15; the frames hold no card, as most frames do).
 
 Baseline (same files, same run): a pyvips `thumbnail`-to-710 loop writing JPEG Q90,
 libvips limited to 2 threads (VIPS_CONCURRENCY=2). imgprep does more than the baseline —
@@ -26,7 +31,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-N_FILES = 8
+N_FILES = 8  # --files changes it
 SIZE = (6000, 4000)  # 24 MP
 
 
@@ -96,13 +101,25 @@ sys.exit(r.returncode)
 """
 
 
-def run_imgprep(shoot: Path, lib: Path, bak: Path) -> tuple[float, float]:
+def colour_off_preset(folder: Path) -> Path:
+    """The default preset with its colour search switched off."""
+    from imgprep.core.presets import DEFAULT_PRESET
+
+    src = Path(__file__).resolve().parents[2] / "presets" / f"{DEFAULT_PRESET}.toml"
+    text = src.read_text(encoding="utf-8").replace("[colour]\n", "[colour]\nenabled = false\n", 1)
+    out = folder / "colour-off.toml"
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
+def run_imgprep(shoot: Path, lib: Path, bak: Path, preset: Path | None = None) -> tuple[float, float]:
     """Wall time of `imgprep batch` and the peak RSS (MB) of its largest process."""
     bak.mkdir(parents=True, exist_ok=True)
     exe = Path(sys.executable).with_name("imgprep")
     t = time.perf_counter()
+    extra = ["--preset", str(preset)] if preset else []
     r = subprocess.run([sys.executable, "-c", PEAK_WRAPPER, str(exe), "batch", str(shoot), "--library", str(lib),
-                        "--backup", str(bak), "--workers", "2"], capture_output=True, text=True)
+                        "--backup", str(bak), "--workers", "2", *extra], capture_output=True, text=True)
     dt = time.perf_counter() - t
     if r.returncode:
         raise SystemExit(f"imgprep batch failed:\n{r.stdout}\n{r.stderr}")
@@ -112,8 +129,12 @@ def run_imgprep(shoot: Path, lib: Path, bak: Path) -> tuple[float, float]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--files", type=int, default=N_FILES, help="how many 24 MP JPEGs (default 8)")
+    ap.add_argument("--colour-off", action="store_true",
+                    help="also time the batch with the colour search off, and report the ratio")
     ap.add_argument("--make", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    globals()["N_FILES"] = args.files
     if args.make:
         make_files(args.make)
         return
@@ -122,11 +143,12 @@ def main() -> None:
         shoot = d / "src" / "BENCH01"
         # Generate in a child process so this process stays small: children inherit
         # the parent's peak RSS figure on Linux, which would spoil the measurement.
-        subprocess.run([sys.executable, __file__, "--make", str(shoot)], check=True)
+        subprocess.run([sys.executable, __file__, "--files", str(N_FILES), "--make", str(shoot)], check=True)
         files = sorted(shoot.iterdir())
         mb = sum(f.stat().st_size for f in files) / 1e6
         print(f"{N_FILES} files, {SIZE[0]}×{SIZE[1]}, {mb:.0f} MB in all")
-        vips, vips_wall, ours, peaks = [], [], [], []
+        vips, vips_wall, ours, peaks, off = [], [], [], [], []
+        no_colour = colour_off_preset(d) if args.colour_off else None
         for k in range(args.runs):
             loop, wall = run_vips(shoot, d / f"vips{k}")
             vips.append(loop)
@@ -134,7 +156,11 @@ def main() -> None:
             dt, peak = run_imgprep(shoot, d / f"lib{k}", d / f"bak{k}")
             ours.append(dt)
             peaks.append(peak)
-            print(f"run {k + 1}: pyvips loop {loop:.2f} s (process {wall:.2f} s)   imgprep batch {dt:.2f} s")
+            line = f"run {k + 1}: pyvips loop {loop:.2f} s (process {wall:.2f} s)   imgprep batch {dt:.2f} s"
+            if no_colour:
+                off.append(run_imgprep(shoot, d / f"off{k}", d / f"offbak{k}", no_colour)[0])
+                line += f"   colour off {off[-1]:.2f} s"
+            print(line)
         peak_run = max(peaks)
         r = subprocess.run([sys.executable, "-c", WORKER_PEAK, str(shoot)], capture_output=True, text=True)
         peak_worker = int(r.stdout.strip()) / 1024 if r.returncode == 0 else float("nan")
@@ -142,6 +168,9 @@ def main() -> None:
         print(f"median: imgprep batch {o:.2f} s (whole command, with its start-up)")
         print(f"  vs pyvips loop alone     {v:.2f} s: ratio {o / v:.2f}")
         print(f"  vs pyvips whole process  {vw:.2f} s: ratio {o / vw:.2f}   (target ≤ 1.5, goal ≤ 1.0)")
+        if off:
+            print(f"  vs the same batch with colour off {statistics.median(off):.2f} s: ratio "
+                  f"{o / statistics.median(off):.2f}   (target ≤ 1.15)")
         print(f"peak memory: one worker {peak_worker:.0f} MB (target ≤ 500), "
               f"largest imgprep process (main or worker) {peak_run:.0f} MB")
 

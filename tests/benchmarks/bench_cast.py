@@ -1,0 +1,107 @@
+"""Benchmark: cast invariance through `imgprep batch` with a REAL card photo.
+
+    .venv/bin/python tests/benchmarks/bench_cast.py CARD_PHOTO [PRODUCT_PHOTO]
+
+A real photo of a ColorChecker (e.g. ``../shared/colour-photos/cards/oycq_huawei.jpg``;
+never copied into the project) and a product frame (a real photo without a card, or a
+generated product-like one) are put under five casts: 3000 K, 4200 K and 7500 K black-body
+light with the camera left at D65 and ±10-15 % channel gains, a magenta tint, and a mild
+per-channel gamma. Each cast is one shoot (card frame first, then the product), and all
+five go through one `imgprep batch`. Reported: the worst and mean pairwise mean ΔE2000
+between the five corrected product renditions, beside the same figure for the
+uncorrected frames (the baseline the correction is measured against). Issue 10: worst
+pair ≤ 1.5.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import itertools
+import json
+import sys
+import tempfile
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.core.colour.scenes import Cast, apply_cast, product_photo  # noqa: E402
+
+CASTS = {
+    "3000K": Cast(3000, (1.0, 1.0, 1.0), (1.0, 1.0, 1.0)),
+    "4200K+gains": Cast(4200, (1.12, 0.95, 0.9), (1.0, 1.0, 1.0)),
+    "7500K+gains": Cast(7500, (1.15, 0.9, 1.0), (1.0, 1.0, 1.0)),
+    "magenta tint": Cast(6504, (1.1, 0.85, 1.1), (1.0, 1.0, 1.0)),
+    "gamma": Cast(5500, (1.0, 1.0, 1.0), (0.95, 1.0, 1.05)),
+}
+T0 = datetime(2026, 11, 21, 9, 0, 0)
+
+
+def _jpeg(path: Path, rgb: np.ndarray, when: datetime) -> None:
+    ex = Image.Exif()
+    ex.get_ifd(0x8769)[0x9003] = when.strftime("%Y:%m:%d %H:%M:%S")
+    Image.fromarray(rgb).save(path, quality=95, subsampling=0, exif=ex.tobytes())
+
+
+def _lab(path: Path) -> np.ndarray:
+    from imgprep.core.colour.delta_e import linear_to_lab, srgb8_to_linear
+
+    return linear_to_lab(srgb8_to_linear(np.asarray(Image.open(path).convert("RGB"))))
+
+
+def main(argv: list[str] | None = None) -> int:
+    from imgprep.cli import main as imgprep
+    from imgprep.core.colour.delta_e import delta_e_2000
+    from imgprep.core.imaging.load import load
+
+    args = (argv if argv is not None else sys.argv[1:])
+    if not args:
+        print(__doc__)
+        return 2
+    card = np.asarray(load(Path(args[0])).image)  # the engine's own decode: upright, sRGB
+    if len(args) > 1:
+        product = np.asarray(ImageOps.exif_transpose(Image.open(args[1])).convert("RGB"))
+    else:
+        product = product_photo(1800, 2400, seed=12)
+    with tempfile.TemporaryDirectory() as d:
+        src, lib = Path(d) / "src", Path(d) / "lib"
+        for k, cast in enumerate(CASTS.values()):
+            shoot = src / f"CAST{k}"
+            shoot.mkdir(parents=True)
+            _jpeg(shoot / "IMG_0001.jpg", apply_cast(card, cast), T0)
+            _jpeg(shoot / "IMG_0002.jpg", apply_cast(product, cast), T0 + timedelta(seconds=1))
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = imgprep(["batch", str(src), "--library", str(lib), "--workers", "2", "--json"])
+        doc = json.loads(out.getvalue())
+        roles = {(i["sku"], Path(i["source"]).name): i for i in doc["items"]}
+        found = [roles.get((f"CAST{k}", "IMG_0001.jpg"), {}).get("role") == "card" for k in range(len(CASTS))]
+        print(f"imgprep batch exit {code}; card found in {sum(found)} / {len(CASTS)} casts")
+        corrected = [_lab(lib / f"CAST{k}" / "jpg" / f"CAST{k}-01.jpg") for k in range(len(CASTS))]
+        raw = [_lab(lib / f"CAST{k}" / "raw" / f"CAST{k}-01.jpg") for k in range(len(CASTS))]
+        h = int(corrected[0].shape[0] * 0.8)  # the watermark's corner band left out
+        pairs = list(itertools.combinations(range(len(CASTS)), 2))
+        after = {p: float(delta_e_2000(corrected[p[0]][:h], corrected[p[1]][:h]).mean()) for p in pairs}
+        before = {p: float(delta_e_2000(raw[p[0]], raw[p[1]]).mean()) for p in pairs}
+        names = list(CASTS)
+        print("| pair | uncorrected mean ΔE2000 | corrected mean ΔE2000 |")
+        print("|---|---|---|")
+        for p in pairs:
+            print(f"| {names[p[0]]} – {names[p[1]]} | {before[p]:.2f} | {after[p]:.2f} |")
+        print(f"worst pair: corrected {max(after.values()):.2f} (target ≤ 1.5), uncorrected {max(before.values()):.2f}; "
+              f"mean over pairs: corrected {np.mean(list(after.values())):.2f}, uncorrected {np.mean(list(before.values())):.2f}")
+        for k in range(len(CASTS)):
+            rep = lib / f"CAST{k}" / "report" / f"colour-CAST{k}.csv"
+            if rep.exists():
+                last = rep.read_text(encoding="utf-8-sig").strip().splitlines()
+                print(f"  {names[k]}: " + " ".join(x for x in last[-4:-1]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
