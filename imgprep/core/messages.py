@@ -97,7 +97,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                 "可用的彩色色块太少，无法做颜色校正：仅做白平衡"),
     "patch-outside": ("outside the frame", "在画面之外"),
     "patch-clipped": ("clipped (over- or under-exposed)", "过曝或欠曝"),
-    "patch-gamut": ("a channel at 0 (a colour outside sRGB, or crushed)", "有通道为 0（超出 sRGB 色域，或暗部被压死）"),
+    "patch-gamut": ("a channel at 0: a colour outside sRGB, or crushed", "有通道为 0：超出 sRGB 色域或暗部被压死"),
     "patch-uneven": ("uneven (covered in part, glare or an edge across it)", "不均匀（部分遮挡、反光或有边缘穿过）"),
     "patch-outlier": ("does not fit the rest of the card (covered, stained or glare)",
                       "与色卡其余色块不符（被遮挡、污损或反光）"),

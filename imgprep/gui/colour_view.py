@@ -11,10 +11,12 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QUrl
 from PySide6.QtGui import QColor, QDesktopServices, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QComboBox,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -266,7 +268,13 @@ class ColourView(QWidget):
         self.bars = DeltaEChart()
         self.drift = DriftChart()
         grid.addWidget(self.swatches, 0, 0)
-        grid.addWidget(self.verdict, 0, 1)
+        # long warnings (each patch left out, named) scroll instead of being cut off
+        self.verdict_box = QScrollArea()
+        self.verdict_box.setWidgetResizable(True)
+        self.verdict_box.setFrameShape(QFrame.Shape.NoFrame)
+        self.verdict_box.setWidget(self.verdict)
+        self.verdict_box.setMinimumWidth(280)
+        grid.addWidget(self.verdict_box, 0, 1)
         grid.addWidget(self.bars, 1, 0, 1, 2)
         grid.addWidget(self.drift, 2, 0, 1, 2)
         grid.setColumnStretch(0, 3)
