@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["MESSAGES", "NUMBER_FIELDS", "say", "translate"]
+__all__ = ["MESSAGES", "NUMBER_FIELDS", "printable", "say", "translate"]
 
 # code: (English, 简体中文). Fields in braces are filled by say(); in translate() each
 # field matches any text, and a field's value is carried over unchanged.
@@ -32,6 +32,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
                   "文件被截断或已损坏（图像数据不完整）"),
     "undecodable": ("cannot decode: {detail}", "无法解码：{detail}"),
     "out-of-memory": ("not enough memory to decode", "内存不足，无法解码"),
+    "too-small": ("{size} px: too small for a product photo (at least {minimum} px on each side)",
+                  "{size} 像素：作为商品照片太小（每边至少 {minimum} 像素）"),
+    "too-thin": ("{size} px: a strip, not a photo (sides at most {limit}:1)",
+                 "{size} 像素：是细长条，不是照片（长宽比最多 {limit}:1）"),
+    "changed-while-reading": ("changed while reading — try again once it is complete",
+                              "读取过程中文件发生了变化——请在文件完整后重试"),
+    # where a source file is (app.batch discovery): links, names
+    "link-loop": ("a symbolic link that loops: not followed", "循环的符号链接：未跟随"),
+    "link-dangling": ("a symbolic link to something that does not exist: {target}",
+                      "指向不存在目标的符号链接：{target}"),
+    "not-regular-file": ("not a regular file (a device, pipe or socket): not read",
+                         "不是普通文件（设备、管道或套接字）：未读取"),
+    "name-not-utf8": ("the file name is not valid UTF-8: rename it", "文件名不是有效的 UTF-8 编码：请重命名"),
+    "callouts-error": ("{file}: {detail}; callouts from the product sheet are used",
+                       "{file}：{detail}；改用商品信息表中的卖点"),
+    "side-file-too-big": ("{size} bytes, over the {limit}-byte limit for this kind of file",
+                          "{size} 字节，超过此类文件 {limit} 字节的上限"),
+    "side-file-too-deep": ("nested too deeply to be read", "嵌套层数过多，无法读取"),
+    # the library itself failing (app.batch): the run ends, the rest is reported
+    "library-failed": ("the library {library} cannot be written ({detail}); the run stopped: "
+                       "free space or fix the folder's permissions and run again",
+                       "图库 {library} 无法写入（{detail}）；本次运行已停止：请腾出空间或修正文件夹权限后重新运行"),
+    "library-link": ("{path} is a symbolic link inside the library or backup: nothing is written through it",
+                     "{path} 是图库或备份中的符号链接：不会通过它写入任何文件"),
     # the batch (app.batch, app.pool)
     "decoder-crashed": ("the decoder crashed on this file (worker process died)",
                         "解码器处理此文件时崩溃（工作进程已退出）"),
@@ -124,6 +148,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sku-end-dot": ("SKU {sku} must not end with '.' (Windows drops it)",
                     "货号 {sku} 不能以“.”结尾（Windows 会把它去掉）"),
     "sku-reserved": ("SKU {sku} is a name Windows reserves for devices", "货号 {sku} 是 Windows 保留给设备的名称"),
+    "sku-imgprep": ("SKU {sku} is a name imgprep uses for its own files in the library",
+                    "货号 {sku} 是 imgprep 在图库中自用的文件名"),
     # the product sheet (core.catalogue): the file as a whole (ConfigError message and hint)
     "sheet-cannot-open": ("cannot open the product sheet: {detail}", "无法打开商品信息表：{detail}"),
     "sheet-cannot-open-hint": ("check the path and that the file is not open elsewhere",
@@ -286,3 +312,21 @@ def translate(text: str | None, language: str) -> str:
                     for k, v in m.groupdict().items()}
             return zh.format(**args)
     return text
+
+
+# Control characters (C0, DEL, C1) and the bidirectional overrides that reorder a line.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def printable(text: object) -> str:
+    """``text`` safe for one line of a terminal: control characters of a file name (an
+    escape sequence, a newline) and undecodable bytes shown as ``\\xNN`` / ``\\uNNNN``, so
+    they are seen, never obeyed."""
+    def esc(m: re.Match[str]) -> str:
+        c = ord(m.group())
+        if 0xDC80 <= c <= 0xDCFF:  # a byte that was not UTF-8 (Python's surrogate escape)
+            return f"\\x{c - 0xDC00:02x}"
+        return f"\\x{c:02x}" if c <= 0xFF else f"\\u{c:04x}"
+
+    return _UNPRINTABLE.sub(esc, str(text))
+
