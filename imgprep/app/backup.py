@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.errors import FileOpError
-from ..core.fsutil import FileExists, hash_file, publish, stage_copy, write_new
+from ..core.fsutil import FileExists, hash_file, publish, real_dir, stage_copy, write_new
 from ..core.journal import Journal, now
 from ..core.messages import say
 from .faults import crash_point
@@ -71,13 +71,7 @@ class BackupTarget:
         src, dst = library / rel, self.root / rel
         if not (self.root / MARKER).is_file():
             raise FileOpError("backing up", src, dst, OSError(errno.ENOENT, say("backup-share-gone")))
-        d = self.root
-        for part in Path(rel).parent.parts:
-            d = d / part
-            try:
-                d.mkdir()
-            except FileExistsError:
-                pass
+        real_dir(self.root, Path(rel).parent)  # never through a link to elsewhere
         want = hash_file(src)
         if not dst.exists():
             tmp, sha = stage_copy(src, dst.parent, dst.name, expect_sha256=want, mkdir=False)
