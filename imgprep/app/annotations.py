@@ -20,9 +20,11 @@ from typing import Any
 from PIL import Image
 
 from ..core.catalogue import Product
+from ..core.messages import say
 from ..core.presets import Preset, Rendition
 
 SIDECAR = "callouts.toml"
+MAX_SIDECAR_BYTES = 1 << 20  # 1 MiB: thousands of callouts; a bigger file is not a sidecar
 
 
 @dataclass(frozen=True)
@@ -37,9 +39,15 @@ def load_callouts(folder: Path) -> tuple[dict[str, CalloutOverride], list[str]]:
     if not path.is_file():
         return {}, []
     try:
+        size = path.stat().st_size
+        if size > MAX_SIDECAR_BYTES:  # read nothing of it: a sidecar is a few lines per image
+            return {}, [say("callouts-error", file=path,
+                            detail=say("side-file-too-big", size=size, limit=MAX_SIDECAR_BYTES))]
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
         return {}, [f"{path}: not readable as TOML ({e}); callouts from the product sheet are used"]
+    except (RecursionError, MemoryError):  # tomllib recurses once per level of nesting
+        return {}, [say("callouts-error", file=path, detail=say("side-file-too-deep"))]
     out: dict[str, CalloutOverride] = {}
     problems: list[str] = []
     for key, v in data.items():

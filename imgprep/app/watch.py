@@ -65,6 +65,8 @@ from .batch import (
     fold,
     is_ignored,
     shot_key,
+    shown,
+    source_problem,
     slate_reason,
     split_companions,
     start_pool,
@@ -118,7 +120,7 @@ def _now_iso() -> str:
 
 
 def _nfc(p: str | Path) -> str:
-    return unicodedata.normalize("NFC", str(p))
+    return unicodedata.normalize("NFC", shown(str(p)))  # as batch._nfc: undecodable bytes escaped
 
 
 def _inside(child: Path, parent: Path) -> bool:
@@ -599,6 +601,7 @@ class Watcher:
         try:
             st = st or os.stat(p)
         except OSError:
+            self._refuse(p)
             return
         if statmod.S_ISDIR(st.st_mode):
             self._scan_dir(p)  # a folder moved in brings no events for its contents
@@ -608,17 +611,43 @@ class Watcher:
         sig = (st.st_size, st.st_mtime_ns)
         if self._settled.get(p) == sig:
             return
+        if shown(str(p)) != str(p):
+            self._refuse(p)
+            return
         self._settled.pop(p, None)
         assert self.j is not None
         row = self.j.source_by_stat(_nfc(p), st.st_size, st.st_mtime_ns)
-        if row is not None and row["state"] in ("rendered", "failed"):
+        if row is not None and row["state"] == "rendered":
             # Already processed (kept source, or a crash before it was moved): never twice.
-            if row["state"] == "rendered":
-                self._retire(p, sig, row["sku"], "done")
-            else:
-                self._settled[p] = sig
+            self._retire(p, sig, row["sku"], "done")
             return
+        # New, changed, or failed before (retried once per start: a failed file is not in
+        # the library, and its failure is settled again below when it fails again).
         self._tracked[p] = _Tracked(p, st.st_size, st.st_mtime_ns, time.monotonic())
+
+    def _refuse(self, p: Path) -> None:
+        """A path the source policy refuses (batch.source_problem: a looping or dangling
+        link, a name that is not UTF-8): reported once, until it changes."""
+        problem = source_problem(p)
+        if problem is None:
+            return
+        try:
+            lst = os.lstat(p)
+        except OSError:
+            return  # gone meanwhile
+        sig = (lst.st_size, lst.st_mtime_ns)
+        if self._settled.get(p) == sig:
+            return
+        self._settled[p] = sig
+        assert self.j is not None
+        known = self.j.watch_file(_nfc(p))
+        if known is not None and (known["size"], known["mtime_ns"]) == sig and known["reason"] == problem:
+            return  # reported before this start
+        rel = self._rel(p) or ()
+        sku = rel[0] if len(rel) > 1 else None
+        with self.j.tx():
+            self.j.put_watch_file(_nfc(p), *sig, "failed-sku", sku=sku, reason=problem)
+        self._event("failed", source=p, sku=sku, reason=problem)
 
     def _scan_dir(self, root: Path) -> int:
         n = 0
@@ -637,6 +666,7 @@ class Watcher:
                 try:
                     st = os.stat(p)
                 except OSError:
+                    self._refuse(p)
                     continue
                 if self._settled.get(p) == (st.st_size, st.st_mtime_ns):
                     continue
@@ -653,7 +683,7 @@ class Watcher:
         self.stats.rescans += 1
         self.stats.last_rescan_s = time.perf_counter() - t
         # Forget settled entries whose file is gone (moved away or deleted).
-        for p in [p for p in self._settled if not p.exists()]:
+        for p in [p for p in self._settled if not os.path.lexists(p)]:
             del self._settled[p]
         self._forget_slates()
         log.debug("rescan: %d file(s) in %.3f s", n, self.stats.last_rescan_s)
