@@ -20,6 +20,7 @@ from ..core.messages import say
 from .faults import crash_point
 
 MARKER = ".imgprep-backup"
+MARKER_MAX = 4096  # bytes: imgprep writes about 90; more is not a marker of ours
 
 
 @dataclass
@@ -44,7 +45,11 @@ class BackupTarget:
         meta_key = f"backup_root:{self.key}"
         try:
             if marker.is_file():
-                data = json.loads(marker.read_text(encoding="utf-8"))
+                try:
+                    data = json.loads(marker.read_bytes()[:MARKER_MAX].decode("utf-8"))
+                    data.get("library_id")
+                except (ValueError, AttributeError):  # not JSON, not UTF-8, not an object
+                    return BackupStatus(False, say("backup-marker-unreadable", root=root, marker=MARKER))
                 if data.get("library_id") != self.library_id:
                     return BackupStatus(False, say("backup-other-library", root=root, marker=MARKER,
                                                    id=data.get("library_id")))

@@ -47,6 +47,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "name-not-utf8": ("the file name is not valid UTF-8: rename it", "文件名不是有效的 UTF-8 编码：请重命名"),
     "callouts-error": ("{file}: {detail}; callouts from the product sheet are used",
                        "{file}：{detail}；改用商品信息表中的卖点"),
+    "callouts-not-toml": ("not readable as TOML ({detail})", "无法按 TOML 读取（{detail}）"),
+    "callouts-entry": ("{file}: entry [{key}] {detail}", "{file}：条目 [{key}] {detail}"),
+    "callouts-not-table": ("must be a table with text and/or anchor", "应为含 text 和/或 anchor 的表"),
+    "callouts-no-such-file": ("names no file of this folder and no library name (SKU-NN): ignored",
+                              "既不是本文件夹中的文件，也不是图库名称（货号-编号）：已忽略"),
+    "callouts-unknown-keys": ("unknown key(s) {keys}", "未知的键 {keys}"),
+    "callouts-text-type": ("text must be text in quotes, not {kind}", "text 应为带引号的文字，而不是 {kind}"),
+    "callouts-text-long": ("text is {length} characters; at most {limit} are allowed",
+                           "text 有 {length} 个字符；最多允许 {limit} 个"),
+    "callouts-anchor": ("anchor must be [x, y] with fractions 0–1", "anchor 应为 [x, y]，取值为 0–1 的比例"),
     "side-file-too-big": ("{size} bytes, over the {limit}-byte limit for this kind of file",
                           "{size} 字节，超过此类文件 {limit} 字节的上限"),
     "side-file-too-deep": ("nested too deeply to be read", "嵌套层数过多，无法读取"),
@@ -77,6 +87,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                             "恢复时未能再次找到色卡；未拟合"),
     "not-in-sheet": ("SKU {sku} is not in the product sheet: no spec panel",
                      "货号 {sku} 不在商品信息表中：无参数面板"),
+    "not-in-sheet-cut": ("SKU {sku} is not in the first {limit} rows of the product sheet {sheet} (the rest "
+                         "was not read: split the sheet): rendered without a spec panel",
+                         "货号 {sku} 不在商品信息表 {sheet} 的前 {limit} 行中（其余行未读取：请拆分该表）：已生成，但没有参数面板"),
     "not-in-sheet-file": ("SKU {sku} is not in the product sheet {sheet}: rendered without a spec panel",
                           "货号 {sku} 不在商品信息表 {sheet} 中：已生成，但没有参数面板"),
     # the hot folder (app.watch)
@@ -157,6 +170,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sheet-too-big": ("the sheet is {size} MiB; at most {limit} MiB are read",
                       "商品信息表有 {size} MiB；最多只读取 {limit} MiB"),
     "sheet-too-big-hint": ("split it into smaller sheets", "请把它拆分成几个较小的表"),
+    "sheet-part-too-big": ("the workbook's part {part} unpacks to {size} MiB; at most {limit} MiB are read",
+                           "工作簿中的 {part} 解压后有 {size} MiB；最多只读取 {limit} MiB"),
+    "sheet-encoding-mixed": ("the sheet mixes encodings: UTF-8 up to byte {byte} (line {line}), then not "
+                             "({reason})",
+                             "商品信息表混用了多种编码：第 {byte} 字节（第 {line} 行）之前是 UTF-8，之后不是（{reason}）"),
     "sheet-xls": ("old Excel 97-2003 (.xls) workbooks are not read",
                   "不能读取旧版 Excel 97-2003 工作簿（.xls）"),
     "sheet-xls-hint": ("save it as .xlsx or CSV UTF-8", "请另存为 .xlsx 或 CSV UTF-8 格式"),
@@ -218,6 +236,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "backup-not-empty": ("backup folder {root} is not empty and has no {marker} marker; "
                          "choose an empty folder for a new backup",
                          "备份文件夹 {root} 不是空的，也没有 {marker} 标记文件；新建备份请选择一个空文件夹"),
+    "backup-marker-unreadable": ("backup folder {root}: its marker file {marker} is damaged (not imgprep's); "
+                                 "copies wait: restore the marker or choose an empty folder",
+                                 "备份文件夹 {root}：标记文件 {marker} 已损坏（不是 imgprep 写的）；待备份的文件在排队："
+                                 "请恢复标记文件或选择一个空文件夹"),
     "backup-folder-error": ("backup folder {root}: {detail}", "备份文件夹 {root}：{detail}"),
     "backup-unavailable": ("backup unavailable", "备份不可用"),
     "backup-share-gone": ("backup share not reachable", "无法访问备份共享盘"),
