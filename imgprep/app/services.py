@@ -38,7 +38,7 @@ from ..core.journal import JOURNAL_NAME, Journal, JournalNotReady
 from ..core.messages import say
 from ..core.naming import next_revision, revision_of, revision_stem
 from ..core.presets import ANCHORS, Preset, load_preset
-from .annotations import SIDECAR, CalloutOverride, load_callouts, plan_for
+from .annotations import MAX_CALLOUT_TEXT, SIDECAR, CalloutOverride, load_callouts, plan_for
 
 
 def has_journal(library: str | Path | None) -> bool:
@@ -370,8 +370,8 @@ def save_callout(library: str | Path, sku: str, source_id: int, text: str | None
                  anchor: tuple[float, float] | None, preset: Preset) -> Rerendered:
     """Store a detail frame's callout (text and/or anchor as fractions) in the shoot's
     ``callouts.toml`` under the frame's library name, then render the frame again."""
-    if text is not None and len(text) > 200:
-        raise ConfigError(None, "text", "at most 200 characters")
+    if text is not None and len(text) > MAX_CALLOUT_TEXT:
+        raise ConfigError(None, "text", f"at most {MAX_CALLOUT_TEXT} characters")
     if anchor is not None and not all(0 <= a <= 1 for a in anchor):
         raise ConfigError(None, "anchor", "fractions 0–1")
     frame = next((f for f in shoot_frames(library, sku) if f.id == source_id), None)
