@@ -138,6 +138,8 @@ def cmd_batch(a: argparse.Namespace) -> int:
         for it in report.items:
             if it.status in ("failed", "duplicate"):
                 print(f"{it.status}: {printable(it.source)}: {printable(it.reason)}")
+        for w in report.warnings:
+            print(f"warning: {printable(w)}")
         if report.backup_problem:
             print(f"backup: {printable(report.backup_problem)}")
         s = report.summary

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..core.catalogue import Product
+from ..core.catalogue import MAX_ROWS, Product
 from ..core.errors import FileOpError, ImgprepError, InputError, NamingError
 from ..core.fsutil import (
     FileExists,
@@ -111,6 +111,7 @@ class BatchReport:
     items: list[Item] = field(default_factory=list)
     backup_problem: str | None = None
     library_problem: str | None = None  # the library failed: the run stopped (exit 1)
+    warnings: list[str] = field(default_factory=list)  # side files' problems (callouts.toml)
 
     @property
     def summary(self) -> dict[str, int]:
@@ -130,6 +131,8 @@ class BatchReport:
             d["backup_problem"] = self.backup_problem
         if self.library_problem:
             d["library_problem"] = self.library_problem
+        if self.warnings:
+            d["warnings"] = self.warnings
         return d
 
 
@@ -454,6 +457,7 @@ class BatchRunner:
             skus = {j.canonical_sku(sh.sku) for sh in shoots if sh.sku}
             sweep_temps(b / sku for b in bases for sku in sorted(skus))
         self.j = j
+        self._report = report
         self._backup = None
         self._backup_futs: list[Future] = []
         self._bpool: ThreadPoolExecutor | None = None
@@ -829,14 +833,17 @@ class BatchRunner:
         # selling point (or the sidecar's override).
         product = self._product(sku)
         overrides: dict = {}
+        known = {Path(r["source_path"]).name for r in j.sources(sku)}
         for folder in sorted({Path(r["source_path"]).parent for r, _ in todo}):
-            found, problems = load_callouts(folder)
+            found, problems = load_callouts(folder, known)
             overrides.update(found)
             for msg in problems:
                 if msg not in self._said:  # the sidecar is read per batch of frames
                     self._said.add(msg)
+                    self._report.warnings.append(msg)
                     with j.tx():
                         j.log("warning", "callouts", msg, sku=sku)
+                    self.progress({"event": "warning", "sku": sku, "reason": msg})
         details = [r["id"] for r in j.sources(sku) if r["kind"] == "product" and r["role"] == "detail"]
         # Colour: a card frame's fit applies to the frames after it (capture order) until
         # the next card frame; frames before any card stay uncorrected, and say so.
@@ -953,7 +960,7 @@ class BatchRunner:
         if self._colour is not None and not self.j.source(row["id"])["fit_id"]:
             it.notes.append(say("not-corrected"))
         if sku in self._unlisted and row["role"] == "hero":
-            it.notes.append(say("not-in-sheet", sku=sku))
+            it.notes.append(self._sheet_lacks(sku, short=True))
         it.backup = self._item_backup([it.raw] + it.renditions)
         self.progress({"event": "rendered", "source": row["source_path"], "sku": sku, "files": it.renditions})
         return it
@@ -1123,7 +1130,7 @@ class BatchRunner:
             except KeyError:
                 if sku in self._unlisted:  # said once per SKU, not once per frame
                     return None
-                msg = say("not-in-sheet-file", sku=sku, sheet=cat.source)
+                msg = self._sheet_lacks(sku)
                 with self.j.tx():
                     self.j.log("warning", "catalogue", msg, sku=sku)
                 self.progress({"event": "unlisted", "sku": sku, "reason": msg})
@@ -1132,6 +1139,15 @@ class BatchRunner:
             return p
         d = self.j.product(sku)
         return Product.from_dict(d) if d else None
+
+    def _sheet_lacks(self, sku: str, short: bool = False) -> str:
+        """Why a SKU has no spec panel: not in this run's sheet (``short``: no file name),
+        or not in the part of it that was read (named with the limit: it may be further down)."""
+        cat = self.o.catalogue
+        if cat is not None and getattr(cat, "cut_at_row", None):
+            return say("not-in-sheet-cut", sku=sku, sheet=cat.source, limit=MAX_ROWS)
+        return say("not-in-sheet", sku=sku) if short or cat is None else say("not-in-sheet-file", sku=sku,
+                                                                             sheet=cat.source)
 
     # ------------------------------------------------------------------ backup
     def _queue_backup(self, rel: str) -> None:
