@@ -421,3 +421,115 @@ def test_case7_the_watcher_reports_links_odd_names_and_bombs_and_goes_on(tmp_pat
             assert len(run.of("failed")) == 4 and len(run.of("rendered")) == 1
         else:
             assert set(failed) <= {"bomb.png"}, failed  # refused files stay refused, quietly
+
+
+# ----------------------------------------------------------------------------- case 15
+@pytest.mark.parametrize("garbage", [b"", b"\xff\xfe not json", b"[1, 2]", b'"text"'])
+def test_case15_a_garbage_backup_marker_gets_a_plain_message(tmp_path, run_cli, garbage):
+    lib, bak = tmp_path / "LIB", tmp_path / "bak"
+    bak.mkdir()
+    jpeg(tmp_path / "src" / "M1" / "p.jpg", 15)
+    (bak / ".imgprep-backup").write_bytes(garbage)
+    code, doc, _ = batch(run_cli, lib, tmp_path / "src" / "M1", extra=("--backup", bak))
+    assert code == 0 and doc["items"][0]["status"] == "done" and doc["items"][0]["backup"] == "pending"
+    assert "marker file .imgprep-backup is damaged" in doc["backup_problem"], doc["backup_problem"]
+    assert (bak / ".imgprep-backup").read_bytes() == garbage and len(list(bak.iterdir())) == 1
+
+
+# ----------------------------------------------------------------------------- case 13
+def test_case13_callout_problems_are_in_the_batch_output_with_their_own_reason(tmp_path, run_cli):
+    src = tmp_path / "src" / "CO-1"
+    jpeg(src / "IMG_1.jpg", 31)
+    jpeg(src / "IMG_2.jpg", 32)
+    (src / "callouts.toml").write_text(
+        '["IMG_2.jpg"]\ntext = 123\n\n["IMG_9.jpg"]\ntext = "typo: no such file"\n\n'
+        '["CO-1-02"]\ntext = "by library name"\n', encoding="utf-8")
+    lib = tmp_path / "LIB"
+    code, doc, _ = batch(run_cli, lib, src)
+    assert code == 0
+    warnings = doc["warnings"]
+    assert any("entry [IMG_2.jpg] text must be text in quotes, not int" in w for w in warnings), warnings
+    assert any("entry [IMG_9.jpg] names no file of this folder" in w for w in warnings), warnings
+    assert not any("CO-1-02" in w for w in warnings) and len(warnings) == 2
+    code, out, _ = run_cli("batch", src, "--library", tmp_path / "LIB2", "--workers", "0")
+    assert sum(ln.startswith("warning: ") for ln in out.splitlines()) == 2, out
+    code, out, _ = run_cli("check", lib, "--json")
+    msgs = [p["message"] for s in json.loads(out)["skus"] for p in s["problems"] if p["rule"] == "callouts"]
+    assert any("entry [IMG_9.jpg] names no file" in m for m in msgs), msgs
+
+
+# ----------------------------------------------------------------------------- case 6
+def _xlsx_with_big_part(path: Path, part: str) -> Path:
+    """A real workbook (货号 + one product) whose worksheet or shared strings unpack to
+    more than 32 MiB: 10⁶ empty cells, or one 40 MB string. Compresses to well under 1 MB."""
+    import io
+    import zipfile
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.append(["货号", "商品名称"])
+    wb.active.append(["BIG-1", "x"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if part == "cells" and info.filename == "xl/worksheets/sheet1.xml":
+                rows = "".join(f'<row r="{r}">' + "<c/>" * 200 + "</row>" for r in range(3, 50_000))
+                data = data.replace(b"</sheetData>", rows.encode() + b"</sheetData>")
+            if part == "cell" and info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", b'<row r="3"><c r="B3" t="inlineStr"><is><t>'
+                                    + b"x" * (40 << 20) + b"</t></is></c></row></sheetData>")
+            out.writestr(info, data)
+    assert path.stat().st_size < 1 << 20
+    return path
+
+
+@pytest.mark.parametrize("part", ["cells", "cell"])
+def test_case6_a_workbook_that_unpacks_huge_is_refused_before_reading(tmp_path, run_cli, part):
+    sheet = _xlsx_with_big_part(tmp_path / "sheet.xlsx", part)
+    jpeg(tmp_path / "src" / "BIG-1" / "p.jpg", 61)
+    t = time.monotonic()
+    code, out, err = run_cli("batch", tmp_path / "src" / "BIG-1", "--library", tmp_path / "LIB",
+                             "--catalogue", sheet, "--workers", "0")
+    assert time.monotonic() - t < 20
+    assert code == 2 and "xl/worksheets/sheet1.xml unpacks to" in err and "at most 32 MiB" in err, err
+    assert not (tmp_path / "LIB").exists()  # configuration error: nothing written
+
+
+def test_case6_a_2_gb_callouts_file_is_not_read(tmp_path, run_cli):
+    src = tmp_path / "src" / "CO-2"
+    jpeg(src / "IMG_1.jpg", 62)
+    with open(src / "callouts.toml", "wb") as f:
+        f.truncate(2 << 30)  # 2 GB (sparse: costs no disk)
+    code, doc, _ = batch(run_cli, tmp_path / "LIB", src)
+    assert code == 0 and doc["items"][0]["status"] == "done"
+    assert any("over the 1048576-byte limit" in w for w in doc["warnings"]), doc
+
+
+# ----------------------------------------------------------------------------- case 14
+def test_case14_a_sku_past_the_row_limit_is_named_with_the_limit(tmp_path, run_cli):
+    from imgprep.core.catalogue import MAX_ROWS
+
+    sheet = tmp_path / "sheet.csv"
+    lines = ["货号,商品名称"] + [f"R{i},品{i}" for i in range(MAX_ROWS)] + ["LATE-1,最后一个"]
+    sheet.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    jpeg(tmp_path / "src" / "LATE-1" / "p.jpg", 63)
+    code, doc, _ = batch(run_cli, tmp_path / "LIB", tmp_path / "src" / "LATE-1", extra=("--catalogue", sheet))
+    assert code == 0
+    notes = doc["items"][0].get("notes", [])
+    assert any(f"not in the first {MAX_ROWS} rows" in n and "split the sheet" in n for n in notes), doc
+
+
+def test_case14_a_mixed_utf8_and_gbk_sheet_names_where_the_encoding_changes(tmp_path, run_cli):
+    sheet = tmp_path / "sheet.csv"
+    head = "货号,商品名称\nA1,纯棉T恤\nA2,羊毛衫\n".encode()
+    sheet.write_bytes(head + "A3,丝绸衬衫\n".encode("gbk"))
+    code, out, err = run_cli("batch", tmp_path, "--library", tmp_path / "LIB", "--catalogue", sheet)
+    assert code == 2
+    import re
+
+    m = re.search(r"UTF-8 up to byte (\d+) \(line 4\)", err)
+    assert m and len(head) + 3 <= int(m.group(1)) < sheet.stat().st_size, err  # in the GBK row, not before
