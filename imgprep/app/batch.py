@@ -443,6 +443,12 @@ class BatchRunner:
         """``sweep_all``: look for a crash's temp files in the whole library (and
         backup); else only in the folders of ``shoots`` — the watcher's arrivals, which
         must not walk a library of 100 000 files (maybe on a share) each time."""
+        # One SKU whatever the case of its folders' names (abc-1 and ABC-1), as Windows
+        # and macOS disks see them: spelled as the library (or this run) first did.
+        spelled: dict[str, str] = {}
+        for sh in shoots:
+            if sh.sku:
+                sh.sku = spelled.setdefault(sh.sku.casefold(), j.canonical_sku(sh.sku))
         # Workers and the render threads' imports start first: they overlap the planning.
         self._start_workers()
         assert self._pool is not None

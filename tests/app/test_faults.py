@@ -533,3 +533,25 @@ def test_case14_a_mixed_utf8_and_gbk_sheet_names_where_the_encoding_changes(tmp_
 
     m = re.search(r"UTF-8 up to byte (\d+) \(line 4\)", err)
     assert m and len(head) + 3 <= int(m.group(1)) < sheet.stat().st_size, err  # in the GBK row, not before
+
+
+# ----------------------------------------------------------------------------- case 16
+def test_case16_folders_differing_in_case_are_one_sku_and_one_library_folder(tmp_path, run_cli):
+    src = tmp_path / "src"
+    jpeg(src / "abc-1" / "a.jpg", 161)
+    jpeg(src / "ABC-1" / "b.jpg", 162)
+    lib = tmp_path / "LIB"
+    code, doc, _ = batch(run_cli, lib, src)
+    assert code == 0, doc
+    assert len({i["sku"] for i in doc["items"]}) == 1
+    folders = [p.name for p in lib.iterdir() if p.is_dir()]
+    assert len(folders) == 1, folders
+    assert sorted(Path(i["raw"]).name for i in doc["items"]) == [f"{folders[0]}-01.jpg", f"{folders[0]}-02.jpg"]
+    # A later run with the other spelling joins it too.
+    jpeg(tmp_path / "later" / folders[0].swapcase() / "c.jpg", 163)
+    code, doc, _ = batch(run_cli, lib, tmp_path / "later" / folders[0].swapcase())
+    assert code == 0 and doc["items"][0]["raw"] == f"{folders[0]}/raw/{folders[0]}-03.jpg"
+    assert [p.name for p in lib.iterdir() if p.is_dir()] == folders
+    code, out, _ = run_cli("check", lib, "--json")
+    assert len(json.loads(out)["skus"]) == 1
+    assert_library_sound(lib, doc)
