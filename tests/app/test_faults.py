@@ -555,3 +555,22 @@ def test_case16_folders_differing_in_case_are_one_sku_and_one_library_folder(tmp
     code, out, _ = run_cli("check", lib, "--json")
     assert len(json.loads(out)["skus"]) == 1
     assert_library_sound(lib, doc)
+
+
+# ----------------------------------------------------------------------------- case 5
+def test_case5_a_link_to_a_photo_outside_the_drop_folder_is_taken_like_a_file(tmp_path):
+    from app.test_watch import Run, jpeg_bytes, wait_for
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "o.jpg").write_bytes(jpeg_bytes(901))
+    before = sha(outside / "o.jpg")
+    with Run(tmp_path) as run:
+        (run.drop / "L1").mkdir()
+        os.symlink(outside / "o.jpg", run.drop / "L1" / "link.jpg")
+        (run.drop / "L1" / "own.jpg").write_bytes(jpeg_bytes(902))
+        wait_for(lambda: len(run.of("rendered")) == 2, 20, "both frames of L1 rendered")
+    assert {Path(e["source"]).name for e in run.of("rendered")} == {"link.jpg", "own.jpg"}
+    assert os.listdir(outside) == ["o.jpg"] and sha(outside / "o.jpg") == before
+    raws = sorted((run.lib / "L1" / "raw").iterdir())
+    assert before in {sha(p) for p in raws} and len(raws) == 2
