@@ -62,6 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("library", type=Path)
     k.add_argument("--sku")
     k.add_argument("--json", action="store_true")
+    k.add_argument("--verify-backup", action="store_true",
+                   help="re-hash every verified backup copy and report those changed or gone since")
 
     sub.add_parser("presets", help="list presets with their renditions")
 
@@ -240,14 +242,20 @@ def cmd_watch(a: argparse.Namespace) -> int:
 
 
 def cmd_check(a: argparse.Namespace) -> int:
-    from .app.check import check_library, library_status
+    from .app.check import check_library, library_status, verify_backup
 
     results = check_library(a.library, a.sku)
+    changed = verify_backup(a.library) if a.verify_backup else []
     status = library_status(a.library)
     if a.json:
-        json.dump({"skus": [c.to_json() for c in results], **status}, sys.stdout, ensure_ascii=False, indent=1)
+        doc = {"skus": [c.to_json() for c in results], **status}
+        if a.verify_backup:
+            doc["backup_changed"] = changed
+        json.dump(doc, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
     else:
+        for c in changed:
+            print(printable(f"! backup {c['root']}/{c['path']}: {c['reason']}"))
         b = status["backup"]
         if b.get("pending"):
             print(f"! backup backlog: {b['pending']} file(s) waiting since {b.get('oldest')}"
@@ -262,7 +270,7 @@ def cmd_check(a: argparse.Namespace) -> int:
             print(f"{'✓' if c.ok else '✗'} {c.sku}{when}")
             for p in c.problems:
                 print(f"    {p['rule']}: {printable(p['message'])}")
-    return EXIT_OK if all(c.ok for c in results) else EXIT_ITEMS_FAILED
+    return EXIT_OK if all(c.ok for c in results) and not changed else EXIT_ITEMS_FAILED
 
 
 def cmd_presets(a: argparse.Namespace) -> int:

@@ -240,6 +240,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                  "copies wait: restore the marker or choose an empty folder",
                                  "备份文件夹 {root}：标记文件 {marker} 已损坏（不是 imgprep 写的）；待备份的文件在排队："
                                  "请恢复标记文件或选择一个空文件夹"),
+    "backup-copy-changed": ("the backup copy changed since it was verified (not overwritten)",
+                            "备份副本在校验后被改动过（未覆盖）"),
+    "backup-copy-missing": ("the backup copy is gone since it was verified", "备份副本在校验后不见了"),
     "backup-folder-error": ("backup folder {root}: {detail}", "备份文件夹 {root}：{detail}"),
     "backup-unavailable": ("backup unavailable", "备份不可用"),
     "backup-share-gone": ("backup share not reachable", "无法访问备份共享盘"),

@@ -574,3 +574,26 @@ def test_case5_a_link_to_a_photo_outside_the_drop_folder_is_taken_like_a_file(tm
     assert os.listdir(outside) == ["o.jpg"] and sha(outside / "o.jpg") == before
     raws = sorted((run.lib / "L1" / "raw").iterdir())
     assert before in {sha(p) for p in raws} and len(raws) == 2
+
+
+def test_case15_check_verify_backup_reports_a_changed_copy_and_never_overwrites_it(tmp_path, run_cli):
+    lib, bak = tmp_path / "LIB", tmp_path / "bak"
+    bak.mkdir()
+    jpeg(tmp_path / "src" / "V1" / "p.jpg", 151)
+    jpeg(tmp_path / "src" / "V1" / "q.jpg", 152)
+    assert batch(run_cli, lib, tmp_path / "src" / "V1", extra=("--backup", bak))[0] == 0
+    code, out, _ = run_cli("check", lib, "--verify-backup", "--json")
+    assert json.loads(out)["backup_changed"] == []
+    tampered = bak / "V1" / "raw" / "V1-01.jpg"
+    tampered.write_bytes(b"tampered")
+    (bak / "V1" / "jpg" / "V1-02.jpg").unlink()
+    code, out, _ = run_cli("check", lib, "--verify-backup", "--json")
+    changed = {c["path"]: c["reason"] for c in json.loads(out)["backup_changed"]}
+    assert code == 1 and set(changed) == {"V1/raw/V1-01.jpg", "V1/jpg/V1-02.jpg"}, changed
+    assert "changed since it was verified" in changed["V1/raw/V1-01.jpg"]
+    assert "gone" in changed["V1/jpg/V1-02.jpg"]
+    # The next run puts back what is gone and reports the changed copy; it never overwrites it.
+    code, doc, _ = batch(run_cli, lib, tmp_path / "src" / "V1", extra=("--backup", bak))
+    assert tampered.read_bytes() == b"tampered"
+    assert (bak / "V1" / "jpg" / "V1-02.jpg").is_file()
+    assert "different file is already there" in doc["backup_problem"], doc
