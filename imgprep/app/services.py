@@ -374,11 +374,12 @@ def save_callout(library: str | Path, sku: str, source_id: int, text: str | None
         raise ConfigError(None, "text", f"at most {MAX_CALLOUT_TEXT} characters")
     if anchor is not None and not all(0 <= a <= 1 for a in anchor):
         raise ConfigError(None, "anchor", "fractions 0–1")
-    frame = next((f for f in shoot_frames(library, sku) if f.id == source_id), None)
+    frames = shoot_frames(library, sku)
+    frame = next((f for f in frames if f.id == source_id), None)
     if frame is None:
         raise ConfigError(None, "frame", f"no frame {source_id} in {sku}")
     folder = sidecar_folder(library, frame)
-    data, problems = load_callouts(folder)
+    data, problems = load_callouts(folder, {f.source_name for f in frames})  # sources moved to done/ count
     if problems and (folder / SIDECAR).is_file():
         raise ConfigError(folder / SIDECAR, None, problems[0], "fix or remove the file first")
     data.pop(frame.source_name, None)  # one entry per frame: the library name wins

@@ -162,7 +162,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                     "货号 {sku} 不能以“.”结尾（Windows 会把它去掉）"),
     "sku-reserved": ("SKU {sku} is a name Windows reserves for devices", "货号 {sku} 是 Windows 保留给设备的名称"),
     "sku-imgprep": ("SKU {sku} is a name imgprep uses for its own files in the library",
-                    "货号 {sku} 是 imgprep 在图库中自用的文件名"),
+                    "货号 {sku} 是本程序在图库中自用的文件名"),
     # the product sheet (core.catalogue): the file as a whole (ConfigError message and hint)
     "sheet-cannot-open": ("cannot open the product sheet: {detail}", "无法打开商品信息表：{detail}"),
     "sheet-cannot-open-hint": ("check the path and that the file is not open elsewhere",
@@ -238,7 +238,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "备份文件夹 {root} 不是空的，也没有 {marker} 标记文件；新建备份请选择一个空文件夹"),
     "backup-marker-unreadable": ("backup folder {root}: its marker file {marker} is damaged (not imgprep's); "
                                  "copies wait: restore the marker or choose an empty folder",
-                                 "备份文件夹 {root}：标记文件 {marker} 已损坏（不是 imgprep 写的）；待备份的文件在排队："
+                                 "备份文件夹 {root}：标记文件 {marker} 已损坏（不是本程序写入的）；待备份的文件在排队："
                                  "请恢复标记文件或选择一个空文件夹"),
     "backup-copy-changed": ("the backup copy changed since it was verified (not overwritten)",
                             "备份副本在校验后被改动过（未覆盖）"),
