@@ -89,8 +89,37 @@ class BackupTarget:
         have = hash_file(dst)
         if have == want:
             return have
-        raise FileOpError("backing up", src, dst,
-                          OSError(say("backup-conflict", hash=have[:12])))
+        raise BackupConflict("backing up", src, dst, OSError(say("backup-conflict", hash=have[:12])))
+
+
+class BackupConflict(FileOpError):
+    """Another file is where a backup copy goes (a copy changed after it was verified):
+    reported, never overwritten; the share itself is fine."""
+
+
+def verify_copies(j: Journal, root: str | None = None) -> list[dict[str, str]]:
+    """Re-hash the backup copies the journal holds as verified (of ``root``, or of every
+    backup) and report those gone or changed since: ``[{"path", "root", "reason"}]``. Each
+    goes back to the backlog with its reason: a gone copy is made again, a changed one is
+    never overwritten (its next copy attempt is a :class:`BackupConflict`)."""
+    q, args = "SELECT path, root, sha256 FROM backups WHERE state = 'verified'", ()
+    if root is not None:
+        q, args = q + " AND root = ?", (root,)
+    changed = []
+    for r in list(j.db.execute(q + " ORDER BY path", args)):
+        copy = Path(r["root"]) / r["path"]
+        try:
+            reason = None if hash_file(copy) == r["sha256"] else say("backup-copy-changed")
+        except FileNotFoundError:
+            reason = say("backup-copy-missing")
+        except OSError as e:
+            reason = say("cannot-read", detail=e.strerror or e)
+        if reason:
+            changed.append({"path": r["path"], "root": r["root"], "reason": reason})
+            with j.tx():
+                j.backup_failed(r["path"], r["root"], reason)
+                j.log("warning", "backup", f"{r['path']}: {reason}", source=r["path"])
+    return changed
 
 
 def copy_one(target: BackupTarget, library: Path, rel: str) -> tuple[str, str | None, str | None]:

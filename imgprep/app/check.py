@@ -168,27 +168,9 @@ def library_status(library: str | Path) -> dict[str, Any]:
 
 
 def verify_backup(library: str | Path) -> list[dict[str, str]]:
-    """Re-hash every backup copy the journal holds as verified and report those that are
-    gone or changed since (``check --verify-backup``). A changed copy is never overwritten:
-    it goes back to the backlog with the reason, and the next copy attempt reports the
-    conflict. Returns ``[{"path", "root", "reason"}]``."""
-    from ..core.fsutil import hash_file
+    """``check --verify-backup``: :func:`imgprep.app.backup.verify_copies` for every
+    backup of the library."""
+    from .backup import verify_copies
 
-    changed = []
     with Journal(library) as j:
-        rows = list(j.db.execute("SELECT path, root, sha256 FROM backups WHERE state = 'verified' ORDER BY path"))
-        for r in rows:
-            copy = Path(r["root"]) / r["path"]
-            try:
-                reason = None if hash_file(copy) == r["sha256"] else say("backup-copy-changed")
-            except FileNotFoundError:
-                reason = say("backup-copy-missing")
-            except OSError as e:
-                reason = say("cannot-read", detail=e.strerror or e)
-            if reason:
-                changed.append({"path": r["path"], "root": r["root"], "reason": reason})
-                with j.tx():
-                    j.backup_failed(r["path"], r["root"], reason)
-                    j.log("warning", "backup", f"{r['path']}: {reason}", source=r["path"])
-    return changed
-
+        return verify_copies(j)

@@ -55,7 +55,7 @@ from ..core.journal import Journal
 from ..core.messages import say
 from ..core.naming import PSD_EXTENSIONS, natural_key, validate_sku
 from ..core.presets import Preset
-from .backup import MARKER, BackupTarget
+from .backup import MARKER, BackupConflict, BackupTarget, verify_copies
 from .batch import (
     BatchOptions,
     BatchRunner,
@@ -110,6 +110,7 @@ class WatchOptions:
     tick: float = 0.1                 # how often tracked files are looked at
     backup_retry: float = 2.0         # first retry delay when the backup is away (doubles)
     backup_retry_max: float = 60.0
+    verify_backup: float = 24 * 3600.0  # re-hash the backup copies this often (a copy changed later)
     workers: int = max(1, os.cpu_count() or 1)
     max_batch: int = 64               # files per engine run, so a stop never waits long
     pool_idle: float = KEEP_IDLE_S    # worker processes are let go after this long without arrivals
@@ -293,7 +294,8 @@ class Watcher:
 
     ``emit`` receives one dict per event: ``{"event", "source", "sku", "file", "time", …}``
     with events queued, ingested, rendered, backed-up, duplicate, failed, unassigned,
-    stalled, skipped, slate, observer-restarted, backup-unavailable, backup-available, started,
+    stalled, skipped, slate, observer-restarted, backup-unavailable, backup-available, backup-changed
+    (a verified copy changed or gone since), backup-failed, started,
     stopped. It is called from the watcher's threads; a GUI marshals it to its own.
 
     ``run_forever()`` blocks in the calling thread until :meth:`stop`; ``start()`` runs
@@ -313,6 +315,7 @@ class Watcher:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._backup_wake = threading.Event()
+        self._conflicts: set[str] = set()  # backup copies that differ from the library's (backup thread)
         self._ready = threading.Event()
         self._paths: queue.SimpleQueue[str] = queue.SimpleQueue()
         self._tracked: dict[Path, _Tracked] = {}
@@ -1016,6 +1019,7 @@ class Watcher:
             key = self._backup_key or target.key
             delay = self.o.backup_retry
             available: bool | None = None
+            verified = time.monotonic()  # the first re-hash one period after the start
             while not self._stop.is_set():
                 st = target.check()
                 if not st.available:
@@ -1030,6 +1034,10 @@ class Watcher:
                     sweep_temps([self.backup_root])  # copies cut off when the share went away
                     self._event("backup-available", file=str(self.backup_root))
                 available = True
+                if time.monotonic() - verified >= self.o.verify_backup:
+                    verified = time.monotonic()
+                    for c in verify_copies(j, key):
+                        self._event("backup-changed", file=c["path"], reason=c["reason"])
                 ok = self._drain_backups(j, target, key)
                 if ok:
                     delay = self.o.backup_retry
@@ -1054,8 +1062,17 @@ class Watcher:
                 with j.tx():
                     j.backup_failed(rel, key, say("backup-not-in-library"), final=True)
                 continue
+            if rel in self._conflicts:
+                continue  # reported this session; never overwritten (retried at the next start)
             try:
                 sha = target.copy(self.lib, rel)
+            except BackupConflict as e:  # the share is fine: the other copies go on
+                self._conflicts.add(rel)
+                with j.tx():
+                    j.backup_failed(rel, key, str(e), final=True)
+                    j.log("warning", "backup", f"{rel}: {e}", source=rel)
+                self._event("backup-failed", file=rel, reason=str(e))
+                continue
             except (OSError, ImgprepError) as e:
                 with j.tx():
                     j.backup_failed(rel, key, str(e))

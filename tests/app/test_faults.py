@@ -597,3 +597,25 @@ def test_case15_check_verify_backup_reports_a_changed_copy_and_never_overwrites_
     assert tampered.read_bytes() == b"tampered"
     assert (bak / "V1" / "jpg" / "V1-02.jpg").is_file()
     assert "different file is already there" in doc["backup_problem"], doc
+
+
+def test_case15_the_watcher_rehashes_the_backup_now_and_then_and_never_overwrites(tmp_path):
+    from app.test_watch import Run, jpeg_bytes, wait_for
+
+    with Run(tmp_path, backup=True, verify_backup=1.0) as run:
+        (run.drop / "W1").mkdir()
+        (run.drop / "W1" / "a.jpg").write_bytes(jpeg_bytes(151))
+        (run.drop / "W1" / "b.jpg").write_bytes(jpeg_bytes(152))
+        copies = [run.bak / "W1" / "raw" / "W1-01.jpg", run.bak / "W1" / "jpg" / "W1-02.jpg"]
+        wait_for(lambda: all(p.is_file() for p in copies) and len(run.of("backed-up")) >= 4, 30, "backed up")
+        copies[0].write_bytes(b"tampered")
+        copies[1].unlink()
+        wait_for(lambda: len(run.of("backup-changed")) >= 2, 20, "the periodic re-hash")
+        wait_for(lambda: copies[1].is_file(), 20, "the gone copy made again")
+        (run.drop / "W1" / "c.jpg").write_bytes(jpeg_bytes(153))  # later copies are not held up
+        wait_for(lambda: (run.bak / "W1" / "raw" / "W1-03.jpg").is_file(), 20, "a later copy")
+    changed = {e["file"]: e["reason"] for e in run.of("backup-changed")}
+    assert "changed since it was verified" in changed["W1/raw/W1-01.jpg"]
+    assert "gone" in changed["W1/jpg/W1-02.jpg"]
+    assert copies[0].read_bytes() == b"tampered"  # never overwritten
+    assert any(e["file"] == "W1/raw/W1-01.jpg" for e in run.of("backup-failed"))
