@@ -619,3 +619,23 @@ def test_case15_the_watcher_rehashes_the_backup_now_and_then_and_never_overwrite
     assert "gone" in changed["W1/jpg/W1-02.jpg"]
     assert copies[0].read_bytes() == b"tampered"  # never overwritten
     assert any(e["file"] == "W1/raw/W1-01.jpg" for e in run.of("backup-failed"))
+
+
+def test_case1_the_watcher_takes_a_failed_file_again_at_its_next_start(tmp_path):
+    from app.test_watch import Run, jpeg_bytes, wait_for
+
+    blocker = tmp_path / "lib" / "R1" / "jpg" / "R1-01.jpg"
+    blocker.mkdir(parents=True)  # the rendition cannot be written: the frame fails after its ingest
+    (tmp_path / "drop" / "R1").mkdir(parents=True)
+    (tmp_path / "drop" / "R1" / "a.jpg").write_bytes(jpeg_bytes(101))
+    with Run(tmp_path) as run:
+        wait_for(lambda: run.of("failed"), 30, "the frame failed")
+        time.sleep(2.5)  # a rescan: not taken again in the same session
+    assert len(run.of("failed")) == 1 and not run.of("rendered")
+    assert (run.drop / "R1" / "a.jpg").is_file()  # not moved: not in the library
+    blocker.rmdir()
+    with Run(tmp_path) as run:
+        wait_for(lambda: run.of("rendered"), 30, "rendered at the next start")
+    assert run.of("rendered")[0]["files"] == ["R1/jpg/R1-01.jpg"]
+    assert (run.lib / "R1" / "jpg" / "R1-01.jpg").is_file()
+    assert not (run.drop / "R1" / "a.jpg").exists()  # verified in the library: moved to done/
