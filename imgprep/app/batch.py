@@ -714,7 +714,7 @@ class BatchRunner:
         for job, row, res in results:
             src = row["source_path"] if row is not None else _nfc(Path(job.path))
             if isinstance(res, BaseException):
-                reason = res.reason if isinstance(res, InputError) else str(res) or type(res).__name__
+                reason = failure_reason(res)
                 items.append(Item(src, sku, "failed", reason))
                 with j.tx():
                     if row is not None:
@@ -944,8 +944,8 @@ class BatchRunner:
             return it
         try:
             written = fut.result()
-        except (OSError, ValueError, ImgprepError) as e:
-            reason = say("render-failed", detail=e)
+        except Exception as e:  # noqa: BLE001 - whatever fails one frame's rendering is that frame's failure
+            reason = say("render-failed", detail=failure_reason(e))
             with j.tx():
                 j.set_state(row["id"], "failed", reason)
                 j.log("error", "failed", reason, sku=sku, source=row["source_path"])
@@ -1214,6 +1214,17 @@ def psd_problem(path: Path) -> str | None:
     else:
         return None
     return say("psd-not-photoshop", name=path.name, detail=detail)
+
+
+def failure_reason(e: BaseException) -> str:
+    """The one line a per-file failure is reported with, whatever raised it: our own
+    reason, an OpenCV assertion without its source path, or the error's text."""
+    if isinstance(e, InputError):
+        return e.reason
+    text = str(e).strip()
+    if type(e).__module__.startswith("cv2"):  # "OpenCV(5.0) /src/…/thresh.cpp:1908: error: (-215:…) …"
+        return say("image-step-failed", detail=text.rpartition(" error: ")[2] or text)
+    return text or type(e).__name__
 
 
 def _changed_while_read(o: FrameOutcome) -> str | None:

@@ -73,6 +73,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                              "{path} 已存在且内容不同；未覆盖"),
     "cancelled": ("cancelled", "已取消"),
     "unchanged": ("unchanged: already in the library as {name}", "未改变：图库中已有 {name}"),
+    "image-step-failed": ("an image processing step failed on this file (OpenCV: {detail})",
+                          "处理此文件的某个图像步骤失败（OpenCV：{detail}）"),
     "render-failed": ("rendering failed: {detail}", "渲染失败：{detail}"),
     "duplicate-of-library": ("same content as {source} (already {name})",
                              "与 {source} 内容相同（已是 {name}）"),

@@ -639,3 +639,30 @@ def test_case1_the_watcher_takes_a_failed_file_again_at_its_next_start(tmp_path)
     assert run.of("rendered")[0]["files"] == ["R1/jpg/R1-01.jpg"]
     assert (run.lib / "R1" / "jpg" / "R1-01.jpg").is_file()
     assert not (run.drop / "R1" / "a.jpg").exists()  # verified in the library: moved to done/
+
+
+def test_case7_an_opencv_error_while_rendering_fails_that_frame_alone(tmp_path, run_cli, monkeypatch):
+    """OpenCV raising inside a render step (as it did on strips and tiny images) is that
+    frame's failure with a readable reason; the rest of the run goes on."""
+    import cv2
+
+    import imgprep.app.frames as frames
+
+    real = frames.sharpen
+
+    def sharpen(img, amount):
+        if img.width * 10 // img.height == 20:  # the 2:1 frame only
+            cv2.adaptiveThreshold(np.zeros((5, 5), np.uint8), 255, 0, 0, 1, 0)  # a genuine cv2.error
+        return real(img, amount)
+
+    monkeypatch.setattr(frames, "sharpen", sharpen)
+    src = tmp_path / "src" / "CV-1"
+    jpeg(src / "a.jpg", 71)
+    jpeg(src / "b.jpg", 72, 400, 200)
+    code, doc, _ = batch(run_cli, tmp_path / "LIB", src)
+    items = by_name(doc)
+    assert code == 1 and items["a.jpg"]["status"] == "done"
+    assert items["b.jpg"]["status"] == "failed"
+    assert items["b.jpg"]["reason"] == ("rendering failed: an image processing step failed on this file (OpenCV: "
+                                        "(-215:Assertion failed) blockSize % 2 == 1 && blockSize > 1 in function "
+                                        "'adaptiveThreshold')"), items["b.jpg"]
