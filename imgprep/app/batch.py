@@ -533,7 +533,7 @@ class BatchRunner:
         for sh in shoots:
             assert sh.sku is not None
             sku = j.canonical_sku(sh.sku)
-            refused = self._sku_folders_problem(sku)
+            refused = sku_folders_problem(self.lib, sku)
             if refused:
                 report.items.extend(Item(_nfc(f), sku, "failed", refused)
                                     for f in sh.files + sh.companions + sh.psds)
@@ -593,17 +593,6 @@ class BatchRunner:
         waits = self._record_ready(waits, report, tally, block=True)
         self._shoots_done(plan, nxt, waits, tally)
         return ready
-
-    def _sku_folders_problem(self, sku: str) -> str | None:
-        """Why nothing may be written for ``sku`` (a folder of it in the library is a
-        symbolic link, or not a folder), or None. Checked before any of its files is
-        copied; missing folders are made later, as real folders."""
-        try:
-            for sub in SKU_FOLDERS:
-                real_dir(self.lib, f"{sku}/{sub}", create=False)
-        except FileOpError as e:
-            return str(e)
-        return None
 
     def _orphans(self, j: Journal, shoots: list[Shoot]) -> list[tuple[Shoot, list[str]]]:
         """Companions whose RAW did not become a frame (it failed): taken out of the
@@ -1214,6 +1203,18 @@ def psd_problem(path: Path) -> str | None:
     else:
         return None
     return say("psd-not-photoshop", name=path.name, detail=detail)
+
+
+def sku_folders_problem(library: Path, sku: str) -> str | None:
+    """Why nothing may be written for ``sku`` (a folder of it in the library is a symbolic
+    link, or not a folder), or None. Asked before any of its files is written (batch, and
+    the app's re-renders); missing folders are made later, as real folders."""
+    try:
+        for sub in SKU_FOLDERS:
+            real_dir(library, f"{sku}/{sub}", create=False)
+    except FileOpError as e:
+        return str(e)
+    return None
 
 
 def failure_reason(e: BaseException) -> str:

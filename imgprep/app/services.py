@@ -318,6 +318,12 @@ def rerender(library: str | Path, sku: str, source_ids: list[int], preset: Prese
 
 def _rerender_locked(j: Journal, lib: Path, sku: str, source_ids: list[int], preset: Preset,
                      res: Rerendered) -> None:
+    from .batch import sku_folders_problem
+
+    refused = sku_folders_problem(lib, sku)  # nothing is written through a link in the library
+    if refused:
+        res.problems.append(refused)
+        return
     rows = j.sources(sku)
     d = j.product(sku)
     product = Product.from_dict(d) if d else None
@@ -423,6 +429,11 @@ def fit_from_corners(library: str | Path, sku: str, source_id: int,
     if fit is None:
         return doc
     stem = Path(row["raw_path"]).stem
+    from .batch import sku_folders_problem
+
+    refused = sku_folders_problem(lib, sku)
+    if refused:
+        raise ConfigError(None, "library", refused)
     with LibraryLock(lib), Journal(lib) as j:
         with j.tx():
             fid = j.add_fit(sku=sku, card_source_id=source_id, card_type=c.card, model=doc.get("model", ""),

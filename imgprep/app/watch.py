@@ -52,7 +52,7 @@ from ..core.fsutil import (
 )
 from ..core.imaging.load import IMAGE_EXTENSIONS, RAW_EXTENSIONS
 from ..core.journal import Journal
-from ..core.messages import say
+from ..core.messages import printable, say
 from ..core.naming import PSD_EXTENSIONS, natural_key, validate_sku
 from ..core.presets import Preset
 from .backup import MARKER, BackupConflict, BackupTarget, verify_copies
@@ -412,8 +412,8 @@ class Watcher:
         self.stats.events[kind] = self.stats.events.get(kind, 0) + 1
         level = logging.WARNING if kind in ("failed", "stalled", "observer-restarted", "backup-unavailable") \
             else logging.INFO
-        log.log(level, "%s %s%s%s", kind, ev["source"] or "", f" → {file}" if file else "",
-                f": {ev['reason']}" if ev.get("reason") else "")
+        log.log(level, "%s", printable(f"{kind} {ev['source'] or ''}{f' → {file}' if file else ''}"
+                                       f"{': ' + str(ev['reason']) if ev.get('reason') else ''}"))
         with self._emit_lock:
             try:
                 self._emit_cb(ev)

@@ -666,3 +666,21 @@ def test_case7_an_opencv_error_while_rendering_fails_that_frame_alone(tmp_path, 
     assert items["b.jpg"]["reason"] == ("rendering failed: an image processing step failed on this file (OpenCV: "
                                         "(-215:Assertion failed) blockSize % 2 == 1 && blockSize > 1 in function "
                                         "'adaptiveThreshold')"), items["b.jpg"]
+
+
+def test_case4_the_apps_rerender_writes_nothing_through_a_link_in_the_library(tmp_path, run_cli):
+    from imgprep.app import services
+    from imgprep.core.presets import load_preset
+
+    src = tmp_path / "src" / "RR-1"
+    jpeg(src / "a.jpg", 41)
+    jpeg(src / "b.jpg", 42)
+    lib, elsewhere = tmp_path / "LIB", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert batch(run_cli, lib, src)[0] == 0
+    os.symlink(elsewhere, lib / "RR-1" / "superseded")
+    frames = services.shoot_frames(lib, "RR-1")
+    res = services.rerender(lib, "RR-1", [f.id for f in frames], load_preset(None))
+    assert res.written == [] and any("symbolic link" in p for p in res.problems), res
+    assert list(elsewhere.iterdir()) == []
+    assert sorted(p.name for p in (lib / "RR-1" / "jpg").iterdir()) == ["RR-1-01.jpg", "RR-1-02.jpg"]
