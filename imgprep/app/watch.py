@@ -66,8 +66,8 @@ from .batch import (
     is_ignored,
     shot_key,
     shown,
-    source_problem,
     slate_reason,
+    source_problem,
     split_companions,
     start_pool,
 )
