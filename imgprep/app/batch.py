@@ -379,7 +379,10 @@ class BatchRunner:
         while holding the library lock (the watcher: one lock for its lifetime, one engine
         run per arrival). An empty list only resumes what an interrupted run left."""
         report = BatchReport(self.lib)
-        self._run_locked(j, shoots, report, sweep_all=not shoots)
+        try:
+            self._run_locked(j, shoots, report, sweep_all=not shoots)
+        except LIBRARY_FAILURES as e:
+            self._library_failed(report, e)
         return report
 
     def run(self, sources: list[Path]) -> BatchReport:

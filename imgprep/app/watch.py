@@ -787,6 +787,8 @@ class Watcher:
         for src in taken:
             self._event("queued", source=src, sku=skus[src])
         report = self._engine(list(shoots.values()))
+        if report.library_problem:  # disk full, read-only, journal I/O: say so, keep watching
+            self._event("failed", file=str(self.lib), reason=report.library_problem)
         for it in report.items:
             self._after_item(it, taken.pop(it.source, None))
         for t in taken.values():  # not reported by the engine (should not happen): look again later

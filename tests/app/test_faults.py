@@ -684,3 +684,26 @@ def test_case4_the_apps_rerender_writes_nothing_through_a_link_in_the_library(tm
     assert res.written == [] and any("symbolic link" in p for p in res.problems), res
     assert list(elsewhere.iterdir()) == []
     assert sorted(p.name for p in (lib / "RR-1" / "jpg").iterdir()) == ["RR-1-01.jpg", "RR-1-02.jpg"]
+
+
+def test_case9_the_watcher_survives_a_full_library_disk_and_recovers(tmp_path, small_fs):
+    from app.test_watch import Run, jpeg_bytes, wait_for
+
+    base = small_fs / "w"
+    base.mkdir()
+    (tmp_path / "drop").mkdir()
+    os.symlink(tmp_path / "drop", base / "drop")  # the drop folder on another disk; the library on the small one
+    with Run(base) as run:
+        (run.drop / "F1").mkdir()
+        (run.drop / "F1" / "a.jpg").write_bytes(jpeg_bytes(91))
+        wait_for(lambda: run.of("rendered"), 30, "a rendered")
+        filler = _fill(small_fs)
+        (run.drop / "F1" / "b.jpg").write_bytes(jpeg_bytes(92))
+        wait_for(lambda: run.of("failed"), 30, "b failed on the full disk")
+        time.sleep(1.0)
+        assert run.w.running
+        assert not any("watcher stopped" in (e.get("reason") or "") for e in run.events), run.events
+    filler.unlink()
+    with Run(base) as run:  # space again: the next start takes b
+        wait_for(lambda: run.of("rendered"), 30, "b rendered after space was freed")
+    assert {Path(p).name for p in (run.lib / "F1" / "raw").iterdir()} == {"F1-01.jpg", "F1-02.jpg"}
