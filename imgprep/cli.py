@@ -13,6 +13,7 @@ from typing import Any
 
 from . import __version__
 from .core.errors import ConfigError, ImgprepError
+from .core.messages import printable
 
 EXIT_OK, EXIT_ITEMS_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -61,6 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("library", type=Path)
     k.add_argument("--sku")
     k.add_argument("--json", action="store_true")
+    k.add_argument("--verify-backup", action="store_true",
+                   help="re-hash every verified backup copy and report those changed or gone since")
 
     sub.add_parser("presets", help="list presets with their renditions")
 
@@ -91,9 +94,9 @@ def _progress_bar(enabled: bool):
         elif e == "analysed":
             state["done"] = ev["done"]
         elif e == "failed":
-            sys.stderr.write(f"\r\x1b[K✗ {ev['source']}: {ev['reason']}\n")
+            sys.stderr.write(f"\r\x1b[K✗ {printable(ev['source'])}: {printable(ev['reason'])}\n")
         elif e == "backup-unavailable":
-            sys.stderr.write(f"\r\x1b[K! backup: {ev['reason']}\n")
+            sys.stderr.write(f"\r\x1b[K! backup: {printable(ev['reason'])}\n")
         now = time.monotonic()
         if now - state["last"] < 0.1 and e not in ("planned",):
             return
@@ -128,15 +131,19 @@ def cmd_batch(a: argparse.Namespace) -> int:
     report = runner.run(a.sources)
     if show:
         sys.stderr.write("\n")
+    if report.library_problem:
+        print(f"imgprep: {printable(report.library_problem)}", file=sys.stderr)
     if a.json:
         json.dump(report.to_json(), sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
     else:
         for it in report.items:
             if it.status in ("failed", "duplicate"):
-                print(f"{it.status}: {it.source}: {it.reason}")
+                print(f"{it.status}: {printable(it.source)}: {printable(it.reason)}")
+        for w in report.warnings:
+            print(f"warning: {printable(w)}")
         if report.backup_problem:
-            print(f"backup: {report.backup_problem}")
+            print(f"backup: {printable(report.backup_problem)}")
         s = report.summary
         print(f"{s['done']} done, {s['duplicate']} duplicate, {s['failed']} failed, {s['skipped']} skipped"
               f" → {a.library}")
@@ -214,7 +221,8 @@ def cmd_watch(a: argparse.Namespace) -> int:
             line = json.dumps(ev, ensure_ascii=False)
         else:
             what = ev.get("file") or ev.get("source") or ""
-            line = f"{ev['time'][11:19]} {ev['event']:<18} {what}" + (f"  ({ev['reason']})" if ev.get("reason") else "")
+            line = printable(f"{ev['time'][11:19]} {ev['event']:<18} {what}"
+                             + (f"  ({ev['reason']})" if ev.get("reason") else ""))
         try:
             sys.stdout.write(line + "\n")
             sys.stdout.flush()
@@ -234,14 +242,20 @@ def cmd_watch(a: argparse.Namespace) -> int:
 
 
 def cmd_check(a: argparse.Namespace) -> int:
-    from .app.check import check_library, library_status
+    from .app.check import check_library, library_status, verify_backup
 
     results = check_library(a.library, a.sku)
+    changed = verify_backup(a.library) if a.verify_backup else []
     status = library_status(a.library)
     if a.json:
-        json.dump({"skus": [c.to_json() for c in results], **status}, sys.stdout, ensure_ascii=False, indent=1)
+        doc = {"skus": [c.to_json() for c in results], **status}
+        if a.verify_backup:
+            doc["backup_changed"] = changed
+        json.dump(doc, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
     else:
+        for c in changed:
+            print(printable(f"! backup {c['root']}/{c['path']}: {c['reason']}"))
         b = status["backup"]
         if b.get("pending"):
             print(f"! backup backlog: {b['pending']} file(s) waiting since {b.get('oldest')}"
@@ -249,14 +263,14 @@ def cmd_check(a: argparse.Namespace) -> int:
         for kind, label in (("stalled", "stalled (stopped growing, never complete)"),
                             ("unassigned", "unassigned (not in a SKU folder)"), ("refused", "refused")):
             for e in status.get(kind, []):
-                print(f"! {label}: {e['path']}" + (f" — {e['reason']}" if e.get("reason") else ""))
+                print(printable(f"! {label}: {e['path']}" + (f" — {e['reason']}" if e.get("reason") else "")))
         for c in results:
             when = "" if c.days_left is None else (
                 f"  ({c.days_left} day(s) left)" if c.days_left >= 0 else f"  ({-c.days_left} day(s) overdue)")
             print(f"{'✓' if c.ok else '✗'} {c.sku}{when}")
             for p in c.problems:
-                print(f"    {p['rule']}: {p['message']}")
-    return EXIT_OK if all(c.ok for c in results) else EXIT_ITEMS_FAILED
+                print(f"    {p['rule']}: {printable(p['message'])}")
+    return EXIT_OK if all(c.ok for c in results) and not changed else EXIT_ITEMS_FAILED
 
 
 def cmd_presets(a: argparse.Namespace) -> int:
@@ -286,7 +300,7 @@ def cmd_slate(a: argparse.Namespace) -> int:
         return EXIT_USAGE
     files, problems = write_slates(a.out, skus, cat)
     for p in problems:
-        print(f"imgprep slate: {p}", file=sys.stderr)
+        print(f"imgprep slate: {printable(p)}", file=sys.stderr)
     if a.json:
         print(json.dumps({"files": [str(f) for f in files]}, ensure_ascii=False))
     else:
@@ -324,10 +338,10 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_USAGE
         return handler(args)
     except ConfigError as e:
-        print(f"imgprep: {e}", file=sys.stderr)
+        print(f"imgprep: {printable(e)}", file=sys.stderr)
         return EXIT_USAGE
     except ImgprepError as e:
-        print(f"imgprep: {e}", file=sys.stderr)
+        print(f"imgprep: {printable(e)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("imgprep: interrupted", file=sys.stderr)

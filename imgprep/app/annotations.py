@@ -11,6 +11,7 @@ Designers override callouts per image in a sidecar ``callouts.toml`` in the shoo
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,9 +21,14 @@ from typing import Any
 from PIL import Image
 
 from ..core.catalogue import Product
+from ..core.messages import say
 from ..core.presets import Preset, Rendition
 
 SIDECAR = "callouts.toml"
+MAX_SIDECAR_BYTES = 1 << 20  # 1 MiB: thousands of callouts; a bigger file is not a sidecar
+MAX_CALLOUT_TEXT = 200
+# A key may name a frame by its library name (A1234-03) instead of its source file.
+_LIBRARY_NAME = re.compile(r"[A-Za-z0-9._-]+-\d{2,}")
 
 
 @dataclass(frozen=True)
@@ -31,34 +37,52 @@ class CalloutOverride:
     anchor: tuple[float, float] | None = None
 
 
-def load_callouts(folder: Path) -> tuple[dict[str, CalloutOverride], list[str]]:
-    """Overrides from ``folder/callouts.toml`` and the problems found (never raises)."""
+def load_callouts(folder: Path, known: frozenset[str] | set[str] = frozenset()
+                  ) -> tuple[dict[str, CalloutOverride], list[str]]:
+    """Overrides from ``folder/callouts.toml`` and the problems found (never raises).
+    A key names a file of ``folder``, a library name (``A1234-03``) or one of ``known``
+    (the shoot's sources in the journal: the hot folder moves them to done/)."""
     path = folder / SIDECAR
     if not path.is_file():
         return {}, []
     try:
+        size = path.stat().st_size
+        if size > MAX_SIDECAR_BYTES:  # read nothing of it: a sidecar is a few lines per image
+            return {}, [say("callouts-error", file=path,
+                            detail=say("side-file-too-big", size=size, limit=MAX_SIDECAR_BYTES))]
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-        return {}, [f"{path}: not readable as TOML ({e}); callouts from the product sheet are used"]
+        return {}, [say("callouts-error", file=path, detail=say("callouts-not-toml", detail=e))]
+    except (RecursionError, MemoryError):  # tomllib recurses once per level of nesting
+        return {}, [say("callouts-error", file=path, detail=say("side-file-too-deep"))]
     out: dict[str, CalloutOverride] = {}
     problems: list[str] = []
+
+    def problem(key: str, code: str, **args: object) -> None:
+        problems.append(say("callouts-entry", file=path, key=key, detail=say(code, **args)))
+
     for key, v in data.items():
         if not isinstance(v, dict):
-            problems.append(f"{path}: [{key}] must be a table with text and/or anchor")
+            problem(key, "callouts-not-table")
             continue
+        if key not in known and not _LIBRARY_NAME.fullmatch(key) and not (folder / key).is_file():
+            problem(key, "callouts-no-such-file")  # a typo would otherwise be ignored silently
         text = v.get("text")
         anchor = v.get("anchor")
         unknown = set(v) - {"text", "anchor"}
         if unknown:
-            problems.append(f"{path}: [{key}] unknown key(s) {', '.join(sorted(unknown))}")
-        if text is not None and (not isinstance(text, str) or len(text) > 200):
-            problems.append(f"{path}: [{key}] text must be at most 200 characters")
+            problem(key, "callouts-unknown-keys", keys=", ".join(sorted(unknown)))
+        if text is not None and not isinstance(text, str):
+            problem(key, "callouts-text-type", kind=type(text).__name__)
+            text = None
+        elif text is not None and len(text) > MAX_CALLOUT_TEXT:
+            problem(key, "callouts-text-long", length=len(text), limit=MAX_CALLOUT_TEXT)
             text = None
         if anchor is not None:
             ok = (isinstance(anchor, list) and len(anchor) == 2
                   and all(isinstance(a, int | float) and 0 <= a <= 1 for a in anchor))
             if not ok:
-                problems.append(f"{path}: [{key}] anchor must be [x, y] with fractions 0–1")
+                problem(key, "callouts-anchor")
                 anchor = None
         out[key] = CalloutOverride(text, tuple(anchor) if anchor else None)  # type: ignore[arg-type]
     return out, problems

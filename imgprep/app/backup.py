@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.errors import FileOpError
-from ..core.fsutil import FileExists, hash_file, publish, stage_copy, write_new
+from ..core.fsutil import FileExists, hash_file, publish, real_dir, stage_copy, write_new
 from ..core.journal import Journal, now
 from ..core.messages import say
 from .faults import crash_point
 
 MARKER = ".imgprep-backup"
+MARKER_MAX = 4096  # bytes: imgprep writes about 90; more is not a marker of ours
 
 
 @dataclass
@@ -44,7 +45,11 @@ class BackupTarget:
         meta_key = f"backup_root:{self.key}"
         try:
             if marker.is_file():
-                data = json.loads(marker.read_text(encoding="utf-8"))
+                try:
+                    data = json.loads(marker.read_bytes()[:MARKER_MAX].decode("utf-8"))
+                    data.get("library_id")
+                except (ValueError, AttributeError):  # not JSON, not UTF-8, not an object
+                    return BackupStatus(False, say("backup-marker-unreadable", root=root, marker=MARKER))
                 if data.get("library_id") != self.library_id:
                     return BackupStatus(False, say("backup-other-library", root=root, marker=MARKER,
                                                    id=data.get("library_id")))
@@ -71,13 +76,7 @@ class BackupTarget:
         src, dst = library / rel, self.root / rel
         if not (self.root / MARKER).is_file():
             raise FileOpError("backing up", src, dst, OSError(errno.ENOENT, say("backup-share-gone")))
-        d = self.root
-        for part in Path(rel).parent.parts:
-            d = d / part
-            try:
-                d.mkdir()
-            except FileExistsError:
-                pass
+        real_dir(self.root, Path(rel).parent)  # never through a link to elsewhere
         want = hash_file(src)
         if not dst.exists():
             tmp, sha = stage_copy(src, dst.parent, dst.name, expect_sha256=want, mkdir=False)
@@ -90,8 +89,37 @@ class BackupTarget:
         have = hash_file(dst)
         if have == want:
             return have
-        raise FileOpError("backing up", src, dst,
-                          OSError(say("backup-conflict", hash=have[:12])))
+        raise BackupConflict("backing up", src, dst, OSError(say("backup-conflict", hash=have[:12])))
+
+
+class BackupConflict(FileOpError):
+    """Another file is where a backup copy goes (a copy changed after it was verified):
+    reported, never overwritten; the share itself is fine."""
+
+
+def verify_copies(j: Journal, root: str | None = None) -> list[dict[str, str]]:
+    """Re-hash the backup copies the journal holds as verified (of ``root``, or of every
+    backup) and report those gone or changed since: ``[{"path", "root", "reason"}]``. Each
+    goes back to the backlog with its reason: a gone copy is made again, a changed one is
+    never overwritten (its next copy attempt is a :class:`BackupConflict`)."""
+    q, args = "SELECT path, root, sha256 FROM backups WHERE state = 'verified'", ()
+    if root is not None:
+        q, args = q + " AND root = ?", (root,)
+    changed = []
+    for r in list(j.db.execute(q + " ORDER BY path", args)):
+        copy = Path(r["root"]) / r["path"]
+        try:
+            reason = None if hash_file(copy) == r["sha256"] else say("backup-copy-changed")
+        except FileNotFoundError:
+            reason = say("backup-copy-missing")
+        except OSError as e:
+            reason = say("cannot-read", detail=e.strerror or e)
+        if reason:
+            changed.append({"path": r["path"], "root": r["root"], "reason": reason})
+            with j.tx():
+                j.backup_failed(r["path"], r["root"], reason)
+                j.log("warning", "backup", f"{r['path']}: {reason}", source=r["path"])
+    return changed
 
 
 def copy_one(target: BackupTarget, library: Path, rel: str) -> tuple[str, str | None, str | None]:

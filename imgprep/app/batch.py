@@ -10,8 +10,11 @@ the disk, so an interrupted run resumes without duplicates or gaps.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import sqlite3
+import stat
 import threading
 import unicodedata
 from collections.abc import Callable
@@ -20,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..core.catalogue import Product
+from ..core.catalogue import MAX_ROWS, Product
 from ..core.errors import FileOpError, ImgprepError, InputError, NamingError
 from ..core.fsutil import (
     FileExists,
@@ -29,6 +32,7 @@ from ..core.fsutil import (
     discard,
     hash_file,
     publish,
+    real_dir,
     sweep_temps,
     write_or_adopt,
 )
@@ -51,6 +55,12 @@ from .colour_hooks import report_files
 from .faults import crash_point
 from .frames import FrameJob, FrameOutcome, analyse_frame, render_outputs, warm_up
 from .pool import JobPool
+
+# Failures of the library itself, not of one file: they end the run (cleanly).
+LIBRARY_FAILURES = (sqlite3.Error, OSError, FileOpError)
+
+# The folders the engine writes in a SKU's library folder (DESIGN.md §4).
+SKU_FOLDERS = ("raw", "card", "psd", "jpg", "report", "page", "superseded")
 
 # Names that are never photos: temp files of copiers and browsers, OS litter, sidecars.
 IGNORED_NAMES = {".ds_store", "thumbs.db", "desktop.ini", "callouts.toml"}
@@ -100,6 +110,8 @@ class BatchReport:
     library: Path
     items: list[Item] = field(default_factory=list)
     backup_problem: str | None = None
+    library_problem: str | None = None  # the library failed: the run stopped (exit 1)
+    warnings: list[str] = field(default_factory=list)  # side files' problems (callouts.toml)
 
     @property
     def summary(self) -> dict[str, int]:
@@ -110,13 +122,17 @@ class BatchReport:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.summary["failed"] else 0
+        return 1 if self.summary["failed"] or self.library_problem else 0
 
     def to_json(self) -> dict[str, Any]:
         d: dict[str, Any] = {"library": str(self.library), "items": [i.to_json() for i in self.items],
                              "summary": self.summary}
         if self.backup_problem:
             d["backup_problem"] = self.backup_problem
+        if self.library_problem:
+            d["library_problem"] = self.library_problem
+        if self.warnings:
+            d["warnings"] = self.warnings
         return d
 
 
@@ -143,7 +159,45 @@ Progress = Callable[[dict[str, Any]], None]
 
 
 def _nfc(p: Path) -> str:
-    return unicodedata.normalize("NFC", str(p))
+    """A source's path as the journal and the reports keep it: NFC; the bytes of a name
+    that is not valid UTF-8 (refused, see :func:`source_problem`) shown as escapes."""
+    return unicodedata.normalize("NFC", shown(str(p)))
+
+
+def shown(text: str) -> str:
+    """``text`` with the undecodable bytes of a file name (Python's surrogate escapes)
+    written as ``\\xNN``: printable, storable, and never mistaken for the real name."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return os.fsencode(text).decode("utf-8", "backslashreplace")
+
+
+def source_problem(path: Path) -> str | None:
+    """Why a file found in a shoot folder is not read, or None: the one policy for source
+    files. A name must be valid UTF-8 (the journal, the log and ``--json`` keep it). A
+    symbolic link is followed only to a regular file; a loop, a dangling link and anything
+    not a regular file (a device or pipe would hang the reader) are reported."""
+    if shown(str(path)) != str(path):
+        return say("name-not-utf8")
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return say("link-loop")
+        if os.path.islink(path):
+            return say("link-dangling", target=shown(os.readlink(path)))
+        return say("cannot-read", detail=e.strerror or e)
+    if not stat.S_ISREG(st.st_mode):
+        return say("not-regular-file")
+    return None
+
+
+def _abs(p: Path) -> Path:
+    """An absolute path that keeps the names it was given: a shoot folder that is a link
+    is named by the link (``A1234 → DCIM/100CANON`` is A1234), not by its target."""
+    return Path(os.path.abspath(p))
 
 
 def discover(sources: list[Path], slates: bool = True) -> tuple[list[Shoot], list[Item]]:
@@ -158,7 +212,7 @@ def discover(sources: list[Path], slates: bool = True) -> tuple[list[Shoot], lis
     items: list[Item] = []
 
     def add(folder: Path, files: list[Path]) -> None:
-        folder = folder.resolve()
+        folder = _abs(folder)
         sh = shoots.get(folder)
         if sh is None:
             sku: str | None
@@ -166,7 +220,7 @@ def discover(sources: list[Path], slates: bool = True) -> tuple[list[Shoot], lis
             try:
                 sku = validate_sku(folder.name)
             except NamingError as e:
-                sku, error = None, say("folder-refused", folder=folder.name, detail=e)
+                sku, error = None, say("folder-refused", folder=shown(folder.name), detail=e)
             sh = shoots[folder] = Shoot(sku, folder, [], error)
         for f in files:
             if f not in sh.files:
@@ -175,7 +229,7 @@ def discover(sources: list[Path], slates: bool = True) -> tuple[list[Shoot], lis
     for src in sources:
         src = Path(src)
         if src.is_file():
-            add(src.parent, [src.resolve()])
+            add(src.parent, [_abs(src)])
         elif src.is_dir():
             direct = [p for p in src.iterdir() if p.is_file() and not is_ignored(p.name)]
             if direct:
@@ -191,7 +245,10 @@ def discover(sources: list[Path], slates: bool = True) -> tuple[list[Shoot], lis
     for sh in shoots.values():
         images = []
         for f in sh.files:
-            if f.suffix.lower() in IMAGE_EXTENSIONS:
+            problem = source_problem(f)
+            if problem:
+                items.append(Item(_nfc(f), sh.sku, "failed", problem))
+            elif f.suffix.lower() in IMAGE_EXTENSIONS:
                 images.append(f)
             elif f.suffix.lower() in PSD_EXTENSIONS:
                 sh.psds.append(f)
@@ -271,7 +328,7 @@ def _files_under(folder: Path) -> list[Path]:
         dirs[:] = [d for d in dirs if not is_ignored(d)]
         for name in files:
             if not is_ignored(name):
-                found.append((Path(dirpath) / name).resolve())
+                found.append(_abs(Path(dirpath) / name))
     return found
 
 
@@ -322,7 +379,10 @@ class BatchRunner:
         while holding the library lock (the watcher: one lock for its lifetime, one engine
         run per arrival). An empty list only resumes what an interrupted run left."""
         report = BatchReport(self.lib)
-        self._run_locked(j, shoots, report, sweep_all=not shoots)
+        try:
+            self._run_locked(j, shoots, report, sweep_all=not shoots)
+        except LIBRARY_FAILURES as e:
+            self._library_failed(report, e)
         return report
 
     def run(self, sources: list[Path]) -> BatchReport:
@@ -346,18 +406,36 @@ class BatchRunner:
         # Workers start before the library is locked and the journal opened, so a
         # forked worker inherits neither (see pool.py on start methods).
         self._start_workers()
-        self.lib.mkdir(parents=True, exist_ok=True)
-        with LibraryLock(self.lib):
-            j = Journal(self.lib)
-            try:
-                with j.tx():  # which frame named which shoot stays on record
-                    for it in items:
-                        if it.role == "slate":
-                            j.log("info", "slate", it.reason or "", sku=it.sku, source=it.source)
-                self._run_locked(j, valid, report)
-            finally:
-                j.close()
+        try:
+            self.lib.mkdir(parents=True, exist_ok=True)
+            with LibraryLock(self.lib):
+                j = Journal(self.lib)
+                try:
+                    with j.tx():  # which frame named which shoot stays on record
+                        for it in items:
+                            if it.role == "slate":
+                                j.log("info", "slate", it.reason or "", sku=it.sku, source=it.source)
+                    self._run_locked(j, valid, report)
+                finally:
+                    j.close()
+        except LIBRARY_FAILURES as e:
+            if isinstance(e, FileOpError) and getattr(e.cause, "errno", None) == errno.EBUSY:
+                raise  # another imgprep holds the library: a usage problem, nothing done
+            self._library_failed(report, e)
         return report
+
+    def _library_failed(self, report: BatchReport, e: BaseException) -> None:
+        """The library itself failed (disk full, read-only, journal I/O): per-file work
+        cannot go on. What was done stays done and consistent (the journal commits step
+        by step); the run ends with the reason, the report of what was done, exit 1."""
+        self._cancel.set()
+        for ex in (getattr(self, "_rpool", None), getattr(self, "_bpool", None)):
+            if ex is not None:
+                ex.shutdown(wait=True, cancel_futures=True)
+        if self._pool is not None and not self._pool.keep:
+            self._pool.close()
+        report.library_problem = say("library-failed", library=self.lib, detail=e)
+        self.progress({"event": "library-failed", "reason": report.library_problem})
 
     def _start_workers(self) -> None:
         if self._pool is None:
@@ -368,6 +446,12 @@ class BatchRunner:
         """``sweep_all``: look for a crash's temp files in the whole library (and
         backup); else only in the folders of ``shoots`` — the watcher's arrivals, which
         must not walk a library of 100 000 files (maybe on a share) each time."""
+        # One SKU whatever the case of its folders' names (abc-1 and ABC-1), as Windows
+        # and macOS disks see them: spelled as the library (or this run) first did.
+        spelled: dict[str, str] = {}
+        for sh in shoots:
+            if sh.sku:
+                sh.sku = spelled.setdefault(sh.sku.casefold(), j.canonical_sku(sh.sku))
         # Workers and the render threads' imports start first: they overlap the planning.
         self._start_workers()
         assert self._pool is not None
@@ -382,6 +466,7 @@ class BatchRunner:
             skus = {j.canonical_sku(sh.sku) for sh in shoots if sh.sku}
             sweep_temps(b / sku for b in bases for sku in sorted(skus))
         self.j = j
+        self._report = report
         self._backup = None
         self._backup_futs: list[Future] = []
         self._bpool: ThreadPoolExecutor | None = None
@@ -451,6 +536,12 @@ class BatchRunner:
         for sh in shoots:
             assert sh.sku is not None
             sku = j.canonical_sku(sh.sku)
+            refused = sku_folders_problem(self.lib, sku)
+            if refused:
+                report.items.extend(Item(_nfc(f), sku, "failed", refused)
+                                    for f in sh.files + sh.companions + sh.psds)
+                sh.companions, sh.psds = [], []
+                continue
             fresh: list[Path] = []
             for f in sh.files:
                 try:
@@ -459,14 +550,20 @@ class BatchRunner:
                     report.items.append(Item(_nfc(f), sku, "failed", f"cannot read: {e.strerror or e}"))
                     continue
                 row = j.source_by_stat(_nfc(f), st.st_size, st.st_mtime_ns)
+                if row is not None and row["state"] == "rendered" and not (self.lib / row["raw_path"]).is_file():
+                    with j.tx():  # done only while its library copy is there: taken again
+                        j.set_state(row["id"], "failed", say("missing-from-library"))
+                    row = None
                 if row is not None and row["state"] == "rendered":
                     report.items.append(self._unchanged_item(row, _nfc(f)))
                     continue
                 if row is not None and row["state"] in ("reserved", "ingested"):
                     continue  # already planned by the resume step
                 fresh.append(f)
-            for f in sorted(fresh, key=_probe_key):
-                job = FrameJob(str(f), self.o.preset.renditions, self._colour, stage_dir=str(self.lib / sku / "raw"))
+            heads = {f: _header(f) for f in fresh}
+            for f in sorted(fresh, key=lambda f: heads[f][0]):
+                colour = self._colour if heads[f][1] else None  # a frame too small for a card has none
+                job = FrameJob(str(f), self.o.preset.renditions, colour, stage_dir=str(self.lib / sku / "raw"))
                 plan.setdefault(sku, []).append((job, None))
         where: dict[int, tuple[str, int, Any]] = {}
         for sku, lst in plan.items():
@@ -609,7 +706,7 @@ class BatchRunner:
         for job, row, res in results:
             src = row["source_path"] if row is not None else _nfc(Path(job.path))
             if isinstance(res, BaseException):
-                reason = res.reason if isinstance(res, InputError) else str(res) or type(res).__name__
+                reason = failure_reason(res)
                 items.append(Item(src, sku, "failed", reason))
                 with j.tx():
                     if row is not None:
@@ -624,10 +721,28 @@ class BatchRunner:
         key = lambda o: (o.capture_time is None, o.capture_time or 0, natural_key(Path(o.path).name))  # noqa: E731
         fresh.sort(key=key)
         accepted: list[FrameOutcome] = []
+        retries: dict[int, Any] = {}  # id(outcome) → its failed journal row, taken again
         seen: dict[str, str] = {}
         for o in fresh:
             src = _nfc(Path(o.path))
-            prior = j.sources_by_sha(o.sha256)
+            changed = _changed_while_read(o)
+            if changed:
+                if o.staged:
+                    discard(o.staged)
+                items.append(Item(src, sku, "failed", changed))
+                with j.tx():
+                    j.log("error", "failed", changed, sku=sku, source=src)
+                self.progress({"event": "failed", "source": src, "sku": sku, "reason": changed})
+                continue
+            # A failed ingest or render is not in the library: it is retried, under the
+            # number it was given, until it succeeds (never "unchanged", never a duplicate).
+            prior = [r for r in j.sources_by_sha(o.sha256) if r["state"] != "failed"]
+            failed = [r for r in j.sources_by_sha(o.sha256) if r["state"] == "failed" and r["source_path"] == src]
+            if failed and not prior and o.sha256 not in seen:
+                seen[o.sha256] = src
+                retries[id(o)] = failed[-1]
+                accepted.append(o)
+                continue
             same_path = [r for r in prior if r["source_path"] == src]
             if o.sha256 in seen or prior:
                 if o.staged:
@@ -656,22 +771,29 @@ class BatchRunner:
                 "card": j.used_seqs(sku, "card") | _names_on_disk(self.lib / sku / "card", sku, True)}
         todo: list[tuple[Any, FrameOutcome]] = []
         for o in accepted:
-            kind = "card" if o.card is not None else "product"
-            seq = next_free(used[kind])
-            used[kind].add(seq)
-            is_card = kind == "card"
-            role = "card" if is_card else ("hero" if hero_idx is not None and products[hero_idx] is o else "detail")
-            stem = frame_stem(sku, seq, card=is_card)
-            ext = Path(o.path).suffix.lower()
-            raw_rel = f"{sku}/{'card' if is_card else 'raw'}/{stem}{ext}"
             src = _nfc(Path(o.path))
-            crash_point("staged")
-            with j.tx():
-                sid = j.reserve(sku=sku, kind=kind, seq=seq, source_path=src, size=o.size, mtime_ns=o.mtime_ns,
-                                sha256=o.sha256, capture_time=o.capture_time.isoformat() if o.capture_time else None,
-                                role=role, raw_path=raw_rel)
-                if role == "hero":
-                    j.set_hero(sku, sid)
+            again = retries.get(id(o))
+            if again is not None:
+                is_card, raw_rel, sid = again["kind"] == "card", again["raw_path"], again["id"]
+                with j.tx():
+                    j.retry(sid, o.size, o.mtime_ns)
+            else:
+                kind = "card" if o.card is not None else "product"
+                seq = next_free(used[kind])
+                used[kind].add(seq)
+                is_card = kind == "card"
+                role = "card" if is_card else ("hero" if hero_idx is not None and products[hero_idx] is o else "detail")
+                stem = frame_stem(sku, seq, card=is_card)
+                ext = Path(o.path).suffix.lower()
+                raw_rel = f"{sku}/{'card' if is_card else 'raw'}/{stem}{ext}"
+                crash_point("staged")
+                with j.tx():
+                    sid = j.reserve(sku=sku, kind=kind, seq=seq, source_path=src, size=o.size, mtime_ns=o.mtime_ns,
+                                    sha256=o.sha256,
+                                    capture_time=o.capture_time.isoformat() if o.capture_time else None,
+                                    role=role, raw_path=raw_rel)
+                    if role == "hero":
+                        j.set_hero(sku, sid)
             try:
                 if o.staged:
                     (self.lib / raw_rel).parent.mkdir(parents=True, exist_ok=True)
@@ -679,7 +801,11 @@ class BatchRunner:
                 else:
                     copy_new(o.path, self.lib / raw_rel, expect_sha256=o.sha256)
             except FileExists:
-                if hash_file(self.lib / raw_rel) != o.sha256:
+                try:  # a retry, or a run that stopped after publishing: the same bytes are adopted
+                    same = hash_file(self.lib / raw_rel) == o.sha256
+                except OSError:
+                    same = False
+                if not same:
                     reason = say("exists-other-content", path=raw_rel)
                     with j.tx():
                         j.set_state(sid, "failed", reason)
@@ -705,14 +831,17 @@ class BatchRunner:
         # selling point (or the sidecar's override).
         product = self._product(sku)
         overrides: dict = {}
+        known = {Path(r["source_path"]).name for r in j.sources(sku)}
         for folder in sorted({Path(r["source_path"]).parent for r, _ in todo}):
-            found, problems = load_callouts(folder)
+            found, problems = load_callouts(folder, known)
             overrides.update(found)
             for msg in problems:
                 if msg not in self._said:  # the sidecar is read per batch of frames
                     self._said.add(msg)
+                    self._report.warnings.append(msg)
                     with j.tx():
                         j.log("warning", "callouts", msg, sku=sku)
+                    self.progress({"event": "warning", "sku": sku, "reason": msg})
         details = [r["id"] for r in j.sources(sku) if r["kind"] == "product" and r["role"] == "detail"]
         # Colour: a card frame's fit applies to the frames after it (capture order) until
         # the next card frame; frames before any card stay uncorrected, and say so.
@@ -807,8 +936,8 @@ class BatchRunner:
             return it
         try:
             written = fut.result()
-        except (OSError, ValueError, ImgprepError) as e:
-            reason = say("render-failed", detail=e)
+        except Exception as e:  # noqa: BLE001 - whatever fails one frame's rendering is that frame's failure
+            reason = say("render-failed", detail=failure_reason(e))
             with j.tx():
                 j.set_state(row["id"], "failed", reason)
                 j.log("error", "failed", reason, sku=sku, source=row["source_path"])
@@ -829,7 +958,7 @@ class BatchRunner:
         if self._colour is not None and not self.j.source(row["id"])["fit_id"]:
             it.notes.append(say("not-corrected"))
         if sku in self._unlisted and row["role"] == "hero":
-            it.notes.append(say("not-in-sheet", sku=sku))
+            it.notes.append(self._sheet_lacks(sku, short=True))
         it.backup = self._item_backup([it.raw] + it.renditions)
         self.progress({"event": "rendered", "source": row["source_path"], "sku": sku, "files": it.renditions})
         return it
@@ -999,7 +1128,7 @@ class BatchRunner:
             except KeyError:
                 if sku in self._unlisted:  # said once per SKU, not once per frame
                     return None
-                msg = say("not-in-sheet-file", sku=sku, sheet=cat.source)
+                msg = self._sheet_lacks(sku)
                 with self.j.tx():
                     self.j.log("warning", "catalogue", msg, sku=sku)
                 self.progress({"event": "unlisted", "sku": sku, "reason": msg})
@@ -1008,6 +1137,15 @@ class BatchRunner:
             return p
         d = self.j.product(sku)
         return Product.from_dict(d) if d else None
+
+    def _sheet_lacks(self, sku: str, short: bool = False) -> str:
+        """Why a SKU has no spec panel: not in this run's sheet (``short``: no file name),
+        or not in the part of it that was read (named with the limit: it may be further down)."""
+        cat = self.o.catalogue
+        if cat is not None and getattr(cat, "cut_at_row", None):
+            return say("not-in-sheet-cut", sku=sku, sheet=cat.source, limit=MAX_ROWS)
+        return say("not-in-sheet", sku=sku) if short or cat is None else say("not-in-sheet-file", sku=sku,
+                                                                             sheet=cat.source)
 
     # ------------------------------------------------------------------ backup
     def _queue_backup(self, rel: str) -> None:
@@ -1070,19 +1208,63 @@ def psd_problem(path: Path) -> str | None:
     return say("psd-not-photoshop", name=path.name, detail=detail)
 
 
+def sku_folders_problem(library: Path, sku: str) -> str | None:
+    """Why nothing may be written for ``sku`` (a folder of it in the library is a symbolic
+    link, or not a folder), or None. Asked before any of its files is written (batch, and
+    the app's re-renders); missing folders are made later, as real folders."""
+    try:
+        for sub in SKU_FOLDERS:
+            real_dir(library, f"{sku}/{sub}", create=False)
+    except FileOpError as e:
+        return str(e)
+    return None
+
+
+def failure_reason(e: BaseException) -> str:
+    """The one line a per-file failure is reported with, whatever raised it: our own
+    reason, an OpenCV assertion without its source path, or the error's text."""
+    if isinstance(e, InputError):
+        return e.reason
+    text = str(e).strip()
+    if type(e).__module__.startswith("cv2"):  # "OpenCV(5.0) /src/…/thresh.cpp:1908: error: (-215:…) …"
+        return say("image-step-failed", detail=text.rpartition(" error: ")[2] or text)
+    return text or type(e).__name__
+
+
+def _changed_while_read(o: FrameOutcome) -> str | None:
+    """Why a frame's read cannot be trusted: its source's size or time differs now from
+    when the worker began (it was being written), or the copy is not the size the source
+    had then. None when source, copy and hash agree."""
+    try:
+        st = os.stat(o.path)
+        staged = os.stat(o.staged).st_size if o.staged else o.size
+    except OSError as e:
+        return say("cannot-read", detail=e.strerror or e)
+    if (st.st_size, st.st_mtime_ns) != (o.size, o.mtime_ns) or staged != o.size:
+        return say("changed-while-reading")
+    return None
+
+
 def _facts(row: Any) -> dict[str, Any]:
     return json.loads(row["facts"] or "{}")
 
 
-def _probe_key(path: Path) -> tuple:
-    """Capture order from the file's header alone (the same EXIF the decoder reads)."""
+# A reference card's 24 patches cannot be read in fewer pixels than this (long side);
+# the card detector's filters need about this many as well.
+CARD_MIN_EDGE = 100
+
+
+def _header(path: Path) -> tuple[tuple, bool]:
+    """From the file's header alone: its capture-order key (the same EXIF the decoder
+    reads) and whether it is large enough to be looked at for a reference card."""
     from ..core.imaging.load import probe
 
     try:
-        t = probe(path)[2]
+        _, size, t = probe(path)
     except (InputError, OSError):
-        t = None  # a bad file fails in its worker; its place in the order does not matter
-    return (t is None, t.isoformat() if t else "", natural_key(path.name))
+        # A bad file fails in its worker: its place in the order does not matter.
+        size, t = (CARD_MIN_EDGE, CARD_MIN_EDGE), None
+    return (t is None, t.isoformat() if t else "", natural_key(path.name)), max(size) >= CARD_MIN_EDGE
 
 
 def _capture_key(row: Any) -> tuple:

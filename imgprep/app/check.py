@@ -20,6 +20,7 @@ from ..core.errors import ConfigError
 from ..core.journal import JOURNAL_NAME, Journal
 from ..core.messages import say
 from ..core.presets import Preset, load_preset
+from .annotations import load_callouts
 
 _FIELD_NAMES = {"name": "商品名称 name", "colour": "颜色 colour", "fabric": "面料 fabric", "size": "尺码 size",
                 "description": "商品说明 description", "dimensions": "长/宽/高 dimensions", "sku": "货号 SKU"}
@@ -96,6 +97,10 @@ def _check_one(j: Journal, preset: Preset, listed: tuple[str, Product] | None, s
     failed = [r for r in sources if r["state"] == "failed"]
     for r in failed:
         c.add("failed", say("check-failed", file=Path(r["source_path"]).name, detail=r["reason"]))
+    known = {Path(r["source_path"]).name for r in sources}
+    for folder in sorted({Path(r["source_path"]).parent for r in sources}):
+        for msg in load_callouts(folder, known)[1]:  # the sidecar as it is now
+            c.add("callouts", msg)
     if shoot is not None:
         hero = next((r for r in products_src if r["role"] == "hero" and r["state"] == "rendered"), None)
         hero_renditions = preset.for_role("hero")
@@ -160,3 +165,12 @@ def library_status(library: str | Path) -> dict[str, Any]:
 
     with Journal(library) as j:
         return watch_status(j)
+
+
+def verify_backup(library: str | Path) -> list[dict[str, str]]:
+    """``check --verify-backup``: :func:`imgprep.app.backup.verify_copies` for every
+    backup of the library."""
+    from .backup import verify_copies
+
+    with Journal(library) as j:
+        return verify_copies(j)

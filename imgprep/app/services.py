@@ -38,7 +38,7 @@ from ..core.journal import JOURNAL_NAME, Journal, JournalNotReady
 from ..core.messages import say
 from ..core.naming import next_revision, revision_of, revision_stem
 from ..core.presets import ANCHORS, Preset, load_preset
-from .annotations import SIDECAR, CalloutOverride, load_callouts, plan_for
+from .annotations import MAX_CALLOUT_TEXT, SIDECAR, CalloutOverride, load_callouts, plan_for
 
 
 def has_journal(library: str | Path | None) -> bool:
@@ -318,6 +318,12 @@ def rerender(library: str | Path, sku: str, source_ids: list[int], preset: Prese
 
 def _rerender_locked(j: Journal, lib: Path, sku: str, source_ids: list[int], preset: Preset,
                      res: Rerendered) -> None:
+    from .batch import sku_folders_problem
+
+    refused = sku_folders_problem(lib, sku)  # nothing is written through a link in the library
+    if refused:
+        res.problems.append(refused)
+        return
     rows = j.sources(sku)
     d = j.product(sku)
     product = Product.from_dict(d) if d else None
@@ -370,15 +376,16 @@ def save_callout(library: str | Path, sku: str, source_id: int, text: str | None
                  anchor: tuple[float, float] | None, preset: Preset) -> Rerendered:
     """Store a detail frame's callout (text and/or anchor as fractions) in the shoot's
     ``callouts.toml`` under the frame's library name, then render the frame again."""
-    if text is not None and len(text) > 200:
-        raise ConfigError(None, "text", "at most 200 characters")
+    if text is not None and len(text) > MAX_CALLOUT_TEXT:
+        raise ConfigError(None, "text", f"at most {MAX_CALLOUT_TEXT} characters")
     if anchor is not None and not all(0 <= a <= 1 for a in anchor):
         raise ConfigError(None, "anchor", "fractions 0–1")
-    frame = next((f for f in shoot_frames(library, sku) if f.id == source_id), None)
+    frames = shoot_frames(library, sku)
+    frame = next((f for f in frames if f.id == source_id), None)
     if frame is None:
         raise ConfigError(None, "frame", f"no frame {source_id} in {sku}")
     folder = sidecar_folder(library, frame)
-    data, problems = load_callouts(folder)
+    data, problems = load_callouts(folder, {f.source_name for f in frames})  # sources moved to done/ count
     if problems and (folder / SIDECAR).is_file():
         raise ConfigError(folder / SIDECAR, None, problems[0], "fix or remove the file first")
     data.pop(frame.source_name, None)  # one entry per frame: the library name wins
@@ -422,6 +429,11 @@ def fit_from_corners(library: str | Path, sku: str, source_id: int,
     if fit is None:
         return doc
     stem = Path(row["raw_path"]).stem
+    from .batch import sku_folders_problem
+
+    refused = sku_folders_problem(lib, sku)
+    if refused:
+        raise ConfigError(None, "library", refused)
     with LibraryLock(lib), Journal(lib) as j:
         with j.tx():
             fid = j.add_fit(sku=sku, card_source_id=source_id, card_type=c.card, model=doc.get("model", ""),

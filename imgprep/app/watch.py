@@ -52,10 +52,10 @@ from ..core.fsutil import (
 )
 from ..core.imaging.load import IMAGE_EXTENSIONS, RAW_EXTENSIONS
 from ..core.journal import Journal
-from ..core.messages import say
+from ..core.messages import printable, say
 from ..core.naming import PSD_EXTENSIONS, natural_key, validate_sku
 from ..core.presets import Preset
-from .backup import MARKER, BackupTarget
+from .backup import MARKER, BackupConflict, BackupTarget, verify_copies
 from .batch import (
     BatchOptions,
     BatchRunner,
@@ -65,7 +65,9 @@ from .batch import (
     fold,
     is_ignored,
     shot_key,
+    shown,
     slate_reason,
+    source_problem,
     split_companions,
     start_pool,
 )
@@ -108,6 +110,7 @@ class WatchOptions:
     tick: float = 0.1                 # how often tracked files are looked at
     backup_retry: float = 2.0         # first retry delay when the backup is away (doubles)
     backup_retry_max: float = 60.0
+    verify_backup: float = 24 * 3600.0  # re-hash the backup copies this often (a copy changed later)
     workers: int = max(1, os.cpu_count() or 1)
     max_batch: int = 64               # files per engine run, so a stop never waits long
     pool_idle: float = KEEP_IDLE_S    # worker processes are let go after this long without arrivals
@@ -118,7 +121,7 @@ def _now_iso() -> str:
 
 
 def _nfc(p: str | Path) -> str:
-    return unicodedata.normalize("NFC", str(p))
+    return unicodedata.normalize("NFC", shown(str(p)))  # as batch._nfc: undecodable bytes escaped
 
 
 def _inside(child: Path, parent: Path) -> bool:
@@ -291,7 +294,8 @@ class Watcher:
 
     ``emit`` receives one dict per event: ``{"event", "source", "sku", "file", "time", …}``
     with events queued, ingested, rendered, backed-up, duplicate, failed, unassigned,
-    stalled, skipped, slate, observer-restarted, backup-unavailable, backup-available, started,
+    stalled, skipped, slate, observer-restarted, backup-unavailable, backup-available, backup-changed
+    (a verified copy changed or gone since), backup-failed, started,
     stopped. It is called from the watcher's threads; a GUI marshals it to its own.
 
     ``run_forever()`` blocks in the calling thread until :meth:`stop`; ``start()`` runs
@@ -311,6 +315,7 @@ class Watcher:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._backup_wake = threading.Event()
+        self._conflicts: set[str] = set()  # backup copies that differ from the library's (backup thread)
         self._ready = threading.Event()
         self._paths: queue.SimpleQueue[str] = queue.SimpleQueue()
         self._tracked: dict[Path, _Tracked] = {}
@@ -407,8 +412,8 @@ class Watcher:
         self.stats.events[kind] = self.stats.events.get(kind, 0) + 1
         level = logging.WARNING if kind in ("failed", "stalled", "observer-restarted", "backup-unavailable") \
             else logging.INFO
-        log.log(level, "%s %s%s%s", kind, ev["source"] or "", f" → {file}" if file else "",
-                f": {ev['reason']}" if ev.get("reason") else "")
+        log.log(level, "%s", printable(f"{kind} {ev['source'] or ''}{f' → {file}' if file else ''}"
+                                       f"{': ' + str(ev['reason']) if ev.get('reason') else ''}"))
         with self._emit_lock:
             try:
                 self._emit_cb(ev)
@@ -599,6 +604,7 @@ class Watcher:
         try:
             st = st or os.stat(p)
         except OSError:
+            self._refuse(p)
             return
         if statmod.S_ISDIR(st.st_mode):
             self._scan_dir(p)  # a folder moved in brings no events for its contents
@@ -608,17 +614,43 @@ class Watcher:
         sig = (st.st_size, st.st_mtime_ns)
         if self._settled.get(p) == sig:
             return
+        if shown(str(p)) != str(p):
+            self._refuse(p)
+            return
         self._settled.pop(p, None)
         assert self.j is not None
         row = self.j.source_by_stat(_nfc(p), st.st_size, st.st_mtime_ns)
-        if row is not None and row["state"] in ("rendered", "failed"):
+        if row is not None and row["state"] == "rendered":
             # Already processed (kept source, or a crash before it was moved): never twice.
-            if row["state"] == "rendered":
-                self._retire(p, sig, row["sku"], "done")
-            else:
-                self._settled[p] = sig
+            self._retire(p, sig, row["sku"], "done")
             return
+        # New, changed, or failed before (retried once per start: a failed file is not in
+        # the library, and its failure is settled again below when it fails again).
         self._tracked[p] = _Tracked(p, st.st_size, st.st_mtime_ns, time.monotonic())
+
+    def _refuse(self, p: Path) -> None:
+        """A path the source policy refuses (batch.source_problem: a looping or dangling
+        link, a name that is not UTF-8): reported once, until it changes."""
+        problem = source_problem(p)
+        if problem is None:
+            return
+        try:
+            lst = os.lstat(p)
+        except OSError:
+            return  # gone meanwhile
+        sig = (lst.st_size, lst.st_mtime_ns)
+        if self._settled.get(p) == sig:
+            return
+        self._settled[p] = sig
+        assert self.j is not None
+        known = self.j.watch_file(_nfc(p))
+        if known is not None and (known["size"], known["mtime_ns"]) == sig and known["reason"] == problem:
+            return  # reported before this start
+        rel = self._rel(p) or ()
+        sku = rel[0] if len(rel) > 1 else None
+        with self.j.tx():
+            self.j.put_watch_file(_nfc(p), *sig, "failed-sku", sku=sku, reason=problem)
+        self._event("failed", source=p, sku=sku, reason=problem)
 
     def _scan_dir(self, root: Path) -> int:
         n = 0
@@ -637,6 +669,7 @@ class Watcher:
                 try:
                     st = os.stat(p)
                 except OSError:
+                    self._refuse(p)
                     continue
                 if self._settled.get(p) == (st.st_size, st.st_mtime_ns):
                     continue
@@ -653,7 +686,7 @@ class Watcher:
         self.stats.rescans += 1
         self.stats.last_rescan_s = time.perf_counter() - t
         # Forget settled entries whose file is gone (moved away or deleted).
-        for p in [p for p in self._settled if not p.exists()]:
+        for p in [p for p in self._settled if not os.path.lexists(p)]:
             del self._settled[p]
         self._forget_slates()
         log.debug("rescan: %d file(s) in %.3f s", n, self.stats.last_rescan_s)
@@ -754,6 +787,8 @@ class Watcher:
         for src in taken:
             self._event("queued", source=src, sku=skus[src])
         report = self._engine(list(shoots.values()))
+        if report.library_problem:  # disk full, read-only, journal I/O: say so, keep watching
+            self._event("failed", file=str(self.lib), reason=report.library_problem)
         for it in report.items:
             self._after_item(it, taken.pop(it.source, None))
         for t in taken.values():  # not reported by the engine (should not happen): look again later
@@ -986,6 +1021,7 @@ class Watcher:
             key = self._backup_key or target.key
             delay = self.o.backup_retry
             available: bool | None = None
+            verified = time.monotonic()  # the first re-hash one period after the start
             while not self._stop.is_set():
                 st = target.check()
                 if not st.available:
@@ -1000,6 +1036,10 @@ class Watcher:
                     sweep_temps([self.backup_root])  # copies cut off when the share went away
                     self._event("backup-available", file=str(self.backup_root))
                 available = True
+                if time.monotonic() - verified >= self.o.verify_backup:
+                    verified = time.monotonic()
+                    for c in verify_copies(j, key):
+                        self._event("backup-changed", file=c["path"], reason=c["reason"])
                 ok = self._drain_backups(j, target, key)
                 if ok:
                     delay = self.o.backup_retry
@@ -1024,8 +1064,17 @@ class Watcher:
                 with j.tx():
                     j.backup_failed(rel, key, say("backup-not-in-library"), final=True)
                 continue
+            if rel in self._conflicts:
+                continue  # reported this session; never overwritten (retried at the next start)
             try:
                 sha = target.copy(self.lib, rel)
+            except BackupConflict as e:  # the share is fine: the other copies go on
+                self._conflicts.add(rel)
+                with j.tx():
+                    j.backup_failed(rel, key, str(e), final=True)
+                    j.log("warning", "backup", f"{rel}: {e}", source=rel)
+                self._event("backup-failed", file=rel, reason=str(e))
+                continue
             except (OSError, ImgprepError) as e:
                 with j.tx():
                     j.backup_failed(rel, key, str(e))

@@ -37,6 +37,9 @@ MAX_COLUMNS = 200  # cells read per row
 MAX_ROWS = 100_000  # data rows read per sheet
 MAX_SELLING_POINTS = 20
 MAX_SHEET_BYTES = 64 * 1024 * 1024
+# One part of an .xlsx unpacked (a worksheet's XML, the shared strings): a sheet of 5000
+# products × 30 columns is about 5 MiB; more than this takes minutes and gigabytes to read.
+MAX_XLSX_PART_BYTES = 32 * 1024 * 1024
 MAX_DIMENSION_CM = 100_000.0  # a kilometre: anything longer is a typo
 HEADER_SEARCH_ROWS = 30
 
@@ -113,6 +116,7 @@ class Catalogue(Mapping[str, Product]):
     unknown_columns: list[str] = field(default_factory=list)
     header_row: int = 0
     sheet: str | None = None
+    cut_at_row: int | None = None  # the sheet's rows past MAX_ROWS were not read (from this row)
 
     def __getitem__(self, sku: str) -> Product:
         try:
@@ -313,12 +317,18 @@ def _decode(data: bytes, path: Path) -> str:
         return data.decode("utf-16")
     try:
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as utf8:
+        first_bad = utf8
     try:
         # GB18030 is a superset of GBK and GB2312, as Excel in China saves "CSV".
         return data.decode("gb18030")
     except UnicodeDecodeError as exc:
+        if not data[:first_bad.start].isascii():
+            # Real UTF-8 text up to there, then not: two files pasted together. GB18030
+            # would stumble somewhere inside the UTF-8 part; the change is what to report.
+            line = data.count(b"\n", 0, first_bad.start) + 1
+            raise ConfigError(path, None, say("sheet-encoding-mixed", byte=first_bad.start, line=line,
+                                              reason=first_bad.reason), say("sheet-encoding-hint")) from None
         raise ConfigError(path, None, say("sheet-encoding", reason=exc.reason, byte=exc.start),
                           say("sheet-encoding-hint")) from None
 
@@ -338,9 +348,26 @@ def _csv_rows(path: Path) -> Iterator[list[object]]:
     yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 
 
+def _check_unpacked(path: Path) -> None:
+    """A workbook is a zip: its parts are limited by their unpacked size before openpyxl
+    reads any (a 1 MB file can hold 3·10⁷ empty cells, or one 200 MB string)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            parts = [(i.filename, i.file_size) for i in z.infolist()]
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # openpyxl says what is wrong with it
+    name, size = max(parts, key=lambda p: p[1], default=("", 0))
+    if size > MAX_XLSX_PART_BYTES:
+        raise ConfigError(path, None, say("sheet-part-too-big", part=name, size=size // 2**20,
+                                          limit=MAX_XLSX_PART_BYTES // 2**20), say("sheet-too-big-hint"))
+
+
 def _open_xlsx(path: Path):
     import openpyxl
 
+    _check_unpacked(path)
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
@@ -441,6 +468,7 @@ def _read_rows(
     for number, row in enumerate(rows, start=header_row + 1):
         if number - header_row > MAX_ROWS:
             problems.append(SheetProblem(number, "", say("sheet-rows-capped", limit=MAX_ROWS)))
+            cat.cut_at_row = number
             break
         row = list(row) if not isinstance(row, list) else row
         if len(row) > MAX_COLUMNS:

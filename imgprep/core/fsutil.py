@@ -13,6 +13,7 @@ import errno
 import hashlib
 import os
 import secrets
+import stat
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -56,8 +57,43 @@ def fsync_dir(folder: str | Path) -> None:
         os.close(fd)
 
 
+TEMP_NAME_KEEP = 80  # bytes of the final name a temp name keeps (its end: the extension)
+
+
 def _temp_path(final: Path) -> Path:
-    return final.with_name(f"{TEMP_PREFIX}{secrets.token_hex(6)}-{final.name}")
+    """A temp name beside ``final``, short enough for any valid final name (255 bytes
+    is the usual limit): the prefix, a random token and the end of the final name."""
+    tail = os.fsencode(final.name)[-TEMP_NAME_KEEP:].decode("utf-8", "ignore")
+    return final.with_name(f"{TEMP_PREFIX}{secrets.token_hex(6)}-{tail}")
+
+
+def real_dir(root: str | Path, rel: str | Path, *, create: bool = True) -> Path:
+    """``root/rel`` as a real folder: the one policy for paths under the library and the
+    backup. Each component below ``root`` must be a folder, never a symbolic link (so
+    nothing is written through a link to elsewhere); missing ones are created one by one
+    (``create``), or left missing. ``root`` itself may be a link: the user chose it.
+    Raises :class:`FileOpError`."""
+    d = Path(root)
+    for part in Path(rel).parts:
+        d = d / part
+        if create:
+            try:
+                os.mkdir(d)
+            except FileExistsError:
+                pass
+            except OSError as e:
+                raise FileOpError("writing", None, d, e) from e
+        try:
+            st = os.lstat(d)
+        except FileNotFoundError:
+            if create:
+                raise
+            return d
+        if stat.S_ISLNK(st.st_mode):
+            raise FileOpError("writing", None, d, OSError(errno.ELOOP, say("library-link", path=d)))
+        if not stat.S_ISDIR(st.st_mode):
+            raise FileOpError("writing", None, d, OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR)))
+    return d
 
 
 def _retry_sharing(fn: Callable[[], None], attempts: int = 6) -> None:

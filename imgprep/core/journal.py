@@ -286,6 +286,12 @@ class Journal:
             (sku, kind, seq, source_path, size, mtime_ns, sha256, capture_time, role, raw_path, now()))
         return int(cur.lastrowid or 0)
 
+    def retry(self, source_id: int, size: int, mtime_ns: int) -> None:
+        """A failed source taken again under its number: reserved anew, with the stat it
+        has now (it may have been touched)."""
+        self.db.execute("UPDATE sources SET state = 'reserved', reason = NULL, size = ?, mtime_ns = ? WHERE id = ?",
+                        (size, mtime_ns, source_id))
+
     def set_state(self, source_id: int, state: str, reason: str | None = None) -> None:
         col = {"ingested": "ingested_at", "rendered": "rendered_at"}.get(state)
         if col:
@@ -416,6 +422,9 @@ class Journal:
             " mtime_ns = excluded.mtime_ns, state = excluded.state, sku = excluded.sku,"
             " reason = excluded.reason, moved_to = excluded.moved_to, updated_at = excluded.updated_at",
             (path, size, mtime_ns, state, sku, reason, moved_to, now()))
+
+    def watch_file(self, path: str) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM watch_files WHERE path = ?", (path,)).fetchone()
 
     def watch_files(self, *states: str) -> list[sqlite3.Row]:
         if not states:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["MESSAGES", "NUMBER_FIELDS", "say", "translate"]
+__all__ = ["MESSAGES", "NUMBER_FIELDS", "printable", "say", "translate"]
 
 # code: (English, 简体中文). Fields in braces are filled by say(); in translate() each
 # field matches any text, and a field's value is carried over unchanged.
@@ -32,6 +32,40 @@ MESSAGES: dict[str, tuple[str, str]] = {
                   "文件被截断或已损坏（图像数据不完整）"),
     "undecodable": ("cannot decode: {detail}", "无法解码：{detail}"),
     "out-of-memory": ("not enough memory to decode", "内存不足，无法解码"),
+    "too-small": ("{size} px: too small for a product photo (at least {minimum} px on each side)",
+                  "{size} 像素：作为商品照片太小（每边至少 {minimum} 像素）"),
+    "too-thin": ("{size} px: a strip, not a photo (sides at most {limit}:1)",
+                 "{size} 像素：是细长条，不是照片（长宽比最多 {limit}:1）"),
+    "changed-while-reading": ("changed while reading — try again once it is complete",
+                              "读取过程中文件发生了变化——请在文件完整后重试"),
+    # where a source file is (app.batch discovery): links, names
+    "link-loop": ("a symbolic link that loops: not followed", "循环的符号链接：未跟随"),
+    "link-dangling": ("a symbolic link to something that does not exist: {target}",
+                      "指向不存在目标的符号链接：{target}"),
+    "not-regular-file": ("not a regular file (a device, pipe or socket): not read",
+                         "不是普通文件（设备、管道或套接字）：未读取"),
+    "name-not-utf8": ("the file name is not valid UTF-8: rename it", "文件名不是有效的 UTF-8 编码：请重命名"),
+    "callouts-error": ("{file}: {detail}; callouts from the product sheet are used",
+                       "{file}：{detail}；改用商品信息表中的卖点"),
+    "callouts-not-toml": ("not readable as TOML ({detail})", "无法按 TOML 读取（{detail}）"),
+    "callouts-entry": ("{file}: entry [{key}] {detail}", "{file}：条目 [{key}] {detail}"),
+    "callouts-not-table": ("must be a table with text and/or anchor", "应为含 text 和/或 anchor 的表"),
+    "callouts-no-such-file": ("names no file of this folder and no library name (SKU-NN): ignored",
+                              "既不是本文件夹中的文件，也不是图库名称（货号-编号）：已忽略"),
+    "callouts-unknown-keys": ("unknown key(s) {keys}", "未知的键 {keys}"),
+    "callouts-text-type": ("text must be text in quotes, not {kind}", "text 应为带引号的文字，而不是 {kind}"),
+    "callouts-text-long": ("text is {length} characters; at most {limit} are allowed",
+                           "text 有 {length} 个字符；最多允许 {limit} 个"),
+    "callouts-anchor": ("anchor must be [x, y] with fractions 0–1", "anchor 应为 [x, y]，取值为 0–1 的比例"),
+    "side-file-too-big": ("{size} bytes, over the {limit}-byte limit for this kind of file",
+                          "{size} 字节，超过此类文件 {limit} 字节的上限"),
+    "side-file-too-deep": ("nested too deeply to be read", "嵌套层数过多，无法读取"),
+    # the library itself failing (app.batch): the run ends, the rest is reported
+    "library-failed": ("the library {library} cannot be written ({detail}); the run stopped: "
+                       "free space or fix the folder's permissions and run again",
+                       "图库 {library} 无法写入（{detail}）；本次运行已停止：请腾出空间或修正文件夹权限后重新运行"),
+    "library-link": ("{path} is a symbolic link inside the library or backup: nothing is written through it",
+                     "{path} 是图库或备份中的符号链接：不会通过它写入任何文件"),
     # the batch (app.batch, app.pool)
     "decoder-crashed": ("the decoder crashed on this file (worker process died)",
                         "解码器处理此文件时崩溃（工作进程已退出）"),
@@ -39,6 +73,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                              "{path} 已存在且内容不同；未覆盖"),
     "cancelled": ("cancelled", "已取消"),
     "unchanged": ("unchanged: already in the library as {name}", "未改变：图库中已有 {name}"),
+    "image-step-failed": ("an image processing step failed on this file (OpenCV: {detail})",
+                          "处理此文件的某个图像步骤失败（OpenCV：{detail}）"),
     "render-failed": ("rendering failed: {detail}", "渲染失败：{detail}"),
     "duplicate-of-library": ("same content as {source} (already {name})",
                              "与 {source} 内容相同（已是 {name}）"),
@@ -53,6 +89,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                             "恢复时未能再次找到色卡；未拟合"),
     "not-in-sheet": ("SKU {sku} is not in the product sheet: no spec panel",
                      "货号 {sku} 不在商品信息表中：无参数面板"),
+    "not-in-sheet-cut": ("SKU {sku} is not in the first {limit} rows of the product sheet {sheet} (the rest "
+                         "was not read: split the sheet): rendered without a spec panel",
+                         "货号 {sku} 不在商品信息表 {sheet} 的前 {limit} 行中（其余行未读取：请拆分该表）：已生成，但没有参数面板"),
     "not-in-sheet-file": ("SKU {sku} is not in the product sheet {sheet}: rendered without a spec panel",
                           "货号 {sku} 不在商品信息表 {sheet} 中：已生成，但没有参数面板"),
     # the hot folder (app.watch)
@@ -139,6 +178,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sku-end-dot": ("SKU {sku} must not end with '.' (Windows drops it)",
                     "货号 {sku} 不能以“.”结尾（Windows 会把它去掉）"),
     "sku-reserved": ("SKU {sku} is a name Windows reserves for devices", "货号 {sku} 是 Windows 保留给设备的名称"),
+    "sku-imgprep": ("SKU {sku} is a name imgprep uses for its own files in the library",
+                    "货号 {sku} 是本程序在图库中自用的文件名"),
     # the product sheet (core.catalogue): the file as a whole (ConfigError message and hint)
     "sheet-cannot-open": ("cannot open the product sheet: {detail}", "无法打开商品信息表：{detail}"),
     "sheet-cannot-open-hint": ("check the path and that the file is not open elsewhere",
@@ -146,6 +187,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sheet-too-big": ("the sheet is {size} MiB; at most {limit} MiB are read",
                       "商品信息表有 {size} MiB；最多只读取 {limit} MiB"),
     "sheet-too-big-hint": ("split it into smaller sheets", "请把它拆分成几个较小的表"),
+    "sheet-part-too-big": ("the workbook's part {part} unpacks to {size} MiB; at most {limit} MiB are read",
+                           "工作簿中的 {part} 解压后有 {size} MiB；最多只读取 {limit} MiB"),
+    "sheet-encoding-mixed": ("the sheet mixes encodings: UTF-8 up to byte {byte} (line {line}), then not "
+                             "({reason})",
+                             "商品信息表混用了多种编码：第 {byte} 字节（第 {line} 行）之前是 UTF-8，之后不是（{reason}）"),
     "sheet-xls": ("old Excel 97-2003 (.xls) workbooks are not read",
                   "不能读取旧版 Excel 97-2003 工作簿（.xls）"),
     "sheet-xls-hint": ("save it as .xlsx or CSV UTF-8", "请另存为 .xlsx 或 CSV UTF-8 格式"),
@@ -207,6 +253,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "backup-not-empty": ("backup folder {root} is not empty and has no {marker} marker; "
                          "choose an empty folder for a new backup",
                          "备份文件夹 {root} 不是空的，也没有 {marker} 标记文件；新建备份请选择一个空文件夹"),
+    "backup-marker-unreadable": ("backup folder {root}: its marker file {marker} is damaged (not imgprep's); "
+                                 "copies wait: restore the marker or choose an empty folder",
+                                 "备份文件夹 {root}：标记文件 {marker} 已损坏（不是本程序写入的）；待备份的文件在排队："
+                                 "请恢复标记文件或选择一个空文件夹"),
+    "backup-copy-changed": ("the backup copy changed since it was verified (not overwritten)",
+                            "备份副本在校验后被改动过（未覆盖）"),
+    "backup-copy-missing": ("the backup copy is gone since it was verified", "备份副本在校验后不见了"),
     "backup-folder-error": ("backup folder {root}: {detail}", "备份文件夹 {root}：{detail}"),
     "backup-unavailable": ("backup unavailable", "备份不可用"),
     "backup-share-gone": ("backup share not reachable", "无法访问备份共享盘"),
@@ -301,3 +354,21 @@ def translate(text: str | None, language: str) -> str:
                     for k, v in m.groupdict().items()}
             return zh.format(**args)
     return text
+
+
+# Control characters (C0, DEL, C1) and the bidirectional overrides that reorder a line.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def printable(text: object) -> str:
+    """``text`` safe for one line of a terminal: control characters of a file name (an
+    escape sequence, a newline) and undecodable bytes shown as ``\\xNN`` / ``\\uNNNN``, so
+    they are seen, never obeyed."""
+    def esc(m: re.Match[str]) -> str:
+        c = ord(m.group())
+        if 0xDC80 <= c <= 0xDCFF:  # a byte that was not UTF-8 (Python's surrogate escape)
+            return f"\\x{c - 0xDC00:02x}"
+        return f"\\x{c:02x}" if c <= 0xFF else f"\\u{c:04x}"
+
+    return _UNPRINTABLE.sub(esc, str(text))
+

@@ -20,12 +20,18 @@ _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"} | {
     f"{p}{n}" for p in ("COM", "LPT") for n in list("123456789") + ["¹", "²", "³"]
 }
 
+# The library's own files sit beside the SKU folders (journal, log, lock, backup marker):
+# a SKU folder of that name would break them. Case-insensitive (Windows and macOS disks).
+_IMGPREP_RESERVED = re.compile(r"imgprep\.(?:sqlite(?:-wal|-shm|-journal)?|log(?:\.\d+)?)|\.imgprep.*",
+                               re.IGNORECASE)
+
 
 def validate_sku(sku: str) -> str:
     """Return the SKU (NFC-normalised, stripped) or raise :class:`NamingError` saying why.
 
     Allowed: ASCII letters, digits, ``-`` ``_`` ``.``; 1–64 characters; not starting with
-    ``.`` or ``-``; no ``..``; not ending with ``.``; not a name Windows reserves.
+    ``.`` or ``-``; no ``..``; not ending with ``.``; not a name Windows reserves; not
+    a name of the library's own files (``imgprep.sqlite``, ``imgprep.log``, ``.imgprep*``).
     """
     if not isinstance(sku, str):
         raise NamingError(f"SKU must be text, got {type(sku).__name__}")
@@ -50,6 +56,8 @@ def validate_sku(sku: str) -> str:
         raise NamingError(say("sku-end-dot", sku=shown))
     if s.split(".")[0].upper() in _WINDOWS_RESERVED:
         raise NamingError(say("sku-reserved", sku=shown))
+    if _IMGPREP_RESERVED.fullmatch(s):
+        raise NamingError(say("sku-imgprep", sku=shown))
     return s
 
 

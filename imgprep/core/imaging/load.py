@@ -32,6 +32,12 @@ ALLOWED_FORMATS = ("JPEG", "PNG", "TIFF", "WEBP")  # the JPEG opener also yields
 RAW_EXTENSIONS = {".cr2", ".cr3", ".nef", ".arw", ".dng", ".raf", ".orf", ".rw2", ".pef", ".srw"}
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".jpe", ".png", ".tif", ".tiff", ".webp"} | RAW_EXTENSIONS
 
+# Smallest side and most elongated shape of a photo (refused from the header, like the
+# pixel limit): below 16 px or beyond 30:1 there is no product to show, and OpenCV's
+# resizing and filters fail on such shapes.
+MIN_SIDE = 16
+MAX_ASPECT = 30
+
 # 16-bit decoding needs 6 bytes a pixel (and the file's bytes); above this, 8 bits.
 DEEP_MAX_PIXELS = 64_000_000
 
@@ -186,6 +192,10 @@ def _open(path: Path) -> Image.Image:
         raise InputError(path, say("not-an-image")) from None
     except OSError as e:
         raise InputError(path, say("cannot-read", detail=e)) from None
+    except (ValueError, SyntaxError, struct.error, MemoryError) as e:
+        # Pillow's own guards while reading the header: a zTXt/iTXt/iCCP chunk that
+        # inflates past its limit ("Decompressed data too large"), broken chunk tables.
+        raise InputError(path, say("undecodable", detail=str(e) or type(e).__name__)) from None
     w, h = im.size
     if w * h > MAX_PIXELS:
         im.close()
@@ -196,14 +206,28 @@ def _open(path: Path) -> Image.Image:
     return im
 
 
+def _check_shape(path: Path, w: int, h: int) -> None:
+    """The shape a product photo may have: a minimum side and a maximum aspect ratio (a
+    strip of 60000 × 1 is no photo, and the resizing and detection steps cannot work on
+    it). Asked by :func:`probe`, from the header, before anything is copied or decoded."""
+    if min(w, h) < MIN_SIDE:
+        raise InputError(path, say("too-small", size=f"{w}×{h}", minimum=MIN_SIDE))
+    if max(w, h) > MAX_ASPECT * min(w, h):
+        raise InputError(path, say("too-thin", size=f"{w}×{h}", limit=MAX_ASPECT))
+
+
 def probe(path: str | Path) -> tuple[str, tuple[int, int], datetime | None]:
-    """Cheap header read: format, stored size, capture time. Decodes no pixels."""
+    """Cheap header read of a product photo: format, stored size, capture time. Decodes
+    no pixels. Raises :class:`InputError` for what cannot be one: not an image, over the
+    pixel limit, too small or too thin (:func:`_check_shape`)."""
     path = Path(path)
     if path.suffix.lower() in RAW_EXTENSIONS:
         with _open_raw(path) as raw:  # LibRaw parses the header only; checks the limit
             size = (raw.sizes.width, raw.sizes.height)
+        _check_shape(path, *size)
         return "RAW", size, _raw_facts(path)[0]
     with _open(path) as im:
+        _check_shape(path, *im.size)
         t, _, _ = _exif_facts(im)
         return im.format or "?", im.size, t
 

@@ -66,9 +66,13 @@ def read(path: str | Path) -> str | None:
     """The SKU of a slate in the image file ``path``, or None (also when the file cannot
     be decoded: the batch reports that file on its own). Camera RAW is read from its
     embedded preview, which is fast; a reduced decode otherwise."""
-    from .load import RAW_EXTENSIONS, load, raw_preview
+    from .load import RAW_EXTENSIONS, load, probe, raw_preview
 
     path = Path(path)
+    try:
+        probe(path)  # a file that cannot be a photo (a strip, a bomb) is not read further
+    except (ImgprepError, OSError, MemoryError):
+        return None
     if path.suffix.lower() in RAW_EXTENSIONS:
         preview = raw_preview(path, READ_EDGE)
         if preview is not None and max(preview.shape[:2]) >= 800:  # else too small to read
