@@ -59,7 +59,12 @@ def main(argv: list[str] | None = None) -> int:
     from imgprep.core.colour.delta_e import delta_e_2000
     from imgprep.core.imaging.load import load
 
-    args = (argv if argv is not None else sys.argv[1:])
+    args = list(argv if argv is not None else sys.argv[1:])
+    model = None
+    if "--model" in args:  # e.g. --model curve+matrix: the preset's model instead of "auto"
+        i = args.index("--model")
+        model = args[i + 1]
+        del args[i : i + 2]
     if not args:
         print(__doc__)
         return 2
@@ -75,9 +80,17 @@ def main(argv: list[str] | None = None) -> int:
             shoot.mkdir(parents=True)
             _jpeg(shoot / "IMG_0001.jpg", apply_cast(card, cast), T0)
             _jpeg(shoot / "IMG_0002.jpg", apply_cast(product, cast), T0 + timedelta(seconds=1))
+        extra = []
+        if model:
+            from imgprep.core.presets import DEFAULT_PRESET
+
+            text = (ROOT / "presets" / f"{DEFAULT_PRESET}.toml").read_text(encoding="utf-8")
+            preset = Path(d) / "preset.toml"
+            preset.write_text(text.replace('model = "auto"', f'model = "{model}"', 1), encoding="utf-8")
+            extra = ["--preset", str(preset)]
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
-            code = imgprep(["batch", str(src), "--library", str(lib), "--workers", "2", "--json"])
+            code = imgprep(["batch", str(src), "--library", str(lib), "--workers", "2", "--json", *extra])
         doc = json.loads(out.getvalue())
         roles = {(i["sku"], Path(i["source"]).name): i for i in doc["items"]}
         found = [roles.get((f"CAST{k}", "IMG_0001.jpg"), {}).get("role") == "card" for k in range(len(CASTS))]
@@ -97,9 +110,11 @@ def main(argv: list[str] | None = None) -> int:
               f"mean over pairs: corrected {np.mean(list(after.values())):.2f}, uncorrected {np.mean(list(before.values())):.2f}")
         for k in range(len(CASTS)):
             rep = lib / f"CAST{k}" / "report" / f"colour-CAST{k}.csv"
+            html = lib / f"CAST{k}" / "report" / f"colour-CAST{k}.html"
             if rep.exists():
                 last = rep.read_text(encoding="utf-8-sig").strip().splitlines()
-                print(f"  {names[k]}: " + " ".join(x for x in last[-4:-1]))
+                model = html.read_text(encoding="utf-8").split("Model: <b>", 1)[-1].split("<", 1)[0]
+                print(f"  {names[k]} ({model}): " + " ".join(x for x in last[-4:-1]))
     return 0
 
 
