@@ -88,9 +88,10 @@ def analyse_file(path: str | Path, colour: ColourSettings, renditions: tuple[Ren
                  corners: list[tuple[float, float]] | None = None) -> dict[str, Any]:
     """`imgprep colour IMAGE`: decode with the engine's loader and decode policy (so the
     figures equal the batch's for the same frame and preset), then :func:`analyse`."""
-    from ..core.imaging.load import load
+    from ..core.imaging.load import load, probe
     from .frames import decode_scale
 
+    probe(path)  # the batch's own refusals (not a photo, too small, too thin) before decoding
     loaded = load(path, need_scale=lambda w, h: decode_scale(renditions, colour, w, h))
     doc, _ = analyse(loaded.image, loaded.original_size, colour, str(path), corners)
     return doc

@@ -132,6 +132,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "card-larger-chart": ("the patch grid continues beyond 4x6: part of a larger chart (e.g. a Digital SG), not a Classic 24",
                           "色块网格超出 4x6：这是更大色卡（如 Digital SG）的一部分，不是 Classic 24"),
     "card-ambiguous": ("card orientation is ambiguous", "无法确定色卡方向"),
+    "card-image-too-small": ("image of {width}x{height} px is too small or too thin to hold a card (at least {side} px a side, at most 30:1)",
+                             "图片 {width}x{height} 像素，太小或太窄，放不下色卡（每边至少 {side} 像素，长宽比不超过 30:1）"),
     "card-white-balance-only": ("too few clean colour patches for a colour correction: white balance only",
                                 "可用的彩色色块太少，无法做颜色校正：仅做白平衡"),
     "patch-outside": ("outside the frame", "在画面之外"),

@@ -58,6 +58,8 @@ _INLIER_DE = 9.0  # a patch further than this from the fit is an outlier
 _FIT_MEAN_MAX = 5.0  # mean ΔE2000 of the inliers
 _RANSAC_SUBSETS = 64
 _GAMMAS = (0.6, 0.75, 0.9, 1.0, 1.15, 1.35)
+# a card's 24 patches need a few pixels each; thinner images are refused with a reason
+MIN_IMAGE_SIDE = 32
 # the search stops at the first card with at most this many patches left out
 _GOOD_ENOUGH_EXCLUDED = 3
 
@@ -409,7 +411,7 @@ def _quads(rgb: np.ndarray) -> np.ndarray:
     min_side = max(6.0, min(0.006 * max(h, w), 8.0))
     max_side = 0.15 * max(h, w)
     for chan in (gray, hsv[..., 1]):
-        for block in (int(max(h, w) * 0.03) | 1, int(max(h, w) * 0.08) | 1):
+        for block in (max(3, int(max(h, w) * 0.03) | 1), max(3, int(max(h, w) * 0.08) | 1)):
             bw = cv2.adaptiveThreshold(
                 chan, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, block, -4
             )
@@ -659,6 +661,10 @@ def detect_card(
     rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
     if rgb.ndim != 3 or rgb.shape[2] != 3:
         raise ValueError(f"expected an (H, W, 3) uint8 image, got {rgb.shape}")
+    h, w = rgb.shape[:2]
+    if min(h, w) < MIN_IMAGE_SIDE or max(h, w) > 30 * min(h, w):
+        return CardDetection(False, card, reason=say("card-image-too-small", width=w, height=h,
+                                                     side=MIN_IMAGE_SIDE))
     if card == "grey":
         method = "manual"
         if corners is None:

@@ -118,3 +118,11 @@ def test_grey_card_auto_and_manual():
     man = detect_card(rgb, card="grey", corners=[[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
     np.testing.assert_allclose(man.patches, det.patches, rtol=0.02)
     assert not detect_card(np.zeros((300, 400, 3), np.uint8), card="grey").found
+
+
+@pytest.mark.parametrize("shape", [(8, 8), (20, 20), (40, 40), (40, 2000), (3000, 60), (1, 60000)])
+@pytest.mark.parametrize("card", ["classic24", "grey"])
+def test_tiny_and_thin_images_are_no_card_with_a_reason_never_an_opencv_error(shape, card):
+    noise = np.random.default_rng(1).integers(0, 255, (*shape, 3), dtype=np.uint8)  # no card, no grey field
+    det = detect_card(noise, card=card)
+    assert not det.found and det.reason
