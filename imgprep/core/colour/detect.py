@@ -58,6 +58,8 @@ _INLIER_DE = 9.0  # a patch further than this from the fit is an outlier
 _FIT_MEAN_MAX = 5.0  # mean ΔE2000 of the inliers
 _RANSAC_SUBSETS = 64
 _GAMMAS = (0.6, 0.75, 0.9, 1.0, 1.15, 1.35)
+# regions the full-size second look searches, at most
+_MAX_REGIONS = 3
 # a card's 24 patches need a few pixels each; thinner images are refused with a reason
 MIN_IMAGE_SIDE = 32
 # the search stops at the first card with at most this many patches left out
@@ -704,16 +706,31 @@ def detect_card(
                 return True
         return False
 
-    big = max(rgb.shape[:2]) > 1.3 * MCC_EDGE
-    for squares, edge in ((_squares(rgb), MCC_EDGE), (None, 2 * MCC_EDGE)):
-        if squares is None:
-            if best is not None or not big:
+    squares = _squares(rgb)
+    if not consider("grid", _grid_candidates(rgb, ct, squares), squares) \
+            and len(squares) >= MCC_MIN_SQUARES:
+        consider("mcc", _mcc_candidates(rgb), squares)
+    if best is None and max(rgb.shape[:2]) > 1.3 * MCC_EDGE:
+        # A small card's patches are a few pixels at 1000 px: look again at full size, but
+        # only where the pre-check sees the card's many hues side by side (a crop costs a
+        # fraction of the frame, and a colourful product elsewhere costs nothing more).
+        from .precheck import card_regions
+
+        h, w = rgb.shape[:2]
+        small_ones = [b for b in card_regions(rgb) if (b[2] - b[0]) * (b[3] - b[1]) <= 0.25 * h * w]
+        for x0, y0, x1, y1 in small_ones[:_MAX_REGIONS]:  # a larger card is seen at 1000 px
+            crop = np.ascontiguousarray(rgb[y0:y1, x0:x1])
+            if min(crop.shape[:2]) < MIN_IMAGE_SIDE:
+                continue
+            sq = _quads(crop)
+            off = np.array([x0, y0], float)
+            shifted = sq.copy()
+            shifted[:, :2] += off
+            quads = [q + off for q in _grid_candidates(crop, ct, sq)]
+            if len(sq) >= MCC_MIN_SQUARES:
+                quads += [q + off for q in _mcc_candidates(crop, 2 * MCC_EDGE)]
+            if consider("grid", quads, shifted):
                 break
-            squares = _quads(rgb)
-        if consider("grid", _grid_candidates(rgb, ct, squares), squares):
-            break
-        if len(squares) >= MCC_MIN_SQUARES and consider("mcc", _mcc_candidates(rgb, edge), squares):
-            break
     return best if best is not None else CardDetection(False, card, reason=reason)
 
 

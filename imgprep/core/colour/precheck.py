@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["may_hold_card"]
+__all__ = ["card_regions", "may_hold_card"]
 
 _EDGE = 320  # working size (long edge, px)
 _CELL = 8  # cell side (px at the working size)
@@ -30,16 +30,25 @@ _MIN_SHARE = 0.015  # share of a window's pixels a hue sector needs to count
 
 def may_hold_card(rgb: np.ndarray) -> bool:
     """False when ``rgb`` (uint8 sRGB, H x W x 3) surely holds no ColorChecker."""
+    return bool(card_regions(rgb, first_only=True))
+
+
+def card_regions(rgb: np.ndarray, first_only: bool = False) -> list[tuple[int, int, int, int]]:
+    """Where a ColorChecker could be: boxes (x0, y0, x1, y1) in ``rgb``'s pixels around
+    the windows that hold enough hues, smallest windows first (a small card's), each
+    box holding its window and a window's margin. Empty: no card anywhere. A frame too
+    small to judge gives the whole frame."""
     import cv2
 
     h, w = rgb.shape[:2]
     if min(h, w) < 16:
-        return False
+        return []
     step = max(1, int(max(h, w) / (2 * _EDGE)))
     small = rgb[::step, ::step]  # a strided view: the resize below reads a quarter
     k = _EDGE / max(small.shape[:2])
     if k < 1:
         small = cv2.resize(small, None, fx=k, fy=k, interpolation=cv2.INTER_AREA)
+    scale = w / small.shape[1]  # working px → rgb px
     f = small.astype(np.float32)
     mean = f.reshape(-1, 3).mean(0) + 1.0
     f *= mean.mean() / mean  # grey world: a cast is no hue
@@ -47,7 +56,7 @@ def may_hold_card(rgb: np.ndarray) -> bool:
     sh, sw = hsv.shape[:2]
     ch, cw = sh // _CELL, sw // _CELL
     if ch < 2 or cw < 2:
-        return True  # too small to judge: let the full search decide
+        return [(0, 0, w, h)]  # too small to judge: let the full search decide
     hsv = hsv[: ch * _CELL, : cw * _CELL]
     sat = (hsv[..., 1] >= _MIN_SAT) & (hsv[..., 2] >= 40)
     hue_bin = (hsv[..., 0].astype(np.int32) * _BINS) // 180
@@ -57,11 +66,32 @@ def may_hold_card(rgb: np.ndarray) -> bool:
     # windows of n x n cells by a summed-area table over the cell grid
     sat_table = np.zeros((ch + 1, cw + 1, _BINS), np.int32)
     sat_table[1:, 1:] = counts.cumsum(0).cumsum(1)
+    boxes: list[tuple[int, int, int, int]] = []
     for n in (2, 3, 4, 6):
         if n > min(ch, cw):
             break
         win = (sat_table[n:, n:] - sat_table[:-n, n:] - sat_table[n:, :-n] + sat_table[:-n, :-n])
         need = _MIN_SHARE * (n * _CELL) ** 2
-        if int(((win >= need).sum(-1) >= _MIN_HUES).sum()):
-            return True
-    return False
+        hit = ((win >= need).sum(-1) >= _MIN_HUES)
+        for i, j in zip(*np.nonzero(hit), strict=True):
+            c = _CELL * scale
+            box = (max(0, int((j - n) * c)), max(0, int((i - n) * c)),
+                   min(w, int((j + 2 * n) * c)), min(h, int((i + 2 * n) * c)))
+            boxes.append(box)
+            if first_only:
+                return boxes
+    return _merge(boxes)
+
+
+def _merge(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """Overlapping boxes as one, in the order of their first member."""
+    out: list[list[int]] = []
+    for b in boxes:
+        for o in out:
+            if b[0] < o[2] and o[0] < b[2] and b[1] < o[3] and o[1] < b[3]:
+                o[:] = [min(o[0], b[0]), min(o[1], b[1]), max(o[2], b[2]), max(o[3], b[3])]
+                break
+        else:
+            out.append(list(b))
+    merged = [tuple(o) for o in out]
+    return merged if len(merged) == len(boxes) else _merge(merged)  # type: ignore[arg-type]
