@@ -1,6 +1,6 @@
 """Benchmark: cast invariance through `imgprep batch` with a REAL card photo.
 
-    .venv/bin/python tests/benchmarks/bench_cast.py CARD_PHOTO [PRODUCT_PHOTO]
+    .venv/bin/python tests/benchmarks/bench_cast.py CARD_PHOTO [PRODUCT_PHOTO] [--format jpg|tif16] [--model NAME]
 
 A real photo of a ColorChecker (e.g. ``../shared/colour-photos/cards/oycq_huawei.jpg``;
 never copied into the project) and a product frame (a real photo without a card, or a
@@ -48,9 +48,28 @@ def _jpeg(path: Path, rgb: np.ndarray, when: datetime) -> None:
     Image.fromarray(rgb).save(path, quality=95, subsampling=0, exif=ex.tobytes())
 
 
+def _tif16(path: Path, rgb: np.ndarray, cast: Cast) -> None:
+    """The cast applied in float and written with 16 bits: what a RAW developer exports."""
+    import cv2
+
+    from imgprep.core.colour.delta_e import linear_to_srgb, srgb8_to_linear
+    from tests.core.colour.scenes import apply_cast_linear
+
+    lin = apply_cast_linear(srgb8_to_linear(rgb).astype(float), cast)
+    out = np.clip(np.round(linear_to_srgb(np.clip(lin, 0, 1)) * 65535), 0, 65535).astype(np.uint16)
+    cv2.imwrite(str(path), np.ascontiguousarray(out[..., ::-1]))
+
+
 def _lab(path: Path) -> np.ndarray:
     from imgprep.core.colour.delta_e import linear_to_lab, srgb8_to_linear
 
+    if path.suffix == ".tif":
+        import cv2
+
+        from imgprep.core.colour.delta_e import srgb_to_linear
+
+        a = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)[..., ::-1] / 65535.0
+        return linear_to_lab(srgb_to_linear(a))
     return linear_to_lab(srgb8_to_linear(np.asarray(Image.open(path).convert("RGB"))))
 
 
@@ -65,6 +84,11 @@ def main(argv: list[str] | None = None) -> int:
         i = args.index("--model")
         model = args[i + 1]
         del args[i : i + 2]
+    fmt = "jpg"
+    if "--format" in args:  # jpg (camera JPEG, q95 4:4:4) or tif16 (a 16-bit TIFF, as from RAW)
+        i = args.index("--format")
+        fmt = args[i + 1]
+        del args[i : i + 2]
     if not args:
         print(__doc__)
         return 2
@@ -78,8 +102,12 @@ def main(argv: list[str] | None = None) -> int:
         for k, cast in enumerate(CASTS.values()):
             shoot = src / f"CAST{k}"
             shoot.mkdir(parents=True)
-            _jpeg(shoot / "IMG_0001.jpg", apply_cast(card, cast), T0)
-            _jpeg(shoot / "IMG_0002.jpg", apply_cast(product, cast), T0 + timedelta(seconds=1))
+            if fmt == "tif16":
+                _tif16(shoot / "IMG_0001.tif", card, cast)
+                _tif16(shoot / "IMG_0002.tif", product, cast)
+            else:
+                _jpeg(shoot / "IMG_0001.jpg", apply_cast(card, cast), T0)
+                _jpeg(shoot / "IMG_0002.jpg", apply_cast(product, cast), T0 + timedelta(seconds=1))
         extra = []
         if model:
             from imgprep.core.presets import DEFAULT_PRESET
@@ -93,10 +121,11 @@ def main(argv: list[str] | None = None) -> int:
             code = imgprep(["batch", str(src), "--library", str(lib), "--workers", "2", "--json", *extra])
         doc = json.loads(out.getvalue())
         roles = {(i["sku"], Path(i["source"]).name): i for i in doc["items"]}
-        found = [roles.get((f"CAST{k}", "IMG_0001.jpg"), {}).get("role") == "card" for k in range(len(CASTS))]
+        ext = "tif" if fmt == "tif16" else "jpg"
+        found = [roles.get((f"CAST{k}", f"IMG_0001.{ext}"), {}).get("role") == "card" for k in range(len(CASTS))]
         print(f"imgprep batch exit {code}; card found in {sum(found)} / {len(CASTS)} casts")
         corrected = [_lab(lib / f"CAST{k}" / "jpg" / f"CAST{k}-01.jpg") for k in range(len(CASTS))]
-        raw = [_lab(lib / f"CAST{k}" / "raw" / f"CAST{k}-01.jpg") for k in range(len(CASTS))]
+        raw = [_lab(lib / f"CAST{k}" / "raw" / f"CAST{k}-01.{ext}") for k in range(len(CASTS))]
         h = int(corrected[0].shape[0] * 0.8)  # the watermark's corner band left out
         pairs = list(itertools.combinations(range(len(CASTS)), 2))
         after = {p: float(delta_e_2000(corrected[p[0]][:h], corrected[p[1]][:h]).mean()) for p in pairs}
