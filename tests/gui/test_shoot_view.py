@@ -128,6 +128,10 @@ def test_corner_picking_produces_a_fit(qtbot, make_window, tmp_path):
     w.colour_view.show_sku("CARD-1")
     assert w.colour_view.swatches.doc["summary"] == doc["summary"]
     assert w.colour_view.report_btn.isEnabled()
+    # the honest figures: the leave-one-out line the verdict is judged on, with its values
+    verdict = w.colour_view.verdict.text()
+    assert doc["pass_basis"] == "leave-one-out" and f"{doc['loo']['mean']:.2f}" in verdict
+    assert "leave-one-out" in verdict
     img = w.colour_view.grab().toImage()
     assert not img.isNull()
     assert v.split_box.isEnabled()
