@@ -254,6 +254,10 @@ def _csv(doc: dict[str, Any]) -> bytes:
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
+# the swatch sheet's cell has room for a word: the full reason is in the HTML and CSV
+_SHORT_REASON = {"outside": "画面外", "clipped": "过曝", "gamut": "超色域", "uneven": "不均匀", "outlier": "不符"}
+
+
 def _png(doc: dict[str, Any]) -> bytes:
     """Swatch sheet: per patch reference | before | after, its name and ΔE2000 before → after."""
     from PIL import Image, ImageDraw
@@ -268,8 +272,9 @@ def _png(doc: dict[str, Any]) -> bytes:
     d = ImageDraw.Draw(img)
     small, label = pil_font(13), pil_font(15, "bold")
     th = {**DEFAULT_THRESHOLDS, **(doc.get("thresholds") or {})}
-    d.text((pad, 9), "每格：参考 | 校正前 | 校正后    each patch: reference | before | after    ΔE2000 before → after",
-           font=small, fill=(200, 200, 200))
+    left_out = {x["index"]: x for x in doc.get("excluded", [])}
+    d.text((pad, 9), "每格：参考 | 校正前 | 校正后    each patch: reference | before | after    ΔE2000 before → after"
+           "    × 未参与拟合 left out", font=small, fill=(200, 200, 200))
     for k, p in enumerate(patches):
         x0 = pad + (k % cols) * (cw + pad)
         y0 = head + (k // cols) * (chh + pad)
@@ -280,6 +285,13 @@ def _png(doc: dict[str, Any]) -> bytes:
         d.rectangle([x0, y0 + chh - 40, x0 + cw - 1, y0 + chh - 1], fill=(20, 20, 20))
         d.text((x0 + 5, y0 + chh - 38), f"{p['index']} {p.get('name_zh') or p['name']}", font=small, fill=(190, 190, 190))
         after = p["de2000_after"]
+        out = left_out.get(p["index"])
+        if out:  # not in the fit nor the summary: say why instead of grading it
+            short = _SHORT_REASON.get(out["code"], out["code"])
+            d.text((x0 + 5, y0 + chh - 20), f"未参与 {short} · {out['code']}", font=small, fill=(150, 150, 150))
+            d.line([x0 + 2, y0 + 2, x0 + 16, y0 + 16], fill=(250, 250, 250), width=3)
+            d.line([x0 + 16, y0 + 2, x0 + 2, y0 + 16], fill=(250, 250, 250), width=3)
+            continue
         colour = (120, 220, 120) if after <= th["mean"] else (240, 200, 80) if after <= th["max"] else (250, 110, 100)
         d.text((x0 + 5, y0 + chh - 20), f"ΔE {p['de2000_before']:.1f} → {after:.1f}", font=label, fill=colour)
     buf = io.BytesIO()

@@ -118,3 +118,25 @@ def test_render_report_bytes():
     assert "留一法 leave-one-out" in html and "expected" not in lines[0]
     im = Image.open(io.BytesIO(out["swatches-A1234.png"]))
     assert im.format == "PNG" and im.size[0] > 300
+
+
+def test_the_swatch_sheet_marks_a_patch_left_out_instead_of_grading_it():
+    """A patch left out (24, black, an outlier here) says so in its cell (grey text) and is
+    crossed, while a used patch keeps its graded ΔE line."""
+    doc = _doc()
+    doc["excluded"] = [{"index": 24, "name": "black", "name_zh": "黑 2", "code": "outlier",
+                        "reason": "does not fit", "reason_zh": "不符"}]
+    im = np.asarray(Image.open(io.BytesIO(render_report(doc, "A1")["swatches-A1.png"])).convert("RGB")).astype(int)
+    cw, chh, pad, head = 168, 128, 8, 34  # the sheet's cell geometry
+
+    def cell(k):
+        x0, y0 = pad + (k % 6) * (cw + pad), head + (k // 6) * (chh + pad)
+        return im[y0: y0 + chh, x0: x0 + cw]
+
+    crossed = cell(23)[2:17, 2:17]
+    assert (crossed.min(-1) > 230).sum() > 20  # the white cross on the patch
+    text_used = cell(0)[chh - 20:, :]
+    text_out = cell(23)[chh - 20:, :]
+    # the used patch's line is coloured (a grade), the left-out one's grey
+    assert np.abs(text_used - text_used.mean(-1, keepdims=True)).max() > 60
+    assert np.abs(text_out - text_out.mean(-1, keepdims=True)).max() < 20
