@@ -598,7 +598,7 @@ def _grey_auto(rgb: np.ndarray) -> tuple[np.ndarray | None, str | None]:
             pts = np.argwhere(lab == i)[:, ::-1].astype(np.float32)
             (_, (rw, rh), _) = cv2.minAreaRect(pts)
             solid = area / max(rw * rh, 1.0)
-            if solid < 0.9 or (sides > 2 and area < 0.5 * sh * sw):
+            if solid < 0.9 or (sides > 2 and area < 0.5 * sh * sw) or _has_hole(lab == i, sh * sw):
                 continue  # a backdrop with something in it, or a band around the frame
         d = np.hypot((cent[i][0] - sw / 2) / sw, (cent[i][1] - sh / 2) / sh)
         score = area * (1 - min(d, 0.7))
@@ -609,6 +609,21 @@ def _grey_auto(rgb: np.ndarray) -> tuple[np.ndarray | None, str | None]:
     pts = np.argwhere(lab == best)[:, ::-1].astype(np.float32)
     box = cv2.boxPoints(cv2.minAreaRect(pts)) / scale
     return box.astype(float), None
+
+
+def _has_hole(region: np.ndarray, frame_area: int) -> bool:
+    """Whether something stands inside ``region`` (a product on a grey backdrop): a part
+    of the frame it encloses, larger than sensor dust."""
+    import cv2
+
+    outside = (~region).astype(np.uint8)
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(outside, connectivity=4)
+    h, w = region.shape
+    for j in range(1, n):
+        x, y, bw, bh, area = stats[j]
+        if x > 0 and y > 0 and x + bw < w and y + bh < h and area > 0.003 * frame_area:
+            return True
+    return False
 
 
 # --------------------------------------------------------------------------- front

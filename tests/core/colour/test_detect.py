@@ -126,3 +126,27 @@ def test_tiny_and_thin_images_are_no_card_with_a_reason_never_an_opencv_error(sh
     noise = np.random.default_rng(1).integers(0, 255, (*shape, 3), dtype=np.uint8)  # no card, no grey field
     det = detect_card(noise, card=card)
     assert not det.found and det.reason
+
+
+def _noisy(rgb, seed=0):
+    return np.clip(rgb + np.random.default_rng(seed).normal(0, 2.0, rgb.shape), 0, 255).astype(np.uint8)
+
+
+def test_a_grey_card_filling_the_frame_or_cut_off_at_an_edge_is_found():
+    full = _noisy(np.full((900, 1200, 3), (112, 120, 134), float))  # close-up, slightly blue
+    det = detect_card(full, card="grey")
+    assert det.found, det.reason
+    assert abs(np.asarray(det.corners)[:, 0].mean() - 600) < 60
+    strip = product_photo(800, 1200, seed=5).astype(float)
+    strip[250:520, 980:] = (150, 128, 100)  # a strip held in from the right edge, warm light
+    det = detect_card(_noisy(strip), card="grey")
+    assert det.found, det.reason
+    c = np.asarray(det.corners)
+    assert abs(c[:, 1].mean() - 385) < 25 and c[:, 0].mean() > 980
+
+
+def test_a_grey_backdrop_around_a_product_is_not_a_grey_card():
+    rgb = np.full((900, 1200, 3), (128, 128, 128), float)
+    yy, xx = np.mgrid[0:900, 0:1200]
+    rgb[((yy - 450) / 120) ** 2 + ((xx - 600) / 90) ** 2 < 1] = (180, 40, 40)  # a product on a seamless
+    assert not detect_card(_noisy(rgb), card="grey").found
