@@ -17,6 +17,7 @@ from typing import Any
 
 from ..core.catalogue import Product
 from ..core.errors import ConfigError
+from ..core.fsutil import hash_file
 from ..core.journal import JOURNAL_NAME, Journal
 from ..core.messages import say
 from ..core.presets import Preset, load_preset
@@ -97,6 +98,10 @@ def _check_one(j: Journal, preset: Preset, listed: tuple[str, Product] | None, s
     failed = [r for r in sources if r["state"] == "failed"]
     for r in failed:
         c.add("failed", say("check-failed", file=Path(r["source_path"]).name, detail=r["reason"]))
+    for f in j.files_for_sku(sku):  # the journal agrees with the disk
+        problem = _file_problem(j.library / f["path"], f["sha256"])
+        if problem:
+            c.add("library", say(problem, path=f["path"]))
     known = {Path(r["source_path"]).name for r in sources}
     for folder in sorted({Path(r["source_path"]).parent for r in sources}):
         for msg in load_callouts(folder, known)[1]:  # the sidecar as it is now
@@ -156,6 +161,16 @@ def _check_one(j: Journal, preset: Preset, listed: tuple[str, Product] | None, s
         if days_left < 0:
             c.add("3-day", say("check-overdue", days=-days_left, arrival=arrival.isoformat()))  # type: ignore[union-attr]
     return c
+
+
+def _file_problem(path: Path, sha256: str) -> str | None:
+    """The message key when a library file is not as the journal recorded it."""
+    try:
+        return None if hash_file(path) == sha256 else "check-file-changed"
+    except FileNotFoundError:
+        return "check-file-missing"
+    except OSError:
+        return "check-file-changed"
 
 
 def library_status(library: str | Path) -> dict[str, Any]:

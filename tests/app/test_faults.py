@@ -39,15 +39,51 @@ def by_name(doc: dict) -> dict[str, dict]:
     return {Path(i["source"]).name: i for i in doc["items"]}
 
 
-def assert_library_sound(lib: Path, doc: dict, outside: list[Path] = ()) -> None:
+def assert_library_sound(run_cli, lib: Path, doc: dict | None = None, outside: list[Path] = ()) -> None:
     """The acceptance after every case: originals byte-identical, no temp files left,
-    nothing outside the library."""
-    for it in doc["items"]:
+    nothing outside the library, and `check` agrees with the disk."""
+    for it in (doc or {}).get("items", []):
         if it["status"] in ("done", "skipped") and it.get("raw") and it["role"] not in ("slate",):
             assert sha(lib / it["raw"]) == sha(Path(it["source"])), it
     assert not [p for p in lib.rglob(".imgprep-tmp-*")], "temp files left"
     for p in outside:
         assert not any(p.rglob("*")), f"written outside the library: {list(p.rglob('*'))}"
+    assert_check_agrees(run_cli, lib, doc)
+
+
+def assert_check_agrees(run_cli, lib: Path, doc: dict | None = None) -> None:
+    """`imgprep check LIB --json` agrees with the disk: every source the journal calls done
+    has its library copy, hashing as recorded; every journal file that is gone or changed
+    is a problem, and no file that is fine is; every failed source is listed."""
+    import sqlite3
+
+    code, out, err = run_cli("check", lib, "--json")
+    assert code in (0, 1) and "Traceback" not in err, err
+    problems = [(p["rule"], p["message"]) for s in json.loads(out)["skus"] for p in s["problems"]]
+    db = sqlite3.connect(f"file:{lib / 'imgprep.sqlite'}?mode=ro", uri=True)
+    try:
+        files = db.execute("SELECT path, sha256 FROM files").fetchall()
+        sources = db.execute("SELECT source_path, raw_path, state, sha256 FROM sources").fetchall()
+    finally:
+        db.close()
+
+    def verifies(rel: str, digest: str) -> bool:
+        return (lib / rel).is_file() and sha(lib / rel) == digest
+
+    for source, raw, state, digest in sources:
+        if state == "rendered":
+            assert verifies(raw, digest), f"{source} is done but its copy {raw} does not verify"
+        if state == "failed":
+            name = Path(source).name
+            assert any(r == "failed" and m.startswith(f"{name} failed: ") for r, m in problems), (source, problems)
+    states = {source: state for source, _, state, _ in sources}
+    for it in (doc or {}).get("items", []):  # a failed file is never done in the journal
+        assert it["status"] != "failed" or states.get(it["source"]) != "rendered", it
+    about = [m for r, m in problems if r == "library"]
+    for rel, digest in files:
+        listed = [m for m in about if m.startswith(rel + " ")]
+        assert bool(listed) != verifies(rel, digest), (rel, listed)
+    assert all(any(m.startswith(rel + " ") for rel, _ in files) for m in about), about
 
 
 def check_failures(run_cli, lib: Path) -> list[str]:
@@ -84,7 +120,7 @@ def test_case1_a_failed_source_is_retried_and_never_reported_as_done(tmp_path, r
     assert code == 0 and it["status"] == "done", doc
     assert it["raw"] == "RT-01/raw/RT-01-01.jpg" and it["renditions"] == ["RT-01/jpg/RT-01-01.jpg"]
     assert (lib / it["renditions"][0]).is_file()
-    assert_library_sound(lib, doc)
+    assert_library_sound(run_cli, lib, doc)
     assert check_failures(run_cli, lib) == []
 
     # Done now: the next run skips it; a copy elsewhere is a duplicate of a real frame.
@@ -104,7 +140,7 @@ def test_case1_a_done_source_whose_library_copy_is_gone_is_taken_again(tmp_path,
     code, doc, _ = batch(run_cli, lib, src)
     assert code == 0 and doc["items"][0]["status"] == "done", doc
     assert doc["items"][0]["raw"] == "RT-02/raw/RT-02-01.jpg"
-    assert_library_sound(lib, doc)
+    assert_library_sound(run_cli, lib, doc)
 
 
 # ----------------------------------------------------------------------------- case 7
@@ -132,7 +168,7 @@ def test_case7_png_decompression_bombs_fail_alone(tmp_path, run_cli, chunk):
     assert code == 1 and items["a-good.jpg"]["status"] == "done", doc
     assert items["b-bomb.png"]["status"] == "failed"
     assert "cannot decode" in items["b-bomb.png"]["reason"], items["b-bomb.png"]
-    assert_library_sound(lib, doc)
+    assert_library_sound(run_cli, lib, doc)
 
 
 def test_case7_links_odd_names_strips_and_deep_sidecars_never_crash_the_batch(tmp_path, run_cli):
@@ -159,7 +195,7 @@ def test_case7_links_odd_names_strips_and_deep_sidecars_never_crash_the_batch(tm
     for n in ("0-strip-60000.png", "0-strip-100000.png"):
         assert items[n]["status"] == "failed" and "too small for a product photo" in items[n]["reason"], items[n]
     assert doc["summary"] == {"done": 1, "duplicate": 0, "failed": 6, "skipped": 0}
-    assert_library_sound(lib, doc)
+    assert_library_sound(run_cli, lib, doc)
     # The sidecar's problem is on record; the next run is the same, nothing left over.
     import sqlite3
 
@@ -212,7 +248,7 @@ def test_case9_a_full_disk_ends_the_run_cleanly_and_a_rerun_recovers(tmp_path, s
     code, doc, _ = batch(run_cli, lib, s1, s2)
     assert code == 0, doc
     assert [i["status"] for i in doc["items"]] == ["skipped", "done"]
-    assert_library_sound(lib, doc)
+    assert_library_sound(run_cli, lib, doc)
 
 
 def test_case9_a_read_only_library_ends_the_run_cleanly(tmp_path, small_fs, run_cli):
@@ -230,7 +266,7 @@ def test_case9_a_read_only_library_ends_the_run_cleanly(tmp_path, small_fs, run_
     subprocess.run(["mount", "-o", "remount,rw", str(small_fs)], check=True)
     code, doc, _ = batch(run_cli, lib, s2)
     assert code == 0 and doc["items"][0]["status"] == "done"
-    assert_library_sound(lib, doc)
+    assert_library_sound(run_cli, lib, doc)
 
 
 # ----------------------------------------------------------------------------- case 3
@@ -248,7 +284,7 @@ def test_case3_a_linked_shoot_folder_keeps_the_links_name(tmp_path, run_cli):
     # The same as one folder of a drop folder.
     code, doc, _ = batch(run_cli, lib, tmp_path / "src")
     assert code == 0 and doc["items"][0]["sku"] == "A1234" and doc["items"][0]["status"] == "skipped"
-    assert_library_sound(lib, doc)
+    assert_library_sound(run_cli, lib, doc)
 
 
 # ----------------------------------------------------------------------------- case 4
@@ -264,6 +300,7 @@ def test_case4_nothing_is_written_through_a_link_in_the_library(tmp_path, run_cl
     assert code == 1 and doc["items"][0]["status"] == "failed"
     assert "symbolic link" in doc["items"][0]["reason"], doc
     assert list(elsewhere.iterdir()) == []
+    assert_library_sound(run_cli, lib, doc, [elsewhere])
 
 
 def test_case4_nothing_is_written_through_a_link_in_the_backup(tmp_path, run_cli):
@@ -279,7 +316,7 @@ def test_case4_nothing_is_written_through_a_link_in_the_backup(tmp_path, run_cli
     assert it["status"] == "done" and it["backup"] == "pending", doc
     assert "symbolic link" in doc["backup_problem"]
     assert list(elsewhere.iterdir()) == []
-    assert_library_sound(lib, doc)
+    assert_library_sound(run_cli, lib, doc, [elsewhere])
 
 
 # ----------------------------------------------------------------------------- case 11
@@ -300,7 +337,7 @@ def test_case11_tiny_images_and_thin_strips_are_refused_with_a_clear_message(tmp
     for n in ("img-16x16.png", "img-40x40.png", "img-64x64.png", "img-65x65.png", "img-600x20.png"):
         assert items[n]["status"] == "done", items[n]
     assert not any("Assertion" in (i["reason"] or "") or "cv2" in (i["reason"] or "") for i in doc["items"])
-    assert_library_sound(lib, doc)
+    assert_library_sound(run_cli, lib, doc)
 
 
 # ----------------------------------------------------------------------------- case 12
@@ -314,7 +351,7 @@ def test_case12_a_250_byte_name_is_ingested(tmp_path, run_cli):
     code, doc, _ = batch(run_cli, lib, src, extra=("--backup", bak))
     assert code == 0, doc
     assert doc["items"][0]["status"] == "done" and doc["items"][0]["backup"] == "verified"
-    assert_library_sound(lib, doc)
+    assert_library_sound(run_cli, lib, doc)
 
 
 # ----------------------------------------------------------------------------- case 8
@@ -331,9 +368,10 @@ def test_case8_imgprep_own_names_are_refused_as_skus(tmp_path, run_cli):
         assert by_folder[sku]["status"] == "failed"
         assert "imgprep uses for its own files" in by_folder[sku]["reason"], by_folder[sku]
     assert (lib / "imgprep.sqlite").is_file() and not (lib / "IMGPREP.LOG").exists()
+    assert_library_sound(run_cli, lib, doc)
 
 
-def test_case8_a_folder_named_imgprep_log_does_not_stop_the_watcher(tmp_path):
+def test_case8_a_folder_named_imgprep_log_does_not_stop_the_watcher(tmp_path, run_cli):
     from app.test_watch import Run, jpeg_bytes, wait_for
 
     drop = tmp_path / "drop"
@@ -345,6 +383,7 @@ def test_case8_a_folder_named_imgprep_log_does_not_stop_the_watcher(tmp_path):
         wait_for(lambda: run.of("rendered") and run.of("failed"), 30, "K1 rendered, imgprep.log refused")
     assert "imgprep uses for its own files" in run.of("failed")[0]["reason"]
     assert (run.lib / "imgprep.log").is_file()
+    assert_library_sound(run_cli, run.lib)
 
 
 # ----------------------------------------------------------------------------- case 10
@@ -361,6 +400,7 @@ def test_case10_control_characters_in_names_are_printed_escaped(tmp_path, run_cl
     assert len(failed) == 1 and "x\\x1b]0;owned\\x07\\x1b[2J\\x0asecond line.jpg" in failed[0], out
     code, out, _ = run_cli("check", lib)
     assert "\x1b" not in out
+    assert_library_sound(run_cli, lib)
 
 
 # ----------------------------------------------------------------------------- case 2
@@ -391,10 +431,10 @@ def test_case2_a_file_written_during_the_batch_fails_and_the_next_run_takes_it_w
     code, doc, _ = batch(run_cli, lib, src)
     assert code == 0 and doc["items"][0]["status"] == "done"
     assert doc["items"][0]["raw"] == "GROW-1/raw/GROW-1-01.jpg"
-    assert_library_sound(lib, doc)
+    assert_library_sound(run_cli, lib, doc)
 
 
-def test_case7_the_watcher_reports_links_odd_names_and_bombs_and_goes_on(tmp_path):
+def test_case7_the_watcher_reports_links_odd_names_and_bombs_and_goes_on(tmp_path, run_cli):
     from app.test_watch import Run, jpeg_bytes, wait_for
 
     drop = tmp_path / "drop"
@@ -421,6 +461,7 @@ def test_case7_the_watcher_reports_links_odd_names_and_bombs_and_goes_on(tmp_pat
             assert len(run.of("failed")) == 4 and len(run.of("rendered")) == 1
         else:
             assert set(failed) <= {"bomb.png"}, failed  # refused files stay refused, quietly
+        assert_library_sound(run_cli, run.lib)
 
 
 # ----------------------------------------------------------------------------- case 15
@@ -434,6 +475,7 @@ def test_case15_a_garbage_backup_marker_gets_a_plain_message(tmp_path, run_cli, 
     assert code == 0 and doc["items"][0]["status"] == "done" and doc["items"][0]["backup"] == "pending"
     assert "marker file .imgprep-backup is damaged" in doc["backup_problem"], doc["backup_problem"]
     assert (bak / ".imgprep-backup").read_bytes() == garbage and len(list(bak.iterdir())) == 1
+    assert_library_sound(run_cli, lib, doc)
 
 
 # ----------------------------------------------------------------------------- case 13
@@ -456,6 +498,8 @@ def test_case13_callout_problems_are_in_the_batch_output_with_their_own_reason(t
     code, out, _ = run_cli("check", lib, "--json")
     msgs = [p["message"] for s in json.loads(out)["skus"] for p in s["problems"] if p["rule"] == "callouts"]
     assert any("entry [IMG_9.jpg] names no file" in m for m in msgs), msgs
+    assert_library_sound(run_cli, lib, doc)
+    assert_library_sound(run_cli, tmp_path / "LIB2")
 
 
 # ----------------------------------------------------------------------------- case 6
@@ -507,6 +551,7 @@ def test_case6_a_2_gb_callouts_file_is_not_read(tmp_path, run_cli):
     code, doc, _ = batch(run_cli, tmp_path / "LIB", src)
     assert code == 0 and doc["items"][0]["status"] == "done"
     assert any("over the 1048576-byte limit" in w for w in doc["warnings"]), doc
+    assert_library_sound(run_cli, tmp_path / "LIB", doc)
 
 
 # ----------------------------------------------------------------------------- case 14
@@ -521,6 +566,7 @@ def test_case14_a_sku_past_the_row_limit_is_named_with_the_limit(tmp_path, run_c
     assert code == 0
     notes = doc["items"][0].get("notes", [])
     assert any(f"not in the first {MAX_ROWS} rows" in n and "split the sheet" in n for n in notes), doc
+    assert_library_sound(run_cli, tmp_path / "LIB", doc)
 
 
 def test_case14_a_mixed_utf8_and_gbk_sheet_names_where_the_encoding_changes(tmp_path, run_cli):
@@ -533,6 +579,7 @@ def test_case14_a_mixed_utf8_and_gbk_sheet_names_where_the_encoding_changes(tmp_
 
     m = re.search(r"UTF-8 up to byte (\d+) \(line 4\)", err)
     assert m and len(head) + 3 <= int(m.group(1)) < sheet.stat().st_size, err  # in the GBK row, not before
+    assert not (tmp_path / "LIB").exists()  # configuration error: nothing written
 
 
 # ----------------------------------------------------------------------------- case 16
@@ -554,11 +601,11 @@ def test_case16_folders_differing_in_case_are_one_sku_and_one_library_folder(tmp
     assert [p.name for p in lib.iterdir() if p.is_dir()] == folders
     code, out, _ = run_cli("check", lib, "--json")
     assert len(json.loads(out)["skus"]) == 1
-    assert_library_sound(lib, doc)
+    assert_library_sound(run_cli, lib, doc)
 
 
 # ----------------------------------------------------------------------------- case 5
-def test_case5_a_link_to_a_photo_outside_the_drop_folder_is_taken_like_a_file(tmp_path):
+def test_case5_a_link_to_a_photo_outside_the_drop_folder_is_taken_like_a_file(tmp_path, run_cli):
     from app.test_watch import Run, jpeg_bytes, wait_for
 
     outside = tmp_path / "outside"
@@ -574,6 +621,7 @@ def test_case5_a_link_to_a_photo_outside_the_drop_folder_is_taken_like_a_file(tm
     assert os.listdir(outside) == ["o.jpg"] and sha(outside / "o.jpg") == before
     raws = sorted((run.lib / "L1" / "raw").iterdir())
     assert before in {sha(p) for p in raws} and len(raws) == 2
+    assert_library_sound(run_cli, run.lib)
 
 
 def test_case15_check_verify_backup_reports_a_changed_copy_and_never_overwrites_it(tmp_path, run_cli):
@@ -597,9 +645,10 @@ def test_case15_check_verify_backup_reports_a_changed_copy_and_never_overwrites_
     assert tampered.read_bytes() == b"tampered"
     assert (bak / "V1" / "jpg" / "V1-02.jpg").is_file()
     assert "different file is already there" in doc["backup_problem"], doc
+    assert_library_sound(run_cli, lib, doc)
 
 
-def test_case15_the_watcher_rehashes_the_backup_now_and_then_and_never_overwrites(tmp_path):
+def test_case15_the_watcher_rehashes_the_backup_now_and_then_and_never_overwrites(tmp_path, run_cli):
     from app.test_watch import Run, jpeg_bytes, wait_for
 
     with Run(tmp_path, backup=True, verify_backup=1.0) as run:
@@ -619,9 +668,10 @@ def test_case15_the_watcher_rehashes_the_backup_now_and_then_and_never_overwrite
     assert "gone" in changed["W1/jpg/W1-02.jpg"]
     assert copies[0].read_bytes() == b"tampered"  # never overwritten
     assert any(e["file"] == "W1/raw/W1-01.jpg" for e in run.of("backup-failed"))
+    assert_library_sound(run_cli, run.lib)
 
 
-def test_case1_the_watcher_takes_a_failed_file_again_at_its_next_start(tmp_path):
+def test_case1_the_watcher_takes_a_failed_file_again_at_its_next_start(tmp_path, run_cli):
     from app.test_watch import Run, jpeg_bytes, wait_for
 
     blocker = tmp_path / "lib" / "R1" / "jpg" / "R1-01.jpg"
@@ -633,12 +683,14 @@ def test_case1_the_watcher_takes_a_failed_file_again_at_its_next_start(tmp_path)
         time.sleep(2.5)  # a rescan: not taken again in the same session
     assert len(run.of("failed")) == 1 and not run.of("rendered")
     assert (run.drop / "R1" / "a.jpg").is_file()  # not moved: not in the library
+    assert_library_sound(run_cli, run.lib)  # check lists the failed frame
     blocker.rmdir()
     with Run(tmp_path) as run:
         wait_for(lambda: run.of("rendered"), 30, "rendered at the next start")
     assert run.of("rendered")[0]["files"] == ["R1/jpg/R1-01.jpg"]
     assert (run.lib / "R1" / "jpg" / "R1-01.jpg").is_file()
     assert not (run.drop / "R1" / "a.jpg").exists()  # verified in the library: moved to done/
+    assert_library_sound(run_cli, run.lib)
 
 
 def test_case7_an_opencv_error_while_rendering_fails_that_frame_alone(tmp_path, run_cli, monkeypatch):
@@ -666,6 +718,7 @@ def test_case7_an_opencv_error_while_rendering_fails_that_frame_alone(tmp_path, 
     assert items["b.jpg"]["reason"] == ("rendering failed: an image processing step failed on this file (OpenCV: "
                                         "(-215:Assertion failed) blockSize % 2 == 1 && blockSize > 1 in function "
                                         "'adaptiveThreshold')"), items["b.jpg"]
+    assert_library_sound(run_cli, tmp_path / "LIB", doc)
 
 
 def test_case4_the_apps_rerender_writes_nothing_through_a_link_in_the_library(tmp_path, run_cli):
@@ -684,9 +737,10 @@ def test_case4_the_apps_rerender_writes_nothing_through_a_link_in_the_library(tm
     assert res.written == [] and any("symbolic link" in p for p in res.problems), res
     assert list(elsewhere.iterdir()) == []
     assert sorted(p.name for p in (lib / "RR-1" / "jpg").iterdir()) == ["RR-1-01.jpg", "RR-1-02.jpg"]
+    assert_library_sound(run_cli, lib, outside=[elsewhere])
 
 
-def test_case9_the_watcher_survives_a_full_library_disk_and_recovers(tmp_path, small_fs):
+def test_case9_the_watcher_survives_a_full_library_disk_and_recovers(tmp_path, small_fs, run_cli):
     from app.test_watch import Run, jpeg_bytes, wait_for
 
     base = small_fs / "w"
@@ -707,3 +761,4 @@ def test_case9_the_watcher_survives_a_full_library_disk_and_recovers(tmp_path, s
     with Run(base) as run:  # space again: the next start takes b
         wait_for(lambda: run.of("rendered"), 30, "b rendered after space was freed")
     assert {Path(p).name for p in (run.lib / "F1" / "raw").iterdir()} == {"F1-01.jpg", "F1-02.jpg"}
+    assert_library_sound(run_cli, run.lib)
