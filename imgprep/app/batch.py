@@ -31,6 +31,7 @@ from ..core.fsutil import (
     copy_new,
     discard,
     hash_file,
+    move_new,
     publish,
     real_dir,
     sweep_temps,
@@ -550,10 +551,17 @@ class BatchRunner:
                     report.items.append(Item(_nfc(f), sku, "failed", f"cannot read: {e.strerror or e}"))
                     continue
                 row = j.source_by_stat(_nfc(f), st.st_size, st.st_mtime_ns)
-                if row is not None and row["state"] == "rendered" and not (self.lib / row["raw_path"]).is_file():
-                    with j.tx():  # done only while its library copy is there: taken again
-                        j.set_state(row["id"], "failed", say("missing-from-library"))
-                    row = None
+                if row is not None and row["state"] == "rendered":
+                    problem = self._library_copy_problem(row)  # done only while its copy verifies
+                    if problem is not None:
+                        reason, retake = problem
+                        with j.tx():
+                            j.set_state(row["id"], "failed", reason)
+                            j.log("error", "failed", reason, sku=sku, source=row["source_path"])
+                        if not retake:  # the damaged copy could not be put aside: it stays, untouched
+                            report.items.append(Item(_nfc(f), sku, "failed", reason))
+                            continue
+                        row = None  # taken again from the source
                 if row is not None and row["state"] == "rendered":
                     report.items.append(self._unchanged_item(row, _nfc(f)))
                     continue
@@ -679,6 +687,25 @@ class BatchRunner:
                            self._colour if row["kind"] == "card" else None, hash=False)
             out.append((j.source(row["id"]), job))
         return out
+
+    def _library_copy_problem(self, row: Any) -> tuple[str, bool] | None:
+        """Why a source recorded as done is not, and whether it can be taken again: its
+        library copy is gone, or no longer hashes as recorded (then it is moved aside to
+        SKU/superseded/, never overwritten). None while the copy verifies."""
+        raw = self.lib / row["raw_path"]
+        try:
+            if raw.stat().st_size == row["size"] and hash_file(raw) == row["sha256"]:
+                return None
+        except FileNotFoundError:
+            return say("missing-from-library"), True
+        except OSError as e:
+            return say("library-copy-unreadable", path=row["raw_path"], detail=e.strerror or str(e)), False
+        try:
+            aside = _aside_name(real_dir(self.lib, f"{row['sku']}/superseded"), raw.name)
+            move_new(raw, aside)
+        except (OSError, FileOpError) as e:
+            return say("library-copy-not-moved", path=row["raw_path"], detail=str(e)), False
+        return say("library-copy-changed", path=row["raw_path"], aside=aside.relative_to(self.lib).as_posix()), True
 
     # ------------------------------------------------------------------ per shoot
     def _unchanged_item(self, row: Any, source: str) -> Item:
@@ -1300,3 +1327,15 @@ def _numbers(stems: list[str], sku: str, card: bool) -> set[int]:
 
 
 __all__ = ["BatchRunner", "BatchOptions", "BatchReport", "Item", "Decisions", "discover", "is_ignored", "psd_problem"]
+
+
+def _aside_name(folder: Path, name: str) -> Path:
+    """A free name in ``folder`` for a damaged library copy put aside: ``name`` with
+    ``.changed`` (then ``.changed-2`` …) before its suffix."""
+    stem, ext = os.path.splitext(name)
+    n = 1
+    while True:
+        aside = folder / f"{stem}.changed{'' if n == 1 else f'-{n}'}{ext}"
+        if not os.path.lexists(aside):
+            return aside
+        n += 1

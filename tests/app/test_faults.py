@@ -52,9 +52,10 @@ def assert_library_sound(run_cli, lib: Path, doc: dict | None = None, outside: l
 
 
 def assert_check_agrees(run_cli, lib: Path, doc: dict | None = None) -> None:
-    """`imgprep check LIB --json` agrees with the disk: every source the journal calls done
-    has its library copy, hashing as recorded; every journal file that is gone or changed
-    is a problem, and no file that is fine is; every failed source is listed."""
+    """`imgprep check LIB --json` agrees with the disk: a source the journal calls done
+    whose library copy is gone or no longer hashes as recorded, and every such journal
+    file, is a problem, and no file that is fine is; every failed source is listed; a file
+    the batch reported failed is not done in the journal."""
     import sqlite3
 
     code, out, err = run_cli("check", lib, "--json")
@@ -71,8 +72,8 @@ def assert_check_agrees(run_cli, lib: Path, doc: dict | None = None) -> None:
         return (lib / rel).is_file() and sha(lib / rel) == digest
 
     for source, raw, state, digest in sources:
-        if state == "rendered":
-            assert verifies(raw, digest), f"{source} is done but its copy {raw} does not verify"
+        if state == "rendered" and not verifies(raw, digest):  # damaged after its run: check says so
+            assert any(r == "library" and m.startswith(raw + " ") for r, m in problems), (source, problems)
         if state == "failed":
             name = Path(source).name
             assert any(r == "failed" and m.startswith(f"{name} failed: ") for r, m in problems), (source, problems)
@@ -141,6 +142,47 @@ def test_case1_a_done_source_whose_library_copy_is_gone_is_taken_again(tmp_path,
     assert code == 0 and doc["items"][0]["status"] == "done", doc
     assert doc["items"][0]["raw"] == "RT-02/raw/RT-02-01.jpg"
     assert_library_sound(run_cli, lib, doc)
+
+
+@pytest.mark.parametrize("damage", ["changed", "truncated"])
+def test_case1_a_done_source_whose_library_copy_changed_is_kept_aside_and_taken_again(tmp_path, run_cli, damage):
+    src = tmp_path / "src" / "RT-03"
+    photo = jpeg(src / "IMG_1.jpg", 3)
+    jpeg(src / "IMG_2.jpg", 4)
+    lib = tmp_path / "LIB"
+    assert batch(run_cli, lib, src)[0] == 0
+    raw = lib / "RT-03" / "raw" / "RT-03-01.jpg"
+    data = raw.read_bytes()
+    damaged = data[:100] + bytes([data[100] ^ 0xFF]) + data[101:] if damage == "changed" else data[: len(data) // 2]
+    raw.write_bytes(damaged)
+    code, out, _ = run_cli("check", lib, "--json")
+    msgs = [p["message"] for s in json.loads(out)["skus"] for p in s["problems"] if p["rule"] == "library"]
+    assert code == 1 and msgs == ["RT-03/raw/RT-03-01.jpg no longer matches the journal's hash (changed or damaged)"]
+
+    code, doc, _ = batch(run_cli, lib, src)
+    items = by_name(doc)
+    assert code == 0 and items["IMG_1.jpg"]["status"] == "done", doc  # not "unchanged": taken again
+    assert items["IMG_1.jpg"]["raw"] == "RT-03/raw/RT-03-01.jpg" and items["IMG_2.jpg"]["status"] == "skipped"
+    assert sha(raw) == sha(photo)
+    aside = lib / "RT-03" / "superseded" / "RT-03-01.changed.jpg"
+    assert aside.read_bytes() == damaged  # never overwritten silently: kept aside
+    import sqlite3
+
+    db = sqlite3.connect(lib / "imgprep.sqlite")
+    assert any("kept aside as RT-03/superseded/RT-03-01.changed.jpg" in m for (m,) in db.execute("SELECT message FROM events"))
+    db.close()
+    assert_library_sound(run_cli, lib, doc)
+
+    # Damaged again after its source is gone: nothing to take it from, so it stays as it is
+    # (never overwritten) and check keeps reporting it.
+    raw.write_bytes(damaged)
+    photo.unlink()
+    code, doc, _ = batch(run_cli, lib, src)
+    assert code == 0 and [i["status"] for i in doc["items"]] == ["skipped"], doc
+    assert raw.read_bytes() == damaged
+    assert_check_agrees(run_cli, lib, doc)
+    assert "RT-03/raw/RT-03-01.jpg no longer matches" in " ".join(
+        p["message"] for s in json.loads(run_cli("check", lib, "--json")[1])["skus"] for p in s["problems"])
 
 
 # ----------------------------------------------------------------------------- case 7
