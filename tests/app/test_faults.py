@@ -78,8 +78,10 @@ def assert_check_agrees(run_cli, lib: Path, doc: dict | None = None) -> None:
             name = Path(source).name
             assert any(r == "failed" and m.startswith(f"{name} failed: ") for r, m in problems), (source, problems)
     states = {source: state for source, _, state, _ in sources}
-    for it in (doc or {}).get("items", []):  # a failed file is never done in the journal
+    for it in (doc or {}).get("items", []):  # the report and the journal tell the same
         assert it["status"] != "failed" or states.get(it["source"]) != "rendered", it
+        if it["status"] == "done" and it.get("raw") and it["role"] != "slate":
+            assert states.get(it["source"]) == "rendered", it
     about = [m for r, m in problems if r == "library"]
     for rel, digest in files:
         listed = [m for m in about if m.startswith(rel + " ")]
@@ -290,6 +292,53 @@ def test_case9_a_full_disk_ends_the_run_cleanly_and_a_rerun_recovers(tmp_path, s
     code, doc, _ = batch(run_cli, lib, s1, s2)
     assert code == 0, doc
     assert [i["status"] for i in doc["items"]] == ["skipped", "done"]
+    assert_library_sound(run_cli, lib, doc)
+
+
+@pytest.mark.parametrize("fault", ["disk-full", "io-error"])
+def test_case9_a_journal_write_failing_mid_run_ends_the_run_cleanly_and_a_rerun_recovers(
+        tmp_path, run_cli, monkeypatch, request, fault):
+    """Not at open: after the first frames are done, the journal's commit fails (a real
+    full tmpfs, or SQLite's 'disk I/O error' where no tmpfs can be mounted)."""
+    import sqlite3
+
+    from imgprep.core.journal import Journal
+
+    fs = request.getfixturevalue("small_fs") if fault == "disk-full" else None
+    lib = (fs or tmp_path) / "LIB"
+    src = tmp_path / "src" / "J-1"
+    for i in range(4):
+        jpeg(src / f"IMG_{i}.jpg", 90 + i)
+    real, rendered, filler = Journal.set_state, [], []
+
+    def set_state(self, source_id, state, reason=None):
+        real(self, source_id, state, reason)
+        if state == "rendered":
+            rendered.append(source_id)
+            if len(rendered) == 2:  # inside the transaction that records the 2nd frame as done
+                if fs is not None:
+                    filler.append(_fill(fs))  # its commit needs room the disk no longer has
+                else:
+                    raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(Journal, "set_state", set_state)
+    code, out, err = run_cli("batch", src, "--library", lib, "--workers", "0", "--json")
+    assert code == 1 and "Traceback" not in err, err
+    doc = json.loads(out)  # the JSON of what was done
+    assert "cannot be written" in err and "cannot be written" in doc["library_problem"], (err, doc)
+    done = [i for i in doc["items"] if i["status"] == "done"]
+    assert ("database or disk is full" if fs else "disk I/O error") in doc["library_problem"], doc  # the journal
+    assert 1 <= len(done) < 4, doc
+    for it in done:
+        assert sha(lib / it["raw"]) == sha(Path(it["source"])) and all((lib / r).is_file() for r in it["renditions"])
+    monkeypatch.undo()
+    for f in filler:
+        f.unlink()
+    assert_library_sound(run_cli, lib, doc)  # what it says is done is done, as check agrees
+    code, doc, _ = batch(run_cli, lib, src)
+    assert code == 0 and len(doc["items"]) == 4, doc
+    assert {i["status"] for i in doc["items"]} <= {"done", "skipped"}, doc
+    assert sorted(i["raw"] for i in doc["items"]) == [f"J-1/raw/J-1-0{n}.jpg" for n in range(1, 5)]
     assert_library_sound(run_cli, lib, doc)
 
 
