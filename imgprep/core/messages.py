@@ -203,6 +203,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sheet-too-big-hint": ("split it into smaller sheets", "请把它拆分成几个较小的表"),
     "sheet-part-too-big": ("the workbook's part {part} unpacks to {size} MiB; at most {limit} MiB are read",
                            "工作簿中的 {part} 解压后有 {size} MiB；最多只读取 {limit} MiB"),
+    "sheet-too-many-cells": ("the sheet holds more than {limit} cells (rows × columns, empty ones too); "
+                             "at most {limit} are read",
+                             "商品信息表的单元格超过 {limit} 个（行 × 列，含空单元格）；最多只读取 {limit} 个"),
+    "sheet-part-too-many-cells": ("the workbook's part {part} holds more than {limit} cells (empty ones too); "
+                                  "at most {limit} are read",
+                                  "工作簿中的 {part} 有超过 {limit} 个单元格（含空单元格）；最多只读取 {limit} 个"),
     "sheet-encoding-mixed": ("the sheet mixes encodings: UTF-8 up to byte {byte} (line {line}), then not "
                              "({reason})",
                              "商品信息表混用了多种编码：第 {byte} 字节（第 {line} 行）之前是 UTF-8，之后不是（{reason}）"),

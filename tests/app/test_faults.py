@@ -614,6 +614,11 @@ def _xlsx_with_big_part(path: Path, part: str) -> Path:
             if part == "cells" and info.filename == "xl/worksheets/sheet1.xml":
                 rows = "".join(f'<row r="{r}">' + "<c/>" * 200 + "</row>" for r in range(3, 50_000))
                 data = data.replace(b"</sheetData>", rows.encode() + b"</sheetData>")
+            if part == "over-cells" and info.filename == "xl/worksheets/sheet1.xml":  # small, but 1.2·10⁶ cells
+                rows = "".join(f'<row r="{r}">' + "<x:c/>" * 200 + "</row>" for r in range(3, 6003))
+                data = data.replace(b"</sheetData>", rows.encode() + b"</sheetData>")
+                data = data.replace(b"<worksheet ", b'<worksheet xmlns:x="http://schemas.openxmlformats.org/'
+                                    b'spreadsheetml/2006/main" ', 1)
             if part == "cell" and info.filename == "xl/worksheets/sheet1.xml":
                 data = data.replace(b"</sheetData>", b'<row r="3"><c r="B3" t="inlineStr"><is><t>'
                                     + b"x" * (40 << 20) + b"</t></is></c></row></sheetData>")
@@ -632,6 +637,38 @@ def test_case6_a_workbook_that_unpacks_huge_is_refused_before_reading(tmp_path, 
     assert time.monotonic() - t < 20
     assert code == 2 and "xl/worksheets/sheet1.xml unpacks to" in err and "at most 32 MiB" in err, err
     assert not (tmp_path / "LIB").exists()  # configuration error: nothing written
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_case6_a_sheet_is_limited_by_its_number_of_cells(tmp_path, run_cli, kind):
+    from imgprep.core.catalogue import MAX_CELLS, MAX_XLSX_PART_BYTES, load_catalogue
+
+    if kind == "xlsx":
+        sheet = _xlsx_with_big_part(tmp_path / "sheet.xlsx", "over-cells")
+        import zipfile
+
+        assert max(i.file_size for i in zipfile.ZipFile(sheet).infolist()) < MAX_XLSX_PART_BYTES  # not refused by size
+        said = f"xl/worksheets/sheet1.xml holds more than {MAX_CELLS} cells"
+    else:  # 60 000 rows of 20 cells, 1.3 MB
+        sheet = tmp_path / "sheet.csv"
+        sheet.write_text("货号,商品名称" + "," * 18 + "\nBIG-1,x" + "," * 18 + "\n" + ("," * 19 + "\n") * 60_000,
+                         encoding="utf-8")
+        said = f"the sheet holds more than {MAX_CELLS} cells"
+    jpeg(tmp_path / "src" / "BIG-1" / "p.jpg", 64)
+    t = time.monotonic()
+    code, out, err = run_cli("batch", tmp_path / "src" / "BIG-1", "--library", tmp_path / "LIB",
+                             "--catalogue", sheet, "--workers", "0")
+    assert time.monotonic() - t < 10
+    assert code == 2 and str(sheet) in err and said in err and f"at most {MAX_CELLS} are read" in err, err
+    assert "Traceback" not in err and not (tmp_path / "LIB").exists()  # configuration error: nothing written
+
+    # Delimiters inside a quoted field are not cells: a long description is read, capped as text.
+    ok = tmp_path / "ok.csv"
+    ok.write_text('货号,商品名称,商品说明\nBIG-1,x,"' + "a," * (MAX_CELLS + 1) + '"\n', encoding="utf-8")
+    assert load_catalogue(ok)["BIG-1"].name == "x"
+    code, doc, _ = batch(run_cli, tmp_path / "LIB", tmp_path / "src" / "BIG-1", extra=("--catalogue", ok))
+    assert code == 0 and doc["items"][0]["status"] == "done"
+    assert_library_sound(run_cli, tmp_path / "LIB", doc)
 
 
 def test_case6_a_2_gb_callouts_file_is_not_read(tmp_path, run_cli):
