@@ -890,3 +890,36 @@ def test_case9_the_watcher_survives_a_full_library_disk_and_recovers(tmp_path, s
         wait_for(lambda: run.of("rendered"), 30, "b rendered after space was freed")
     assert {Path(p).name for p in (run.lib / "F1" / "raw").iterdir()} == {"F1-01.jpg", "F1-02.jpg"}
     assert_library_sound(run_cli, run.lib)
+
+
+@pytest.mark.parametrize("step", ["put_watch_file", "queue_backup"])
+def test_case9_the_watchers_own_journal_writes_failing_do_not_stop_it(tmp_path, run_cli, monkeypatch, step):
+    """The watcher's bookkeeping after the engine (a failed file's record, a backup queued)
+    is a journal write too: on a full disk it fails like any other (the case-9 watcher test
+    hit it now and then); the watcher says so and goes on."""
+    import sqlite3
+
+    from app.test_watch import Run, jpeg_bytes, wait_for
+
+    from imgprep.core.journal import Journal
+
+    real, hits = getattr(Journal, step), []
+
+    def failing(self, *a, **kw):
+        hits.append(a)
+        if len(hits) == 1:
+            raise sqlite3.OperationalError("database or disk is full")
+        return real(self, *a, **kw)
+
+    monkeypatch.setattr(Journal, step, failing)
+    with Run(tmp_path, backup=step == "queue_backup") as run:
+        (run.drop / "G1").mkdir()
+        (run.drop / "G1" / ("bad.jpg" if step == "put_watch_file" else "a.jpg")).write_bytes(
+            b"not an image" if step == "put_watch_file" else jpeg_bytes(93))
+        wait_for(lambda: hits and any("database or disk is full" in (e.get("reason") or "")
+                                      for e in run.of("failed")), 30, "the journal write failed")
+        (run.drop / "G1" / "b.jpg").write_bytes(jpeg_bytes(94))
+        wait_for(lambda: any(Path(e["source"]).name == "b.jpg" for e in run.of("rendered")), 30, "b rendered")
+        assert run.w.running
+    assert not any("watcher stopped" in (e.get("reason") or "") for e in run.events), run.events
+    assert_library_sound(run_cli, run.lib)
