@@ -146,7 +146,7 @@ def test_case1_a_done_source_whose_library_copy_is_gone_is_taken_again(tmp_path,
     assert_library_sound(run_cli, lib, doc)
 
 
-@pytest.mark.parametrize("damage", ["changed", "truncated"])
+@pytest.mark.parametrize("damage", ["changed", "truncated", "changed-source-touched"])
 def test_case1_a_done_source_whose_library_copy_changed_is_kept_aside_and_taken_again(tmp_path, run_cli, damage):
     src = tmp_path / "src" / "RT-03"
     photo = jpeg(src / "IMG_1.jpg", 3)
@@ -155,8 +155,10 @@ def test_case1_a_done_source_whose_library_copy_changed_is_kept_aside_and_taken_
     assert batch(run_cli, lib, src)[0] == 0
     raw = lib / "RT-03" / "raw" / "RT-03-01.jpg"
     data = raw.read_bytes()
-    damaged = data[:100] + bytes([data[100] ^ 0xFF]) + data[101:] if damage == "changed" else data[: len(data) // 2]
+    damaged = data[: len(data) // 2] if damage == "truncated" else data[:100] + bytes([data[100] ^ 0xFF]) + data[101:]
     raw.write_bytes(damaged)
+    if damage == "changed-source-touched":  # the journal knows it by its hash now, not its stat
+        os.utime(photo, (time.time() + 5, time.time() + 5))
     code, out, _ = run_cli("check", lib, "--json")
     msgs = [p["message"] for s in json.loads(out)["skus"] for p in s["problems"] if p["rule"] == "library"]
     assert code == 1 and msgs == ["RT-03/raw/RT-03-01.jpg no longer matches the journal's hash (changed or damaged)"]
@@ -185,6 +187,33 @@ def test_case1_a_done_source_whose_library_copy_changed_is_kept_aside_and_taken_
     assert_check_agrees(run_cli, lib, doc)
     assert "RT-03/raw/RT-03-01.jpg no longer matches" in " ".join(
         p["message"] for s in json.loads(run_cli("check", lib, "--json")[1])["skus"] for p in s["problems"])
+
+
+def test_case1_a_changed_library_copy_that_cannot_be_put_aside_fails_and_stays(tmp_path, run_cli, monkeypatch):
+    import imgprep.app.batch as batch_mod
+
+    src = tmp_path / "src" / "RT-04"
+    jpeg(src / "IMG_1.jpg", 5)
+    lib = tmp_path / "LIB"
+    assert batch(run_cli, lib, src)[0] == 0
+    raw = lib / "RT-04" / "raw" / "RT-04-01.jpg"
+    raw.write_bytes(b"damaged")
+
+    def cannot_move(a, b):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(batch_mod, "move_new", cannot_move)
+    for _ in range(2):  # failed, and again: never "unchanged", never overwritten
+        code, doc, _ = batch(run_cli, lib, src)
+        it = doc["items"][0]
+        assert code == 1 and it["status"] == "failed" and "could not be put aside" in it["reason"], doc
+        assert "Input/output error" in it["reason"] and raw.read_bytes() == b"damaged"
+        assert_library_sound(run_cli, lib, doc)
+    monkeypatch.undo()
+    code, doc, _ = batch(run_cli, lib, src)
+    assert code == 0 and doc["items"][0]["status"] == "done", doc
+    assert (lib / "RT-04" / "superseded" / "RT-04-01.changed.jpg").read_bytes() == b"damaged"
+    assert_library_sound(run_cli, lib, doc)
 
 
 # ----------------------------------------------------------------------------- case 7
