@@ -31,6 +31,7 @@ from ..core.fsutil import (
     copy_new,
     discard,
     hash_file,
+    move_new,
     publish,
     real_dir,
     sweep_temps,
@@ -550,10 +551,14 @@ class BatchRunner:
                     report.items.append(Item(_nfc(f), sku, "failed", f"cannot read: {e.strerror or e}"))
                     continue
                 row = j.source_by_stat(_nfc(f), st.st_size, st.st_mtime_ns)
-                if row is not None and row["state"] == "rendered" and not (self.lib / row["raw_path"]).is_file():
-                    with j.tx():  # done only while its library copy is there: taken again
-                        j.set_state(row["id"], "failed", say("missing-from-library"))
-                    row = None
+                if row is not None and row["state"] == "rendered":
+                    problem = self._undone(j, row)
+                    if problem is not None:
+                        reason, retake = problem
+                        if not retake:
+                            report.items.append(Item(_nfc(f), sku, "failed", reason))
+                            continue
+                        row = None  # taken again from the source
                 if row is not None and row["state"] == "rendered":
                     report.items.append(self._unchanged_item(row, _nfc(f)))
                     continue
@@ -680,6 +685,60 @@ class BatchRunner:
             out.append((j.source(row["id"]), job))
         return out
 
+    def _undone(self, j: Journal, row: Any) -> tuple[str, bool] | None:
+        """A source recorded as done is done only while its library copy verifies: if it
+        does not, the source is failed (on record) with :meth:`_library_copy_problem`'s
+        reason, and taken again when that says so."""
+        problem = self._library_copy_problem(row)
+        if problem is not None:
+            with j.tx():
+                j.set_state(row["id"], "failed", problem[0])
+                j.log("error", "failed", problem[0], sku=row["sku"], source=row["source_path"])
+        return problem
+
+    def _library_copy_problem(self, row: Any) -> tuple[str, bool] | None:
+        """Why a source recorded as done is not, and whether it can be taken again: its
+        library copy is gone, or no longer hashes as recorded (then it is moved aside to
+        SKU/superseded/, never overwritten). None while the copy verifies."""
+        raw = self.lib / row["raw_path"]
+        try:
+            if raw.stat().st_size == row["size"] and hash_file(raw) == row["sha256"]:
+                return None
+        except FileNotFoundError:
+            return say("missing-from-library"), True
+        except OSError as e:
+            return say("library-copy-unreadable", path=row["raw_path"], detail=e.strerror or str(e)), False
+        try:
+            aside = self._put_aside(row["raw_path"])
+        except (OSError, FileOpError) as e:
+            return say("library-copy-not-moved", path=row["raw_path"], detail=str(e)), False
+        return say("library-copy-changed", path=row["raw_path"], aside=aside), True
+
+    def _put_aside(self, rel: str) -> str:
+        """Move a library file that is not what the journal says out of the way, to
+        SKU/superseded/ (never deleted, never overwritten); returns its new name."""
+        aside = _aside_name(real_dir(self.lib, f"{rel.split('/', 1)[0]}/superseded"), Path(rel).name)
+        move_new(self.lib / rel, aside)
+        return aside.relative_to(self.lib).as_posix()
+
+    def _take_again(self, o: FrameOutcome, raw_rel: str) -> str | None:
+        """A retried source's own name holds other bytes (its copy, changed or damaged,
+        found by an earlier run): that file is put aside and the source copied again.
+        None when done, else why not."""
+        try:
+            aside = self._put_aside(raw_rel)
+        except (OSError, FileOpError) as e:
+            return say("library-copy-not-moved", path=raw_rel, detail=str(e))
+        with self.j.tx():
+            self.j.log("info", "superseded", f"{raw_rel} → {aside}", source=_nfc(Path(o.path)))
+        try:
+            copy_new(o.path, self.lib / raw_rel, expect_sha256=o.sha256)
+        except FileExists:
+            return say("exists-other-content", path=raw_rel)
+        except (OSError, FileOpError) as e:
+            return str(e)
+        return None
+
     # ------------------------------------------------------------------ per shoot
     def _unchanged_item(self, row: Any, source: str) -> Item:
         it = Item(source, row["sku"], "skipped", say("unchanged", name=Path(row["raw_path"]).stem),
@@ -736,6 +795,15 @@ class BatchRunner:
                 continue
             # A failed ingest or render is not in the library: it is retried, under the
             # number it was given, until it succeeds (never "unchanged", never a duplicate).
+            # So is one done before whose library copy no longer verifies (source touched).
+            undone = [self._undone(j, r) for r in j.sources_by_sha(o.sha256)
+                      if r["state"] == "rendered" and r["source_path"] == src]
+            stuck = [p[0] for p in undone if p is not None and not p[1]]
+            if stuck:  # its damaged copy could not be put aside: it stays, untouched
+                if o.staged:
+                    discard(o.staged)
+                items.append(Item(src, sku, "failed", stuck[0]))
+                continue
             prior = [r for r in j.sources_by_sha(o.sha256) if r["state"] != "failed"]
             failed = [r for r in j.sources_by_sha(o.sha256) if r["state"] == "failed" and r["source_path"] == src]
             if failed and not prior and o.sha256 not in seen:
@@ -805,8 +873,9 @@ class BatchRunner:
                     same = hash_file(self.lib / raw_rel) == o.sha256
                 except OSError:
                     same = False
-                if not same:
-                    reason = say("exists-other-content", path=raw_rel)
+                reason = None if same else (say("exists-other-content", path=raw_rel) if again is None
+                                            else self._take_again(o, raw_rel))
+                if reason is not None:
                     with j.tx():
                         j.set_state(sid, "failed", reason)
                     items.append(Item(src, sku, "failed", reason))
@@ -1300,3 +1369,15 @@ def _numbers(stems: list[str], sku: str, card: bool) -> set[int]:
 
 
 __all__ = ["BatchRunner", "BatchOptions", "BatchReport", "Item", "Decisions", "discover", "is_ignored", "psd_problem"]
+
+
+def _aside_name(folder: Path, name: str) -> Path:
+    """A free name in ``folder`` for a damaged library copy put aside: ``name`` with
+    ``.changed`` (then ``.changed-2`` …) before its suffix."""
+    stem, ext = os.path.splitext(name)
+    n = 1
+    while True:
+        aside = folder / f"{stem}.changed{'' if n == 1 else f'-{n}'}{ext}"
+        if not os.path.lexists(aside):
+            return aside
+        n += 1

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..core.catalogue import Product
 from ..core.errors import ConfigError
+from ..core.fsutil import hash_file
 from ..core.journal import JOURNAL_NAME, Journal
 from ..core.messages import say
 from ..core.presets import Preset, load_preset
@@ -62,7 +63,11 @@ def _missing_fields(product: Product, fields: tuple[str, ...]) -> list[str]:
     return missing
 
 
-def check_library(library: str | Path, sku: str | None = None, today: date | None = None) -> list[SkuCheck]:
+def check_library(library: str | Path, sku: str | None = None, today: date | None = None, *,
+                  disk: bool = True) -> list[SkuCheck]:
+    """The rules for each SKU (or ``sku``). ``disk``: re-hash every library file the
+    journal lists and report one gone or changed (`imgprep check`); the app's shoot list,
+    refreshed often, leaves it out."""
     library = Path(library)
     if not (library / JOURNAL_NAME).is_file():
         raise ConfigError(library, None, "not an imgprep library (no journal)", "give the folder passed as --library")
@@ -77,11 +82,11 @@ def check_library(library: str | Path, sku: str | None = None, today: date | Non
             if not keys:
                 raise ConfigError(library, "--sku", f"no SKU '{sku}' in this library or its product sheet")
         backup_roots = {r[0] for r in j.db.execute("SELECT DISTINCT root FROM backups")}
-        return [_check_one(j, preset, products.get(k), shoots.get(k), backup_roots, today) for k in keys]
+        return [_check_one(j, preset, products.get(k), shoots.get(k), backup_roots, today, disk) for k in keys]
 
 
 def _check_one(j: Journal, preset: Preset, listed: tuple[str, Product] | None, shoot: Any,
-               backup_roots: set[str], today: date) -> SkuCheck:
+               backup_roots: set[str], today: date, disk: bool) -> SkuCheck:
     sku = shoot["sku"] if shoot is not None else listed[0]  # type: ignore[index]
     product = listed[1] if listed else None
     arrival = product.arrival if product and product.arrival else None
@@ -97,6 +102,10 @@ def _check_one(j: Journal, preset: Preset, listed: tuple[str, Product] | None, s
     failed = [r for r in sources if r["state"] == "failed"]
     for r in failed:
         c.add("failed", say("check-failed", file=Path(r["source_path"]).name, detail=r["reason"]))
+    for f in j.files_for_sku(sku) if disk else ():  # the journal agrees with the disk
+        problem = _file_problem(j.library / f["path"], f["sha256"])
+        if problem:
+            c.add("library", say(problem, path=f["path"]))
     known = {Path(r["source_path"]).name for r in sources}
     for folder in sorted({Path(r["source_path"]).parent for r in sources}):
         for msg in load_callouts(folder, known)[1]:  # the sidecar as it is now
@@ -156,6 +165,16 @@ def _check_one(j: Journal, preset: Preset, listed: tuple[str, Product] | None, s
         if days_left < 0:
             c.add("3-day", say("check-overdue", days=-days_left, arrival=arrival.isoformat()))  # type: ignore[union-attr]
     return c
+
+
+def _file_problem(path: Path, sha256: str) -> str | None:
+    """The message key when a library file is not as the journal recorded it."""
+    try:
+        return None if hash_file(path) == sha256 else "check-file-changed"
+    except FileNotFoundError:
+        return "check-file-missing"
+    except OSError:
+        return "check-file-changed"
 
 
 def library_status(library: str | Path) -> dict[str, Any]:

@@ -91,7 +91,7 @@ def list_shoots(library: str | Path, today: date | None = None) -> list[ShootRow
         return []
     from .check import check_library
 
-    checks = {c.sku.casefold(): c for c in check_library(lib, today=today)}
+    checks = {c.sku.casefold(): c for c in check_library(lib, today=today, disk=False)}  # no re-hash per refresh
     out: list[ShootRow] = []
     with _reading(lib) as j:
         if j is None:

@@ -57,6 +57,7 @@ from ..core.naming import PSD_EXTENSIONS, natural_key, validate_sku
 from ..core.presets import Preset
 from .backup import MARKER, BackupConflict, BackupTarget, verify_copies
 from .batch import (
+    LIBRARY_FAILURES,
     BatchOptions,
     BatchRunner,
     Item,
@@ -559,26 +560,34 @@ class Watcher:
         next_super = time.monotonic() + self.o.supervise
         next_rescan = time.monotonic() + self.o.rescan
         while not self._stop.is_set():
-            self._drain_paths()
-            now = time.monotonic()
-            if now >= next_super:
-                self._supervise()
-                if self._pool is not None and self._pool.close_if_idle(self.o.pool_idle):
-                    log.info("worker processes stopped after %.0f s without arrivals", self.o.pool_idle)
-                next_super = now + self.o.supervise
-            if now >= next_rescan:
-                self._rescan()
-                next_rescan = time.monotonic() + self.o.rescan
-            ready = self._examine(time.monotonic())
-            if ready and not self._stop.is_set():
-                self._process(ready)
-                continue
+            try:
+                self._drain_paths()
+                now = time.monotonic()
+                if now >= next_super:
+                    self._supervise()
+                    if self._pool is not None and self._pool.close_if_idle(self.o.pool_idle):
+                        log.info("worker processes stopped after %.0f s without arrivals", self.o.pool_idle)
+                    next_super = now + self.o.supervise
+                if now >= next_rescan:
+                    self._rescan()
+                    next_rescan = time.monotonic() + self.o.rescan
+                ready = self._examine(time.monotonic())
+                if ready and not self._stop.is_set():
+                    self._process(ready)
+                    continue
+            except LIBRARY_FAILURES as e:  # a journal write of the watcher's own (disk full …)
+                self._library_failed(say("library-failed", library=self.lib, detail=e))
             now = time.monotonic()
             timeout = min(next_super, next_rescan) - now
             if self._tracked:
                 timeout = min(timeout, self.o.tick)
             self._wake.wait(max(0.0, timeout))
             self._wake.clear()
+
+    def _library_failed(self, reason: str) -> None:
+        """The library failed (disk full, read-only, journal I/O): say so and keep watching;
+        what was not recorded is looked at again (at the latest at the next start)."""
+        self._event("failed", file=str(self.lib), reason=reason)
 
     def _drain_paths(self) -> None:
         while True:
@@ -787,10 +796,13 @@ class Watcher:
         for src in taken:
             self._event("queued", source=src, sku=skus[src])
         report = self._engine(list(shoots.values()))
-        if report.library_problem:  # disk full, read-only, journal I/O: say so, keep watching
-            self._event("failed", file=str(self.lib), reason=report.library_problem)
+        if report.library_problem:
+            self._library_failed(report.library_problem)
         for it in report.items:
-            self._after_item(it, taken.pop(it.source, None))
+            try:
+                self._after_item(it, taken.pop(it.source, None))
+            except LIBRARY_FAILURES as e:  # its bookkeeping; the rest are seen to all the same
+                self._library_failed(say("library-failed", library=self.lib, detail=e))
         for t in taken.values():  # not reported by the engine (should not happen): look again later
             self._tracked.pop(t.path, None)
 

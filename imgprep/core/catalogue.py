@@ -40,6 +40,9 @@ MAX_SHEET_BYTES = 64 * 1024 * 1024
 # One part of an .xlsx unpacked (a worksheet's XML, the shared strings): a sheet of 5000
 # products × 30 columns is about 5 MiB; more than this takes minutes and gigabytes to read.
 MAX_XLSX_PART_BYTES = 32 * 1024 * 1024
+# Cells in one sheet (counted before reading, empty ones too): openpyxl reads about
+# 4·10⁵ cells a second, so this is a few seconds; 5000 products × 30 columns is 1.5·10⁵.
+MAX_CELLS = 1_000_000
 MAX_DIMENSION_CM = 100_000.0  # a kilometre: anything longer is a typo
 HEADER_SEARCH_ROWS = 30
 
@@ -333,6 +336,22 @@ def _decode(data: bytes, path: Path) -> str:
                           say("sheet-encoding-hint")) from None
 
 
+# A quoted CSV field ("" is a quote inside it): its delimiters and line ends are not cells'.
+_CSV_QUOTED = re.compile(r'"[^"]*(?:""[^"]*)*"')
+# A worksheet cell element, <c …>, <c/> or with a namespace prefix (<x:c …>).
+_XLSX_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+
+
+def _csv_cells(text: str, delimiter: str) -> int:
+    """The cells csv.reader would make of ``text`` (at most), counted without making them:
+    fields are delimiters and line ends outside quoted fields, plus one."""
+    def count(t: str) -> int:
+        return t.count(delimiter) + max(t.count("\n"), t.count("\r")) + 1
+
+    n = count(text)
+    return n if n <= MAX_CELLS or '"' not in text else count(_CSV_QUOTED.sub("", text))
+
+
 def _csv_rows(path: Path) -> Iterator[list[object]]:
     data = path.read_bytes()
     text = _decode(data, path)
@@ -342,6 +361,8 @@ def _csv_rows(path: Path) -> Iterator[list[object]]:
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+    if _csv_cells(text, delimiter) > MAX_CELLS:
+        raise ConfigError(path, None, say("sheet-too-many-cells", limit=MAX_CELLS), say("sheet-too-big-hint"))
     # The csv module refuses fields over 128 KiB; we read them whole and cap them ourselves.
     if csv.field_size_limit() < MAX_SHEET_BYTES:
         csv.field_size_limit(MAX_SHEET_BYTES)
@@ -362,6 +383,31 @@ def _check_unpacked(path: Path) -> None:
     if size > MAX_XLSX_PART_BYTES:
         raise ConfigError(path, None, say("sheet-part-too-big", part=name, size=size // 2**20,
                                           limit=MAX_XLSX_PART_BYTES // 2**20), say("sheet-too-big-hint"))
+    for name, _ in parts:
+        if name.startswith("xl/worksheets/") and name.endswith(".xml") and _xlsx_cells(path, name) > MAX_CELLS:
+            raise ConfigError(path, None, say("sheet-part-too-many-cells", part=name, limit=MAX_CELLS),
+                              say("sheet-too-big-hint"))
+
+
+def _xlsx_cells(path: Path, part: str) -> int:
+    """The cell elements of a worksheet part, counted as it unpacks (a part is at most
+    MAX_XLSX_PART_BYTES, already checked), up to just past MAX_CELLS."""
+    import zipfile
+
+    n, tail = 0, b""
+    try:
+        with zipfile.ZipFile(path) as z, z.open(part) as f:
+            while n <= MAX_CELLS:
+                chunk = f.read(1 << 20)
+                buf = tail + chunk
+                keep = 0 if not chunk else 64  # an element cut at the chunk's end is counted with the next
+                n += sum(1 for m in _XLSX_CELL.finditer(buf) if m.start() < len(buf) - keep)
+                if not chunk:
+                    break
+                tail = buf[len(buf) - keep:]
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return 0  # openpyxl says what is wrong with it
+    return n
 
 
 def _open_xlsx(path: Path):

@@ -115,6 +115,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "not-moved": ("not moved: no verified copy in the library", "未移动：图库中没有经过校验的副本"),
     "move-failed": ("processed, but could not move it to done/: {detail}", "已处理，但无法移到 done/：{detail}"),
     "missing-from-library": ("in the journal but missing from the library", "日志中有记录，但图库中缺失"),
+    "library-copy-changed": ("its library copy {path} no longer matches the source (changed or damaged): "
+                             "kept aside as {aside}, taken again from the source",
+                             "图库副本 {path} 与源文件不再一致（被修改或损坏）：已移至 {aside} 保留，从源文件重新导入"),
+    "library-copy-unreadable": ("its library copy {path} cannot be read ({detail})",
+                                "无法读取图库副本 {path}（{detail}）"),
+    "library-copy-not-moved": ("its library copy {path} no longer matches the source and could not be put aside "
+                               "({detail}): left as it is, move it away and run again",
+                               "图库副本 {path} 与源文件不再一致，且无法移开（{detail}）：保持原样，请将其移走后重新运行"),
     # finding the reference card (core.colour.detect)
     "no-card": ("no colour card found", "未找到色卡"),
     "card-clipped-patches": ("{n} patches clipped (over/under-exposed or outside)",
@@ -149,6 +157,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # rule checks (app.check): `imgprep check`, the shoot list's tooltips
     "check-no-photos": ("no photos in the library yet", "图库中还没有照片"),
     "check-failed": ("{file} failed: {detail}", "{file} 处理失败：{detail}"),
+    "check-file-missing": ("{path} is in the journal but missing from the library",
+                           "{path} 在日志中有记录，但图库中缺失"),
+    "check-file-changed": ("{path} no longer matches the journal's hash (changed or damaged)",
+                           "{path} 与日志记录的哈希不一致（被修改或损坏）"),
     "check-no-hero": ("no rendered hero image", "没有已生成的主图"),
     "check-hero-missing": ("hero rendition '{name}' missing", "缺少主图版本“{name}”"),
     "check-width": ("{path} is {width} px wide; the preset wants {want}",
@@ -191,6 +203,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sheet-too-big-hint": ("split it into smaller sheets", "请把它拆分成几个较小的表"),
     "sheet-part-too-big": ("the workbook's part {part} unpacks to {size} MiB; at most {limit} MiB are read",
                            "工作簿中的 {part} 解压后有 {size} MiB；最多只读取 {limit} MiB"),
+    "sheet-too-many-cells": ("the sheet holds more than {limit} cells (rows × columns, empty ones too); "
+                             "at most {limit} are read",
+                             "商品信息表的单元格超过 {limit} 个（行 × 列，含空单元格）；最多只读取 {limit} 个"),
+    "sheet-part-too-many-cells": ("the workbook's part {part} holds more than {limit} cells (empty ones too); "
+                                  "at most {limit} are read",
+                                  "工作簿中的 {part} 有超过 {limit} 个单元格（含空单元格）；最多只读取 {limit} 个"),
     "sheet-encoding-mixed": ("the sheet mixes encodings: UTF-8 up to byte {byte} (line {line}), then not "
                              "({reason})",
                              "商品信息表混用了多种编码：第 {byte} 字节（第 {line} 行）之前是 UTF-8，之后不是（{reason}）"),

@@ -39,15 +39,54 @@ def by_name(doc: dict) -> dict[str, dict]:
     return {Path(i["source"]).name: i for i in doc["items"]}
 
 
-def assert_library_sound(lib: Path, doc: dict, outside: list[Path] = ()) -> None:
+def assert_library_sound(run_cli, lib: Path, doc: dict | None = None, outside: list[Path] = ()) -> None:
     """The acceptance after every case: originals byte-identical, no temp files left,
-    nothing outside the library."""
-    for it in doc["items"]:
+    nothing outside the library, and `check` agrees with the disk."""
+    for it in (doc or {}).get("items", []):
         if it["status"] in ("done", "skipped") and it.get("raw") and it["role"] not in ("slate",):
             assert sha(lib / it["raw"]) == sha(Path(it["source"])), it
     assert not [p for p in lib.rglob(".imgprep-tmp-*")], "temp files left"
     for p in outside:
         assert not any(p.rglob("*")), f"written outside the library: {list(p.rglob('*'))}"
+    assert_check_agrees(run_cli, lib, doc)
+
+
+def assert_check_agrees(run_cli, lib: Path, doc: dict | None = None) -> None:
+    """`imgprep check LIB --json` agrees with the disk: a source the journal calls done
+    whose library copy is gone or no longer hashes as recorded, and every such journal
+    file, is a problem, and no file that is fine is; every failed source is listed; a file
+    the batch reported failed is not done in the journal."""
+    import sqlite3
+
+    code, out, err = run_cli("check", lib, "--json")
+    assert code in (0, 1) and "Traceback" not in err, err
+    problems = [(p["rule"], p["message"]) for s in json.loads(out)["skus"] for p in s["problems"]]
+    db = sqlite3.connect(f"file:{lib / 'imgprep.sqlite'}?mode=ro", uri=True)
+    try:
+        files = db.execute("SELECT path, sha256 FROM files").fetchall()
+        sources = db.execute("SELECT source_path, raw_path, state, sha256 FROM sources").fetchall()
+    finally:
+        db.close()
+
+    def verifies(rel: str, digest: str) -> bool:
+        return (lib / rel).is_file() and sha(lib / rel) == digest
+
+    for source, raw, state, digest in sources:
+        if state == "rendered" and not verifies(raw, digest):  # damaged after its run: check says so
+            assert any(r == "library" and m.startswith(raw + " ") for r, m in problems), (source, problems)
+        if state == "failed":
+            name = Path(source).name
+            assert any(r == "failed" and m.startswith(f"{name} failed: ") for r, m in problems), (source, problems)
+    states = {source: state for source, _, state, _ in sources}
+    for it in (doc or {}).get("items", []):  # the report and the journal tell the same
+        assert it["status"] != "failed" or states.get(it["source"]) != "rendered", it
+        if it["status"] == "done" and it.get("raw") and it["role"] != "slate":
+            assert states.get(it["source"]) == "rendered", it
+    about = [m for r, m in problems if r == "library"]
+    for rel, digest in files:
+        listed = [m for m in about if m.startswith(rel + " ")]
+        assert bool(listed) != verifies(rel, digest), (rel, listed)
+    assert all(any(m.startswith(rel + " ") for rel, _ in files) for m in about), about
 
 
 def check_failures(run_cli, lib: Path) -> list[str]:
@@ -84,7 +123,7 @@ def test_case1_a_failed_source_is_retried_and_never_reported_as_done(tmp_path, r
     assert code == 0 and it["status"] == "done", doc
     assert it["raw"] == "RT-01/raw/RT-01-01.jpg" and it["renditions"] == ["RT-01/jpg/RT-01-01.jpg"]
     assert (lib / it["renditions"][0]).is_file()
-    assert_library_sound(lib, doc)
+    assert_library_sound(run_cli, lib, doc)
     assert check_failures(run_cli, lib) == []
 
     # Done now: the next run skips it; a copy elsewhere is a duplicate of a real frame.
@@ -104,7 +143,77 @@ def test_case1_a_done_source_whose_library_copy_is_gone_is_taken_again(tmp_path,
     code, doc, _ = batch(run_cli, lib, src)
     assert code == 0 and doc["items"][0]["status"] == "done", doc
     assert doc["items"][0]["raw"] == "RT-02/raw/RT-02-01.jpg"
-    assert_library_sound(lib, doc)
+    assert_library_sound(run_cli, lib, doc)
+
+
+@pytest.mark.parametrize("damage", ["changed", "truncated", "changed-source-touched"])
+def test_case1_a_done_source_whose_library_copy_changed_is_kept_aside_and_taken_again(tmp_path, run_cli, damage):
+    src = tmp_path / "src" / "RT-03"
+    photo = jpeg(src / "IMG_1.jpg", 3)
+    jpeg(src / "IMG_2.jpg", 4)
+    lib = tmp_path / "LIB"
+    assert batch(run_cli, lib, src)[0] == 0
+    raw = lib / "RT-03" / "raw" / "RT-03-01.jpg"
+    data = raw.read_bytes()
+    damaged = data[: len(data) // 2] if damage == "truncated" else data[:100] + bytes([data[100] ^ 0xFF]) + data[101:]
+    raw.write_bytes(damaged)
+    if damage == "changed-source-touched":  # the journal knows it by its hash now, not its stat
+        os.utime(photo, (time.time() + 5, time.time() + 5))
+    code, out, _ = run_cli("check", lib, "--json")
+    msgs = [p["message"] for s in json.loads(out)["skus"] for p in s["problems"] if p["rule"] == "library"]
+    assert code == 1 and msgs == ["RT-03/raw/RT-03-01.jpg no longer matches the journal's hash (changed or damaged)"]
+
+    code, doc, _ = batch(run_cli, lib, src)
+    items = by_name(doc)
+    assert code == 0 and items["IMG_1.jpg"]["status"] == "done", doc  # not "unchanged": taken again
+    assert items["IMG_1.jpg"]["raw"] == "RT-03/raw/RT-03-01.jpg" and items["IMG_2.jpg"]["status"] == "skipped"
+    assert sha(raw) == sha(photo)
+    aside = lib / "RT-03" / "superseded" / "RT-03-01.changed.jpg"
+    assert aside.read_bytes() == damaged  # never overwritten silently: kept aside
+    import sqlite3
+
+    db = sqlite3.connect(lib / "imgprep.sqlite")
+    assert any("kept aside as RT-03/superseded/RT-03-01.changed.jpg" in m for (m,) in db.execute("SELECT message FROM events"))
+    db.close()
+    assert_library_sound(run_cli, lib, doc)
+
+    # Damaged again after its source is gone: nothing to take it from, so it stays as it is
+    # (never overwritten) and check keeps reporting it.
+    raw.write_bytes(damaged)
+    photo.unlink()
+    code, doc, _ = batch(run_cli, lib, src)
+    assert code == 0 and [i["status"] for i in doc["items"]] == ["skipped"], doc
+    assert raw.read_bytes() == damaged
+    assert_check_agrees(run_cli, lib, doc)
+    assert "RT-03/raw/RT-03-01.jpg no longer matches" in " ".join(
+        p["message"] for s in json.loads(run_cli("check", lib, "--json")[1])["skus"] for p in s["problems"])
+
+
+def test_case1_a_changed_library_copy_that_cannot_be_put_aside_fails_and_stays(tmp_path, run_cli, monkeypatch):
+    import imgprep.app.batch as batch_mod
+
+    src = tmp_path / "src" / "RT-04"
+    jpeg(src / "IMG_1.jpg", 5)
+    lib = tmp_path / "LIB"
+    assert batch(run_cli, lib, src)[0] == 0
+    raw = lib / "RT-04" / "raw" / "RT-04-01.jpg"
+    raw.write_bytes(b"damaged")
+
+    def cannot_move(a, b):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(batch_mod, "move_new", cannot_move)
+    for _ in range(2):  # failed, and again: never "unchanged", never overwritten
+        code, doc, _ = batch(run_cli, lib, src)
+        it = doc["items"][0]
+        assert code == 1 and it["status"] == "failed" and "could not be put aside" in it["reason"], doc
+        assert "Input/output error" in it["reason"] and raw.read_bytes() == b"damaged"
+        assert_library_sound(run_cli, lib, doc)
+    monkeypatch.undo()
+    code, doc, _ = batch(run_cli, lib, src)
+    assert code == 0 and doc["items"][0]["status"] == "done", doc
+    assert (lib / "RT-04" / "superseded" / "RT-04-01.changed.jpg").read_bytes() == b"damaged"
+    assert_library_sound(run_cli, lib, doc)
 
 
 # ----------------------------------------------------------------------------- case 7
@@ -132,7 +241,7 @@ def test_case7_png_decompression_bombs_fail_alone(tmp_path, run_cli, chunk):
     assert code == 1 and items["a-good.jpg"]["status"] == "done", doc
     assert items["b-bomb.png"]["status"] == "failed"
     assert "cannot decode" in items["b-bomb.png"]["reason"], items["b-bomb.png"]
-    assert_library_sound(lib, doc)
+    assert_library_sound(run_cli, lib, doc)
 
 
 def test_case7_links_odd_names_strips_and_deep_sidecars_never_crash_the_batch(tmp_path, run_cli):
@@ -159,7 +268,7 @@ def test_case7_links_odd_names_strips_and_deep_sidecars_never_crash_the_batch(tm
     for n in ("0-strip-60000.png", "0-strip-100000.png"):
         assert items[n]["status"] == "failed" and "too small for a product photo" in items[n]["reason"], items[n]
     assert doc["summary"] == {"done": 1, "duplicate": 0, "failed": 6, "skipped": 0}
-    assert_library_sound(lib, doc)
+    assert_library_sound(run_cli, lib, doc)
     # The sidecar's problem is on record; the next run is the same, nothing left over.
     import sqlite3
 
@@ -212,7 +321,54 @@ def test_case9_a_full_disk_ends_the_run_cleanly_and_a_rerun_recovers(tmp_path, s
     code, doc, _ = batch(run_cli, lib, s1, s2)
     assert code == 0, doc
     assert [i["status"] for i in doc["items"]] == ["skipped", "done"]
-    assert_library_sound(lib, doc)
+    assert_library_sound(run_cli, lib, doc)
+
+
+@pytest.mark.parametrize("fault", ["disk-full", "io-error"])
+def test_case9_a_journal_write_failing_mid_run_ends_the_run_cleanly_and_a_rerun_recovers(
+        tmp_path, run_cli, monkeypatch, request, fault):
+    """Not at open: after the first frames are done, the journal's commit fails (a real
+    full tmpfs, or SQLite's 'disk I/O error' where no tmpfs can be mounted)."""
+    import sqlite3
+
+    from imgprep.core.journal import Journal
+
+    fs = request.getfixturevalue("small_fs") if fault == "disk-full" else None
+    lib = (fs or tmp_path) / "LIB"
+    src = tmp_path / "src" / "J-1"
+    for i in range(4):
+        jpeg(src / f"IMG_{i}.jpg", 90 + i)
+    real, rendered, filler = Journal.set_state, [], []
+
+    def set_state(self, source_id, state, reason=None):
+        real(self, source_id, state, reason)
+        if state == "rendered":
+            rendered.append(source_id)
+            if len(rendered) == 2:  # inside the transaction that records the 2nd frame as done
+                if fs is not None:
+                    filler.append(_fill(fs))  # its commit needs room the disk no longer has
+                else:
+                    raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(Journal, "set_state", set_state)
+    code, out, err = run_cli("batch", src, "--library", lib, "--workers", "0", "--json")
+    assert code == 1 and "Traceback" not in err, err
+    doc = json.loads(out)  # the JSON of what was done
+    assert "cannot be written" in err and "cannot be written" in doc["library_problem"], (err, doc)
+    done = [i for i in doc["items"] if i["status"] == "done"]
+    assert ("database or disk is full" if fs else "disk I/O error") in doc["library_problem"], doc  # the journal
+    assert 1 <= len(done) < 4, doc
+    for it in done:
+        assert sha(lib / it["raw"]) == sha(Path(it["source"])) and all((lib / r).is_file() for r in it["renditions"])
+    monkeypatch.undo()
+    for f in filler:
+        f.unlink()
+    assert_library_sound(run_cli, lib, doc)  # what it says is done is done, as check agrees
+    code, doc, _ = batch(run_cli, lib, src)
+    assert code == 0 and len(doc["items"]) == 4, doc
+    assert {i["status"] for i in doc["items"]} <= {"done", "skipped"}, doc
+    assert sorted(i["raw"] for i in doc["items"]) == [f"J-1/raw/J-1-0{n}.jpg" for n in range(1, 5)]
+    assert_library_sound(run_cli, lib, doc)
 
 
 def test_case9_a_read_only_library_ends_the_run_cleanly(tmp_path, small_fs, run_cli):
@@ -230,7 +386,7 @@ def test_case9_a_read_only_library_ends_the_run_cleanly(tmp_path, small_fs, run_
     subprocess.run(["mount", "-o", "remount,rw", str(small_fs)], check=True)
     code, doc, _ = batch(run_cli, lib, s2)
     assert code == 0 and doc["items"][0]["status"] == "done"
-    assert_library_sound(lib, doc)
+    assert_library_sound(run_cli, lib, doc)
 
 
 # ----------------------------------------------------------------------------- case 3
@@ -248,7 +404,7 @@ def test_case3_a_linked_shoot_folder_keeps_the_links_name(tmp_path, run_cli):
     # The same as one folder of a drop folder.
     code, doc, _ = batch(run_cli, lib, tmp_path / "src")
     assert code == 0 and doc["items"][0]["sku"] == "A1234" and doc["items"][0]["status"] == "skipped"
-    assert_library_sound(lib, doc)
+    assert_library_sound(run_cli, lib, doc)
 
 
 # ----------------------------------------------------------------------------- case 4
@@ -264,6 +420,7 @@ def test_case4_nothing_is_written_through_a_link_in_the_library(tmp_path, run_cl
     assert code == 1 and doc["items"][0]["status"] == "failed"
     assert "symbolic link" in doc["items"][0]["reason"], doc
     assert list(elsewhere.iterdir()) == []
+    assert_library_sound(run_cli, lib, doc, [elsewhere])
 
 
 def test_case4_nothing_is_written_through_a_link_in_the_backup(tmp_path, run_cli):
@@ -279,7 +436,7 @@ def test_case4_nothing_is_written_through_a_link_in_the_backup(tmp_path, run_cli
     assert it["status"] == "done" and it["backup"] == "pending", doc
     assert "symbolic link" in doc["backup_problem"]
     assert list(elsewhere.iterdir()) == []
-    assert_library_sound(lib, doc)
+    assert_library_sound(run_cli, lib, doc, [elsewhere])
 
 
 # ----------------------------------------------------------------------------- case 11
@@ -300,7 +457,7 @@ def test_case11_tiny_images_and_thin_strips_are_refused_with_a_clear_message(tmp
     for n in ("img-16x16.png", "img-40x40.png", "img-64x64.png", "img-65x65.png", "img-600x20.png"):
         assert items[n]["status"] == "done", items[n]
     assert not any("Assertion" in (i["reason"] or "") or "cv2" in (i["reason"] or "") for i in doc["items"])
-    assert_library_sound(lib, doc)
+    assert_library_sound(run_cli, lib, doc)
 
 
 # ----------------------------------------------------------------------------- case 12
@@ -314,7 +471,7 @@ def test_case12_a_250_byte_name_is_ingested(tmp_path, run_cli):
     code, doc, _ = batch(run_cli, lib, src, extra=("--backup", bak))
     assert code == 0, doc
     assert doc["items"][0]["status"] == "done" and doc["items"][0]["backup"] == "verified"
-    assert_library_sound(lib, doc)
+    assert_library_sound(run_cli, lib, doc)
 
 
 # ----------------------------------------------------------------------------- case 8
@@ -331,9 +488,10 @@ def test_case8_imgprep_own_names_are_refused_as_skus(tmp_path, run_cli):
         assert by_folder[sku]["status"] == "failed"
         assert "imgprep uses for its own files" in by_folder[sku]["reason"], by_folder[sku]
     assert (lib / "imgprep.sqlite").is_file() and not (lib / "IMGPREP.LOG").exists()
+    assert_library_sound(run_cli, lib, doc)
 
 
-def test_case8_a_folder_named_imgprep_log_does_not_stop_the_watcher(tmp_path):
+def test_case8_a_folder_named_imgprep_log_does_not_stop_the_watcher(tmp_path, run_cli):
     from app.test_watch import Run, jpeg_bytes, wait_for
 
     drop = tmp_path / "drop"
@@ -345,6 +503,7 @@ def test_case8_a_folder_named_imgprep_log_does_not_stop_the_watcher(tmp_path):
         wait_for(lambda: run.of("rendered") and run.of("failed"), 30, "K1 rendered, imgprep.log refused")
     assert "imgprep uses for its own files" in run.of("failed")[0]["reason"]
     assert (run.lib / "imgprep.log").is_file()
+    assert_library_sound(run_cli, run.lib)
 
 
 # ----------------------------------------------------------------------------- case 10
@@ -361,6 +520,7 @@ def test_case10_control_characters_in_names_are_printed_escaped(tmp_path, run_cl
     assert len(failed) == 1 and "x\\x1b]0;owned\\x07\\x1b[2J\\x0asecond line.jpg" in failed[0], out
     code, out, _ = run_cli("check", lib)
     assert "\x1b" not in out
+    assert_library_sound(run_cli, lib)
 
 
 # ----------------------------------------------------------------------------- case 2
@@ -391,10 +551,10 @@ def test_case2_a_file_written_during_the_batch_fails_and_the_next_run_takes_it_w
     code, doc, _ = batch(run_cli, lib, src)
     assert code == 0 and doc["items"][0]["status"] == "done"
     assert doc["items"][0]["raw"] == "GROW-1/raw/GROW-1-01.jpg"
-    assert_library_sound(lib, doc)
+    assert_library_sound(run_cli, lib, doc)
 
 
-def test_case7_the_watcher_reports_links_odd_names_and_bombs_and_goes_on(tmp_path):
+def test_case7_the_watcher_reports_links_odd_names_and_bombs_and_goes_on(tmp_path, run_cli):
     from app.test_watch import Run, jpeg_bytes, wait_for
 
     drop = tmp_path / "drop"
@@ -421,6 +581,7 @@ def test_case7_the_watcher_reports_links_odd_names_and_bombs_and_goes_on(tmp_pat
             assert len(run.of("failed")) == 4 and len(run.of("rendered")) == 1
         else:
             assert set(failed) <= {"bomb.png"}, failed  # refused files stay refused, quietly
+        assert_library_sound(run_cli, run.lib)
 
 
 # ----------------------------------------------------------------------------- case 15
@@ -434,6 +595,7 @@ def test_case15_a_garbage_backup_marker_gets_a_plain_message(tmp_path, run_cli, 
     assert code == 0 and doc["items"][0]["status"] == "done" and doc["items"][0]["backup"] == "pending"
     assert "marker file .imgprep-backup is damaged" in doc["backup_problem"], doc["backup_problem"]
     assert (bak / ".imgprep-backup").read_bytes() == garbage and len(list(bak.iterdir())) == 1
+    assert_library_sound(run_cli, lib, doc)
 
 
 # ----------------------------------------------------------------------------- case 13
@@ -456,6 +618,8 @@ def test_case13_callout_problems_are_in_the_batch_output_with_their_own_reason(t
     code, out, _ = run_cli("check", lib, "--json")
     msgs = [p["message"] for s in json.loads(out)["skus"] for p in s["problems"] if p["rule"] == "callouts"]
     assert any("entry [IMG_9.jpg] names no file" in m for m in msgs), msgs
+    assert_library_sound(run_cli, lib, doc)
+    assert_library_sound(run_cli, tmp_path / "LIB2")
 
 
 # ----------------------------------------------------------------------------- case 6
@@ -479,6 +643,11 @@ def _xlsx_with_big_part(path: Path, part: str) -> Path:
             if part == "cells" and info.filename == "xl/worksheets/sheet1.xml":
                 rows = "".join(f'<row r="{r}">' + "<c/>" * 200 + "</row>" for r in range(3, 50_000))
                 data = data.replace(b"</sheetData>", rows.encode() + b"</sheetData>")
+            if part == "over-cells" and info.filename == "xl/worksheets/sheet1.xml":  # small, but 1.2·10⁶ cells
+                rows = "".join(f'<row r="{r}">' + "<x:c/>" * 200 + "</row>" for r in range(3, 6003))
+                data = data.replace(b"</sheetData>", rows.encode() + b"</sheetData>")
+                data = data.replace(b"<worksheet ", b'<worksheet xmlns:x="http://schemas.openxmlformats.org/'
+                                    b'spreadsheetml/2006/main" ', 1)
             if part == "cell" and info.filename == "xl/worksheets/sheet1.xml":
                 data = data.replace(b"</sheetData>", b'<row r="3"><c r="B3" t="inlineStr"><is><t>'
                                     + b"x" * (40 << 20) + b"</t></is></c></row></sheetData>")
@@ -499,6 +668,38 @@ def test_case6_a_workbook_that_unpacks_huge_is_refused_before_reading(tmp_path, 
     assert not (tmp_path / "LIB").exists()  # configuration error: nothing written
 
 
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_case6_a_sheet_is_limited_by_its_number_of_cells(tmp_path, run_cli, kind):
+    from imgprep.core.catalogue import MAX_CELLS, MAX_XLSX_PART_BYTES, load_catalogue
+
+    if kind == "xlsx":
+        sheet = _xlsx_with_big_part(tmp_path / "sheet.xlsx", "over-cells")
+        import zipfile
+
+        assert max(i.file_size for i in zipfile.ZipFile(sheet).infolist()) < MAX_XLSX_PART_BYTES  # not refused by size
+        said = f"xl/worksheets/sheet1.xml holds more than {MAX_CELLS} cells"
+    else:  # 60 000 rows of 20 cells, 1.3 MB
+        sheet = tmp_path / "sheet.csv"
+        sheet.write_text("货号,商品名称" + "," * 18 + "\nBIG-1,x" + "," * 18 + "\n" + ("," * 19 + "\n") * 60_000,
+                         encoding="utf-8")
+        said = f"the sheet holds more than {MAX_CELLS} cells"
+    jpeg(tmp_path / "src" / "BIG-1" / "p.jpg", 64)
+    t = time.monotonic()
+    code, out, err = run_cli("batch", tmp_path / "src" / "BIG-1", "--library", tmp_path / "LIB",
+                             "--catalogue", sheet, "--workers", "0")
+    assert time.monotonic() - t < 10
+    assert code == 2 and str(sheet) in err and said in err and f"at most {MAX_CELLS} are read" in err, err
+    assert "Traceback" not in err and not (tmp_path / "LIB").exists()  # configuration error: nothing written
+
+    # Delimiters inside a quoted field are not cells: a long description is read, capped as text.
+    ok = tmp_path / "ok.csv"
+    ok.write_text('货号,商品名称,商品说明\nBIG-1,x,"' + "a," * (MAX_CELLS + 1) + '"\n', encoding="utf-8")
+    assert load_catalogue(ok)["BIG-1"].name == "x"
+    code, doc, _ = batch(run_cli, tmp_path / "LIB", tmp_path / "src" / "BIG-1", extra=("--catalogue", ok))
+    assert code == 0 and doc["items"][0]["status"] == "done"
+    assert_library_sound(run_cli, tmp_path / "LIB", doc)
+
+
 def test_case6_a_2_gb_callouts_file_is_not_read(tmp_path, run_cli):
     src = tmp_path / "src" / "CO-2"
     jpeg(src / "IMG_1.jpg", 62)
@@ -507,6 +708,7 @@ def test_case6_a_2_gb_callouts_file_is_not_read(tmp_path, run_cli):
     code, doc, _ = batch(run_cli, tmp_path / "LIB", src)
     assert code == 0 and doc["items"][0]["status"] == "done"
     assert any("over the 1048576-byte limit" in w for w in doc["warnings"]), doc
+    assert_library_sound(run_cli, tmp_path / "LIB", doc)
 
 
 # ----------------------------------------------------------------------------- case 14
@@ -521,6 +723,7 @@ def test_case14_a_sku_past_the_row_limit_is_named_with_the_limit(tmp_path, run_c
     assert code == 0
     notes = doc["items"][0].get("notes", [])
     assert any(f"not in the first {MAX_ROWS} rows" in n and "split the sheet" in n for n in notes), doc
+    assert_library_sound(run_cli, tmp_path / "LIB", doc)
 
 
 def test_case14_a_mixed_utf8_and_gbk_sheet_names_where_the_encoding_changes(tmp_path, run_cli):
@@ -533,6 +736,7 @@ def test_case14_a_mixed_utf8_and_gbk_sheet_names_where_the_encoding_changes(tmp_
 
     m = re.search(r"UTF-8 up to byte (\d+) \(line 4\)", err)
     assert m and len(head) + 3 <= int(m.group(1)) < sheet.stat().st_size, err  # in the GBK row, not before
+    assert not (tmp_path / "LIB").exists()  # configuration error: nothing written
 
 
 # ----------------------------------------------------------------------------- case 16
@@ -554,11 +758,11 @@ def test_case16_folders_differing_in_case_are_one_sku_and_one_library_folder(tmp
     assert [p.name for p in lib.iterdir() if p.is_dir()] == folders
     code, out, _ = run_cli("check", lib, "--json")
     assert len(json.loads(out)["skus"]) == 1
-    assert_library_sound(lib, doc)
+    assert_library_sound(run_cli, lib, doc)
 
 
 # ----------------------------------------------------------------------------- case 5
-def test_case5_a_link_to_a_photo_outside_the_drop_folder_is_taken_like_a_file(tmp_path):
+def test_case5_a_link_to_a_photo_outside_the_drop_folder_is_taken_like_a_file(tmp_path, run_cli):
     from app.test_watch import Run, jpeg_bytes, wait_for
 
     outside = tmp_path / "outside"
@@ -574,6 +778,7 @@ def test_case5_a_link_to_a_photo_outside_the_drop_folder_is_taken_like_a_file(tm
     assert os.listdir(outside) == ["o.jpg"] and sha(outside / "o.jpg") == before
     raws = sorted((run.lib / "L1" / "raw").iterdir())
     assert before in {sha(p) for p in raws} and len(raws) == 2
+    assert_library_sound(run_cli, run.lib)
 
 
 def test_case15_check_verify_backup_reports_a_changed_copy_and_never_overwrites_it(tmp_path, run_cli):
@@ -597,9 +802,10 @@ def test_case15_check_verify_backup_reports_a_changed_copy_and_never_overwrites_
     assert tampered.read_bytes() == b"tampered"
     assert (bak / "V1" / "jpg" / "V1-02.jpg").is_file()
     assert "different file is already there" in doc["backup_problem"], doc
+    assert_library_sound(run_cli, lib, doc)
 
 
-def test_case15_the_watcher_rehashes_the_backup_now_and_then_and_never_overwrites(tmp_path):
+def test_case15_the_watcher_rehashes_the_backup_now_and_then_and_never_overwrites(tmp_path, run_cli):
     from app.test_watch import Run, jpeg_bytes, wait_for
 
     with Run(tmp_path, backup=True, verify_backup=1.0) as run:
@@ -619,9 +825,10 @@ def test_case15_the_watcher_rehashes_the_backup_now_and_then_and_never_overwrite
     assert "gone" in changed["W1/jpg/W1-02.jpg"]
     assert copies[0].read_bytes() == b"tampered"  # never overwritten
     assert any(e["file"] == "W1/raw/W1-01.jpg" for e in run.of("backup-failed"))
+    assert_library_sound(run_cli, run.lib)
 
 
-def test_case1_the_watcher_takes_a_failed_file_again_at_its_next_start(tmp_path):
+def test_case1_the_watcher_takes_a_failed_file_again_at_its_next_start(tmp_path, run_cli):
     from app.test_watch import Run, jpeg_bytes, wait_for
 
     blocker = tmp_path / "lib" / "R1" / "jpg" / "R1-01.jpg"
@@ -633,12 +840,14 @@ def test_case1_the_watcher_takes_a_failed_file_again_at_its_next_start(tmp_path)
         time.sleep(2.5)  # a rescan: not taken again in the same session
     assert len(run.of("failed")) == 1 and not run.of("rendered")
     assert (run.drop / "R1" / "a.jpg").is_file()  # not moved: not in the library
+    assert_library_sound(run_cli, run.lib)  # check lists the failed frame
     blocker.rmdir()
     with Run(tmp_path) as run:
         wait_for(lambda: run.of("rendered"), 30, "rendered at the next start")
     assert run.of("rendered")[0]["files"] == ["R1/jpg/R1-01.jpg"]
     assert (run.lib / "R1" / "jpg" / "R1-01.jpg").is_file()
     assert not (run.drop / "R1" / "a.jpg").exists()  # verified in the library: moved to done/
+    assert_library_sound(run_cli, run.lib)
 
 
 def test_case7_an_opencv_error_while_rendering_fails_that_frame_alone(tmp_path, run_cli, monkeypatch):
@@ -666,6 +875,7 @@ def test_case7_an_opencv_error_while_rendering_fails_that_frame_alone(tmp_path, 
     assert items["b.jpg"]["reason"] == ("rendering failed: an image processing step failed on this file (OpenCV: "
                                         "(-215:Assertion failed) blockSize % 2 == 1 && blockSize > 1 in function "
                                         "'adaptiveThreshold')"), items["b.jpg"]
+    assert_library_sound(run_cli, tmp_path / "LIB", doc)
 
 
 def test_case4_the_apps_rerender_writes_nothing_through_a_link_in_the_library(tmp_path, run_cli):
@@ -684,9 +894,10 @@ def test_case4_the_apps_rerender_writes_nothing_through_a_link_in_the_library(tm
     assert res.written == [] and any("symbolic link" in p for p in res.problems), res
     assert list(elsewhere.iterdir()) == []
     assert sorted(p.name for p in (lib / "RR-1" / "jpg").iterdir()) == ["RR-1-01.jpg", "RR-1-02.jpg"]
+    assert_library_sound(run_cli, lib, outside=[elsewhere])
 
 
-def test_case9_the_watcher_survives_a_full_library_disk_and_recovers(tmp_path, small_fs):
+def test_case9_the_watcher_survives_a_full_library_disk_and_recovers(tmp_path, small_fs, run_cli):
     from app.test_watch import Run, jpeg_bytes, wait_for
 
     base = small_fs / "w"
@@ -707,3 +918,37 @@ def test_case9_the_watcher_survives_a_full_library_disk_and_recovers(tmp_path, s
     with Run(base) as run:  # space again: the next start takes b
         wait_for(lambda: run.of("rendered"), 30, "b rendered after space was freed")
     assert {Path(p).name for p in (run.lib / "F1" / "raw").iterdir()} == {"F1-01.jpg", "F1-02.jpg"}
+    assert_library_sound(run_cli, run.lib)
+
+
+@pytest.mark.parametrize("step", ["put_watch_file", "queue_backup"])
+def test_case9_the_watchers_own_journal_writes_failing_do_not_stop_it(tmp_path, run_cli, monkeypatch, step):
+    """The watcher's bookkeeping after the engine (a failed file's record, a backup queued)
+    is a journal write too: on a full disk it fails like any other (the case-9 watcher test
+    hit it now and then); the watcher says so and goes on."""
+    import sqlite3
+
+    from app.test_watch import Run, jpeg_bytes, wait_for
+
+    from imgprep.core.journal import Journal
+
+    real, hits = getattr(Journal, step), []
+
+    def failing(self, *a, **kw):
+        hits.append(a)
+        if len(hits) == 1:
+            raise sqlite3.OperationalError("database or disk is full")
+        return real(self, *a, **kw)
+
+    monkeypatch.setattr(Journal, step, failing)
+    with Run(tmp_path, backup=step == "queue_backup") as run:
+        (run.drop / "G1").mkdir()
+        (run.drop / "G1" / ("bad.jpg" if step == "put_watch_file" else "a.jpg")).write_bytes(
+            b"not an image" if step == "put_watch_file" else jpeg_bytes(93))
+        wait_for(lambda: hits and any("database or disk is full" in (e.get("reason") or "")
+                                      for e in run.of("failed")), 30, "the journal write failed")
+        (run.drop / "G1" / "b.jpg").write_bytes(jpeg_bytes(94))
+        wait_for(lambda: any(Path(e["source"]).name == "b.jpg" for e in run.of("rendered")), 30, "b rendered")
+        assert run.w.running
+    assert not any("watcher stopped" in (e.get("reason") or "") for e in run.events), run.events
+    assert_library_sound(run_cli, run.lib)
