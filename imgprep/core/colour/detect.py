@@ -298,21 +298,22 @@ def _verify(m: np.ndarray, why: list[str | None], card: CardType) -> _Verdict:
 
 def _best_ordering(
     rgb: np.ndarray, quad: np.ndarray, card: CardType
-) -> tuple[np.ndarray | None, _Verdict]:
-    """The corner ordering under which the samples verify, or (None, why not)."""
+) -> tuple[np.ndarray | None, _Verdict, np.ndarray]:
+    """The corner ordering under which the samples verify, its verdict and its samples,
+    or (None, why not, the closest ordering's samples)."""
     results = []
     for q in _orderings(np.asarray(quad, float)):
         m, why = _sample(rgb, q, card)
-        results.append((q, _verify(m, why, card)))
+        results.append((q, _verify(m, why, card), m))
     results.sort(key=lambda r: r[1].rank())
-    q, best = results[0]
+    q, best, m = results[0]
     if not best.ok:
         # report the most informative reason: that of the ordering that came closest
-        return None, best
+        return None, best, m
     second = results[1][1]
     if second.ok and second.inliers >= best.inliers - 1 and second.score < 1.5 * best.score:
-        return None, _Verdict(False, np.inf, 0, best.why, say("card-ambiguous"))
-    return q, best
+        return None, _Verdict(False, np.inf, 0, best.why, say("card-ambiguous")), m
+    return q, best, m
 
 
 def _refine(rgb: np.ndarray, corners: np.ndarray, card: CardType) -> np.ndarray:
@@ -627,25 +628,17 @@ def _has_hole(region: np.ndarray, frame_area: int) -> bool:
 
 
 # --------------------------------------------------------------------------- front
-def _detection(rgb: np.ndarray, quad: np.ndarray, card: CardType, method: str,
-               v: _Verdict) -> CardDetection:
-    m, why = _sample(rgb, quad, card)
-    used = np.array([w is None for w in v.why])
-    return CardDetection(True, card.name, quad, m, ~used, None, method, v.score,
-                         tuple((i, w) for i, w in enumerate(v.why) if w is not None))
-
-
 def _accept(rgb: np.ndarray, quad: np.ndarray, card: CardType, method: str,
             squares: np.ndarray) -> tuple[CardDetection | None, str]:
     """Verify one candidate; refine an accepted grid onto the patch centroids."""
-    q, v = _best_ordering(rgb, quad, card)
+    q, v, m = _best_ordering(rgb, quad, card)
     if q is None and v.inliers >= MIN_FIT and v.reason != say("card-ambiguous"):
         # close: the candidate's grid may sit a little off the patches (an oblique card,
         # MCC's box, a lattice seen at 1000 px); move it onto them and judge again
         near = _orderings(np.asarray(quad, float))
         for cand in near[:2]:  # both shapes (6x4 and 4x6) of the quad
             try:
-                q, v = _best_ordering(rgb, _refine(rgb, cand, card), card)
+                q, v, m = _best_ordering(rgb, _refine(rgb, cand, card), card)
             except Exception:  # noqa: BLE001 - a degenerate refinement: keep the verdict
                 continue
             if q is not None:
@@ -661,8 +654,10 @@ def _accept(rgb: np.ndarray, quad: np.ndarray, card: CardType, method: str,
     m2, why2 = _sample(rgb, q2, card)
     v2 = _verify(m2, why2, card)
     if v2.ok and v2.rank() <= (v.rank()[0], v.rank()[1] + 0.5):
-        q, v = q2, v2
-    return _detection(rgb, q, card, method, v), ""
+        q, v, m = q2, v2, m2
+    used = np.array([w is None for w in v.why])
+    return CardDetection(True, card.name, q, m, ~used, None, method, v.score,
+                         tuple((i, w) for i, w in enumerate(v.why) if w is not None)), ""
 
 
 def detect_card(
