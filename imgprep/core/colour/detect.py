@@ -316,6 +316,12 @@ def _best_ordering(
     return q, best, m
 
 
+def _pitch(centres_px: np.ndarray, card: CardType) -> float:
+    """Median distance between neighbouring patch centres along a row, in pixels."""
+    rows = centres_px.reshape(card.rows, card.cols, 2)
+    return float(np.median(np.linalg.norm(np.diff(rows, axis=1), axis=-1)))
+
+
 def _refine(rgb: np.ndarray, corners: np.ndarray, card: CardType) -> np.ndarray:
     """Move the grid onto the measured patch centroids (colour-similar blob around each
     predicted centre) and re-fit the homography; keeps the input if that fails."""
@@ -324,7 +330,7 @@ def _refine(rgb: np.ndarray, corners: np.ndarray, card: CardType) -> np.ndarray:
     centres, ucorners, r = _unit_geometry(card)
     H = _homography(ucorners, corners)
     pc = _project(H, centres)
-    pitch = np.median(np.linalg.norm(np.diff(pc.reshape(card.rows, card.cols, 2), axis=1), axis=-1))
+    pitch = _pitch(pc, card)
     rad = int(max(4, 0.75 * pitch))
     h, w = rgb.shape[:2]
     src, dst = [], []
@@ -374,7 +380,7 @@ def _continues(quad: np.ndarray, card: CardType, squares: np.ndarray) -> bool:
             if (i in (-1, card.rows)) != (j in (-1, card.cols))]
     pts = _project(H, np.array([[j * (1 + r) + 0.5, i * (1 + r) + 0.5] for j, i in ring]))
     inner = _project(H, centres)
-    pitch = float(np.median(np.linalg.norm(np.diff(inner.reshape(card.rows, card.cols, 2), axis=1), axis=-1)))
+    pitch = _pitch(inner, card)
     side = pitch / (1 + r)
     sim = squares[(squares[:, 2] > side / 1.6) & (squares[:, 2] < side * 1.4)]
     if len(sim) == 0:

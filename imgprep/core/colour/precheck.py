@@ -1,8 +1,8 @@
 """A cheap test that rules a frame out before the full card search.
 
 Every frame of a shoot is searched for a reference card, and most frames hold none: the
-full search (MCC, the lattice finder, verification) costs 50–300 ms, this test ~3 ms at
-the batch's decode size. It only answers "could a ColorChecker be here?", and errs
+full search (MCC, the lattice finder, verification) costs 15–400 ms, this test 4–11 ms
+at the batch's decode size (measured on 24 MP JPEGs and the development photos). It only answers "could a ColorChecker be here?", and errs
 towards yes: a colourful product photo passes on to the full search; a card must never be
 ruled out.
 
