@@ -54,10 +54,4 @@ def analyse_array(
     # the fit may fall back to a simpler model (too few patches): its own leave-one-out then
     doc = evaluate(det, f, ct, file=file_label, thresholds=thresholds, loo=loo,
                    loo_patches=per_patch.get(f.model))
-    if wb_only:
-        from ..core.messages import MESSAGES
-
-        en, zh = MESSAGES["card-white-balance-only"]
-        doc["warnings"].append(en)
-        doc["warnings_zh"].append(zh)
     return doc, f

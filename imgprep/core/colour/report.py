@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .delta_e import delta_e_2000, lab_to_linear, linear_to_lab, linear_to_srgb
-from .detect import CardDetection
+from .detect import CardDetection, enough_for_colour
 from .models import ColourFit
 from .reference import CardType, get_card
 
@@ -188,6 +188,10 @@ def evaluate(
     excluded = _excluded(detection, ct)
     if excluded:
         warnings.append(_excluded_warning(excluded))
+    if ct.name != "grey" and not enough_for_colour(ct, ok):
+        from ..messages import MESSAGES
+
+        warnings.append(MESSAGES["card-white-balance-only"])
     doc.update(
         {
             "model": fit.model,

@@ -140,3 +140,13 @@ def test_the_swatch_sheet_marks_a_patch_left_out_instead_of_grading_it():
     # the used patch's line is coloured (a grade), the left-out one's grey
     assert np.abs(text_used - text_used.mean(-1, keepdims=True)).max() > 60
     assert np.abs(text_out - text_out.mean(-1, keepdims=True)).max() < 20
+
+
+def test_a_card_with_too_few_clean_colours_says_white_balance_only():
+    m = apply_cast_linear(np.clip(CARD.reference_linear, 0, 1), CASTS[1])
+    clipped = np.ones(24, bool)
+    clipped[[0, 2, 3, 9, 18, 19, 20, 21]] = False  # 4 colours and 4 greys left, like a P3 photo in sun
+    det = CardDetection(True, "classic24", np.array([[0, 0], [60, 0], [60, 40], [0, 40.0]]), m, clipped, None, "grid")
+    doc = evaluate(det, fit(m, CARD.reference_linear, "white-balance", mask=~clipped), "classic24")
+    assert "white balance only" in doc["warnings"][-1] and "仅做白平衡" in doc["warnings_zh"][-1]
+    assert "white balance only" not in " ".join(_doc()["warnings"])
