@@ -46,6 +46,9 @@ def _exit_with_parent(ppid: int) -> None:
 
 
 def _init_worker(ppid: int, user: Callable[..., None] | None, args: tuple) -> None:
+    import gc
+
+    gc.enable()  # a child forked from the app inherits its GUI-thread-only collection (gui.gcguard)
     _exit_with_parent(ppid)
     try:
         import cv2

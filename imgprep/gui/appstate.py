@@ -31,6 +31,7 @@ from ..app.batch import BatchOptions, BatchRunner, discover, start_pool
 from ..app.pool import KEEP_IDLE_S, JobPool
 from ..core.errors import ImgprepError
 from ..core.presets import Preset, load_preset
+from . import gcguard
 from .i18n import engine_text
 
 
@@ -185,6 +186,7 @@ class AppState(QObject):
         self.callbacks: dict[int, Any] = {}
         self._shut = False
         self._read_error: str | None = None
+        gcguard.install()  # garbage with Qt objects in it must not be freed in the job thread
         self.thread = QThread(self)
         self.thread.setObjectName("imgprep-jobs")
         self.worker = JobWorker()

@@ -16,6 +16,17 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent  # noqa: E402
 SAMPLE = Path(__file__).resolve().parents[2] / "assets" / "sample"
 
 
+@pytest.fixture(autouse=True)
+def _collect_on_gui_thread(qapp):
+    """The app collects cycles on the GUI thread only (``gui.gcguard``). After each test
+    the garbage is collected here, on the GUI thread, and the interpreter takes over
+    again: tests outside tests/gui run no event loop to drive the timer."""
+    from imgprep.gui import gcguard
+
+    yield
+    gcguard.uninstall()
+
+
 @pytest.fixture
 def settings(tmp_path):
     from imgprep.gui.appstate import AppSettings
@@ -67,7 +78,7 @@ def drop(widget, paths: list[Path]) -> None:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     pos = QPoint(widget.width() // 2, widget.height() // 2)
-    enter = QDragEnterEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+    enter = QDragEnterEvent(QPointF(pos), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                             Qt.KeyboardModifier.NoModifier)
     widget.dragEnterEvent(enter)
     assert enter.isAccepted()
