@@ -10,6 +10,12 @@ job thread crashes the process (seen in CI: a segfault "Garbage-collecting" insi
 So while the app runs, automatic collection is off and a timer on the GUI thread
 collects with the interpreter's own thresholds (the approach calibre and pyqtgraph use).
 Worker *processes* turn it back on for themselves (``app.pool``).
+
+A full collection walks every object: about 100 ms once PySide6, numpy, OpenCV and
+colour-science are loaded, a visible stall of the GUI (and, holding the GIL, of
+everything else). What exists when the collector starts (modules, the main window) lives
+for the whole session, so it is frozen out of the collector's walks (``gc.freeze``): a
+full collection then costs what the session allocated since.
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ class MainThreadCollector(QObject):
         self._timer.timeout.connect(self.check)
         self._was_enabled = gc.isenabled()
         gc.disable()
+        gc.collect()
+        gc.freeze()
         self._timer.start()
 
     def check(self) -> None:
@@ -45,6 +53,7 @@ class MainThreadCollector(QObject):
         """Collect everything now (on this thread) and give collection back to the
         interpreter."""
         self._timer.stop()
+        gc.unfreeze()
         gc.collect()
         if self._was_enabled:
             gc.enable()
