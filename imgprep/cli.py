@@ -67,6 +67,16 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("presets", help="list presets with their renditions")
 
+    x = sub.add_parser("export", help="upload folders for a platform: main images, white-background image, details, listing.csv")
+    x.add_argument("library", type=Path)
+    x.add_argument("--platform", required=True, help="taobao, jd, pinduoduo, or a platform .toml file")
+    x.add_argument("--out", type=Path, required=True, help="folder for the upload folders (one per SKU)")
+    which = x.add_mutually_exclusive_group()
+    which.add_argument("--sku", nargs="+", metavar="SKU", help="these SKUs only")
+    which.add_argument("--all", action="store_true", help="every SKU of the library (the default)")
+    x.add_argument("--preset", help="preset whose watermark marks the main images (default: taobao-710)")
+    x.add_argument("--json", action="store_true")
+
     s = sub.add_parser("slate", help="print SKU slates: QR cards to shoot as a product's first frame")
     s.add_argument("skus", nargs="*", metavar="SKU", help="SKUs (default: every product of --catalogue)")
     s.add_argument("--catalogue", "--catalog", type=Path, help="product sheet: names on the slates")
@@ -273,6 +283,28 @@ def cmd_check(a: argparse.Namespace) -> int:
     return EXIT_OK if all(c.ok for c in results) and not changed else EXIT_ITEMS_FAILED
 
 
+def cmd_export(a: argparse.Namespace) -> int:
+    """Exit 1 when a SKU failed or left something out (each reported)."""
+    from .app.export import export
+    from .core.platforms import load_platform
+    from .core.presets import load_preset
+
+    platform = load_platform(a.platform)
+    report = export(a.library, platform, a.out, load_preset(a.preset), a.sku)
+    if a.json:
+        json.dump(report.to_json(), sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        for item in report.items:
+            mark = {"done": "✓", "partial": "!", "failed": "✗"}[item.status]
+            print(printable(f"{mark} {item.sku}: {len(item.main)} main, "
+                            f"{'white' if item.white else 'no white'}, {len(item.details)} detail(s)"
+                            + (f" → {item.folder}" if item.folder else "")))
+            for p in item.problems:
+                print(printable(f"    {p}"))
+    return EXIT_OK if all(i.status == "done" for i in report.items) else EXIT_ITEMS_FAILED
+
+
 def cmd_presets(a: argparse.Namespace) -> int:
     from .core.presets import list_presets
 
@@ -332,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             return cmd_gui()
         handler = {"batch": cmd_batch, "presets": cmd_presets, "check": cmd_check, "colour": cmd_colour,
-                   "color": cmd_colour, "watch": cmd_watch, "slate": cmd_slate}.get(args.command)
+                   "color": cmd_colour, "watch": cmd_watch, "slate": cmd_slate, "export": cmd_export}.get(args.command)
         if handler is None:
             print(f"imgprep {args.command}: not available in this version yet", file=sys.stderr)
             return EXIT_USAGE

@@ -308,6 +308,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "psd-header-short": ("header truncated: {size} of 26 bytes", "文件头不完整：只有 {size}/26 字节"),
     "psd-no-frame": ("no frame of {sku} is named {stem}: filed as {name}", "{sku} 中没有名为 {stem} 的图片：存为 {name}"),
     "psd-revision": ("{name} already holds another PSD: kept as {revision}", "{name} 已有另一个 PSD：存为 {revision}"),
+    # white-background image and listing export (core.imaging.cutout, app.export)
+    "cutout-busy": ("the background is not a plain studio backdrop (noise ΔE {noise}): no white-background image; shoot on a sweep or brush a correction",
+                    "背景不是纯色影棚背景（噪声 ΔE {noise}）：不生成白底图；请用背景纸拍摄或手工刷选修正"),
+    "cutout-edge": ("the product touches the frame's edge: no white-background image; leave a margin around it or brush a correction",
+                    "商品碰到了画面边缘：不生成白底图；拍摄时四周留出空白，或手工刷选修正"),
+    "cutout-no-product": ("no product stands out from the backdrop: no white-background image",
+                          "没有从背景中分离出商品：不生成白底图"),
+    "cutout-too-big": ("the product fills almost the whole frame: no backdrop to remove",
+                       "商品几乎占满整个画面：没有可去除的背景"),
+    "export-no-journal": ("{library}: no library journal here (process shoots first)",
+                          "{library}：这里没有图库日志（请先处理拍摄）"),
+    "export-unknown-sku": ("{sku}: not in the library", "{sku}：图库中没有这个货号"),
+    "export-nothing-rendered": ("{sku}: no rendered product photos to export", "{sku}：没有可导出的已生成商品图"),
+    "export-white-refused": ("{frame}: no white-background image: {reason}", "{frame}：未生成白底图：{reason}"),
+    "export-over-cap": ("{frame}: {size} bytes at quality {quality}, over the platform's {cap}-byte cap: left out",
+                        "{frame}：质量 {quality} 时仍有 {size} 字节，超过平台 {cap} 字节上限：未导出"),
+    "export-title-cut": ("{sku}: the title is cut to the platform's {units} units: {title}",
+                         "{sku}：标题已按平台上限截为 {units} 个字符单位：{title}"),
+    "export-detail-limits": ("{file}: {width}×{height} px, {size} bytes, beyond the platform's limits (height {max_height} px, {cap} bytes): left out",
+                             "{file}：{width}×{height} 像素，{size} 字节，超出平台限制（高 {max_height} 像素，{cap} 字节）：未导出"),
+    "cutout-low-contrast": ("the product's edge barely differs from the backdrop (ΔE {contrast}): no white-background image; shoot it on a backdrop of another colour",
+                            "商品边缘与背景几乎同色（ΔE {contrast}）：不生成白底图；请换一种颜色的背景拍摄"),
 }
 
 # Words inside messages that are values rather than text.

@@ -103,19 +103,20 @@ def sharpen(img: Image.Image, amount: float) -> Image.Image:
     return Image.fromarray(cv2.addWeighted(a, 1 + k, blur, -k, 0))
 
 
-def encode_jpeg(img: Image.Image, quality: int, max_bytes: int = 0, exif: KeptExif | None = None) -> tuple[bytes, int]:
+def encode_jpeg(img: Image.Image, quality: int, max_bytes: int = 0, exif: KeptExif | None = None,
+                min_quality: int = MIN_QUALITY) -> tuple[bytes, int]:
     """JPEG with the sRGB profile embedded. With ``max_bytes`` the quality steps down
     until the file fits. Returns (bytes, quality used); raises ValueError if even
-    quality 50 is too large."""
+    ``min_quality`` is too large."""
     exif_bytes = exif.to_bytes() if exif else b""
     q = quality
     while True:
         data = _save_jpeg(img, q, exif_bytes)
         if not max_bytes or len(data) <= max_bytes:
             return data, q
-        if q <= MIN_QUALITY:
+        if q <= min_quality:
             raise ValueError(f"{len(data)} bytes at quality {q}, over the {max_bytes}-byte cap")
-        q = max(MIN_QUALITY, q - 5)
+        q = max(min_quality, q - 5)
 
 
 def _save_jpeg(img: Image.Image, q: int, exif_bytes: bytes) -> bytes:
