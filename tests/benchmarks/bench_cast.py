@@ -1,6 +1,6 @@
 """Benchmark: cast invariance through `imgprep batch` with a REAL card photo.
 
-    .venv/bin/python tests/benchmarks/bench_cast.py CARD_PHOTO [PRODUCT_PHOTO] [--format jpg|tif16] [--model NAME]
+    .venv/bin/python tests/benchmarks/bench_cast.py CARD_PHOTO [PRODUCT_PHOTO] [--format jpg|tif16] [--model NAME] [--keep DIR]
 
 A real photo of a ColorChecker (e.g. ``../shared/colour-photos/cards/oycq_huawei.jpg``;
 never copied into the project) and a product frame (a real photo without a card, or a
@@ -89,6 +89,11 @@ def main(argv: list[str] | None = None) -> int:
         i = args.index("--format")
         fmt = args[i + 1]
         del args[i : i + 2]
+    keep = None
+    if "--keep" in args:  # keep the shoots and the library in this folder (to look at them)
+        i = args.index("--keep")
+        keep = Path(args[i + 1])
+        del args[i : i + 2]
     if not args:
         print(__doc__)
         return 2
@@ -98,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         product = product_photo(1800, 2400, seed=12)
     with tempfile.TemporaryDirectory() as d:
+        if keep is not None:
+            keep.mkdir(parents=True, exist_ok=True)
+            d = str(keep)
         src, lib = Path(d) / "src", Path(d) / "lib"
         for k, cast in enumerate(CASTS.values()):
             shoot = src / f"CAST{k}"
