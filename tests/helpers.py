@@ -98,15 +98,21 @@ def _s15(v: float) -> bytes:
     return struct.pack(">i", round(v * 65536))
 
 
-def matrix_icc(desc: str, rXYZ, gXYZ, bXYZ, gamma: float, wtpt=(0.9642, 1.0, 0.8249)) -> bytes:
+def matrix_icc(desc: str, rXYZ, gXYZ, bXYZ, gamma: float | str, wtpt=(0.9642, 1.0, 0.8249),
+               extra: tuple = ()) -> bytes:
     """A minimal ICC v2 RGB matrix/TRC display profile (enough for lcms), built from the
-    primaries' D50 XYZ and a pure gamma. Used to make an Adobe RGB (1998) test file
-    without shipping a vendor profile."""
+    primaries' D50 XYZ and a pure gamma, or ``gamma="srgb"``: the sRGB tone curve (a
+    parametric curve, as Apple's Display P3 profile has). Used to make Adobe RGB (1998)
+    and Display P3 test files without shipping a vendor profile. ``extra``: more
+    (signature, body) tags."""
 
     def xyz(v):
         return b"XYZ " + b"\0" * 4 + b"".join(_s15(c) for c in v)
 
     def curv(g):
+        if g == "srgb":  # ICC.1:2010 §10.16, function type 3: g, a, b, c, d
+            return b"para" + b"\0" * 4 + struct.pack(">HH", 3, 0) + b"".join(
+                _s15(v) for v in (2.4, 1 / 1.055, 0.055 / 1.055, 1 / 12.92, 0.04045))
         return b"curv" + b"\0" * 4 + struct.pack(">I", 1) + struct.pack(">H", round(g * 256))
 
     def text_desc(s):
@@ -116,7 +122,7 @@ def matrix_icc(desc: str, rXYZ, gXYZ, bXYZ, gamma: float, wtpt=(0.9642, 1.0, 0.8
 
     tags = [(b"desc", text_desc(desc)), (b"wtpt", xyz(wtpt)), (b"rXYZ", xyz(rXYZ)), (b"gXYZ", xyz(gXYZ)),
             (b"bXYZ", xyz(bXYZ)), (b"rTRC", curv(gamma)), (b"gTRC", curv(gamma)), (b"bTRC", curv(gamma)),
-            (b"cprt", b"text" + b"\0" * 4 + b"no copyright, test profile\0")]
+            (b"cprt", b"text" + b"\0" * 4 + b"no copyright, test profile\0"), *extra]
     n = len(tags)
     offset = 128 + 4 + 12 * n
     table, data = b"", b""
@@ -138,6 +144,85 @@ def adobe_rgb_icc() -> bytes:
     # Adobe Systems 2005, Annex; values as in the common ICC profiles), gamma 563/256.
     return matrix_icc("Adobe RGB (1998) test", (0.60974, 0.31111, 0.01947), (0.20528, 0.62567, 0.06087),
                       (0.14919, 0.06322, 0.74457), 563 / 256)
+
+
+def display_p3_icc() -> bytes:
+    # Display P3 (DCI-P3 primaries, D65 white, the sRGB tone curve) with the colorants
+    # adapted to D50 as in Apple's "Display P3" profile, which iPhones embed in HEIC.
+    return matrix_icc("Display P3 test", (0.51512, 0.24120, -0.00105), (0.29198, 0.69225, 0.04189),
+                      (0.15710, 0.06657, 0.78407), "srgb")
+
+
+# ----------------------------------------------------------------------------- phone photos
+def save_heif(path: Path, arr: np.ndarray, *, quality: int = 92, icc: bytes | None = None,
+              chroma: int = 444, **exif) -> Path:
+    """A HEIC as a phone writes it (pillow-heif, libheif with x265): 8 bits from a uint8
+    array, 10 bits from a uint16 one. An EXIF orientation becomes the container's
+    rotation, as on an iPhone."""
+    import pillow_heif
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    h, w = arr.shape[:2]
+    deep = arr.dtype == np.uint16
+    hf = pillow_heif.from_bytes(mode="RGB;16" if deep else "RGB", size=(w, h),
+                                data=np.ascontiguousarray(arr).tobytes())
+    if icc:
+        hf.info["icc_profile"] = icc
+    hf.info["exif"] = exif_bytes(**exif)
+    hf.save(path, quality=quality, chroma=chroma)
+    return path
+
+
+def save_avif(path: Path, arr: np.ndarray, *, quality: int = 92, icc: bytes | None = None, **exif) -> Path:
+    """An 8-bit AVIF (Pillow's own encoder, libavif); an EXIF orientation becomes the
+    container's rotation."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    kw = {"icc_profile": icc} if icc else {}
+    Image.fromarray(arr).save(path, "AVIF", quality=quality, subsampling="4:4:4", exif=exif_bytes(**exif), **kw)
+    return path
+
+
+def save_png16(path: Path, arr: np.ndarray, icc: bytes | None = None) -> Path:
+    """A 16-bit RGB PNG (OpenCV writes those; Pillow cannot) with an optional embedded
+    profile: an iCCP chunk (PNG 1.2 §4.2.2.4) put after IHDR."""
+    import zlib
+
+    import cv2
+
+    ok, buf = cv2.imencode(".png", np.ascontiguousarray(arr[..., ::-1]))
+    assert ok
+    data = buf.tobytes()
+    if icc:
+        body = b"icc\0\0" + zlib.compress(icc)
+        chunk = struct.pack(">I", len(body)) + b"iCCP" + body + struct.pack(">I", zlib.crc32(b"iCCP" + body))
+        end_ihdr = 8 + 8 + 13 + 4
+        data = data[:end_ihdr] + chunk + data[end_ihdr:]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def p3_scene(w: int, h: int) -> np.ndarray:
+    """A product-like scene in Display P3 as float 0–1 (display orientation): a soft
+    backdrop, saturated patches (some outside sRGB, as a phone's P3 sees them), a red
+    marker top-left, a grey band along the bottom."""
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    img = np.repeat((0.9 - 0.12 * yy / h)[..., None], 3, axis=2) * np.array([1.0, 0.97, 0.93])
+    patches = P3_PATCHES
+    side = min(w // (len(patches) + 2), h // 4)
+    y0 = h // 3
+    for k, c in enumerate(patches):
+        x0 = side * (k + 1)
+        img[y0:y0 + side, x0:x0 + side] = c
+    mw, mh = max(4, w // 12), max(4, h // 12)
+    img[:mh, :mw] = (0.85, 0.1, 0.08)
+    img[int(h * 0.85):, :] = 0.5
+    return img
+
+
+# Display P3 colours: a red, green and blue beyond sRGB, a skin tone, an orange, a grey.
+P3_PATCHES = ((0.85, 0.15, 0.12), (0.2, 0.72, 0.25), (0.12, 0.2, 0.8), (0.8, 0.6, 0.5), (0.95, 0.6, 0.1),
+              (0.45, 0.45, 0.45))
 
 
 # Names a Chinese message keeps as they are: the system, file formats, the SKU column's name.

@@ -42,6 +42,7 @@ from ..core.journal import Journal
 from ..core.messages import say
 from ..core.naming import (
     PSD_EXTENSIONS,
+    VIDEO_EXTENSIONS,
     frame_stem,
     natural_key,
     next_free,
@@ -145,7 +146,8 @@ class Shoot:
     error: str | None = None
     psds: list[Path] = field(default_factory=list)  # designers' PSDs (.psd/.psb): copied, never decoded
     slate: Path | None = None        # the first frame, a printed SKU slate that named the shoot
-    companions: list[Path] = field(default_factory=list)  # a RAW frame's camera JPEG: same number
+    # a RAW frame's camera JPEG, a photo's Live Photo video: kept under the frame's number
+    companions: list[Path] = field(default_factory=list)
 
 
 class Decisions:
@@ -244,7 +246,7 @@ def discover(sources: list[Path], slates: bool = True) -> tuple[list[Shoot], lis
 
     out = []
     for sh in shoots.values():
-        images = []
+        images, videos = [], []
         for f in sh.files:
             problem = source_problem(f)
             if problem:
@@ -253,9 +255,13 @@ def discover(sources: list[Path], slates: bool = True) -> tuple[list[Shoot], lis
                 images.append(f)
             elif f.suffix.lower() in PSD_EXTENSIONS:
                 sh.psds.append(f)
+            elif f.suffix.lower() in VIDEO_EXTENSIONS:
+                videos.append(f)
             else:
                 items.append(Item(_nfc(f), sh.sku, "skipped", f"not a photo type imgprep reads ({f.suffix or 'no extension'})"))
-        sh.files, sh.companions = split_companions(sorted(images, key=lambda p: natural_key(p.name)))
+        sh.files, sh.companions = split_companions(sorted(images + videos, key=lambda p: natural_key(p.name)))
+        items.extend(Item(_nfc(f), sh.sku, "skipped", say("video-not-photo", ext=f.suffix))
+                     for f in videos if f not in sh.companions)
         sh.psds.sort(key=lambda p: natural_key(p.name))
         out.append(sh)
     if slates and out:  # a decode per folder: several at once (Pillow and OpenCV release the GIL)
@@ -284,21 +290,31 @@ def slate_reason(sku: str, folder: str) -> str:
     return say("slate", sku=sku) if fold(folder) == fold(sku) else say("slate-renames", sku=sku, folder=folder)
 
 
+def is_video(path: str | Path) -> bool:
+    return Path(path).suffix.lower() in VIDEO_EXTENSIONS
+
+
 def split_companions(files: list[Path]) -> tuple[list[Path], list[Path]]:
     """(frames, companions): a camera shooting RAW + JPEG writes each shot twice
     (IMG_0042.CR2, IMG_0042.JPG). The RAW is the frame (its 16 bits are corrected); the
     JPEG is its companion, kept in the library under the same number (A1234-03.cr2,
     A1234-03.jpg), never a frame of its own. Only a RAW pairs: two non-RAW files of one
-    name (a JPEG and a TIFF export) stay two frames."""
+    name (a JPEG and a TIFF export) stay two frames. A video beside a photo of its name
+    (an iPhone's Live Photo: IMG_1234.HEIC or .JPG with IMG_1234.MOV) is that photo's
+    companion likewise (A1234-03.heic, A1234-03.mov). A video with no photo of its name
+    is in neither list: it is not a photo."""
     groups: dict[tuple[Path, str], list[Path]] = {}
     for f in files:
         groups.setdefault(shot_key(f), []).append(f)
     companions: list[Path] = []
     for group in groups.values():
-        raws = [f for f in group if f.suffix.lower() in RAW_EXTENSIONS]
-        if len(raws) == 1 and len(group) > 1:
-            companions += [f for f in group if f is not raws[0]]
-    return [f for f in files if f not in companions], companions
+        stills = [f for f in group if not is_video(f)]
+        raws = [f for f in stills if f.suffix.lower() in RAW_EXTENSIONS]
+        if len(raws) == 1 and len(stills) > 1:
+            companions += [f for f in stills if f is not raws[0]]
+        if stills:
+            companions += [f for f in group if is_video(f)]
+    return [f for f in files if f not in companions and not is_video(f)], companions
 
 
 def take_slate(sh: Shoot) -> list[Item]:
@@ -614,7 +630,7 @@ class BatchRunner:
             lone, raws = [], []
             for f in sh.companions:
                 key = shot_key(f)
-                if key in framed:
+                if key in framed or is_video(f):  # a video never becomes a frame
                     continue
                 raw = next((p.name for p in sh.files if shot_key(p) == key), None)
                 if raw is not None:
@@ -1087,10 +1103,12 @@ class BatchRunner:
         return it
 
     def _take_companion(self, sku: str, path: Path) -> Item:
-        """A RAW frame's camera JPEG (:func:`split_companions`): copied byte-identical next
-        to the frame's original under the same number (``raw/A1234-03.jpg`` beside
-        ``raw/A1234-03.cr2``), journaled as a 'companion' file of that frame and mirrored.
-        Never decoded, never a frame."""
+        """A RAW frame's camera JPEG or a photo's Live Photo video
+        (:func:`split_companions`): copied byte-identical next to the frame's original
+        under the same number (``raw/A1234-03.jpg`` beside ``raw/A1234-03.cr2``,
+        ``raw/A1234-03.mov`` beside ``raw/A1234-03.heic``), journaled as a 'companion'
+        file of that frame and mirrored. Never decoded, never a frame; a video whose
+        photo was not taken (it failed) is left where it is, not failed."""
         j, src = self.j, _nfc(path)
         it = Item(src, sku, "done", None, "companion")
         if self._cancel.is_set():
@@ -1104,6 +1122,11 @@ class BatchRunner:
             sha = hash_file(path)
         except OSError as e:
             return self._file_failed(it, say("cannot-read", detail=e.strerror or e))
+        if not frames and is_video(path):  # its photo failed (and says why): taken with it later
+            still = next((f.name for f in sorted(path.parent.iterdir()) if fold(f.stem) == stem
+                          and f.suffix.lower() in IMAGE_EXTENSIONS), "?")
+            it.status, it.reason = "skipped", say("video-still-not-taken", still=still)
+            return it
         if not frames:  # not expected (a JPEG whose RAW failed is a frame by now): say so, keep it where it is
             raw = next((f.name for f in path.parent.iterdir() if f.suffix.lower() in RAW_EXTENSIONS
                         and fold(f.stem) == stem), "?")

@@ -50,10 +50,10 @@ from ..core.fsutil import (
     hash_file,
     sweep_temps,
 )
-from ..core.imaging.load import IMAGE_EXTENSIONS, RAW_EXTENSIONS
+from ..core.imaging.load import IMAGE_EXTENSIONS, RAW_EXTENSIONS, heif_problem
 from ..core.journal import Journal
 from ..core.messages import printable, say
-from ..core.naming import PSD_EXTENSIONS, natural_key, validate_sku
+from ..core.naming import PSD_EXTENSIONS, VIDEO_EXTENSIONS, natural_key, validate_sku
 from ..core.presets import Preset
 from .backup import MARKER, BackupConflict, BackupTarget, verify_copies
 from .batch import (
@@ -65,6 +65,7 @@ from .batch import (
     _files_under,
     fold,
     is_ignored,
+    is_video,
     shot_key,
     shown,
     slate_reason,
@@ -201,7 +202,8 @@ def incomplete_reason(path: Path) -> str | None:
 
     Cheap checks first (a JPEG ends with its EOI marker, a PNG with IEND, a WebP's RIFF
     size matches the file), then a full decode by Pillow as the judge, because some
-    cameras append data after the image. Camera RAW is judged by stability alone.
+    cameras append data after the image; HEIC/HEIF and AVIF are always decoded. Camera
+    RAW is judged by stability alone (a video, never decoded, likewise).
     """
     ext = path.suffix.lower()
     if ext in RAW_EXTENSIONS:
@@ -226,6 +228,9 @@ def incomplete_reason(path: Path) -> str | None:
 
 
 def _decodes(path: Path) -> str | None:
+    """None when Pillow decodes the whole image (HEIC/HEIF through the opener the loader
+    registered, AVIF through Pillow's own); else why not. A HEIF or AVIF that cannot even
+    be opened says what libheif found ("Unexpected end of file" for a cut one)."""
     from PIL import Image, ImageFile
 
     ImageFile.LOAD_TRUNCATED_IMAGES = False
@@ -235,8 +240,9 @@ def _decodes(path: Path) -> str | None:
                 im.draft("RGB", (max(1, im.width // 8), max(1, im.height // 8)))
             im.load()
         return None
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as e:
-        return say("incomplete-data", detail=e)
+    except (OSError, ValueError, SyntaxError, RuntimeError, Image.DecompressionBombError) as e:
+        problem = heif_problem(path) if isinstance(e, Image.UnidentifiedImageError) else None
+        return say("incomplete-data", detail=problem[1] if problem else e)
 
 
 # ----------------------------------------------------------------------------- bookkeeping
@@ -756,6 +762,7 @@ class Watcher:
         shoots: dict[str, Shoot] = {}
         taken: dict[str, _Tracked] = {}
         skus: dict[str, str] = {}
+        videos: list[tuple[_Tracked, str]] = []
         named = self._read_slates(ready)
         for t in sorted(ready, key=lambda t: natural_key(str(t.path))):
             rel = self._rel(t.path)
@@ -778,6 +785,9 @@ class Watcher:
                 self._settle(t, "failed-sku", "failed", None, say("folder-refused", folder=rel[0], detail=e))
                 continue
             ext = t.path.suffix.lower()
+            if ext in VIDEO_EXTENSIONS:
+                videos.append((t, sku))  # after the photos: its photo may come in this round
+                continue
             if ext not in IMAGE_EXTENSIONS and ext not in PSD_EXTENSIONS:
                 self._settle(t, "skipped", "skipped", sku,
                              say("not-a-photo-type", ext=t.path.suffix or "no extension"))
@@ -787,6 +797,17 @@ class Watcher:
             folder = self.drop / rel[0]
             sh = shoots.setdefault(sku.casefold(), Shoot(sku, folder, []))
             (sh.psds if ext in PSD_EXTENSIONS else sh.files).append(t.path)
+            taken[_nfc(t.path)] = t
+            skus[_nfc(t.path)] = sku
+        stills = {shot_key(t.path) for t in taken.values() if not is_video(t.path)}
+        for t, sku in videos:
+            held = self._video_held(t, sku, stills)
+            if held or len(taken) >= self.o.max_batch:
+                continue
+            rel = self._rel(t.path)
+            assert rel is not None
+            sh = shoots.setdefault(sku.casefold(), Shoot(sku, self.drop / rel[0], []))
+            sh.files.append(t.path)
             taken[_nfc(t.path)] = t
             skus[_nfc(t.path)] = sku
         if not taken:
@@ -806,12 +827,36 @@ class Watcher:
         for t in taken.values():  # not reported by the engine (should not happen): look again later
             self._tracked.pop(t.path, None)
 
+    def _video_held(self, t: _Tracked, sku: str, stills: set[tuple[Path, str]]) -> bool:
+        """A video that is ready: whether it is held back from this round. One whose photo
+        is taken in this round or is a frame already goes with it, as its companion
+        (:meth:`_pair`); one whose photo is still arriving waits; one with no photo of its
+        name is not a photo, and one whose photo failed waits for it: both are settled
+        here, left in place (:meth:`_wake_videos` takes the latter when the photo is in)."""
+        assert self.j is not None
+        key = shot_key(t.path)
+        if key in stills or any(shot_key(r["source_path"]) == key for r in self.j.sources(sku)):
+            return False
+        try:
+            siblings = [p for p in t.path.parent.iterdir()
+                        if fold(p.stem) == key[1] and p.suffix.lower() in IMAGE_EXTENSIONS]
+        except OSError:
+            siblings = []
+        waiting = [p for p in siblings if p not in self._settled]
+        if waiting:
+            return True  # arriving, or not seen yet: it becomes ready, stalls or fails
+        reason = (say("video-still-not-taken", still=sorted(siblings)[0].name) if siblings
+                  else say("video-not-photo", ext=t.path.suffix))
+        self._settle(t, "skipped", "skipped", sku, reason)
+        return True
+
     def _pair(self, sh: Shoot) -> None:
         """RAW + JPEG (batch.split_companions): the files of one shot that arrive together
         pair as in a batch; one whose other half was taken in an earlier round (the JPEG
         copies first, the RAW later) becomes that frame's companion, under its number."""
         assert self.j is not None
-        sh.files, sh.companions = split_companions(sorted(sh.files, key=lambda p: natural_key(p.name)))
+        files = sorted(sh.files, key=lambda p: natural_key(p.name))
+        sh.files, sh.companions = split_companions(files)
         frames = {shot_key(r["source_path"]): Path(r["source_path"]) for r in self.j.sources(sh.sku)}
         late = []
         for f in sh.files:
@@ -819,6 +864,8 @@ class Watcher:
             if other is not None and other.suffix.lower() != f.suffix.lower() and \
                     (other.suffix.lower() in RAW_EXTENSIONS) != (f.suffix.lower() in RAW_EXTENSIONS):
                 late.append(f)
+        # A Live Photo's video whose photo was taken in an earlier round.
+        late += [f for f in files if is_video(f) and f not in sh.companions and shot_key(f) in frames]
         if late:
             sh.files = [f for f in sh.files if f not in late]
             sh.companions += late
@@ -948,7 +995,23 @@ class Watcher:
                 self._settled[t.path] = t.sig
                 with self.j.tx():
                     self.j.put_watch_file(_nfc(t.path), t.size, t.mtime_ns, "failed", sku=it.sku, reason=it.reason)
+        elif it.status == "skipped" and t is not None and is_video(path) and it.reason != say("cancelled"):
+            # A Live Photo's video whose photo failed: left in place until the photo is in.
+            self._settled[t.path] = t.sig
+            with self.j.tx():
+                self.j.put_watch_file(_nfc(t.path), t.size, t.mtime_ns, "skipped", sku=it.sku, reason=it.reason)
+            self._event("skipped", source=it.source, sku=it.sku, reason=it.reason)
         # skipped (cancelled): stays in the drop folder; the next start takes it.
+        if it.status == "done" and it.role != "companion":
+            self._wake_videos(path)
+
+    def _wake_videos(self, photo: Path) -> None:
+        """A photo is in the library: its Live Photo video, settled while the photo had
+        failed, is looked at again (it becomes the photo's companion)."""
+        key = shot_key(photo)
+        for p in [p for p in self._settled if is_video(p) and shot_key(p) == key]:
+            del self._settled[p]
+            self._touch(p)
 
     def _queue_backups(self, rels: list[str | None]) -> None:
         if self._backup_key is None or self.j is None:

@@ -109,6 +109,11 @@ def revision_of(stem: str) -> int:
 # Designers' PSDs (DESIGN.md §4: ``psd/SKU-NN.psd``, renamed on arrival).
 PSD_EXTENSIONS = (".psd", ".psb")
 
+# Videos: never decoded. One beside a photo of the same name (an iPhone's Live Photo
+# IMG_1234.MOV beside IMG_1234.HEIC or .JPG) is that photo's companion, kept under its
+# number; any other is not a photo and is left where it is.
+VIDEO_EXTENSIONS = (".mov", ".mp4", ".m4v", ".3gp", ".avi", ".mkv", ".mts", ".m2ts", ".webm", ".wmv")
+
 
 def _fold(name: str) -> str:
     return unicodedata.normalize("NFC", name).casefold()

@@ -5,6 +5,8 @@ extension), the pixel limit (checked from the header, before pixels are allocate
 EXIF orientation, ICC → sRGB, CMYK / grey / alpha / 16-bit handling, and DCT-scaled
 JPEG decoding when the output is much smaller than the original. Camera RAW (chosen by
 extension) goes through LibRaw (the optional ``rawpy`` package), at half size likewise.
+Phone photos: HEIC/HEIF through libheif (``pillow-heif``, whose opener is registered
+here, once), AVIF through Pillow's own decoder (libavif).
 """
 
 from __future__ import annotations
@@ -19,18 +21,25 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PIL import Image, ImageCms, ImageFile, ImageOps
 
 from ..errors import InputError
 from ..messages import say
 
+if TYPE_CHECKING:
+    from .icc import Shaper
+
 # Real camera files go up to ~150 MP (medium format); 200 MP leaves headroom.
 MAX_PIXELS = 200_000_000
-ALLOWED_FORMATS = ("JPEG", "PNG", "TIFF", "WEBP")  # the JPEG opener also yields MPO
+# The JPEG opener also yields MPO; HEIF is pillow-heif's opener, AVIF Pillow's own.
+ALLOWED_FORMATS = ("JPEG", "PNG", "TIFF", "WEBP", "HEIF", "AVIF")
 RAW_EXTENSIONS = {".cr2", ".cr3", ".nef", ".arw", ".dng", ".raf", ".orf", ".rw2", ".pef", ".srw"}
-IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".jpe", ".png", ".tif", ".tiff", ".webp"} | RAW_EXTENSIONS
+# Phones' photos (iPhone HEIC, Android HEIF, Canon and Fujifilm's 10-bit .HIF, AVIF).
+HEIF_EXTENSIONS = {".heic", ".heif", ".hif", ".avif"}
+# The one list of photo types: discovery, the hot folder and the app take files by it.
+IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".jpe", ".png", ".tif", ".tiff", ".webp"} | HEIF_EXTENSIONS | RAW_EXTENSIONS
 
 # Smallest side and most elongated shape of a photo (refused from the header, like the
 # pixel limit): below 16 px or beyond 30:1 there is no product to show, and OpenCV's
@@ -43,6 +52,22 @@ DEEP_MAX_PIXELS = 64_000_000
 
 # Never decode a truncated file as if it were whole.
 ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+
+def _register_heif() -> bool:
+    """pillow-heif's opener for HEIC/HEIF, registered once per process (workers too, as
+    they import this module). Thumbnails, depth maps and auxiliary images (a portrait's
+    matte) are not decoded: only the photo is wanted."""
+    try:
+        import pillow_heif
+    except ImportError:  # a main dependency; without it HEIC fails with its own reason
+        return False
+    pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
+    return True
+
+
+HEIF_READY = _register_heif()
+_FORMATS = ALLOWED_FORMATS if HEIF_READY else tuple(f for f in ALLOWED_FORMATS if f != "HEIF")
 # Pillow's own guard stays on as a second line, at our limit.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
@@ -65,8 +90,8 @@ class Loaded:
     copyright: str | None = None
     notes: list[str] = field(default_factory=list)
     # The same pixels at 16 bits (uint16 sRGB, H × W × 3), when the source has more than
-    # 8 (camera RAW, 16-bit RGB TIFF/PNG) and the caller asked (``load(deep=True)``):
-    # a colour correction is then applied before the 8-bit stage.
+    # 8 (camera RAW, 16-bit RGB TIFF/PNG, 10-bit HEIF) and the caller asked
+    # (``load(deep=True)``): a colour correction is then applied before the 8-bit stage.
     deep: Any = None
 
 
@@ -180,15 +205,54 @@ def _check_file(path: Path) -> None:
         raise InputError(path, say("empty"))
 
 
+# ISO base media file brands of still images in a HEIF container (ISO/IEC 23008-12,
+# AV1 Image File Format): HEVC (heic …), AV1 (avif), and the structural ones.
+_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"mif2", b"miaf",
+                b"avif", b"avis"}
+_CUT_WORDS = ("end of file", "too small", "cannot read", "outside of file", "insufficient input")
+
+
+def heif_problem(path: Path) -> tuple[bool, str] | None:
+    """Why a file in a HEIF or AVIF container that no opener took cannot be read:
+    (cut short?, libheif's words). None when the file is no such container (an ``ftyp``
+    box with an image brand first). A HEIF's boxes point at their data by offset: a file
+    cut anywhere fails libheif's parse ("Unexpected end of file"), not just its decode."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64)
+    except OSError:
+        return None
+    if head[4:8] != b"ftyp":
+        return None
+    end = min(int.from_bytes(head[:4], "big"), len(head))
+    brands = {head[8:12]} | {head[i:i + 4] for i in range(16, end - 3, 4)}  # major, compatible
+    if not brands & _HEIF_BRANDS:
+        return None
+    if not HEIF_READY:
+        return False, "HEIC/HEIF needs the 'pillow-heif' package (pip install pillow-heif)"
+    import pillow_heif
+
+    try:
+        pillow_heif.open_heif(path)  # the container only: no pixels are decoded
+    except Exception as e:  # noqa: BLE001 - libheif's errors come as ValueError, RuntimeError …
+        detail = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        return any(w in detail.lower() for w in _CUT_WORDS), detail
+    return False, "no decoder here for this HEIF/AVIF image"
+
+
 def _open(path: Path) -> Image.Image:
     _check_file(path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            im = Image.open(path, formats=ALLOWED_FORMATS)
+            im = Image.open(path, formats=_FORMATS)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
         raise InputError(path, _over_limit(str(e))) from None
     except Image.UnidentifiedImageError:
+        problem = heif_problem(path)
+        if problem is not None:
+            cut, detail = problem
+            raise InputError(path, say("truncated") if cut else say("undecodable", detail=detail)) from None
         raise InputError(path, say("not-an-image")) from None
     except OSError as e:
         raise InputError(path, say("cannot-read", detail=e)) from None
@@ -277,6 +341,15 @@ def _to_srgb(im: Image.Image, path: Path, notes: list[str]) -> Image.Image:
                 notes.append(f"converted from '{desc or 'embedded profile'}' to sRGB")
         except (ImageCms.PyCMSError, OSError, ValueError) as e:
             notes.append(f"embedded colour profile unusable ({e}); assumed sRGB")
+    elif im.mode == "RGB" and im.info.get("nclx_profile"):  # a HEIF's colour by code points, no profile
+        import numpy as np
+
+        from .icc import convert, nclx_shaper
+
+        coded = nclx_shaper(im.info["nclx_profile"])
+        if coded is not None:
+            im = Image.fromarray(convert(np.asarray(im), coded), "RGB")
+            notes.append(f"converted from '{coded.name}' to sRGB")
     if im.mode == "CMYK":
         # No usable profile: Pillow's naive conversion (handles Adobe's inverted CMYK JPEGs).
         notes.append("CMYK without a usable profile: converted naively")
@@ -474,18 +547,43 @@ def _is_rgb16(im: Image.Image) -> bool:
     return isinstance(rawmode, str) and rawmode.startswith("RGB;16")
 
 
-def _deep_decode(path: Path, im: Image.Image, notes: list[str]) -> Any:
-    """The 16-bit RGB pixels of a 16-bit PNG or TIFF (see :func:`_is_rgb16`), or None
-    when they cannot be kept."""
+def _deep_space(im: Image.Image, notes: list[str]) -> tuple[bool, Shaper | None]:
+    """Whether the 16 bits of ``im`` can be brought to sRGB here, and the transform that
+    does it (None: they are sRGB, or untagged, already). An ICC profile with lookup tables
+    cannot: the 8-bit conversion by lcms is used then, and a note says so."""
+    from .icc import matrix_shaper, nclx_shaper
+
     icc = im.info.get("icc_profile")
     if icc:
         try:
             desc = ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(icc))) or ""
         except (ImageCms.PyCMSError, OSError, ValueError):
             desc = ""
-        if "srgb" not in desc.lower():
+        if "srgb" in desc.lower():
+            return True, None
+        shaper = matrix_shaper(icc, desc.strip() or "embedded profile")
+        if shaper is None:
             notes.append("16-bit file in another colour space: corrected from its 8-bit sRGB conversion")
-            return None
+            return False, None
+        return True, shaper
+    return True, nclx_shaper(im.info.get("nclx_profile"))
+
+
+def _to_srgb16(a: Any, shaper: Shaper | None, notes: list[str]) -> Any:
+    if shaper is None:
+        return a
+    from .icc import convert
+
+    notes.append(f"converted from '{shaper.name}' to sRGB")
+    return convert(a, shaper)
+
+
+def _deep_decode(path: Path, im: Image.Image, notes: list[str]) -> Any:
+    """The 16-bit sRGB pixels of a 16-bit PNG or TIFF (see :func:`_is_rgb16`), or None
+    when they cannot be kept."""
+    ok, shaper = _deep_space(im, notes)
+    if not ok:
+        return None
     w, h = im.size
     if w * h > DEEP_MAX_PIXELS or getattr(im, "n_frames", 1) != 1:
         return None
@@ -496,7 +594,37 @@ def _deep_decode(path: Path, im: Image.Image, notes: list[str]) -> Any:
     a = cv2.imdecode(np.fromfile(path, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
     if a is None or a.dtype != np.uint16 or a.shape != (h, w, 3):
         return None
-    return cv2.cvtColor(a, cv2.COLOR_BGR2RGB)
+    return _to_srgb16(cv2.cvtColor(a, cv2.COLOR_BGR2RGB), shaper, notes)
+
+
+def _is_heif16(im: Image.Image) -> bool:
+    """A HEIF with more than 8 bits a channel (a phone's 10-bit HEIF, a camera's .HIF),
+    which the opener gives as 8 bits."""
+    depth = im.info.get("bit_depth")
+    return im.format == "HEIF" and im.mode == "RGB" and isinstance(depth, int) and 8 < depth <= 16
+
+
+def _deep_heif(path: Path, im: Image.Image, notes: list[str]) -> Any:
+    """The pixels of a HEIF of more than 8 bits as 16-bit sRGB (see :func:`_is_heif16`),
+    or None when they cannot be kept. libheif turns the image upright (its rotation and
+    mirror boxes) as the opener does; its 10 or 12 bits are widened to 16 (bit
+    replication: the top code is 65535)."""
+    ok, shaper = _deep_space(im, notes)
+    w, h = im.size
+    if not ok or w * h > DEEP_MAX_PIXELS:
+        return None
+    import numpy as np
+    import pillow_heif
+
+    depth = im.info["bit_depth"]
+    heif = pillow_heif.open_heif(path, convert_hdr_to_8bit=False)
+    if heif.mode != "RGB;16":
+        return None
+    a = np.asarray(heif)  # the primary image, each value shifted to the top of 16 bits
+    if a.dtype != np.uint16 or a.shape != (h, w, 3):
+        return None
+    a = a | (a >> depth)
+    return _to_srgb16(a, shaper, notes)
 
 
 def load(path: str | Path, min_long_edge: int | None = None,
@@ -518,6 +646,7 @@ def load(path: str | Path, min_long_edge: int | None = None,
     rgb: Image.Image | None = None
     sixteen = None
     rgb16 = deep and _is_rgb16(im)
+    heif16 = deep and _is_heif16(im)
     try:
         fmt = im.format or "?"
         t, artist, copyright_ = _exif_facts(im)
@@ -535,6 +664,8 @@ def load(path: str | Path, min_long_edge: int | None = None,
             im.draft(im.mode, req)
         if rgb16:
             sixteen = _deep_decode(path, im, notes)
+        elif heif16:
+            sixteen = _deep_heif(path, im, notes)
         if sixteen is not None:  # the 8-bit image from the same pixels, not a second decode
             rgb = Image.fromarray(to_8bit(sixteen), "RGB")
         else:
@@ -552,9 +683,10 @@ def load(path: str | Path, min_long_edge: int | None = None,
                     sixteen = _orient_array(sixteen, orientation)
     except InputError:
         raise
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+    except (OSError, SyntaxError, ValueError, RuntimeError, Image.DecompressionBombError,
+            Image.DecompressionBombWarning) as e:  # RuntimeError: libheif's decoding errors
         msg = str(e)
-        if "truncated" in msg or "broken data stream" in msg or "premature end" in msg.lower():
+        if any(w in msg.lower() for w in ("truncated", "broken data stream", "premature end", "end of file")):
             raise InputError(path, say("truncated")) from None
         raise InputError(path, say("undecodable", detail=msg)) from None
     except MemoryError:
@@ -582,4 +714,4 @@ def load_rgb_array(path: str | Path, max_long_edge: int | None = None):
 
 # Keep ImageOps importable name used above (contain) without linters complaining.
 __all__ = ["Loaded", "load", "to_8bit", "load_rgb_array", "probe", "srgb_icc_bytes", "MAX_PIXELS",
-           "IMAGE_EXTENSIONS", "RAW_EXTENSIONS", "ALLOWED_FORMATS"]
+           "IMAGE_EXTENSIONS", "RAW_EXTENSIONS", "HEIF_EXTENSIONS", "ALLOWED_FORMATS", "heif_problem"]

@@ -6,7 +6,7 @@ from datetime import datetime
 import cv2
 import numpy as np
 import pytest
-from helpers import MARK, adobe_rgb_icc, photo_array, save_jpeg, stored_for
+from helpers import MARK, adobe_rgb_icc, matrix_icc, photo_array, save_jpeg, stored_for
 from PIL import Image, ImageCms
 
 from imgprep.core.errors import InputError
@@ -165,14 +165,35 @@ def test_8_bit_files_and_other_colour_spaces_have_no_16_bits(tmp_path):
     Image.fromarray(photo_array(80, 60)).save(p8)
     assert load(p8, deep=True).deep is None
     assert load(save_jpeg(tmp_path / "e.jpg", photo_array(80, 60)), deep=True).deep is None
-    # a 16-bit TIFF in Adobe RGB: its 16 bits are not sRGB, so the 8-bit conversion is used
+    # a 16-bit TIFF with a profile of lookup tables (not matrix/TRC): lcms's 8-bit conversion
     import tifffile
 
-    p = tmp_path / "adobe16.tif"
-    tifffile.imwrite(p, _sixteen(), photometric="rgb", extratags=[(34675, 7, 0, adobe_rgb_icc(), True)])
+    lut = matrix_icc("with a table", (0.6, 0.3, 0.02), (0.2, 0.6, 0.06), (0.15, 0.06, 0.74), 2.2,
+                     extra=((b"A2B0", b"mft2" + b"\0" * 48),))
+    p = tmp_path / "lut16.tif"
+    tifffile.imwrite(p, _sixteen(), photometric="rgb", extratags=[(34675, 7, 0, lut, True)])
     got = load(p, deep=True)
     assert got.deep is None
     assert any("colour space" in n for n in got.notes)
+
+
+def test_16_bits_in_a_matrix_profile_are_converted_at_16_bits(tmp_path):
+    """A 16-bit TIFF in Adobe RGB keeps its 16 bits, converted to sRGB as lcms converts
+    the 8-bit image (the colour correction then works on them, as on a 10-bit HEIF in
+    Display P3)."""
+    import tifffile
+
+    p = tmp_path / "adobe16.tif"
+    a8 = np.random.default_rng(2).integers(0, 256, (60, 80, 3), dtype=np.uint8)
+    # whole multiples of 257: Pillow's 8-bit reading of them is exact, so lcms converts
+    # the very same colours there
+    tifffile.imwrite(p, a8.astype(np.uint16) * 257, photometric="rgb",
+                     extratags=[(34675, 7, 0, adobe_rgb_icc(), True)])
+    got = load(p, deep=True)
+    assert got.deep is not None and got.deep.dtype == np.uint16
+    assert got.notes == ["converted from 'Adobe RGB (1998) test' to sRGB"]
+    eight = np.asarray(load(p).image).astype(int)  # through lcms
+    assert np.abs(got.deep / 257 - eight).max() <= 1
 
 
 def test_16_bit_arrays_turn_as_pillow_turns_images():
