@@ -166,7 +166,9 @@ def test_the_watcher_names_a_camera_folder_by_its_slate(tmp_path):
         (cam / "IMG_0002.jpg").write_bytes(jpeg_bytes(701))
         (cam / "IMG_0003.jpg").write_bytes(jpeg_bytes(702))
         wait_for(lambda: len(run.of("rendered")) == 2, 30, "two frames rendered")
-        assert [e["sku"] for e in run.of("slate")] == ["MUG-001"] * 2  # the slate and its twin
+        # the slate and its twin (the twin may be read after the frames: wait, do not race)
+        wait_for(lambda: len(run.of("slate")) == 2, 10, "the slate and its twin")
+        assert [e["sku"] for e in run.of("slate")] == ["MUG-001"] * 2
         assert {e["sku"] for e in run.of("rendered")} == {"MUG-001"}
         assert {e["sku"] for e in run.of("queued")} == {"MUG-001"}
         assert (run.drop / ".imgprep" / "done" / "MUG-001" / "IMG_0001.jpg").is_file()  # the slate, moved
