@@ -11,6 +11,10 @@ library, with what a listing needs.
       README.txt         what goes where, in Chinese and English
     OUT/listing.csv      every exported SKU's row, for bulk-listing tools
 
+The designer's choices live in ``library/SKU/listing.json`` (:class:`ListingChoices`): the
+main images' order, the frame cut for the white-background image, and brush strokes that
+force parts of a frame to product or backdrop. The app edits them; an export reads them.
+
 Built from the library only: the originals in ``raw/`` (decoded again at the size the
 platform needs, with the shoot's colour fit), the renditions and the page slices. A
 folder is written whole beside its final name and then renamed into place; a folder from
@@ -36,12 +40,13 @@ from PIL import Image
 
 from ..core.catalogue import Product
 from ..core.errors import ImgprepError
-from ..core.fsutil import write_new
+from ..core.fsutil import write_new, write_replace
 from ..core.messages import say
 from ..core.platforms import ImageSpec, Platform
 from ..core.presets import Preset
 
 MAIN_DIR, DETAIL_DIR, WHITE_NAME = "主图", "详情", "白底图.jpg"
+LISTING_FILE = "listing.json"
 WORK_SIDE = 2400  # decode size (short side) for main and white-background images
 CSV_FIELDS = ("货号", "标题", "商品名称", "颜色", "面料", "尺码", "商品说明", "长(cm)", "宽(cm)", "高(cm)",
               "卖点", "主图", "白底图", "详情图")
@@ -52,7 +57,9 @@ class ExportItem:
     sku: str
     folder: str | None = None
     main: list[str] = field(default_factory=list)
+    main_from: list[str] = field(default_factory=list)  # the frame (SKU-NN) each main image shows
     white: str | None = None
+    white_from: str | None = None
     details: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -64,7 +71,8 @@ class ExportItem:
 
     def to_json(self) -> dict[str, Any]:
         return {"sku": self.sku, "status": self.status, "folder": self.folder, "main": self.main,
-                "white": self.white, "details": self.details, "problems": self.problems}
+                "main_from": self.main_from, "white": self.white, "white_from": self.white_from,
+                "details": self.details, "problems": self.problems}
 
 
 @dataclass
@@ -77,6 +85,62 @@ class ExportReport:
         counts = {s: sum(1 for i in self.items if i.status == s) for s in ("done", "partial", "failed")}
         return {"platform": self.platform, "out": self.out, "items": [i.to_json() for i in self.items],
                 "summary": counts}
+
+
+# ---------------------------------------------------------------------------- choices
+Stroke = tuple[str, float, float, float]  # ("keep" | "remove", x, y, radius): fractions of the frame's width
+
+
+@dataclass
+class ListingChoices:
+    """A SKU's listing choices, by frame name (``SKU-NN``)."""
+
+    order: list[str] = field(default_factory=list)
+    white: str | None = None
+    strokes: dict[str, list[Stroke]] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"order": self.order, "white": self.white,
+                "strokes": {k: [list(s) for s in v] for k, v in self.strokes.items() if v}}
+
+
+def read_choices(library: str | Path, sku: str) -> ListingChoices:
+    """The saved choices; a missing or unreadable file gives none (the defaults)."""
+    path = Path(library) / sku / LISTING_FILE
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+        strokes = {str(k): [(str(s[0]), float(s[1]), float(s[2]), float(s[3])) for s in v
+                            if s[0] in ("keep", "remove")] for k, v in dict(d.get("strokes", {})).items()}
+        return ListingChoices([str(x) for x in d.get("order", [])], d.get("white"), strokes)
+    except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
+        return ListingChoices()
+
+
+def save_choices(library: str | Path, sku: str, choices: ListingChoices) -> Path:
+    data = json.dumps(choices.to_json(), ensure_ascii=False, indent=1).encode("utf-8")
+    return write_replace(Path(library) / sku / LISTING_FILE, data)
+
+
+def stroke_masks(strokes: list[Stroke], w: int, h: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(keep, remove) boolean masks of a (w × h) frame from its strokes (None: no stroke)."""
+    import cv2
+
+    out: dict[str, np.ndarray] = {}
+    for kind, x, y, r in strokes:
+        m = out.setdefault(kind, np.zeros((h, w), np.uint8))
+        cv2.circle(m, (round(x * w), round(y * w)), max(1, round(r * w)), 1, -1)
+    keep, remove = out.get("keep"), out.get("remove")
+    return (keep > 0 if keep is not None else None), (remove > 0 if remove is not None else None)
+
+
+def ordered(rows: list[Any], sku: str, choices: ListingChoices) -> list[Any]:
+    """Product frames in the designer's order: those named in ``choices.order`` first,
+    the rest after them, hero first then by number."""
+    from ..core.naming import frame_stem
+
+    rows = sorted(rows, key=lambda r: (r["role"] != "hero", r["seq"]))
+    rank = {name.casefold(): i for i, name in enumerate(choices.order)}
+    return sorted(rows, key=lambda r: rank.get(frame_stem(sku, r["seq"]).casefold(), len(rank)))
 
 
 # ---------------------------------------------------------------------------- images
@@ -144,12 +208,12 @@ def _decode(lib: Path, row: Any, fit: dict[str, Any] | None) -> tuple[np.ndarray
     return np.asarray(img.convert("RGB")), KeptExif(loaded.artist, loaded.copyright, loaded.capture_time)
 
 
-def _frame(lib: Path, row: Any, fit: dict[str, Any] | None, stem: str) -> _Frame:
+def _frame(lib: Path, row: Any, fit: dict[str, Any] | None, stem: str, strokes: list[Stroke]) -> _Frame:
     from ..core.imaging.cutout import CutoutRefused, cut_out
 
     rgb, exif = _decode(lib, row, fit)
     try:
-        cut = cut_out(rgb)
+        cut = cut_out(rgb, *stroke_masks(strokes, rgb.shape[1], rgb.shape[0]))
         return _Frame(stem, rgb, exif, cut.box, cut, None)
     except CutoutRefused as e:
         return _Frame(stem, rgb, exif, None, None, str(e))
@@ -257,7 +321,8 @@ def _export_sku(j: Any, lib: Path, out: Path, platform: Platform, preset: Preset
     if not rows:
         item.problems.append(say("export-nothing-rendered", sku=sku))
         return None
-    rows.sort(key=lambda r: (r["role"] != "hero", r["seq"]))
+    choices = read_choices(lib, sku)
+    rows = ordered(rows, sku, choices)
     d = j.product(sku)
     product = Product.from_dict(d) if d else None
     fits: dict[int, dict[str, Any]] = {}
@@ -271,15 +336,22 @@ def _export_sku(j: Any, lib: Path, out: Path, platform: Platform, preset: Preset
     # the white-background image, from the hero
     white_first = platform.white is not None and platform.white_position in ("first", "last")
     n_photos = platform.main_count - (1 if white_first else 0)
-    frames = [_frame(lib, r, fits.get(r["fit_id"]), frame_stem(sku, r["seq"])) for r in rows[:max(1, n_photos)]]
+    def frame(r: Any) -> _Frame:
+        stem = frame_stem(sku, r["seq"])
+        return _frame(lib, r, fits.get(r["fit_id"]), stem, choices.strokes.get(stem, []))
+
+    frames = [frame(r) for r in rows[:max(1, n_photos)]]
     white_data = None
     if platform.white is not None:
-        hero = frames[0]
+        chosen = [r for r in rows if frame_stem(sku, r["seq"]).casefold() == (choices.white or "").casefold()]
+        hero = next((f for f in frames if chosen and f.stem == frame_stem(sku, chosen[0]["seq"])), None)
+        if hero is None:
+            hero = frame(chosen[0]) if chosen else frames[0]
         if hero.cut is None:
             item.problems.append(say("export-white-refused", frame=hero.stem, reason=hero.refused))
         else:
             white_data = _white(hero, platform.white, item)
-    mains: list[bytes] = []
+    mains: list[tuple[bytes, str]] = []
     for fr in frames[:n_photos]:
         img = square_around(fr.rgb, fr.box, platform.main)
         if platform.main.watermark and preset.watermark.enabled:
@@ -289,18 +361,20 @@ def _export_sku(j: Any, lib: Path, out: Path, platform: Platform, preset: Preset
             item.problems.append(say("export-over-cap", frame=fr.stem, size=size,
                                      cap=platform.main.max_bytes, quality=q))
             continue
-        mains.append(data)
+        mains.append((data, fr.stem))
     if white_data is not None and platform.white_position == "first":
-        mains.insert(0, white_data)
+        mains.insert(0, (white_data, WHITE_NAME))
     elif white_data is not None and platform.white_position == "last":
-        mains.append(white_data)
-    for k, data in enumerate(mains[:platform.main_count], 1):
+        mains.append((white_data, WHITE_NAME))
+    for k, (data, source) in enumerate(mains[:platform.main_count], 1):
         name = f"{MAIN_DIR}/{k:02d}.jpg"
         files[name] = data
         item.main.append(name)
+        item.main_from.append(source)
     if white_data is not None:
         files[WHITE_NAME] = white_data
         item.white = WHITE_NAME
+        item.white_from = hero.stem
     for k, data in enumerate(_details(j, lib, sku, rows, platform, item), 1):
         name = f"{DETAIL_DIR}/{k:02d}.jpg"
         files[name] = data

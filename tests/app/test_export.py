@@ -147,3 +147,33 @@ def test_unknown_platform_and_sku_are_clear(library, tmp_path, capsys):
     assert "no platform named 'amazon'" in capsys.readouterr().err
     code, doc = _run("export", library, "--platform", "taobao", "--out", tmp_path / "o", "--sku", "NOPE", "--json")
     assert code == 1 and "not in the library" in doc["items"][0]["problems"][0]
+
+
+def test_the_designers_order_white_frame_and_strokes_are_used(library, tmp_path):
+    """listing.json: the main images in the chosen order, the white-background image
+    from the chosen frame, a 'remove' stroke taken out of it."""
+    from imgprep.app.export import ListingChoices, read_choices, save_choices
+
+    out = tmp_path / "plain"
+    _, doc = _run("export", library, "--platform", "taobao", "--out", out, "--sku", "W1", "--json")
+    assert doc["items"][0]["main_from"] == ["W1-01", "W1-02", "W1-03", "W1-04", "白底图.jpg"]
+    assert doc["items"][0]["white_from"] == "W1-01"
+    plain = np.asarray(Image.open(out / "W1" / "白底图.jpg").convert("RGB"))
+    # the handle of W1-04's mug lies right of 61 % of the width: brush it out
+    strokes = [("remove", x / 100, y / 100, 0.02) for x in range(63, 76, 2) for y in range(25, 56, 2)]
+    choices = ListingChoices(order=["W1-04", "W1-02"], white="W1-04", strokes={"W1-04": strokes})
+    save_choices(library, "W1", choices)
+    try:
+        assert read_choices(library, "W1") == choices
+        out2 = tmp_path / "chosen"
+        _, doc = _run("export", library, "--platform", "taobao", "--out", out2, "--sku", "W1", "--json")
+        item = doc["items"][0]
+        assert item["main_from"] == ["W1-04", "W1-02", "W1-01", "W1-03", "白底图.jpg"]
+        assert item["white_from"] == "W1-04"
+        white = np.asarray(Image.open(out2 / "W1" / "白底图.jpg").convert("RGB"))
+        ink = lambda a: int(np.any(a < 240, axis=-1).sum())  # noqa: E731
+        assert ink(white) < 0.96 * ink(plain)  # the handle (a thin ring) is gone
+        cols = np.nonzero(np.any(white < 240, axis=(0, 2)))[0]
+        assert (cols.max() - cols.min()) < 0.85 * 800  # narrower: the body alone fills the height
+    finally:
+        (library / "W1" / "listing.json").unlink()

@@ -254,7 +254,7 @@ def matte(rgb: np.ndarray, cut: Cutout, crop: tuple[int, int, int, int] | None =
     hard = cv2.remap(cut.mask.astype(np.float32), mx, my, cv2.INTER_LINEAR, borderValue=0.0)
     removed = None
     if cut.removed is not None:
-        removed = cv2.remap(cut.removed.astype(np.float32), mx, my, cv2.INTER_LINEAR) > 0.5
+        removed = cv2.remap(cut.removed.astype(np.float32), mx, my, cv2.INTER_LINEAR)
     px = max(1.0, 1.0 / (mw * (x1 - x0) / ow))  # output px per working px
     r = max(2, int(np.ceil(1.5 * px)))
     k = np.ones((2 * r + 1, 2 * r + 1), np.uint8)
@@ -278,7 +278,8 @@ def matte(rgb: np.ndarray, cut: Cutout, crop: tuple[int, int, int, int] | None =
     alpha[alpha < ALPHA_FLOOR] = 0.0
     alpha[alpha > 1.0 - ALPHA_FLOOR] = 1.0
     if removed is not None:  # a brushed-out part is backdrop whatever its colour says
-        alpha[removed] = 0.0
+        alpha *= 1.0 - removed  # (feathered by the upsampling: no staircase along the stroke)
+        alpha[alpha < ALPHA_FLOOR] = 0.0
     fg = np.where(band[..., None], F, lin)
     return alpha.astype(np.float32), np.clip(fg, 0.0, 1.0).astype(np.float32)
 
