@@ -447,3 +447,51 @@ def _replace_file(path: Path, data: bytes, out: Path) -> None:
         old.parent.mkdir(parents=True, exist_ok=True)
         os.replace(path, old)
     write_new(path, data)
+
+
+# ---------------------------------------------------------------------------- the app's listing tab
+@dataclass(frozen=True)
+class ListingFrame:
+    stem: str           # SKU-NN
+    raw: str            # the original, absolute path
+    role: str           # hero | detail
+
+
+def listing_frames(library: str | Path, sku: str) -> list[ListingFrame]:
+    """The SKU's rendered product frames in the designer's order (see :func:`ordered`)."""
+    from ..core.naming import frame_stem
+    from .services import _reading
+
+    lib = Path(library)
+    with _reading(lib) as j:
+        if j is None:
+            return []
+        rows = [r for r in j.sources(sku) if r["kind"] == "product" and r["state"] == "rendered"]
+        return [ListingFrame(frame_stem(sku, r["seq"]), str(lib / r["raw_path"]), r["role"])
+                for r in ordered(rows, sku, read_choices(lib, sku))]
+
+
+def white_preview(library: str | Path, sku: str, stem: str, strokes: list[Stroke],
+                  size: tuple[int, int] = (480, 480), fill: float = 0.85) -> tuple[np.ndarray | None, str | None]:
+    """The white-background image of one frame as the export would cut it (at a preview
+    size): (canvas, None), or (None, the reason it is refused)."""
+    from ..core.imaging.cutout import CutoutRefused, cut_out, white_background
+    from ..core.naming import frame_stem
+    from .services import _reading
+
+    lib = Path(library)
+    with _reading(lib) as j:
+        if j is None:
+            return None, say("export-no-journal", library=lib)
+        row = next((r for r in j.sources(sku) if r["kind"] == "product"
+                    and frame_stem(sku, r["seq"]).casefold() == stem.casefold()), None)
+        if row is None:
+            return None, say("export-unknown-sku", sku=stem)
+        f = j.fit(row["fit_id"]) if row["fit_id"] is not None else None
+        fit = json.loads(f["fit"]) if f is not None else None
+    rgb, _ = _decode(lib, row, fit)
+    try:
+        cut = cut_out(rgb, *stroke_masks(strokes, rgb.shape[1], rgb.shape[0]))
+    except CutoutRefused as e:
+        return None, str(e)
+    return white_background(rgb, cut, size, fill)[0], None
