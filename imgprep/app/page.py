@@ -336,3 +336,48 @@ def _build_one(j: Journal, lib: Path, sku: str, t: PageTemplate, force: bool, re
     res.page, res.slices, res.html = outputs[0][0], facts["slices"], facts["html"]
     res.superseded, res.size = gone, list(image.size)
     res.problems += copy_now(j, lib, [rel for rel, _, _ in outputs])
+
+
+# ---------------------------------------------------------------------------- the app
+@dataclass
+class PageInfo:
+    """One SKU's page as the app shows it."""
+
+    sku: str
+    path: Path | None = None           # the whole page, absolute
+    size: list[int] = field(default_factory=list)
+    cuts: list[int] = field(default_factory=list)
+    state: str = "missing"             # missing | stale | current
+    changed: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    sections: list[str] = field(default_factory=list)  # the template's sections, in order
+    hidden: frozenset[str] = frozenset()
+
+
+def page_info(library: str | Path, sku: str) -> PageInfo:
+    """The SKU's page, its slice boundaries and whether it is current (read-only)."""
+    from .services import _reading
+
+    info = PageInfo(sku)
+    with _reading(library) as j:
+        if j is None:
+            return info
+        t = page_template_of(j) or load_template(None)
+        info.sections = [s.kind for s in t.sections if s.enabled]
+        info.hidden = load_toggles(library, sku)[0]
+        info.state, info.changed = page_state(j, sku, t)
+        row = current_page(j, sku)
+        if row is not None:
+            facts = json.loads(row["facts"] or "{}")
+            info.path = Path(library) / row["path"]
+            info.size, info.cuts, info.problems = facts.get("size", []), facts.get("cuts", []), facts.get("problems", [])
+    return info
+
+
+def show_section(library: str | Path, sku: str, kind: str, shown: bool) -> PageReport:
+    """Show or hide one section on ``sku``'s page (kept in ``SKU/page.toml``) and build
+    the page again."""
+    hidden = set(load_toggles(library, sku)[0])
+    (hidden.discard if shown else hidden.add)(kind)
+    save_toggles(library, sku, hidden)
+    return build_pages(library, [sku])

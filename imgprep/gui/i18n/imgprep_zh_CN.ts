@@ -465,6 +465,94 @@
     </message>
 </context>
 <context>
+    <name>PageView</name>
+    <message>
+        <location filename="../page_view.py" line="44"/>
+        <source>Fit width</source>
+        <translation>适应宽度</translation>
+    </message>
+    <message>
+        <location filename="../page_view.py" line="45"/>
+        <source>1:1</source>
+        <translation>1:1</translation>
+    </message>
+    <message>
+        <location filename="../page_view.py" line="51"/>
+        <source>Rebuild page</source>
+        <translation>重新生成详情页</translation>
+    </message>
+    <message>
+        <location filename="../page_view.py" line="60"/>
+        <source>Sections:</source>
+        <translation>栏目：</translation>
+    </message>
+    <message>
+        <location filename="../page_view.py" line="76"/>
+        <source>Banner</source>
+        <translation>店铺横幅</translation>
+    </message>
+    <message>
+        <location filename="../page_view.py" line="76"/>
+        <source>Product info</source>
+        <translation>商品信息</translation>
+    </message>
+    <message>
+        <location filename="../page_view.py" line="77"/>
+        <source>Selling points</source>
+        <translation>产品卖点</translation>
+    </message>
+    <message>
+        <location filename="../page_view.py" line="77"/>
+        <source>Dimensions</source>
+        <translation>尺寸说明</translation>
+    </message>
+    <message>
+        <location filename="../page_view.py" line="78"/>
+        <source>Size chart</source>
+        <translation>尺码表</translation>
+    </message>
+    <message>
+        <location filename="../page_view.py" line="78"/>
+        <source>Notes</source>
+        <translation>购物须知</translation>
+    </message>
+    <message>
+        <location filename="../page_view.py" line="78"/>
+        <source>Footer</source>
+        <translation>页尾横幅</translation>
+    </message>
+    <message>
+        <location filename="../page_view.py" line="97"/>
+        <source>No description page yet.</source>
+        <translation>还没有详情页。</translation>
+    </message>
+    <message>
+        <location filename="../page_view.py" line="98"/>
+        <source>Out of date: {0} changed.</source>
+        <translation>已过期：{0}有变化。</translation>
+    </message>
+    <message>
+        <location filename="../page_view.py" line="99"/>
+        <source>Up to date: {0} × {1} px, {2} slices.</source>
+        <translation>最新：{0} × {1} 像素，{2} 张切片。</translation>
+    </message>
+    <message>
+        <location filename="../page_view.py" line="106"/>
+        <source>Press “Rebuild page” to make it.</source>
+        <translation>按“重新生成详情页”生成。</translation>
+    </message>
+    <message>
+        <location filename="../page_view.py" line="135"/>
+        <source>Cannot show the page: {0}</source>
+        <translation>无法显示详情页：{0}</translation>
+    </message>
+    <message>
+        <location filename="../page_view.py" line="166"/>
+        <source>Description page of {0}</source>
+        <translation>{0} 的详情页</translation>
+    </message>
+</context>
+<context>
     <name>PathField</name>
     <message>
         <location filename="../settings.py" line="80"/>
@@ -1274,6 +1362,16 @@
         <location filename="../shoot_view.py" line="431"/>
         <source>Correct {0}</source>
         <translation>校正 {0}</translation>
+    </message>
+    <message>
+        <location filename="../shoot_view.py" line="165"/>
+        <source>Frames</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <location filename="../shoot_view.py" line="167"/>
+        <source>详情页 Description page</source>
+        <translation>详情页</translation>
     </message>
 </context>
 <context>
