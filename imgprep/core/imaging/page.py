@@ -297,20 +297,19 @@ def _notes(b: _Builder, s: Section) -> None:
                           x=b.x0 + indent, width=b.inner - 2 * indent)
 
 
-def _banner(b: _Builder, s: Section) -> bool:
-    from PIL import Image, UnidentifiedImageError
+def _banner(b: _Builder, s: Section) -> None:
+    from ..errors import InputError
+    from .load import load
 
     if s.image is None:
-        return False
+        return
     try:
-        with Image.open(s.image) as im:
-            im.load()
-            img = im.convert("RGB")
-    except (OSError, UnidentifiedImageError, ValueError) as e:
-        b.problem("page-banner", file=s.image.name, detail=getattr(e, "strerror", None) or e)
-        return False
+        # Through the loader: orientation, ICC → sRGB and the pixel limit, as for photos.
+        img = load(s.image, min_long_edge=b.t.width).image
+    except InputError as e:
+        b.problem("page-banner", file=s.image.name, detail=e.reason)
+        return
     b.image(img, full_bleed=True, kind="image")
-    return True
 
 
 def layout_page(t: PageTemplate, sku: str, product: Product | None, hero: Image.Image | None,

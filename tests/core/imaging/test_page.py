@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from helpers import photo_array
@@ -185,3 +187,18 @@ def test_the_sheet_keeps_other_columns_for_the_template(tmp_path):
     assert p.column("肩宽") is None
     assert Product.from_dict(p.to_dict()) == p
     assert pg.split_sizes("S／M、L, XL") == ["S", "M", "L", "XL"]
+
+
+def test_banner_and_footer_are_full_width_at_the_ends(tmp_path):
+    Image.new("RGB", (1500, 300), (30, 60, 90)).save(tmp_path / "banner.png")
+    path = _template(tmp_path, 'image = "banner.png"')
+    text = Path(path).read_text(encoding="utf-8").replace(
+        'kind = "footer"        # a closing banner (image = "footer.png"); optional\nenabled = false',
+        'kind = "footer"\nimage = "banner.png"')
+    Path(path).write_text(text, encoding="utf-8")
+    t = load_template(path)
+    layout = pg.layout_page(t, "T-100", PRODUCT, hero_photo(), details())
+    images = [b for b in layout.boxes if b.kind == "image"]
+    assert [b.section for b in images] == ["banner", "footer"]
+    assert images[0].box == (0, 0, 750, 150) and images[1].box[3] == layout.height
+    assert np.asarray(pg.draw_page(layout))[5, 5].tolist() == [30, 60, 90]
