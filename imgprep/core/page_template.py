@@ -10,13 +10,12 @@ page built from an older template is known to be stale.
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .presets import _check_table, _is_int, _parse_hex, hex_rgb, presets_dir
+from .presets import _check_table, _is_int, _parse_hex, hex_rgb, presets_dir, read_named_toml
 
 DEFAULT_TEMPLATE = "taobao-750"
 SECTION_KINDS = ("banner", "hero", "selling_points", "dimensions", "size_chart", "notes", "footer")
@@ -215,22 +214,7 @@ def parse_template(data: dict, file: Path, extra_digest: bytes = b"") -> PageTem
 
 def load_template(name_or_file: str | Path | None = None) -> PageTemplate:
     """Load a built-in template by name (``presets/pages/NAME.toml``) or a template file."""
-    spec = str(name_or_file or DEFAULT_TEMPLATE)
-    path = Path(spec)
-    if not (path.suffix == ".toml" or path.exists()):
-        path = templates_dir() / f"{spec}.toml"
-        if not path.is_file():
-            known = ", ".join(sorted(p.stem for p in templates_dir().glob("*.toml")))
-            raise ConfigError(None, None, f"no page template named '{spec}'", f"built-in templates: {known}")
-    try:
-        raw = path.read_bytes()
-        data = tomllib.loads(raw.decode("utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(path, None, "file not found") from None
-    except OSError as e:
-        raise ConfigError(path, None, f"cannot read: {e.strerror or e}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise ConfigError(path, None, f"not valid TOML: {e}", "check quotes and brackets") from None
+    path, raw, data = read_named_toml(str(name_or_file or DEFAULT_TEMPLATE), templates_dir(), "page template")
     return parse_template(data, path.resolve(), raw)
 
 
