@@ -57,13 +57,16 @@ def pristine(tmp_path_factory):
 
 @pytest.fixture
 def lib(pristine, tmp_path):
-    shutil.copytree(pristine / "lib", tmp_path / "lib")
-    shutil.copytree(pristine / "backup", tmp_path / "backup")
-    # The journal names the backup by its absolute path: point it at this copy.
+    for name in ("lib", "backup", "shoots"):
+        shutil.copytree(pristine / name, tmp_path / name)
+    # The journal names the backup and the sources by absolute path: point it at the copies
+    # (a callout edit writes the shoot folder's sidecar).
     import sqlite3
 
     db = sqlite3.connect(tmp_path / "lib" / "imgprep.sqlite")
     db.execute("UPDATE backups SET root = ?", (str((tmp_path / "backup").resolve()),))
+    db.execute("UPDATE sources SET source_path = replace(source_path, ?, ?)",
+               (str(pristine / "shoots"), str(tmp_path / "shoots")))
     db.commit()
     db.close()
     return tmp_path / "lib"
@@ -172,6 +175,7 @@ def test_check_reports_a_missing_and_a_stale_page(lib, run_cli):
     # A designer edits a callout: the detail is rendered again, the page is stale.
     detail = next(f for f in shoot_frames(lib, "T-100") if f.role == "detail")
     save_callout(lib, "T-100", detail.id, "新的卖点文字", None, load_preset(None))
+    assert (lib.parent / "shoots" / "T-100" / "callouts.toml").is_file()  # this test's copy of the shoot
     (stale,) = page_problems("T-100")
     assert stale == ("T-100/page/T-100-page.jpg is out of date: the photos or callouts changed since it was built "
                      "(run imgprep page)")
@@ -194,3 +198,23 @@ def _page_facts(lib, sku):
     (facts,) = db.execute("SELECT facts FROM files WHERE kind = 'page' AND path LIKE ?", (f"{sku}/%",)).fetchone()
     db.close()
     return json.loads(facts)
+
+
+def test_a_changed_sheet_row_makes_the_page_stale(lib, run_cli):
+    from imgprep.core.journal import Journal
+
+    _page(run_cli, lib, "--all")
+    with Journal(lib) as j:  # as a batch with a newer product sheet stores it
+        data = j.product("T-100")
+        data["row"] = 7  # only moved in the sheet: still current
+        j.put_product("T-100", data, "sheet.csv")
+    _, out, _ = run_cli("check", lib, "--sku", "T-100", "--json")
+    assert not [p for p in json.loads(out)["skus"][0]["problems"] if p["rule"] == "page"]
+    with Journal(lib) as j:
+        data["name"] = "女士纯棉衬衫 新款"
+        j.put_product("T-100", data, "sheet.csv")
+    _, out, _ = run_cli("check", lib, "--sku", "T-100", "--json")
+    (p,) = [p for p in json.loads(out)["skus"][0]["problems"] if p["rule"] == "page"]
+    assert "the product sheet changed" in p["message"]
+    code, doc = _page(run_cli, lib, "--all")
+    assert {i["sku"]: i["status"] for i in doc["items"]} == {"T-100": "built", "M-200": "unchanged"}
