@@ -4,7 +4,9 @@ Rules: a hero as wide as the preset says, with the spec panel; at least ``min_de
 selling-point detail pictures, each with its callout; spec fields complete; a watermark
 on every rendition; every library file backed up and verified; a passing colour report
 when a card was shot; no failed frames; and the 3-day rule (arrival date from the
-product sheet, else first ingest) with days left or days overdue.
+product sheet, else first ingest) with days left or days overdue. Once the library has
+description pages (`imgprep page`), rule 5: each shoot's page exists, is built from the
+current template, sheet row, photos and toggles, and lacks nothing the template asks for.
 """
 
 from __future__ import annotations

@@ -237,13 +237,17 @@ def _load_rgb(path: Path):
 
 
 def _hero_photo(lib: Path, row: Any):
-    """The hero rendition without the spec panel drawn below it (the page sets its own)."""
+    """The hero rendition without the spec panel drawn below it (the page sets its own),
+    and whether a panel is still on it (a hero rendered before its facts kept the panel's
+    height, or one with the panel over the photo)."""
     img = _load_rgb(lib / row["path"])
-    panel = json.loads(row["facts"] or "{}").get("panel") or {}
+    panel = json.loads(row["facts"] or "{}").get("panel")
+    if panel is None:
+        return img, False
     cut = int(panel.get("height") or 0)
     if panel.get("place") == "below" and 0 < cut < img.height:
-        img = img.crop((0, 0, img.width, img.height - cut))
-    return img
+        return img.crop((0, 0, img.width, img.height - cut)), False
+    return img, True
 
 
 def _names_used(j: Journal, lib: Path, sku: str) -> list[str]:
@@ -292,9 +296,10 @@ def _build_one(j: Journal, lib: Path, sku: str, t: PageTemplate, force: bool, re
         size = (t.content_width, max(1, round(img.height * t.content_width / img.width)))
         return downscale(img, size) if img.width > t.content_width else img.resize(size, 3)
 
-    hero = fit(_hero_photo(lib, inputs.hero)) if inputs.hero is not None else None
+    hero, hero_panel = _hero_photo(lib, inputs.hero) if inputs.hero is not None else (None, False)
     details = [pg.Detail(fit(_load_rgb(lib / f["path"])), point) for f, point in inputs.details]
-    layout = pg.layout_page(t, sku, inputs.product, hero, details, inputs.hidden)
+    layout = pg.layout_page(t, sku, inputs.product, fit(hero) if hero is not None else None, details,
+                            inputs.hidden, hero_has_panel=hero_panel)
     res.problems += layout.problems
     res.notes += layout.notes
     if layout.missing_glyphs:

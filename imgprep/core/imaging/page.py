@@ -161,7 +161,7 @@ def _tracked(text: str) -> str:
 # --------------------------------------------------------------------------- sections
 
 
-def _hero(b: _Builder, s: Section, product: Product | None, hero: Image.Image | None) -> None:
+def _hero(b: _Builder, s: Section, product: Product | None, hero: Image.Image | None, panel: bool) -> None:
     t = b.t
     b.heading(s)
     if product is not None and product.name:
@@ -172,7 +172,7 @@ def _hero(b: _Builder, s: Section, product: Product | None, hero: Image.Image | 
     else:
         b.image(hero)
         b.gap(t.block_gap)
-    if product is None:
+    if product is None or panel:  # the hero carries its own spec panel: not twice
         return
     labels = LABELS[t.language]
     rows = [(labels[f], field_value(product, f, t.language)) for f in s.fields]
@@ -313,15 +313,17 @@ def _banner(b: _Builder, s: Section) -> None:
 
 
 def layout_page(t: PageTemplate, sku: str, product: Product | None, hero: Image.Image | None,
-                details: list[Detail], hidden: frozenset[str] | set[str] = frozenset()) -> PageLayout:
+                details: list[Detail], hidden: frozenset[str] | set[str] = frozenset(), *,
+                hero_has_panel: bool = False) -> PageLayout:
     """Lay out the page of ``sku``: the template's sections in order, except those
-    ``hidden`` (per-SKU toggles). ``hero``: the hero photo without its spec panel;
+    ``hidden`` (per-SKU toggles). ``hero``: the hero photo without its spec panel (with
+    ``hero_has_panel``, a hero rendition that keeps it: the page sets no second one);
     ``details``: the selling-point pictures in order. What is missing is reported in
     :attr:`PageLayout.problems` (naming the SKU) and the page is built with what exists."""
     b = _Builder(t, sku)
     if product is None:
         b.problem("page-not-in-sheet")
-    frames = {"hero": hero, **{f"detail-{i + 1}": d.image for i, d in enumerate(details)}}
+    frames = {"hero": None if hero_has_panel else hero, **{f"detail-{i + 1}": d.image for i, d in enumerate(details)}}
     first = True
     for s in t.sections:
         if not s.enabled or s.kind in hidden:
@@ -333,7 +335,7 @@ def layout_page(t: PageTemplate, sku: str, product: Product | None, hero: Image.
             b.y = top + (t.section_gap if s.kind == "footer" else 0)  # full bleed: no gap above a banner
             _banner(b, s)
         elif s.kind == "hero":
-            _hero(b, s, product, hero)
+            _hero(b, s, product, hero, hero_has_panel)
         elif s.kind == "selling_points":
             _selling_points(b, s, details)
         elif s.kind == "dimensions":

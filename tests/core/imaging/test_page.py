@@ -202,3 +202,11 @@ def test_banner_and_footer_are_full_width_at_the_ends(tmp_path):
     assert [b.section for b in images] == ["banner", "footer"]
     assert images[0].box == (0, 0, 750, 150) and images[1].box[3] == layout.height
     assert np.asarray(pg.draw_page(layout))[5, 5].tolist() == [30, 60, 90]
+
+
+def test_a_hero_that_keeps_its_panel_gets_no_second_one(built):
+    t, _, _ = built
+    layout = pg.layout_page(t, "T-100", PRODUCT, hero_photo(), details(), hero_has_panel=True)
+    hero_texts = [b.text for b in layout.boxes if b.kind == "text" and b.section == "hero"]
+    assert "货号" not in hero_texts and any(NAME.startswith(x) for x in hero_texts)
+    assert sum(b.kind == "photo" for b in layout.boxes) == 1 + 6  # no dimension lines on it either
