@@ -3,13 +3,14 @@ validated into a frozen value, the single source of the page's style (rule 5: ev
 product's description uses the same template).
 
 Like presets, unknown keys and bad values are refused with the file, the key and a hint.
-The template's :attr:`PageTemplate.digest` covers the file and the images it names, so a
+The template's :attr:`PageTemplate.digest` covers its values and the images it names, so a
 page built from an older template is known to be stale.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,7 +79,7 @@ class PageTemplate:
     quality: int = 90
     sections: tuple[Section, ...] = ()
     source: Path | None = None
-    digest: str = ""  # sha256 of the file and the images it names
+    digest: str = ""  # sha256 of the values and the images it names
 
     @property
     def content_width(self) -> int:
@@ -214,8 +215,10 @@ def parse_template(data: dict, file: Path, extra_digest: bytes = b"") -> PageTem
 
 def load_template(name_or_file: str | Path | None = None) -> PageTemplate:
     """Load a built-in template by name (``presets/pages/NAME.toml``) or a template file."""
-    path, raw, data = read_named_toml(str(name_or_file or DEFAULT_TEMPLATE), templates_dir(), "page template")
-    return parse_template(data, path.resolve(), raw)
+    path, _, data = read_named_toml(str(name_or_file or DEFAULT_TEMPLATE), templates_dir(), "page template")
+    # The digest covers the values, not the text: a new comment restyles nothing.
+    values = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str).encode()
+    return parse_template(data, path.resolve(), values)
 
 
 __all__ = ["DEFAULT_TEMPLATE", "SECTION_KINDS", "SECTION_LABELS", "PageTemplate", "Section", "load_template",

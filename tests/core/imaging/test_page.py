@@ -210,3 +210,13 @@ def test_a_hero_that_keeps_its_panel_gets_no_second_one(built):
     hero_texts = [b.text for b in layout.boxes if b.kind == "text" and b.section == "hero"]
     assert "货号" not in hero_texts and any(NAME.startswith(x) for x in hero_texts)
     assert sum(b.kind == "photo" for b in layout.boxes) == 1 + 6  # no dimension lines on it either
+
+
+def test_the_templates_digest_follows_its_values_not_its_comments(tmp_path):
+    base = load_template().digest
+    path = Path(_template(tmp_path, "enabled = false"))
+    assert load_template(path).digest == base
+    path.write_text(path.read_text(encoding="utf-8") + "# a note\n", encoding="utf-8")
+    assert load_template(path).digest == base
+    path.write_text(path.read_text(encoding="utf-8").replace("#A8312C", "#1F6FB2"), encoding="utf-8")
+    assert load_template(path).digest != base
