@@ -25,7 +25,7 @@ from ..core.messages import say
 from ..core.page_template import PageTemplate
 from ..core.presets import Preset, load_preset
 from .annotations import load_callouts
-from .page import INPUT_NAMES, current_page, page_state, page_template_of
+from .page import current_page, page_state, page_template_of, state_message
 
 _FIELD_NAMES = {"name": "商品名称 name", "colour": "颜色 colour", "fabric": "面料 fabric", "size": "尺码 size",
                 "description": "商品说明 description", "dimensions": "长/宽/高 dimensions", "sku": "货号 SKU"}
@@ -99,12 +99,11 @@ def _check_page(j: Journal, c: SkuCheck, template: PageTemplate) -> None:
     """Rule 5: the description page exists, is built from the current template, sheet,
     photos and toggles, and lacks nothing the template asks for (its recorded gaps)."""
     state, changed = page_state(j, c.sku, template)
-    if state == "missing":
-        c.add("page", say("page-missing"))
-        return
     row = current_page(j, c.sku)
-    if state == "stale":
-        c.add("page", say("page-stale", path=row["path"], what=", ".join(INPUT_NAMES[k] for k in changed)))
+    if state != "current":
+        c.add("page", state_message(state, changed, row))
+    if row is None:
+        return
     for p in json.loads(row["facts"] or "{}").get("problems", []):
         c.add("page", p)
 

@@ -355,6 +355,7 @@ class PageInfo:
     state: str = "missing"             # missing | stale | current
     changed: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    message: str = ""                  # what `check` says of it (missing or stale), else ""
     sections: list[str] = field(default_factory=list)  # the template's sections, in order
     hidden: frozenset[str] = frozenset()
 
@@ -376,7 +377,16 @@ def page_info(library: str | Path, sku: str) -> PageInfo:
             facts = json.loads(row["facts"] or "{}")
             info.path = Path(library) / row["path"]
             info.size, info.cuts, info.problems = facts.get("size", []), facts.get("cuts", []), facts.get("problems", [])
+        info.message = state_message(info.state, info.changed, row)
     return info
+
+
+def state_message(state: str, changed: list[str], row: Any) -> str:
+    if state == "missing":
+        return say("page-missing")
+    if state == "stale":
+        return say("page-stale", path=row["path"], what=", ".join(INPUT_NAMES[k] for k in changed))
+    return ""
 
 
 def show_section(library: str | Path, sku: str, kind: str, shown: bool) -> PageReport:

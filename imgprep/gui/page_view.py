@@ -5,6 +5,8 @@ sections for this SKU (kept in the library's ``SKU/page.toml``). State from the 
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
@@ -94,12 +96,12 @@ class PageView(QWidget):
             self.status.setText("")
             self.preview.clear()
             return
-        text = {"missing": self.tr("No description page yet."),
-                "stale": self.tr("Out of date: {0} changed.").format(", ".join(pages.INPUT_NAMES[k] for k in info.changed)),
-                "current": self.tr("Up to date: {0} × {1} px, {2} slices.").format(
-                    *(info.size or [0, 0]), len(info.cuts) + 1)}[info.state]
+        if info.state == "current":
+            text = self.tr("Up to date: {0} × {1} px, {2} slices.").format(*(info.size or [0, 0]), len(info.cuts) + 1)
+        else:  # missing or stale, as `check` says it
+            text = html.escape(engine_text(info.message))
         if info.problems:
-            text += "<br/><span style='color:#b45309'>" + "<br/>".join(engine_text(p) for p in info.problems) + "</span>"
+            text += "<br/><span style='color:#b45309'>" + "<br/>".join(html.escape(engine_text(p)) for p in info.problems) + "</span>"
         self.status.setText(text)
         if info.path is None:
             self.preview.clear()
