@@ -33,6 +33,7 @@ from .appstate import AppState
 from .canvas import ImageCanvas
 from .i18n import engine_text
 from .imaging import Background, load_array, to_qimage
+from .page_view import PageView
 
 THUMB = 132
 
@@ -159,8 +160,6 @@ class ShootView(QWidget):
         split.setStretchFactor(1, 1)
         split.setStretchFactor(2, 0)
         split.setSizes([THUMB + 44, 800, 320])
-        from .page_view import PageView
-
         self.tabs = QTabWidget()
         self.tabs.addTab(split, self.tr("Frames"))
         self.page_view = PageView(state)
