@@ -67,6 +67,16 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("presets", help="list presets with their renditions")
 
+    g = sub.add_parser("page", help="build each SKU's description page (详情页) from the shop's template")
+    g.add_argument("library", type=Path)
+    which = g.add_mutually_exclusive_group()
+    which.add_argument("--sku", nargs="+", metavar="SKU", help="these SKUs only")
+    which.add_argument("--all", action="store_true", help="every SKU of the library (the default)")
+    g.add_argument("--template", help="page template name or .toml file (default: the library's last, "
+                                      "else taobao-750)")
+    g.add_argument("--force", action="store_true", help="rebuild pages whose inputs did not change too")
+    g.add_argument("--json", action="store_true")
+
     x = sub.add_parser("export", help="upload folders for a platform: main images, white-background image, details, listing.csv")
     x.add_argument("library", type=Path)
     x.add_argument("--platform", required=True, help="taobao, jd, pinduoduo, or a platform .toml file")
@@ -283,6 +293,26 @@ def cmd_check(a: argparse.Namespace) -> int:
     return EXIT_OK if all(c.ok for c in results) and not changed else EXIT_ITEMS_FAILED
 
 
+def cmd_page(a: argparse.Namespace) -> int:
+    from .app.page import build_pages
+
+    report = build_pages(a.library, a.sku, a.template, force=a.force)
+    if a.json:
+        json.dump(report.to_json(), sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        for r in report.items:
+            if r.status == "failed":
+                print(printable(f"failed: {r.reason}"))
+                continue
+            print(printable(f"{r.status}: {r.page} ({len(r.slices)} slices)"))
+            for p in r.problems + r.notes:
+                print(printable(f"    {p}"))
+        s = report.to_json()["summary"]
+        print(f"{s['built']} built, {s['unchanged']} unchanged, {s['failed']} failed (template {report.template})")
+    return report.exit_code
+
+
 def cmd_export(a: argparse.Namespace) -> int:
     """Exit 1 when a SKU failed or left something out (each reported)."""
     from .app.export import export
@@ -364,7 +394,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             return cmd_gui()
         handler = {"batch": cmd_batch, "presets": cmd_presets, "check": cmd_check, "colour": cmd_colour,
-                   "color": cmd_colour, "watch": cmd_watch, "slate": cmd_slate, "export": cmd_export}.get(args.command)
+                   "color": cmd_colour, "watch": cmd_watch, "slate": cmd_slate,
+                   "page": cmd_page, "export": cmd_export}.get(args.command)
         if handler is None:
             print(f"imgprep {args.command}: not available in this version yet", file=sys.stderr)
             return EXIT_USAGE

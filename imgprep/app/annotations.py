@@ -115,7 +115,8 @@ class FramePlan:
                 img, f = spec_panel(img, product, style)
                 facts["panel"] = {"fields_shown": list(f.get("fields_shown", [])),
                                   "fields_missing": list(f.get("fields_missing", [])),
-                                  "missing_glyphs": sorted(f.get("missing_glyphs", []))}
+                                  "missing_glyphs": sorted(f.get("missing_glyphs", [])),
+                                  "height": f.get("panel_height", 0), "place": f.get("place")}
             if r.callouts and callout is not None and callout.text:
                 img, f = draw_callout(img, callout.text, callout.anchor)
                 facts["callout"] = {"text": callout.text, "anchor": f.get("anchor"),

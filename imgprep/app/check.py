@@ -4,7 +4,9 @@ Rules: a hero as wide as the preset says, with the spec panel; at least ``min_de
 selling-point detail pictures, each with its callout; spec fields complete; a watermark
 on every rendition; every library file backed up and verified; a passing colour report
 when a card was shot; no failed frames; and the 3-day rule (arrival date from the
-product sheet, else first ingest) with days left or days overdue.
+product sheet, else first ingest) with days left or days overdue. Once the library has
+description pages (`imgprep page`), rule 5: each shoot's page exists, is built from the
+current template, sheet row, photos and toggles, and lacks nothing the template asks for.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ from ..core.errors import ConfigError
 from ..core.fsutil import hash_file
 from ..core.journal import JOURNAL_NAME, Journal
 from ..core.messages import say
+from ..core.page_template import PageTemplate
 from ..core.presets import Preset, load_preset
 from .annotations import load_callouts
+from .page import current_page, page_state, page_template_of, state_message
 
 _FIELD_NAMES = {"name": "商品名称 name", "colour": "颜色 colour", "fabric": "面料 fabric", "size": "尺码 size",
                 "description": "商品说明 description", "dimensions": "长/宽/高 dimensions", "sku": "货号 SKU"}
@@ -82,7 +86,26 @@ def check_library(library: str | Path, sku: str | None = None, today: date | Non
             if not keys:
                 raise ConfigError(library, "--sku", f"no SKU '{sku}' in this library or its product sheet")
         backup_roots = {r[0] for r in j.db.execute("SELECT DISTINCT root FROM backups")}
-        return [_check_one(j, preset, products.get(k), shoots.get(k), backup_roots, today, disk) for k in keys]
+        template = page_template_of(j)
+        checks = [_check_one(j, preset, products.get(k), shoots.get(k), backup_roots, today, disk) for k in keys]
+        if template is not None:  # the library has description pages: each shoot needs a current one
+            for c in checks:
+                if shoots.get(c.sku.casefold()) is not None:
+                    _check_page(j, c, template)
+        return checks
+
+
+def _check_page(j: Journal, c: SkuCheck, template: PageTemplate) -> None:
+    """Rule 5: the description page exists, is built from the current template, sheet,
+    photos and toggles, and lacks nothing the template asks for (its recorded gaps)."""
+    state, changed = page_state(j, c.sku, template)
+    row = current_page(j, c.sku)
+    if state != "current":
+        c.add("page", state_message(state, changed, row))
+    if row is None:
+        return
+    for p in json.loads(row["facts"] or "{}").get("problems", []):
+        c.add("page", p)
 
 
 def _check_one(j: Journal, preset: Preset, listed: tuple[str, Product] | None, shoot: Any,

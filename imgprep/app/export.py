@@ -403,9 +403,16 @@ def _details(j: Any, lib: Path, sku: str, rows: list[Any], platform: Platform,
              item: ExportItem) -> list[bytes]:
     """The description page's slices when the library has them, else the renditions
     (hero, then details), each checked against the platform's limits."""
-    page = lib / sku / "page"
-    slices = sorted(page.glob(f"{sku}-page-[0-9]*.jpg")) if page.is_dir() else []
-    paths = slices or [lib / f["path"] for r in rows for f in j.files(r["id"], "jpg")]
+    from .page import current_page
+
+    page = current_page(j, sku)
+    facts = json.loads(page["facts"] or "{}") if page is not None else {}
+    width = (facts.get("size") or [0])[0]
+    if page is not None and width and width != platform.page_width:
+        item.problems.append(say("export-page-width", sku=sku, width=width, platform=platform.title,
+                                 wanted=platform.page_width))
+    paths = [lib / rel for rel in facts.get("slices", [])] or [
+        lib / f["path"] for r in rows for f in j.files(r["id"], "jpg")]
     out = []
     for p in paths:
         data = p.read_bytes()

@@ -35,7 +35,6 @@ from ..core.catalogue import Product
 from ..core.errors import ConfigError, FileOpError, ImgprepError
 from ..core.fsutil import LibraryLock, hash_bytes, move_new, write_new, write_replace
 from ..core.journal import JOURNAL_NAME, Journal, JournalNotReady
-from ..core.messages import say
 from ..core.naming import next_revision, revision_of, revision_stem
 from ..core.presets import ANCHORS, Preset, load_preset
 from .annotations import MAX_CALLOUT_TEXT, SIDECAR, CalloutOverride, load_callouts, plan_for
@@ -255,7 +254,7 @@ def _render_frame(j: Journal, lib: Path, preset: Preset, row: Any, product: Prod
     from ..core.imaging.load import load
     from ..core.imaging.render import KeptExif
     from ..core.naming import frame_stem
-    from .backup import BackupTarget, copy_one
+    from .backup import copy_now
     from .frames import decode_scale, render_outputs, working
 
     sku = row["sku"]
@@ -293,18 +292,7 @@ def _render_frame(j: Journal, lib: Path, preset: Preset, row: Any, product: Prod
             res.problems.append(f"{p}: superseded but not moved ({e})")
     res.written += [w.rel for w in written]
     res.superseded += old
-    for root in roots:
-        target = BackupTarget(root, j)
-        if not target.check().available:
-            continue
-        for w in written:
-            rel, sha, err = copy_one(target, lib, w.rel)
-            with j.tx():
-                if sha:
-                    j.backup_verified(rel, target.key, sha)
-                else:
-                    j.backup_failed(rel, target.key, err or "unknown error")
-                    res.problems.append(say("backup-file-failed", file=rel, detail=err))
+    res.problems += copy_now(j, lib, [w.rel for w in written])
 
 
 def rerender(library: str | Path, sku: str, source_ids: list[int], preset: Preset) -> Rerendered:

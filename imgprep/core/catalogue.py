@@ -66,12 +66,16 @@ class Product:
     selling_points: tuple[str, ...] = ()
     arrival: date | None = None
     row: int = 0
+    # The row's other columns (header as written, cell text; empty cells left out): what
+    # a page template names beyond imgprep's own fields, e.g. a size chart's 衣长, 胸围.
+    extra: tuple[tuple[str, str], ...] = ()
 
     def to_dict(self) -> dict:
         """JSON-able form, as the journal keeps it."""
         d = {k: getattr(self, k) for k in self.__dataclass_fields__}
         d["selling_points"] = list(self.selling_points)
         d["arrival"] = self.arrival.isoformat() if self.arrival else None
+        d["extra"] = [list(kv) for kv in self.extra]
         return d
 
     @classmethod
@@ -79,7 +83,23 @@ class Product:
         d = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
         d["selling_points"] = tuple(d.get("selling_points") or ())
         d["arrival"] = date.fromisoformat(d["arrival"]) if d.get("arrival") else None
+        d["extra"] = tuple((str(k), str(v)) for k, v in d.get("extra") or ())
         return cls(**d)
+
+    def column(self, name: str) -> str | None:
+        """The cell of the sheet column ``name`` (matched as headers are: case, width,
+        spacing and a unit suffix do not matter; an alias of one of imgprep's text fields
+        gives that field). None when the row has no such column or leaves it empty."""
+        key = _ALIAS_TO_KEY.get(_fold(name))
+        if key in TEXT_FIELDS:
+            return getattr(self, key) or None
+        want = _fold(name)
+        for header, value in self.extra:
+            folded = _fold(header)
+            m = _HEADER_UNIT.match(folded)
+            if want in (folded, m.group("base") if m else None):
+                return value
+        return None
 
 
 @dataclass(frozen=True)
@@ -484,11 +504,13 @@ def _read_rows(
     problems = cat.problems
     columns: dict[str, _Column] = {}
     selling: dict[int, _Column] = {}
+    other: list[_Column] = []
     for index, cell in enumerate(header[:MAX_COLUMNS]):
         col = _classify(cell, index)
         if col is None:
             if _text(cell):
                 cat.unknown_columns.append(_text(cell))
+                other.append(_Column(index, _text(cell), "other"))
             continue
         if col.key == "selling_point":
             if col.order in selling:
@@ -523,7 +545,7 @@ def _read_rows(
             row = row[:MAX_COLUMNS]
         if all(_text(c) == "" for c in row):
             continue
-        product = _read_product(row, number, columns, sp_columns, problems)
+        product = _read_product(row, number, columns, sp_columns, other, problems)
         if product is None:
             continue
         key = product.sku.casefold()
@@ -556,7 +578,7 @@ def _same(a: Product, b: Product) -> bool:
     return {**a.__dict__, "row": 0} == {**b.__dict__, "row": 0}
 
 
-def _read_product(row, number, columns, sp_columns, problems) -> Product | None:
+def _read_product(row, number, columns, sp_columns, other, problems) -> Product | None:
     def cell(col: _Column | None) -> object:
         return row[col.index] if col is not None and col.index < len(row) else None
 
@@ -610,8 +632,9 @@ def _read_product(row, number, columns, sp_columns, problems) -> Product | None:
         except ValueError as exc:
             problems.append(SheetProblem(number, col.header, str(exc)))
 
+    extra = tuple((col.header, s) for col in other if (s := capped(col)))
     return Product(
         sku=sku, **values,  # type: ignore[arg-type]
         length_cm=dims["length"], width_cm=dims["width"], height_cm=dims["height"],
-        selling_points=tuple(points), arrival=arrival, row=number,
+        selling_points=tuple(points), arrival=arrival, row=number, extra=extra,
     )

@@ -158,6 +158,31 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "{n} 个色块未参与拟合与统计：{which}"),
     "grey-not-found": ("no uniform low-chroma region (grey card) found", "未找到均匀的低彩度区域（灰卡）"),
     "grey-clipped": ("grey card is clipped", "灰卡过曝或欠曝"),
+    # the description page (core.imaging.page, app.page): each names the SKU
+    "page-not-in-sheet": ("{sku}: not in the product sheet: the page has no name, spec table, dimensions "
+                          "or size chart", "{sku}：不在商品信息表中：详情页没有商品名称、参数表、尺寸和尺码表"),
+    "page-no-hero": ("{sku}: no hero image: the page has no hero photo", "{sku}：没有主图：详情页缺少主图"),
+    "page-few-details": ("{sku}: {have} selling-point pictures, the template asks for {need}",
+                         "{sku}：卖点图 {have} 张，模板要求 {need} 张"),
+    "page-no-dimensions": ("{sku}: the product sheet gives no 长/宽/高: no dimensions section",
+                           "{sku}：商品信息表没有长/宽/高：详情页无尺寸说明"),
+    "page-dimension-lines": ("{sku}: no dimension lines on {frame} ({reason}): the figures are given as text",
+                             "{sku}：无法在 {frame} 上画尺寸线（{reason}）：尺寸以文字给出"),
+    "page-no-sizes": ("{sku}: the product sheet gives no sizes in column '{column}': no size chart",
+                      "{sku}：商品信息表“{column}”列没有尺码：详情页无尺码表"),
+    "page-no-column": ("{sku}: the product sheet has no value in the column(s) {columns} the template's size "
+                       "chart names", "{sku}：商品信息表中没有模板尺码表所需的列 {columns} 的数据"),
+    "page-size-count": ("{sku}: column '{column}' has {have} values for {sizes} sizes",
+                        "{sku}：“{column}”列有 {have} 个数值，但有 {sizes} 个尺码"),
+    "page-banner": ("{sku}: the template's image {file} cannot be read ({detail}): left out",
+                    "{sku}：无法读取模板图片 {file}（{detail}）：已略去"),
+    "page-too-long": ("{sku}: the page is {height} px long, over the {limit}-px limit of a JPEG: cut short",
+                      "{sku}：详情页长 {height} 像素，超过 JPEG 的 {limit} 像素上限：已截断"),
+    "page-no-shoot": ("{sku}: no such SKU in this library", "{sku}：图库中没有此货号"),
+    "page-glyphs": ("{sku}: the bundled font lacks {chars}: drawn as '?'", "{sku}：内置字体缺少 {chars}：以“?”代替"),
+    "page-missing": ("no description page yet (run imgprep page)", "还没有详情页（运行 imgprep page）"),
+    "page-stale": ("{path} is out of date: the {what} changed since it was built (run imgprep page)",
+                   "{path} 已过期：生成后{what}有变化（运行 imgprep page）"),
     # rule checks (app.check): `imgprep check`, the shoot list's tooltips
     "check-no-photos": ("no photos in the library yet", "图库中还没有照片"),
     "check-failed": ("{file} failed: {detail}", "{file} 处理失败：{detail}"),
@@ -330,6 +355,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "{frame}：质量 {quality} 时仍有 {size} 字节，超过平台 {cap} 字节上限：未导出"),
     "export-title-cut": ("{sku}: the title is cut to the platform's {units} units: {title}",
                          "{sku}：标题已按平台上限截为 {units} 个字符单位：{title}"),
+    "export-page-width": ("{sku}: the description page is {width} px wide; {platform} wants {wanted}: rebuild it with a template of that width",
+                          "{sku}：详情页宽 {width} 像素，{platform} 需要 {wanted} 像素：请用该宽度的模板重新生成"),
     "export-detail-limits": ("{file}: {width}×{height} px, {size} bytes, beyond the platform's limits (height {max_height} px, {cap} bytes): left out",
                              "{file}：{width}×{height} 像素，{size} 字节，超出平台限制（高 {max_height} 像素，{cap} 字节）：未导出"),
     "cutout-low-contrast": ("the product's edge barely differs from the backdrop (ΔE {contrast}): no white-background image; shoot it on a backdrop of another colour",
@@ -349,6 +376,8 @@ _FIELD_VALUES_ZH: dict[str, dict[str, str]] = {
                "invalid start byte": "无效的起始字节", "invalid continuation byte": "无效的后续字节",
                "unexpected end of data": "数据意外结束"},
     "file": {"configuration": "配置"},
+    "what": {"template": "模板", "product sheet": "商品信息", "photos or callouts": "图片或卖点标注",
+             "section toggles": "栏目开关", "page layout": "版式"},
 }
 
 

@@ -303,21 +303,29 @@ def parse_preset(data: dict, file: Path) -> Preset:
     )
 
 
-def load_preset(name_or_file: str | Path | None = None) -> Preset:
-    """Load a built-in preset by name, or a preset file by path."""
-    spec = str(name_or_file or DEFAULT_PRESET)
+def read_named_toml(spec: str, folder: Path, what: str) -> tuple[Path, bytes, dict]:
+    """A TOML file given by path, or by name from ``folder`` (``NAME.toml``): its path,
+    bytes and parsed table. Errors name the file (or list the names ``folder`` has)."""
     path = Path(spec)
     if not (path.suffix == ".toml" or path.exists()):
-        path = presets_dir() / f"{spec}.toml"
+        path = folder / f"{spec}.toml"
         if not path.is_file():
-            known = ", ".join(sorted(p.stem for p in presets_dir().glob("*.toml")))
-            raise ConfigError(None, None, f"no preset named '{spec}'", f"built-in presets: {known}")
+            known = ", ".join(sorted(p.stem for p in folder.glob("*.toml")))
+            raise ConfigError(None, None, f"no {what} named '{spec}'", f"built-in {what}s: {known}")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
+        return path, raw, tomllib.loads(raw.decode("utf-8"))
     except FileNotFoundError:
         raise ConfigError(path, None, "file not found") from None
+    except OSError as e:
+        raise ConfigError(path, None, f"cannot read: {e.strerror or e}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise ConfigError(path, None, f"not valid TOML: {e}", "check quotes and brackets") from None
+
+
+def load_preset(name_or_file: str | Path | None = None) -> Preset:
+    """Load a built-in preset by name, or a preset file by path."""
+    path, _, data = read_named_toml(str(name_or_file or DEFAULT_PRESET), presets_dir(), "preset")
     return parse_preset(data, path)
 
 

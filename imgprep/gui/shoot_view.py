@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -32,6 +33,7 @@ from .appstate import AppState
 from .canvas import ImageCanvas
 from .i18n import engine_text
 from .imaging import Background, load_array, to_qimage
+from .page_view import PageView
 
 THUMB = 132
 
@@ -158,7 +160,13 @@ class ShootView(QWidget):
         split.setStretchFactor(1, 1)
         split.setStretchFactor(2, 0)
         split.setSizes([THUMB + 44, 800, 320])
-        lay.addWidget(split, 1)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(split, self.tr("Frames"))
+        self.page_view = PageView(state)
+        self.tabs.addTab(self.page_view, self.tr("详情页 Description page"))
+        self.tabs.currentChanged.connect(
+            lambda i: self.page_view.show_sku(self.sku) if self.tabs.widget(i) is self.page_view else None)
+        lay.addWidget(self.tabs, 1)
 
         for key, fn in (("Ctrl+H", self.mark_hero), ("Ctrl+E", self.open_current), ("Ctrl+S", self.save_callout)):
             QShortcut(QKeySequence(key), self, fn, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -170,6 +178,8 @@ class ShootView(QWidget):
     def show_sku(self, sku: str | None) -> None:
         self.sku = sku
         self.reload()
+        if self.tabs.currentWidget() is self.page_view:
+            self.page_view.show_sku(sku)
 
     def reload(self, keep_row: int | None = None) -> None:
         lib = self.state.library()

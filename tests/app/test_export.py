@@ -177,3 +177,19 @@ def test_the_designers_order_white_frame_and_strokes_are_used(library, tmp_path)
         assert (cols.max() - cols.min()) < 0.85 * 800  # narrower: the body alone fills the height
     finally:
         (library / "W1" / "listing.json").unlink()
+
+
+def test_the_description_page_slices_go_into_the_details(library, tmp_path):
+    code, page = _run("page", library, "--sku", "W2", "--json")
+    slices = page["items"][0]["slices"]
+    assert slices
+    out = tmp_path / "out"
+    _, doc = _run("export", library, "--platform", "taobao", "--out", out, "--sku", "W2", "--json")
+    details = sorted((out / "W2" / "详情").glob("*.jpg"))
+    assert [p.read_bytes() for p in details] == [(library / s).read_bytes() for s in slices]
+    # a platform wanting 790 px (Tmall PC) is told to rebuild the page at that width
+    text = (Path(__file__).resolve().parents[2] / "presets" / "platforms" / "taobao.toml").read_text(encoding="utf-8")
+    wide = tmp_path / "tmall.toml"
+    wide.write_text(text.replace("width = 750                    # [T3]", "width = 790"), encoding="utf-8")
+    _, doc = _run("export", library, "--platform", wide, "--out", tmp_path / "o2", "--sku", "W2", "--json")
+    assert any("750 px wide" in p and "790" in p for p in doc["items"][0]["problems"])

@@ -25,7 +25,8 @@ ROWS = [
 ]
 EXPECTED = {
     "A1234": Product("A1234", "女士纯棉衬衫", "雾霾蓝", "棉95% 氨纶5%", "S/M/L", "新疆长绒棉，柔软亲肤。",
-                     68.0, 52.5, 3.0, ("双层领口", "可机洗"), date(2026, 11, 20), 3),
+                     68.0, 52.5, 3.0, ("双层领口", "可机洗"), date(2026, 11, 20), 3,
+                     extra=(("备注", "急"),)),  # other columns are kept for page templates
     "B-77_x.2": Product("B-77_x.2", "羊毛围巾", "驼色", "羊毛", "均码", "", 180.0, 30.0, None,
                         ("保暖", "不扎"), date(2026, 12, 1), 4),
     "C9": Product("C9", "Canvas Tote", "Black", "", "", "Line one\nLine two", row=5),

@@ -465,6 +465,84 @@
     </message>
 </context>
 <context>
+    <name>PageView</name>
+    <message>
+        <location filename="../page_view.py" line="46"/>
+        <source>Fit width</source>
+        <translation>适应宽度</translation>
+    </message>
+    <message>
+        <location filename="../page_view.py" line="47"/>
+        <source>1:1</source>
+        <translation>1:1</translation>
+    </message>
+    <message>
+        <location filename="../page_view.py" line="53"/>
+        <source>Rebuild page</source>
+        <translation>重新生成详情页</translation>
+    </message>
+    <message>
+        <location filename="../page_view.py" line="62"/>
+        <source>Sections:</source>
+        <translation>栏目：</translation>
+    </message>
+    <message>
+        <location filename="../page_view.py" line="78"/>
+        <source>Banner</source>
+        <translation>店铺横幅</translation>
+    </message>
+    <message>
+        <location filename="../page_view.py" line="78"/>
+        <source>Product info</source>
+        <translation>商品信息</translation>
+    </message>
+    <message>
+        <location filename="../page_view.py" line="79"/>
+        <source>Selling points</source>
+        <translation>产品卖点</translation>
+    </message>
+    <message>
+        <location filename="../page_view.py" line="79"/>
+        <source>Dimensions</source>
+        <translation>尺寸说明</translation>
+    </message>
+    <message>
+        <location filename="../page_view.py" line="80"/>
+        <source>Size chart</source>
+        <translation>尺码表</translation>
+    </message>
+    <message>
+        <location filename="../page_view.py" line="80"/>
+        <source>Notes</source>
+        <translation>购物须知</translation>
+    </message>
+    <message>
+        <location filename="../page_view.py" line="80"/>
+        <source>Footer</source>
+        <translation>页尾横幅</translation>
+    </message>
+    <message>
+        <location filename="../page_view.py" line="100"/>
+        <source>Up to date: {0} × {1} px, {2} slices.</source>
+        <translation>最新：{0} × {1} 像素，{2} 张切片。</translation>
+    </message>
+    <message>
+        <location filename="../page_view.py" line="108"/>
+        <source>Press “Rebuild page” to make it.</source>
+        <translation>按“重新生成详情页”生成。</translation>
+    </message>
+    <message>
+        <location filename="../page_view.py" line="137"/>
+        <source>Cannot show the page: {0}</source>
+        <translation>无法显示详情页：{0}</translation>
+    </message>
+    <message>
+        <location filename="../page_view.py" line="168"/>
+        <source>Description page of {0}</source>
+        <translation>{0} 的详情页</translation>
+    </message>
+</context>
+<context>
     <name>PathField</name>
     <message>
         <location filename="../settings.py" line="80"/>
@@ -1274,6 +1352,16 @@
         <location filename="../shoot_view.py" line="431"/>
         <source>Correct {0}</source>
         <translation>校正 {0}</translation>
+    </message>
+    <message>
+        <location filename="../shoot_view.py" line="165"/>
+        <source>Frames</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <location filename="../shoot_view.py" line="167"/>
+        <source>详情页 Description page</source>
+        <translation>详情页</translation>
     </message>
 </context>
 <context>
