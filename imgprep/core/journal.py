@@ -222,17 +222,16 @@ def check_url(url: str) -> str:
 
 
 def use_journal(library: str | Path, url: str) -> None:
-    """``--journal URL`` for this process: the library's journal is the server at ``url``.
-    Recorded in the library's settings when they name none, so every station finds it;
-    refused while the library has a one-station SQLite journal (migrate it first)."""
+    """``--journal URL`` for this process: the library's journal is the server at ``url``
+    (recorded in the library's settings by the first opening when they name none, so
+    every station finds it); refused while the library has a one-station SQLite journal
+    (migrate it first)."""
     check_url(url)
     lib = Path(library)
     if (lib / JOURNAL_NAME).exists():
         raise ConfigError(None, "--journal", say("journal-has-sqlite", library=lib),
                           f"imgprep journal migrate {lib} --to {url}")
     _OVERRIDES[_key(lib)] = url
-    if lib.is_dir() and not read_library_config(lib).get("journal"):
-        write_library_config(lib, journal=url)
 
 
 def journal_url(library: str | Path) -> str | None:

@@ -314,11 +314,13 @@ class PgJournal(Journal):
 
     def _check_library(self) -> None:
         """The server's journal is this library's: the id in the library's settings (written
-        by the first station, or by the migration) matches the one in the journal."""
-        mine = read_library_config(self.library).get("library_id")
-        if mine is None:
-            write_library_config(self.library, library_id=self.library_id)
-        elif mine != self.library_id:
+        by the first station, or by the migration) matches the one in the journal. The
+        first station records the server and the id there, for the others."""
+        cfg = read_library_config(self.library)
+        mine = cfg.get("library_id")
+        if mine is None or cfg.get("journal") is None:  # the first station tells the others
+            write_library_config(self.library, library_id=mine or self.library_id, journal=cfg.get("journal") or self.url)
+        if mine is not None and mine != self.library_id:
             self.close()
             raise JournalRefused("journal-other-library", server=shown_url(self.url), id=self.library_id, mine=mine)
 
@@ -346,6 +348,16 @@ class PgJournal(Journal):
             return 0
         row = self.db.execute("SELECT version FROM imgprep_schema").fetchone()
         return int(row[0]) if row else 0
+
+    def _migrate(self) -> None:
+        """As the base class's, under a lock taken before its transaction begins (a
+        transaction that waited for the lock inside would see the catalogue as it was)."""
+        key = _lock_key("migrate")
+        self.db.execute("SELECT pg_advisory_lock(?)", (key,))
+        try:
+            super()._migrate()
+        finally:
+            self.db.execute("SELECT pg_advisory_unlock(?)", (key,))
 
     def _set_schema_version(self, version: int) -> None:
         self.db.execute("CREATE TABLE IF NOT EXISTS imgprep_schema (version INTEGER NOT NULL)")

@@ -35,8 +35,7 @@ def test_both_stores_have_every_schema_version():
 
 
 def test_a_server_journal_has_the_sqlite_journals_behaviour(tmp_path, pg_url):
-    use_journal(tmp_path, pg_url)  # --journal: recorded in the library's settings
-    assert read_library_config(tmp_path)["journal"] == pg_url
+    use_journal(tmp_path, pg_url)  # --journal …
     with Journal(tmp_path) as j:
         assert isinstance(j, PgJournal) and j.schema_version == len(MIGRATIONS)
         assert not (tmp_path / "imgprep.sqlite").exists()
@@ -70,7 +69,7 @@ def test_a_server_journal_has_the_sqlite_journals_behaviour(tmp_path, pg_url):
             raise ZeroDivisionError
         assert j.events() == []
         lid = j.library_id
-    assert read_library_config(tmp_path)["library_id"] == lid
+    assert read_library_config(tmp_path) == {"journal": pg_url, "library_id": lid}  # … recorded for every station
     _OVERRIDES.clear()
     with Journal(tmp_path) as j:  # another station: the library's settings name the server
         assert isinstance(j, PgJournal) and j.library_id == lid
