@@ -489,6 +489,8 @@ class BatchRunner:
             else:
                 self._bpool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="backup")
                 if j.try_lock(backup_lock(target.key)):  # the queue is drained by one station at a time
+                    with j.tx():  # a file journaled by a run that died before it queued the copy
+                        j.queue_all_backups(target.key)
                     for row in j.pending_backups(target.key):  # queued by earlier runs
                         self._submit_backup(row["path"])
 

@@ -48,9 +48,10 @@ def report(log: Path) -> dict:
     return json.loads(log.read_text(encoding="utf-8"))
 
 
-def check_library(lib: Path, backup: Path, url: str, sources: list[Path]) -> None:
+def check_library(lib: Path, backup: Path, url: str, sources: list[Path], temps: bool = False) -> None:
     """Every source exactly once, numbers contiguous per SKU, names unique, the backup
-    complete and verified (copies hash as the library's files)."""
+    complete and verified (copies hash as the library's files). ``temps``: a killed
+    station's temp files may be left (hidden; swept once stale, see batch.STALE_TEMP_S)."""
     with psycopg.connect(url) as c:
         rows = c.execute("SELECT sku, seq, source_path, raw_path, state, role FROM sources"
                          " WHERE kind = 'product'").fetchall()
@@ -63,9 +64,9 @@ def check_library(lib: Path, backup: Path, url: str, sources: list[Path]) -> Non
         assert sorted(r[1] for r in rows if r[0] == sku) == list(range(1, n + 1))  # contiguous
         assert [r[5] for r in rows if r[0] == sku].count("hero") == 1
     assert len({r[3] for r in rows}) == len(rows)
-    on_disk = sorted(p.relative_to(lib).as_posix() for p in lib.glob("*/raw/*"))
-    assert on_disk == sorted(r[3] for r in rows)  # no extra copy, no temp file left
-    assert not list(lib.rglob(".imgprep-tmp-*"))
+    on_disk = sorted(p.relative_to(lib).as_posix() for p in lib.glob("*/raw/*") if not p.name.startswith("."))
+    assert on_disk == sorted(r[3] for r in rows)  # no extra copy
+    assert temps or not list(lib.rglob(".imgprep-tmp-*"))
     assert len(files) == 2 * len(rows)  # original + hero/detail rendition each
     assert sorted(b[0] for b in backups) == sorted(f[0] for f in files)
     assert {b[1] for b in backups} == {"verified"}
@@ -116,9 +117,9 @@ def _sqlite_library(tmp_path: Path, frames: int) -> Path:
             (lib / raw).write_bytes(data)
             j.ensure_shoot(sku)
             sid = j.reserve(sku=sku, kind="product", seq=seq, source_path=f"/shoots/{sku}/IMG_{i:04d}.jpg",
-                            size=len(data), mtime_ns=1_700_000_000_000_000_000 + i, sha256="%064x" % i,
+                            size=len(data), mtime_ns=1_700_000_000_000_000_000 + i, sha256=f"{i:064x}",
                             capture_time=None, role="hero" if seq == 1 else "detail", raw_path=raw)
-            j.add_file(raw, "%064x" % i, len(data), "raw", sid, facts={"n": i, "说明": "原图"})
+            j.add_file(raw, f"{i:064x}", len(data), "raw", sid, facts={"n": i, "说明": "原图"})
             j.set_state(sid, "rendered")
             j.queue_backup(raw, "/backup")
             j.log("info", "test", f"frame {i}", sku=sku)
@@ -159,3 +160,142 @@ def test_a_sqlite_journal_moves_to_the_server(tmp_path, pg_url, pg_server, run_c
     item = json.loads(out)["items"][0]
     assert item["status"] == "done" and item["raw"] == "P100/raw/P100-201.jpg"
     assert not (lib / JOURNAL_NAME).exists()
+
+
+def _wait_for(cond, timeout: float, what: str, step: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while True:
+        got = cond()
+        if got:
+            return got
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(step)
+
+
+def _count(url: str, sql: str) -> int:
+    try:
+        with psycopg.connect(url, connect_timeout=2) as c:
+            return c.execute(sql).fetchone()[0]
+    except (psycopg.OperationalError, psycopg.errors.UndefinedTable):  # server away, schema not there yet
+        return 0
+
+
+def test_a_killed_station_loses_nothing_and_leaves_nothing_to_redo(tmp_path, pg_url):
+    """Test 2: kill -9 of one station mid-run: the other finishes (the killed one's claims
+    too); the killed one, started again, finds nothing to redo and nothing lost."""
+    folders = tiny_shoots(tmp_path / "shoots", 40, seed=2)
+    sources = sorted(p for f in folders for p in f.iterdir())
+    lib, backup = tmp_path / "lib", tmp_path / "backup"
+    backup.mkdir()
+    args = ("--library", lib, "--backup", backup, "--journal", pg_url, "--workers", "1", "--json")
+    a = station("A", "batch", *folders, *args, log=tmp_path / "A.json")
+    b = station("B", "batch", *folders[::-1], *args, log=tmp_path / "B.json")
+    _wait_for(lambda: _count(pg_url, "SELECT COUNT(*) FROM sources WHERE state = 'rendered'") >= 30
+              or a.poll() is not None, 120, "the stations to get going")
+    a.kill()  # kill -9, mid-run
+    assert a.wait(30) != 0
+    assert b.wait(240) == 0, (tmp_path / "B.err").read_text(errors="replace")
+    assert report(tmp_path / "B.json")["summary"]["failed"] == 0
+    with psycopg.connect(pg_url) as c:  # the other station finished everything, the killed one's claims too
+        assert c.execute("SELECT COUNT(*) FROM sources WHERE state != 'rendered'").fetchone()[0] == 0
+    again = station("A", "batch", *folders, *args, log=tmp_path / "A2.json")
+    assert again.wait(120) == 0, (tmp_path / "A2.err").read_text(errors="replace")
+    doc = report(tmp_path / "A2.json")
+    assert doc["summary"]["done"] == 0 and doc["summary"]["failed"] == 0  # nothing to redo
+    assert doc["summary"]["skipped"] == len(sources)
+    check_library(lib, backup, pg_url, sources, temps=True)  # nothing lost, nothing twice
+
+
+def test_stations_report_a_server_outage_and_resume(tmp_path):
+    """Test 3: the server stops for 20 s mid-run: the stations say so (and stop cleanly),
+    then resume once it is back; nothing lost or doubled."""
+    from tests.postgres import Server
+
+    server = Server()
+    try:
+        server.start()
+        url = server.create_db()
+        folders = tiny_shoots(tmp_path / "shoots", 40, seed=3)
+        sources = sorted(p for f in folders for p in f.iterdir())
+        lib, backup = tmp_path / "lib", tmp_path / "backup"
+        backup.mkdir()
+        args = ("--library", lib, "--backup", backup, "--journal", url, "--workers", "1", "--json")
+        procs = {n: station(n, "batch", *order, *args, log=tmp_path / f"{n}.json")
+                 for n, order in (("A", folders), ("B", folders[::-1]))}
+        _wait_for(lambda: _count(url, "SELECT COUNT(*) FROM sources WHERE state = 'rendered'") >= 30
+                  or any(p.poll() is not None for p in procs.values()), 120, "the stations to get going")
+        server.stop()
+        t_down = time.monotonic()
+        for n, p in procs.items():  # each reports the outage and stops
+            assert p.wait(60) == 1, (tmp_path / f"{n}.err").read_text(errors="replace")
+            doc = report(tmp_path / f"{n}.json")
+            assert "journal server" in doc["library_problem"] and "run again" in doc["library_problem"]
+        # While the server is away a command fails fast, with the reason.
+        t = time.monotonic()
+        cut = station("C", "batch", *folders, *args, log=tmp_path / "C.log")
+        assert cut.wait(30) == 2 and time.monotonic() - t < 15
+        text = (tmp_path / "C.log").read_text(encoding="utf-8")
+        assert "cannot be reached" in text and "无法连接日志服务器" in text
+        time.sleep(max(0.0, 20 - (time.monotonic() - t_down)))
+        server.start()
+        procs = {n: station(n, "batch", *order, *args, log=tmp_path / f"{n}2.json")
+                 for n, order in (("A", folders), ("B", folders[::-1]))}
+        for n, p in procs.items():
+            assert p.wait(240) == 0, (tmp_path / f"{n}2.err").read_text(errors="replace")
+        check_library(lib, backup, url, sources, temps=True)
+    finally:
+        server.close()
+
+
+def _events(log: Path) -> list[dict]:
+    try:
+        text = log.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{") and line.endswith("}")]
+
+
+def _seen(log: Path, kind: str, n: int = 1) -> list[dict] | None:
+    found = [e for e in _events(log) if e["event"] == kind]
+    return found if len(found) >= n else None
+
+
+def test_one_watcher_per_drop_folder_and_a_takeover(tmp_path, pg_url):
+    """Test 4: two stations watch one drop folder: one works, the other stands by; when the
+    first is killed, the second takes over within 60 s."""
+    drop, lib = tmp_path / "drop", tmp_path / "lib"
+    drop.mkdir()
+    args = ("watch", drop, "--library", lib, "--journal", pg_url, "--json", "--stable", "0.3", "--rescan", "2",
+            "--workers", "0")
+    w1 = station("W1", *args, log=tmp_path / "w1.jsonl")
+    try:
+        _wait_for(lambda: _seen(tmp_path / "w1.jsonl", "started"), 60, "the first watcher")
+        w2 = station("W2", *args, log=tmp_path / "w2.jsonl")
+        try:
+            standby = _wait_for(lambda: _seen(tmp_path / "w2.jsonl", "standby"), 60, "the second to stand by")
+            assert "W1" in standby[0]["reason"] and "standing by" in standby[0]["reason"]
+            first = tiny_shoots(drop, 3, skus=("P100",), seed=4)[0]
+            _wait_for(lambda: _seen(tmp_path / "w1.jsonl", "rendered", 3), 60, "the first watcher's work")
+            assert not _seen(tmp_path / "w2.jsonl", "ingested") and not _seen(tmp_path / "w2.jsonl", "started")
+            w1.kill()
+            w1.wait(30)
+            t = time.monotonic()
+            _wait_for(lambda: _seen(tmp_path / "w2.jsonl", "started"), 60, "the takeover")
+            took = time.monotonic() - t
+            assert took <= 60
+            more = tmp_path / "more"
+            tiny_shoots(more, 2, skus=("P100",), seed=5)
+            for i, p in enumerate(sorted((more / "P100").iterdir())):
+                p.rename(first / f"IMG_1{i:03d}.jpg")
+            _wait_for(lambda: _seen(tmp_path / "w2.jsonl", "rendered", 2), 60, "the second watcher's work")
+        finally:
+            w2.terminate()
+            w2.wait(60)
+    finally:
+        if w1.poll() is None:
+            w1.kill()
+            w1.wait()
+    with psycopg.connect(pg_url) as c:
+        rows = c.execute("SELECT seq, state FROM sources ORDER BY seq").fetchall()
+    assert rows == [(i, "rendered") for i in range(1, 6)]
+    assert took < 30  # the standby asks every 5 s; a killed process's session ends at once
