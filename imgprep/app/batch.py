@@ -476,6 +476,7 @@ class BatchRunner:
         self._backup = None
         self._backup_futs: list[Future] = []
         self._bpool: ThreadPoolExecutor | None = None
+        self._drainer = False
         if self.o.backup is not None:
             target = BackupTarget(self.o.backup, j)
             st = target.check()
@@ -488,7 +489,8 @@ class BatchRunner:
                     j.log("warning", "backup", st.reason or say("backup-unavailable"))
             else:
                 self._bpool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="backup")
-                if j.try_lock(backup_lock(target.key)):  # the queue is drained by one station at a time
+                self._drainer = j.try_lock(backup_lock(target.key))  # one station drains the queue at a time
+                if self._drainer:
                     with j.tx():  # a file journaled by a run that died before it queued the copy
                         j.queue_all_backups(target.key)
                     for row in j.pending_backups(target.key):  # queued by earlier runs
@@ -1268,16 +1270,29 @@ class BatchRunner:
             return
         key = self._backup.key
         failures = []
-        for fut in self._backup_futs:
-            rel, sha, err = fut.result()
-            with self.j.tx():
-                if sha:
-                    self.j.backup_verified(rel, key, sha)
-                else:
-                    self.j.backup_failed(rel, key, err or "unknown error")
-                    self.j.log("warning", "backup", f"{rel}: {err}", source=rel)
-                    failures.append((rel, err))
-            self.progress({"event": "backed-up" if sha else "backup-failed", "file": rel, "reason": err})
+        tried: set[str] = set()
+        i = 0
+        while True:
+            for fut in self._backup_futs[i:]:
+                i += 1
+                rel, sha, err = fut.result()
+                tried.add(rel)
+                with self.j.tx():
+                    if sha:
+                        self.j.backup_verified(rel, key, sha)
+                    else:
+                        self.j.backup_failed(rel, key, err or "unknown error")
+                        self.j.log("warning", "backup", f"{rel}: {err}", source=rel)
+                        failures.append((rel, err))
+                self.progress({"event": "backed-up" if sha else "backup-failed", "file": rel, "reason": err})
+            # The station draining the queue takes what was queued meanwhile (a resumed
+            # frame's original, a dead station's files) before it lets the queue go.
+            left = [r["path"] for r in self.j.pending_backups(key) if r["path"] not in tried] \
+                if self._drainer and self._bpool and not self._cancel.is_set() else []
+            if not left:
+                break
+            for rel in left:
+                self._submit_backup(rel)
         if self._bpool:
             self._bpool.shutdown(wait=True)
         self.j.unlock(backup_lock(key))

@@ -69,7 +69,7 @@ def check_library(lib: Path, backup: Path, url: str, sources: list[Path], temps:
     assert temps or not list(lib.rglob(".imgprep-tmp-*"))
     assert len(files) == 2 * len(rows)  # original + hero/detail rendition each
     assert sorted(b[0] for b in backups) == sorted(f[0] for f in files)
-    assert {b[1] for b in backups} == {"verified"}
+    assert not [b for b in backups if b[1] != "verified"]
     for path, digest in files:
         assert sha(lib / path) == digest == sha(backup / path)
 
