@@ -54,7 +54,7 @@ from ..core.fsutil import (
     write_new,
 )
 from ..core.imaging.load import IMAGE_EXTENSIONS, RAW_EXTENSIONS
-from ..core.journal import Journal, library_lock
+from ..core.journal import Journal, JournalUnavailable, library_lock
 from ..core.messages import printable, say
 from ..core.naming import PSD_EXTENSIONS, natural_key, validate_sku
 from ..core.presets import Preset
@@ -678,6 +678,9 @@ class Watcher:
         t = time.perf_counter()
         try:
             n = self._scan_dir(self.drop)
+        except JournalUnavailable as e:  # said once a minute, not once a rescan
+            self._library_failed(library_failure(self.lib, e))
+            return
         except OSError as e:
             self._event("failed", source=self.drop, reason=f"rescan failed: {e}")
             return

@@ -299,3 +299,44 @@ def test_one_watcher_per_drop_folder_and_a_takeover(tmp_path, pg_url):
         rows = c.execute("SELECT seq, state FROM sources ORDER BY seq").fetchall()
     assert rows == [(i, "rendered") for i in range(1, 6)]
     assert took < 30  # the standby asks every 5 s; a killed process's session ends at once
+
+
+def test_a_watcher_waits_out_a_server_outage(tmp_path):
+    """Outages: while the server is away the watcher says so and keeps the files that
+    arrive in the drop folder; when it is back, it takes them."""
+    from tests.postgres import Server
+
+    server = Server()
+    drop, lib = tmp_path / "drop", tmp_path / "lib"
+    drop.mkdir()
+    log = tmp_path / "w.jsonl"
+    try:
+        server.start()
+        url = server.create_db()
+        w = station("W", "watch", drop, "--library", lib, "--journal", url, "--json", "--stable", "0.3",
+                    "--rescan", "1", "--workers", "0", log=log)
+        try:
+            _wait_for(lambda: _seen(log, "started"), 60, "the watcher")
+            folder = tiny_shoots(drop, 2, skus=("P100",), seed=6)[0]
+            _wait_for(lambda: _seen(log, "rendered", 2), 60, "the first files")
+            server.stop()
+            more = tiny_shoots(tmp_path / "more", 2, skus=("P100",), seed=8)[0]
+            for p in sorted(more.iterdir()):
+                p.rename(folder / f"late-{p.name}")
+            down = _wait_for(lambda: [e for e in _events(log) if e["event"] == "failed" and "journal server" in
+                                      (e.get("reason") or "")], 30, "the outage to be reported")
+            assert str(lib) == down[0]["file"]
+            time.sleep(3)
+            assert sorted(p.name for p in folder.iterdir()) == ["late-IMG_0000.jpg", "late-IMG_0001.jpg"]
+            assert w.poll() is None  # still watching
+            server.start()
+            _wait_for(lambda: _seen(log, "rendered", 4), 60, "the files that waited")
+        finally:
+            w.terminate()
+            assert w.wait(60) == 0
+        with psycopg.connect(url) as c:
+            rows = c.execute("SELECT seq, state FROM sources ORDER BY seq").fetchall()
+        assert rows == [(i, "rendered") for i in range(1, 5)]
+        assert not list(folder.iterdir())  # all moved to done/
+    finally:
+        server.close()
