@@ -421,6 +421,7 @@ class BatchRunner:
                             if it.role == "slate":
                                 j.log("info", "slate", it.reason or "", sku=it.sku, source=it.source)
                     self._run_locked(j, valid, report)
+                    j.set_activity(_station(), "idle")
                 finally:
                     j.close()
         except LIBRARY_FAILURES as e:
@@ -594,6 +595,8 @@ class BatchRunner:
 
         total = len(jobs)
         self.progress({"event": "planned", "total": total})
+        if plan:  # what this station is at, for the other stations' view
+            j.set_activity(_station(), "batch", sku=next(iter(plan)), detail=f"{total} frame(s): {', '.join(plan)}")
         ready: dict[str, dict[int, tuple[FrameJob, Any, Any]]] = {sku: {} for sku in plan}
         nxt = dict.fromkeys(plan, 0)
         waits: list[tuple[Any, FrameOutcome, Future]] = []
@@ -669,6 +672,8 @@ class BatchRunner:
                         with self.j.tx():
                             self.j.set_colour_state(sku, state)
                 self.progress({"event": "shoot-done", "sku": sku, **tally.pop(sku)})
+                if tally:
+                    self.j.set_activity(_station(), "batch", sku=next(iter(tally)), detail=f"{sku} done")
 
     # ------------------------------------------------------------------ resume
     def _resume_plan(self, j: Journal, report: BatchReport) -> list[tuple[Any, FrameJob]]:

@@ -147,9 +147,10 @@ MIGRATIONS: list[str] = [
     ALTER TABLE sources ADD COLUMN owner TEXT;
     CREATE TABLE stations (
         station TEXT PRIMARY KEY,
-        activity TEXT NOT NULL,        -- idle | batch | watch | standby | backup
+        activity TEXT NOT NULL,        -- idle | batch | watch | standby
         sku TEXT,
         detail TEXT,
+        owner TEXT,                    -- its connection (alive while the station runs)
         updated_at TEXT NOT NULL
     );
     """,
@@ -671,12 +672,23 @@ class Journal:
         """What ``station`` is doing now (the app shows every station's)."""
         with self.tx():
             self.db.execute(
-                "INSERT INTO stations (station, activity, sku, detail, updated_at) VALUES (?,?,?,?,?)"
+                "INSERT INTO stations (station, activity, sku, detail, owner, updated_at) VALUES (?,?,?,?,?,?)"
                 " ON CONFLICT (station) DO UPDATE SET activity = excluded.activity, sku = excluded.sku,"
-                " detail = excluded.detail, updated_at = excluded.updated_at", (station, activity, sku, detail, now()))
+                " detail = excluded.detail, owner = excluded.owner, updated_at = excluded.updated_at",
+                (station, activity, sku, detail, self.owner, now()))
 
     def stations(self) -> list[sqlite3.Row]:
         return list(self.db.execute("SELECT * FROM stations ORDER BY station"))
+
+    def change_stamp(self) -> tuple:
+        """Changes the moment any station writes what the app shows (a source's state, a
+        file, an event, a station's activity): polled by the app to refresh (cheap: index
+        ends and counts)."""
+        return tuple(self.db.execute(
+            "SELECT (SELECT MAX(id) FROM events), (SELECT COUNT(*) FROM sources),"
+            " (SELECT MAX(COALESCE(rendered_at, ingested_at, first_seen)) FROM sources),"
+            " (SELECT COUNT(*) FROM files), (SELECT MAX(updated_at) FROM stations),"
+            " (SELECT COUNT(*) FROM backups WHERE state = 'verified')").fetchone())
 
     # -------------------------------------------------------------- events
     def log(self, level: str, kind: str, message: str, *, sku: str | None = None, source: str | None = None) -> None:

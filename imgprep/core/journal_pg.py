@@ -157,6 +157,7 @@ PG_MIGRATIONS: list[str] = [
         activity TEXT NOT NULL,
         sku TEXT,
         detail TEXT,
+        owner TEXT,
         updated_at TEXT NOT NULL
     );
     """,

@@ -340,3 +340,50 @@ def test_a_watcher_waits_out_a_server_outage(tmp_path):
         assert not list(folder.iterdir())  # all moved to done/
     finally:
         server.close()
+
+
+def _stamp_after(lib: Path, seconds: float) -> tuple:
+    from imgprep.app.stations import change_stamp
+
+    time.sleep(seconds)
+    return change_stamp(lib)
+
+
+def test_the_app_sees_the_other_stations_and_their_changes(tmp_path, pg_url, run_cli):
+    """The app's view across stations: the server journal is a setting of the library; who
+    works on what; a change by another station is seen by polling within its interval."""
+    from imgprep.app.stations import change_stamp, server_journal, set_server_journal, stations
+    from imgprep.core.errors import ConfigError
+
+    one = tmp_path / "one"
+    Journal(one).close()  # a one-station library: move it, never split it
+    try:
+        set_server_journal(one, pg_url)
+        raise AssertionError("a library with a SQLite journal was given a server journal")
+    except ConfigError as e:
+        assert "journal migrate" in str(e)
+    drop, lib = tmp_path / "drop", tmp_path / "lib"
+    drop.mkdir()
+    set_server_journal(lib, pg_url)
+    assert server_journal(lib) == pg_url and read_library_config(lib)["journal"] == pg_url
+    log = tmp_path / "w.jsonl"
+    w = station("W1", "watch", drop, "--library", lib, "--json", "--stable", "0.2", "--workers", "0", log=log)
+    try:
+        _wait_for(lambda: _seen(log, "started"), 60, "the watcher")
+        seen = {s["station"]: s for s in stations(lib)}
+        assert seen["W1"]["activity"] == "watch" and seen["W1"]["alive"] is True
+        stamp = _wait_for(lambda: (s := change_stamp(lib)) == _stamp_after(lib, 0.5) and s, 30, "a quiet library")
+        tiny_shoots(drop, 1, skus=("P100",), seed=9)
+        interval = 0.25
+        while change_stamp(lib) == stamp:  # the app's poll
+            time.sleep(interval)
+        noticed = datetime.now().astimezone()
+        queued = _wait_for(lambda: _seen(log, "queued"), 30, "the arrival")[0]  # just before its first write
+        delay = (noticed - datetime.fromisoformat(queued["time"])).total_seconds()
+        print(f"change seen {delay:.3f} s after the other station took the file (poll every {interval} s)")
+        assert 0 <= delay < interval + 1.0
+    finally:
+        w.terminate()
+        w.wait(60)
+    seen = {s["station"]: s for s in stations(lib)}
+    assert seen["W1"]["activity"] == "idle" and seen["W1"]["alive"] is False
