@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from .errors import ConfigError
 from .fsutil import LibraryLock, move_new
 from .journal import (
     JOURNAL_NAME,
@@ -235,8 +236,11 @@ class _Connection:
         self.connect()
 
     def connect(self) -> None:
-        import psycopg
-
+        try:
+            import psycopg
+        except ImportError:
+            raise ConfigError(None, "journal", f"the library's journal is on a server ({shown_url(self.url)}) "
+                              "and psycopg is not installed", "pip install 'imgprep[postgres]'") from None
         try:
             conn = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S,
                                    application_name="imgprep", keepalives=1, keepalives_idle=10,

@@ -103,10 +103,10 @@ def test_two_stations_ingest_one_shoot_set_at_once(tmp_path, pg_url):
     assert read_library_config(lib)["journal"] == pg_url
 
 
-def _sqlite_library(tmp_path: Path, frames: int) -> Path:
+def _sqlite_library(tmp_path: Path, frames: int, name: str = "lib") -> Path:
     """A one-station library whose SQLite journal holds ``frames`` frames (journal rows as
     the engine writes them, with their library files: fast to build)."""
-    lib = tmp_path / "lib"
+    lib = tmp_path / name
     with Journal(lib) as j, j.tx():
         for i in range(frames):
             sku = SKUS[i % len(SKUS)]
@@ -150,9 +150,11 @@ def test_a_sqlite_journal_moves_to_the_server(tmp_path, pg_url, pg_server, run_c
             assert sorted(map(repr, (tuple(r) for r in j.db.execute(f"SELECT * FROM {t}")))) == \
                    sorted(map(repr, rows)), t
         assert j.product("p100")["name"] == "杯子"
-    # A migrated library is refused a second time (the server is not empty) …
-    code, out, err = run_cli("journal", "migrate", lib, "--to", pg_url)
-    assert code == 2
+    # A server that holds a journal takes no other: nothing changes in that library …
+    other = _sqlite_library(tmp_path, 3, "other")
+    code, out, err = run_cli("journal", "migrate", other, "--to", pg_url)
+    assert code == 2 and "already holds a journal" in err and (other / JOURNAL_NAME).is_file()
+    assert not (other / ".imgprep-library.toml").exists()
     # … and carries on from the server: a new frame of P100 gets the next number.
     new = tiny_shoots(tmp_path / "more", 1, skus=("P100",), seed=7)
     code, out, err = run_cli("batch", *new, "--library", lib, "--workers", "0", "--json")
@@ -183,7 +185,7 @@ def _count(url: str, sql: str) -> int:
 def test_a_killed_station_loses_nothing_and_leaves_nothing_to_redo(tmp_path, pg_url):
     """Test 2: kill -9 of one station mid-run: the other finishes (the killed one's claims
     too); the killed one, started again, finds nothing to redo and nothing lost."""
-    folders = tiny_shoots(tmp_path / "shoots", 40, seed=2)
+    folders = tiny_shoots(tmp_path / "shoots", 30, seed=2)
     sources = sorted(p for f in folders for p in f.iterdir())
     lib, backup = tmp_path / "lib", tmp_path / "backup"
     backup.mkdir()
@@ -215,7 +217,7 @@ def test_stations_report_a_server_outage_and_resume(tmp_path):
     try:
         server.start()
         url = server.create_db()
-        folders = tiny_shoots(tmp_path / "shoots", 40, seed=3)
+        folders = tiny_shoots(tmp_path / "shoots", 24, seed=3)
         sources = sorted(p for f in folders for p in f.iterdir())
         lib, backup = tmp_path / "lib", tmp_path / "backup"
         backup.mkdir()
