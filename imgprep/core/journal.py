@@ -256,6 +256,9 @@ def library_lock(library: str | Path) -> AbstractContextManager[Any]:
     return nullcontext() if journal_url(library) else LibraryLock(library)
 
 
+_LOCAL: dict[str, tuple[float, str | None]] = {}  # library → (when, its network fs) for a minute
+
+
 def sqlite_refusal(library: str | Path, mounts: str | None = None, platform: str | None = None) -> None:
     """Raise :class:`JournalRefused` when a SQLite journal at ``library`` would sit on a
     network filesystem (SMB/CIFS, NFS, AFP, WebDAV …; ``mounts``/``platform`` as in
@@ -263,7 +266,14 @@ def sqlite_refusal(library: str | Path, mounts: str | None = None, platform: str
     on the same host and network file locking is unreliable: two stations would corrupt
     the journal or hand out one number twice (https://www.sqlite.org/wal.html,
     https://www.sqlite.org/lockingv3.html §6). No override: a corrupt journal loses data."""
-    fs = network_fstype(library, mounts, platform)
+    if mounts is None and platform is None:  # asked at every opening (the app reads often)
+        key = _key(library)
+        at, fs = _LOCAL.get(key, (0.0, None))
+        if time.monotonic() - at > 60:
+            fs = network_fstype(library)
+            _LOCAL[key] = (time.monotonic(), fs)
+    else:
+        fs = network_fstype(library, mounts, platform)
     if fs is not None:
         raise JournalRefused("journal-on-network", library=library, fstype=fs)
 

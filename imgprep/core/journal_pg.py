@@ -167,7 +167,7 @@ PG_MIGRATIONS: list[str] = [
 # Tables in the order a copy can insert them (foreign keys point backwards).
 TABLES = ("meta", "shoots", "sources", "fits", "files", "backups", "events", "products", "watch_files", "stations")
 
-_SKU_EQ = re.compile(r"\bsku = \?")
+_SKU_EQ = re.compile(r"(?<![.\w])sku = \?")
 
 
 @lru_cache(maxsize=512)
