@@ -665,6 +665,16 @@
 <context>
     <name>SettingsDialog</name>
     <message>
+        <location filename="../settings.py" line="320"/>
+        <source>Several stations on one library: the journal on a PostgreSQL server. Kept with the library, so every station finds it; the password goes in ~/.pgpass. Empty: the library&apos;s own journal (one station).</source>
+        <translation>多台电脑共用一个图库：日志保存在 PostgreSQL 服务器上。该设置随图库保存，每台电脑都能找到；密码请写在 ~/.pgpass 中。留空：使用图库自带的日志（单机）。</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="324"/>
+        <source>Server journal</source>
+        <translation>服务器日志</translation>
+    </message>
+    <message>
         <location filename="../settings.py" line="285"/>
         <source>Settings</source>
         <translation>设置</translation>
