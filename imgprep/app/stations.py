@@ -55,10 +55,7 @@ def stations(library: str | Path) -> list[dict[str, Any]]:
     if not has_journal(library):
         return []
     with Journal(library) as j:
-        rows = j.stations()
-        live = j.live_owners() if j.shared else None
-    return [{"station": r["station"], "activity": r["activity"], "sku": r["sku"], "detail": r["detail"],
-             "since": r["updated_at"], "alive": None if live is None else r["owner"] in live} for r in rows]
+        return _stations(j)
 
 
 def change_stamp(library: str | Path) -> tuple | None:
@@ -69,4 +66,20 @@ def change_stamp(library: str | Path) -> tuple | None:
         return j.change_stamp()
 
 
-__all__ = ["server_journal", "set_server_journal", "stations", "change_stamp"]
+def look(library: str | Path) -> tuple[tuple, list[dict[str, Any]]] | None:
+    """For the app's poll, in one connection: (:func:`change_stamp`, :func:`stations`) of a
+    library with a server journal; None for a one-station library."""
+    if not journal_url(library):
+        return None
+    with Journal(library) as j:
+        return j.change_stamp(), _stations(j)
+
+
+def _stations(j: Journal) -> list[dict[str, Any]]:
+    rows = j.stations()
+    live = j.live_owners() if j.shared else None
+    return [{"station": r["station"], "activity": r["activity"], "sku": r["sku"], "detail": r["detail"],
+             "since": r["updated_at"], "alive": None if live is None else r["owner"] in live} for r in rows]
+
+
+__all__ = ["server_journal", "set_server_journal", "stations", "change_stamp", "look"]

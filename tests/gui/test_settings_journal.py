@@ -47,3 +47,35 @@ def test_a_library_with_its_own_journal_must_be_migrated_first(qtbot, settings, 
     assert dlg.result() == 0 and "单机日志" in dlg.journal_msg.text()
     assert "journal" not in read_library_config(lib)
     install_language("en")
+
+
+def test_the_window_shows_the_other_stations_and_their_changes(qtbot, make_window, tmp_path, pg_url, monkeypatch):
+    """Another station's work appears without a click: its activity in the status bar, its
+    new shoot in the list (polled; the delay is measured)."""
+    import time
+
+    from imgprep.core.journal import use_journal
+    from imgprep.gui import appstate
+
+    monkeypatch.setattr(appstate, "REMOTE_POLL_MS", 200)
+    monkeypatch.setenv("IMGPREP_STATION", "here")
+    lib = tmp_path / "lib"
+    use_journal(lib, pg_url)
+    Journal(lib).close()
+    w = make_window(lib, catalogue=False)
+    other = Journal(lib)  # another station, alive while its connection is open
+    try:
+        other.set_activity("W9", "batch", sku="Q77", detail="3 frame(s): Q77")
+        with other.tx():
+            other.ensure_shoot("Q77")
+            other.reserve(sku="Q77", kind="product", seq=1, source_path="/s/q.jpg", size=1, mtime_ns=1,
+                          sha256="c" * 64, capture_time=None, role="hero", raw_path="Q77/raw/Q77-01.jpg")
+        t = time.monotonic()
+        qtbot.waitUntil(lambda: "Q77" in [r.sku for r in w.state.model.rows], timeout=10000)
+        delay = time.monotonic() - t
+        qtbot.waitUntil(lambda: "W9 processing Q77" in w.status_label.text(), timeout=5000)
+        print(f"another station's shoot listed after {delay:.2f} s (poll every 0.2 s)")
+        assert delay < 3
+    finally:
+        other.close()
+    qtbot.waitUntil(lambda: "W9" not in w.status_label.text(), timeout=10000)  # gone with its connection

@@ -267,6 +267,26 @@
 <context>
     <name>MainWindow</name>
     <message>
+        <location filename="../window.py" line="611"/>
+        <source>Other stations: {0}</source>
+        <translation>其他电脑：{0}</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="619"/>
+        <source>processing</source>
+        <translation>正在处理</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="619"/>
+        <source>watching the drop folder</source>
+        <translation>正在监视投放文件夹</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="620"/>
+        <source>standing by</source>
+        <translation>待命</translation>
+    </message>
+    <message>
         <location filename="../window.py" line="317"/>
         <source>imgprep — product photos</source>
         <translation>imgprep —— 商品图片处理</translation>
