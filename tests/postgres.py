@@ -5,7 +5,7 @@ from the system (``pg_config --bindir``, /usr/lib/postgresql/*/bin). PostgreSQL 
 to run as root: as root the server runs as the unprivileged user ``nobody``, in a folder
 it owns. A small guard process starts the server (its output to a log file, never a
 pipe) and stops it when its stdin closes — when pytest ends or is killed — so a server
-is never left running.
+is never left running (nor its folder, when the test process was killed).
 
 Run as a script (``python tests/postgres.py guard …``) it is that guard.
 """
@@ -65,6 +65,20 @@ def _reachable_by_others(path: Path) -> bool:
     return True
 
 
+def _copy_install(bindir: Path, dest: Path) -> Path:
+    """Copy the server's installation where the unprivileged user can run it; returns its
+    bin folder. The pgserver wheel's binaries find their libraries at
+    ``$ORIGIN/../../../pgserver.libs``: that layout is kept."""
+    install = bindir.parent
+    shutil.copytree(install, dest / install.parent.name / install.name, symlinks=True)
+    libs = install.parent.parent / "pgserver.libs"
+    if libs.is_dir():
+        shutil.copytree(libs, dest / libs.name, symlinks=True)
+    for d in (dest, dest / install.parent.name):
+        os.chmod(d, 0o755)
+    return dest / install.parent.name / install.name / bindir.name
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -85,10 +99,7 @@ class Server:
         if self.ids is not None:
             os.chown(self.base, *self.ids)
             if not _reachable_by_others(self.bindir):  # e.g. a clone under /root: a copy it can run
-                install = self.bindir.parent
-                shutil.copytree(install, self.base / "install", symlinks=True)
-                os.chmod(self.base / "install", 0o755)
-                self.bindir = self.base / "install" / "bin"
+                self.bindir = _copy_install(self.bindir, self.base / "install")
         self._run([str(self.bindir / "initdb"), "-D", str(self.data), "-U", SUPERUSER, "--auth=trust",
                    "--encoding=UTF8", "--locale=C", "--no-sync"])
 
@@ -130,6 +141,7 @@ class Server:
         if g is None:
             return
         with contextlib.suppress(OSError):
+            g.stdin.write(b"stop\n")  # type: ignore[union-attr]  # keep the data: it may start again
             g.stdin.close()  # type: ignore[union-attr]
         try:
             g.wait(60)
@@ -152,16 +164,18 @@ class Server:
 
 def _guard(log: str, uid: str, gid: str, cmd: list[str]) -> int:
     """Start the server, wait for our stdin to close (the test session ended or died),
-    stop the server (fast shutdown, then kill), exit."""
+    stop the server (fast shutdown, then kill), exit. Without a "stop" line first (the
+    test process died) the server's folder goes too."""
     kw: dict = {} if uid == "-" else {"user": int(uid), "group": int(gid), "extra_groups": []}
     with open(log, "ab") as out:
         server = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
                                   env={**os.environ, "LC_ALL": "C"}, **kw)
     signal.signal(signal.SIGTERM, lambda *a: None)  # stopped through stdin only
     signal.signal(signal.SIGINT, lambda *a: None)
+    asked = False
     try:
-        while sys.stdin.buffer.read(1):
-            pass
+        for line in sys.stdin.buffer:
+            asked = asked or line.strip() == b"stop"
     finally:
         server.send_signal(signal.SIGINT)  # fast shutdown
         try:
@@ -169,6 +183,8 @@ def _guard(log: str, uid: str, gid: str, cmd: list[str]) -> int:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+        if not asked:
+            shutil.rmtree(Path(log).parent, ignore_errors=True)
     return 0
 
 
