@@ -299,11 +299,15 @@ class Journal:
             cls = PgJournal
         return super().__new__(cls)
 
-    def __init__(self, library: str | Path, *, readonly: bool = False, url: str | None = None):
+    def __init__(self, library: str | Path, *, readonly: bool = False, url: str | None = None,
+                 moving: bool = False):
+        """``moving``: opened by the migration to a server, the way out for a library on a
+        share (one process, under the library lock): not refused there."""
         self.library = Path(library)
         self.path = self.library / JOURNAL_NAME
         self.owner = uuid.uuid4().hex  # this connection's claims (sources.owner)
-        sqlite_refusal(self.library)
+        if not moving:
+            sqlite_refusal(self.library)
         if readonly:
             uri = self.path.resolve().as_uri() + "?mode=ro"
             self.db = sqlite3.connect(uri, uri=True, timeout=30)

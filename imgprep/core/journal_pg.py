@@ -295,6 +295,7 @@ class PgJournal(Journal):
     shared = True
     migrations = PG_MIGRATIONS
     _begin = "BEGIN"
+    db: _Connection  # type: ignore[assignment]  # sqlite3's execute, in PostgreSQL
 
     def __init__(self, library: str | Path, *, readonly: bool = False, url: str | None = None,
                  adopt: bool = False):
@@ -303,7 +304,7 @@ class PgJournal(Journal):
         self.library = Path(library)
         self.url = url or journal_url(library) or ""
         self.path = self.library  # where messages say the journal belongs
-        self.db = _Connection(self.url)  # type: ignore[assignment]
+        self.db = _Connection(self.url)
         self._held: set[str] = set()
         self._generation = self.db.generation
         if readonly:
@@ -422,7 +423,7 @@ def migrate_journal(library: str | Path, url: str) -> dict[str, Any]:
     with LibraryLock(lib):
         if not (lib / JOURNAL_NAME).is_file():
             raise JournalRefused("journal-migrate-differs", table="-", detail=f"no {JOURNAL_NAME} in {lib}")
-        src = Journal(lib, url="")  # the SQLite file (migrated to the latest schema first)
+        src = Journal(lib, url="", moving=True)  # the SQLite file (on a share too: the way out)
         try:
             dst = PgJournal(lib, url=url, adopt=True)
             try:

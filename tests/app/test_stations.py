@@ -16,6 +16,7 @@ import numpy as np
 import psycopg
 from helpers import save_jpeg, sha
 
+from imgprep.core import fsutil, journal
 from imgprep.core.journal import JOURNAL_NAME, Journal, read_library_config
 
 T0 = datetime(2026, 11, 20, 10, 0, 0)
@@ -127,7 +128,7 @@ def _sqlite_library(tmp_path: Path, frames: int, name: str = "lib") -> Path:
     return lib
 
 
-def test_a_sqlite_journal_moves_to_the_server(tmp_path, pg_url, pg_server, run_cli):
+def test_a_sqlite_journal_moves_to_the_server(tmp_path, pg_url, run_cli, monkeypatch):
     """Test 5: `imgprep journal migrate` carries 1 000 frames over, verified; the SQLite file
     is kept under another name; the library then works from the server."""
     lib = _sqlite_library(tmp_path, 1000)
@@ -136,6 +137,14 @@ def test_a_sqlite_journal_moves_to_the_server(tmp_path, pg_url, pg_server, run_c
                                                                                      "events", "products", "meta")}
         lid = j.library_id
     sqlite_bytes = (lib / JOURNAL_NAME).read_bytes()
+    # The library is on a share now (a mount table saying so): its SQLite journal is
+    # refused for work, but may move to the server — the way out.
+    table = tmp_path / "mounts"
+    table.write_text(f"/dev/sda1 / ext4 rw 0 0\n//nas/studio {lib} cifs rw 0 0\n")
+    monkeypatch.setattr(fsutil, "MOUNTS_FILE", str(table))
+    monkeypatch.setattr(journal, "_LOCAL", {})
+    code, out, err = run_cli("check", lib)
+    assert code == 2 and "network filesystem (cifs)" in err
     code, out, err = run_cli("journal", "migrate", lib, "--to", pg_url, "--json")
     assert code == 0, err
     doc = json.loads(out)
