@@ -129,3 +129,19 @@ def test_an_unreachable_server_fails_fast_with_the_reason(tmp_path):
         Journal(tmp_path, url=f"postgresql://u:secret@127.0.0.1:{port}/lib")
     assert time.monotonic() - t < 10
     assert shown_url(f"postgresql://u:secret@127.0.0.1:{port}/lib") == f"postgresql://u@127.0.0.1:{port}/lib"
+
+
+def test_both_stores_have_the_same_tables_and_columns(tmp_path, pg_url):
+    """The two schemas are written in two dialects, version for version: a column added to
+    one and forgotten in the other fails here."""
+    with Journal(tmp_path / "s", url="") as s, Journal(tmp_path / "p", url=pg_url) as p:
+        tables = [r[0] for r in s.db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        pg_tables = [r[0] for r in p.db.execute("SELECT table_name FROM information_schema.tables"
+                                                 " WHERE table_schema = 'public' AND table_name != 'imgprep_schema'"
+                                                 " ORDER BY table_name")]
+        assert tables == pg_tables
+        for t in tables:
+            cols = [r[1] for r in s.db.execute(f"PRAGMA table_info({t})")]
+            pg_cols = [r[0] for r in p.db.execute("SELECT column_name FROM information_schema.columns"
+                                                   " WHERE table_name = ? ORDER BY ordinal_position", (t,))]
+            assert cols == pg_cols, t
