@@ -374,6 +374,7 @@ class BatchRunner:
         self.decisions = decisions or Decisions()
         self._cancel = threading.Event()
         self._pool: JobPool | None = pool
+        self._standalone = False  # a batch of its own (run), not the watcher's arrivals: says what it does
 
     def cancel(self) -> None:
         self._cancel.set()
@@ -391,6 +392,7 @@ class BatchRunner:
         return report
 
     def run(self, sources: list[Path]) -> BatchReport:
+        self._standalone = True
         report = BatchReport(self.lib)
         shoots, items = discover(sources)
         report.items.extend(items)
@@ -595,7 +597,7 @@ class BatchRunner:
 
         total = len(jobs)
         self.progress({"event": "planned", "total": total})
-        if plan:  # what this station is at, for the other stations' view
+        if plan and self._standalone:  # what this station is at, for the other stations' view
             j.set_activity(_station(), "batch", sku=next(iter(plan)), detail=f"{total} frame(s): {', '.join(plan)}")
         ready: dict[str, dict[int, tuple[FrameJob, Any, Any]]] = {sku: {} for sku in plan}
         nxt = dict.fromkeys(plan, 0)
@@ -672,7 +674,7 @@ class BatchRunner:
                         with self.j.tx():
                             self.j.set_colour_state(sku, state)
                 self.progress({"event": "shoot-done", "sku": sku, **tally.pop(sku)})
-                if tally:
+                if tally and self._standalone:
                     self.j.set_activity(_station(), "batch", sku=next(iter(tally)), detail=f"{sku} done")
 
     # ------------------------------------------------------------------ resume

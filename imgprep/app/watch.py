@@ -906,8 +906,6 @@ class Watcher:
             return runner.run_shoots(self.j, shoots)
         finally:
             self._runner = None
-            with contextlib.suppress(*LIBRARY_FAILURES):
-                self.j.set_activity(_station(), "watch", detail=str(self.drop))
 
     def _on_engine(self, ev: dict[str, Any]) -> None:
         kind = ev.get("event")
