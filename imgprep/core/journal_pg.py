@@ -422,7 +422,7 @@ def migrate_journal(library: str | Path, url: str) -> dict[str, Any]:
     lib = Path(library)
     with LibraryLock(lib):
         if not (lib / JOURNAL_NAME).is_file():
-            raise JournalRefused("journal-migrate-differs", table="-", detail=f"no {JOURNAL_NAME} in {lib}")
+            raise JournalRefused("journal-nothing-to-move", library=lib, name=JOURNAL_NAME)
         src = Journal(lib, url="", moving=True)  # the SQLite file (on a share too: the way out)
         try:
             dst = PgJournal(lib, url=url, adopt=True)

@@ -284,6 +284,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "已将 {rows} 行复制到 {server} 并核对无误；SQLite 日志已保留为 {kept}"),
     "journal-migrate-differs": ("table {table}: {detail} after the copy; nothing was changed in the library",
                                 "表 {table}：复制后{detail}；图库未作任何更改"),
+    "journal-nothing-to-move": ("the library {library} has no one-station journal ({name}) to move",
+                                "图库 {library} 没有可迁移的单机日志（{name}）"),
     "journal-server-not-empty": ("the journal server {server} already holds a journal ({rows} rows); "
                                  "migrate into an empty database",
                                  "日志服务器 {server} 已有日志（{rows} 行）；请迁移到空数据库"),

@@ -164,6 +164,8 @@ def test_a_sqlite_journal_moves_to_the_server(tmp_path, pg_url, run_cli, monkeyp
     code, out, err = run_cli("journal", "migrate", other, "--to", pg_url)
     assert code == 2 and "already holds a journal" in err and (other / JOURNAL_NAME).is_file()
     assert not (other / ".imgprep-library.toml").exists()
+    code, out, err = run_cli("journal", "migrate", lib, "--to", pg_url)  # done already: nothing to move
+    assert code == 2 and "no one-station journal" in err and "没有可迁移的单机日志" in err
     # … and carries on from the server: a new frame of P100 gets the next number.
     new = tiny_shoots(tmp_path / "more", 1, skus=("P100",), seed=7)
     code, out, err = run_cli("batch", *new, "--library", lib, "--workers", "0", "--json")
