@@ -64,6 +64,14 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("--json", action="store_true")
     k.add_argument("--verify-backup", action="store_true",
                    help="re-hash every verified backup copy and report those changed or gone since")
+    _journal_arg(k)
+
+    jn = sub.add_parser("journal", help="the library's journal")
+    jsub = jn.add_subparsers(dest="journal_command", parser_class=_Parser, required=True)
+    m = jsub.add_parser("migrate", help="move a one-station SQLite journal to a server journal")
+    m.add_argument("library", type=Path)
+    m.add_argument("--to", required=True, metavar="URL", help="postgresql://user@host:port/database (empty)")
+    m.add_argument("--json", action="store_true")
 
     sub.add_parser("presets", help="list presets with their renditions")
 
@@ -100,6 +108,27 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backup", type=Path, help="backup folder (another computer's share)")
     p.add_argument("--preset", help="preset name or .toml file (default: taobao-710)")
     p.add_argument("--catalogue", "--catalog", type=Path, help="product sheet (CSV or XLSX)")
+    _journal_arg(p)
+
+
+def _journal_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--journal", metavar="URL",
+                   help="server journal postgresql://user@host:port/database, for several stations on one library "
+                        "(default: the library's settings, else its SQLite file)")
+
+
+def _open_journal(a: argparse.Namespace) -> None:
+    """Settle which journal the library uses before any work: ``--journal`` (recorded in
+    the library's settings for the other stations), a server that must answer now (fail
+    fast), or the SQLite file, refused on a network share."""
+    from .core.journal import Journal, journal_url, sqlite_refusal, use_journal
+
+    if a.journal:
+        use_journal(a.library, a.journal)
+    if journal_url(a.library):
+        Journal(a.library).close()
+    else:
+        sqlite_refusal(a.library)
 
 
 def _progress_bar(enabled: bool):
@@ -136,6 +165,7 @@ def cmd_batch(a: argparse.Namespace) -> int:
     from .app.batch import BatchOptions, BatchRunner
     from .core.presets import load_preset
 
+    _open_journal(a)
     preset = load_preset(a.preset)
     catalogue = None
     if a.catalogue:
@@ -220,6 +250,7 @@ def cmd_watch(a: argparse.Namespace) -> int:
     from .app.watch import Watcher, WatchOptions
     from .core.presets import load_preset
 
+    _open_journal(a)
     preset = load_preset(a.preset)
     catalogue = None
     if a.catalogue:
@@ -264,6 +295,7 @@ def cmd_watch(a: argparse.Namespace) -> int:
 def cmd_check(a: argparse.Namespace) -> int:
     from .app.check import check_library, library_status, verify_backup
 
+    _open_journal(a)
     results = check_library(a.library, a.sku)
     changed = verify_backup(a.library) if a.verify_backup else []
     status = library_status(a.library)
@@ -371,6 +403,22 @@ def cmd_slate(a: argparse.Namespace) -> int:
     return EXIT_ITEMS_FAILED if problems else EXIT_OK
 
 
+def cmd_journal(a: argparse.Namespace) -> int:
+    """``journal migrate LIB --to URL``: the SQLite journal copied to the server, verified."""
+    from .core.journal import check_url
+    from .core.journal_pg import migrate_journal
+
+    check_url(a.to)
+    done = migrate_journal(a.library, a.to)
+    if a.json:
+        print(json.dumps(done, ensure_ascii=False))
+    else:
+        for table, n in done["tables"].items():
+            print(f"  {table:<12} {n} rows")
+        print(printable(done["message"]))
+    return EXIT_OK
+
+
 def has_display() -> bool:
     if sys.platform in ("win32", "darwin"):
         return True
@@ -395,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_gui()
         handler = {"batch": cmd_batch, "presets": cmd_presets, "check": cmd_check, "colour": cmd_colour,
                    "color": cmd_colour, "watch": cmd_watch, "slate": cmd_slate,
-                   "page": cmd_page, "export": cmd_export}.get(args.command)
+                   "page": cmd_page, "export": cmd_export, "journal": cmd_journal}.get(args.command)
         if handler is None:
             print(f"imgprep {args.command}: not available in this version yet", file=sys.stderr)
             return EXIT_USAGE
@@ -403,8 +451,13 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as e:
         print(f"imgprep: {printable(e)}", file=sys.stderr)
         return EXIT_USAGE
-    except ImgprepError as e:
-        print(f"imgprep: {printable(e)}", file=sys.stderr)
+    except ImgprepError as e:  # a journal refused says why in English and Chinese, a line each
+        print("\n".join(f"imgprep: {printable(line)}" for line in str(e).splitlines()), file=sys.stderr)
+        return EXIT_USAGE
+    except ConnectionError as e:  # the journal server did not answer (core.journal.JournalUnavailable)
+        from .core.messages import translate
+
+        print(f"imgprep: {printable(e)}\nimgprep: {printable(translate(str(e), 'zh'))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("imgprep: interrupted", file=sys.stderr)

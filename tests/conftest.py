@@ -27,3 +27,20 @@ def pytest_runtest_logreport(report):
     if report.failed:
         sys.stderr.write(f"\n=== FAILED {report.nodeid} ({report.when})\n{report.longreprtext}\n")
         sys.stderr.flush()
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL server of this test session (tests/postgres.py), stopped at its end."""
+    from tests.postgres import Server
+
+    server = Server()
+    server.start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """The URL of a fresh, empty database on the session's server."""
+    return pg_server.create_db()

@@ -27,7 +27,6 @@ from ..core.catalogue import MAX_ROWS, Product
 from ..core.errors import FileOpError, ImgprepError, InputError, NamingError
 from ..core.fsutil import (
     FileExists,
-    LibraryLock,
     copy_new,
     discard,
     hash_file,
@@ -38,7 +37,7 @@ from ..core.fsutil import (
     write_or_adopt,
 )
 from ..core.imaging.load import IMAGE_EXTENSIONS, RAW_EXTENSIONS
-from ..core.journal import Journal
+from ..core.journal import Journal, JournalUnavailable, has_journal, library_lock
 from ..core.messages import say
 from ..core.naming import (
     PSD_EXTENSIONS,
@@ -58,8 +57,13 @@ from .faults import crash_point
 from .frames import FrameJob, FrameOutcome, analyse_frame, render_outputs, warm_up
 from .pool import JobPool
 
-# Failures of the library itself, not of one file: they end the run (cleanly).
+# Failures of the library itself, not of one file: they end the run (cleanly). A server
+# journal's errors are sqlite3.Error too, and an unreachable server an OSError (core.journal).
 LIBRARY_FAILURES = (sqlite3.Error, OSError, FileOpError)
+
+# A temp file this old is a crash's leftover, also when other stations share the library
+# (a server journal): younger ones may be another station's copy in progress.
+STALE_TEMP_S = 6 * 3600
 
 # The folders the engine writes in a SKU's library folder (DESIGN.md §4).
 SKU_FOLDERS = ("raw", "card", "psd", "jpg", "report", "page", "superseded")
@@ -386,6 +390,7 @@ class BatchRunner:
         self.decisions = decisions or Decisions()
         self._cancel = threading.Event()
         self._pool: JobPool | None = pool
+        self._standalone = False  # a batch of its own (run), not the watcher's arrivals: says what it does
 
     def cancel(self) -> None:
         self._cancel.set()
@@ -403,6 +408,7 @@ class BatchRunner:
         return report
 
     def run(self, sources: list[Path]) -> BatchReport:
+        self._standalone = True
         report = BatchReport(self.lib)
         shoots, items = discover(sources)
         report.items.extend(items)
@@ -417,7 +423,7 @@ class BatchRunner:
                 report.items.extend(Item(_nfc(f), None, "failed", sh.error) for f in targets)
             else:
                 valid.append(sh)
-        if not valid and not (self.lib / "imgprep.sqlite").exists():
+        if not valid and not has_journal(self.lib):
             return report  # nothing to do: do not even create the library
 
         # Workers start before the library is locked and the journal opened, so a
@@ -425,7 +431,7 @@ class BatchRunner:
         self._start_workers()
         try:
             self.lib.mkdir(parents=True, exist_ok=True)
-            with LibraryLock(self.lib):
+            with library_lock(self.lib):
                 j = Journal(self.lib)
                 try:
                     with j.tx():  # which frame named which shoot stays on record
@@ -433,6 +439,7 @@ class BatchRunner:
                             if it.role == "slate":
                                 j.log("info", "slate", it.reason or "", sku=it.sku, source=it.source)
                     self._run_locked(j, valid, report)
+                    j.set_activity(_station(), "idle")
                 finally:
                     j.close()
         except LIBRARY_FAILURES as e:
@@ -451,7 +458,7 @@ class BatchRunner:
                 ex.shutdown(wait=True, cancel_futures=True)
         if self._pool is not None and not self._pool.keep:
             self._pool.close()
-        report.library_problem = say("library-failed", library=self.lib, detail=e)
+        report.library_problem = library_failure(self.lib, e)
         self.progress({"event": "library-failed", "reason": report.library_problem})
 
     def _start_workers(self) -> None:
@@ -477,16 +484,18 @@ class BatchRunner:
         for w in widths:
             self._rpool.submit(warm_up, self.o.preset.watermark, w)
         bases = [self.lib] + ([Path(self.o.backup)] if self.o.backup and Path(self.o.backup).is_dir() else [])
+        min_age = STALE_TEMP_S if j.shared else 0
         if sweep_all:
-            sweep_temps(bases)
+            sweep_temps(bases, min_age=min_age)
         else:
             skus = {j.canonical_sku(sh.sku) for sh in shoots if sh.sku}
-            sweep_temps(b / sku for b in bases for sku in sorted(skus))
+            sweep_temps((b / sku for b in bases for sku in sorted(skus)), min_age=min_age)
         self.j = j
         self._report = report
         self._backup = None
         self._backup_futs: list[Future] = []
         self._bpool: ThreadPoolExecutor | None = None
+        self._drainer = False
         if self.o.backup is not None:
             target = BackupTarget(self.o.backup, j)
             st = target.check()
@@ -499,8 +508,12 @@ class BatchRunner:
                     j.log("warning", "backup", st.reason or say("backup-unavailable"))
             else:
                 self._bpool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="backup")
-                for row in j.pending_backups(target.key):  # queued by earlier runs
-                    self._submit_backup(row["path"])
+                self._drainer = j.try_lock(backup_lock(target.key))  # one station drains the queue at a time
+                if self._drainer:
+                    with j.tx():  # a file journaled by a run that died before it queued the copy
+                        j.queue_all_backups(target.key)
+                    for row in j.pending_backups(target.key):  # queued by earlier runs
+                        self._submit_backup(row["path"])
 
         self._unlisted: set[str] = set()
         self._said: set[str] = set()
@@ -516,6 +529,10 @@ class BatchRunner:
             j.set_meta("preset", str(self.o.preset.source or self.o.preset.name))
 
         ready = self._frame_pass(j, shoots, report, resume=True)
+        if j.shared and not self._cancel.is_set():
+            # A station that died during this run left claims: finished here, once.
+            for sku, got in self._frame_pass(j, [], report, resume=True).items():
+                ready.setdefault(sku, {}).update(got)
         # A camera JPEG whose RAW failed is the shot's frame after all: a second pass.
         orphans = [] if self._cancel.is_set() else self._orphans(j, shoots)
         if orphans:
@@ -579,7 +596,9 @@ class BatchRunner:
                     report.items.append(self._unchanged_item(row, _nfc(f)))
                     continue
                 if row is not None and row["state"] in ("reserved", "ingested"):
-                    continue  # already planned by the resume step
+                    if j.held_elsewhere(row):
+                        report.items.append(Item(_nfc(f), sku, "skipped", say("being-processed-elsewhere")))
+                    continue  # else planned by the resume step (or by the last one, if its station dies)
                 fresh.append(f)
             heads = {f: _header(f) for f in fresh}
             for f in sorted(fresh, key=lambda f: heads[f][0]):
@@ -594,6 +613,8 @@ class BatchRunner:
 
         total = len(jobs)
         self.progress({"event": "planned", "total": total})
+        if plan and self._standalone:  # what this station is at, for the other stations' view
+            j.set_activity(_station(), "batch", sku=next(iter(plan)), detail=f"{total} frame(s): {', '.join(plan)}")
         ready: dict[str, dict[int, tuple[FrameJob, Any, Any]]] = {sku: {} for sku in plan}
         nxt = dict.fromkeys(plan, 0)
         waits: list[tuple[Any, FrameOutcome, Future]] = []
@@ -667,14 +688,16 @@ class BatchRunner:
                     if rows:
                         state = "corrected" if any(r["fit_id"] for r in rows) else "uncorrected"
                         with self.j.tx():
-                            self.j.db.execute("UPDATE shoots SET colour_state = ? WHERE sku = ?", (state, sku))
+                            self.j.set_colour_state(sku, state)
                 self.progress({"event": "shoot-done", "sku": sku, **tally.pop(sku)})
+                if tally and self._standalone:
+                    self.j.set_activity(_station(), "batch", sku=next(iter(tally)), detail=f"{sku} done")
 
     # ------------------------------------------------------------------ resume
     def _resume_plan(self, j: Journal, report: BatchReport) -> list[tuple[Any, FrameJob]]:
         """Rows an interrupted run left reserved or ingested: finish them first."""
         out = []
-        for row in j.unfinished():
+        for row in j.take_unfinished():
             raw = self.lib / row["raw_path"]
             if row["state"] == "reserved":
                 if not raw.exists():
@@ -756,6 +779,19 @@ class BatchRunner:
         return None
 
     # ------------------------------------------------------------------ per shoot
+    def _known_item(self, rows: list[Any], src: str, sku: str) -> Item:
+        """A source whose content the library has (``rows``: its sources, not failed):
+        unchanged when one of them is this very file, else a duplicate (on record)."""
+        same_path = [r for r in rows if r["source_path"] == src]
+        if same_path:
+            return self._unchanged_item(same_path[-1], src)
+        r = rows[-1]
+        it = Item(src, sku, "duplicate", say("duplicate-of-library", source=r["source_path"],
+                                              name=Path(r["raw_path"]).stem))
+        with self.j.tx():
+            self.j.log("info", "duplicate", it.reason or "", sku=sku, source=src)
+        return it
+
     def _unchanged_item(self, row: Any, source: str) -> Item:
         it = Item(source, row["sku"], "skipped", say("unchanged", name=Path(row["raw_path"]).stem),
                   role=row["role"], raw=row["raw_path"])
@@ -827,18 +863,11 @@ class BatchRunner:
                 retries[id(o)] = failed[-1]
                 accepted.append(o)
                 continue
-            same_path = [r for r in prior if r["source_path"] == src]
             if o.sha256 in seen or prior:
                 if o.staged:
                     discard(o.staged)
-            if same_path:
-                items.append(self._unchanged_item(same_path[-1], src))
-            elif prior:
-                r = prior[-1]
-                items.append(Item(src, sku, "duplicate",
-                                  say("duplicate-of-library", source=r["source_path"], name=Path(r["raw_path"]).stem)))
-                with j.tx():
-                    j.log("info", "duplicate", items[-1].reason or "", sku=sku, source=src)
+            if prior:
+                items.append(self._known_item(prior, src, sku))
             elif o.sha256 in seen:
                 items.append(Item(src, sku, "duplicate", say("duplicate-in-batch", source=seen[o.sha256])))
             else:
@@ -857,27 +886,41 @@ class BatchRunner:
         for o in accepted:
             src = _nfc(Path(o.path))
             again = retries.get(id(o))
+            claimed: list[Any] = []
             if again is not None:
                 is_card, raw_rel, sid = again["kind"] == "card", again["raw_path"], again["id"]
                 with j.tx():
-                    j.retry(sid, o.size, o.mtime_ns)
+                    if not j.retry(sid, o.size, o.mtime_ns):  # another station took it again first
+                        claimed = [j.source(sid)]
             else:
                 kind = "card" if o.card is not None else "product"
-                seq = next_free(used[kind])
-                used[kind].add(seq)
                 is_card = kind == "card"
-                role = "card" if is_card else ("hero" if hero_idx is not None and products[hero_idx] is o else "detail")
-                stem = frame_stem(sku, seq, card=is_card)
-                ext = Path(o.path).suffix.lower()
-                raw_rel = f"{sku}/{'card' if is_card else 'raw'}/{stem}{ext}"
                 crash_point("staged")
                 with j.tx():
-                    sid = j.reserve(sku=sku, kind=kind, seq=seq, source_path=src, size=o.size, mtime_ns=o.mtime_ns,
-                                    sha256=o.sha256,
-                                    capture_time=o.capture_time.isoformat() if o.capture_time else None,
-                                    role=role, raw_path=raw_rel)
-                    if role == "hero":
-                        j.set_hero(sku, sid)
+                    # The claim and the number under one lock: another station may have
+                    # claimed this file, or taken numbers, since the check above.
+                    j.lock("naming")
+                    claimed = [r for r in j.sources_by_sha(o.sha256) if r["state"] != "failed"]
+                    if not claimed:
+                        used[kind] |= j.used_seqs(sku, kind)
+                        seq = next_free(used[kind])
+                        used[kind].add(seq)
+                        hero = hero_idx is not None and products[hero_idx] is o and j.shoot(sku)["hero_id"] is None
+                        role = "card" if is_card else ("hero" if hero else "detail")
+                        stem = frame_stem(sku, seq, card=is_card)
+                        ext = Path(o.path).suffix.lower()
+                        raw_rel = f"{sku}/{'card' if is_card else 'raw'}/{stem}{ext}"
+                        sid = j.reserve(sku=sku, kind=kind, seq=seq, source_path=src, size=o.size,
+                                        mtime_ns=o.mtime_ns, sha256=o.sha256,
+                                        capture_time=o.capture_time.isoformat() if o.capture_time else None,
+                                        role=role, raw_path=raw_rel)
+                        if role == "hero":
+                            j.set_hero(sku, sid)
+            if claimed:
+                if o.staged:
+                    discard(o.staged)
+                items.append(self._known_item(claimed, src, sku))
+                continue
             try:
                 if o.staged:
                     (self.lib / raw_rel).parent.mkdir(parents=True, exist_ok=True)
@@ -1257,18 +1300,32 @@ class BatchRunner:
             return
         key = self._backup.key
         failures = []
-        for fut in self._backup_futs:
-            rel, sha, err = fut.result()
-            with self.j.tx():
-                if sha:
-                    self.j.backup_verified(rel, key, sha)
-                else:
-                    self.j.backup_failed(rel, key, err or "unknown error")
-                    self.j.log("warning", "backup", f"{rel}: {err}", source=rel)
-                    failures.append((rel, err))
-            self.progress({"event": "backed-up" if sha else "backup-failed", "file": rel, "reason": err})
+        tried: set[str] = set()
+        i = 0
+        while True:
+            for fut in self._backup_futs[i:]:
+                i += 1
+                rel, sha, err = fut.result()
+                tried.add(rel)
+                with self.j.tx():
+                    if sha:
+                        self.j.backup_verified(rel, key, sha)
+                    else:
+                        self.j.backup_failed(rel, key, err or "unknown error")
+                        self.j.log("warning", "backup", f"{rel}: {err}", source=rel)
+                        failures.append((rel, err))
+                self.progress({"event": "backed-up" if sha else "backup-failed", "file": rel, "reason": err})
+            # The station draining the queue takes what was queued meanwhile (a resumed
+            # frame's original, a dead station's files) before it lets the queue go.
+            left = [r["path"] for r in self.j.pending_backups(key) if r["path"] not in tried] \
+                if self._drainer and self._bpool and not self._cancel.is_set() else []
+            if not left:
+                break
+            for rel in left:
+                self._submit_backup(rel)
         if self._bpool:
             self._bpool.shutdown(wait=True)
+        self.j.unlock(backup_lock(key))
         if failures and not report.backup_problem:
             report.backup_problem = say("backup-failures", count=len(failures), file=failures[0][0],
                                         detail=failures[0][1])
@@ -1373,9 +1430,23 @@ def _fit_for(row: Any, cards: list[tuple[tuple, int, dict]]) -> tuple[int | None
 
 
 def _station() -> str:
+    """This computer's name in the journal (``IMGPREP_STATION`` overrides it)."""
     import socket
 
-    return socket.gethostname()
+    return os.environ.get("IMGPREP_STATION") or socket.gethostname()
+
+
+def library_failure(library: Path, e: BaseException) -> str:
+    """Why the library failed as a whole, with what to do: the journal server gone (run
+    again when it is back), or the library's disk."""
+    if isinstance(e, JournalUnavailable):
+        return say("journal-failed", detail=e)
+    return say("library-failed", library=library, detail=e)
+
+
+def backup_lock(root_key: str) -> str:
+    """The lock a station holds while it drains the backup queue of ``root_key``."""
+    return f"backup:{root_key}"
 
 
 def _names_on_disk(folder: Path, sku: str, card: bool) -> set[int]:

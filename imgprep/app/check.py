@@ -20,7 +20,7 @@ from typing import Any
 from ..core.catalogue import Product
 from ..core.errors import ConfigError
 from ..core.fsutil import hash_file
-from ..core.journal import JOURNAL_NAME, Journal
+from ..core.journal import Journal, has_journal
 from ..core.messages import say
 from ..core.page_template import PageTemplate
 from ..core.presets import Preset, load_preset
@@ -73,7 +73,7 @@ def check_library(library: str | Path, sku: str | None = None, today: date | Non
     journal lists and report one gone or changed (`imgprep check`); the app's shoot list,
     refreshed often, leaves it out."""
     library = Path(library)
-    if not (library / JOURNAL_NAME).is_file():
+    if not has_journal(library):
         raise ConfigError(library, None, "not an imgprep library (no journal)", "give the folder passed as --library")
     today = today or datetime.now().date()
     with Journal(library) as j:

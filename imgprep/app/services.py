@@ -33,15 +33,11 @@ from typing import Any
 
 from ..core.catalogue import Product
 from ..core.errors import ConfigError, FileOpError, ImgprepError
-from ..core.fsutil import LibraryLock, hash_bytes, move_new, write_new, write_replace
-from ..core.journal import JOURNAL_NAME, Journal, JournalNotReady
+from ..core.fsutil import hash_bytes, move_new, write_new, write_replace
+from ..core.journal import Journal, JournalNotReady, has_journal, library_lock
 from ..core.naming import next_revision, revision_of, revision_stem
 from ..core.presets import ANCHORS, Preset, load_preset
 from .annotations import MAX_CALLOUT_TEXT, SIDECAR, CalloutOverride, load_callouts, plan_for
-
-
-def has_journal(library: str | Path | None) -> bool:
-    return bool(library) and (Path(library) / JOURNAL_NAME).is_file()  # type: ignore[arg-type]
 
 
 @contextmanager
@@ -299,7 +295,7 @@ def rerender(library: str | Path, sku: str, source_ids: list[int], preset: Prese
     """Render the given frames again (new revision names; see the module docstring)."""
     lib = Path(library)
     res = Rerendered(sku)
-    with LibraryLock(lib), Journal(lib) as j:
+    with library_lock(lib), Journal(lib) as j:
         _rerender_locked(j, lib, sku, source_ids, preset, res)
     return res
 
@@ -333,7 +329,7 @@ def set_hero(library: str | Path, sku: str, source_id: int, preset: Preset) -> R
     point) are rendered again."""
     lib = Path(library)
     res = Rerendered(sku)
-    with LibraryLock(lib), Journal(lib) as j:
+    with library_lock(lib), Journal(lib) as j:
         new = j.source(source_id)
         if new is None or new["sku"].casefold() != sku.casefold() or new["kind"] != "product":
             raise ConfigError(None, "hero", f"frame {source_id} is not a product frame of {sku}")
@@ -422,7 +418,7 @@ def fit_from_corners(library: str | Path, sku: str, source_id: int,
     refused = sku_folders_problem(lib, sku)
     if refused:
         raise ConfigError(None, "library", refused)
-    with LibraryLock(lib), Journal(lib) as j:
+    with library_lock(lib), Journal(lib) as j:
         with j.tx():
             fid = j.add_fit(sku=sku, card_source_id=source_id, card_type=c.card, model=doc.get("model", ""),
                             fit=fit, report=doc, station=station)
@@ -444,7 +440,7 @@ def apply_fit_to_shoot(library: str | Path, sku: str, fit_id: int, preset: Prese
     detected), then render them again."""
     lib = Path(library)
     res = Rerendered(sku)
-    with LibraryLock(lib), Journal(lib) as j:
+    with library_lock(lib), Journal(lib) as j:
         f = j.fit(fit_id)
         if f is None:
             raise ConfigError(None, "fit", f"no colour fit {fit_id}")

@@ -26,16 +26,17 @@ events (``emit(dict)``).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import logging.handlers
 import os
 import queue
 import stat as statmod
-import sys
 import threading
 import time
 import unicodedata
+import uuid
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,27 +46,33 @@ from typing import Any
 
 from ..core.errors import ConfigError, ImgprepError, NamingError
 from ..core.fsutil import (
-    LibraryLock,
+    FileExists,
     fsync_dir,
     hash_file,
+    network_fstype,
     sweep_temps,
+    write_new,
 )
 from ..core.imaging.load import IMAGE_EXTENSIONS, RAW_EXTENSIONS, heif_problem
-from ..core.journal import Journal
+from ..core.journal import Journal, JournalUnavailable, library_lock
 from ..core.messages import printable, say
 from ..core.naming import PSD_EXTENSIONS, VIDEO_EXTENSIONS, natural_key, validate_sku
 from ..core.presets import Preset
 from .backup import MARKER, BackupConflict, BackupTarget, verify_copies
 from .batch import (
     LIBRARY_FAILURES,
+    STALE_TEMP_S,
     BatchOptions,
     BatchRunner,
     Item,
     Shoot,
     _files_under,
+    _station,
+    backup_lock,
     fold,
     is_ignored,
     is_video,
+    library_failure,
     shot_key,
     shown,
     slate_reason,
@@ -80,14 +87,6 @@ log = logging.getLogger("imgprep.watch")
 
 STATE_DIR = ".imgprep"  # DROP/.imgprep/: imgprep's own corner of the drop folder
 DONE_DIR = "done"
-
-# Filesystem types whose change notifications are unreliable or absent: poll there.
-NETWORK_FSTYPES = frozenset({
-    "cifs", "smb", "smb2", "smb3", "smbfs", "nfs", "nfs4", "afpfs", "ncpfs", "9p", "webdav", "davfs",
-    "fuse.sshfs", "sshfs", "fuse.rclone", "fuse.s3fs", "fuse.gvfsd-fuse", "fuse.davfs", "glusterfs",
-    "fuse.glusterfs", "ceph", "fuse.ceph", "afs", "lustre", "gpfs", "vboxsf", "vmhgfs", "fuse.vmhgfs-fuse",
-    "prl_fs", "drvfs",
-})
 
 Emit = Callable[[dict[str, Any]], None]
 
@@ -116,6 +115,7 @@ class WatchOptions:
     workers: int = max(1, os.cpu_count() or 1)
     max_batch: int = 64               # files per engine run, so a stop never waits long
     pool_idle: float = KEEP_IDLE_S    # worker processes are let go after this long without arrivals
+    standby_poll: float = 5.0         # a standing-by station asks this often whether the watcher is gone
 
 
 def _now_iso() -> str:
@@ -132,65 +132,6 @@ def _inside(child: Path, parent: Path) -> bool:
         return True
     except ValueError:
         return False
-
-
-# ----------------------------------------------------------------------------- network detection
-def network_fstype(path: str | Path, mounts: str | None = None, platform: str | None = None) -> str | None:
-    """The network filesystem type holding ``path``, or None for a local disk (best effort).
-
-    Linux: the longest matching mount point in /proc/mounts (``mounts`` overrides the text,
-    for tests). macOS: the output of ``mount``. Windows: UNC paths and remote drive letters.
-    """
-    platform = platform or sys.platform
-    if platform == "win32" and str(path).startswith(("\\\\", "//")):
-        return "unc"
-    p = os.path.abspath(path)
-    if platform == "win32":
-        if mounts is None:
-            try:
-                import ctypes
-
-                drive = os.path.splitdrive(p)[0] + "\\"
-                if ctypes.windll.kernel32.GetDriveTypeW(drive) == 4:  # type: ignore[attr-defined]  # DRIVE_REMOTE
-                    return "remote"
-            except (OSError, AttributeError):
-                return None
-        return None
-    if mounts is None:
-        try:
-            if platform.startswith("linux"):
-                mounts = Path("/proc/mounts").read_text(encoding="utf-8", errors="replace")
-            elif platform == "darwin":
-                import subprocess
-
-                mounts = subprocess.run(["/sbin/mount"], capture_output=True, text=True, timeout=5).stdout
-            else:
-                return None
-        except (OSError, ValueError):
-            return None
-        try:
-            p = os.path.realpath(p)
-        except OSError:
-            pass
-    best, fstype = "", None
-    for line in mounts.splitlines():
-        if platform == "darwin":
-            # "//user@server/share on /Volumes/share (smbfs, nodev, nosuid, mounted by user)"
-            if " on " not in line or " (" not in line:
-                continue
-            point = line.split(" on ", 1)[1].rsplit(" (", 1)[0]
-            kind = line.rsplit(" (", 1)[1].split(",")[0].strip(" )")
-        else:
-            parts = line.split()
-            if len(parts) < 3:
-                continue
-            point = parts[1].replace("\\040", " ").replace("\\011", "\t")
-            kind = parts[2]
-        if (p == point or p.startswith(point.rstrip("/") + "/")) and len(point) >= len(best):
-            best, fstype = point, kind
-    if fstype and (fstype.lower() in NETWORK_FSTYPES or fstype.lower().startswith(("nfs", "smb", "cifs"))):
-        return fstype
-    return None
 
 
 # ----------------------------------------------------------------------------- completeness
@@ -335,7 +276,9 @@ class Watcher:
         self._thread: threading.Thread | None = None
         self._backup_thread: threading.Thread | None = None
         self._setup_error: BaseException | None = None
-        self._lock: LibraryLock | None = None
+        self._lock: contextlib.ExitStack | None = None
+        self._watch_lock = ""  # the journal lock of this drop folder: one watcher across stations
+        self._said_failed: dict[str, float] = {}  # library failures reported, and when
         self._log_handler: logging.Handler | None = None
         self._backup_key: str | None = None
         self._emit_lock = threading.Lock()
@@ -406,7 +349,8 @@ class Watcher:
         try:
             self._setup()
             self._ready.set()
-            self._loop()
+            if not self._stop.is_set():
+                self._loop()
         finally:
             self._teardown()
 
@@ -430,8 +374,8 @@ class Watcher:
     # ------------------------------------------------------------------ setup / teardown
     def _setup(self) -> None:
         self.lib.mkdir(parents=True, exist_ok=True)
-        self._lock = LibraryLock(self.lib)
-        self._lock.acquire()
+        self._lock = contextlib.ExitStack()
+        self._lock.enter_context(library_lock(self.lib))
         h = logging.handlers.RotatingFileHandler(self.lib / "imgprep.log", maxBytes=5 << 20, backupCount=3,
                                                  encoding="utf-8")
         h.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -440,6 +384,9 @@ class Watcher:
             log.setLevel(logging.INFO)
         self._log_handler = h
         self.j = Journal(self.lib)
+        self._watch_lock = f"watch:{drop_id(self.drop)}"
+        if not self._hold_drop():
+            return
         self._event("started", source=self.drop, mode="poll" if self.polling else "native", reason=self.poll_reason)
         self._reconcile()
         self._start_observer()
@@ -459,18 +406,49 @@ class Watcher:
             self._backup_thread.join(120)
             self._backup_thread = None
         if self.j is not None:
+            with contextlib.suppress(*LIBRARY_FAILURES):
+                self.j.set_activity(_station(), "idle")
             try:
                 self._event("stopped", source=self.drop)
                 self.j.close()
             finally:
                 self.j = None
         if self._lock is not None:
-            self._lock.release()
+            self._lock.close()
             self._lock = None
         if self._log_handler is not None:
             log.removeHandler(self._log_handler)
             self._log_handler.close()
             self._log_handler = None
+
+    def _hold_drop(self) -> bool:
+        """Be the one watcher of this drop folder across the stations that share the journal
+        (its lock; always ours with a one-station journal). While another station holds it,
+        stand by and ask again every ``standby_poll`` seconds: it is free at once when that
+        station's process dies, within the server's keepalive (≈ 25 s) when its computer
+        does. False when stopped meanwhile."""
+        assert self.j is not None
+        station = _station()
+        said = False
+        while not self._stop.is_set():
+            try:
+                if self.j.try_lock(self._watch_lock):
+                    with self.j.tx():
+                        self.j.set_meta(self._watch_lock, station)
+                    self.j.set_activity(station, "watch", detail=str(self.drop))
+                    if said:
+                        self._event("taking-over", source=self.drop, reason=say("watch-taking-over"))
+                    return True
+                if not said:
+                    holder = self.j.meta(self._watch_lock) or "?"
+                    self._event("standby", source=self.drop, reason=say("watch-standby", holder=holder))
+                    self.j.set_activity(station, "standby", detail=str(self.drop))
+                    said = True
+            except LIBRARY_FAILURES as e:  # the journal server is away: wait for it
+                self._library_failed(library_failure(self.lib, e))
+            self._ready.set()  # start() returns: this watcher runs, standing by
+            self._stop.wait(self.o.standby_poll)
+        return False
 
     def _reconcile(self) -> None:
         """Start-up: the journal, the library, the backup and the drop folder agree again.
@@ -485,7 +463,7 @@ class Watcher:
         j = self.j
         if self.backup_root is not None:
             if (self.backup_root / MARKER).is_file():
-                sweep_temps([self.backup_root])
+                sweep_temps([self.backup_root], min_age=STALE_TEMP_S if j.shared else 0)
             self._backup_key = BackupTarget(self.backup_root, j).key
             with j.tx():
                 n = j.queue_all_backups(self._backup_key)
@@ -570,6 +548,12 @@ class Watcher:
                 self._drain_paths()
                 now = time.monotonic()
                 if now >= next_super:
+                    if not self.j.try_lock(self._watch_lock):  # lost with the server's connection
+                        self._stop_observer()
+                        if not self._hold_drop():
+                            break
+                        self._start_observer()
+                        self._rescan()
                     self._supervise()
                     if self._pool is not None and self._pool.close_if_idle(self.o.pool_idle):
                         log.info("worker processes stopped after %.0f s without arrivals", self.o.pool_idle)
@@ -582,7 +566,7 @@ class Watcher:
                     self._process(ready)
                     continue
             except LIBRARY_FAILURES as e:  # a journal write of the watcher's own (disk full …)
-                self._library_failed(say("library-failed", library=self.lib, detail=e))
+                self._library_failed(library_failure(self.lib, e))
             now = time.monotonic()
             timeout = min(next_super, next_rescan) - now
             if self._tracked:
@@ -591,8 +575,13 @@ class Watcher:
             self._wake.clear()
 
     def _library_failed(self, reason: str) -> None:
-        """The library failed (disk full, read-only, journal I/O): say so and keep watching;
-        what was not recorded is looked at again (at the latest at the next start)."""
+        """The library failed (disk full, read-only, journal I/O, the journal server away):
+        say so (the same reason once a minute) and keep watching; what was not recorded is
+        looked at again (at the latest at the next start)."""
+        last = self._said_failed.get(reason)
+        if last is not None and time.monotonic() - last < 60:
+            return
+        self._said_failed[reason] = time.monotonic()
         self._event("failed", file=str(self.lib), reason=reason)
 
     def _drain_paths(self) -> None:
@@ -695,6 +684,9 @@ class Watcher:
         t = time.perf_counter()
         try:
             n = self._scan_dir(self.drop)
+        except JournalUnavailable as e:  # said once a minute, not once a rescan
+            self._library_failed(library_failure(self.lib, e))
+            return
         except OSError as e:
             self._event("failed", source=self.drop, reason=f"rescan failed: {e}")
             return
@@ -823,7 +815,7 @@ class Watcher:
             try:
                 self._after_item(it, taken.pop(it.source, None))
             except LIBRARY_FAILURES as e:  # its bookkeeping; the rest are seen to all the same
-                self._library_failed(say("library-failed", library=self.lib, detail=e))
+                self._library_failed(library_failure(self.lib, e))
         for t in taken.values():  # not reported by the engine (should not happen): look again later
             self._tracked.pop(t.path, None)
 
@@ -1098,32 +1090,39 @@ class Watcher:
             available: bool | None = None
             verified = time.monotonic()  # the first re-hash one period after the start
             while not self._stop.is_set():
-                st = target.check()
-                if not st.available:
-                    if available is not False:
-                        self._event("backup-unavailable", file=str(self.backup_root), reason=st.reason)
-                    available = False
+                try:
+                    st = target.check()
+                    if not st.available:
+                        if available is not False:
+                            self._event("backup-unavailable", file=str(self.backup_root), reason=st.reason)
+                        available = False
+                        self._backup_wake.wait(delay)
+                        self._backup_wake.clear()
+                        delay = min(delay * 2, self.o.backup_retry_max)
+                        continue
+                    if available is False:
+                        sweep_temps([self.backup_root], min_age=STALE_TEMP_S if j.shared else 0)  # copies cut off
+                        self._event("backup-available", file=str(self.backup_root))
+                    available = True
+                    if time.monotonic() - verified >= self.o.verify_backup:
+                        verified = time.monotonic()
+                        for c in verify_copies(j, key):
+                            self._event("backup-changed", file=c["path"], reason=c["reason"])
+                    # One station drains the queue at a time (the others' copies wait for it).
+                    ok = self._drain_backups(j, target, key) if j.try_lock(backup_lock(key)) else True
+                    if ok:
+                        delay = self.o.backup_retry
+                        # Idle until new copies are queued (or now and then, to notice trouble).
+                        self._backup_wake.wait(self.o.backup_retry_max)
+                    else:
+                        self._backup_wake.wait(delay)
+                        delay = min(delay * 2, self.o.backup_retry_max)
+                    self._backup_wake.clear()
+                except LIBRARY_FAILURES as e:  # the journal (server) is away: the copies wait in it
+                    self._library_failed(library_failure(self.lib, e))
                     self._backup_wake.wait(delay)
                     self._backup_wake.clear()
                     delay = min(delay * 2, self.o.backup_retry_max)
-                    continue
-                if available is False:
-                    sweep_temps([self.backup_root])  # copies cut off when the share went away
-                    self._event("backup-available", file=str(self.backup_root))
-                available = True
-                if time.monotonic() - verified >= self.o.verify_backup:
-                    verified = time.monotonic()
-                    for c in verify_copies(j, key):
-                        self._event("backup-changed", file=c["path"], reason=c["reason"])
-                ok = self._drain_backups(j, target, key)
-                if ok:
-                    delay = self.o.backup_retry
-                    # Idle until new copies are queued (or now and then, to notice trouble).
-                    self._backup_wake.wait(self.o.backup_retry_max)
-                else:
-                    self._backup_wake.wait(delay)
-                    delay = min(delay * 2, self.o.backup_retry_max)
-                self._backup_wake.clear()
         except Exception as e:  # noqa: BLE001 - report; copies stay queued in the journal
             log.exception("backup thread stopped")
             self._event("failed", file=str(self.backup_root), reason=say("backup-thread-stopped", detail=e))
@@ -1207,6 +1206,17 @@ def _move_exclusive(src: Path, dest: Path) -> Path:
     os.unlink(src)
     fsync_dir(src.parent)
     return cand
+
+
+def drop_id(drop: Path) -> str:
+    """The drop folder's identity, the same from every station however it is mounted
+    (``\\\\nas\\drop``, ``/mnt/drop``): an id kept in ``DROP/.imgprep/id``, made once."""
+    path = drop / STATE_DIR / "id"
+    try:
+        write_new(path, uuid.uuid4().hex.encode())
+    except FileExists:
+        pass
+    return path.read_text(encoding="ascii").strip()
 
 
 # ----------------------------------------------------------------------------- for `imgprep check`

@@ -14,6 +14,7 @@ import hashlib
 import os
 import secrets
 import stat
+import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -297,10 +298,12 @@ def _unlink_quiet(p: Path) -> None:
         pass
 
 
-def sweep_temps(roots: Iterable[str | Path]) -> list[Path]:
+def sweep_temps(roots: Iterable[str | Path], min_age: float = 0) -> list[Path]:
     """Remove temp leftovers of an interrupted run. Only call while holding the
-    library lock: then no temp file can belong to a live writer."""
+    library lock: then no temp file can belong to a live writer. Where other stations
+    write too (a server journal), ``min_age`` seconds spares their copies in progress."""
     removed: list[Path] = []
+    cutoff = time.time() - min_age
     for root in roots:
         root = Path(root)
         if not root.is_dir():
@@ -309,6 +312,12 @@ def sweep_temps(roots: Iterable[str | Path]) -> list[Path]:
             for name in files:
                 if name.startswith(TEMP_PREFIX):
                     p = Path(dirpath) / name
+                    if min_age:
+                        try:
+                            if os.lstat(p).st_mtime > cutoff:
+                                continue
+                        except OSError:
+                            continue
                     _unlink_quiet(p)
                     removed.append(p)
     return removed
@@ -358,3 +367,72 @@ class LibraryLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+# Network filesystems: their change notifications are unreliable or absent (the hot folder
+# polls there) and their locking cannot carry a SQLite journal (journal.sqlite_refusal).
+NETWORK_FSTYPES = frozenset({
+    "cifs", "smb", "smb2", "smb3", "smbfs", "nfs", "nfs4", "afpfs", "ncpfs", "9p", "webdav", "davfs",
+    "fuse.sshfs", "sshfs", "fuse.rclone", "fuse.s3fs", "fuse.gvfsd-fuse", "fuse.davfs", "glusterfs",
+    "fuse.glusterfs", "ceph", "fuse.ceph", "afs", "lustre", "gpfs", "vboxsf", "vmhgfs", "fuse.vmhgfs-fuse",
+    "prl_fs", "drvfs",
+})
+MOUNTS_FILE = "/proc/mounts"  # Linux; a test points it at a mount table of its own
+
+
+def network_fstype(path: str | Path, mounts: str | None = None, platform: str | None = None) -> str | None:
+    """The network filesystem type holding ``path``, or None for a local disk (best effort).
+
+    Linux: the longest matching mount point in :data:`MOUNTS_FILE` (``mounts`` overrides
+    the text, for tests). macOS: the output of ``mount``. Windows: UNC paths and remote drive letters.
+    """
+    platform = platform or sys.platform
+    if platform == "win32" and str(path).startswith(("\\\\", "//")):
+        return "unc"
+    p = os.path.abspath(path)
+    if platform == "win32":
+        if mounts is None:
+            try:
+                import ctypes
+
+                drive = os.path.splitdrive(p)[0] + "\\"
+                if ctypes.windll.kernel32.GetDriveTypeW(drive) == 4:  # type: ignore[attr-defined]  # DRIVE_REMOTE
+                    return "remote"
+            except (OSError, AttributeError):
+                return None
+        return None
+    if mounts is None:
+        try:
+            if platform.startswith("linux"):
+                mounts = Path(MOUNTS_FILE).read_text(encoding="utf-8", errors="replace")
+            elif platform == "darwin":
+                import subprocess
+
+                mounts = subprocess.run(["/sbin/mount"], capture_output=True, text=True, timeout=5).stdout
+            else:
+                return None
+        except (OSError, ValueError):
+            return None
+        try:
+            p = os.path.realpath(p)
+        except OSError:
+            pass
+    best, fstype = "", None
+    for line in mounts.splitlines():
+        if platform == "darwin":
+            # "//user@server/share on /Volumes/share (smbfs, nodev, nosuid, mounted by user)"
+            if " on " not in line or " (" not in line:
+                continue
+            point = line.split(" on ", 1)[1].rsplit(" (", 1)[0]
+            kind = line.rsplit(" (", 1)[1].split(",")[0].strip(" )")
+        else:
+            parts = line.split()
+            if len(parts) < 3:
+                continue
+            point = parts[1].replace("\\040", " ").replace("\\011", "\t")
+            kind = parts[2]
+        if (p == point or p.startswith(point.rstrip("/") + "/")) and len(point) >= len(best):
+            best, fstype = point, kind
+    if fstype and (fstype.lower() in NETWORK_FSTYPES or fstype.lower().startswith(("nfs", "smb", "cifs"))):
+        return fstype
+    return None

@@ -1,24 +1,38 @@
-"""The journal: SQLite (WAL) in the library, the state of record for every file.
+"""The journal: the state of record for every file of a library.
 
-One writer (the process holding the library lock). A schema version in
-``PRAGMA user_version`` with ordered migrations (STYLE.md §10). ``synchronous=FULL``
-so a committed row survives power loss; the engine commits before and after every
-step that touches the disk, so a crash can always be resumed.
+One interface, two stores. SQLite (WAL) in the library is the embedded default for one
+station: one writer (the process holding the library lock), ``synchronous=FULL`` so a
+committed row survives power loss. Several stations share a PostgreSQL journal
+(:mod:`.journal_pg`, a subclass that overrides only the dialect: connection, schema
+version, locks, inserted ids). Both keep a schema version with ordered migrations
+(STYLE.md §10). The engine commits before and after every step that touches the disk,
+so a crash can always be resumed.
+
+SQLite over a network filesystem is refused (:func:`sqlite_refusal`): its locking and
+WAL's shared-memory index need a local disk, and a corrupt journal loses data.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
+import tomllib
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .errors import ConfigError, ImgprepError
+from .fsutil import LibraryLock, network_fstype, write_replace
+from .messages import say, translate
+
 JOURNAL_NAME = "imgprep.sqlite"
+LIBRARY_CONFIG = ".imgprep-library.toml"  # the library's own settings, read by every station
+SERVER_SCHEMES = ("postgresql://", "postgres://")
 
 
 def now() -> str:
@@ -127,6 +141,19 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX watch_files_state ON watch_files (state);
     """,
+    # 4: several stations: who holds an unfinished source (a claim; journal_pg tells a live
+    # holder from a dead one), and what each station is working on
+    """
+    ALTER TABLE sources ADD COLUMN owner TEXT;
+    CREATE TABLE stations (
+        station TEXT PRIMARY KEY,
+        activity TEXT NOT NULL,        -- idle | batch | watch | standby
+        sku TEXT,
+        detail TEXT,
+        owner TEXT,                    -- its connection (alive while the station runs)
+        updated_at TEXT NOT NULL
+    );
+    """,
 ]
 
 
@@ -136,14 +163,151 @@ class JournalNotReady(RuntimeError):
     transaction a moment later)."""
 
 
-class Journal:
-    """Open (creating or migrating) the journal of ``library``. ``readonly`` opens
-    an existing journal for reading and raises :class:`JournalNotReady` unless its schema
-    is this imgprep's."""
+class JournalRefused(ImgprepError):
+    """This journal must not be opened (a SQLite journal on a network share, a server
+    journal of another library). Nothing was written. The text is English, then Chinese."""
 
-    def __init__(self, library: str | Path, *, readonly: bool = False):
+    def __init__(self, code: str, **fields: Any):
+        text = say(code, **fields)
+        self.english = text
+        super().__init__(f"{text}\n{translate(text, 'zh')}")
+
+
+class JournalError(sqlite3.DatabaseError):
+    """A server journal's error (psycopg's, re-raised): one family with SQLite's, so the
+    engine's ``except sqlite3.Error`` handles both stores alike."""
+
+
+class JournalConflict(sqlite3.IntegrityError):
+    """A server journal refused a row that breaks a key (psycopg's IntegrityError)."""
+
+
+class JournalUnavailable(ConnectionError):
+    """The journal server cannot be reached (down, network, credentials): an OSError, so
+    the engine treats it as a library failure (the run stops cleanly, the watcher waits)."""
+
+
+# --------------------------------------------------------------------- which journal
+_OVERRIDES: dict[str, str] = {}  # resolved library → journal URL given on the command line
+
+
+def _key(library: str | Path) -> str:
+    return os.path.normcase(os.path.abspath(library))
+
+
+def read_library_config(library: str | Path) -> dict[str, Any]:
+    """The library's own settings (``LIB/.imgprep-library.toml``), shared by every station
+    that opens the library: ``journal`` (a server URL, no password: use ~/.pgpass or
+    PGPASSWORD) and ``library_id``. Empty when there is none."""
+    path = Path(library) / LIBRARY_CONFIG
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise ConfigError(path, None, f"cannot read the library's settings: {e}") from e
+
+
+def write_library_config(library: str | Path, **values: str | None) -> None:
+    """Set (or with None remove) keys of the library's settings, atomically."""
+    cfg = {**read_library_config(library), **values}
+    lines = [f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in sorted(cfg.items()) if v is not None]
+    write_replace(Path(library) / LIBRARY_CONFIG, ("\n".join(lines) + "\n").encode("utf-8"))
+
+
+def check_url(url: str) -> str:
+    if not url.startswith(SERVER_SCHEMES):
+        raise ConfigError(None, "--journal", f"not a server journal: {url!r}",
+                          "postgresql://user@host:port/database (the password in ~/.pgpass or PGPASSWORD)")
+    return url
+
+
+def use_journal(library: str | Path, url: str) -> None:
+    """``--journal URL`` for this process: the library's journal is the server at ``url``
+    (recorded in the library's settings by the first opening when they name none, so
+    every station finds it); refused while the library has a one-station SQLite journal
+    (migrate it first)."""
+    check_url(url)
+    lib = Path(library)
+    if (lib / JOURNAL_NAME).exists():
+        raise ConfigError(None, "--journal", say("journal-has-sqlite", library=lib),
+                          f"imgprep journal migrate {lib} --to {url}")
+    _OVERRIDES[_key(lib)] = url
+
+
+def journal_url(library: str | Path) -> str | None:
+    """The server journal of ``library`` (``--journal``, else the library's settings), or
+    None for its SQLite file."""
+    url = _OVERRIDES.get(_key(library)) or read_library_config(library).get("journal")
+    return check_url(url) if url else None
+
+
+def has_journal(library: str | Path | None) -> bool:
+    """Has ``library`` a journal to read (its SQLite file, or a server named)?"""
+    if not library:
+        return False
+    return (Path(library) / JOURNAL_NAME).is_file() or journal_url(library) is not None
+
+
+def library_lock(library: str | Path) -> AbstractContextManager[Any]:
+    """What a writer holds while it works on the library. A SQLite journal has one writer:
+    the library's OS lock. A server journal has several stations at once: they meet in the
+    journal's transactions and locks (:meth:`Journal.lock`), not in a file lock."""
+    return nullcontext() if journal_url(library) else LibraryLock(library)
+
+
+_LOCAL: dict[str, tuple[float, str | None]] = {}  # library → (when, its network fs) for a minute
+
+
+def sqlite_refusal(library: str | Path, mounts: str | None = None, platform: str | None = None) -> None:
+    """Raise :class:`JournalRefused` when a SQLite journal at ``library`` would sit on a
+    network filesystem (SMB/CIFS, NFS, AFP, WebDAV …; ``mounts``/``platform`` as in
+    :func:`fsutil.network_fstype`, for tests). SQLite's WAL needs its shared-memory index
+    on the same host and network file locking is unreliable: two stations would corrupt
+    the journal or hand out one number twice (https://www.sqlite.org/wal.html,
+    https://www.sqlite.org/lockingv3.html §6). No override: a corrupt journal loses data."""
+    if mounts is None and platform is None:  # asked at every opening (the app reads often)
+        key = _key(library)
+        at, fs = _LOCAL.get(key, (0.0, None))
+        if time.monotonic() - at > 60:
+            fs = network_fstype(library)
+            _LOCAL[key] = (time.monotonic(), fs)
+    else:
+        fs = network_fstype(library, mounts, platform)
+    if fs is not None:
+        raise JournalRefused("journal-on-network", library=library, fstype=fs)
+
+
+class Journal:
+    """Open (creating or migrating) the journal of ``library``: its SQLite file, or the
+    server journal of :func:`journal_url` (``Journal(lib)`` then returns a
+    :class:`~imgprep.core.journal_pg.PgJournal`). ``readonly`` opens an existing journal
+    for reading and raises :class:`JournalNotReady` unless its schema is this imgprep's.
+    ``url``: a server journal; ``""`` the SQLite file whatever the library's settings say."""
+
+    # the dialect (journal_pg overrides these)
+    backend = "sqlite"
+    shared = False  # other stations may write at the same time (their temp files are live)
+    migrations = MIGRATIONS
+    _begin = "BEGIN IMMEDIATE"  # SQLite: take the write lock now, not at the first write
+
+    def __new__(cls, library: str | Path, *, readonly: bool = False, url: str | None = None,
+                **kw: Any) -> Journal:
+        if cls is Journal and (url if url is not None else journal_url(library)):
+            from .journal_pg import PgJournal
+
+            cls = PgJournal
+        return super().__new__(cls)
+
+    def __init__(self, library: str | Path, *, readonly: bool = False, url: str | None = None,
+                 moving: bool = False):
+        """``moving``: opened by the migration to a server, the way out for a library on a
+        share (one process, under the library lock): not refused there."""
         self.library = Path(library)
         self.path = self.library / JOURNAL_NAME
+        self.owner = uuid.uuid4().hex  # this connection's claims (sources.owner)
+        if not moving:
+            sqlite_refusal(self.library)
         if readonly:
             uri = self.path.resolve().as_uri() + "?mode=ro"
             self.db = sqlite3.connect(uri, uri=True, timeout=30)
@@ -153,15 +317,18 @@ class Journal:
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA foreign_keys = ON")
         if readonly:
-            version = self.schema_version
-            if version != len(MIGRATIONS):
-                self.db.close()
-                raise JournalNotReady(f"{self.path}: journal schema {version}, this imgprep reads "
-                                      f"{len(MIGRATIONS)} (being created or upgraded)")
+            self._check_ready()
         else:
             self._wal()
             self.db.execute("PRAGMA synchronous = FULL")
             self._migrate()
+
+    def _check_ready(self) -> None:
+        version = self.schema_version
+        if version != len(self.migrations):
+            self.db.close()
+            raise JournalNotReady(f"{self.path}: journal schema {version}, this imgprep reads "
+                                  f"{len(self.migrations)} (being created or upgraded)")
 
     # -------------------------------------------------------------- plumbing
     def _wal(self) -> None:
@@ -177,28 +344,36 @@ class Journal:
                 time.sleep(0.05)
 
     def _migrate(self) -> None:
-        if self.schema_version == len(MIGRATIONS) and self.meta("library_id") is not None:
+        if self.schema_version == len(self.migrations) and self.meta("library_id") is not None:
             return
-        # Two processes may open a new library at once (the app and its worker): the
-        # version is read again inside the write lock, so only one of them migrates.
+        # Two processes may open a new library at once (the app and its worker, two
+        # stations): the version is read again inside the write lock, so only one migrates.
         with self.tx():
+            self.lock("migrate")
             version = self.schema_version
-            if version > len(MIGRATIONS):
+            if version > len(self.migrations):
                 raise RuntimeError(
                     f"{self.path}: journal schema {version} is newer than this imgprep "
-                    f"({len(MIGRATIONS)}); update imgprep"
+                    f"({len(self.migrations)}); update imgprep"
                 )
-            for i in range(version, len(MIGRATIONS)):
-                for stmt in _split_sql(MIGRATIONS[i]):
+            for i in range(version, len(self.migrations)):
+                for stmt in _split_sql(self.migrations[i]):
                     self.db.execute(stmt)
-            self.db.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+            self._set_schema_version(len(self.migrations))
             if self.meta("library_id") is None:
                 self.set_meta("library_id", uuid.uuid4().hex)
 
+    def _set_schema_version(self, version: int) -> None:
+        self.db.execute(f"PRAGMA user_version = {version}")
+
+    def _insert(self, sql: str, args: tuple) -> int:
+        """Run an INSERT into a table with an ``id`` key; return the new row's id."""
+        return int(self.db.execute(sql, args).lastrowid or 0)
+
     @contextmanager
-    def tx(self) -> Iterator[sqlite3.Connection]:
+    def tx(self) -> Iterator[Any]:
         """One transaction; committed on exit, rolled back on error."""
-        self.db.execute("BEGIN IMMEDIATE")
+        self.db.execute(self._begin)
         try:
             yield self.db
         except BaseException:
@@ -206,6 +381,25 @@ class Journal:
             raise
         else:
             self.db.execute("COMMIT")
+
+    # Locks between stations. SQLite has one writer (the library lock, and each
+    # transaction holds the database's write lock): every lock is already held.
+    def lock(self, name: str) -> None:
+        """Inside :meth:`tx`: hold ``name`` until the transaction ends (e.g. "naming": the
+        check for a claim and the number's allocation happen under it)."""
+
+    def try_lock(self, name: str) -> bool:
+        """Hold ``name`` for this connection's life (or :meth:`unlock`) if no other station
+        holds it; False when one does (e.g. the watcher of a drop folder)."""
+        return True
+
+    def unlock(self, name: str) -> None:
+        """Give up a lock of :meth:`try_lock`."""
+
+    def live_owners(self) -> set[str]:
+        """Owners (:attr:`owner`) whose connection is alive: their claims stand. SQLite:
+        this writer alone."""
+        return {self.owner}
 
     def close(self) -> None:
         self.db.close()
@@ -249,7 +443,7 @@ class Journal:
         return row["sku"] if row else sku
 
     def ensure_shoot(self, sku: str) -> None:
-        self.db.execute("INSERT OR IGNORE INTO shoots (sku, first_ingest) VALUES (?, ?)", (sku, now()))
+        self.db.execute("INSERT INTO shoots (sku, first_ingest) VALUES (?, ?) ON CONFLICT DO NOTHING", (sku, now()))
 
     def set_hero(self, sku: str, source_id: int) -> None:
         self.db.execute("UPDATE shoots SET hero_id = ? WHERE sku = ?", (source_id, sku))
@@ -278,19 +472,45 @@ class Journal:
         return list(self.db.execute(
             "SELECT * FROM sources WHERE state IN ('reserved', 'ingested') ORDER BY sku, kind, seq"))
 
+    def take_unfinished(self) -> list[sqlite3.Row]:
+        """The unfinished sources this connection may finish: its own, and those whose
+        owner is gone (a station killed mid-run, a connection lost), each taken over in a
+        transaction so that two stations never finish the same one."""
+        live = self.live_owners()
+        out = []
+        for r in self.unfinished():
+            if r["owner"] in live and r["owner"] != self.owner:
+                continue  # another station is at it
+            if r["owner"] != self.owner:
+                with self.tx():
+                    took = self.db.execute("UPDATE sources SET owner = ? WHERE id = ? AND COALESCE(owner, '') = ?"
+                                           " AND state IN ('reserved', 'ingested')",
+                                           (self.owner, r["id"], r["owner"] or "")).rowcount
+                if not took:
+                    continue
+            out.append(self.source(r["id"]))
+        return out
+
+    def held_elsewhere(self, row: Any) -> bool:
+        """Is this unfinished source claimed by another live station?"""
+        return row["owner"] != self.owner and row["owner"] in self.live_owners()
+
     def reserve(self, *, sku: str, kind: str, seq: int, source_path: str, size: int, mtime_ns: int,
                 sha256: str, capture_time: str | None, role: str, raw_path: str) -> int:
-        cur = self.db.execute(
+        """Claim a source under its number before its copy is made: the row is the claim
+        (``owner`` this connection), in the caller's transaction."""
+        return self._insert(
             "INSERT INTO sources (sku, kind, seq, source_path, size, mtime_ns, sha256, capture_time,"
-            " role, raw_path, state, first_seen) VALUES (?,?,?,?,?,?,?,?,?,?, 'reserved', ?)",
-            (sku, kind, seq, source_path, size, mtime_ns, sha256, capture_time, role, raw_path, now()))
-        return int(cur.lastrowid or 0)
+            " role, raw_path, state, first_seen, owner) VALUES (?,?,?,?,?,?,?,?,?,?, 'reserved', ?, ?)",
+            (sku, kind, seq, source_path, size, mtime_ns, sha256, capture_time, role, raw_path, now(), self.owner))
 
-    def retry(self, source_id: int, size: int, mtime_ns: int) -> None:
-        """A failed source taken again under its number: reserved anew, with the stat it
-        has now (it may have been touched)."""
-        self.db.execute("UPDATE sources SET state = 'reserved', reason = NULL, size = ?, mtime_ns = ? WHERE id = ?",
-                        (size, mtime_ns, source_id))
+    def retry(self, source_id: int, size: int, mtime_ns: int) -> bool:
+        """A failed source taken again under its number: reserved anew (claimed), with the
+        stat it has now (it may have been touched). False when another station took it
+        first."""
+        return self.db.execute("UPDATE sources SET state = 'reserved', reason = NULL, size = ?, mtime_ns = ?,"
+                               " owner = ? WHERE id = ? AND state = 'failed'",
+                               (size, mtime_ns, self.owner, source_id)).rowcount == 1
 
     def set_state(self, source_id: int, state: str, reason: str | None = None) -> None:
         col = {"ingested": "ingested_at", "rendered": "rendered_at"}.get(state)
@@ -302,6 +522,9 @@ class Journal:
 
     def set_role(self, source_id: int, role: str) -> None:
         self.db.execute("UPDATE sources SET role = ? WHERE id = ?", (role, source_id))
+
+    def set_colour_state(self, sku: str, state: str) -> None:
+        self.db.execute("UPDATE shoots SET colour_state = ? WHERE sku = ?", (state, sku))
 
     def set_fit(self, source_id: int, fit_id: int | None) -> None:
         self.db.execute("UPDATE sources SET fit_id = ? WHERE id = ?", (fit_id, source_id))
@@ -345,8 +568,8 @@ class Journal:
 
     # -------------------------------------------------------------- backups
     def queue_backup(self, path: str, root: str) -> None:
-        self.db.execute("INSERT OR IGNORE INTO backups (path, root, state, queued_at) VALUES (?, ?, 'pending', ?)",
-                        (path, root, now()))
+        self.db.execute("INSERT INTO backups (path, root, state, queued_at) VALUES (?, ?, 'pending', ?)"
+                        " ON CONFLICT DO NOTHING", (path, root, now()))
 
     def backup_verified(self, path: str, root: str, sha256: str) -> None:
         self.db.execute("UPDATE backups SET state = 'verified', sha256 = ?, verified_at = ?, last_error = NULL,"
@@ -360,6 +583,9 @@ class Journal:
         return list(self.db.execute("SELECT * FROM backups WHERE root = ? AND state != 'verified' ORDER BY path",
                                     (root,)))
 
+    def backup_roots(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT DISTINCT root FROM backups")}
+
     def backup_state(self, path: str, root: str | None) -> str:
         if root is None:
             return "off"
@@ -370,13 +596,12 @@ class Journal:
     def add_fit(self, *, sku: str, card_source_id: int | None, card_type: str, model: str, fit: dict,
                 report: dict, station: str | None) -> int:
         s = report.get("summary", {})
-        cur = self.db.execute(
+        return self._insert(
             "INSERT INTO fits (sku, card_source_id, card_type, model, fit, report, de_before_mean, de_after_mean,"
             " de_after_max, passed, station, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (sku, card_source_id, card_type, model, json.dumps(fit), json.dumps(report, ensure_ascii=False),
              s.get("before", {}).get("mean"), s.get("after", {}).get("mean"), s.get("after", {}).get("max"),
              int(bool(s.get("pass"))), station, now()))
-        return int(cur.lastrowid or 0)
 
     def fit(self, fit_id: int) -> sqlite3.Row | None:
         return self.db.execute("SELECT * FROM fits WHERE id = ?", (fit_id,)).fetchone()
@@ -439,8 +664,8 @@ class Journal:
         """Queue every library file that has no backup row for ``root`` yet (the watcher's
         start-up reconciliation); returns how many were queued."""
         cur = self.db.execute(
-            "INSERT OR IGNORE INTO backups (path, root, state, queued_at)"
-            " SELECT path, ?, 'pending', ? FROM files", (root, now()))
+            "INSERT INTO backups (path, root, state, queued_at)"
+            " SELECT path, ?, 'pending', ? FROM files WHERE true ON CONFLICT DO NOTHING", (root, now()))
         return cur.rowcount
 
     def backup_backlog(self, root: str | None = None) -> dict[str, Any]:
@@ -452,9 +677,32 @@ class Journal:
             args = (root,)
         n, oldest, attempts = self.db.execute(q, args).fetchone()
         err = self.db.execute("SELECT last_error FROM backups WHERE state != 'verified' AND last_error IS NOT NULL"
-                              + (" AND root = ?" if root is not None else "") + " ORDER BY rowid DESC LIMIT 1",
+                              + (" AND root = ?" if root is not None else "") + " ORDER BY queued_at DESC, path DESC LIMIT 1",
                               args).fetchone()
         return {"pending": n, "oldest": oldest, "attempts": attempts or 0, "last_error": err[0] if err else None}
+
+    # -------------------------------------------------------------- stations
+    def set_activity(self, station: str, activity: str, sku: str | None = None, detail: str | None = None) -> None:
+        """What ``station`` is doing now (the app shows every station's)."""
+        with self.tx():
+            self.db.execute(
+                "INSERT INTO stations (station, activity, sku, detail, owner, updated_at) VALUES (?,?,?,?,?,?)"
+                " ON CONFLICT (station) DO UPDATE SET activity = excluded.activity, sku = excluded.sku,"
+                " detail = excluded.detail, owner = excluded.owner, updated_at = excluded.updated_at",
+                (station, activity, sku, detail, self.owner, now()))
+
+    def stations(self) -> list[sqlite3.Row]:
+        return list(self.db.execute("SELECT * FROM stations ORDER BY station"))
+
+    def change_stamp(self) -> tuple:
+        """Changes the moment any station writes what the app shows (a source's state, a
+        file, an event, a station's activity): polled by the app to refresh (cheap: index
+        ends and counts)."""
+        return tuple(self.db.execute(
+            "SELECT (SELECT MAX(id) FROM events), (SELECT COUNT(*) FROM sources),"
+            " (SELECT MAX(COALESCE(rendered_at, ingested_at, first_seen)) FROM sources),"
+            " (SELECT COUNT(*) FROM files), (SELECT MAX(updated_at) FROM stations),"
+            " (SELECT COUNT(*) FROM backups WHERE state = 'verified')").fetchone())
 
     # -------------------------------------------------------------- events
     def log(self, level: str, kind: str, message: str, *, sku: str | None = None, source: str | None = None) -> None:

@@ -291,6 +291,39 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # a preset or product sheet that is wrong (core.errors.ConfigError)
     "config-error": ("{file}: {message} (hint: {hint})", "{file}：{message}（提示：{hint}）"),
     "config-error-key": ("{file}, key '{key}': {message} (hint: {hint})", "{file}，“{key}”：{message}（提示：{hint}）"),
+    # the journal (core.journal, core.journal_pg, app.watch, cli)
+    "journal-on-network": ("the library {library} is on a network filesystem ({fstype}): its SQLite journal "
+                           "would be corrupted or hand out a number twice when several computers use it; keep "
+                           "a one-station library on a local disk, or use a server journal "
+                           "(--journal postgresql://…, or the app's settings)",
+                           "图库 {library} 位于网络文件系统（{fstype}）上：多台电脑同时使用时，其 SQLite 日志会损坏"
+                           "或重复分配编号；单机图库请放在本地磁盘，多台电脑请使用服务器日志"
+                           "（--journal postgresql://…，或在程序设置中填写）"),
+    "journal-has-sqlite": ("the library {library} has a one-station journal (imgprep.sqlite); move it to the "
+                           "server first", "图库 {library} 已有单机日志（imgprep.sqlite）；请先将其迁移到服务器"),
+    "journal-unreachable": ("the journal server {server} cannot be reached ({detail}); start it or check the "
+                            "address, then run again",
+                            "无法连接日志服务器 {server}（{detail}）；请启动服务器或检查地址后重新运行"),
+    "journal-lost": ("the connection to the journal server {server} was lost ({detail})",
+                     "与日志服务器 {server} 的连接已断开（{detail}）"),
+    "journal-other-library": ("the journal server {server} keeps the journal of another library (id {id}); "
+                              "this library's id is {mine}",
+                              "日志服务器 {server} 保存的是另一个图库的日志（编号 {id}）；本图库的编号是 {mine}"),
+    "journal-migrated": ("{rows} rows copied to {server} and verified; the SQLite journal was kept as {kept}",
+                         "已将 {rows} 行复制到 {server} 并核对无误；SQLite 日志已保留为 {kept}"),
+    "journal-migrate-differs": ("table {table}: {detail} after the copy; nothing was changed in the library",
+                                "表 {table}：复制后{detail}；图库未作任何更改"),
+    "journal-nothing-to-move": ("the library {library} has no one-station journal ({name}) to move",
+                                "图库 {library} 没有可迁移的单机日志（{name}）"),
+    "journal-server-not-empty": ("the journal server {server} already holds a journal ({rows} rows); "
+                                 "migrate into an empty database",
+                                 "日志服务器 {server} 已有日志（{rows} 行）；请迁移到空数据库"),
+    "journal-failed": ("{detail}; the run stopped: what was done is kept, run again when the server is back",
+                       "{detail}；本次运行已停止：已完成的部分均已保留，服务器恢复后请重新运行"),
+    "watch-standby": ("another station watches this drop folder ({holder}); standing by to take over",
+                      "另一台电脑正在监视此投放文件夹（{holder}）；本机待命，随时接替"),
+    "watch-taking-over": ("this station now watches the drop folder", "本机现在接管监视投放文件夹"),
+    "being-processed-elsewhere": ("being processed by another station", "另一台电脑正在处理"),
     # the backup (app.backup, app.batch, app.watch, app.services)
     "backup-unreachable": ("backup folder {root} is not reachable (share not mounted?)",
                            "无法访问备份文件夹 {root}（共享盘没有挂载？）"),

@@ -26,13 +26,15 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
-from ..app import services
+from ..app import services, stations
 from ..app.batch import BatchOptions, BatchRunner, discover, start_pool
 from ..app.pool import KEEP_IDLE_S, JobPool
 from ..core.errors import ImgprepError
 from ..core.presets import Preset, load_preset
 from . import gcguard
 from .i18n import engine_text
+
+REMOTE_POLL_MS = 2000  # how often the app asks a server journal what other stations changed
 
 
 # ------------------------------------------------------------------------------ settings
@@ -174,6 +176,7 @@ class AppState(QObject):
     jobFinished = Signal(str, object)   # label, result
     jobFailed = Signal(str, str)        # label, reason
     shootFinished = Signal(str, bool)   # sku, ok
+    stationsChanged = Signal(list)      # the other stations of a shared library (app.stations.look)
 
     def __init__(self, settings: AppSettings | None = None, parent: QObject | None = None):
         super().__init__(parent)
@@ -209,6 +212,13 @@ class AppState(QObject):
         from .imaging import Background
 
         self._bg = Background(self, threads=1)
+        # Several stations on one library (a server journal): another station's changes
+        # are polled for (a few index lookups) and shown.
+        self._stamp: tuple | None = None
+        self._remote_timer = QTimer(self)
+        self._remote_timer.setInterval(REMOTE_POLL_MS)
+        self._remote_timer.timeout.connect(self._poll_remote)
+        self._remote_timer.start()
         self.refresh()
 
     def shutdown(self) -> None:
@@ -221,6 +231,7 @@ class AppState(QObject):
         self._shut = True
         self._refresh_timer.stop()
         self._idle_timer.stop()
+        self._remote_timer.stop()
         self.cancel_all()
         self.thread.quit()
         finished = self.thread.wait(30000)
@@ -262,6 +273,22 @@ class AppState(QObject):
     def refresh_soon(self) -> None:
         if not self._shut and not self._refresh_timer.isActive():
             self._refresh_timer.start()
+
+    def _poll_remote(self) -> None:
+        lib = self.library()
+        if lib is None or self._shut:
+            return
+
+        def apply(seen, err) -> None:  # noqa: ANN001
+            if err is not None or seen is None:
+                return
+            stamp, rows = seen
+            if stamp != self._stamp:  # the first look too: a change may precede it
+                self.refresh_soon()
+            self._stamp = stamp
+            self.stationsChanged.emit(rows)
+
+        self._bg.run(lambda: stations.look(lib), apply, channel="stations")
 
     def _refresh_in_background(self) -> None:
         """While a batch runs, read the journal off the UI thread (the engine's threads

@@ -34,8 +34,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..app import services
+from ..app import services, stations
 from ..core.errors import ImgprepError
+from ..core.messages import translate
 from ..core.presets import ANCHORS, Preset, Rendition, Watermark, load_preset, presets_dir
 from .appstate import AppSettings
 from .i18n import LANGUAGES, resolve
@@ -313,6 +314,15 @@ class SettingsDialog(QDialog):
         f.addRow(QLabel(self.tr("Originals and renditions are kept here; the journal too.")))
         f.addRow(self.tr("Drop folder"), self.drop)
         f.addRow(self.tr("Backup folder"), self.backup)
+        self.journal = QLineEdit(self._server_journal())
+        self.journal.setPlaceholderText("postgresql://user@server/database")
+        self._journal_was = self.journal.text()
+        self.journal_msg = QLabel(self.tr("Several stations on one library: the journal on a PostgreSQL server. "
+                                          "Kept with the library, so every station finds it; the password goes in "
+                                          "~/.pgpass. Empty: the library's own journal (one station)."))
+        self.journal_msg.setWordWrap(True)
+        f.addRow(self.tr("Server journal"), self.journal)
+        f.addRow(self.journal_msg)
         f.addRow(self.tr("Product sheet"), self.catalogue)
         f.addRow(self.tr("Worker processes"), self.workers)
         f.addRow(self.tr("Language"), self.language)
@@ -345,6 +355,28 @@ class SettingsDialog(QDialog):
         self.ok_button = bb.button(QDialogButtonBox.StandardButton.Ok)
         lay.addWidget(bb)
         self.validate()
+
+    def _server_journal(self) -> str:
+        lib = self.settings.get("library")
+        try:
+            return (stations.server_journal(lib) or "") if lib else ""
+        except ImgprepError:
+            return ""
+
+    def _save_journal(self, library: str) -> bool:
+        """The server journal, a setting of the library (app.stations): checked now (the
+        server answers, the library has no SQLite journal to migrate first)."""
+        url = self.journal.text().strip()
+        if url == self._journal_was or not library:
+            return True
+        try:
+            stations.set_server_journal(library, url or None)
+        except (ImgprepError, ConnectionError) as e:
+            self.tabs.setCurrentIndex(0)
+            self.journal_msg.setProperty("role", "error")
+            self.journal_msg.setText(translate(str(e).splitlines()[0], resolve(self.settings.language)))
+            return False
+        return True
 
     def _fill_presets(self) -> None:
         self.preset.clear()
@@ -434,6 +466,8 @@ class SettingsDialog(QDialog):
                 name = f"{edited.name}-edited"
                 path = services.save_preset(dataclasses.replace(edited, name=name), self.settings.user_presets_dir())
                 v["preset"] = str(path)
+        if not self._save_journal(v["library"]):
+            return
         for k, val in v.items():
             self.settings.set(k, val)
         self.settings.set("workers", self.workers.value())

@@ -294,10 +294,12 @@ class MainWindow(QMainWindow):
             self.tray = QSystemTrayIcon(app_icon(), self)
             self.tray.show()
         self._rebuilding = False
+        self._others = ""  # what the other stations of a shared library are doing
         self._build()
         self.state.message.connect(self.log_message)
         self.state.busyChanged.connect(self._on_busy)
         self.state.shootFinished.connect(self._on_shoot_finished)
+        self.state.stationsChanged.connect(self._show_stations)
         self.state.engineEvent.connect(self._on_event)
         geo = self.settings.qs.value("window/geometry")
         if geo is not None:
@@ -604,7 +606,24 @@ class MainWindow(QMainWindow):
 
     def _update_status(self) -> None:
         lib = self.settings.library
-        self.status_label.setText(self.tr("Library: {0}").format(lib) if lib else self.tr("No library chosen"))
+        text = self.tr("Library: {0}").format(lib) if lib else self.tr("No library chosen")
+        if self._others:
+            text += "  ·  " + self.tr("Other stations: {0}").format(self._others)
+        self.status_label.setText(text)
+
+    def _show_stations(self, rows: list) -> None:
+        """What the other stations of a shared library are doing, in the status bar."""
+        from ..app.batch import _station
+
+        me = _station()
+        words = {"batch": self.tr("processing"), "watch": self.tr("watching the drop folder"),
+                 "standby": self.tr("standing by")}
+        busy = [f"{r['station']} {words.get(r['activity'], r['activity'])}" + (f" {r['sku']}" if r["sku"] else "")
+                for r in rows if r["station"] != me and r["alive"] is not False and r["activity"] in words]
+        others = ", ".join(busy)
+        if others != self._others:
+            self._others = others
+            self._update_status()
 
     def _selection_changed(self) -> None:
         sku = self.shoots.selected_sku()

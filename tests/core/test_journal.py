@@ -104,3 +104,44 @@ def test_writers_opening_a_new_library_at_once_all_succeed(tmp_path):
         assert errors == []
         assert len(ids) == 4 and len(set(ids)) == 1
 
+
+
+MOUNTS = """\
+/dev/sda1 / ext4 rw,relatime 0 0
+//nas/studio /mnt/studio cifs rw,vers=3.0 0 0
+nas:/export /mnt/nfs nfs4 rw 0 0
+"""
+
+
+def test_a_sqlite_journal_on_a_network_filesystem_is_refused(tmp_path, monkeypatch, run_cli):
+    from imgprep.core import fsutil
+    from imgprep.core.journal import JournalRefused, sqlite_refusal
+
+    with pytest.raises(JournalRefused, match=r"network filesystem \(cifs\)") as e:
+        sqlite_refusal("/mnt/studio/library", MOUNTS, "linux")
+    assert "网络文件系统" in str(e.value) and "postgresql://" in str(e.value)
+    with pytest.raises(JournalRefused, match="nfs4"):
+        sqlite_refusal("/mnt/nfs/a/library", MOUNTS, "linux")
+    sqlite_refusal("/home/me/library", MOUNTS, "linux")  # a local disk is fine
+    mac = "//me@nas/share on /Volumes/share (smbfs, nodev, nosuid, mounted by me)\n"
+    with pytest.raises(JournalRefused, match="smbfs"):
+        sqlite_refusal("/Volumes/share/library", mac, "darwin")
+    with pytest.raises(JournalRefused, match="unc"):
+        sqlite_refusal(r"\\nas\share\library", "", "win32")
+
+    # The whole way: the library's folder on a share (a mount table saying so) is refused
+    # by the journal itself and by the command, before anything is written.
+    table = tmp_path / "mounts"
+    table.write_text(f"/dev/sda1 / ext4 rw 0 0\n//nas/studio {tmp_path} cifs rw 0 0\n")
+    monkeypatch.setattr(fsutil, "MOUNTS_FILE", str(table))
+    lib = tmp_path / "lib"
+    with pytest.raises(JournalRefused):
+        Journal(lib)
+    shoot = tmp_path / "shoot" / "A1"
+    shoot.mkdir(parents=True)
+    from tests.helpers import photo_array, save_jpeg
+
+    save_jpeg(shoot / "1.jpg", photo_array(64, 48))
+    code, out, err = run_cli("batch", shoot, "--library", lib)
+    assert code == 2 and "network filesystem (cifs)" in err and "网络文件系统（cifs）" in err
+    assert not lib.exists()

@@ -267,6 +267,26 @@
 <context>
     <name>MainWindow</name>
     <message>
+        <location filename="../window.py" line="611"/>
+        <source>Other stations: {0}</source>
+        <translation>其他电脑：{0}</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="619"/>
+        <source>processing</source>
+        <translation>正在处理</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="619"/>
+        <source>watching the drop folder</source>
+        <translation>正在监视投放文件夹</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="620"/>
+        <source>standing by</source>
+        <translation>待命</translation>
+    </message>
+    <message>
         <location filename="../window.py" line="317"/>
         <source>imgprep — product photos</source>
         <translation>imgprep —— 商品图片处理</translation>
@@ -742,6 +762,16 @@
 </context>
 <context>
     <name>SettingsDialog</name>
+    <message>
+        <location filename="../settings.py" line="320"/>
+        <source>Several stations on one library: the journal on a PostgreSQL server. Kept with the library, so every station finds it; the password goes in ~/.pgpass. Empty: the library&apos;s own journal (one station).</source>
+        <translation>多台电脑共用一个图库：日志保存在 PostgreSQL 服务器上。该设置随图库保存，每台电脑都能找到；密码请写在 ~/.pgpass 中。留空：使用图库自带的日志（单机）。</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="324"/>
+        <source>Server journal</source>
+        <translation>服务器日志</translation>
+    </message>
     <message>
         <location filename="../settings.py" line="285"/>
         <source>Settings</source>
