@@ -24,8 +24,8 @@ from typing import Any
 
 from ..core.catalogue import Product
 from ..core.errors import ConfigError, FileOpError, ImgprepError
-from ..core.fsutil import LibraryLock, hash_bytes, move_new, write_new, write_replace
-from ..core.journal import JOURNAL_NAME, Journal
+from ..core.fsutil import hash_bytes, move_new, write_new, write_replace
+from ..core.journal import Journal, has_journal, library_lock
 from ..core.messages import say
 from ..core.naming import next_revision, revision_stem
 from ..core.page_template import SECTION_KINDS, PageTemplate, load_template
@@ -204,9 +204,9 @@ def build_pages(library: str | Path, skus: list[str] | None = None, template: st
     whose inputs changed (every one with ``force``). Bad input is reported per SKU and
     the rest goes on."""
     lib = Path(library)
-    if not (lib / JOURNAL_NAME).is_file():
+    if not has_journal(lib):
         raise ConfigError(lib, None, "not an imgprep library (no journal)", "give the folder passed as --library")
-    with LibraryLock(lib), Journal(lib) as j:
+    with library_lock(lib), Journal(lib) as j:
         spec = _template_spec(template, j)
         t = load_template(spec)
         if j.meta("page_template") != spec:
