@@ -125,6 +125,13 @@ class FramePlan:
         return finish
 
 
+def glyph_warning(path: str, facts: dict[str, Any]) -> str | None:
+    """The warning for a rendition whose panel or callout left characters out (no font of
+    the chain has them), from its recorded facts; None when nothing was left out."""
+    chars = sorted({g for f in facts.values() if isinstance(f, dict) for g in f.get("missing_glyphs", [])})
+    return say("glyphs-left-out", path=path, chars=" ".join(chars)) if chars else None
+
+
 def plan_for(role: str, detail_index: int | None, product: Product | None,
              overrides: dict[str, CalloutOverride], names: tuple[str, ...], preset: Preset) -> FramePlan:
     """The annotations of one frame: the hero gets the panel; the n-th detail the n-th

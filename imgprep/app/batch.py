@@ -50,8 +50,9 @@ from ..core.naming import (
     validate_sku,
 )
 from ..core.presets import Preset
-from .annotations import load_callouts, plan_for
+from .annotations import glyph_warning, load_callouts, plan_for
 from .backup import BackupTarget, copy_one
+from .check import cancelled_key
 from .colour_hooks import report_files
 from .faults import crash_point
 from .frames import FrameJob, FrameOutcome, analyse_frame, render_outputs, warm_up
@@ -521,7 +522,23 @@ class BatchRunner:
             for sku, got in ready.items():
                 for job, _row, _r in got.values():
                     report.items.append(Item(_nfc(Path(job.path)), sku, "skipped", say("cancelled")))
+        self._mark_cancelled(j, shoots, report)
         self._drain_backups(report)
+
+    def _mark_cancelled(self, j: Journal, shoots: list[Shoot], report: BatchReport) -> None:
+        """A cancelled run leaves photos of a shoot unprocessed: the journal keeps
+        ``cancelled:<sku>`` = "done/total" for the app's list and ``check`` until a run
+        takes every photo of the shoot (then it is cleared)."""
+        outcome = {it.source: it.status for it in report.items}
+        for sh in shoots:
+            if not sh.sku or not sh.files:
+                continue
+            key = cancelled_key(sh.sku)
+            done = sum(outcome.get(_nfc(f)) in ("done", "duplicate", "failed") for f in sh.files)
+            value = f"{done}/{len(sh.files)}" if self._cancel.is_set() and done < len(sh.files) else ""
+            if value or j.meta(key):
+                with j.tx():
+                    j.set_meta(key, value)
 
     def _frame_pass(self, j: Journal, shoots: list[Shoot], report: BatchReport,
                     resume: bool) -> dict[str, dict[int, tuple[FrameJob, Any, Any]]]:
@@ -1016,9 +1033,9 @@ class BatchRunner:
             for w in written:
                 j.add_file(w.rel, w.sha256, w.size, "jpg", row["id"], w.rendition, self.o.preset.watermark.enabled,
                            {"quality": w.quality, "size": list(w.pixels), **w.facts})
-                glyphs = sorted({g for f in w.facts.values() if isinstance(f, dict) for g in f.get("missing_glyphs", [])})
-                if glyphs:
-                    it.notes.append(f"{w.rel}: the font lacks {''.join(glyphs)!r}; drawn as '?'")
+                warning = glyph_warning(w.rel, w.facts)
+                if warning:
+                    it.notes.append(warning)
             j.set_state(row["id"], "rendered")
         crash_point("rendered")
         for w in written:

@@ -1,7 +1,8 @@
 """`imgprep check`: the shop's rule book applied to each SKU of a library, from the journal.
 
 Rules: a hero as wide as the preset says, with the spec panel; at least ``min_details``
-selling-point detail pictures, each with its callout; spec fields complete; a watermark
+selling-point detail pictures, each with its callout; no character of a panel or callout
+left out for want of a font; spec fields complete; a watermark
 on every rendition; every library file backed up and verified; a passing colour report
 when a card was shot; no failed frames; and the 3-day rule (arrival date from the
 product sheet, else first ingest) with days left or days overdue.
@@ -21,10 +22,15 @@ from ..core.fsutil import hash_file
 from ..core.journal import JOURNAL_NAME, Journal
 from ..core.messages import say
 from ..core.presets import Preset, load_preset
-from .annotations import load_callouts
+from .annotations import glyph_warning, load_callouts
 
 _FIELD_NAMES = {"name": "商品名称 name", "colour": "颜色 colour", "fabric": "面料 fabric", "size": "尺码 size",
                 "description": "商品说明 description", "dimensions": "长/宽/高 dimensions", "sku": "货号 SKU"}
+
+
+def cancelled_key(sku: str) -> str:
+    """The journal's meta key marking a shoot that a cancelled run left unfinished."""
+    return f"cancelled:{sku.casefold()}"
 
 
 @dataclass
@@ -102,6 +108,12 @@ def _check_one(j: Journal, preset: Preset, listed: tuple[str, Product] | None, s
     failed = [r for r in sources if r["state"] == "failed"]
     for r in failed:
         c.add("failed", say("check-failed", file=Path(r["source_path"]).name, detail=r["reason"]))
+    for path, reason in _refused(j, sku, {r["source_path"] for r in sources}):
+        c.add("failed", say("check-failed", file=Path(path).name, detail=reason))
+    cancelled = j.meta(cancelled_key(sku))
+    if cancelled:
+        done, total = cancelled.split("/")
+        c.add("cancelled", say("check-cancelled", done=done, total=total))
     for f in j.files_for_sku(sku) if disk else ():  # the journal agrees with the disk
         problem = _file_problem(j.library / f["path"], f["sha256"])
         if problem:
@@ -141,6 +153,9 @@ def _check_one(j: Journal, preset: Preset, listed: tuple[str, Product] | None, s
         for f in j.files_for_sku(sku):
             if f["kind"] == "jpg" and not f["watermark"]:
                 c.add("watermark", say("check-no-watermark", path=f["path"]))
+            warning = glyph_warning(f["path"], json.loads(f["facts"] or "{}")) if f["kind"] == "jpg" else None
+            if warning:
+                c.add("glyphs", warning)
         if not backup_roots:
             c.add("backup", say("check-no-backup"))
         else:
@@ -165,6 +180,17 @@ def _check_one(j: Journal, preset: Preset, listed: tuple[str, Product] | None, s
         if days_left < 0:
             c.add("3-day", say("check-overdue", days=-days_left, arrival=arrival.isoformat()))  # type: ignore[union-attr]
     return c
+
+
+def _refused(j: Journal, sku: str, known: set[str]) -> list[tuple[str, str]]:
+    """Photos of the shoot refused before they became frames (unreadable, damaged: no
+    sources row), as the journal's log recorded them, while the file is still there."""
+    last: dict[str, str] = {}
+    for source, message in j.db.execute(
+            "SELECT source, message FROM events WHERE sku = ? AND kind = 'failed' AND source IS NOT NULL ORDER BY id",
+            (sku,)):
+        last[source] = message
+    return [(s, m) for s, m in last.items() if s not in known and Path(s).is_file()]
 
 
 def _file_problem(path: Path, sha256: str) -> str | None:

@@ -38,7 +38,14 @@ from ..core.journal import JOURNAL_NAME, Journal, JournalNotReady
 from ..core.messages import say
 from ..core.naming import next_revision, revision_of, revision_stem
 from ..core.presets import ANCHORS, Preset, load_preset
-from .annotations import MAX_CALLOUT_TEXT, SIDECAR, CalloutOverride, load_callouts, plan_for
+from .annotations import (
+    MAX_CALLOUT_TEXT,
+    SIDECAR,
+    CalloutOverride,
+    glyph_warning,
+    load_callouts,
+    plan_for,
+)
 
 
 def has_journal(library: str | Path | None) -> bool:
@@ -73,7 +80,7 @@ class ShootRow:
     rendered: int = 0
     failed: int = 0
     unfinished: int = 0
-    state: str = "done"        # done | failed | unfinished | empty
+    state: str = "done"        # done | failed | cancelled | unfinished | attention (rule-book problems) | empty
     hero: str | None = None    # library-relative path of the hero's first rendition
     colour: str | None = None  # pass | fail | None (no fit)
     de_after: float | None = None
@@ -82,6 +89,10 @@ class ShootRow:
     backup_pending: int = 0
     problems: list[str] = field(default_factory=list)
     first_ingest: str = ""
+    cancelled: str | None = None  # "done/total" photos when a cancelled run left the shoot unfinished
+
+
+_OWN_COLUMNS = {"backup", "3-day", "colour"}
 
 
 def list_shoots(library: str | Path, today: date | None = None) -> list[ShootRow]:
@@ -89,7 +100,7 @@ def list_shoots(library: str | Path, today: date | None = None) -> list[ShootRow
     lib = Path(library)
     if not has_journal(lib):
         return []
-    from .check import check_library
+    from .check import cancelled_key, check_library
 
     checks = {c.sku.casefold(): c for c in check_library(lib, today=today, disk=False)}  # no re-hash per refresh
     out: list[ShootRow] = []
@@ -111,8 +122,17 @@ def list_shoots(library: str | Path, today: date | None = None) -> list[ShootRow
                     row.failed += 1
                 else:
                     row.unfinished += 1
-            row.state = ("failed" if row.failed else "unfinished" if row.unfinished
-                         else "done" if row.frames + row.cards else "empty")
+            c = checks.get(sku.casefold())
+            if c is not None:
+                row.days_left = c.days_left
+                row.problems = [p["message"] for p in c.problems]
+                row.failed = sum(p["rule"] == "failed" for p in c.problems)  # refused photos too
+            row.cancelled = j.meta(cancelled_key(sku)) or None
+            # Shown in their own columns, so they do not make the shoot unfinished.
+            rules = {p["rule"] for p in c.problems} - _OWN_COLUMNS if c is not None else set()
+            row.state = ("failed" if row.failed else "cancelled" if row.cancelled
+                         else "unfinished" if row.unfinished else "empty" if not row.frames + row.cards
+                         else "attention" if rules else "done")
             if sh["hero_id"] is not None:
                 files = j.files(sh["hero_id"], "jpg")
                 row.hero = files[0]["path"] if files else None
@@ -128,10 +148,6 @@ def list_shoots(library: str | Path, today: date | None = None) -> list[ShootRow
                     if any(j.backup_state(f["path"], r) != "verified" for r in roots):
                         pending += 1
                 row.backup, row.backup_pending = ("pending" if pending else "verified"), pending
-            c = checks.get(sku.casefold())
-            if c is not None:
-                row.days_left = c.days_left
-                row.problems = [p["message"] for p in c.problems]
             out.append(row)
     return out
 
@@ -154,6 +170,7 @@ class FrameRow:
     has_panel: bool = False
     psd: str | None = None                  # library path of the frame's designer PSD (newest revision)
     companions: list[str] = field(default_factory=list)  # the shot's other files (RAW + JPEG camera)
+    warnings: list[str] = field(default_factory=list)    # e.g. characters left out of a panel or callout
 
 
 def shoot_frames(library: str | Path, sku: str) -> list[FrameRow]:
@@ -166,10 +183,11 @@ def shoot_frames(library: str | Path, sku: str) -> list[FrameRow]:
             return out
         for s in j.sources(sku):
             files = j.files(s["id"], "jpg")
-            callout, panel = None, False
+            callout, panel, warnings = None, False, []
             for f in files:
                 facts = json.loads(f["facts"] or "{}")
                 panel = panel or "panel" in facts
+                warnings += [w for w in [glyph_warning(f["path"], facts)] if w]
                 c = facts.get("callout")
                 if c and callout is None:
                     w, h = (facts.get("size") or [0, 0])[:2]
@@ -182,7 +200,7 @@ def shoot_frames(library: str | Path, sku: str) -> list[FrameRow]:
                 s["kind"], s["role"], s["state"], s["reason"], Path(s["source_path"]).name,
                 s["source_path"], s["raw_path"], [f["path"] for f in files], callout, panel,
                 max(psds, key=lambda p: revision_of(Path(p).stem), default=None),
-                [f["path"] for f in j.files(s["id"], "companion")]))
+                [f["path"] for f in j.files(s["id"], "companion")], warnings))
     out.sort(key=lambda f: (f.kind == "card", f.seq))
     return out
 

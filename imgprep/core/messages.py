@@ -157,6 +157,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # rule checks (app.check): `imgprep check`, the shoot list's tooltips
     "check-no-photos": ("no photos in the library yet", "图库中还没有照片"),
     "check-failed": ("{file} failed: {detail}", "{file} 处理失败：{detail}"),
+    "check-cancelled": ("cancelled: {done} of {total} photos processed; add the folder again to finish",
+                        "已取消：{total} 张照片只处理了 {done} 张；请重新添加该文件夹以完成"),
     "check-file-missing": ("{path} is in the journal but missing from the library",
                            "{path} 在日志中有记录，但图库中缺失"),
     "check-file-changed": ("{path} no longer matches the journal's hash (changed or damaged)",
@@ -165,6 +167,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "check-hero-missing": ("hero rendition '{name}' missing", "缺少主图版本“{name}”"),
     "check-width": ("{path} is {width} px wide; the preset wants {want}",
                     "{path} 宽 {width} px；预设要求 {want}"),
+    "glyphs-left-out": ("{path}: no font can draw {chars}: left out of the picture (change the text or install a font that has it)",
+                        "{path}：没有字体能显示 {chars}，已从图片中省略（请修改文字或安装含有该字符的字体）"),
     "check-no-panel": ("{path} has no spec panel (SKU not in the product sheet?)",
                        "{path} 没有参数面板（货号不在商品信息表中？）"),
     "check-details": ("{have} of {need} selling-point pictures ({missing} missing)",

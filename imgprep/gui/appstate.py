@@ -418,6 +418,13 @@ class AppState(QObject):
 COLUMNS = ("sku", "frames", "state", "progress", "colour", "days", "backup", "hero")
 
 
+# A shoot's state in the list: only "done" is green; each state that needs a human has
+# its own colour (and its reasons in the tooltip and the shoot view).
+STATE_COLOURS = {"done": QColor("#2e7d32"), "failed": QColor("#c62828"), "cancelled": QColor("#7b1fa2"),
+                 "attention": QColor("#b26a00"), "unfinished": QColor("#546e7a"), "queued": QColor("#546e7a"),
+                 "empty": QColor("#777777")}
+
+
 class ShootModel(QAbstractTableModel):
     """Thin view of services.list_shoots (the journal) plus the running batch's progress."""
 
@@ -548,7 +555,10 @@ class ShootModel(QAbstractTableModel):
             return self.tr("processing")
         if r.sku in self.queued:
             return self.tr("queued")
+        done, _, total = (r.cancelled or "").partition("/")
         return {"done": self.tr("done"), "failed": self.tr("{0} failed").format(r.failed),
+                "cancelled": self.tr("cancelled: {0} of {1}").format(done, total),
+                "attention": self.tr("needs attention"),
                 "unfinished": self.tr("unfinished"), "empty": self.tr("empty"),
                 "queued": self.tr("queued")}.get(r.state, r.state)
 
@@ -589,7 +599,7 @@ class ShootModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             red, green, amber = QColor("#c62828"), QColor("#2e7d32"), QColor("#b26a00")
             if col == "state":
-                return QBrush(red if r.state == "failed" else green if r.state == "done" else amber)
+                return QBrush(STATE_COLOURS.get(r.state, amber))
             if col == "colour" and r.colour:
                 return QBrush(green if r.colour == "pass" else red)
             if col == "days" and r.days_left is not None:

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..app import services
-from .appstate import AppState
+from .appstate import STATE_COLOURS, AppState
 from .canvas import ImageCanvas
 from .i18n import engine_text
 from .imaging import Background, load_array, to_qimage
@@ -67,6 +67,14 @@ class ShootView(QWidget):
         head.addWidget(self.show_rend)
         head.addWidget(self.show_orig)
         lay.addLayout(head)
+        # Why the shoot is not done (failures, a cancelled run, the rule book), one click
+        # from its row in the list.
+        self.status = QLabel()
+        self.status.setObjectName("shootStatus")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        lay.addWidget(self.status)
+        state.model.modelReset.connect(self._show_status)
 
         split = QSplitter(Qt.Orientation.Horizontal)
         self.list = QListWidget()
@@ -186,7 +194,23 @@ class ShootView(QWidget):
         self.split_box.setEnabled(self.fit is not None)
         if self.fit is None:
             self.split_box.setChecked(False)
+        self._show_status()
         self._reload_thumbs(keep_row)
+
+    def _show_status(self) -> None:
+        m = self.state.model
+        i = m.sku_row(self.sku) if self.sku else -1
+        r = m.row(i) if i >= 0 else None
+        if r is None or (r.state == "done" and not r.problems):
+            self.status.hide()
+            return
+        reasons = [html.escape(engine_text(p)) for p in r.problems]
+        shown = reasons[:3] + ([self.tr("… and {0} more").format(len(reasons) - 3)] if len(reasons) > 3 else [])
+        colour = STATE_COLOURS.get(r.state, STATE_COLOURS["attention"]).name()
+        self.status.setText(f"<b style='color:{colour}'>{html.escape(m.state_text(r))}</b>"
+                            + "".join(f"<br/>• {t}" for t in shown))
+        self.status.setToolTip("\n".join(engine_text(p) for p in r.problems))
+        self.status.show()
 
     def _journal_changed(self) -> None:
         """Re-read the journal; rebuild only when this shoot's frames changed, so a refresh
@@ -229,8 +253,11 @@ class ShootView(QWidget):
                 label += " · PSD"
             if f.state == "failed":
                 label += " ✗"
+            elif f.warnings:
+                label += " ⚠"
             it = QListWidgetItem(QIcon(placeholder), label)
-            it.setToolTip(f"{f.stem} ← {f.source_name}\n{f.state}" + (f"\n{engine_text(f.reason)}" if f.reason else ""))
+            it.setToolTip("\n".join([f"{f.stem} ← {f.source_name}", f.state, *(engine_text(t) for t in [f.reason] if t),
+                                     *(engine_text(w) for w in f.warnings)]))
             self.list.addItem(it)
             p = self._path_of(f)
             if p is not None:
@@ -290,7 +317,8 @@ class ShootView(QWidget):
                               esc(", ".join(Path(p).name for p in [f.raw, *f.companions])))
                           + "<br/>" + self.tr("renditions: {0}").format(esc(rend))
                           + ("<br/>" + self.tr("designer's PSD: {0}").format(esc(Path(f.psd).name)) if f.psd else "")
-                          + (f"<br/><span style='color:#c62828'>{html.escape(engine_text(f.reason))}</span>" if f.reason else ""))
+                          + (f"<br/><span style='color:#c62828'>{html.escape(engine_text(f.reason))}</span>" if f.reason else "")
+                          + "".join(f"<br/><span style='color:#b26a00'>⚠ {esc(engine_text(w))}</span>" for w in f.warnings))
         self.hero_btn.setEnabled(f.kind == "product" and f.role != "hero" and f.state == "rendered")
         self.open_btn.setEnabled(lib is not None)
         self.callout_group.setEnabled(f.role == "detail" and f.state == "rendered")

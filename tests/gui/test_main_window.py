@@ -384,9 +384,10 @@ def test_a_camera_folder_dropped_on_the_window_is_named_by_its_slate(qtbot, make
     assert renamed and renamed[0] == [("MUG-001", "queued", [0, 4])]
     qtbot.waitUntil(lambda: [r.sku for r in w.state.model.rows] == ["MUG-001"])
     assert "100CANON: SKU slate of MUG-001" in w.log.toPlainText()
-    # a folder no SKU can name is fine with a slate: not refused, and its row ends done
+    # a folder no SKU can name is fine with a slate: not refused, and its row ends processed
+    # (short of the rule book's five detail pictures: "needs attention", not "done")
     shoot(tmp_path / "card" / "新建文件夹", "BAG-002", n=1, seed=6)
     doc = process_and_wait(qtbot, w, [tmp_path / "card" / "新建文件夹"])
     assert doc["summary"]["done"] == 1 and doc["summary"]["failed"] == 0
-    qtbot.waitUntil(lambda: [(r.sku, r.state) for r in w.state.model.rows] == [("BAG-002", "done"), ("MUG-001", "done")])
+    qtbot.waitUntil(lambda: [(r.sku, r.state) for r in w.state.model.rows] == [("BAG-002", "attention"), ("MUG-001", "attention")])
     assert "refused" not in w.log.toPlainText()

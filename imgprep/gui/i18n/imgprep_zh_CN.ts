@@ -4,37 +4,37 @@
 <context>
     <name>AppState</name>
     <message>
-        <location filename="../appstate.py" line="248"/>
+        <location filename="../appstate.py" line="250"/>
         <source>Cannot read the library: {0}</source>
         <translation>无法读取图库：{0}</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="284"/>
+        <location filename="../appstate.py" line="286"/>
         <source>The drop folder is being watched: copy the shoot into it, or switch watching off to process folders from elsewhere.</source>
         <translation>正在监视投放文件夹：请把拍摄文件夹复制进去，或关闭监视后再处理其他位置的文件夹。</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="288"/>
+        <location filename="../appstate.py" line="290"/>
         <source>Choose a library folder first (Settings).</source>
         <translation>请先选择图库文件夹（设置）。</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="335"/>
+        <location filename="../appstate.py" line="337"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="345"/>
+        <location filename="../appstate.py" line="347"/>
         <source>Processing {0}</source>
         <translation>正在处理 {0}</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="359"/>
+        <location filename="../appstate.py" line="361"/>
         <source>{0}: SKU slate of {1}</source>
         <translation>{0}：{1} 的货号牌</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="379"/>
+        <location filename="../appstate.py" line="381"/>
         <source>{0}: {1} done, {2} duplicate, {3} failed, {4} skipped</source>
         <translation>{0}：完成 {1}，重复 {2}，失败 {3}，跳过 {4}</translation>
     </message>
@@ -42,92 +42,92 @@
 <context>
     <name>ColourView</name>
     <message>
-        <location filename="../colour_view.py" line="247"/>
+        <location filename="../colour_view.py" line="249"/>
         <source>Open HTML report</source>
         <translation>打开 HTML 报告</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="251"/>
+        <location filename="../colour_view.py" line="253"/>
         <source>Measurement</source>
         <translation>测量</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="283"/>
+        <location filename="../colour_view.py" line="291"/>
         <source>Reference card: reference vs measured</source>
         <translation>色卡：标准值与实测值</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="284"/>
+        <location filename="../colour_view.py" line="292"/>
         <source>ΔE2000 per patch</source>
         <translation>各色块 ΔE2000</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="285"/>
+        <location filename="../colour_view.py" line="293"/>
         <source>Drift: mean ΔE2000 per day, all shoots</source>
         <translation>漂移：每日平均 ΔE2000（全部拍摄）</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="294"/>
+        <location filename="../colour_view.py" line="302"/>
         <source>Colour · {0}</source>
         <translation>颜色 · {0}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="294"/>
+        <location filename="../colour_view.py" line="302"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="318"/>
+        <location filename="../colour_view.py" line="326"/>
         <source>No colour report</source>
         <translation>没有色差报告</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="319"/>
+        <location filename="../colour_view.py" line="327"/>
         <source>Shoot a ColorChecker at the start of each lighting setup. If the card was not found, open the frame in the Shoot view and click its four corners.</source>
         <translation>每次布光开始时先拍一张 ColorChecker 色卡。若未识别到色卡，请在“拍摄”页打开该帧并点击色卡的四个角。</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="325"/>
+        <location filename="../colour_view.py" line="333"/>
         <source>PASS</source>
         <translation>合格</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="325"/>
+        <location filename="../colour_view.py" line="333"/>
         <source>FAIL</source>
         <translation>不合格</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="331"/>
+        <location filename="../colour_view.py" line="339"/>
         <source>Mean ΔE2000: &lt;b&gt;{0:.2f}&lt;/b&gt; → &lt;b&gt;{1:.2f}&lt;/b&gt; (limit {2:g})</source>
         <translation>平均 ΔE2000：&lt;b&gt;{0:.2f}&lt;/b&gt; → &lt;b&gt;{1:.2f}&lt;/b&gt;（上限 {2:g}）</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="333"/>
+        <location filename="../colour_view.py" line="341"/>
         <source>Largest: {0:.2f} (limit {1:g})</source>
         <translation>最大：{0:.2f}（上限 {1:g}）</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="334"/>
+        <location filename="../colour_view.py" line="342"/>
         <source>Median {0:.2f} · 90th percentile {1:.2f}</source>
         <translation>中位数 {0:.2f} · 90% 分位 {1:.2f}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="335"/>
+        <location filename="../colour_view.py" line="344"/>
         <source>Model: {0}</source>
         <translation>校正模型：{0}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="336"/>
+        <location filename="../colour_view.py" line="345"/>
         <source>Worst patches: {0}</source>
         <translation>偏差最大：{0}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="350"/>
+        <location filename="../colour_view.py" line="360"/>
         <source>Expected on colours not on the card (leave-one-out): mean {0:.2f}, largest {1:.2f}</source>
         <translation>色卡以外颜色的预期偏差（留一法）：平均 {0:.2f}，最大 {1:.2f}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="352"/>
+        <location filename="../colour_view.py" line="362"/>
         <source>The verdict uses these figures.</source>
         <translation>结论按这组数据判定。</translation>
     </message>
@@ -135,27 +135,27 @@
 <context>
     <name>DeltaEChart</name>
     <message>
-        <location filename="../colour_view.py" line="125"/>
+        <location filename="../colour_view.py" line="127"/>
         <source>No ΔE figures yet</source>
         <translation>暂无 ΔE 数据</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="156"/>
+        <location filename="../colour_view.py" line="158"/>
         <source>mean limit {0:g}</source>
         <translation>平均上限 {0:g}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="156"/>
+        <location filename="../colour_view.py" line="158"/>
         <source>max limit {0:g}</source>
         <translation>最大上限 {0:g}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="167"/>
+        <location filename="../colour_view.py" line="169"/>
         <source>before</source>
         <translation>校正前</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="167"/>
+        <location filename="../colour_view.py" line="169"/>
         <source>after correction</source>
         <translation>校正后</translation>
     </message>
@@ -163,17 +163,17 @@
 <context>
     <name>DriftChart</name>
     <message>
-        <location filename="../colour_view.py" line="192"/>
+        <location filename="../colour_view.py" line="194"/>
         <source>No colour measurements yet: the drift appears after the first card</source>
         <translation>还没有色彩测量：拍摄第一张色卡后显示漂移</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="230"/>
+        <location filename="../colour_view.py" line="232"/>
         <source>before</source>
         <translation>校正前</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="230"/>
+        <location filename="../colour_view.py" line="232"/>
         <source>after correction</source>
         <translation>校正后</translation>
     </message>
@@ -925,118 +925,128 @@
 <context>
     <name>ShootModel</name>
     <message>
-        <location filename="../appstate.py" line="524"/>
+        <location filename="../appstate.py" line="533"/>
         <source>SKU</source>
         <translation>货号</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="524"/>
+        <location filename="../appstate.py" line="533"/>
         <source>Frames</source>
         <translation>张数</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="524"/>
+        <location filename="../appstate.py" line="533"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="524"/>
+        <location filename="../appstate.py" line="533"/>
         <source>Progress</source>
         <translation>进度</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="525"/>
+        <location filename="../appstate.py" line="534"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="525"/>
+        <location filename="../appstate.py" line="534"/>
         <source>3-day rule</source>
         <translation>三天规则</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="525"/>
+        <location filename="../appstate.py" line="534"/>
         <source>Backup</source>
         <translation>备份</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="525"/>
+        <location filename="../appstate.py" line="534"/>
         <source>Hero image</source>
         <translation>主图文件</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="546"/>
+        <location filename="../appstate.py" line="555"/>
         <source>processing</source>
         <translation>处理中</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="548"/>
-        <location filename="../appstate.py" line="551"/>
+        <location filename="../appstate.py" line="557"/>
+        <location filename="../appstate.py" line="563"/>
         <source>queued</source>
         <translation>排队中</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="549"/>
+        <location filename="../appstate.py" line="559"/>
         <source>done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="549"/>
+        <location filename="../appstate.py" line="559"/>
         <source>{0} failed</source>
         <translation>{0} 张失败</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="550"/>
+        <location filename="../appstate.py" line="560"/>
+        <source>cancelled: {0} of {1}</source>
+        <translation>已取消：{1} 张中完成 {0} 张</translation>
+    </message>
+    <message>
+        <location filename="../appstate.py" line="561"/>
+        <source>needs attention</source>
+        <translation>需要处理</translation>
+    </message>
+    <message>
+        <location filename="../appstate.py" line="562"/>
         <source>unfinished</source>
         <translation>未完成</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="550"/>
+        <location filename="../appstate.py" line="562"/>
         <source>empty</source>
         <translation>空</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="566"/>
+        <location filename="../appstate.py" line="578"/>
         <source>{0} + {1} card</source>
         <translation>{0} + {1} 色卡</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="573"/>
+        <location filename="../appstate.py" line="585"/>
         <source>no card</source>
         <translation>无色卡</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="574"/>
+        <location filename="../appstate.py" line="586"/>
         <source>pass</source>
         <translation>合格</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="574"/>
+        <location filename="../appstate.py" line="586"/>
         <source>fail</source>
         <translation>不合格</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="580"/>
+        <location filename="../appstate.py" line="592"/>
         <source>{0} d overdue</source>
         <translation>超期 {0} 天</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="581"/>
+        <location filename="../appstate.py" line="593"/>
         <source>{0} d left</source>
         <translation>剩 {0} 天</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="585"/>
+        <location filename="../appstate.py" line="597"/>
         <source>verified</source>
         <translation>已校验</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="585"/>
+        <location filename="../appstate.py" line="597"/>
         <source>off</source>
         <translation>未开启</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="586"/>
+        <location filename="../appstate.py" line="598"/>
         <source>{0} pending</source>
         <translation>{0} 待备份</translation>
     </message>
@@ -1054,224 +1064,229 @@
         <translation>原图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="100"/>
+        <location filename="../shoot_view.py" line="108"/>
         <source>Mark as hero</source>
         <translation>设为主图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="102"/>
+        <location filename="../shoot_view.py" line="110"/>
         <source>Ctrl+H — the spec panel moves to this frame; names stay</source>
         <translation>Ctrl+H —— 参数栏移到这张图；文件编号不变</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="104"/>
+        <location filename="../shoot_view.py" line="112"/>
         <source>Show in folder</source>
         <translation>在文件夹中显示</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="111"/>
+        <location filename="../shoot_view.py" line="119"/>
         <source>Selling-point callout</source>
         <translation>卖点标注</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="115"/>
+        <location filename="../shoot_view.py" line="123"/>
         <source>Text of the callout</source>
         <translation>标注文字</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="116"/>
+        <location filename="../shoot_view.py" line="124"/>
         <source>Move the anchor</source>
         <translation>移动指示点</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="121"/>
+        <location filename="../shoot_view.py" line="129"/>
         <source>Save and re-render</source>
         <translation>保存并重新出图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="131"/>
+        <location filename="../shoot_view.py" line="139"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="133"/>
+        <location filename="../shoot_view.py" line="141"/>
         <source>Before / after split</source>
         <translation>校色前后对比</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="135"/>
+        <location filename="../shoot_view.py" line="143"/>
         <source>Pick card corners</source>
         <translation>点选色卡四角</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="137"/>
+        <location filename="../shoot_view.py" line="145"/>
         <source>Click the outer corners of the card: patch 1 (dark skin) first, then clockwise</source>
         <translation>依次点击色卡外角：先点 1 号色块（深肤色）一角，再顺时针</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="139"/>
+        <location filename="../shoot_view.py" line="147"/>
         <source>Measure colour</source>
         <translation>测量颜色</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="142"/>
+        <location filename="../shoot_view.py" line="150"/>
         <source>Correct this shoot with it</source>
         <translation>用它校正本次拍摄</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="179"/>
+        <location filename="../shoot_view.py" line="187"/>
         <source>No shoot selected</source>
         <translation>未选择拍摄</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="182"/>
+        <location filename="../shoot_view.py" line="190"/>
         <source>{0} frames · hero {1}</source>
         <translation>{0} 张 · 主图 {1}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="185"/>
+        <location filename="../shoot_view.py" line="193"/>
         <source>Double-click a shoot in the list</source>
         <translation>在拍摄列表中双击一个拍摄</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="204"/>
+        <location filename="../shoot_view.py" line="208"/>
+        <source>… and {0} more</source>
+        <translation>……还有 {0} 条</translation>
+    </message>
+    <message>
+        <location filename="../shoot_view.py" line="228"/>
         <source>A batch is running: edits wait in the queue until it ends.</source>
         <translation>正在批量处理：修改会排队，处理结束后执行。</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="223"/>
-        <location filename="../shoot_view.py" line="285"/>
+        <location filename="../shoot_view.py" line="247"/>
+        <location filename="../shoot_view.py" line="312"/>
         <source>hero</source>
         <translation>主图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="225"/>
+        <location filename="../shoot_view.py" line="249"/>
         <source>card</source>
         <translation>色卡</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="248"/>
+        <location filename="../shoot_view.py" line="275"/>
         <source>No frames</source>
         <translation>没有图片</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="285"/>
+        <location filename="../shoot_view.py" line="312"/>
         <source>detail</source>
         <translation>细节图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="285"/>
+        <location filename="../shoot_view.py" line="312"/>
         <source>reference card</source>
         <translation>色卡</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="288"/>
+        <location filename="../shoot_view.py" line="315"/>
         <source>original: {0}</source>
         <translation>原文件：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="289"/>
+        <location filename="../shoot_view.py" line="316"/>
         <source>in library: {0}</source>
         <translation>图库中：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="291"/>
+        <location filename="../shoot_view.py" line="318"/>
         <source>renditions: {0}</source>
         <translation>成品图：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="292"/>
+        <location filename="../shoot_view.py" line="319"/>
         <source>designer&apos;s PSD: {0}</source>
         <translation>设计师 PSD：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="302"/>
+        <location filename="../shoot_view.py" line="330"/>
         <source>No colour fit for this shoot.</source>
         <translation>本次拍摄还没有色彩校正。</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="307"/>
+        <location filename="../shoot_view.py" line="335"/>
         <source>Anchor: automatic (centre of the product)</source>
         <translation>指示点：自动（商品中心）</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="308"/>
+        <location filename="../shoot_view.py" line="336"/>
         <source>Anchor: {0:.0f} % across, {1:.0f} % down</source>
         <translation>指示点：横向 {0:.0f}%，纵向 {1:.0f}%</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="317"/>
+        <location filename="../shoot_view.py" line="345"/>
         <source>Loading…</source>
         <translation>载入中…</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="335"/>
+        <location filename="../shoot_view.py" line="363"/>
         <source>before</source>
         <translation>校正前</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="335"/>
+        <location filename="../shoot_view.py" line="363"/>
         <source>after</source>
         <translation>校正后</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="339"/>
-        <location filename="../shoot_view.py" line="392"/>
+        <location filename="../shoot_view.py" line="367"/>
+        <location filename="../shoot_view.py" line="420"/>
         <source>Click corner {0} of 4</source>
         <translation>请点击第 {0} 个角（共 4 个）</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="351"/>
+        <location filename="../shoot_view.py" line="379"/>
         <source>Mark {0} as hero</source>
         <translation>将 {0} 设为主图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="358"/>
+        <location filename="../shoot_view.py" line="386"/>
         <source>Rendered again: {0}</source>
         <translation>已重新出图：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="379"/>
+        <location filename="../shoot_view.py" line="407"/>
         <source>Callout of {0}</source>
         <translation>{0} 的卖点标注</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="393"/>
+        <location filename="../shoot_view.py" line="421"/>
         <source>Four corners set — press “Measure colour”</source>
         <translation>四个角已选好——请点“测量颜色”</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="404"/>
+        <location filename="../shoot_view.py" line="432"/>
         <source>Measuring…</source>
         <translation>测量中…</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="405"/>
+        <location filename="../shoot_view.py" line="433"/>
         <source>Colour of {0}</source>
         <translation>{0} 的颜色</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="410"/>
+        <location filename="../shoot_view.py" line="438"/>
         <source>No card found there: {0}</source>
         <translation>该处没有找到色卡：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="412"/>
+        <location filename="../shoot_view.py" line="440"/>
         <source>PASS</source>
         <translation>合格</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="412"/>
+        <location filename="../shoot_view.py" line="440"/>
         <source>FAIL</source>
         <translation>不合格</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="414"/>
+        <location filename="../shoot_view.py" line="442"/>
         <source>mean ΔE2000 {0:.1f} → {1:.1f}, max {2:.1f}</source>
         <translation>平均 ΔE2000 {0:.1f} → {1:.1f}，最大 {2:.1f}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="431"/>
+        <location filename="../shoot_view.py" line="459"/>
         <source>Correct {0}</source>
         <translation>校正 {0}</translation>
     </message>
@@ -1292,12 +1307,12 @@
 <context>
     <name>SwatchGrid</name>
     <message>
-        <location filename="../colour_view.py" line="76"/>
+        <location filename="../colour_view.py" line="78"/>
         <source>No measured card for this shoot</source>
         <translation>本次拍摄没有测量过的色卡</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="111"/>
+        <location filename="../colour_view.py" line="113"/>
         <source>top: reference · bottom left: before · bottom right: after · number: ΔE2000 after</source>
         <translation>上：标准色 · 左下：校正前 · 右下：校正后 · 数字：校正后 ΔE2000</translation>
     </message>
