@@ -24,7 +24,7 @@ def bundled_only(monkeypatch):
 
 def test_a_character_no_font_has_is_left_out_and_reported_everywhere(tmp_path, run_cli, bundled_only):
     sheet = tmp_path / "sheet.csv"
-    sheet.write_text("货号,商品名称,卖点1\nW16,%s,🎁 送礼首选\n" % NAME, encoding="utf-8")
+    sheet.write_text(f"货号,商品名称,卖点1\nW16,{NAME},🎁 送礼首选\n", encoding="utf-8")
     for i in range(2):
         save_jpeg(tmp_path / "shoots" / "W16" / f"IMG_{i}.jpg", photo_array(900, 700, i),
                   time=datetime(2026, 11, 20, 9, 0, i))
