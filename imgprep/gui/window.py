@@ -14,6 +14,7 @@ from PySide6.QtGui import (
     QColor,
     QDesktopServices,
     QDragEnterEvent,
+    QDragMoveEvent,
     QDropEvent,
     QIcon,
     QKeySequence,
@@ -442,10 +443,24 @@ class MainWindow(QMainWindow):
         super().changeEvent(e)
 
     # ------------------------------------------------------------------ drops
+    @staticmethod
+    def _accept_as_copy(e: QDragEnterEvent | QDragMoveEvent | QDropEvent) -> bool:
+        """Drops are copies only, whatever the source proposes: a move proposed by a file
+        manager (Shift, or another disk's default) would let it delete the originals once
+        we accepted. A source that cannot copy is refused."""
+        if not e.mimeData().hasUrls() or not e.possibleActions() & Qt.DropAction.CopyAction:
+            e.ignore()
+            return False
+        e.setDropAction(Qt.DropAction.CopyAction)
+        e.accept()
+        return True
+
     def dragEnterEvent(self, e: QDragEnterEvent) -> None:
-        if e.mimeData().hasUrls():
-            e.acceptProposedAction()
+        if self._accept_as_copy(e):
             self.shoots.drop.set_hover(True)
+
+    def dragMoveEvent(self, e: QDragMoveEvent) -> None:
+        self._accept_as_copy(e)
 
     def dragLeaveEvent(self, e) -> None:  # noqa: ANN001
         self.shoots.drop.set_hover(False)
@@ -453,8 +468,7 @@ class MainWindow(QMainWindow):
     def dropEvent(self, e: QDropEvent) -> None:
         self.shoots.drop.set_hover(False)
         paths = [Path(u.toLocalFile()) for u in e.mimeData().urls() if u.isLocalFile()]
-        if paths:
-            e.acceptProposedAction()
+        if paths and self._accept_as_copy(e):
             self.process(paths)
 
     def process(self, paths: list[Path]) -> int | None:
