@@ -8,7 +8,15 @@ import html
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QUrl
-from PySide6.QtGui import QColor, QDesktopServices, QFont, QPainter, QPainterPath, QPen
+from PySide6.QtGui import (
+    QColor,
+    QDesktopServices,
+    QFont,
+    QFontMetricsF,
+    QPainter,
+    QPainterPath,
+    QPen,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -79,13 +87,16 @@ class SwatchGrid(Card):
             return
         cols = 6 if len(patches) == 24 else max(1, len(patches))
         rows = (len(patches) + cols - 1) // cols
-        legend_h = 22
-        gap = 8
-        cw = (r.width() - gap * (cols - 1)) / cols
-        ch = min((r.height() - legend_h - gap * (rows - 1)) / rows, cw * 1.05)
         small = QFont(self.font())
         small.setPointSizeF(max(7.0, self.font().pointSizeF() - 1.5))
         p.setFont(small)
+        legend = self.tr("top: reference · bottom left: before · bottom right: after · number: ΔE2000 after")
+        wrap = Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap
+        # The legend's real height at this width (it wraps on a narrow window), so it is never cut.
+        legend_h = QFontMetricsF(small).boundingRect(QRectF(0, 0, r.width(), 1000), wrap, legend).height() + 6
+        gap = 8
+        cw = (r.width() - gap * (cols - 1)) / cols
+        ch = max(8.0, min((r.height() - legend_h - gap * (rows - 1)) / rows, cw * 1.05))
         th = (self.doc or {}).get("thresholds", {"max": 6.0})
         for i, pt in enumerate(patches):
             x = r.x() + (i % cols) * (cw + gap)
@@ -107,10 +118,8 @@ class SwatchGrid(Card):
                        str(pt["index"]))
             p.drawText(top.adjusted(4, 2, -4, -2), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
                        f"{pt['de2000_after']:.1f}")
-        ly = r.bottom() - legend_h + 6
         p.setPen(MUTED)
-        p.drawText(QRectF(r.x(), ly, r.width(), 16), Qt.AlignmentFlag.AlignLeft,
-                   self.tr("top: reference · bottom left: before · bottom right: after · number: ΔE2000 after"))
+        p.drawText(QRectF(r.x(), r.y() + rows * (ch + gap), r.width(), legend_h), wrap, legend)
 
 
 class DeltaEChart(Card):
@@ -255,7 +264,10 @@ class ColourView(QWidget):
         head.addWidget(self.report_btn)
         lay.addLayout(head)
 
-        grid = QGridLayout()
+        # The charts keep readable sizes; on a short screen (a laptop) the page scrolls.
+        page = QWidget()
+        grid = QGridLayout(page)
+        grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(10)
         self.swatches = SwatchGrid()
         self.verdict = QLabel()
@@ -282,7 +294,11 @@ class ColourView(QWidget):
         grid.setRowStretch(0, 3)
         grid.setRowStretch(1, 2)
         grid.setRowStretch(2, 2)
-        lay.addLayout(grid, 1)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidget(page)
+        lay.addWidget(self.scroll, 1)
         self._retitle()
         state.shootsChanged.connect(self.reload)
         self.reload()

@@ -289,7 +289,9 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
         self.setStyleSheet(STYLE)
-        self.resize(1180, 760)
+        # The first size fits the screen (a 1280 × 720 laptop has ~1280 × 680 available).
+        screen = self.screen().availableGeometry() if self.screen() else None
+        self.resize(min(1180, screen.width()) if screen else 1180, min(760, screen.height()) if screen else 760)
         self.tray: QSystemTrayIcon | None = None
         if QSystemTrayIcon.isSystemTrayAvailable():
             self.tray = QSystemTrayIcon(app_icon(), self)
@@ -306,6 +308,9 @@ class MainWindow(QMainWindow):
         st = self.settings.qs.value("window/state")
         if st is not None:
             self.restoreState(st)
+        else:  # a few lines of log, so the views keep the room on a laptop's screen
+            QTimer.singleShot(0, lambda: self.resizeDocks([self.log_dock], [max(90, self.height() // 7)],
+                                                          Qt.Orientation.Vertical))
         self._on_busy(self.state.busy)
         self._watch_setup()
 
