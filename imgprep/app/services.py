@@ -390,6 +390,64 @@ def set_hero(library: str | Path, sku: str, source_id: int, preset: Preset) -> R
     return res
 
 
+def _sheet_row(catalogue: Any, sku: str) -> dict | None:
+    """The sheet's row for ``sku`` as the journal keeps it, without its row number (a
+    row moved down the sheet is the same product)."""
+    try:
+        d = catalogue[sku].to_dict()
+    except KeyError:
+        return None
+    d.pop("row", None)
+    return d
+
+
+def _changed_rows(j: Journal, catalogue: Any) -> list[str]:
+    out = []
+    for sh in j.shoots():
+        new = _sheet_row(catalogue, sh["sku"])
+        old = j.product(sh["sku"])
+        if old is not None:
+            old.pop("row", None)
+        if new is not None and new != old:
+            out.append(sh["sku"])
+    return out
+
+
+def sheet_changes(library: str | Path, catalogue: Any) -> list[str]:
+    """The shoots whose row in ``catalogue`` is new or differs from the one their
+    renditions were made with (a sheet that arrived or changed after the photos)."""
+    with _reading(library) as j:
+        return _changed_rows(j, catalogue) if j is not None else []
+
+
+def render_again(library: str | Path, catalogue: Any, preset: Preset,
+                 skus: list[str] | None = None) -> list[Rerendered]:
+    """Render shoots again with the product sheet as it is now: ``skus``, or every shoot
+    whose row changed (:func:`sheet_changes`). Their rows are stored in the journal (for
+    ``check`` and later runs) and every product frame gets a new revision: the hero its
+    panel, the details their selling points. ``catalogue``: a loaded sheet, its path, or
+    None (the journal's rows)."""
+    from ..core.catalogue import load_catalogue
+
+    lib = Path(library)
+    if isinstance(catalogue, str | Path):
+        catalogue = load_catalogue(catalogue)
+    out: list[Rerendered] = []
+    with LibraryLock(lib), Journal(lib) as j:
+        todo = skus if skus is not None else _changed_rows(j, catalogue) if catalogue is not None else []
+        for sku in todo:
+            sku = j.canonical_sku(sku)
+            row = _sheet_row(catalogue, sku) if catalogue is not None else None
+            if row is not None:
+                with j.tx():
+                    j.put_product(sku, catalogue[sku].to_dict(), str(catalogue.source))
+            res = Rerendered(sku)
+            ids = [r["id"] for r in j.sources(sku) if r["kind"] == "product" and r["state"] in ("rendered", "failed")]
+            _rerender_locked(j, lib, sku, ids, preset, res)
+            out.append(res)
+    return out
+
+
 def save_callout(library: str | Path, sku: str, source_id: int, text: str | None,
                  anchor: tuple[float, float] | None, preset: Preset) -> Rerendered:
     """Store a detail frame's callout (text and/or anchor as fractions) in the shoot's

@@ -64,8 +64,13 @@ class ShootView(QWidget):
         grp.addButton(self.show_rend)
         grp.addButton(self.show_orig)
         self.show_rend.toggled.connect(self._reload_thumbs)
+        self.again_btn = QPushButton(self.tr("Render again"))
+        self.again_btn.setToolTip(self.tr("Render this shoot's frames again with the product sheet as it is now "
+                                          "(a late or corrected sheet, an edited callouts.toml)"))
+        self.again_btn.clicked.connect(self.render_again)
         head.addWidget(self.title)
         head.addWidget(self.subtitle, 1)
+        head.addWidget(self.again_btn)
         head.addWidget(self.show_rend)
         head.addWidget(self.show_orig)
         lay.addLayout(head)
@@ -195,6 +200,7 @@ class ShootView(QWidget):
         fits = self.state.read(services.colour_fits, lib, self.sku, default=[]) if self.sku and lib else []
         self.fit = fits[-1] if fits else None
         self.title.setText(self.sku or self.tr("No shoot selected"))
+        self.again_btn.setEnabled(bool(self.sku and self.frames))
         if self.sku:
             heroes = [f for f in self.frames if f.role == "hero"]
             self.subtitle.setText(self.tr("{0} frames · hero {1}").format(
@@ -388,6 +394,14 @@ class ShootView(QWidget):
         self.hero_btn.setEnabled(False)
         self.state.call(self.tr("Mark {0} as hero").format(f.stem), services.set_hero, lib, self.sku, f.id,
                         self._preset(), on_done=self._rerendered)
+
+    def render_again(self) -> None:
+        lib = self.state.library()
+        if not (self.sku and lib):
+            return
+        self.state.call(self.tr("Render {0} again").format(self.sku), services.render_again, lib,
+                        self.state.settings.get("catalogue") or None, self._preset(), [self.sku],
+                        on_done=lambda results: [self._rerendered(r) for r in results])
 
     def _rerendered(self, res: services.Rerendered) -> None:
         for p in res.problems:

@@ -42,92 +42,92 @@
 <context>
     <name>ColourView</name>
     <message>
-        <location filename="../colour_view.py" line="249"/>
+        <location filename="../colour_view.py" line="258"/>
         <source>Open HTML report</source>
         <translation>打开 HTML 报告</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="253"/>
+        <location filename="../colour_view.py" line="262"/>
         <source>Measurement</source>
         <translation>测量</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="291"/>
+        <location filename="../colour_view.py" line="307"/>
         <source>Reference card: reference vs measured</source>
         <translation>色卡：标准值与实测值</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="292"/>
+        <location filename="../colour_view.py" line="308"/>
         <source>ΔE2000 per patch</source>
         <translation>各色块 ΔE2000</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="293"/>
+        <location filename="../colour_view.py" line="309"/>
         <source>Drift: mean ΔE2000 per day, all shoots</source>
         <translation>漂移：每日平均 ΔE2000（全部拍摄）</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="302"/>
+        <location filename="../colour_view.py" line="318"/>
         <source>Colour · {0}</source>
         <translation>颜色 · {0}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="302"/>
+        <location filename="../colour_view.py" line="318"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="326"/>
+        <location filename="../colour_view.py" line="342"/>
         <source>No colour report</source>
         <translation>没有色差报告</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="327"/>
+        <location filename="../colour_view.py" line="343"/>
         <source>Shoot a ColorChecker at the start of each lighting setup. If the card was not found, open the frame in the Shoot view and click its four corners.</source>
         <translation>每次布光开始时先拍一张 ColorChecker 色卡。若未识别到色卡，请在“拍摄”页打开该帧并点击色卡的四个角。</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="333"/>
+        <location filename="../colour_view.py" line="349"/>
         <source>PASS</source>
         <translation>合格</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="333"/>
+        <location filename="../colour_view.py" line="349"/>
         <source>FAIL</source>
         <translation>不合格</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="339"/>
+        <location filename="../colour_view.py" line="355"/>
         <source>Mean ΔE2000: &lt;b&gt;{0:.2f}&lt;/b&gt; → &lt;b&gt;{1:.2f}&lt;/b&gt; (limit {2:g})</source>
         <translation>平均 ΔE2000：&lt;b&gt;{0:.2f}&lt;/b&gt; → &lt;b&gt;{1:.2f}&lt;/b&gt;（上限 {2:g}）</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="341"/>
+        <location filename="../colour_view.py" line="357"/>
         <source>Largest: {0:.2f} (limit {1:g})</source>
         <translation>最大：{0:.2f}（上限 {1:g}）</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="342"/>
+        <location filename="../colour_view.py" line="358"/>
         <source>Median {0:.2f} · 90th percentile {1:.2f}</source>
         <translation>中位数 {0:.2f} · 90% 分位 {1:.2f}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="344"/>
+        <location filename="../colour_view.py" line="360"/>
         <source>Model: {0}</source>
         <translation>校正模型：{0}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="345"/>
+        <location filename="../colour_view.py" line="361"/>
         <source>Worst patches: {0}</source>
         <translation>偏差最大：{0}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="360"/>
+        <location filename="../colour_view.py" line="376"/>
         <source>Expected on colours not on the card (leave-one-out): mean {0:.2f}, largest {1:.2f}</source>
         <translation>色卡以外颜色的预期偏差（留一法）：平均 {0:.2f}，最大 {1:.2f}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="362"/>
+        <location filename="../colour_view.py" line="378"/>
         <source>The verdict uses these figures.</source>
         <translation>结论按这组数据判定。</translation>
     </message>
@@ -135,27 +135,27 @@
 <context>
     <name>DeltaEChart</name>
     <message>
-        <location filename="../colour_view.py" line="127"/>
+        <location filename="../colour_view.py" line="136"/>
         <source>No ΔE figures yet</source>
         <translation>暂无 ΔE 数据</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="158"/>
+        <location filename="../colour_view.py" line="167"/>
         <source>mean limit {0:g}</source>
         <translation>平均上限 {0:g}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="158"/>
+        <location filename="../colour_view.py" line="167"/>
         <source>max limit {0:g}</source>
         <translation>最大上限 {0:g}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="169"/>
+        <location filename="../colour_view.py" line="178"/>
         <source>before</source>
         <translation>校正前</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="169"/>
+        <location filename="../colour_view.py" line="178"/>
         <source>after correction</source>
         <translation>校正后</translation>
     </message>
@@ -163,17 +163,17 @@
 <context>
     <name>DriftChart</name>
     <message>
-        <location filename="../colour_view.py" line="194"/>
+        <location filename="../colour_view.py" line="203"/>
         <source>No colour measurements yet: the drift appears after the first card</source>
         <translation>还没有色彩测量：拍摄第一张色卡后显示漂移</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="232"/>
+        <location filename="../colour_view.py" line="241"/>
         <source>before</source>
         <translation>校正前</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="232"/>
+        <location filename="../colour_view.py" line="241"/>
         <source>after correction</source>
         <translation>校正后</translation>
     </message>
@@ -181,12 +181,12 @@
 <context>
     <name>DropZone</name>
     <message>
-        <location filename="../window.py" line="116"/>
+        <location filename="../window.py" line="117"/>
         <source>Drop shoot folders here</source>
         <translation>把拍摄文件夹拖到这里</translation>
     </message>
     <message>
-        <location filename="../window.py" line="117"/>
+        <location filename="../window.py" line="118"/>
         <source>One folder per product, named by its SKU (e.g. A1234) or opening with its SKU slate — or click to choose</source>
         <translation>每个商品一个文件夹，以货号命名（如 A1234）或第一张拍货号牌——或点击选择</translation>
     </message>
@@ -194,72 +194,72 @@
 <context>
     <name>FirstSteps</name>
     <message>
-        <location filename="../window.py" line="159"/>
+        <location filename="../window.py" line="160"/>
         <source>Welcome to imgprep — first steps</source>
         <translation>欢迎使用 imgprep —— 开始前请先设置</translation>
     </message>
     <message>
-        <location filename="../window.py" line="161"/>
+        <location filename="../window.py" line="162"/>
         <source>not set yet</source>
         <translation>尚未设置</translation>
     </message>
     <message>
-        <location filename="../window.py" line="162"/>
+        <location filename="../window.py" line="163"/>
         <source>is a file, not a folder</source>
         <translation>是文件，不是文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="163"/>
+        <location filename="../window.py" line="164"/>
         <source>holds other files; choose an empty folder or an existing library</source>
         <translation>里面有其他文件；请选择空文件夹或已有图库</translation>
     </message>
     <message>
-        <location filename="../window.py" line="164"/>
+        <location filename="../window.py" line="165"/>
         <source>its parent folder does not exist</source>
         <translation>上级文件夹不存在</translation>
     </message>
     <message>
-        <location filename="../window.py" line="172"/>
+        <location filename="../window.py" line="173"/>
         <source>Library folder</source>
         <translation>图库文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="174"/>
+        <location filename="../window.py" line="175"/>
         <source>Where originals are kept (renamed SKU-01, SKU-02 …) and renditions are written.</source>
         <translation>原图按 货号-01、货号-02 … 重命名保存于此，成品图也写到这里。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="176"/>
+        <location filename="../window.py" line="177"/>
         <source>Backup folder (recommended)</source>
         <translation>备份文件夹（建议）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="177"/>
+        <location filename="../window.py" line="178"/>
         <source>not set: nothing is mirrored</source>
         <translation>未设置：不做备份</translation>
     </message>
     <message>
-        <location filename="../window.py" line="179"/>
+        <location filename="../window.py" line="180"/>
         <source>Product sheet (optional)</source>
         <translation>商品信息表（可选）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="180"/>
+        <location filename="../window.py" line="181"/>
         <source>without it the hero has no spec panel and details no callouts</source>
         <translation>没有它，主图没有参数栏，细节图没有卖点标注</translation>
     </message>
     <message>
-        <location filename="../window.py" line="181"/>
+        <location filename="../window.py" line="182"/>
         <source>Drop a shoot folder on this window</source>
         <translation>把拍摄文件夹拖到本窗口</translation>
     </message>
     <message>
-        <location filename="../window.py" line="183"/>
+        <location filename="../window.py" line="184"/>
         <source>Choose library folder…</source>
         <translation>选择图库文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="184"/>
+        <location filename="../window.py" line="185"/>
         <source>Open settings…</source>
         <translation>打开设置…</translation>
     </message>
@@ -267,199 +267,199 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../window.py" line="317"/>
+        <location filename="../window.py" line="323"/>
         <source>imgprep — product photos</source>
         <translation>imgprep —— 商品图片处理</translation>
     </message>
     <message>
-        <location filename="../window.py" line="334"/>
-        <location filename="../window.py" line="359"/>
+        <location filename="../window.py" line="340"/>
+        <location filename="../window.py" line="365"/>
         <source>Shoots</source>
         <translation>拍摄列表</translation>
     </message>
     <message>
-        <location filename="../window.py" line="335"/>
-        <location filename="../window.py" line="359"/>
+        <location filename="../window.py" line="341"/>
+        <location filename="../window.py" line="365"/>
         <source>Shoot</source>
         <translation>拍摄</translation>
     </message>
     <message>
-        <location filename="../window.py" line="336"/>
-        <location filename="../window.py" line="359"/>
+        <location filename="../window.py" line="342"/>
+        <location filename="../window.py" line="365"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../window.py" line="337"/>
-        <location filename="../window.py" line="359"/>
+        <location filename="../window.py" line="343"/>
+        <location filename="../window.py" line="365"/>
         <source>Product sheet</source>
         <translation>商品信息表</translation>
     </message>
     <message>
-        <location filename="../window.py" line="319"/>
+        <location filename="../window.py" line="325"/>
         <source>Log</source>
         <translation>日志</translation>
     </message>
     <message>
-        <location filename="../window.py" line="344"/>
+        <location filename="../window.py" line="350"/>
         <source>Add shoot folders…</source>
         <translation>添加拍摄文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="345"/>
+        <location filename="../window.py" line="351"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../window.py" line="346"/>
+        <location filename="../window.py" line="352"/>
         <source>Print SKU slates…</source>
         <translation>打印货号牌…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="347"/>
+        <location filename="../window.py" line="353"/>
         <source>Watch drop folder</source>
         <translation>监视投放文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="349"/>
+        <location filename="../window.py" line="355"/>
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="350"/>
+        <location filename="../window.py" line="356"/>
         <source>Open library in file manager</source>
         <translation>在文件管理器中打开图库</translation>
     </message>
     <message>
-        <location filename="../window.py" line="352"/>
+        <location filename="../window.py" line="358"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../window.py" line="353"/>
-        <location filename="../window.py" line="636"/>
+        <location filename="../window.py" line="359"/>
+        <location filename="../window.py" line="655"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../window.py" line="354"/>
-        <location filename="../window.py" line="626"/>
+        <location filename="../window.py" line="360"/>
+        <location filename="../window.py" line="645"/>
         <source>About imgprep</source>
         <translation>关于 imgprep</translation>
     </message>
     <message>
-        <location filename="../window.py" line="356"/>
+        <location filename="../window.py" line="362"/>
         <source>Log panel</source>
         <translation>日志面板</translation>
     </message>
     <message>
-        <location filename="../window.py" line="364"/>
+        <location filename="../window.py" line="370"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="368"/>
+        <location filename="../window.py" line="374"/>
         <source>&amp;View</source>
         <translation>查看(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="371"/>
+        <location filename="../window.py" line="377"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="374"/>
+        <location filename="../window.py" line="380"/>
         <source>Main</source>
         <translation>主工具栏</translation>
     </message>
     <message>
-        <location filename="../window.py" line="464"/>
+        <location filename="../window.py" line="483"/>
         <source>Choose a library folder first (Settings).</source>
         <translation>请先选择图库文件夹（设置）。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="470"/>
+        <location filename="../window.py" line="489"/>
         <source>Choose a shoot folder (named by SKU)</source>
         <translation>选择拍摄文件夹（以货号命名）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="490"/>
-        <location filename="../window.py" line="505"/>
+        <location filename="../window.py" line="509"/>
+        <location filename="../window.py" line="524"/>
         <source>SKU slates</source>
         <translation>货号牌</translation>
     </message>
     <message>
-        <location filename="../window.py" line="490"/>
+        <location filename="../window.py" line="509"/>
         <source>SKUs, separated by spaces or commas:</source>
         <translation>货号（用空格或逗号分隔）：</translation>
     </message>
     <message>
-        <location filename="../window.py" line="494"/>
+        <location filename="../window.py" line="513"/>
         <source>Folder for the SKU slates</source>
         <translation>货号牌保存位置</translation>
     </message>
     <message>
-        <location filename="../window.py" line="500"/>
+        <location filename="../window.py" line="519"/>
         <source>{0} SKU slates written to {1}: print them and shoot one as each product&apos;s first frame</source>
         <translation>已生成 {0} 张货号牌，保存在 {1}：打印出来，每个商品先拍对应的一张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="509"/>
+        <location filename="../window.py" line="528"/>
         <source>Choose the library folder</source>
         <translation>选择图库文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="548"/>
+        <location filename="../window.py" line="567"/>
         <source>Watch {0}</source>
         <translation>监视 {0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="549"/>
+        <location filename="../window.py" line="568"/>
         <source>Set a drop folder in Settings first</source>
         <translation>请先在设置中指定投放文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="559"/>
+        <location filename="../window.py" line="578"/>
         <source>Wait for the running batch to finish, then start watching.</source>
         <translation>请等当前批量处理结束后再开始监视。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="586"/>
+        <location filename="../window.py" line="605"/>
         <source>Shoot finished</source>
         <translation>拍摄处理完成</translation>
     </message>
     <message>
-        <location filename="../window.py" line="586"/>
+        <location filename="../window.py" line="605"/>
         <source>{0} is ready</source>
         <translation>{0} 已就绪</translation>
     </message>
     <message>
-        <location filename="../window.py" line="588"/>
+        <location filename="../window.py" line="607"/>
         <source>Shoot failed</source>
         <translation>拍摄处理失败</translation>
     </message>
     <message>
-        <location filename="../window.py" line="588"/>
+        <location filename="../window.py" line="607"/>
         <source>{0}: some frames failed — see the log</source>
         <translation>{0}：部分图片失败——请查看日志</translation>
     </message>
     <message>
-        <location filename="../window.py" line="607"/>
+        <location filename="../window.py" line="626"/>
         <source>Library: {0}</source>
         <translation>图库：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="607"/>
+        <location filename="../window.py" line="626"/>
         <source>No library chosen</source>
         <translation>未选择图库</translation>
     </message>
     <message>
-        <location filename="../window.py" line="627"/>
+        <location filename="../window.py" line="646"/>
         <source>&lt;h3&gt;imgprep {0}&lt;/h3&gt;&lt;p&gt;Prepares product photos for online shops: naming, colour, renditions, backup.&lt;/p&gt;&lt;p&gt;Python {1} · Qt {2} · PySide6 {3} · Pillow {4}&lt;/p&gt;&lt;p&gt;Font: Noto Sans CJK SC subset (SIL Open Font License).&lt;/p&gt;</source>
         <translation>&lt;h3&gt;imgprep {0}&lt;/h3&gt;&lt;p&gt;为网店准备商品图片：命名、校色、出图、备份。&lt;/p&gt;&lt;p&gt;Python {1} · Qt {2} · PySide6 {3} · Pillow {4}&lt;/p&gt;&lt;p&gt;字体：Noto Sans CJK SC 子集（SIL 开放字体许可）。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../window.py" line="636"/>
+        <location filename="../window.py" line="655"/>
         <source>A batch is running. Cancel it and quit?</source>
         <translation>正在批量处理。取消并退出吗？</translation>
     </message>
@@ -812,112 +812,132 @@
         <translation>载入商品信息表…</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="47"/>
+        <location filename="../sheet_view.py" line="54"/>
         <source>SKU</source>
         <translation>货号</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="47"/>
+        <location filename="../sheet_view.py" line="54"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="47"/>
+        <location filename="../sheet_view.py" line="54"/>
         <source>Shot</source>
         <translation>已拍摄</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="47"/>
+        <location filename="../sheet_view.py" line="54"/>
         <source>Frames</source>
         <translation>张数</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="48"/>
+        <location filename="../sheet_view.py" line="55"/>
         <source>Missing fields</source>
         <translation>缺少字段</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="48"/>
+        <location filename="../sheet_view.py" line="55"/>
         <source>3-day rule</source>
         <translation>三天规则</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="66"/>
+        <location filename="../sheet_view.py" line="73"/>
         <source>Product sheet</source>
         <translation>商品信息表</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="67"/>
+        <location filename="../sheet_view.py" line="74"/>
         <source>Product sheets (*.csv *.xlsx *.xlsm *.txt)</source>
         <translation>商品信息表 (*.csv *.xlsx *.xlsm *.txt)</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="77"/>
+        <location filename="../sheet_view.py" line="84"/>
+        <source>Render again with the product sheet</source>
+        <translation>按商品信息表重新出图</translation>
+    </message>
+    <message>
+        <location filename="../sheet_view.py" line="91"/>
+        <source>Rendered again: {0}</source>
+        <translation>已重新出图：{0}</translation>
+    </message>
+    <message>
+        <location filename="../sheet_view.py" line="101"/>
         <source>No product sheet loaded</source>
         <translation>未载入商品信息表</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="87"/>
+        <location filename="../sheet_view.py" line="111"/>
         <source>Cannot read the sheet</source>
         <translation>无法读取该表格</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="93"/>
+        <location filename="../sheet_view.py" line="118"/>
+        <source>Render again with this sheet: {0}</source>
+        <translation>按此表重新出图：{0}</translation>
+    </message>
+    <message>
+        <location filename="../sheet_view.py" line="119"/>
+        <source>The sheet&apos;s rows of these shoots are new or changed since they were rendered: their hero panels and callouts are rendered again</source>
+        <translation>这些拍摄在表中的行是出图后新增或修改的：将重新生成主图参数栏和卖点标注</translation>
+    </message>
+    <message>
+        <location filename="../sheet_view.py" line="124"/>
         <source>Cannot read the library</source>
         <translation>无法读取图库</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="95"/>
+        <location filename="../sheet_view.py" line="126"/>
         <source>name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="95"/>
+        <location filename="../sheet_view.py" line="126"/>
         <source>colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="95"/>
+        <location filename="../sheet_view.py" line="126"/>
         <source>fabric</source>
         <translation>面料</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="96"/>
+        <location filename="../sheet_view.py" line="127"/>
         <source>size</source>
         <translation>尺码</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="96"/>
+        <location filename="../sheet_view.py" line="127"/>
         <source>description</source>
         <translation>商品说明</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="96"/>
+        <location filename="../sheet_view.py" line="127"/>
         <source>dimensions</source>
         <translation>长宽高</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="104"/>
+        <location filename="../sheet_view.py" line="135"/>
         <source>{0} d overdue</source>
         <translation>超期 {0} 天</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="106"/>
+        <location filename="../sheet_view.py" line="137"/>
         <source>{0} d left</source>
         <translation>剩 {0} 天</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="107"/>
+        <location filename="../sheet_view.py" line="138"/>
         <source>yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="107"/>
+        <location filename="../sheet_view.py" line="138"/>
         <source>not yet</source>
         <translation>未拍</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="121"/>
+        <location filename="../sheet_view.py" line="152"/>
         <source>{0} products · {1} shot · {2} overdue without photos · {3} lack fields</source>
         <translation>共 {0} 个商品 · 已拍 {1} · 超期未拍 {2} · 缺字段 {3}</translation>
     </message>
@@ -1054,239 +1074,254 @@
 <context>
     <name>ShootView</name>
     <message>
-        <location filename="../shoot_view.py" line="58"/>
+        <location filename="../shoot_view.py" line="60"/>
         <source>Renditions</source>
         <translation>成品图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="59"/>
+        <location filename="../shoot_view.py" line="61"/>
         <source>Originals</source>
         <translation>原图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="108"/>
+        <location filename="../shoot_view.py" line="67"/>
+        <source>Render again</source>
+        <translation>重新出图</translation>
+    </message>
+    <message>
+        <location filename="../shoot_view.py" line="68"/>
+        <source>Render this shoot&apos;s frames again with the product sheet as it is now (a late or corrected sheet, an edited callouts.toml)</source>
+        <translation>按当前商品信息表重新生成本次拍摄的成品图（表格晚到或已更正、callouts.toml 已修改时）</translation>
+    </message>
+    <message>
+        <location filename="../shoot_view.py" line="115"/>
         <source>Mark as hero</source>
         <translation>设为主图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="110"/>
+        <location filename="../shoot_view.py" line="117"/>
         <source>Ctrl+H — the spec panel moves to this frame; names stay</source>
         <translation>Ctrl+H —— 参数栏移到这张图；文件编号不变</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="112"/>
+        <location filename="../shoot_view.py" line="119"/>
         <source>Show in folder</source>
         <translation>在文件夹中显示</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="119"/>
+        <location filename="../shoot_view.py" line="126"/>
         <source>Selling-point callout</source>
         <translation>卖点标注</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="123"/>
+        <location filename="../shoot_view.py" line="130"/>
         <source>Text of the callout</source>
         <translation>标注文字</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="124"/>
+        <location filename="../shoot_view.py" line="131"/>
         <source>Move the anchor</source>
         <translation>移动指示点</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="129"/>
+        <location filename="../shoot_view.py" line="136"/>
         <source>Save and re-render</source>
         <translation>保存并重新出图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="139"/>
+        <location filename="../shoot_view.py" line="146"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="141"/>
+        <location filename="../shoot_view.py" line="148"/>
         <source>Before / after split</source>
         <translation>校色前后对比</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="143"/>
+        <location filename="../shoot_view.py" line="150"/>
         <source>Pick card corners</source>
         <translation>点选色卡四角</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="145"/>
+        <location filename="../shoot_view.py" line="152"/>
         <source>Click the outer corners of the card: patch 1 (dark skin) first, then clockwise</source>
         <translation>依次点击色卡外角：先点 1 号色块（深肤色）一角，再顺时针</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="147"/>
+        <location filename="../shoot_view.py" line="154"/>
         <source>Measure colour</source>
         <translation>测量颜色</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="150"/>
+        <location filename="../shoot_view.py" line="157"/>
         <source>Correct this shoot with it</source>
         <translation>用它校正本次拍摄</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="187"/>
+        <location filename="../shoot_view.py" line="202"/>
         <source>No shoot selected</source>
         <translation>未选择拍摄</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="190"/>
+        <location filename="../shoot_view.py" line="206"/>
         <source>{0} frames · hero {1}</source>
         <translation>{0} 张 · 主图 {1}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="193"/>
+        <location filename="../shoot_view.py" line="209"/>
         <source>Double-click a shoot in the list</source>
         <translation>在拍摄列表中双击一个拍摄</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="208"/>
+        <location filename="../shoot_view.py" line="224"/>
         <source>… and {0} more</source>
         <translation>……还有 {0} 条</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="228"/>
+        <location filename="../shoot_view.py" line="244"/>
         <source>A batch is running: edits wait in the queue until it ends.</source>
         <translation>正在批量处理：修改会排队，处理结束后执行。</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="247"/>
-        <location filename="../shoot_view.py" line="312"/>
+        <location filename="../shoot_view.py" line="263"/>
+        <location filename="../shoot_view.py" line="328"/>
         <source>hero</source>
         <translation>主图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="249"/>
+        <location filename="../shoot_view.py" line="265"/>
         <source>card</source>
         <translation>色卡</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="275"/>
+        <location filename="../shoot_view.py" line="291"/>
         <source>No frames</source>
         <translation>没有图片</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="312"/>
+        <location filename="../shoot_view.py" line="328"/>
         <source>detail</source>
         <translation>细节图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="312"/>
+        <location filename="../shoot_view.py" line="328"/>
         <source>reference card</source>
         <translation>色卡</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="315"/>
+        <location filename="../shoot_view.py" line="331"/>
         <source>original: {0}</source>
         <translation>原文件：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="316"/>
+        <location filename="../shoot_view.py" line="332"/>
         <source>in library: {0}</source>
         <translation>图库中：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="318"/>
+        <location filename="../shoot_view.py" line="334"/>
         <source>renditions: {0}</source>
         <translation>成品图：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="319"/>
+        <location filename="../shoot_view.py" line="335"/>
         <source>designer&apos;s PSD: {0}</source>
         <translation>设计师 PSD：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="330"/>
+        <location filename="../shoot_view.py" line="346"/>
         <source>No colour fit for this shoot.</source>
         <translation>本次拍摄还没有色彩校正。</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="335"/>
+        <location filename="../shoot_view.py" line="351"/>
         <source>Anchor: automatic (centre of the product)</source>
         <translation>指示点：自动（商品中心）</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="336"/>
+        <location filename="../shoot_view.py" line="352"/>
         <source>Anchor: {0:.0f} % across, {1:.0f} % down</source>
         <translation>指示点：横向 {0:.0f}%，纵向 {1:.0f}%</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="345"/>
+        <location filename="../shoot_view.py" line="361"/>
         <source>Loading…</source>
         <translation>载入中…</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="363"/>
+        <location filename="../shoot_view.py" line="379"/>
         <source>before</source>
         <translation>校正前</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="363"/>
+        <location filename="../shoot_view.py" line="379"/>
         <source>after</source>
         <translation>校正后</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="367"/>
-        <location filename="../shoot_view.py" line="420"/>
+        <location filename="../shoot_view.py" line="383"/>
+        <location filename="../shoot_view.py" line="444"/>
         <source>Click corner {0} of 4</source>
         <translation>请点击第 {0} 个角（共 4 个）</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="379"/>
+        <location filename="../shoot_view.py" line="395"/>
         <source>Mark {0} as hero</source>
         <translation>将 {0} 设为主图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="386"/>
+        <location filename="../shoot_view.py" line="402"/>
+        <source>Render {0} again</source>
+        <translation>重新出图 {0}</translation>
+    </message>
+    <message>
+        <location filename="../shoot_view.py" line="410"/>
         <source>Rendered again: {0}</source>
         <translation>已重新出图：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="407"/>
+        <location filename="../shoot_view.py" line="431"/>
         <source>Callout of {0}</source>
         <translation>{0} 的卖点标注</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="421"/>
+        <location filename="../shoot_view.py" line="445"/>
         <source>Four corners set — press “Measure colour”</source>
         <translation>四个角已选好——请点“测量颜色”</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="432"/>
+        <location filename="../shoot_view.py" line="456"/>
         <source>Measuring…</source>
         <translation>测量中…</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="433"/>
+        <location filename="../shoot_view.py" line="457"/>
         <source>Colour of {0}</source>
         <translation>{0} 的颜色</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="438"/>
+        <location filename="../shoot_view.py" line="462"/>
         <source>No card found there: {0}</source>
         <translation>该处没有找到色卡：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="440"/>
+        <location filename="../shoot_view.py" line="464"/>
         <source>PASS</source>
         <translation>合格</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="440"/>
+        <location filename="../shoot_view.py" line="464"/>
         <source>FAIL</source>
         <translation>不合格</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="442"/>
+        <location filename="../shoot_view.py" line="466"/>
         <source>mean ΔE2000 {0:.1f} → {1:.1f}, max {2:.1f}</source>
         <translation>平均 ΔE2000 {0:.1f} → {1:.1f}，最大 {2:.1f}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="459"/>
+        <location filename="../shoot_view.py" line="483"/>
         <source>Correct {0}</source>
         <translation>校正 {0}</translation>
     </message>
@@ -1294,12 +1329,12 @@
 <context>
     <name>ShootsPage</name>
     <message>
-        <location filename="../window.py" line="241"/>
+        <location filename="../window.py" line="242"/>
         <source>No shoots in the library yet.</source>
         <translation>图库中还没有拍摄。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="242"/>
+        <location filename="../window.py" line="243"/>
         <source>Cannot read the library: {0}</source>
         <translation>无法读取图库：{0}</translation>
     </message>
@@ -1307,12 +1342,12 @@
 <context>
     <name>SwatchGrid</name>
     <message>
-        <location filename="../colour_view.py" line="78"/>
+        <location filename="../colour_view.py" line="86"/>
         <source>No measured card for this shoot</source>
         <translation>本次拍摄没有测量过的色卡</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="113"/>
+        <location filename="../colour_view.py" line="93"/>
         <source>top: reference · bottom left: before · bottom right: after · number: ΔE2000 after</source>
         <translation>上：标准色 · 左下：校正前 · 右下：校正后 · 数字：校正后 ΔE2000</translation>
     </message>
