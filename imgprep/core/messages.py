@@ -101,7 +101,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "incomplete-data": ("incomplete or damaged image data ({detail})", "图像数据不完整或已损坏（{detail}）"),
     "loose-file": ("a loose file in the drop folder: put it in a folder named by its SKU",
                    "投放文件夹中的散落文件：请放入以货号命名的文件夹"),
-    "folder-refused": ("shoot folder '{folder}' refused: {detail}", "拍摄文件夹“{folder}”被拒绝：{detail}"),
+    "folder-refused": ("shoot folder '{folder}' refused: {detail}. Rename the folder to the product's SKU "
+                       "(e.g. A1234), or shoot its SKU slate as the first frame (File › Print SKU slates)",
+                       "拍摄文件夹“{folder}”被拒绝：{detail}。请把文件夹改名为商品货号（如 A1234），"
+                       "或第一张先拍该商品的货号牌（文件 › 打印货号牌）"),
     "companion-orphan": ("its RAW {raw} was not taken (see its reason), so this camera JPEG was not either: "
                          "remove or replace the RAW and run again to use the JPEG",
                          "对应的 RAW {raw} 未能处理（见其原因），因此相机 JPEG 也未处理：删除或替换该 RAW 后重新运行即可使用此 JPEG"),

@@ -7,10 +7,9 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QUrl
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QColor,
-    QDesktopServices,
     QFont,
     QFontMetricsF,
     QPainter,
@@ -381,4 +380,6 @@ class ColourView(QWidget):
         lib = self.state.library()
         p = services.report_path(lib, self.sku) if (lib and self.sku) else None
         if p:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(p)))
+            from .window import open_local
+
+            open_local(p, self.state)

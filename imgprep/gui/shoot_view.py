@@ -203,7 +203,7 @@ class ShootView(QWidget):
         self.again_btn.setEnabled(bool(self.sku and self.frames))
         if self.sku:
             heroes = [f for f in self.frames if f.role == "hero"]
-            self.subtitle.setText(self.tr("{0} frames · hero {1}").format(
+            self.subtitle.setText(self.tr("frames: {0} · hero {1}").format(
                 len([f for f in self.frames if f.kind == "product"]), heroes[0].stem if heroes else "–"))
         else:
             self.subtitle.setText(self.tr("Double-click a shoot in the list"))
@@ -489,4 +489,4 @@ class ShootView(QWidget):
         f = self.current()
         p = self._path_of(f) if f else None
         if p is not None:
-            open_in_file_manager(p)
+            open_in_file_manager(p, self.state)

@@ -71,11 +71,22 @@ def app_icon() -> QIcon:
     return QIcon(pm)
 
 
-def open_in_file_manager(path: Path) -> bool:
+def open_local(target: Path, state: AppState) -> bool:
+    """Open a local file or folder with what the system has for it. When nothing handles
+    it (no file manager, no browser), the log says so and the path goes to the clipboard,
+    never a silent no-op."""
+    if QDesktopServices.openUrl(QUrl.fromLocalFile(str(target))):
+        return True
+    QApplication.clipboard().setText(str(target))
+    state.message.emit("error", QApplication.translate(
+        "MainWindow", "Nothing on this computer opens {0}: its path is on the clipboard").format(target))
+    return False
+
+
+def open_in_file_manager(path: Path, state: AppState) -> bool:
     """Show a file's folder (or a folder) in the system file manager."""
     path = Path(path)
-    target = path if path.is_dir() else path.parent
-    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(target)))
+    return open_local(path if path.is_dir() else path.parent, state)
 
 
 class ProgressDelegate(QStyledItemDelegate):
@@ -516,7 +527,7 @@ class MainWindow(QMainWindow):
 
         def done(result: tuple[list[Path], list[str]]) -> None:
             files, problems = result
-            self.log_message("info", self.tr("{0} SKU slates written to {1}: print them and shoot one "
+            self.log_message("info", self.tr("SKU slates written: {0}, in {1}. Print them and shoot one "
                                              "as each product's first frame").format(len(files), out))
             for p in problems:
                 self.log_message("warning", engine_text(p))
@@ -552,7 +563,7 @@ class MainWindow(QMainWindow):
     def open_library(self) -> None:
         lib = self.state.library()
         if lib and lib.exists():
-            open_in_file_manager(lib)
+            open_in_file_manager(lib, self.state)
 
     # ------------------------------------------------------------------ watch
     def _watch_setup(self) -> None:
@@ -598,7 +609,7 @@ class MainWindow(QMainWindow):
         if self.tray is not None and QSystemTrayIcon.supportsMessages():
             icon = QSystemTrayIcon.MessageIcon.Information if ok else QSystemTrayIcon.MessageIcon.Warning
             self.tray.showMessage(title, text, icon, 6000)
-        self.statusBar().showMessage(f"{title}: {text}", 10000)
+        self.statusBar().showMessage(self.tr("{0}: {1}").format(title, text), 10000)  # a full-width colon in Chinese
 
     def _on_shoot_finished(self, sku: str, ok: bool) -> None:
         if ok:

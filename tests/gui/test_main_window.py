@@ -353,7 +353,7 @@ def test_sku_slates_are_printed_for_the_product_sheet(qtbot, make_window, tmp_pa
     files = sorted(out.glob("slate-*.png"))
     assert [f.name for f in files] == ["slate-BAG-002.png", "slate-MUG-001.png"]
     assert find_sku(np.asarray(Image.open(files[1]).convert("RGB"))) == "MUG-001"
-    assert "2 SKU slates written to" in w.log.toPlainText()
+    assert "SKU slates written: 2, in" in w.log.toPlainText()  # no "1 slates"
 
 
 def test_sku_slates_for_typed_skus_without_a_sheet(qtbot, make_window, tmp_path, monkeypatch):

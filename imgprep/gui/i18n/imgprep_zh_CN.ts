@@ -42,92 +42,92 @@
 <context>
     <name>ColourView</name>
     <message>
-        <location filename="../colour_view.py" line="258"/>
+        <location filename="../colour_view.py" line="257"/>
         <source>Open HTML report</source>
         <translation>打开 HTML 报告</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="262"/>
+        <location filename="../colour_view.py" line="261"/>
         <source>Measurement</source>
         <translation>测量</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="307"/>
+        <location filename="../colour_view.py" line="306"/>
         <source>Reference card: reference vs measured</source>
         <translation>色卡：标准值与实测值</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="308"/>
+        <location filename="../colour_view.py" line="307"/>
         <source>ΔE2000 per patch</source>
         <translation>各色块 ΔE2000</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="309"/>
+        <location filename="../colour_view.py" line="308"/>
         <source>Drift: mean ΔE2000 per day, all shoots</source>
         <translation>漂移：每日平均 ΔE2000（全部拍摄）</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="318"/>
+        <location filename="../colour_view.py" line="317"/>
         <source>Colour · {0}</source>
         <translation>颜色 · {0}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="318"/>
+        <location filename="../colour_view.py" line="317"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="342"/>
+        <location filename="../colour_view.py" line="341"/>
         <source>No colour report</source>
         <translation>没有色差报告</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="343"/>
+        <location filename="../colour_view.py" line="342"/>
         <source>Shoot a ColorChecker at the start of each lighting setup. If the card was not found, open the frame in the Shoot view and click its four corners.</source>
         <translation>每次布光开始时先拍一张 ColorChecker 色卡。若未识别到色卡，请在“拍摄”页打开该帧并点击色卡的四个角。</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="349"/>
+        <location filename="../colour_view.py" line="348"/>
         <source>PASS</source>
         <translation>合格</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="349"/>
+        <location filename="../colour_view.py" line="348"/>
         <source>FAIL</source>
         <translation>不合格</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="355"/>
+        <location filename="../colour_view.py" line="354"/>
         <source>Mean ΔE2000: &lt;b&gt;{0:.2f}&lt;/b&gt; → &lt;b&gt;{1:.2f}&lt;/b&gt; (limit {2:g})</source>
         <translation>平均 ΔE2000：&lt;b&gt;{0:.2f}&lt;/b&gt; → &lt;b&gt;{1:.2f}&lt;/b&gt;（上限 {2:g}）</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="357"/>
+        <location filename="../colour_view.py" line="356"/>
         <source>Largest: {0:.2f} (limit {1:g})</source>
         <translation>最大：{0:.2f}（上限 {1:g}）</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="358"/>
+        <location filename="../colour_view.py" line="357"/>
         <source>Median {0:.2f} · 90th percentile {1:.2f}</source>
         <translation>中位数 {0:.2f} · 90% 分位 {1:.2f}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="360"/>
+        <location filename="../colour_view.py" line="359"/>
         <source>Model: {0}</source>
         <translation>校正模型：{0}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="361"/>
+        <location filename="../colour_view.py" line="360"/>
         <source>Worst patches: {0}</source>
         <translation>偏差最大：{0}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="376"/>
+        <location filename="../colour_view.py" line="375"/>
         <source>Expected on colours not on the card (leave-one-out): mean {0:.2f}, largest {1:.2f}</source>
         <translation>色卡以外颜色的预期偏差（留一法）：平均 {0:.2f}，最大 {1:.2f}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="378"/>
+        <location filename="../colour_view.py" line="377"/>
         <source>The verdict uses these figures.</source>
         <translation>结论按这组数据判定。</translation>
     </message>
@@ -135,27 +135,27 @@
 <context>
     <name>DeltaEChart</name>
     <message>
-        <location filename="../colour_view.py" line="136"/>
+        <location filename="../colour_view.py" line="135"/>
         <source>No ΔE figures yet</source>
         <translation>暂无 ΔE 数据</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="167"/>
+        <location filename="../colour_view.py" line="166"/>
         <source>mean limit {0:g}</source>
         <translation>平均上限 {0:g}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="167"/>
+        <location filename="../colour_view.py" line="166"/>
         <source>max limit {0:g}</source>
         <translation>最大上限 {0:g}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="178"/>
+        <location filename="../colour_view.py" line="177"/>
         <source>before</source>
         <translation>校正前</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="178"/>
+        <location filename="../colour_view.py" line="177"/>
         <source>after correction</source>
         <translation>校正后</translation>
     </message>
@@ -163,17 +163,17 @@
 <context>
     <name>DriftChart</name>
     <message>
-        <location filename="../colour_view.py" line="203"/>
+        <location filename="../colour_view.py" line="202"/>
         <source>No colour measurements yet: the drift appears after the first card</source>
         <translation>还没有色彩测量：拍摄第一张色卡后显示漂移</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="241"/>
+        <location filename="../colour_view.py" line="240"/>
         <source>before</source>
         <translation>校正前</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="241"/>
+        <location filename="../colour_view.py" line="240"/>
         <source>after correction</source>
         <translation>校正后</translation>
     </message>
@@ -181,12 +181,12 @@
 <context>
     <name>DropZone</name>
     <message>
-        <location filename="../window.py" line="117"/>
+        <location filename="../window.py" line="128"/>
         <source>Drop shoot folders here</source>
         <translation>把拍摄文件夹拖到这里</translation>
     </message>
     <message>
-        <location filename="../window.py" line="118"/>
+        <location filename="../window.py" line="129"/>
         <source>One folder per product, named by its SKU (e.g. A1234) or opening with its SKU slate — or click to choose</source>
         <translation>每个商品一个文件夹，以货号命名（如 A1234）或第一张拍货号牌——或点击选择</translation>
     </message>
@@ -194,72 +194,72 @@
 <context>
     <name>FirstSteps</name>
     <message>
-        <location filename="../window.py" line="160"/>
+        <location filename="../window.py" line="171"/>
         <source>Welcome to imgprep — first steps</source>
         <translation>欢迎使用 imgprep —— 开始前请先设置</translation>
     </message>
     <message>
-        <location filename="../window.py" line="162"/>
+        <location filename="../window.py" line="173"/>
         <source>not set yet</source>
         <translation>尚未设置</translation>
     </message>
     <message>
-        <location filename="../window.py" line="163"/>
+        <location filename="../window.py" line="174"/>
         <source>is a file, not a folder</source>
         <translation>是文件，不是文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="164"/>
+        <location filename="../window.py" line="175"/>
         <source>holds other files; choose an empty folder or an existing library</source>
         <translation>里面有其他文件；请选择空文件夹或已有图库</translation>
     </message>
     <message>
-        <location filename="../window.py" line="165"/>
+        <location filename="../window.py" line="176"/>
         <source>its parent folder does not exist</source>
         <translation>上级文件夹不存在</translation>
     </message>
     <message>
-        <location filename="../window.py" line="173"/>
+        <location filename="../window.py" line="184"/>
         <source>Library folder</source>
         <translation>图库文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="175"/>
+        <location filename="../window.py" line="186"/>
         <source>Where originals are kept (renamed SKU-01, SKU-02 …) and renditions are written.</source>
         <translation>原图按 货号-01、货号-02 … 重命名保存于此，成品图也写到这里。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="177"/>
+        <location filename="../window.py" line="188"/>
         <source>Backup folder (recommended)</source>
         <translation>备份文件夹（建议）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="178"/>
+        <location filename="../window.py" line="189"/>
         <source>not set: nothing is mirrored</source>
         <translation>未设置：不做备份</translation>
     </message>
     <message>
-        <location filename="../window.py" line="180"/>
+        <location filename="../window.py" line="191"/>
         <source>Product sheet (optional)</source>
         <translation>商品信息表（可选）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="181"/>
+        <location filename="../window.py" line="192"/>
         <source>without it the hero has no spec panel and details no callouts</source>
         <translation>没有它，主图没有参数栏，细节图没有卖点标注</translation>
     </message>
     <message>
-        <location filename="../window.py" line="182"/>
+        <location filename="../window.py" line="193"/>
         <source>Drop a shoot folder on this window</source>
         <translation>把拍摄文件夹拖到本窗口</translation>
     </message>
     <message>
-        <location filename="../window.py" line="184"/>
+        <location filename="../window.py" line="195"/>
         <source>Choose library folder…</source>
         <translation>选择图库文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="185"/>
+        <location filename="../window.py" line="196"/>
         <source>Open settings…</source>
         <translation>打开设置…</translation>
     </message>
@@ -267,199 +267,209 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../window.py" line="323"/>
+        <location filename="../window.py" line="334"/>
         <source>imgprep — product photos</source>
         <translation>imgprep —— 商品图片处理</translation>
     </message>
     <message>
-        <location filename="../window.py" line="340"/>
-        <location filename="../window.py" line="365"/>
+        <location filename="../window.py" line="351"/>
+        <location filename="../window.py" line="376"/>
         <source>Shoots</source>
         <translation>拍摄列表</translation>
     </message>
     <message>
-        <location filename="../window.py" line="341"/>
-        <location filename="../window.py" line="365"/>
+        <location filename="../window.py" line="352"/>
+        <location filename="../window.py" line="376"/>
         <source>Shoot</source>
         <translation>拍摄</translation>
     </message>
     <message>
-        <location filename="../window.py" line="342"/>
-        <location filename="../window.py" line="365"/>
+        <location filename="../window.py" line="353"/>
+        <location filename="../window.py" line="376"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../window.py" line="343"/>
-        <location filename="../window.py" line="365"/>
+        <location filename="../window.py" line="354"/>
+        <location filename="../window.py" line="376"/>
         <source>Product sheet</source>
         <translation>商品信息表</translation>
     </message>
     <message>
-        <location filename="../window.py" line="325"/>
+        <location filename="../window.py" line="336"/>
         <source>Log</source>
         <translation>日志</translation>
     </message>
     <message>
-        <location filename="../window.py" line="350"/>
+        <location filename="../window.py" line="81"/>
+        <source>Nothing on this computer opens {0}: its path is on the clipboard</source>
+        <translation>这台电脑上没有程序能打开 {0}：路径已复制到剪贴板</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="361"/>
         <source>Add shoot folders…</source>
         <translation>添加拍摄文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="351"/>
+        <location filename="../window.py" line="362"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../window.py" line="352"/>
+        <location filename="../window.py" line="363"/>
         <source>Print SKU slates…</source>
         <translation>打印货号牌…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="353"/>
+        <location filename="../window.py" line="364"/>
         <source>Watch drop folder</source>
         <translation>监视投放文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="355"/>
+        <location filename="../window.py" line="366"/>
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="356"/>
+        <location filename="../window.py" line="367"/>
         <source>Open library in file manager</source>
         <translation>在文件管理器中打开图库</translation>
     </message>
     <message>
-        <location filename="../window.py" line="358"/>
+        <location filename="../window.py" line="369"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../window.py" line="359"/>
-        <location filename="../window.py" line="655"/>
+        <location filename="../window.py" line="370"/>
+        <location filename="../window.py" line="666"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../window.py" line="360"/>
-        <location filename="../window.py" line="645"/>
+        <location filename="../window.py" line="371"/>
+        <location filename="../window.py" line="656"/>
         <source>About imgprep</source>
         <translation>关于 imgprep</translation>
     </message>
     <message>
-        <location filename="../window.py" line="362"/>
+        <location filename="../window.py" line="373"/>
         <source>Log panel</source>
         <translation>日志面板</translation>
     </message>
     <message>
-        <location filename="../window.py" line="370"/>
+        <location filename="../window.py" line="381"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="374"/>
+        <location filename="../window.py" line="385"/>
         <source>&amp;View</source>
         <translation>查看(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="377"/>
+        <location filename="../window.py" line="388"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="380"/>
+        <location filename="../window.py" line="391"/>
         <source>Main</source>
         <translation>主工具栏</translation>
     </message>
     <message>
-        <location filename="../window.py" line="483"/>
+        <location filename="../window.py" line="494"/>
         <source>Choose a library folder first (Settings).</source>
         <translation>请先选择图库文件夹（设置）。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="489"/>
+        <location filename="../window.py" line="500"/>
         <source>Choose a shoot folder (named by SKU)</source>
         <translation>选择拍摄文件夹（以货号命名）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="509"/>
-        <location filename="../window.py" line="524"/>
+        <location filename="../window.py" line="520"/>
+        <location filename="../window.py" line="535"/>
         <source>SKU slates</source>
         <translation>货号牌</translation>
     </message>
     <message>
-        <location filename="../window.py" line="509"/>
+        <location filename="../window.py" line="520"/>
         <source>SKUs, separated by spaces or commas:</source>
         <translation>货号（用空格或逗号分隔）：</translation>
     </message>
     <message>
-        <location filename="../window.py" line="513"/>
+        <location filename="../window.py" line="524"/>
         <source>Folder for the SKU slates</source>
         <translation>货号牌保存位置</translation>
     </message>
     <message>
-        <location filename="../window.py" line="519"/>
-        <source>{0} SKU slates written to {1}: print them and shoot one as each product&apos;s first frame</source>
-        <translation>已生成 {0} 张货号牌，保存在 {1}：打印出来，每个商品先拍对应的一张</translation>
+        <location filename="../window.py" line="530"/>
+        <source>SKU slates written: {0}, in {1}. Print them and shoot one as each product&apos;s first frame</source>
+        <translation>已生成货号牌 {0} 张，保存在 {1}。打印出来，每个商品先拍对应的一张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="528"/>
+        <location filename="../window.py" line="539"/>
         <source>Choose the library folder</source>
         <translation>选择图库文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="567"/>
+        <location filename="../window.py" line="578"/>
         <source>Watch {0}</source>
         <translation>监视 {0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="568"/>
+        <location filename="../window.py" line="579"/>
         <source>Set a drop folder in Settings first</source>
         <translation>请先在设置中指定投放文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="578"/>
+        <location filename="../window.py" line="589"/>
         <source>Wait for the running batch to finish, then start watching.</source>
         <translation>请等当前批量处理结束后再开始监视。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="605"/>
+        <location filename="../window.py" line="612"/>
+        <source>{0}: {1}</source>
+        <translation>{0}：{1}</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="616"/>
         <source>Shoot finished</source>
         <translation>拍摄处理完成</translation>
     </message>
     <message>
-        <location filename="../window.py" line="605"/>
+        <location filename="../window.py" line="616"/>
         <source>{0} is ready</source>
         <translation>{0} 已就绪</translation>
     </message>
     <message>
-        <location filename="../window.py" line="607"/>
+        <location filename="../window.py" line="618"/>
         <source>Shoot failed</source>
         <translation>拍摄处理失败</translation>
     </message>
     <message>
-        <location filename="../window.py" line="607"/>
+        <location filename="../window.py" line="618"/>
         <source>{0}: some frames failed — see the log</source>
         <translation>{0}：部分图片失败——请查看日志</translation>
     </message>
     <message>
-        <location filename="../window.py" line="626"/>
+        <location filename="../window.py" line="637"/>
         <source>Library: {0}</source>
         <translation>图库：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="626"/>
+        <location filename="../window.py" line="637"/>
         <source>No library chosen</source>
         <translation>未选择图库</translation>
     </message>
     <message>
-        <location filename="../window.py" line="646"/>
+        <location filename="../window.py" line="657"/>
         <source>&lt;h3&gt;imgprep {0}&lt;/h3&gt;&lt;p&gt;Prepares product photos for online shops: naming, colour, renditions, backup.&lt;/p&gt;&lt;p&gt;Python {1} · Qt {2} · PySide6 {3} · Pillow {4}&lt;/p&gt;&lt;p&gt;Font: Noto Sans CJK SC subset (SIL Open Font License).&lt;/p&gt;</source>
         <translation>&lt;h3&gt;imgprep {0}&lt;/h3&gt;&lt;p&gt;为网店准备商品图片：命名、校色、出图、备份。&lt;/p&gt;&lt;p&gt;Python {1} · Qt {2} · PySide6 {3} · Pillow {4}&lt;/p&gt;&lt;p&gt;字体：Noto Sans CJK SC 子集（SIL 开放字体许可）。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../window.py" line="655"/>
+        <location filename="../window.py" line="666"/>
         <source>A batch is running. Cancel it and quit?</source>
         <translation>正在批量处理。取消并退出吗？</translation>
     </message>
@@ -1165,7 +1175,7 @@
     </message>
     <message>
         <location filename="../shoot_view.py" line="206"/>
-        <source>{0} frames · hero {1}</source>
+        <source>frames: {0} · hero {1}</source>
         <translation>{0} 张 · 主图 {1}</translation>
     </message>
     <message>
@@ -1329,12 +1339,12 @@
 <context>
     <name>ShootsPage</name>
     <message>
-        <location filename="../window.py" line="242"/>
+        <location filename="../window.py" line="253"/>
         <source>No shoots in the library yet.</source>
         <translation>图库中还没有拍摄。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="243"/>
+        <location filename="../window.py" line="254"/>
         <source>Cannot read the library: {0}</source>
         <translation>无法读取图库：{0}</translation>
     </message>
@@ -1342,12 +1352,12 @@
 <context>
     <name>SwatchGrid</name>
     <message>
-        <location filename="../colour_view.py" line="86"/>
+        <location filename="../colour_view.py" line="85"/>
         <source>No measured card for this shoot</source>
         <translation>本次拍摄没有测量过的色卡</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="93"/>
+        <location filename="../colour_view.py" line="92"/>
         <source>top: reference · bottom left: before · bottom right: after · number: ΔE2000 after</source>
         <translation>上：标准色 · 左下：校正前 · 右下：校正后 · 数字：校正后 ΔE2000</translation>
     </message>

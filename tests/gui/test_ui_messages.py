@@ -1,0 +1,42 @@
+"""Issue 16, problems 9 and 10: "open library in file manager" and "open HTML report" say
+so when nothing on the machine opens them (and put the path on the clipboard), never
+silently; Chinese status text uses full-width colons; counts never read "1 frames"."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QApplication
+
+from imgprep.app import services
+
+
+def test_nothing_to_open_with_is_said(qtbot, make_window, tmp_path, monkeypatch):
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or False)
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    w = make_window(lib)
+    w.open_library()
+    assert opened == [str(lib)]
+    assert f"Nothing on this computer opens {lib}" in w.log.toPlainText()
+    assert QApplication.clipboard().text() == str(lib)
+
+    report = tmp_path / "colour-X.html"
+    report.write_text("<html></html>", encoding="utf-8")
+    monkeypatch.setattr(services, "report_path", lambda *_a: report)
+    w.colour_view.sku = "X"
+    w.colour_view.open_report()
+    assert opened[-1] == str(report) and f"opens {report}" in w.log.toPlainText()
+
+
+def test_chinese_status_uses_a_full_width_colon_and_no_english_plurals(qtbot, make_window, tmp_path):
+    from imgprep.gui.i18n import install_language
+
+    install_language("zh_CN")
+    w = make_window(tmp_path / "lib")
+    w.notify(w.tr("Shoot finished"), "MUG-001", True)
+    assert w.statusBar().currentMessage() == "拍摄处理完成：MUG-001"
+    install_language("en")
+    w.shoot_view.sku = "A1"
+    w.shoot_view.reload()
+    assert w.shoot_view.subtitle.text() == "frames: 0 · hero –"  # never "1 frames"
