@@ -562,6 +562,12 @@ class ShootModel(QAbstractTableModel):
                 "unfinished": self.tr("unfinished"), "empty": self.tr("empty"),
                 "queued": self.tr("queued")}.get(r.state, r.state)
 
+    def _backup_unsent(self, r: services.ShootRow) -> bool:
+        """A backup folder is set but none of this shoot's files went there yet (processed
+        before the backup was chosen, or it was unreachable): not "off"."""
+        parent = self.parent()
+        return r.backup == "off" and isinstance(parent, AppState) and bool(parent.settings.get("backup"))
+
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
@@ -594,6 +600,8 @@ class ShootModel(QAbstractTableModel):
             if col == "hero":
                 return Path(r.hero).name if r.hero else "–"
             if col == "backup":
+                if self._backup_unsent(r):
+                    return self.tr("not copied yet")
                 return {"verified": self.tr("verified"), "off": self.tr("off"),
                         "pending": self.tr("{0} pending").format(r.backup_pending)}.get(r.backup, r.backup)
         if role == Qt.ItemDataRole.ForegroundRole:
@@ -605,7 +613,8 @@ class ShootModel(QAbstractTableModel):
             if col == "days" and r.days_left is not None:
                 return QBrush(red if r.days_left < 0 else amber if r.days_left == 0 else QColor("#333"))
             if col == "backup":
-                return QBrush(green if r.backup == "verified" else amber if r.backup == "pending" else QColor("#777"))
+                return QBrush(green if r.backup == "verified" else amber
+                              if r.backup == "pending" or self._backup_unsent(r) else QColor("#777"))
         if role == Qt.ItemDataRole.ToolTipRole:
             return "\n".join(engine_text(p) for p in r.problems) or None
         if role == Qt.ItemDataRole.TextAlignmentRole and col in ("frames", "days"):

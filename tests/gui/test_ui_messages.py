@@ -40,3 +40,21 @@ def test_chinese_status_uses_a_full_width_colon_and_no_english_plurals(qtbot, ma
     w.shoot_view.sku = "A1"
     w.shoot_view.reload()
     assert w.shoot_view.subtitle.text() == "frames: 0 · hero –"  # never "1 frames"
+
+
+def test_backup_column_is_not_off_while_a_backup_is_set(qtbot, make_window, tmp_path, run_cli):
+    from helpers import photo_array, save_jpeg
+
+    from imgprep.gui.appstate import COLUMNS
+
+    save_jpeg(tmp_path / "shoots" / "B1" / "IMG_1.jpg", photo_array(900, 700, 3))
+    lib = tmp_path / "lib"
+    run_cli("batch", tmp_path / "shoots", "--library", lib, "--workers", "0")
+    w = make_window(lib, catalogue=False)
+    m = w.state.model
+    qtbot.waitUntil(lambda: m.rowCount() == 1)
+    col = COLUMNS.index("backup")
+    assert m.data(m.index(0, col)) == "off"
+    (tmp_path / "backup").mkdir()
+    w.settings.set("backup", str(tmp_path / "backup"))
+    assert m.data(m.index(0, col)) == "not copied yet"

@@ -1036,47 +1036,52 @@
         <translation>空</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="578"/>
+        <location filename="../appstate.py" line="584"/>
         <source>{0} + {1} card</source>
         <translation>{0} + {1} 色卡</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="585"/>
+        <location filename="../appstate.py" line="591"/>
         <source>no card</source>
         <translation>无色卡</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="586"/>
+        <location filename="../appstate.py" line="592"/>
         <source>pass</source>
         <translation>合格</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="586"/>
+        <location filename="../appstate.py" line="592"/>
         <source>fail</source>
         <translation>不合格</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="592"/>
+        <location filename="../appstate.py" line="598"/>
         <source>{0} d overdue</source>
         <translation>超期 {0} 天</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="593"/>
+        <location filename="../appstate.py" line="599"/>
         <source>{0} d left</source>
         <translation>剩 {0} 天</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="597"/>
+        <location filename="../appstate.py" line="604"/>
+        <source>not copied yet</source>
+        <translation>尚未备份</translation>
+    </message>
+    <message>
+        <location filename="../appstate.py" line="605"/>
         <source>verified</source>
         <translation>已校验</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="597"/>
+        <location filename="../appstate.py" line="605"/>
         <source>off</source>
         <translation>未开启</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="598"/>
+        <location filename="../appstate.py" line="606"/>
         <source>{0} pending</source>
         <translation>{0} 待备份</translation>
     </message>
