@@ -549,6 +549,9 @@ class BatchRunner:
         # is analysed, while the workers go on with the rest.
         plan: dict[str, list[tuple[FrameJob, Any]]] = {}
         jobs: list[FrameJob] = []
+        # Shoots with an undated frame that may be a card (EXIF stripped: numbered last,
+        # yet the card of the frames before it): named and rendered once all is analysed.
+        hold: set[str] = set()
         for row, job in self._resume_plan(j, report) if resume else ():
             plan.setdefault(row["sku"], []).append((job, row))
         for sh in shoots:
@@ -585,6 +588,8 @@ class BatchRunner:
             heads = {f: _header(f) for f in fresh}
             for f in sorted(fresh, key=lambda f: heads[f][0]):
                 colour = self._colour if heads[f][1] else None  # a frame too small for a card has none
+                if colour is not None and heads[f][0][0]:
+                    hold.add(sku)
                 job = FrameJob(str(f), self.o.preset.renditions, colour, stage_dir=str(self.lib / sku / "raw"))
                 plan.setdefault(sku, []).append((job, None))
         where: dict[int, tuple[str, int, Any]] = {}
@@ -606,7 +611,7 @@ class BatchRunner:
             done += 1
             self.progress({"event": "analysed", "done": done, "total": total, "source": job.path, "sku": sku})
             chunk = []
-            while nxt[sku] in ready[sku]:
+            while nxt[sku] in ready[sku] and (sku not in hold or nxt[sku] + len(ready[sku]) == len(plan[sku])):
                 chunk.append(ready[sku].pop(nxt[sku]))
                 nxt[sku] += 1
             if chunk:
@@ -930,16 +935,16 @@ class BatchRunner:
                     self.progress({"event": "warning", "sku": sku, "reason": msg})
         details = [r["id"] for r in j.sources(sku) if r["kind"] == "product" and r["role"] == "detail"]
         # Colour: a card frame's fit applies to the frames after it (capture order) until
-        # the next card frame; frames before any card stay uncorrected, and say so.
+        # the next card frame; frames before any card stay uncorrected, and say so — unless
+        # a card without a capture time (EXIF stripped) serves them (_fit_for): so the
+        # cards are measured first.
+        card_items = {row["id"]: self._record_card(row, o) for row, o in todo if row["kind"] == "card"}
         cards = self._card_fits(sku)
         # Render several frames at once (threads: the heavy steps release the GIL);
         # journal the results here, in capture order.
         futures: list[Future | None] = []
-        card_items: dict[int, Item] = {}
         for row, o in todo:
             if row["kind"] == "card":
-                card_items[row["id"]] = self._record_card(row, o)
-                cards = self._card_fits(sku)
                 futures.append(None)
                 continue
             if self._cancel.is_set():
@@ -1361,8 +1366,12 @@ def _capture_key(row: Any) -> tuple:
 
 
 def _fit_for(row: Any, cards: list[tuple[tuple, int, dict]]) -> tuple[int | None, dict | None]:
+    """The fit of the last card before the frame in capture order. A card without a
+    capture time (EXIF stripped: a photo sent over WeChat) cannot be placed among dated
+    frames; it serves the dated frames that no dated card precedes, rather than leaving
+    them uncorrected under a passing colour verdict."""
     key = _capture_key(row)
-    before = [c for c in cards if c[0] < key]
+    before = [c for c in cards if c[0] < key] or [c for c in cards if c[0][0]][:1]
     return (before[-1][1], before[-1][2]) if before else (None, None)
 
 
