@@ -170,6 +170,10 @@ def _check_one(j: Journal, preset: Preset, listed: tuple[str, Product] | None, s
                 c.add("colour", say("check-no-fit"))
             elif not fits[-1]["passed"]:
                 c.add("colour", say("check-colour-fails", mean=f"{fits[-1]['de_after_mean']:.2f}"))
+            uncorrected = [r for r in products_src if r["state"] == "rendered" and r["fit_id"] is None]
+            if fits and uncorrected:
+                c.add("colour", say("check-uncorrected", count=len(uncorrected),
+                                    files=", ".join(Path(r["raw_path"]).name for r in uncorrected[:3])))
     if product is None:
         c.add("sheet", say("check-not-in-sheet"))
     else:

@@ -90,6 +90,7 @@ class ShootRow:
     problems: list[str] = field(default_factory=list)
     first_ingest: str = ""
     cancelled: str | None = None  # "done/total" photos when a cancelled run left the shoot unfinished
+    uncorrected: int = 0          # rendered product frames without a colour fit while the shoot has one
 
 
 _OWN_COLUMNS = {"backup", "3-day", "colour"}
@@ -118,6 +119,7 @@ def list_shoots(library: str | Path, today: date | None = None) -> list[ShootRow
                     row.frames += 1
                 if s["state"] == "rendered":
                     row.rendered += 1
+                    row.uncorrected += s["kind"] == "product" and s["fit_id"] is None
                 elif s["state"] == "failed":
                     row.failed += 1
                 else:
@@ -140,6 +142,8 @@ def list_shoots(library: str | Path, today: date | None = None) -> list[ShootRow
             if fits:
                 row.colour = "pass" if fits[-1]["passed"] else "fail"
                 row.de_after = fits[-1]["de_after_mean"]
+            else:
+                row.uncorrected = 0  # no card at all: the colour column says so
             if roots:
                 pending = 0
                 for f in j.files_for_sku(sku):

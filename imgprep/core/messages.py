@@ -160,6 +160,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # rule checks (app.check): `imgprep check`, the shoot list's tooltips
     "check-no-photos": ("no photos in the library yet", "图库中还没有照片"),
     "check-failed": ("{file} failed: {detail}", "{file} 处理失败：{detail}"),
+    "check-uncorrected": ("colour not corrected (shot before any card): {files}, {count} in all",
+                          "颜色未校正（在色卡之前拍摄）：{files}，共 {count} 张"),
     "check-cancelled": ("cancelled: {done} of {total} photos processed; add the folder again to finish",
                         "已取消：{total} 张照片只处理了 {done} 张；请重新添加该文件夹以完成"),
     "check-file-missing": ("{path} is in the journal but missing from the library",

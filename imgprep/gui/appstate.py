@@ -590,7 +590,9 @@ class ShootModel(QAbstractTableModel):
                 if r.colour is None:
                     return self.tr("no card")
                 v = self.tr("pass") if r.colour == "pass" else self.tr("fail")
-                return f"{v} · ΔE {r.de_after:.1f}" if r.de_after is not None else v
+                v = f"{v} · ΔE {r.de_after:.1f}" if r.de_after is not None else v
+                # frames shot before the card went out uncorrected: the verdict is not theirs
+                return v + " · " + self.tr("uncorrected: {0}").format(r.uncorrected) if r.uncorrected else v
             if col == "days":
                 if r.days_left is None:
                     return "–"
@@ -609,7 +611,7 @@ class ShootModel(QAbstractTableModel):
             if col == "state":
                 return QBrush(STATE_COLOURS.get(r.state, amber))
             if col == "colour" and r.colour:
-                return QBrush(green if r.colour == "pass" else red)
+                return QBrush(red if r.colour != "pass" else amber if r.uncorrected else green)
             if col == "days" and r.days_left is not None:
                 return QBrush(red if r.days_left < 0 else amber if r.days_left == 0 else QColor("#333"))
             if col == "backup":

@@ -31,3 +31,21 @@ def test_an_undated_card_corrects_the_dated_frames(tmp_path, run_cli):
     db = sqlite3.connect(tmp_path / "lib" / "imgprep.sqlite")
     fits = db.execute("SELECT fit_id FROM sources WHERE kind = 'product'").fetchall()
     assert len(fits) == 2 and all(f[0] is not None for f in fits)
+
+
+def test_frames_shot_before_the_card_are_not_hidden_by_a_passing_verdict(tmp_path, run_cli):
+    from imgprep.app import services
+
+    folder = tmp_path / "src" / "LATECARD1"
+    card = make_scene(size=(1500, 1000), angle=10, perspective=0.1, card_frac=0.3, cast=CASTS[2], seed=1, jpeg=None)
+    save_jpeg(folder / "IMG_0002.jpg", card.rgb, quality=92, time=T0 + timedelta(seconds=1))
+    for i in (1, 3):
+        save_jpeg(folder / f"IMG_{i:04d}.jpg", apply_cast(product_photo(900, 1200, seed=30 + i), CASTS[2]),
+                  quality=92, time=T0 + timedelta(seconds=i - 1))
+    lib = tmp_path / "lib"
+    run_cli("batch", folder, "--library", lib, "--workers", "0")
+    [row] = services.list_shoots(lib)
+    assert row.colour is not None and row.uncorrected == 1
+    code, out, _ = run_cli("check", lib, "--json")
+    colour = [p["message"] for p in json.loads(out)["skus"][0]["problems"] if p["rule"] == "colour"]
+    assert any(m.startswith("colour not corrected (shot before any card): LATECARD1-01.jpg, 1 in all") for m in colour)

@@ -1056,32 +1056,37 @@
         <translation>不合格</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="598"/>
+        <location filename="../appstate.py" line="595"/>
+        <source>uncorrected: {0}</source>
+        <translation>未校正 {0} 张</translation>
+    </message>
+    <message>
+        <location filename="../appstate.py" line="600"/>
         <source>{0} d overdue</source>
         <translation>超期 {0} 天</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="599"/>
+        <location filename="../appstate.py" line="601"/>
         <source>{0} d left</source>
         <translation>剩 {0} 天</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="604"/>
+        <location filename="../appstate.py" line="606"/>
         <source>not copied yet</source>
         <translation>尚未备份</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="605"/>
+        <location filename="../appstate.py" line="607"/>
         <source>verified</source>
         <translation>已校验</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="605"/>
+        <location filename="../appstate.py" line="607"/>
         <source>off</source>
         <translation>未开启</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="606"/>
+        <location filename="../appstate.py" line="608"/>
         <source>{0} pending</source>
         <translation>{0} 待备份</translation>
     </message>
