@@ -14,28 +14,15 @@ from imgprep.app.batch import BatchOptions, BatchRunner
 from imgprep.core.presets import load_preset
 
 
-def _shoot(root, sku, n):
+def shoot(root, sku, n):
     seed = sum(map(ord, sku)) * 10  # distinct photos in each shoot (no duplicates)
     for i in range(n):
         save_jpeg(root / sku / f"IMG_{i:02d}.jpg", photo_array(900, 700, seed + i), time=datetime(2026, 11, 20, 9, 0, i))
     return root / sku
 
 
-def test_failed_cancelled_and_incomplete_shoots_are_not_done(tmp_path, run_cli):
-    shoots, lib = tmp_path / "shoots", tmp_path / "lib"
-    fail = _shoot(shoots, "FAIL1", 1)
-    (fail / "IMG_90.jpg").write_bytes((fail / "IMG_00.jpg").read_bytes()[:2000])  # truncated
-    (fail / "IMG_91.jpg").write_bytes(b"not a photo" * 50)
-    _shoot(shoots, "FEW1", 2)
-    _shoot(shoots, "FULL1", 6)
-    sheet = tmp_path / "sheet.csv"
-    sheet.write_text("货号,商品名称,颜色,面料,尺码,商品说明,长,宽,高,卖点1,卖点2,卖点3,卖点4,卖点5\n" + "".join(
-        f"{s},杯子,蓝,陶瓷,均码,说明,1,2,3,甲,乙,丙,丁,戊\n" for s in ("FAIL1", "FEW1", "FULL1")), encoding="utf-8")
-    code, out, err = run_cli("batch", shoots, "--library", lib, "--catalogue", sheet, "--workers", "0", "--json")
-    assert code == 1, out + err  # the two broken photos
-
-    # A run cancelled after its first rendered frame leaves the rest of CAN1 undone.
-    _shoot(tmp_path / "more", "CAN1", 5)
+def run_cancelled(lib, folder) -> None:
+    """Process ``folder`` into ``lib``, cancelling the run after its first rendered frame."""
     runner: BatchRunner
 
     def progress(ev):
@@ -43,7 +30,24 @@ def test_failed_cancelled_and_incomplete_shoots_are_not_done(tmp_path, run_cli):
             runner.cancel()
 
     runner = BatchRunner(BatchOptions(lib, load_preset(None), workers=0), progress)
-    runner.run([tmp_path / "more" / "CAN1"])
+    runner.run([folder])
+
+
+def test_failed_cancelled_and_incomplete_shoots_are_not_done(tmp_path, run_cli):
+    shoots, lib = tmp_path / "shoots", tmp_path / "lib"
+    fail = shoot(shoots, "FAIL1", 1)
+    (fail / "IMG_90.jpg").write_bytes((fail / "IMG_00.jpg").read_bytes()[:2000])  # truncated
+    (fail / "IMG_91.jpg").write_bytes(b"not a photo" * 50)
+    shoot(shoots, "FEW1", 2)
+    shoot(shoots, "FULL1", 6)
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("货号,商品名称,颜色,面料,尺码,商品说明,长,宽,高,卖点1,卖点2,卖点3,卖点4,卖点5\n" + "".join(
+        f"{s},杯子,蓝,陶瓷,均码,说明,1,2,3,甲,乙,丙,丁,戊\n" for s in ("FAIL1", "FEW1", "FULL1")), encoding="utf-8")
+    code, out, err = run_cli("batch", shoots, "--library", lib, "--catalogue", sheet, "--workers", "0", "--json")
+    assert code == 1, out + err  # the two broken photos
+
+    # A run cancelled after its first rendered frame leaves the rest of CAN1 undone.
+    run_cancelled(lib, shoot(tmp_path / "more", "CAN1", 5))
 
     rows = {r.sku: r for r in services.list_shoots(lib)}
     assert rows["FULL1"].state == "done"

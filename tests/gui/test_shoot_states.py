@@ -5,20 +5,8 @@ has is marked, in both languages."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from helpers import photo_array, save_jpeg
-
-from imgprep.app.batch import BatchOptions, BatchRunner
 from imgprep.core import fonts
-from imgprep.core.presets import load_preset
-
-
-def _shoot(root, sku, n):
-    seed = sum(map(ord, sku)) * 10
-    for i in range(n):
-        save_jpeg(root / sku / f"IMG_{i:02d}.jpg", photo_array(900, 700, seed + i), time=datetime(2026, 11, 20, 9, 0, i))
-    return root / sku
+from tests.app.test_shoot_states import run_cancelled, shoot
 
 
 def test_states_reasons_and_glyph_warnings(qtbot, make_window, tmp_path, run_cli, monkeypatch):
@@ -27,21 +15,13 @@ def test_states_reasons_and_glyph_warnings(qtbot, make_window, tmp_path, run_cli
 
     monkeypatch.setattr(fonts, "font_chain", lambda weight="regular": (fonts.font_path(weight),))
     shoots, lib = tmp_path / "shoots", tmp_path / "lib"
-    fail = _shoot(shoots, "FAIL1", 1)
+    fail = shoot(shoots, "FAIL1", 1)
     (fail / "IMG_91.jpg").write_bytes(b"not a photo" * 50)
-    _shoot(shoots, "FEW1", 2)
+    shoot(shoots, "FEW1", 2)
     sheet = tmp_path / "sheet.csv"
     sheet.write_text("货号,商品名称,卖点1\nFEW1,🎁礼盒装 囍字杯,🎁 送礼首选\nFAIL1,杯子,甲\n", encoding="utf-8")
     run_cli("batch", shoots, "--library", lib, "--catalogue", sheet, "--workers", "0")
-    _shoot(tmp_path / "more", "CAN1", 4)
-    runner: BatchRunner
-
-    def progress(ev):
-        if ev.get("event") == "rendered":
-            runner.cancel()
-
-    runner = BatchRunner(BatchOptions(lib, load_preset(None), workers=0), progress)
-    runner.run([tmp_path / "more" / "CAN1"])
+    run_cancelled(lib, shoot(tmp_path / "more", "CAN1", 4))
 
     w = make_window(lib, catalogue=False)
     m = w.state.model
