@@ -32,7 +32,7 @@ from ..app.pool import KEEP_IDLE_S, JobPool
 from ..core.errors import ImgprepError
 from ..core.presets import Preset, load_preset
 from . import gcguard
-from .i18n import engine_text
+from .i18n import engine_text, labelled
 
 
 # ------------------------------------------------------------------------------ settings
@@ -362,7 +362,7 @@ class AppState(QObject):
         self.model.on_event(ev)
         self.engineEvent.emit(ev)
         if e == "failed":
-            self.message.emit("error", f"{Path(ev.get('source') or '').name}: {engine_text(ev.get('reason'))}")
+            self.message.emit("error", labelled(Path(ev.get("source") or "").name, engine_text(ev.get("reason"))))
         elif e in ("backup-unavailable", "unlisted", "backup-failed"):
             self.message.emit("warning", engine_text(ev.get("reason")) or e)
         elif e == "shoot-done":
@@ -382,7 +382,7 @@ class AppState(QObject):
                 job.label, s["done"], s["duplicate"], s["failed"], s["skipped"]))
             for it in result["items"]:
                 if it["status"] == "failed":
-                    self.message.emit("error", f"{Path(it['source']).name}: {engine_text(it['reason'])}")
+                    self.message.emit("error", labelled(Path(it["source"]).name, engine_text(it["reason"])))
             if result.get("backup_problem"):
                 self.message.emit("warning", engine_text(result["backup_problem"]))
             self.model.finish(job.skus)
@@ -402,7 +402,7 @@ class AppState(QObject):
             self.model.finish(job.skus)
             for sku in job.skus:
                 self.shootFinished.emit(sku, False)
-        self.message.emit("error", f"{job.label if job else ''}: {reason}")
+        self.message.emit("error", labelled(job.label if job else "", reason))
         self.jobFailed.emit(job.label if job else "", reason)
         self._settle()
 

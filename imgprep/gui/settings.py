@@ -216,7 +216,8 @@ class PresetEditor(QWidget):
     def _add_row(self, r: Rendition) -> None:
         i = self.table.rowCount()
         self.table.insertRow(i)
-        roles = "+".join(r.roles)
+        names = {"hero": self.tr("hero"), "detail": self.tr("details")}
+        roles = " + ".join(names.get(x, x) for x in r.roles)  # shown only, never read back
         size = str(r.width) if r.fit == "width" else f"{r.box[0]}x{r.box[1]}" if r.box else ""
         for c, v in enumerate((r.name, roles, size, str(r.quality), r.suffix)):
             it = QTableWidgetItem(v)

@@ -264,8 +264,8 @@ def test_engine_reasons_are_shown_in_chinese(qtbot, make_window, tmp_path):
     assert doc["summary"]["failed"] == 2
     # the JSON keeps the English text; the designer reads Chinese
     assert any("truncated" in (i["reason"] or "") for i in doc["items"])
-    assert "IMG_0002.jpg: 文件被截断或已损坏（图像数据不完整）" in log
-    assert "IMG_0003.jpg: 空文件（0 字节）" in log
+    assert "IMG_0002.jpg：文件被截断或已损坏（图像数据不完整）" in log  # a full-width colon
+    assert "IMG_0003.jpg：空文件（0 字节）" in log
     assert "truncated" not in log
 
 

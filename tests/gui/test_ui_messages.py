@@ -58,3 +58,27 @@ def test_backup_column_is_not_off_while_a_backup_is_set(qtbot, make_window, tmp_
     (tmp_path / "backup").mkdir()
     w.settings.set("backup", str(tmp_path / "backup"))
     assert m.data(m.index(0, col)) == "not copied yet"
+
+
+def test_model_names_and_rendition_roles_in_chinese(qtbot, make_window, tmp_path):
+    from imgprep.gui.i18n import install_language
+
+    install_language("zh_CN")
+    try:
+        w = make_window(tmp_path / "lib", catalogue=False)
+        doc = {"summary": {"pass": True, "before": {"mean": 4.0, "max": 9.0, "median": 3.0, "p90": 7.0},
+                           "after": {"mean": 0.5, "max": 1.2, "median": 0.4, "p90": 0.9}},
+               "thresholds": {"mean": 3, "max": 6}, "model": "curve+root-polynomial", "worst5": [],
+               "warnings": [], "warnings_zh": []}
+        text = w.colour_view._verdict(doc)
+        assert "色调曲线 + 根多项式" in text and "root-polynomial" not in text
+        from imgprep.core.presets import load_preset
+        from imgprep.gui.settings import SettingsDialog
+
+        d = SettingsDialog(w.state.settings, w)
+        qtbot.addWidget(d)
+        roles = [d.editor.table.item(i, 1).text() for i in range(d.editor.table.rowCount())]
+        assert roles == [{"hero": "主图", "detail": "细节图"}[r] for x in load_preset(None).renditions
+                         for r in x.roles]
+    finally:
+        install_language("en")

@@ -52,82 +52,107 @@
         <translation>测量</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="306"/>
+        <location filename="../colour_view.py" line="307"/>
+        <source>white balance</source>
+        <translation>白平衡</translation>
+    </message>
+    <message>
+        <location filename="../colour_view.py" line="307"/>
+        <source>3×3 matrix</source>
+        <translation>3×3 矩阵</translation>
+    </message>
+    <message>
+        <location filename="../colour_view.py" line="308"/>
+        <source>tone curve + matrix</source>
+        <translation>色调曲线 + 矩阵</translation>
+    </message>
+    <message>
+        <location filename="../colour_view.py" line="308"/>
+        <source>root-polynomial</source>
+        <translation>根多项式</translation>
+    </message>
+    <message>
+        <location filename="../colour_view.py" line="309"/>
+        <source>tone curve + root-polynomial</source>
+        <translation>色调曲线 + 根多项式</translation>
+    </message>
+    <message>
+        <location filename="../colour_view.py" line="312"/>
         <source>Reference card: reference vs measured</source>
         <translation>色卡：标准值与实测值</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="307"/>
+        <location filename="../colour_view.py" line="313"/>
         <source>ΔE2000 per patch</source>
         <translation>各色块 ΔE2000</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="308"/>
+        <location filename="../colour_view.py" line="314"/>
         <source>Drift: mean ΔE2000 per day, all shoots</source>
         <translation>漂移：每日平均 ΔE2000（全部拍摄）</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="317"/>
+        <location filename="../colour_view.py" line="323"/>
         <source>Colour · {0}</source>
         <translation>颜色 · {0}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="317"/>
+        <location filename="../colour_view.py" line="323"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="341"/>
+        <location filename="../colour_view.py" line="347"/>
         <source>No colour report</source>
         <translation>没有色差报告</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="342"/>
+        <location filename="../colour_view.py" line="348"/>
         <source>Shoot a ColorChecker at the start of each lighting setup. If the card was not found, open the frame in the Shoot view and click its four corners.</source>
         <translation>每次布光开始时先拍一张 ColorChecker 色卡。若未识别到色卡，请在“拍摄”页打开该帧并点击色卡的四个角。</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="348"/>
+        <location filename="../colour_view.py" line="354"/>
         <source>PASS</source>
         <translation>合格</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="348"/>
+        <location filename="../colour_view.py" line="354"/>
         <source>FAIL</source>
         <translation>不合格</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="354"/>
+        <location filename="../colour_view.py" line="360"/>
         <source>Mean ΔE2000: &lt;b&gt;{0:.2f}&lt;/b&gt; → &lt;b&gt;{1:.2f}&lt;/b&gt; (limit {2:g})</source>
         <translation>平均 ΔE2000：&lt;b&gt;{0:.2f}&lt;/b&gt; → &lt;b&gt;{1:.2f}&lt;/b&gt;（上限 {2:g}）</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="356"/>
+        <location filename="../colour_view.py" line="362"/>
         <source>Largest: {0:.2f} (limit {1:g})</source>
         <translation>最大：{0:.2f}（上限 {1:g}）</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="357"/>
+        <location filename="../colour_view.py" line="363"/>
         <source>Median {0:.2f} · 90th percentile {1:.2f}</source>
         <translation>中位数 {0:.2f} · 90% 分位 {1:.2f}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="359"/>
+        <location filename="../colour_view.py" line="365"/>
         <source>Model: {0}</source>
         <translation>校正模型：{0}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="360"/>
+        <location filename="../colour_view.py" line="366"/>
         <source>Worst patches: {0}</source>
         <translation>偏差最大：{0}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="375"/>
+        <location filename="../colour_view.py" line="381"/>
         <source>Expected on colours not on the card (leave-one-out): mean {0:.2f}, largest {1:.2f}</source>
         <translation>色卡以外颜色的预期偏差（留一法）：平均 {0:.2f}，最大 {1:.2f}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="377"/>
+        <location filename="../colour_view.py" line="383"/>
         <source>The verdict uses these figures.</source>
         <translation>结论按这组数据判定。</translation>
     </message>
@@ -662,12 +687,22 @@
         <translation>平铺</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="228"/>
+        <location filename="../settings.py" line="219"/>
+        <source>hero</source>
+        <translation>主图</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="219"/>
+        <source>details</source>
+        <translation>细节图</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="229"/>
         <source>Watermark colour</source>
         <translation>水印颜色</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="257"/>
+        <location filename="../settings.py" line="258"/>
         <source>rendition {0}: width and quality must be whole numbers</source>
         <translation>成品图 {0}：宽度和质量必须是整数</translation>
     </message>
@@ -675,141 +710,141 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../settings.py" line="285"/>
+        <location filename="../settings.py" line="286"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="294"/>
+        <location filename="../settings.py" line="295"/>
         <source>Library folder</source>
         <translation>图库文件夹</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="295"/>
-        <location filename="../settings.py" line="314"/>
+        <location filename="../settings.py" line="296"/>
+        <location filename="../settings.py" line="315"/>
         <source>Drop folder</source>
         <translation>投放文件夹</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="296"/>
-        <location filename="../settings.py" line="315"/>
+        <location filename="../settings.py" line="297"/>
+        <location filename="../settings.py" line="316"/>
         <source>Backup folder</source>
         <translation>备份文件夹</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="297"/>
-        <location filename="../settings.py" line="316"/>
+        <location filename="../settings.py" line="298"/>
+        <location filename="../settings.py" line="317"/>
         <source>Product sheet</source>
         <translation>商品信息表</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="297"/>
+        <location filename="../settings.py" line="298"/>
         <source>Product sheets (*.csv *.xlsx *.xlsm *.txt)</source>
         <translation>商品信息表 (*.csv *.xlsx *.xlsm *.txt)</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="304"/>
+        <location filename="../settings.py" line="305"/>
         <source>automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="307"/>
+        <location filename="../settings.py" line="308"/>
         <source>System ({0})</source>
         <translation>跟随系统（{0}）</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="312"/>
+        <location filename="../settings.py" line="313"/>
         <source>Library folder *</source>
         <translation>图库文件夹 *</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="313"/>
+        <location filename="../settings.py" line="314"/>
         <source>Originals and renditions are kept here; the journal too.</source>
         <translation>原图、成品图和处理记录都保存在这里。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="317"/>
+        <location filename="../settings.py" line="318"/>
         <source>Worker processes</source>
         <translation>工作进程数</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="318"/>
+        <location filename="../settings.py" line="319"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="319"/>
+        <location filename="../settings.py" line="320"/>
         <source>General</source>
         <translation>常规</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="329"/>
+        <location filename="../settings.py" line="330"/>
         <source>Save as my preset…</source>
         <translation>另存为我的预设…</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="331"/>
-        <location filename="../settings.py" line="340"/>
+        <location filename="../settings.py" line="332"/>
+        <location filename="../settings.py" line="341"/>
         <source>Preset</source>
         <translation>预设</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="353"/>
+        <location filename="../settings.py" line="354"/>
         <source>{0} (built in)</source>
         <translation>{0}（内置）</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="383"/>
+        <location filename="../settings.py" line="384"/>
         <source>Save preset</source>
         <translation>保存预设</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="383"/>
+        <location filename="../settings.py" line="384"/>
         <source>Name (letters, digits, - and _):</source>
         <translation>名称（字母、数字、- 和 _）：</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="404"/>
+        <location filename="../settings.py" line="405"/>
         <source>Required: where imgprep keeps the photos.</source>
         <translation>必填：imgprep 保存图片的位置。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="405"/>
+        <location filename="../settings.py" line="406"/>
         <source>This is a file, not a folder.</source>
         <translation>这是文件，不是文件夹。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="406"/>
+        <location filename="../settings.py" line="407"/>
         <source>This folder holds other files. Choose an empty folder or an existing imgprep library.</source>
         <translation>该文件夹中有其他文件。请选择空文件夹或已有的 imgprep 图库。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="407"/>
+        <location filename="../settings.py" line="408"/>
         <source>The folder above it does not exist.</source>
         <translation>上级文件夹不存在。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="408"/>
+        <location filename="../settings.py" line="409"/>
         <source>No such folder.</source>
         <translation>文件夹不存在。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="409"/>
+        <location filename="../settings.py" line="410"/>
         <source>Must not be the library itself.</source>
         <translation>不能是图库本身。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="410"/>
+        <location filename="../settings.py" line="411"/>
         <source>Not reachable (is the share mounted?). Copies will wait.</source>
         <translation>无法访问（共享是否已挂载？）。备份会排队等待。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="411"/>
+        <location filename="../settings.py" line="412"/>
         <source>Must be another disk or computer, not the library.</source>
         <translation>必须是另一块硬盘或另一台电脑，不能是图库。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="412"/>
+        <location filename="../settings.py" line="413"/>
         <source>No such file.</source>
         <translation>文件不存在。</translation>
     </message>
