@@ -8,7 +8,6 @@ import threading
 
 from imgprep.gui import gcguard
 
-
 N = 1000  # more than the first generation's threshold (700): the timer must collect
 
 
