@@ -305,8 +305,9 @@ class SettingsDialog(QDialog):
         self.workers.setSpecialValueText(self.tr("automatic"))
         self.workers.setValue(int(settings.get("workers", "0") or 0))
         self.language = QComboBox()
-        for code, name in zip(LANGUAGES, (self.tr("System ({0})").format(resolve("system")), "简体中文", "English"),
-                              strict=True):
+        names = {"zh_CN": "简体中文", "en": "English"}  # each in its own language
+        for code, name in zip(LANGUAGES, (self.tr("System ({0})").format(names[resolve("system")]), names["zh_CN"],
+                                          names["en"]), strict=True):
             self.language.addItem(name, code)
         self.language.setCurrentIndex(max(0, self.language.findData(settings.language)))
         self.language.currentIndexChanged.connect(self._language)
