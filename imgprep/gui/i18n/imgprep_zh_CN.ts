@@ -290,6 +290,14 @@
     </message>
 </context>
 <context>
+    <name>ImageCanvas</name>
+    <message>
+        <location filename="../canvas.py" line="40"/>
+        <source>Wheel or + / −: zoom · 1: actual pixels · 0: whole picture · right button: move</source>
+        <translation>滚轮或 + / −：缩放 · 1：实际像素 · 0：整张图 · 右键拖动：移动</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <location filename="../window.py" line="334"/>
@@ -721,19 +729,19 @@
     </message>
     <message>
         <location filename="../settings.py" line="296"/>
-        <location filename="../settings.py" line="315"/>
+        <location filename="../settings.py" line="316"/>
         <source>Drop folder</source>
         <translation>投放文件夹</translation>
     </message>
     <message>
         <location filename="../settings.py" line="297"/>
-        <location filename="../settings.py" line="316"/>
+        <location filename="../settings.py" line="317"/>
         <source>Backup folder</source>
         <translation>备份文件夹</translation>
     </message>
     <message>
         <location filename="../settings.py" line="298"/>
-        <location filename="../settings.py" line="317"/>
+        <location filename="../settings.py" line="318"/>
         <source>Product sheet</source>
         <translation>商品信息表</translation>
     </message>
@@ -748,103 +756,103 @@
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="308"/>
+        <location filename="../settings.py" line="309"/>
         <source>System ({0})</source>
         <translation>跟随系统（{0}）</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="313"/>
+        <location filename="../settings.py" line="314"/>
         <source>Library folder *</source>
         <translation>图库文件夹 *</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="314"/>
+        <location filename="../settings.py" line="315"/>
         <source>Originals and renditions are kept here; the journal too.</source>
         <translation>原图、成品图和处理记录都保存在这里。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="318"/>
+        <location filename="../settings.py" line="319"/>
         <source>Worker processes</source>
         <translation>工作进程数</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="319"/>
+        <location filename="../settings.py" line="320"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="320"/>
+        <location filename="../settings.py" line="321"/>
         <source>General</source>
         <translation>常规</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="330"/>
+        <location filename="../settings.py" line="331"/>
         <source>Save as my preset…</source>
         <translation>另存为我的预设…</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="332"/>
-        <location filename="../settings.py" line="341"/>
+        <location filename="../settings.py" line="333"/>
+        <location filename="../settings.py" line="342"/>
         <source>Preset</source>
         <translation>预设</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="354"/>
+        <location filename="../settings.py" line="355"/>
         <source>{0} (built in)</source>
         <translation>{0}（内置）</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="384"/>
+        <location filename="../settings.py" line="385"/>
         <source>Save preset</source>
         <translation>保存预设</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="384"/>
+        <location filename="../settings.py" line="385"/>
         <source>Name (letters, digits, - and _):</source>
         <translation>名称（字母、数字、- 和 _）：</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="405"/>
+        <location filename="../settings.py" line="406"/>
         <source>Required: where imgprep keeps the photos.</source>
         <translation>必填：imgprep 保存图片的位置。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="406"/>
+        <location filename="../settings.py" line="407"/>
         <source>This is a file, not a folder.</source>
         <translation>这是文件，不是文件夹。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="407"/>
+        <location filename="../settings.py" line="408"/>
         <source>This folder holds other files. Choose an empty folder or an existing imgprep library.</source>
         <translation>该文件夹中有其他文件。请选择空文件夹或已有的 imgprep 图库。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="408"/>
+        <location filename="../settings.py" line="409"/>
         <source>The folder above it does not exist.</source>
         <translation>上级文件夹不存在。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="409"/>
+        <location filename="../settings.py" line="410"/>
         <source>No such folder.</source>
         <translation>文件夹不存在。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="410"/>
+        <location filename="../settings.py" line="411"/>
         <source>Must not be the library itself.</source>
         <translation>不能是图库本身。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="411"/>
+        <location filename="../settings.py" line="412"/>
         <source>Not reachable (is the share mounted?). Copies will wait.</source>
         <translation>无法访问（共享是否已挂载？）。备份会排队等待。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="412"/>
+        <location filename="../settings.py" line="413"/>
         <source>Must be another disk or computer, not the library.</source>
         <translation>必须是另一块硬盘或另一台电脑，不能是图库。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="413"/>
+        <location filename="../settings.py" line="414"/>
         <source>No such file.</source>
         <translation>文件不存在。</translation>
     </message>
