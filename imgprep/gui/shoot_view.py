@@ -183,7 +183,11 @@ class ShootView(QWidget):
         split.setSizes([THUMB + 44, 800, 320])
         lay.addWidget(split, 1)
 
-        for key, fn in (("Ctrl+H", self.mark_hero), ("Ctrl+E", self.open_current), ("Ctrl+S", self.save_callout)):
+        # Undo (Ctrl+Z): a clicked card corner, else the last hero or callout edit of this
+        # shoot (done as a new edit: a new revision, nothing overwritten).
+        self._undo: list[tuple[str, Any]] = []
+        for key, fn in (("Ctrl+H", self.mark_hero), ("Ctrl+E", self.open_current), ("Ctrl+S", self.save_callout),
+                        (QKeySequence.StandardKey.Undo, self.undo)):
             QShortcut(QKeySequence(key), self, fn, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         state.shootsChanged.connect(self._journal_changed)
         self.last_fit_doc: dict[str, Any] | None = None
@@ -191,8 +195,21 @@ class ShootView(QWidget):
 
     # ------------------------------------------------------------ data
     def show_sku(self, sku: str | None) -> None:
+        if sku != self.sku:
+            self._undo.clear()
         self.sku = sku
         self.reload()
+
+    def undo(self) -> None:
+        if self.canvas.mode == "corners" and self.canvas.corners:
+            self.canvas.corners.pop()
+            self._corners_changed(list(self.canvas.corners))
+            return
+        if not self._undo or self.state.busy:
+            return
+        label, fn = self._undo.pop()
+        self.state.message.emit("info", self.tr("Undo: {0}").format(label))
+        fn()
 
     def reload(self, keep_row: int | None = None) -> None:
         lib = self.state.library()
@@ -392,8 +409,13 @@ class ShootView(QWidget):
             return
         lib = self.state.library()
         self.hero_btn.setEnabled(False)
-        self.state.call(self.tr("Mark {0} as hero").format(f.stem), services.set_hero, lib, self.sku, f.id,
-                        self._preset(), on_done=self._rerendered)
+        label = self.tr("Mark {0} as hero").format(f.stem)
+        old = next((fr for fr in self.frames if fr.role == "hero"), None)
+        if old is not None:
+            self._undo.append((label, lambda sku=self.sku, old=old: self.state.call(
+                self.tr("Mark {0} as hero").format(old.stem), services.set_hero, lib, sku, old.id, self._preset(),
+                on_done=self._rerendered)))
+        self.state.call(label, services.set_hero, lib, self.sku, f.id, self._preset(), on_done=self._rerendered)
 
     def render_again(self) -> None:
         lib = self.state.library()
@@ -428,8 +450,13 @@ class ShootView(QWidget):
         text = self.callout_text.text().strip() or None
         anchor = getattr(self, "_anchor", None)
         self.anchor_btn.setChecked(False)
-        self.state.call(self.tr("Callout of {0}").format(f.stem), services.save_callout, self.state.library(),
-                        self.sku, f.id, text, anchor, self._preset(), on_done=self._rerendered)
+        label, lib, sku = self.tr("Callout of {0}").format(f.stem), self.state.library(), self.sku
+        old = f.callout or {}
+        self._undo.append((label, lambda: self.state.call(
+            label, services.save_callout, lib, sku, f.id, old.get("text"),
+            tuple(old["anchor"]) if old.get("anchor") else None, self._preset(), on_done=self._rerendered)))
+        self.state.call(label, services.save_callout, lib, sku, f.id, text, anchor, self._preset(),
+                        on_done=self._rerendered)
 
     def _corner_mode(self, on: bool) -> None:
         if on:

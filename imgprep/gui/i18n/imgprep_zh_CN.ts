@@ -1222,169 +1222,175 @@
         <translation>用它校正本次拍摄</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="202"/>
+        <location filename="../shoot_view.py" line="211"/>
+        <source>Undo: {0}</source>
+        <translation>已撤销：{0}</translation>
+    </message>
+    <message>
+        <location filename="../shoot_view.py" line="219"/>
         <source>No shoot selected</source>
         <translation>未选择拍摄</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="206"/>
+        <location filename="../shoot_view.py" line="223"/>
         <source>frames: {0} · hero {1}</source>
         <translation>{0} 张 · 主图 {1}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="209"/>
+        <location filename="../shoot_view.py" line="226"/>
         <source>Double-click a shoot in the list</source>
         <translation>在拍摄列表中双击一个拍摄</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="224"/>
+        <location filename="../shoot_view.py" line="241"/>
         <source>… and {0} more</source>
         <translation>……还有 {0} 条</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="244"/>
+        <location filename="../shoot_view.py" line="261"/>
         <source>A batch is running: edits wait in the queue until it ends.</source>
         <translation>正在批量处理：修改会排队，处理结束后执行。</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="263"/>
-        <location filename="../shoot_view.py" line="328"/>
+        <location filename="../shoot_view.py" line="280"/>
+        <location filename="../shoot_view.py" line="345"/>
         <source>hero</source>
         <translation>主图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="265"/>
+        <location filename="../shoot_view.py" line="282"/>
         <source>card</source>
         <translation>色卡</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="291"/>
+        <location filename="../shoot_view.py" line="308"/>
         <source>No frames</source>
         <translation>没有图片</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="328"/>
+        <location filename="../shoot_view.py" line="345"/>
         <source>detail</source>
         <translation>细节图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="328"/>
+        <location filename="../shoot_view.py" line="345"/>
         <source>reference card</source>
         <translation>色卡</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="331"/>
+        <location filename="../shoot_view.py" line="348"/>
         <source>original: {0}</source>
         <translation>原文件：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="332"/>
+        <location filename="../shoot_view.py" line="349"/>
         <source>in library: {0}</source>
         <translation>图库中：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="334"/>
+        <location filename="../shoot_view.py" line="351"/>
         <source>renditions: {0}</source>
         <translation>成品图：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="335"/>
+        <location filename="../shoot_view.py" line="352"/>
         <source>designer&apos;s PSD: {0}</source>
         <translation>设计师 PSD：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="346"/>
+        <location filename="../shoot_view.py" line="363"/>
         <source>No colour fit for this shoot.</source>
         <translation>本次拍摄还没有色彩校正。</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="351"/>
+        <location filename="../shoot_view.py" line="368"/>
         <source>Anchor: automatic (centre of the product)</source>
         <translation>指示点：自动（商品中心）</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="352"/>
+        <location filename="../shoot_view.py" line="369"/>
         <source>Anchor: {0:.0f} % across, {1:.0f} % down</source>
         <translation>指示点：横向 {0:.0f}%，纵向 {1:.0f}%</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="361"/>
+        <location filename="../shoot_view.py" line="378"/>
         <source>Loading…</source>
         <translation>载入中…</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="379"/>
+        <location filename="../shoot_view.py" line="396"/>
         <source>before</source>
         <translation>校正前</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="379"/>
+        <location filename="../shoot_view.py" line="396"/>
         <source>after</source>
         <translation>校正后</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="383"/>
-        <location filename="../shoot_view.py" line="444"/>
+        <location filename="../shoot_view.py" line="400"/>
+        <location filename="../shoot_view.py" line="471"/>
         <source>Click corner {0} of 4</source>
         <translation>请点击第 {0} 个角（共 4 个）</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="395"/>
+        <location filename="../shoot_view.py" line="412"/>
+        <location filename="../shoot_view.py" line="416"/>
         <source>Mark {0} as hero</source>
         <translation>将 {0} 设为主图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="402"/>
+        <location filename="../shoot_view.py" line="424"/>
         <source>Render {0} again</source>
         <translation>重新出图 {0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="410"/>
+        <location filename="../shoot_view.py" line="432"/>
         <source>Rendered again: {0}</source>
         <translation>已重新出图：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="431"/>
+        <location filename="../shoot_view.py" line="453"/>
         <source>Callout of {0}</source>
         <translation>{0} 的卖点标注</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="445"/>
+        <location filename="../shoot_view.py" line="472"/>
         <source>Four corners set — press “Measure colour”</source>
         <translation>四个角已选好——请点“测量颜色”</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="456"/>
+        <location filename="../shoot_view.py" line="483"/>
         <source>Measuring…</source>
         <translation>测量中…</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="457"/>
+        <location filename="../shoot_view.py" line="484"/>
         <source>Colour of {0}</source>
         <translation>{0} 的颜色</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="462"/>
+        <location filename="../shoot_view.py" line="489"/>
         <source>No card found there: {0}</source>
         <translation>该处没有找到色卡：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="464"/>
+        <location filename="../shoot_view.py" line="491"/>
         <source>PASS</source>
         <translation>合格</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="464"/>
+        <location filename="../shoot_view.py" line="491"/>
         <source>FAIL</source>
         <translation>不合格</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="466"/>
+        <location filename="../shoot_view.py" line="493"/>
         <source>mean ΔE2000 {0:.1f} → {1:.1f}, max {2:.1f}</source>
         <translation>平均 ΔE2000 {0:.1f} → {1:.1f}，最大 {2:.1f}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="483"/>
+        <location filename="../shoot_view.py" line="510"/>
         <source>Correct {0}</source>
         <translation>校正 {0}</translation>
     </message>
