@@ -145,6 +145,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "card-ambiguous": ("card orientation is ambiguous", "无法确定色卡方向"),
     "card-image-too-small": ("image of {width}x{height} px is too small or too thin to hold a card (at least {side} px a side, at most 30:1)",
                              "图片 {width}x{height} 像素，太小或太窄，放不下色卡（每边至少 {side} 像素，长宽比不超过 30:1）"),
+    "card-unverified": ("the patch colours do not confirm a card at the clicked corners: the fit uses them as "
+                        "clicked (patch 1 first, clockwise) — check the figures and the preview before applying it",
+                        "所点位置的色块颜色无法确认是色卡：按所点的四角（先 1 号色块，再顺时针）拟合——"
+                        "应用前请核对数据和预览"),
     "card-white-balance-only": ("too few clean colour patches for a colour correction: white balance only",
                                 "可用的彩色色块太少，无法做颜色校正：仅做白平衡"),
     "patch-outside": ("outside the frame", "在画面之外"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QCoreApplication, QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -69,6 +69,16 @@ class Card(QWidget):
     def empty(self, p: QPainter, r: QRectF, text: str) -> None:
         p.setPen(MUTED)
         p.drawText(r, Qt.AlignmentFlag.AlignCenter, text)
+
+
+def model_name(name: str) -> str:
+    """A correction model (imgprep.core.colour.models.CORRECTION_MODELS) in the UI's language."""
+    names = {"white-balance": QCoreApplication.translate("ColourView", "white balance"),
+             "matrix3x3": QCoreApplication.translate("ColourView", "3×3 matrix"),
+             "curve+matrix": QCoreApplication.translate("ColourView", "tone curve + matrix"),
+             "root-polynomial": QCoreApplication.translate("ColourView", "root-polynomial"),
+             "curve+root-polynomial": QCoreApplication.translate("ColourView", "tone curve + root-polynomial")}
+    return names.get(name, name)
 
 
 class SwatchGrid(Card):
@@ -302,12 +312,6 @@ class ColourView(QWidget):
         state.shootsChanged.connect(self.reload)
         self.reload()
 
-    def _model_name(self, name: str) -> str:
-        """A correction model (imgprep.core.colour.models.CORRECTION_MODELS) in the UI's language."""
-        return {"white-balance": self.tr("white balance"), "matrix3x3": self.tr("3×3 matrix"),
-                "curve+matrix": self.tr("tone curve + matrix"), "root-polynomial": self.tr("root-polynomial"),
-                "curve+root-polynomial": self.tr("tone curve + root-polynomial")}.get(name, name)
-
     def _retitle(self) -> None:
         self.swatches.title = self.tr("Reference card: reference vs measured")
         self.bars.title = self.tr("ΔE2000 per patch")
@@ -362,7 +366,7 @@ class ColourView(QWidget):
             + self.tr("Largest: {0:.2f} (limit {1:g})").format(s["after"]["max"], th.get("max", 6)) + "<br/>"
             + self.tr("Median {0:.2f} · 90th percentile {1:.2f}").format(s["after"]["median"], s["after"]["p90"]) + "</p>",
             self._expected(doc),
-            "<p>" + self.tr("Model: {0}").format(self._model_name(doc.get("model", ""))) + "<br/>"
+            "<p>" + self.tr("Model: {0}").format(model_name(doc.get("model", ""))) + "<br/>"
             + self.tr("Worst patches: {0}").format(worst or "–") + "</p>",
         ]
         warnings = doc.get("warnings", [])

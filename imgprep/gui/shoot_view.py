@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from ..app import services
 from .appstate import STATE_COLOURS, AppState
 from .canvas import ImageCanvas
-from .i18n import engine_text
+from .i18n import engine_text, is_chinese
 from .imaging import Background, load_array, to_qimage
 
 THUMB = 132
@@ -490,8 +490,14 @@ class ShootView(QWidget):
         s = doc["summary"]
         verdict = self.tr("PASS") if s["pass"] else self.tr("FAIL")
         colour = "#2e7d32" if s["pass"] else "#c62828"
+        from .colour_view import model_name
+
+        zh = is_chinese() and len(doc.get("warnings_zh") or []) == len(doc.get("warnings") or [])
+        warnings = doc.get("warnings_zh" if zh else "warnings") or []
         return (f"<b style='color:{colour}'>{verdict}</b> · " + self.tr("mean ΔE2000 {0:.1f} → {1:.1f}, max {2:.1f}")
-                .format(s["before"]["mean"], s["after"]["mean"], s["after"]["max"]) + f"<br/>{doc.get('model', '')}")
+                .format(s["before"]["mean"], s["after"]["mean"], s["after"]["max"])
+                + f"<br/>{html.escape(model_name(doc.get('model', '')))}"
+                + "".join(f"<br/><span style='color:#b26a00'>⚠ {html.escape(w)}</span>" for w in warnings))
 
     def _fitted(self, doc: dict) -> None:
         self.last_fit_doc = doc

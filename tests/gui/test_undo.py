@@ -47,3 +47,4 @@ def test_undo_a_clicked_corner(qtbot, mug):  # noqa: F811
     assert len(c.corners) == 3
     qtbot.keyClick(c, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert len(c.corners) == 2 and "3" in c.message
+

@@ -188,10 +188,12 @@ def evaluate(
     excluded = _excluded(detection, ct)
     if excluded:
         warnings.append(_excluded_warning(excluded))
-    if ct.name != "grey" and not enough_for_colour(ct, ok):
-        from ..messages import MESSAGES
+    from ..messages import MESSAGES
 
+    if ct.name != "grey" and not enough_for_colour(ct, ok):
         warnings.append(MESSAGES["card-white-balance-only"])
+    if detection.method == "manual-unverified":
+        warnings.insert(0, MESSAGES["card-unverified"])
     doc.update(
         {
             "model": fit.model,

@@ -42,117 +42,117 @@
 <context>
     <name>ColourView</name>
     <message>
-        <location filename="../colour_view.py" line="257"/>
+        <location filename="../colour_view.py" line="267"/>
         <source>Open HTML report</source>
         <translation>打开 HTML 报告</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="261"/>
+        <location filename="../colour_view.py" line="271"/>
         <source>Measurement</source>
         <translation>测量</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="307"/>
+        <location filename="../colour_view.py" line="76"/>
         <source>white balance</source>
         <translation>白平衡</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="307"/>
+        <location filename="../colour_view.py" line="77"/>
         <source>3×3 matrix</source>
         <translation>3×3 矩阵</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="308"/>
+        <location filename="../colour_view.py" line="78"/>
         <source>tone curve + matrix</source>
         <translation>色调曲线 + 矩阵</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="308"/>
+        <location filename="../colour_view.py" line="79"/>
         <source>root-polynomial</source>
         <translation>根多项式</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="309"/>
+        <location filename="../colour_view.py" line="80"/>
         <source>tone curve + root-polynomial</source>
         <translation>色调曲线 + 根多项式</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="312"/>
+        <location filename="../colour_view.py" line="316"/>
         <source>Reference card: reference vs measured</source>
         <translation>色卡：标准值与实测值</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="313"/>
+        <location filename="../colour_view.py" line="317"/>
         <source>ΔE2000 per patch</source>
         <translation>各色块 ΔE2000</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="314"/>
+        <location filename="../colour_view.py" line="318"/>
         <source>Drift: mean ΔE2000 per day, all shoots</source>
         <translation>漂移：每日平均 ΔE2000（全部拍摄）</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="323"/>
+        <location filename="../colour_view.py" line="327"/>
         <source>Colour · {0}</source>
         <translation>颜色 · {0}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="323"/>
+        <location filename="../colour_view.py" line="327"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="347"/>
+        <location filename="../colour_view.py" line="351"/>
         <source>No colour report</source>
         <translation>没有色差报告</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="348"/>
+        <location filename="../colour_view.py" line="352"/>
         <source>Shoot a ColorChecker at the start of each lighting setup. If the card was not found, open the frame in the Shoot view and click its four corners.</source>
         <translation>每次布光开始时先拍一张 ColorChecker 色卡。若未识别到色卡，请在“拍摄”页打开该帧并点击色卡的四个角。</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="354"/>
+        <location filename="../colour_view.py" line="358"/>
         <source>PASS</source>
         <translation>合格</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="354"/>
+        <location filename="../colour_view.py" line="358"/>
         <source>FAIL</source>
         <translation>不合格</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="360"/>
+        <location filename="../colour_view.py" line="364"/>
         <source>Mean ΔE2000: &lt;b&gt;{0:.2f}&lt;/b&gt; → &lt;b&gt;{1:.2f}&lt;/b&gt; (limit {2:g})</source>
         <translation>平均 ΔE2000：&lt;b&gt;{0:.2f}&lt;/b&gt; → &lt;b&gt;{1:.2f}&lt;/b&gt;（上限 {2:g}）</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="362"/>
+        <location filename="../colour_view.py" line="366"/>
         <source>Largest: {0:.2f} (limit {1:g})</source>
         <translation>最大：{0:.2f}（上限 {1:g}）</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="363"/>
+        <location filename="../colour_view.py" line="367"/>
         <source>Median {0:.2f} · 90th percentile {1:.2f}</source>
         <translation>中位数 {0:.2f} · 90% 分位 {1:.2f}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="365"/>
+        <location filename="../colour_view.py" line="369"/>
         <source>Model: {0}</source>
         <translation>校正模型：{0}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="366"/>
+        <location filename="../colour_view.py" line="370"/>
         <source>Worst patches: {0}</source>
         <translation>偏差最大：{0}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="381"/>
+        <location filename="../colour_view.py" line="385"/>
         <source>Expected on colours not on the card (leave-one-out): mean {0:.2f}, largest {1:.2f}</source>
         <translation>色卡以外颜色的预期偏差（留一法）：平均 {0:.2f}，最大 {1:.2f}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="383"/>
+        <location filename="../colour_view.py" line="387"/>
         <source>The verdict uses these figures.</source>
         <translation>结论按这组数据判定。</translation>
     </message>
@@ -160,27 +160,27 @@
 <context>
     <name>DeltaEChart</name>
     <message>
-        <location filename="../colour_view.py" line="135"/>
+        <location filename="../colour_view.py" line="145"/>
         <source>No ΔE figures yet</source>
         <translation>暂无 ΔE 数据</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="166"/>
+        <location filename="../colour_view.py" line="176"/>
         <source>mean limit {0:g}</source>
         <translation>平均上限 {0:g}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="166"/>
+        <location filename="../colour_view.py" line="176"/>
         <source>max limit {0:g}</source>
         <translation>最大上限 {0:g}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="177"/>
+        <location filename="../colour_view.py" line="187"/>
         <source>before</source>
         <translation>校正前</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="177"/>
+        <location filename="../colour_view.py" line="187"/>
         <source>after correction</source>
         <translation>校正后</translation>
     </message>
@@ -188,17 +188,17 @@
 <context>
     <name>DriftChart</name>
     <message>
-        <location filename="../colour_view.py" line="202"/>
+        <location filename="../colour_view.py" line="212"/>
         <source>No colour measurements yet: the drift appears after the first card</source>
         <translation>还没有色彩测量：拍摄第一张色卡后显示漂移</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="240"/>
+        <location filename="../colour_view.py" line="250"/>
         <source>before</source>
         <translation>校正前</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="240"/>
+        <location filename="../colour_view.py" line="250"/>
         <source>after correction</source>
         <translation>校正后</translation>
     </message>
@@ -1385,12 +1385,12 @@
         <translation>不合格</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="493"/>
+        <location filename="../shoot_view.py" line="497"/>
         <source>mean ΔE2000 {0:.1f} → {1:.1f}, max {2:.1f}</source>
         <translation>平均 ΔE2000 {0:.1f} → {1:.1f}，最大 {2:.1f}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="510"/>
+        <location filename="../shoot_view.py" line="516"/>
         <source>Correct {0}</source>
         <translation>校正 {0}</translation>
     </message>
@@ -1411,12 +1411,12 @@
 <context>
     <name>SwatchGrid</name>
     <message>
-        <location filename="../colour_view.py" line="85"/>
+        <location filename="../colour_view.py" line="95"/>
         <source>No measured card for this shoot</source>
         <translation>本次拍摄没有测量过的色卡</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="92"/>
+        <location filename="../colour_view.py" line="102"/>
         <source>top: reference · bottom left: before · bottom right: after · number: ΔE2000 after</source>
         <translation>上：标准色 · 左下：校正前 · 右下：校正后 · 数字：校正后 ΔE2000</translation>
     </message>
