@@ -63,7 +63,8 @@ class ShootView(QWidget):
         grp = QButtonGroup(self)
         grp.addButton(self.show_rend)
         grp.addButton(self.show_orig)
-        self.show_rend.toggled.connect(self._reload_thumbs)
+        # Renditions ↔ originals keeps the frame in view (toggled's bool is no row number).
+        self.show_rend.toggled.connect(lambda _on: self._reload_thumbs(self.list.currentRow()))
         self.again_btn = QPushButton(self.tr("Render again"))
         self.again_btn.setToolTip(self.tr("Render this shoot's frames again with the product sheet as it is now "
                                           "(a late or corrected sheet, an edited callouts.toml)"))

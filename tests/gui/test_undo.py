@@ -1,5 +1,6 @@
 """Issue 16, acceptance 6: Ctrl+Z undoes a hero, a callout or a clicked card corner in
-the shoot view (an undone edit is a new edit: new revision names, nothing overwritten)."""
+the shoot view (an undone edit is a new edit: new revision names, nothing overwritten);
+switching renditions/originals keeps the selected frame (problem 11)."""
 
 from __future__ import annotations
 
@@ -48,3 +49,12 @@ def test_undo_a_clicked_corner(qtbot, mug):  # noqa: F811
     qtbot.keyClick(c, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert len(c.corners) == 2 and "3" in c.message
 
+
+
+def test_switching_renditions_and_originals_keeps_the_frame(qtbot, mug):  # noqa: F811
+    v = mug.shoot_view
+    v.list.setCurrentRow(3)
+    v.show_orig.setChecked(True)
+    assert v.list.currentRow() == 3
+    v.show_rend.setChecked(True)
+    assert v.list.currentRow() == 3
