@@ -50,7 +50,7 @@ from ..core.naming import (
     validate_sku,
 )
 from ..core.presets import Preset
-from .annotations import glyph_warning, load_callouts, plan_for
+from .annotations import detail_order, glyph_warning, load_callouts, plan_for
 from .backup import BackupTarget, copy_one
 from .check import cancelled_key
 from .colour_hooks import report_files
@@ -933,7 +933,7 @@ class BatchRunner:
                     with j.tx():
                         j.log("warning", "callouts", msg, sku=sku)
                     self.progress({"event": "warning", "sku": sku, "reason": msg})
-        details = [r["id"] for r in j.sources(sku) if r["kind"] == "product" and r["role"] == "detail"]
+        details = detail_order(j.sources(sku))
         # Colour: a card frame's fit applies to the frames after it (capture order) until
         # the next card frame; frames before any card stay uncorrected, and say so — unless
         # a card without a capture time (EXIF stripped) serves them (_fit_for): so the

@@ -42,6 +42,7 @@ from .annotations import (
     MAX_CALLOUT_TEXT,
     SIDECAR,
     CalloutOverride,
+    detail_order,
     glyph_warning,
     load_callouts,
     plan_for,
@@ -350,7 +351,7 @@ def _rerender_locked(j: Journal, lib: Path, sku: str, source_ids: list[int], pre
     d = j.product(sku)
     product = Product.from_dict(d) if d else None
     overrides = _overrides(lib, sku, rows)
-    details = [r["id"] for r in rows if r["kind"] == "product" and r["role"] == "detail"]
+    details = detail_order(rows)
     for sid in source_ids:
         row = j.source(sid)
         if row is None or row["kind"] == "card" or row["state"] not in ("rendered", "failed"):
@@ -377,8 +378,7 @@ def set_hero(library: str | Path, sku: str, source_id: int, preset: Preset) -> R
             return res
 
         def detail_index() -> dict[int, int]:
-            ids = [r["id"] for r in j.sources(sku) if r["kind"] == "product" and r["role"] == "detail"]
-            return {sid: i for i, sid in enumerate(ids)}
+            return {sid: i for i, sid in enumerate(detail_order(j.sources(sku)))}
 
         before = detail_index()
         with j.tx():

@@ -33,6 +33,7 @@ def _click(qtbot, w, button):
 def test_remark_hero_rerenders_and_names_stay_consistent(qtbot, mug, tmp_path):
     v, lib = mug.shoot_view, tmp_path / "lib"
     assert v.frames[0].role == "hero"
+    point = v.frames[2].callout["text"]  # 03's selling point
     v.list.setCurrentRow(2)
     assert v.current().stem == "MUG-001-03" and v.hero_btn.isEnabled()
     res = _click(qtbot, mug, v.hero_btn)
@@ -43,12 +44,16 @@ def test_remark_hero_rerenders_and_names_stay_consistent(qtbot, mug, tmp_path):
     # the originals keep their names; the re-rendered files get the next revision
     assert new.raw == "MUG-001/raw/MUG-001-03.jpg" and old.raw == "MUG-001/raw/MUG-001-01.jpg"
     assert new.renditions == ["MUG-001/jpg/MUG-001-03-r2.jpg"] and new.has_panel and not new.callout
-    assert old.renditions == ["MUG-001/jpg/MUG-001-01-r2.jpg"] and not old.has_panel and old.callout
-    # details whose selling point moved were rendered again, the others left alone
-    assert frames["MUG-001-02"].renditions == ["MUG-001/jpg/MUG-001-02-r2.jpg"]
+    assert old.renditions == ["MUG-001/jpg/MUG-001-01-r2.jpg"] and not old.has_panel
+    # selling points stay with their frames (issue 16, problem 7): 03's point moves to
+    # 01, which takes 03's place; every other detail keeps its point and its file
+    assert old.callout["text"] == point
+    assert frames["MUG-001-02"].renditions == ["MUG-001/jpg/MUG-001-02.jpg"]
     assert frames["MUG-001-04"].renditions == ["MUG-001/jpg/MUG-001-04.jpg"]
+    texts = [frames[f"MUG-001-0{i}"].callout["text"] for i in (1, 2, 4, 5, 6)]
+    assert len(set(texts)) == 5  # none vanished, none twice
     on_disk = sorted(p.name for p in (lib / "MUG-001" / "jpg").iterdir())
-    assert on_disk == ["MUG-001-01-r2.jpg", "MUG-001-02-r2.jpg", "MUG-001-03-r2.jpg",
+    assert on_disk == ["MUG-001-01-r2.jpg", "MUG-001-02.jpg", "MUG-001-03-r2.jpg",
                        "MUG-001-04.jpg", "MUG-001-05.jpg", "MUG-001-06.jpg"]
     with Journal(lib, readonly=True) as j:
         assert j.shoot("MUG-001")["hero_id"] == new.id
