@@ -178,7 +178,10 @@ def _wrap_paragraph(paragraph: str, font: TextFont, max_width: float) -> list[st
 
 
 _BALANCE_MAX_LINES = 6
-_CLAUSE_END = re.compile(r"(?<=[，。；！？：、,;!?])")
+# After clause punctuation, or at a space between two Chinese phrases ("人体工学把手 握感舒适"
+# breaks at the space, never inside 把手).
+_CJK = "\u2e80-\u9fff\uf900-\ufaff"
+_CLAUSE_END = re.compile(rf"(?<=[，。；！？：、,;!?])|(?<=[{_CJK}] )(?=[{_CJK}])")
 
 
 def _wrap_by_clauses(paragraph: str, font: TextFont, max_width: float) -> list[str] | None:
@@ -186,14 +189,14 @@ def _wrap_by_clauses(paragraph: str, font: TextFont, max_width: float) -> list[s
     clauses = [c for c in _CLAUSE_END.split(paragraph) if c]
     if len(clauses) < 2 or any(font.getlength(c.strip()) > max_width for c in clauses):
         return None
-    lines = [clauses[0].strip()]
+    lines = [clauses[0]]
     for clause in clauses[1:]:
-        joined = lines[-1] + clause
+        joined = lines[-1] + clause  # a space between two phrases stays inside a line
         if font.getlength(joined.strip()) <= max_width:
-            lines[-1] = joined.strip()
+            lines[-1] = joined
         else:
-            lines.append(clause.strip())
-    return lines
+            lines.append(clause)
+    return [line.strip() for line in lines]
 
 
 def wrap(text: str, font: TextFont, max_width: float, *, balance: bool = False) -> list[str]:

@@ -107,6 +107,11 @@ def test_explicit_breaks_and_balance():
     assert abs(len(balanced[0]) - len(balanced[1])) <= 1
     # Balanced text prefers to break after a clause.
     assert tl.wrap("精选天然面料，亲肤透气", font, 170, balance=True) == ["精选天然面料，", "亲肤透气"]
+    # ... or at a space between two phrases, never inside a word (issue 16: "人体工学把 / 手").
+    point = "人体工学把手 握感舒适"
+    for width in (130, 170, 200):
+        assert tl.wrap(point, fonts.text_font(20), width, balance=True) == ["人体工学把手", "握感舒适"]
+    assert tl.wrap(point, fonts.text_font(20), 240, balance=True) == [point]  # the space stays
 
 
 def test_overlong_token_is_split_not_clipped():
