@@ -295,7 +295,7 @@ class SettingsDialog(QDialog):
         self.library = PathField("dir", self.tr("Library folder"))
         self.drop = PathField("dir", self.tr("Drop folder"))
         self.backup = PathField("dir", self.tr("Backup folder"))
-        self.catalogue = PathField("file", self.tr("Product sheet"), self.tr("Product sheets (*.csv *.xlsx *.xlsm *.txt)"))
+        self.catalogue = PathField("file", self.tr("Product sheet"), self.tr("Product sheets (*.csv *.xlsx *.xlsm *.xls *.txt)"))
         for w, k in ((self.library, "library"), (self.drop, "drop"), (self.backup, "backup"),
                      (self.catalogue, "catalogue")):
             w.edit.setText(settings.get(k))

@@ -71,10 +71,31 @@ class SheetView(QWidget):
 
     def choose(self) -> None:
         p, _ = QFileDialog.getOpenFileName(self, self.tr("Product sheet"), self.state.settings.get("catalogue") or str(Path.home()),
-                                           self.tr("Product sheets (*.csv *.xlsx *.xlsm *.txt)"))
+                                           self.tr("Product sheets (*.csv *.xlsx *.xlsm *.xls *.txt)"))
         if p:
             self.state.settings.set("catalogue", p)
             self.reload()
+            self.report_loaded()
+
+    def report_loaded(self) -> None:
+        """What the sheet just loaded gave: products, the columns read and not read, and
+        the library's SKUs it lacks (their heroes get no panel)."""
+        from ..core.catalogue import load_catalogue
+
+        path = self.state.settings.get("catalogue")
+        try:
+            cat = load_catalogue(path)
+        except ImgprepError as e:
+            self.state.message.emit("error", engine_text(str(e)))
+            return
+        lacking = [r.sku for r in self.state.model.rows if r.sku not in cat]
+        parts = [self.tr("{0}: products: {1}").format(Path(path).name, len(cat)),
+                 self.tr("columns read: {0}").format("、".join(cat.columns) or "–")]
+        if cat.unknown_columns:
+            parts.append(self.tr("columns not read: {0}").format("、".join(cat.unknown_columns)))
+        parts.append(self.tr("shoots not in the sheet: {0}").format(", ".join(lacking)) if lacking
+                     else self.tr("every shoot of the library is in the sheet"))
+        self.state.message.emit("warning" if lacking else "info", self.tr("; ").join(parts))
 
     def render_again(self) -> None:
         lib, path = self.state.library(), self.state.settings.get("catalogue")

@@ -747,8 +747,8 @@
     </message>
     <message>
         <location filename="../settings.py" line="298"/>
-        <source>Product sheets (*.csv *.xlsx *.xlsm *.txt)</source>
-        <translation>商品信息表 (*.csv *.xlsx *.xlsm *.txt)</translation>
+        <source>Product sheets (*.csv *.xlsx *.xlsm *.xls *.txt)</source>
+        <translation>商品信息表 (*.csv *.xlsx *.xlsm *.xls *.txt)</translation>
     </message>
     <message>
         <location filename="../settings.py" line="305"/>
@@ -901,96 +901,126 @@
     </message>
     <message>
         <location filename="../sheet_view.py" line="74"/>
-        <source>Product sheets (*.csv *.xlsx *.xlsm *.txt)</source>
-        <translation>商品信息表 (*.csv *.xlsx *.xlsm *.txt)</translation>
+        <source>Product sheets (*.csv *.xlsx *.xlsm *.xls *.txt)</source>
+        <translation>商品信息表 (*.csv *.xlsx *.xlsm *.xls *.txt)</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="84"/>
+        <location filename="../sheet_view.py" line="92"/>
+        <source>{0}: products: {1}</source>
+        <translation>{0}：{1} 个商品</translation>
+    </message>
+    <message>
+        <location filename="../sheet_view.py" line="93"/>
+        <source>columns read: {0}</source>
+        <translation>已读取的列：{0}</translation>
+    </message>
+    <message>
+        <location filename="../sheet_view.py" line="95"/>
+        <source>columns not read: {0}</source>
+        <translation>未读取的列：{0}</translation>
+    </message>
+    <message>
+        <location filename="../sheet_view.py" line="96"/>
+        <source>shoots not in the sheet: {0}</source>
+        <translation>表中没有的拍摄：{0}</translation>
+    </message>
+    <message>
+        <location filename="../sheet_view.py" line="97"/>
+        <source>every shoot of the library is in the sheet</source>
+        <translation>图库中的拍摄都在表中</translation>
+    </message>
+    <message>
+        <location filename="../sheet_view.py" line="98"/>
+        <source>; </source>
+        <translation>；</translation>
+    </message>
+    <message>
+        <location filename="../sheet_view.py" line="105"/>
         <source>Render again with the product sheet</source>
         <translation>按商品信息表重新出图</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="91"/>
+        <location filename="../sheet_view.py" line="112"/>
         <source>Rendered again: {0}</source>
         <translation>已重新出图：{0}</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="101"/>
+        <location filename="../sheet_view.py" line="122"/>
         <source>No product sheet loaded</source>
         <translation>未载入商品信息表</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="111"/>
+        <location filename="../sheet_view.py" line="132"/>
         <source>Cannot read the sheet</source>
         <translation>无法读取该表格</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="118"/>
+        <location filename="../sheet_view.py" line="139"/>
         <source>Render again with this sheet: {0}</source>
         <translation>按此表重新出图：{0}</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="119"/>
+        <location filename="../sheet_view.py" line="140"/>
         <source>The sheet&apos;s rows of these shoots are new or changed since they were rendered: their hero panels and callouts are rendered again</source>
         <translation>这些拍摄在表中的行是出图后新增或修改的：将重新生成主图参数栏和卖点标注</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="124"/>
+        <location filename="../sheet_view.py" line="145"/>
         <source>Cannot read the library</source>
         <translation>无法读取图库</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="126"/>
+        <location filename="../sheet_view.py" line="147"/>
         <source>name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="126"/>
+        <location filename="../sheet_view.py" line="147"/>
         <source>colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="126"/>
+        <location filename="../sheet_view.py" line="147"/>
         <source>fabric</source>
         <translation>面料</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="127"/>
+        <location filename="../sheet_view.py" line="148"/>
         <source>size</source>
         <translation>尺码</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="127"/>
+        <location filename="../sheet_view.py" line="148"/>
         <source>description</source>
         <translation>商品说明</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="127"/>
+        <location filename="../sheet_view.py" line="148"/>
         <source>dimensions</source>
         <translation>长宽高</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="135"/>
+        <location filename="../sheet_view.py" line="156"/>
         <source>{0} d overdue</source>
         <translation>超期 {0} 天</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="137"/>
+        <location filename="../sheet_view.py" line="158"/>
         <source>{0} d left</source>
         <translation>剩 {0} 天</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="138"/>
+        <location filename="../sheet_view.py" line="159"/>
         <source>yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="138"/>
+        <location filename="../sheet_view.py" line="159"/>
         <source>not yet</source>
         <translation>未拍</translation>
     </message>
     <message>
-        <location filename="../sheet_view.py" line="152"/>
+        <location filename="../sheet_view.py" line="173"/>
         <source>{0} products · {1} shot · {2} overdue without photos · {3} lack fields</source>
         <translation>共 {0} 个商品 · 已拍 {1} · 超期未拍 {2} · 缺字段 {3}</translation>
     </message>
@@ -1147,250 +1177,250 @@
         <translation>原图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="67"/>
+        <location filename="../shoot_view.py" line="68"/>
         <source>Render again</source>
         <translation>重新出图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="68"/>
+        <location filename="../shoot_view.py" line="69"/>
         <source>Render this shoot&apos;s frames again with the product sheet as it is now (a late or corrected sheet, an edited callouts.toml)</source>
         <translation>按当前商品信息表重新生成本次拍摄的成品图（表格晚到或已更正、callouts.toml 已修改时）</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="115"/>
+        <location filename="../shoot_view.py" line="116"/>
         <source>Mark as hero</source>
         <translation>设为主图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="117"/>
+        <location filename="../shoot_view.py" line="118"/>
         <source>Ctrl+H — the spec panel moves to this frame; names stay</source>
         <translation>Ctrl+H —— 参数栏移到这张图；文件编号不变</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="119"/>
+        <location filename="../shoot_view.py" line="120"/>
         <source>Show in folder</source>
         <translation>在文件夹中显示</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="126"/>
+        <location filename="../shoot_view.py" line="127"/>
         <source>Selling-point callout</source>
         <translation>卖点标注</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="130"/>
+        <location filename="../shoot_view.py" line="131"/>
         <source>Text of the callout</source>
         <translation>标注文字</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="131"/>
+        <location filename="../shoot_view.py" line="132"/>
         <source>Move the anchor</source>
         <translation>移动指示点</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="136"/>
+        <location filename="../shoot_view.py" line="137"/>
         <source>Save and re-render</source>
         <translation>保存并重新出图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="146"/>
+        <location filename="../shoot_view.py" line="147"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="148"/>
+        <location filename="../shoot_view.py" line="149"/>
         <source>Before / after split</source>
         <translation>校色前后对比</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="150"/>
+        <location filename="../shoot_view.py" line="151"/>
         <source>Pick card corners</source>
         <translation>点选色卡四角</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="152"/>
+        <location filename="../shoot_view.py" line="153"/>
         <source>Click the outer corners of the card: patch 1 (dark skin) first, then clockwise</source>
         <translation>依次点击色卡外角：先点 1 号色块（深肤色）一角，再顺时针</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="154"/>
+        <location filename="../shoot_view.py" line="155"/>
         <source>Measure colour</source>
         <translation>测量颜色</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="157"/>
+        <location filename="../shoot_view.py" line="158"/>
         <source>Correct this shoot with it</source>
         <translation>用它校正本次拍摄</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="211"/>
+        <location filename="../shoot_view.py" line="212"/>
         <source>Undo: {0}</source>
         <translation>已撤销：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="219"/>
+        <location filename="../shoot_view.py" line="220"/>
         <source>No shoot selected</source>
         <translation>未选择拍摄</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="223"/>
+        <location filename="../shoot_view.py" line="224"/>
         <source>frames: {0} · hero {1}</source>
         <translation>{0} 张 · 主图 {1}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="226"/>
+        <location filename="../shoot_view.py" line="227"/>
         <source>Double-click a shoot in the list</source>
         <translation>在拍摄列表中双击一个拍摄</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="241"/>
+        <location filename="../shoot_view.py" line="242"/>
         <source>… and {0} more</source>
         <translation>……还有 {0} 条</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="261"/>
+        <location filename="../shoot_view.py" line="262"/>
         <source>A batch is running: edits wait in the queue until it ends.</source>
         <translation>正在批量处理：修改会排队，处理结束后执行。</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="280"/>
-        <location filename="../shoot_view.py" line="345"/>
+        <location filename="../shoot_view.py" line="281"/>
+        <location filename="../shoot_view.py" line="346"/>
         <source>hero</source>
         <translation>主图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="282"/>
+        <location filename="../shoot_view.py" line="283"/>
         <source>card</source>
         <translation>色卡</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="308"/>
+        <location filename="../shoot_view.py" line="309"/>
         <source>No frames</source>
         <translation>没有图片</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="345"/>
+        <location filename="../shoot_view.py" line="346"/>
         <source>detail</source>
         <translation>细节图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="345"/>
+        <location filename="../shoot_view.py" line="346"/>
         <source>reference card</source>
         <translation>色卡</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="348"/>
+        <location filename="../shoot_view.py" line="349"/>
         <source>original: {0}</source>
         <translation>原文件：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="349"/>
+        <location filename="../shoot_view.py" line="350"/>
         <source>in library: {0}</source>
         <translation>图库中：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="351"/>
+        <location filename="../shoot_view.py" line="352"/>
         <source>renditions: {0}</source>
         <translation>成品图：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="352"/>
+        <location filename="../shoot_view.py" line="353"/>
         <source>designer&apos;s PSD: {0}</source>
         <translation>设计师 PSD：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="363"/>
+        <location filename="../shoot_view.py" line="364"/>
         <source>No colour fit for this shoot.</source>
         <translation>本次拍摄还没有色彩校正。</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="368"/>
+        <location filename="../shoot_view.py" line="369"/>
         <source>Anchor: automatic (centre of the product)</source>
         <translation>指示点：自动（商品中心）</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="369"/>
+        <location filename="../shoot_view.py" line="370"/>
         <source>Anchor: {0:.0f} % across, {1:.0f} % down</source>
         <translation>指示点：横向 {0:.0f}%，纵向 {1:.0f}%</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="378"/>
+        <location filename="../shoot_view.py" line="379"/>
         <source>Loading…</source>
         <translation>载入中…</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="396"/>
+        <location filename="../shoot_view.py" line="397"/>
         <source>before</source>
         <translation>校正前</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="396"/>
+        <location filename="../shoot_view.py" line="397"/>
         <source>after</source>
         <translation>校正后</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="400"/>
-        <location filename="../shoot_view.py" line="471"/>
+        <location filename="../shoot_view.py" line="401"/>
+        <location filename="../shoot_view.py" line="472"/>
         <source>Click corner {0} of 4</source>
         <translation>请点击第 {0} 个角（共 4 个）</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="412"/>
-        <location filename="../shoot_view.py" line="416"/>
+        <location filename="../shoot_view.py" line="413"/>
+        <location filename="../shoot_view.py" line="417"/>
         <source>Mark {0} as hero</source>
         <translation>将 {0} 设为主图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="424"/>
+        <location filename="../shoot_view.py" line="425"/>
         <source>Render {0} again</source>
         <translation>重新出图 {0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="432"/>
+        <location filename="../shoot_view.py" line="433"/>
         <source>Rendered again: {0}</source>
         <translation>已重新出图：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="453"/>
+        <location filename="../shoot_view.py" line="454"/>
         <source>Callout of {0}</source>
         <translation>{0} 的卖点标注</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="472"/>
+        <location filename="../shoot_view.py" line="473"/>
         <source>Four corners set — press “Measure colour”</source>
         <translation>四个角已选好——请点“测量颜色”</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="483"/>
+        <location filename="../shoot_view.py" line="484"/>
         <source>Measuring…</source>
         <translation>测量中…</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="484"/>
+        <location filename="../shoot_view.py" line="485"/>
         <source>Colour of {0}</source>
         <translation>{0} 的颜色</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="489"/>
+        <location filename="../shoot_view.py" line="490"/>
         <source>No card found there: {0}</source>
         <translation>该处没有找到色卡：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="491"/>
+        <location filename="../shoot_view.py" line="492"/>
         <source>PASS</source>
         <translation>合格</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="491"/>
+        <location filename="../shoot_view.py" line="492"/>
         <source>FAIL</source>
         <translation>不合格</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="497"/>
+        <location filename="../shoot_view.py" line="498"/>
         <source>mean ΔE2000 {0:.1f} → {1:.1f}, max {2:.1f}</source>
         <translation>平均 ΔE2000 {0:.1f} → {1:.1f}，最大 {2:.1f}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="516"/>
+        <location filename="../shoot_view.py" line="517"/>
         <source>Correct {0}</source>
         <translation>校正 {0}</translation>
     </message>
