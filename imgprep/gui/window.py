@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionProgressBar,
@@ -138,14 +139,22 @@ class DropZone(QFrame):
         self.clicked.emit()
 
 
-class FirstSteps(QFrame):
-    """Shown while the settings are not ready: what to set first, with buttons."""
+class FirstSteps(QScrollArea):
+    """Shown while the settings are not ready, and after that while the backup or the
+    product sheet is not set (until hidden): what to set, with buttons. It scrolls when
+    the window is short (a laptop) rather than pushing the list off the screen."""
 
     def __init__(self, state: AppState, window: MainWindow):
         super().__init__()
-        self.setObjectName("firstSteps")
         self.state, self.window = state, window
-        lay = QVBoxLayout(self)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setMinimumHeight(96)
+        inner = QFrame()
+        inner.setObjectName("firstSteps")
+        self.setWidget(inner)
+        lay = QVBoxLayout(inner)
         self.title = QLabel()
         self.title.setObjectName("firstTitle")
         self.body = QLabel()
@@ -157,17 +166,31 @@ class FirstSteps(QFrame):
         self.lib_btn.clicked.connect(window.choose_library)
         self.settings_btn = QPushButton()
         self.settings_btn.clicked.connect(window.open_settings)
+        self.hide_btn = QPushButton()
+        self.hide_btn.clicked.connect(self.dismiss)
         row.addWidget(self.lib_btn)
         row.addWidget(self.settings_btn)
+        row.addWidget(self.hide_btn)
         row.addStretch(1)
         lay.addWidget(self.title)
         lay.addWidget(self.body)
         lay.addLayout(row)
         self.update_state()
 
+    def sizeHint(self) -> QSize:  # the whole list where there is room; it scrolls only when short
+        return self.widget().sizeHint() + QSize(0, 2)
+
+    def dismiss(self) -> None:
+        self.state.settings.set("first_steps", "hidden")
+        self.update_state()
+
     def update_state(self) -> None:
-        probs = self.state.settings.problems()
-        self.setVisible(bool(probs))
+        s = self.state.settings
+        probs = s.problems()
+        optional_left = not (s.get("backup") and s.get("catalogue"))
+        self.setVisible(bool(probs) or (optional_left and s.get("first_steps") != "hidden"))
+        self.lib_btn.setVisible("library" in probs)
+        self.hide_btn.setVisible(not probs)
         self.title.setText(self.tr("Welcome to imgprep — first steps"))
         lib_msg = {
             "missing": self.tr("not set yet"),
@@ -194,6 +217,8 @@ class FirstSteps(QFrame):
         self.body.setText("<br/>".join(steps))
         self.lib_btn.setText(self.tr("Choose library folder…"))
         self.settings_btn.setText(self.tr("Open settings…"))
+        self.hide_btn.setText(self.tr("Hide this list"))
+        self.setMaximumHeight(self.widget().sizeHint().height() + 2)  # no empty space below
 
 
 class ShootsPage(QWidget):

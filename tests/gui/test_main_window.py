@@ -113,8 +113,13 @@ def test_first_run_with_empty_home(qtbot, make_window, settings, shoots, tmp_pat
     doc = process_and_wait(qtbot, w, [shoots / "BAG-002"])
     assert doc["summary"]["done"] == 3
     assert settings.library == str(lib)
-    assert not first.isVisible()
     assert w.state.model.row(0).sku == "BAG-002"
+    # the backup and the sheet are still to set: the list stays (issue 16, problem 8)
+    # until hidden, with the library step done
+    assert first.isVisible() and "✓ 1." in first.body.text() and "○ 2." in first.body.text()
+    assert not first.lib_btn.isVisible()
+    first.hide_btn.click()
+    assert not first.isVisible() and settings.get("first_steps") == "hidden"
 
 
 def test_settings_round_trip(qtbot, settings, tmp_path):
