@@ -8,7 +8,7 @@ import re
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QLockFile, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QColor,
@@ -347,7 +347,7 @@ class MainWindow(QMainWindow):
         else:  # a few lines of log, so the views keep the room on a laptop's screen
             QTimer.singleShot(0, lambda: self.resizeDocks([self.log_dock], [max(90, self.height() // 7)],
                                                           Qt.Orientation.Vertical))
-        self._on_busy(self.state.busy)
+        self._on_busy(self.state.busy)  # also claims the library (see _claim_library)
         self._watch_setup()
 
     # ------------------------------------------------------------------ UI
@@ -584,6 +584,30 @@ class MainWindow(QMainWindow):
         self.sheet_view.reload()
         self._watch_setup()
         self._update_status()
+        self._claim_library()
+
+    def _claim_library(self) -> None:
+        """Say so when another imgprep window (here or on another computer) has the same
+        library open: two windows editing one shoot get in each other's way. A lock file
+        in the library, held while this window shows it; stale ones (a crash) are taken."""
+        lib = self.state.library()
+        old = getattr(self, "_library_lock", None)
+        if old is not None and old.fileName() == str(lib / ".imgprep-app.lock" if lib else ""):
+            return
+        if old is not None:
+            old.unlock()
+        self._library_lock = None
+        if lib is None or not services.has_journal(lib):  # a library yet: never a file in an empty folder
+            return
+        lock = QLockFile(str(lib / ".imgprep-app.lock"))
+        lock.setStaleLockTime(0)  # only a dead process's lock is stale
+        if lock.tryLock(0):
+            self._library_lock = lock
+            return
+        pid, host = lock.getLockInfo()[:2]  # PySide6: (pid, host, app)
+        self.log_message("warning", self.tr("Another imgprep window has this library open ({0}, process {1}): "
+                                            "edits in both windows may get in each other's way")
+                         .format(host or "?", pid or "?"))
 
     def open_library(self) -> None:
         lib = self.state.library()
@@ -656,6 +680,8 @@ class MainWindow(QMainWindow):
             self.busy_bar.setRange(0, 0)
         self.shoot_view.set_busy(busy)
         self._update_status()
+        if not busy:
+            self._claim_library()  # the first batch may just have made the library
 
     def _update_status(self) -> None:
         lib = self.settings.library
@@ -697,6 +723,8 @@ class MainWindow(QMainWindow):
         self.settings.qs.sync()
         if hasattr(self, "_watch"):
             self._watch.stop()
+        if getattr(self, "_library_lock", None) is not None:
+            self._library_lock.unlock()
         self.shoot_view.bg.wait(10000)
         self.state.shutdown()
         super().closeEvent(e)

@@ -82,3 +82,22 @@ def test_model_names_and_rendition_roles_in_chinese(qtbot, make_window, tmp_path
                          for r in x.roles]
     finally:
         install_language("en")
+
+
+def test_a_second_window_on_the_same_library_says_so(qtbot, make_window, tmp_path, run_cli):
+    from helpers import photo_array, save_jpeg
+
+    save_jpeg(tmp_path / "shoots" / "TWO1" / "IMG_1.jpg", photo_array(900, 700, 5))
+    lib = tmp_path / "lib"
+    run_cli("batch", tmp_path / "shoots", "--library", lib, "--workers", "0")
+    first = make_window(lib, catalogue=False)
+    assert "Another imgprep window" not in first.log.toPlainText()
+    second = make_window(lib, catalogue=False)
+    import os
+    import socket
+
+    assert (f"Another imgprep window has this library open ({socket.gethostname()}, process {os.getpid()})"
+            in second.log.toPlainText())
+    first.close()
+    third = make_window(lib, catalogue=False)  # the first one's lock is gone with it
+    assert "Another imgprep window" not in third.log.toPlainText()
