@@ -145,6 +145,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "card-ambiguous": ("card orientation is ambiguous", "无法确定色卡方向"),
     "card-image-too-small": ("image of {width}x{height} px is too small or too thin to hold a card (at least {side} px a side, at most 30:1)",
                              "图片 {width}x{height} 像素，太小或太窄，放不下色卡（每边至少 {side} 像素，长宽比不超过 30:1）"),
+    # correction models (imgprep.core.colour.models.CORRECTION_MODELS) by name, for people
+    "model-white-balance": ("white balance", "白平衡"),
+    "model-matrix3x3": ("3×3 matrix", "3×3 矩阵"),
+    "model-curve+matrix": ("tone curve + matrix", "色调曲线 + 矩阵"),
+    "model-root-polynomial": ("root-polynomial", "根多项式"),
+    "model-curve+root-polynomial": ("tone curve + root-polynomial", "色调曲线 + 根多项式"),
     "card-unverified": ("the patch colours do not confirm a card at the clicked corners: the fit uses them as "
                         "clicked (patch 1 first, clockwise) — check the figures and the preview before applying it",
                         "所点位置的色块颜色无法确认是色卡：按所点的四角（先 1 号色块，再顺时针）拟合——"

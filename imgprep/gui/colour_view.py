@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -73,12 +73,10 @@ class Card(QWidget):
 
 def model_name(name: str) -> str:
     """A correction model (imgprep.core.colour.models.CORRECTION_MODELS) in the UI's language."""
-    names = {"white-balance": QCoreApplication.translate("ColourView", "white balance"),
-             "matrix3x3": QCoreApplication.translate("ColourView", "3×3 matrix"),
-             "curve+matrix": QCoreApplication.translate("ColourView", "tone curve + matrix"),
-             "root-polynomial": QCoreApplication.translate("ColourView", "root-polynomial"),
-             "curve+root-polynomial": QCoreApplication.translate("ColourView", "tone curve + root-polynomial")}
-    return names.get(name, name)
+    from ..core.messages import MESSAGES
+
+    en, zh = MESSAGES.get(f"model-{name}", (name, name))  # defined once, in both languages
+    return zh if is_chinese() else en
 
 
 class SwatchGrid(Card):
@@ -392,4 +390,4 @@ class ColourView(QWidget):
         if p:
             from .window import open_local
 
-            open_local(p, self.state)
+            open_local(p, self.state, "zh" if is_chinese() else "en")  # the report's language

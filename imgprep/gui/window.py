@@ -72,11 +72,14 @@ def app_icon() -> QIcon:
     return QIcon(pm)
 
 
-def open_local(target: Path, state: AppState) -> bool:
-    """Open a local file or folder with what the system has for it. When nothing handles
-    it (no file manager, no browser), the log says so and the path goes to the clipboard,
-    never a silent no-op."""
-    if QDesktopServices.openUrl(QUrl.fromLocalFile(str(target))):
+def open_local(target: Path, state: AppState, fragment: str = "") -> bool:
+    """Open a local file or folder with what the system has for it (``fragment``: the
+    URL's #part). When nothing handles it (no file manager, no browser), the log says so
+    and the path goes to the clipboard, never a silent no-op."""
+    url = QUrl.fromLocalFile(str(target))
+    if fragment:
+        url.setFragment(fragment)
+    if QDesktopServices.openUrl(url):
         return True
     QApplication.clipboard().setText(str(target))
     state.message.emit("error", QApplication.translate(

@@ -12,7 +12,9 @@ from imgprep.app import services
 
 def test_nothing_to_open_with_is_said(qtbot, make_window, tmp_path, monkeypatch):
     opened = []
-    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or False)
+    fragments = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile())
+                        or fragments.append(url.fragment()) or False)
     lib = tmp_path / "lib"
     lib.mkdir()
     w = make_window(lib)
@@ -27,6 +29,7 @@ def test_nothing_to_open_with_is_said(qtbot, make_window, tmp_path, monkeypatch)
     w.colour_view.sku = "X"
     w.colour_view.open_report()
     assert opened[-1] == str(report) and f"opens {report}" in w.log.toPlainText()
+    assert fragments[-1] == "en"  # the report opens in the UI's language
 
 
 def test_chinese_status_uses_a_full_width_colon_and_no_english_plurals(qtbot, make_window, tmp_path):

@@ -42,117 +42,92 @@
 <context>
     <name>ColourView</name>
     <message>
-        <location filename="../colour_view.py" line="267"/>
+        <location filename="../colour_view.py" line="265"/>
         <source>Open HTML report</source>
         <translation>打开 HTML 报告</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="271"/>
+        <location filename="../colour_view.py" line="269"/>
         <source>Measurement</source>
         <translation>测量</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="76"/>
-        <source>white balance</source>
-        <translation>白平衡</translation>
-    </message>
-    <message>
-        <location filename="../colour_view.py" line="77"/>
-        <source>3×3 matrix</source>
-        <translation>3×3 矩阵</translation>
-    </message>
-    <message>
-        <location filename="../colour_view.py" line="78"/>
-        <source>tone curve + matrix</source>
-        <translation>色调曲线 + 矩阵</translation>
-    </message>
-    <message>
-        <location filename="../colour_view.py" line="79"/>
-        <source>root-polynomial</source>
-        <translation>根多项式</translation>
-    </message>
-    <message>
-        <location filename="../colour_view.py" line="80"/>
-        <source>tone curve + root-polynomial</source>
-        <translation>色调曲线 + 根多项式</translation>
-    </message>
-    <message>
-        <location filename="../colour_view.py" line="316"/>
+        <location filename="../colour_view.py" line="314"/>
         <source>Reference card: reference vs measured</source>
         <translation>色卡：标准值与实测值</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="317"/>
+        <location filename="../colour_view.py" line="315"/>
         <source>ΔE2000 per patch</source>
         <translation>各色块 ΔE2000</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="318"/>
+        <location filename="../colour_view.py" line="316"/>
         <source>Drift: mean ΔE2000 per day, all shoots</source>
         <translation>漂移：每日平均 ΔE2000（全部拍摄）</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="327"/>
+        <location filename="../colour_view.py" line="325"/>
         <source>Colour · {0}</source>
         <translation>颜色 · {0}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="327"/>
+        <location filename="../colour_view.py" line="325"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="351"/>
+        <location filename="../colour_view.py" line="349"/>
         <source>No colour report</source>
         <translation>没有色差报告</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="352"/>
+        <location filename="../colour_view.py" line="350"/>
         <source>Shoot a ColorChecker at the start of each lighting setup. If the card was not found, open the frame in the Shoot view and click its four corners.</source>
         <translation>每次布光开始时先拍一张 ColorChecker 色卡。若未识别到色卡，请在“拍摄”页打开该帧并点击色卡的四个角。</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="358"/>
+        <location filename="../colour_view.py" line="356"/>
         <source>PASS</source>
         <translation>合格</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="358"/>
+        <location filename="../colour_view.py" line="356"/>
         <source>FAIL</source>
         <translation>不合格</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="364"/>
+        <location filename="../colour_view.py" line="362"/>
         <source>Mean ΔE2000: &lt;b&gt;{0:.2f}&lt;/b&gt; → &lt;b&gt;{1:.2f}&lt;/b&gt; (limit {2:g})</source>
         <translation>平均 ΔE2000：&lt;b&gt;{0:.2f}&lt;/b&gt; → &lt;b&gt;{1:.2f}&lt;/b&gt;（上限 {2:g}）</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="366"/>
+        <location filename="../colour_view.py" line="364"/>
         <source>Largest: {0:.2f} (limit {1:g})</source>
         <translation>最大：{0:.2f}（上限 {1:g}）</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="367"/>
+        <location filename="../colour_view.py" line="365"/>
         <source>Median {0:.2f} · 90th percentile {1:.2f}</source>
         <translation>中位数 {0:.2f} · 90% 分位 {1:.2f}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="369"/>
+        <location filename="../colour_view.py" line="367"/>
         <source>Model: {0}</source>
         <translation>校正模型：{0}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="370"/>
+        <location filename="../colour_view.py" line="368"/>
         <source>Worst patches: {0}</source>
         <translation>偏差最大：{0}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="385"/>
+        <location filename="../colour_view.py" line="383"/>
         <source>Expected on colours not on the card (leave-one-out): mean {0:.2f}, largest {1:.2f}</source>
         <translation>色卡以外颜色的预期偏差（留一法）：平均 {0:.2f}，最大 {1:.2f}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="387"/>
+        <location filename="../colour_view.py" line="385"/>
         <source>The verdict uses these figures.</source>
         <translation>结论按这组数据判定。</translation>
     </message>
@@ -160,27 +135,27 @@
 <context>
     <name>DeltaEChart</name>
     <message>
-        <location filename="../colour_view.py" line="145"/>
+        <location filename="../colour_view.py" line="143"/>
         <source>No ΔE figures yet</source>
         <translation>暂无 ΔE 数据</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="176"/>
+        <location filename="../colour_view.py" line="174"/>
         <source>mean limit {0:g}</source>
         <translation>平均上限 {0:g}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="176"/>
+        <location filename="../colour_view.py" line="174"/>
         <source>max limit {0:g}</source>
         <translation>最大上限 {0:g}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="187"/>
+        <location filename="../colour_view.py" line="185"/>
         <source>before</source>
         <translation>校正前</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="187"/>
+        <location filename="../colour_view.py" line="185"/>
         <source>after correction</source>
         <translation>校正后</translation>
     </message>
@@ -188,17 +163,17 @@
 <context>
     <name>DriftChart</name>
     <message>
-        <location filename="../colour_view.py" line="212"/>
+        <location filename="../colour_view.py" line="210"/>
         <source>No colour measurements yet: the drift appears after the first card</source>
         <translation>还没有色彩测量：拍摄第一张色卡后显示漂移</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="250"/>
+        <location filename="../colour_view.py" line="248"/>
         <source>before</source>
         <translation>校正前</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="250"/>
+        <location filename="../colour_view.py" line="248"/>
         <source>after correction</source>
         <translation>校正后</translation>
     </message>
@@ -206,12 +181,12 @@
 <context>
     <name>DropZone</name>
     <message>
-        <location filename="../window.py" line="129"/>
+        <location filename="../window.py" line="132"/>
         <source>Drop shoot folders here</source>
         <translation>把拍摄文件夹拖到这里</translation>
     </message>
     <message>
-        <location filename="../window.py" line="130"/>
+        <location filename="../window.py" line="133"/>
         <source>One folder per product, named by its SKU (e.g. A1234) or opening with its SKU slate — or click to choose</source>
         <translation>每个商品一个文件夹，以货号命名（如 A1234）或第一张拍货号牌——或点击选择</translation>
     </message>
@@ -219,77 +194,77 @@
 <context>
     <name>FirstSteps</name>
     <message>
-        <location filename="../window.py" line="194"/>
+        <location filename="../window.py" line="197"/>
         <source>Welcome to imgprep — first steps</source>
         <translation>欢迎使用 imgprep —— 开始前请先设置</translation>
     </message>
     <message>
-        <location filename="../window.py" line="196"/>
+        <location filename="../window.py" line="199"/>
         <source>not set yet</source>
         <translation>尚未设置</translation>
     </message>
     <message>
-        <location filename="../window.py" line="197"/>
+        <location filename="../window.py" line="200"/>
         <source>is a file, not a folder</source>
         <translation>是文件，不是文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="198"/>
+        <location filename="../window.py" line="201"/>
         <source>holds other files; choose an empty folder or an existing library</source>
         <translation>里面有其他文件；请选择空文件夹或已有图库</translation>
     </message>
     <message>
-        <location filename="../window.py" line="199"/>
+        <location filename="../window.py" line="202"/>
         <source>its parent folder does not exist</source>
         <translation>上级文件夹不存在</translation>
     </message>
     <message>
-        <location filename="../window.py" line="207"/>
+        <location filename="../window.py" line="210"/>
         <source>Library folder</source>
         <translation>图库文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="209"/>
+        <location filename="../window.py" line="212"/>
         <source>Where originals are kept (renamed SKU-01, SKU-02 …) and renditions are written.</source>
         <translation>原图按 货号-01、货号-02 … 重命名保存于此，成品图也写到这里。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="211"/>
+        <location filename="../window.py" line="214"/>
         <source>Backup folder (recommended)</source>
         <translation>备份文件夹（建议）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="212"/>
+        <location filename="../window.py" line="215"/>
         <source>not set: nothing is mirrored</source>
         <translation>未设置：不做备份</translation>
     </message>
     <message>
-        <location filename="../window.py" line="214"/>
+        <location filename="../window.py" line="217"/>
         <source>Product sheet (optional)</source>
         <translation>商品信息表（可选）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="215"/>
+        <location filename="../window.py" line="218"/>
         <source>without it the hero has no spec panel and details no callouts</source>
         <translation>没有它，主图没有参数栏，细节图没有卖点标注</translation>
     </message>
     <message>
-        <location filename="../window.py" line="216"/>
+        <location filename="../window.py" line="219"/>
         <source>Drop a shoot folder on this window</source>
         <translation>把拍摄文件夹拖到本窗口</translation>
     </message>
     <message>
-        <location filename="../window.py" line="218"/>
+        <location filename="../window.py" line="221"/>
         <source>Choose library folder…</source>
         <translation>选择图库文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="219"/>
+        <location filename="../window.py" line="222"/>
         <source>Open settings…</source>
         <translation>打开设置…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="220"/>
+        <location filename="../window.py" line="223"/>
         <source>Hide this list</source>
         <translation>隐藏此列表</translation>
     </message>
@@ -305,214 +280,214 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../window.py" line="359"/>
+        <location filename="../window.py" line="362"/>
         <source>imgprep — product photos</source>
         <translation>imgprep —— 商品图片处理</translation>
     </message>
     <message>
-        <location filename="../window.py" line="376"/>
-        <location filename="../window.py" line="401"/>
+        <location filename="../window.py" line="379"/>
+        <location filename="../window.py" line="404"/>
         <source>Shoots</source>
         <translation>拍摄列表</translation>
     </message>
     <message>
-        <location filename="../window.py" line="377"/>
-        <location filename="../window.py" line="401"/>
+        <location filename="../window.py" line="380"/>
+        <location filename="../window.py" line="404"/>
         <source>Shoot</source>
         <translation>拍摄</translation>
     </message>
     <message>
-        <location filename="../window.py" line="378"/>
-        <location filename="../window.py" line="401"/>
+        <location filename="../window.py" line="381"/>
+        <location filename="../window.py" line="404"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../window.py" line="379"/>
-        <location filename="../window.py" line="401"/>
+        <location filename="../window.py" line="382"/>
+        <location filename="../window.py" line="404"/>
         <source>Product sheet</source>
         <translation>商品信息表</translation>
     </message>
     <message>
-        <location filename="../window.py" line="361"/>
+        <location filename="../window.py" line="364"/>
         <source>Log</source>
         <translation>日志</translation>
     </message>
     <message>
-        <location filename="../window.py" line="82"/>
+        <location filename="../window.py" line="85"/>
         <source>Nothing on this computer opens {0}: its path is on the clipboard</source>
         <translation>这台电脑上没有程序能打开 {0}：路径已复制到剪贴板</translation>
     </message>
     <message>
-        <location filename="../window.py" line="386"/>
+        <location filename="../window.py" line="389"/>
         <source>Add shoot folders…</source>
         <translation>添加拍摄文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="387"/>
+        <location filename="../window.py" line="390"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../window.py" line="388"/>
+        <location filename="../window.py" line="391"/>
         <source>Print SKU slates…</source>
         <translation>打印货号牌…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="389"/>
+        <location filename="../window.py" line="392"/>
         <source>Watch drop folder</source>
         <translation>监视投放文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="391"/>
+        <location filename="../window.py" line="394"/>
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="392"/>
+        <location filename="../window.py" line="395"/>
         <source>Open library in file manager</source>
         <translation>在文件管理器中打开图库</translation>
     </message>
     <message>
-        <location filename="../window.py" line="394"/>
+        <location filename="../window.py" line="397"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../window.py" line="395"/>
-        <location filename="../window.py" line="717"/>
+        <location filename="../window.py" line="398"/>
+        <location filename="../window.py" line="720"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../window.py" line="396"/>
-        <location filename="../window.py" line="707"/>
+        <location filename="../window.py" line="399"/>
+        <location filename="../window.py" line="710"/>
         <source>About imgprep</source>
         <translation>关于 imgprep</translation>
     </message>
     <message>
-        <location filename="../window.py" line="398"/>
+        <location filename="../window.py" line="401"/>
         <source>Log panel</source>
         <translation>日志面板</translation>
     </message>
     <message>
-        <location filename="../window.py" line="406"/>
+        <location filename="../window.py" line="409"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="410"/>
+        <location filename="../window.py" line="413"/>
         <source>&amp;View</source>
         <translation>查看(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="413"/>
+        <location filename="../window.py" line="416"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="416"/>
+        <location filename="../window.py" line="419"/>
         <source>Main</source>
         <translation>主工具栏</translation>
     </message>
     <message>
-        <location filename="../window.py" line="519"/>
+        <location filename="../window.py" line="522"/>
         <source>Choose a library folder first (Settings).</source>
         <translation>请先选择图库文件夹（设置）。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="525"/>
+        <location filename="../window.py" line="528"/>
         <source>Choose a shoot folder (named by SKU)</source>
         <translation>选择拍摄文件夹（以货号命名）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="545"/>
-        <location filename="../window.py" line="560"/>
+        <location filename="../window.py" line="548"/>
+        <location filename="../window.py" line="563"/>
         <source>SKU slates</source>
         <translation>货号牌</translation>
     </message>
     <message>
-        <location filename="../window.py" line="545"/>
+        <location filename="../window.py" line="548"/>
         <source>SKUs, separated by spaces or commas:</source>
         <translation>货号（用空格或逗号分隔）：</translation>
     </message>
     <message>
-        <location filename="../window.py" line="549"/>
+        <location filename="../window.py" line="552"/>
         <source>Folder for the SKU slates</source>
         <translation>货号牌保存位置</translation>
     </message>
     <message>
-        <location filename="../window.py" line="555"/>
+        <location filename="../window.py" line="558"/>
         <source>SKU slates written: {0}, in {1}. Print them and shoot one as each product&apos;s first frame</source>
         <translation>已生成货号牌 {0} 张，保存在 {1}。打印出来，每个商品先拍对应的一张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="564"/>
+        <location filename="../window.py" line="567"/>
         <source>Choose the library folder</source>
         <translation>选择图库文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="608"/>
+        <location filename="../window.py" line="611"/>
         <source>Another imgprep window has this library open ({0}, process {1}): edits in both windows may get in each other&apos;s way</source>
         <translation>另一个 imgprep 窗口已打开此图库（{0}，进程 {1}）：两个窗口同时编辑可能互相干扰</translation>
     </message>
     <message>
-        <location filename="../window.py" line="627"/>
+        <location filename="../window.py" line="630"/>
         <source>Watch {0}</source>
         <translation>监视 {0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="628"/>
+        <location filename="../window.py" line="631"/>
         <source>Set a drop folder in Settings first</source>
         <translation>请先在设置中指定投放文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="638"/>
+        <location filename="../window.py" line="641"/>
         <source>Wait for the running batch to finish, then start watching.</source>
         <translation>请等当前批量处理结束后再开始监视。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="661"/>
+        <location filename="../window.py" line="664"/>
         <source>{0}: {1}</source>
         <translation>{0}：{1}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="665"/>
+        <location filename="../window.py" line="668"/>
         <source>Shoot finished</source>
         <translation>拍摄处理完成</translation>
     </message>
     <message>
-        <location filename="../window.py" line="665"/>
+        <location filename="../window.py" line="668"/>
         <source>{0} is ready</source>
         <translation>{0} 已就绪</translation>
     </message>
     <message>
-        <location filename="../window.py" line="667"/>
+        <location filename="../window.py" line="670"/>
         <source>Shoot failed</source>
         <translation>拍摄处理失败</translation>
     </message>
     <message>
-        <location filename="../window.py" line="667"/>
+        <location filename="../window.py" line="670"/>
         <source>{0}: some frames failed — see the log</source>
         <translation>{0}：部分图片失败——请查看日志</translation>
     </message>
     <message>
-        <location filename="../window.py" line="688"/>
+        <location filename="../window.py" line="691"/>
         <source>Library: {0}</source>
         <translation>图库：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="688"/>
+        <location filename="../window.py" line="691"/>
         <source>No library chosen</source>
         <translation>未选择图库</translation>
     </message>
     <message>
-        <location filename="../window.py" line="708"/>
+        <location filename="../window.py" line="711"/>
         <source>&lt;h3&gt;imgprep {0}&lt;/h3&gt;&lt;p&gt;Prepares product photos for online shops: naming, colour, renditions, backup.&lt;/p&gt;&lt;p&gt;Python {1} · Qt {2} · PySide6 {3} · Pillow {4}&lt;/p&gt;&lt;p&gt;Font: Noto Sans CJK SC subset (SIL Open Font License).&lt;/p&gt;</source>
         <translation>&lt;h3&gt;imgprep {0}&lt;/h3&gt;&lt;p&gt;为网店准备商品图片：命名、校色、出图、备份。&lt;/p&gt;&lt;p&gt;Python {1} · Qt {2} · PySide6 {3} · Pillow {4}&lt;/p&gt;&lt;p&gt;字体：Noto Sans CJK SC 子集（SIL 开放字体许可）。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../window.py" line="717"/>
+        <location filename="../window.py" line="720"/>
         <source>A batch is running. Cancel it and quit?</source>
         <translation>正在批量处理。取消并退出吗？</translation>
     </message>
@@ -1438,12 +1413,12 @@
 <context>
     <name>ShootsPage</name>
     <message>
-        <location filename="../window.py" line="278"/>
+        <location filename="../window.py" line="281"/>
         <source>No shoots in the library yet.</source>
         <translation>图库中还没有拍摄。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="279"/>
+        <location filename="../window.py" line="282"/>
         <source>Cannot read the library: {0}</source>
         <translation>无法读取图库：{0}</translation>
     </message>
@@ -1451,12 +1426,12 @@
 <context>
     <name>SwatchGrid</name>
     <message>
-        <location filename="../colour_view.py" line="95"/>
+        <location filename="../colour_view.py" line="93"/>
         <source>No measured card for this shoot</source>
         <translation>本次拍摄没有测量过的色卡</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="102"/>
+        <location filename="../colour_view.py" line="100"/>
         <source>top: reference · bottom left: before · bottom right: after · number: ΔE2000 after</source>
         <translation>上：标准色 · 左下：校正前 · 右下：校正后 · 数字：校正后 ΔE2000</translation>
     </message>
