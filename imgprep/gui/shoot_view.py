@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QScrollArea,
+    QSlider,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -69,9 +70,17 @@ class ShootView(QWidget):
         self.again_btn.setToolTip(self.tr("Render this shoot's frames again with the product sheet as it is now "
                                           "(a late or corrected sheet, an edited callouts.toml)"))
         self.again_btn.clicked.connect(self.render_again)
+        self.thumb_size = QSlider(Qt.Orientation.Horizontal)  # thumbnails 80–240 px
+        self.thumb_size.setRange(80, 240)
+        self.thumb_size.setSingleStep(20)
+        self.thumb_size.setPageStep(40)
+        self.thumb_size.setValue(THUMB)
+        self.thumb_size.setMaximumWidth(120)
+        self.thumb_size.setToolTip(self.tr("Thumbnail size"))
         head.addWidget(self.title)
         head.addWidget(self.subtitle, 1)
         head.addWidget(self.again_btn)
+        head.addWidget(self.thumb_size)
         head.addWidget(self.show_rend)
         head.addWidget(self.show_orig)
         lay.addLayout(head)
@@ -90,12 +99,11 @@ class ShootView(QWidget):
         self.list.setViewMode(QListView.ViewMode.IconMode)
         self.list.setFlow(QListView.Flow.TopToBottom)
         self.list.setWrapping(False)
-        self.list.setIconSize(QSize(THUMB, THUMB))
-        self.list.setGridSize(QSize(THUMB + 24, THUMB + 40))
         self.list.setMovement(QListView.Movement.Static)
-        self.list.setMinimumWidth(THUMB + 40)
-        self.list.setMaximumWidth(THUMB + 60)
         self.list.setSpacing(2)
+        self.thumb = THUMB
+        self._size_list(THUMB)
+        self.thumb_size.valueChanged.connect(self.set_thumb_size)
         self.list.currentRowChanged.connect(self._frame_changed)
         split.addWidget(self.list)
         self.canvas = ImageCanvas()
@@ -273,7 +281,7 @@ class ShootView(QWidget):
         row = keep_row if isinstance(keep_row, int) and keep_row >= 0 else 0
         self.list.blockSignals(True)
         self.list.clear()
-        placeholder = QPixmap(THUMB, THUMB)
+        placeholder = QPixmap(self.thumb, self.thumb)
         placeholder.fill(QColor("#e5e7eb"))
         for f in self.frames:
             label = f.stem[len(f.sku) + 1:] if f.stem.startswith(f.sku) else f.stem
@@ -295,11 +303,11 @@ class ShootView(QWidget):
             self.list.addItem(it)
             p = self._path_of(f)
             if p is not None:
-                key = str(p)
+                key = f"{p}@{self.thumb}"
                 if key in self._thumbs:
                     it.setIcon(QIcon(self._thumbs[key]))
                 else:
-                    self.bg.run(lambda p=p: to_qimage(load_array(p, THUMB * 2)),
+                    self.bg.run(lambda p=p, s=self.thumb: to_qimage(load_array(p, s * 2)),
                                 lambda img, err, key=key, it=it: self._thumb_ready(key, it, img, err))
         self.list.blockSignals(False)
         if self.frames:
@@ -309,15 +317,28 @@ class ShootView(QWidget):
             self.canvas.message = self.tr("No frames") if self.sku else ""
             self._update_side()
 
+    def _size_list(self, size: int) -> None:
+        self.list.setIconSize(QSize(size, size))
+        self.list.setGridSize(QSize(size + 24, size + 40))
+        self.list.setMinimumWidth(size + 40)
+        self.list.setMaximumWidth(size + 60)
+
+    def set_thumb_size(self, size: int) -> None:
+        """Thumbnails from 80 to 240 px (the slider above the list)."""
+        self.thumb = size
+        self._size_list(size)
+        self._reload_thumbs(self.list.currentRow())
+
     def _thumb_ready(self, key: str, it: QListWidgetItem, img, err) -> None:  # noqa: ANN001
         if err is not None or img is None:
             return
-        pm = QPixmap.fromImage(img).scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio,
+        size = int(key.rsplit("@", 1)[1])
+        pm = QPixmap.fromImage(img).scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
                                            Qt.TransformationMode.SmoothTransformation)
-        canvas = QPixmap(THUMB, THUMB)
+        canvas = QPixmap(size, size)
         canvas.fill(Qt.GlobalColor.transparent)
         p = QPainter(canvas)
-        p.drawPixmap((THUMB - pm.width()) // 2, (THUMB - pm.height()) // 2, pm)
+        p.drawPixmap((size - pm.width()) // 2, (size - pm.height()) // 2, pm)
         p.end()
         self._thumbs[key] = canvas
         try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import sys
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QLockFile, QSize, Qt, QTimer, QUrl, Signal
@@ -434,7 +435,8 @@ class MainWindow(QMainWindow):
 
         # status bar
         self.busy_bar = QProgressBar()
-        self.busy_bar.setMaximumWidth(220)
+        self.busy_bar.setMaximumWidth(320)
+        self.busy_bar.setTextVisible(True)
         self.busy_bar.setRange(0, 0)
         self.busy_bar.setVisible(False)
         self.status_label = QLabel()
@@ -673,8 +675,22 @@ class MainWindow(QMainWindow):
         if ev.get("event") == "planned":
             self.busy_bar.setRange(0, max(1, ev["total"]))
             self.busy_bar.setValue(0)
+            self.busy_bar.setFormat("%v / %m")
+            self._planned_at = time.monotonic()
         elif ev.get("event") == "analysed":
             self.busy_bar.setValue(ev["done"])
+            left = self.time_left(ev["done"], ev["total"], time.monotonic() - getattr(self, "_planned_at", 0.0))
+            self.busy_bar.setFormat("%v / %m" + (" · " + left if left else ""))
+
+    def time_left(self, done: int, total: int, elapsed: float) -> str:
+        """About how long the rest of a long batch takes, at the pace so far ('' for short
+        work, or too early to tell)."""
+        if done < 3 or total <= done or elapsed < 5:
+            return ""
+        rest = elapsed / done * (total - done)
+        if rest < 60:
+            return self.tr("less than a minute left")
+        return self.tr("about {0} min left").format(round(rest / 60))
 
     def _on_busy(self, busy: bool) -> None:
         self.act_cancel.setEnabled(busy)

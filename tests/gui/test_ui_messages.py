@@ -104,3 +104,15 @@ def test_a_second_window_on_the_same_library_says_so(qtbot, make_window, tmp_pat
     first.close()
     third = make_window(lib, catalogue=False)  # the first one's lock is gone with it
     assert "Another imgprep window" not in third.log.toPlainText()
+
+
+def test_a_long_batch_says_about_how_long_is_left(qtbot, make_window, tmp_path):
+    w = make_window(tmp_path / "lib", catalogue=False)
+    assert w.time_left(2, 100, 30) == ""  # too early to tell
+    assert w.time_left(50, 100, 30) == "less than a minute left"
+    assert w.time_left(10, 100, 60) == "about 9 min left"
+    w.busy_bar.setVisible(True)
+    w.state.engineEvent.emit({"event": "planned", "total": 40})
+    w._planned_at -= 20  # 20 s ago
+    w.state.engineEvent.emit({"event": "analysed", "done": 10, "total": 40, "source": "x", "sku": "A"})
+    assert w.busy_bar.format() == "%v / %m · about 1 min left" and w.busy_bar.text() == "10 / 40 · about 1 min left"

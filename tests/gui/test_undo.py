@@ -58,3 +58,12 @@ def test_switching_renditions_and_originals_keeps_the_frame(qtbot, mug):  # noqa
     assert v.list.currentRow() == 3
     v.show_rend.setChecked(True)
     assert v.list.currentRow() == 3
+
+
+def test_thumbnail_size_slider(qtbot, mug):  # noqa: F811
+    v = mug.shoot_view
+    v.list.setCurrentRow(2)
+    v.thumb_size.setValue(200)
+    assert v.list.iconSize().width() == 200 and v.list.currentRow() == 2
+    qtbot.waitUntil(lambda: v.list.item(0).icon().availableSizes()
+                    and v.list.item(0).icon().availableSizes()[0].width() == 200, timeout=10000)

@@ -181,12 +181,12 @@
 <context>
     <name>DropZone</name>
     <message>
-        <location filename="../window.py" line="132"/>
+        <location filename="../window.py" line="133"/>
         <source>Drop shoot folders here</source>
         <translation>把拍摄文件夹拖到这里</translation>
     </message>
     <message>
-        <location filename="../window.py" line="133"/>
+        <location filename="../window.py" line="134"/>
         <source>One folder per product, named by its SKU (e.g. A1234) or opening with its SKU slate — or click to choose</source>
         <translation>每个商品一个文件夹，以货号命名（如 A1234）或第一张拍货号牌——或点击选择</translation>
     </message>
@@ -194,77 +194,77 @@
 <context>
     <name>FirstSteps</name>
     <message>
-        <location filename="../window.py" line="197"/>
+        <location filename="../window.py" line="198"/>
         <source>Welcome to imgprep — first steps</source>
         <translation>欢迎使用 imgprep —— 开始前请先设置</translation>
     </message>
     <message>
-        <location filename="../window.py" line="199"/>
+        <location filename="../window.py" line="200"/>
         <source>not set yet</source>
         <translation>尚未设置</translation>
     </message>
     <message>
-        <location filename="../window.py" line="200"/>
+        <location filename="../window.py" line="201"/>
         <source>is a file, not a folder</source>
         <translation>是文件，不是文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="201"/>
+        <location filename="../window.py" line="202"/>
         <source>holds other files; choose an empty folder or an existing library</source>
         <translation>里面有其他文件；请选择空文件夹或已有图库</translation>
     </message>
     <message>
-        <location filename="../window.py" line="202"/>
+        <location filename="../window.py" line="203"/>
         <source>its parent folder does not exist</source>
         <translation>上级文件夹不存在</translation>
     </message>
     <message>
-        <location filename="../window.py" line="210"/>
+        <location filename="../window.py" line="211"/>
         <source>Library folder</source>
         <translation>图库文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="212"/>
+        <location filename="../window.py" line="213"/>
         <source>Where originals are kept (renamed SKU-01, SKU-02 …) and renditions are written.</source>
         <translation>原图按 货号-01、货号-02 … 重命名保存于此，成品图也写到这里。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="214"/>
+        <location filename="../window.py" line="215"/>
         <source>Backup folder (recommended)</source>
         <translation>备份文件夹（建议）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="215"/>
+        <location filename="../window.py" line="216"/>
         <source>not set: nothing is mirrored</source>
         <translation>未设置：不做备份</translation>
     </message>
     <message>
-        <location filename="../window.py" line="217"/>
+        <location filename="../window.py" line="218"/>
         <source>Product sheet (optional)</source>
         <translation>商品信息表（可选）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="218"/>
+        <location filename="../window.py" line="219"/>
         <source>without it the hero has no spec panel and details no callouts</source>
         <translation>没有它，主图没有参数栏，细节图没有卖点标注</translation>
     </message>
     <message>
-        <location filename="../window.py" line="219"/>
+        <location filename="../window.py" line="220"/>
         <source>Drop a shoot folder on this window</source>
         <translation>把拍摄文件夹拖到本窗口</translation>
     </message>
     <message>
-        <location filename="../window.py" line="221"/>
+        <location filename="../window.py" line="222"/>
         <source>Choose library folder…</source>
         <translation>选择图库文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="222"/>
+        <location filename="../window.py" line="223"/>
         <source>Open settings…</source>
         <translation>打开设置…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="223"/>
+        <location filename="../window.py" line="224"/>
         <source>Hide this list</source>
         <translation>隐藏此列表</translation>
     </message>
@@ -280,214 +280,224 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../window.py" line="362"/>
+        <location filename="../window.py" line="363"/>
         <source>imgprep — product photos</source>
         <translation>imgprep —— 商品图片处理</translation>
     </message>
     <message>
-        <location filename="../window.py" line="379"/>
-        <location filename="../window.py" line="404"/>
+        <location filename="../window.py" line="380"/>
+        <location filename="../window.py" line="405"/>
         <source>Shoots</source>
         <translation>拍摄列表</translation>
     </message>
     <message>
-        <location filename="../window.py" line="380"/>
-        <location filename="../window.py" line="404"/>
+        <location filename="../window.py" line="381"/>
+        <location filename="../window.py" line="405"/>
         <source>Shoot</source>
         <translation>拍摄</translation>
     </message>
     <message>
-        <location filename="../window.py" line="381"/>
-        <location filename="../window.py" line="404"/>
+        <location filename="../window.py" line="382"/>
+        <location filename="../window.py" line="405"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../window.py" line="382"/>
-        <location filename="../window.py" line="404"/>
+        <location filename="../window.py" line="383"/>
+        <location filename="../window.py" line="405"/>
         <source>Product sheet</source>
         <translation>商品信息表</translation>
     </message>
     <message>
-        <location filename="../window.py" line="364"/>
+        <location filename="../window.py" line="365"/>
         <source>Log</source>
         <translation>日志</translation>
     </message>
     <message>
-        <location filename="../window.py" line="85"/>
+        <location filename="../window.py" line="86"/>
         <source>Nothing on this computer opens {0}: its path is on the clipboard</source>
         <translation>这台电脑上没有程序能打开 {0}：路径已复制到剪贴板</translation>
     </message>
     <message>
-        <location filename="../window.py" line="389"/>
+        <location filename="../window.py" line="390"/>
         <source>Add shoot folders…</source>
         <translation>添加拍摄文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="390"/>
+        <location filename="../window.py" line="391"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../window.py" line="391"/>
+        <location filename="../window.py" line="392"/>
         <source>Print SKU slates…</source>
         <translation>打印货号牌…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="392"/>
+        <location filename="../window.py" line="393"/>
         <source>Watch drop folder</source>
         <translation>监视投放文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="394"/>
+        <location filename="../window.py" line="395"/>
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="395"/>
+        <location filename="../window.py" line="396"/>
         <source>Open library in file manager</source>
         <translation>在文件管理器中打开图库</translation>
     </message>
     <message>
-        <location filename="../window.py" line="397"/>
+        <location filename="../window.py" line="398"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../window.py" line="398"/>
-        <location filename="../window.py" line="720"/>
+        <location filename="../window.py" line="399"/>
+        <location filename="../window.py" line="736"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../window.py" line="399"/>
-        <location filename="../window.py" line="710"/>
+        <location filename="../window.py" line="400"/>
+        <location filename="../window.py" line="726"/>
         <source>About imgprep</source>
         <translation>关于 imgprep</translation>
     </message>
     <message>
-        <location filename="../window.py" line="401"/>
+        <location filename="../window.py" line="402"/>
         <source>Log panel</source>
         <translation>日志面板</translation>
     </message>
     <message>
-        <location filename="../window.py" line="409"/>
+        <location filename="../window.py" line="410"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="413"/>
+        <location filename="../window.py" line="414"/>
         <source>&amp;View</source>
         <translation>查看(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="416"/>
+        <location filename="../window.py" line="417"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="419"/>
+        <location filename="../window.py" line="420"/>
         <source>Main</source>
         <translation>主工具栏</translation>
     </message>
     <message>
-        <location filename="../window.py" line="522"/>
+        <location filename="../window.py" line="524"/>
         <source>Choose a library folder first (Settings).</source>
         <translation>请先选择图库文件夹（设置）。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="528"/>
+        <location filename="../window.py" line="530"/>
         <source>Choose a shoot folder (named by SKU)</source>
         <translation>选择拍摄文件夹（以货号命名）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="548"/>
-        <location filename="../window.py" line="563"/>
+        <location filename="../window.py" line="550"/>
+        <location filename="../window.py" line="565"/>
         <source>SKU slates</source>
         <translation>货号牌</translation>
     </message>
     <message>
-        <location filename="../window.py" line="548"/>
+        <location filename="../window.py" line="550"/>
         <source>SKUs, separated by spaces or commas:</source>
         <translation>货号（用空格或逗号分隔）：</translation>
     </message>
     <message>
-        <location filename="../window.py" line="552"/>
+        <location filename="../window.py" line="554"/>
         <source>Folder for the SKU slates</source>
         <translation>货号牌保存位置</translation>
     </message>
     <message>
-        <location filename="../window.py" line="558"/>
+        <location filename="../window.py" line="560"/>
         <source>SKU slates written: {0}, in {1}. Print them and shoot one as each product&apos;s first frame</source>
         <translation>已生成货号牌 {0} 张，保存在 {1}。打印出来，每个商品先拍对应的一张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="567"/>
+        <location filename="../window.py" line="569"/>
         <source>Choose the library folder</source>
         <translation>选择图库文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="611"/>
+        <location filename="../window.py" line="613"/>
         <source>Another imgprep window has this library open ({0}, process {1}): edits in both windows may get in each other&apos;s way</source>
         <translation>另一个 imgprep 窗口已打开此图库（{0}，进程 {1}）：两个窗口同时编辑可能互相干扰</translation>
     </message>
     <message>
-        <location filename="../window.py" line="630"/>
+        <location filename="../window.py" line="632"/>
         <source>Watch {0}</source>
         <translation>监视 {0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="631"/>
+        <location filename="../window.py" line="633"/>
         <source>Set a drop folder in Settings first</source>
         <translation>请先在设置中指定投放文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="641"/>
+        <location filename="../window.py" line="643"/>
         <source>Wait for the running batch to finish, then start watching.</source>
         <translation>请等当前批量处理结束后再开始监视。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="664"/>
+        <location filename="../window.py" line="666"/>
         <source>{0}: {1}</source>
         <translation>{0}：{1}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="668"/>
+        <location filename="../window.py" line="670"/>
         <source>Shoot finished</source>
         <translation>拍摄处理完成</translation>
     </message>
     <message>
-        <location filename="../window.py" line="668"/>
+        <location filename="../window.py" line="670"/>
         <source>{0} is ready</source>
         <translation>{0} 已就绪</translation>
     </message>
     <message>
-        <location filename="../window.py" line="670"/>
+        <location filename="../window.py" line="672"/>
         <source>Shoot failed</source>
         <translation>拍摄处理失败</translation>
     </message>
     <message>
-        <location filename="../window.py" line="670"/>
+        <location filename="../window.py" line="672"/>
         <source>{0}: some frames failed — see the log</source>
         <translation>{0}：部分图片失败——请查看日志</translation>
     </message>
     <message>
-        <location filename="../window.py" line="691"/>
+        <location filename="../window.py" line="692"/>
+        <source>less than a minute left</source>
+        <translation>剩余不到 1 分钟</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="693"/>
+        <source>about {0} min left</source>
+        <translation>约剩 {0} 分钟</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="707"/>
         <source>Library: {0}</source>
         <translation>图库：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="691"/>
+        <location filename="../window.py" line="707"/>
         <source>No library chosen</source>
         <translation>未选择图库</translation>
     </message>
     <message>
-        <location filename="../window.py" line="711"/>
+        <location filename="../window.py" line="727"/>
         <source>&lt;h3&gt;imgprep {0}&lt;/h3&gt;&lt;p&gt;Prepares product photos for online shops: naming, colour, renditions, backup.&lt;/p&gt;&lt;p&gt;Python {1} · Qt {2} · PySide6 {3} · Pillow {4}&lt;/p&gt;&lt;p&gt;Font: Noto Sans CJK SC subset (SIL Open Font License).&lt;/p&gt;</source>
         <translation>&lt;h3&gt;imgprep {0}&lt;/h3&gt;&lt;p&gt;为网店准备商品图片：命名、校色、出图、备份。&lt;/p&gt;&lt;p&gt;Python {1} · Qt {2} · PySide6 {3} · Pillow {4}&lt;/p&gt;&lt;p&gt;字体：Noto Sans CJK SC 子集（SIL 开放字体许可）。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../window.py" line="720"/>
+        <location filename="../window.py" line="736"/>
         <source>A batch is running. Cancel it and quit?</source>
         <translation>正在批量处理。取消并退出吗？</translation>
     </message>
@@ -1152,260 +1162,265 @@
 <context>
     <name>ShootView</name>
     <message>
-        <location filename="../shoot_view.py" line="60"/>
+        <location filename="../shoot_view.py" line="61"/>
         <source>Renditions</source>
         <translation>成品图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="61"/>
+        <location filename="../shoot_view.py" line="62"/>
         <source>Originals</source>
         <translation>原图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="68"/>
+        <location filename="../shoot_view.py" line="69"/>
         <source>Render again</source>
         <translation>重新出图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="69"/>
+        <location filename="../shoot_view.py" line="70"/>
         <source>Render this shoot&apos;s frames again with the product sheet as it is now (a late or corrected sheet, an edited callouts.toml)</source>
         <translation>按当前商品信息表重新生成本次拍摄的成品图（表格晚到或已更正、callouts.toml 已修改时）</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="116"/>
+        <location filename="../shoot_view.py" line="79"/>
+        <source>Thumbnail size</source>
+        <translation>缩略图大小</translation>
+    </message>
+    <message>
+        <location filename="../shoot_view.py" line="124"/>
         <source>Mark as hero</source>
         <translation>设为主图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="118"/>
+        <location filename="../shoot_view.py" line="126"/>
         <source>Ctrl+H — the spec panel moves to this frame; names stay</source>
         <translation>Ctrl+H —— 参数栏移到这张图；文件编号不变</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="120"/>
+        <location filename="../shoot_view.py" line="128"/>
         <source>Show in folder</source>
         <translation>在文件夹中显示</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="127"/>
+        <location filename="../shoot_view.py" line="135"/>
         <source>Selling-point callout</source>
         <translation>卖点标注</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="131"/>
+        <location filename="../shoot_view.py" line="139"/>
         <source>Text of the callout</source>
         <translation>标注文字</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="132"/>
+        <location filename="../shoot_view.py" line="140"/>
         <source>Move the anchor</source>
         <translation>移动指示点</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="137"/>
+        <location filename="../shoot_view.py" line="145"/>
         <source>Save and re-render</source>
         <translation>保存并重新出图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="147"/>
+        <location filename="../shoot_view.py" line="155"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="149"/>
+        <location filename="../shoot_view.py" line="157"/>
         <source>Before / after split</source>
         <translation>校色前后对比</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="151"/>
+        <location filename="../shoot_view.py" line="159"/>
         <source>Pick card corners</source>
         <translation>点选色卡四角</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="153"/>
+        <location filename="../shoot_view.py" line="161"/>
         <source>Click the outer corners of the card: patch 1 (dark skin) first, then clockwise</source>
         <translation>依次点击色卡外角：先点 1 号色块（深肤色）一角，再顺时针</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="155"/>
+        <location filename="../shoot_view.py" line="163"/>
         <source>Measure colour</source>
         <translation>测量颜色</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="158"/>
+        <location filename="../shoot_view.py" line="166"/>
         <source>Correct this shoot with it</source>
         <translation>用它校正本次拍摄</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="212"/>
+        <location filename="../shoot_view.py" line="220"/>
         <source>Undo: {0}</source>
         <translation>已撤销：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="220"/>
+        <location filename="../shoot_view.py" line="228"/>
         <source>No shoot selected</source>
         <translation>未选择拍摄</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="224"/>
+        <location filename="../shoot_view.py" line="232"/>
         <source>frames: {0} · hero {1}</source>
         <translation>{0} 张 · 主图 {1}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="227"/>
+        <location filename="../shoot_view.py" line="235"/>
         <source>Double-click a shoot in the list</source>
         <translation>在拍摄列表中双击一个拍摄</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="242"/>
+        <location filename="../shoot_view.py" line="250"/>
         <source>… and {0} more</source>
         <translation>……还有 {0} 条</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="262"/>
+        <location filename="../shoot_view.py" line="270"/>
         <source>A batch is running: edits wait in the queue until it ends.</source>
         <translation>正在批量处理：修改会排队，处理结束后执行。</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="281"/>
-        <location filename="../shoot_view.py" line="346"/>
+        <location filename="../shoot_view.py" line="289"/>
+        <location filename="../shoot_view.py" line="367"/>
         <source>hero</source>
         <translation>主图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="283"/>
+        <location filename="../shoot_view.py" line="291"/>
         <source>card</source>
         <translation>色卡</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="309"/>
+        <location filename="../shoot_view.py" line="317"/>
         <source>No frames</source>
         <translation>没有图片</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="346"/>
+        <location filename="../shoot_view.py" line="367"/>
         <source>detail</source>
         <translation>细节图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="346"/>
+        <location filename="../shoot_view.py" line="367"/>
         <source>reference card</source>
         <translation>色卡</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="349"/>
+        <location filename="../shoot_view.py" line="370"/>
         <source>original: {0}</source>
         <translation>原文件：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="350"/>
+        <location filename="../shoot_view.py" line="371"/>
         <source>in library: {0}</source>
         <translation>图库中：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="352"/>
+        <location filename="../shoot_view.py" line="373"/>
         <source>renditions: {0}</source>
         <translation>成品图：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="353"/>
+        <location filename="../shoot_view.py" line="374"/>
         <source>designer&apos;s PSD: {0}</source>
         <translation>设计师 PSD：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="364"/>
+        <location filename="../shoot_view.py" line="385"/>
         <source>No colour fit for this shoot.</source>
         <translation>本次拍摄还没有色彩校正。</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="369"/>
+        <location filename="../shoot_view.py" line="390"/>
         <source>Anchor: automatic (centre of the product)</source>
         <translation>指示点：自动（商品中心）</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="370"/>
+        <location filename="../shoot_view.py" line="391"/>
         <source>Anchor: {0:.0f} % across, {1:.0f} % down</source>
         <translation>指示点：横向 {0:.0f}%，纵向 {1:.0f}%</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="379"/>
+        <location filename="../shoot_view.py" line="400"/>
         <source>Loading…</source>
         <translation>载入中…</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="397"/>
+        <location filename="../shoot_view.py" line="418"/>
         <source>before</source>
         <translation>校正前</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="397"/>
+        <location filename="../shoot_view.py" line="418"/>
         <source>after</source>
         <translation>校正后</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="401"/>
-        <location filename="../shoot_view.py" line="472"/>
+        <location filename="../shoot_view.py" line="422"/>
+        <location filename="../shoot_view.py" line="493"/>
         <source>Click corner {0} of 4</source>
         <translation>请点击第 {0} 个角（共 4 个）</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="413"/>
-        <location filename="../shoot_view.py" line="417"/>
+        <location filename="../shoot_view.py" line="434"/>
+        <location filename="../shoot_view.py" line="438"/>
         <source>Mark {0} as hero</source>
         <translation>将 {0} 设为主图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="425"/>
+        <location filename="../shoot_view.py" line="446"/>
         <source>Render {0} again</source>
         <translation>重新出图 {0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="433"/>
+        <location filename="../shoot_view.py" line="454"/>
         <source>Rendered again: {0}</source>
         <translation>已重新出图：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="454"/>
+        <location filename="../shoot_view.py" line="475"/>
         <source>Callout of {0}</source>
         <translation>{0} 的卖点标注</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="473"/>
+        <location filename="../shoot_view.py" line="494"/>
         <source>Four corners set — press “Measure colour”</source>
         <translation>四个角已选好——请点“测量颜色”</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="484"/>
+        <location filename="../shoot_view.py" line="505"/>
         <source>Measuring…</source>
         <translation>测量中…</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="485"/>
+        <location filename="../shoot_view.py" line="506"/>
         <source>Colour of {0}</source>
         <translation>{0} 的颜色</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="490"/>
+        <location filename="../shoot_view.py" line="511"/>
         <source>No card found there: {0}</source>
         <translation>该处没有找到色卡：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="492"/>
+        <location filename="../shoot_view.py" line="513"/>
         <source>PASS</source>
         <translation>合格</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="492"/>
+        <location filename="../shoot_view.py" line="513"/>
         <source>FAIL</source>
         <translation>不合格</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="498"/>
+        <location filename="../shoot_view.py" line="519"/>
         <source>mean ΔE2000 {0:.1f} → {1:.1f}, max {2:.1f}</source>
         <translation>平均 ΔE2000 {0:.1f} → {1:.1f}，最大 {2:.1f}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="517"/>
+        <location filename="../shoot_view.py" line="538"/>
         <source>Correct {0}</source>
         <translation>校正 {0}</translation>
     </message>
@@ -1413,12 +1428,12 @@
 <context>
     <name>ShootsPage</name>
     <message>
-        <location filename="../window.py" line="281"/>
+        <location filename="../window.py" line="282"/>
         <source>No shoots in the library yet.</source>
         <translation>图库中还没有拍摄。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="282"/>
+        <location filename="../window.py" line="283"/>
         <source>Cannot read the library: {0}</source>
         <translation>无法读取图库：{0}</translation>
     </message>
