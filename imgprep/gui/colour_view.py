@@ -97,7 +97,8 @@ class SwatchGrid(Card):
         small = QFont(self.font())
         small.setPointSizeF(max(7.0, self.font().pointSizeF() - 1.5))
         p.setFont(small)
-        legend = self.tr("top: reference · bottom left: before · bottom right: after · number: ΔE2000 after")
+        legend = self.tr("top: reference · bottom left: before · bottom right: after · number: ΔE2000 after"
+                         " · dashed, no number: left out of the fit and the verdict")
         wrap = Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap
         # The legend's real height at this width (it wraps on a narrow window), so it is never cut.
         legend_h = QFontMetricsF(small).boundingRect(QRectF(0, 0, r.width(), 1000), wrap, legend).height() + 6
@@ -105,6 +106,7 @@ class SwatchGrid(Card):
         cw = (r.width() - gap * (cols - 1)) / cols
         ch = max(8.0, min((r.height() - legend_h - gap * (rows - 1)) / rows, cw * 1.05))
         th = (self.doc or {}).get("thresholds", {"max": 6.0})
+        left_out = {x.get("index") for x in (self.doc or {}).get("excluded", [])}
         for i, pt in enumerate(patches):
             x = r.x() + (i % cols) * (cw + gap)
             y = r.y() + (i // cols) * (ch + gap)
@@ -115,8 +117,13 @@ class SwatchGrid(Card):
             p.fillRect(top, _rgb(pt["reference_lab"]))
             p.fillRect(bl, _rgb(pt["before_lab"]))
             p.fillRect(br, _rgb(pt["after_lab"]))
-            bad = pt.get("de2000_after", 0) > th.get("max", 6.0) and not pt.get("clipped")
-            p.setPen(QPen(BAD if bad else QColor("#d1d5db"), 2 if bad else 1))
+            # a patch left out is not judged: no figure beside the verdict, a dashed frame
+            out = bool(pt.get("clipped")) or pt["index"] in left_out
+            bad = pt.get("de2000_after", 0) > th.get("max", 6.0) and not out
+            pen = QPen(BAD if bad else MUTED if out else QColor("#d1d5db"), 2 if bad or out else 1)
+            if out:
+                pen.setStyle(Qt.PenStyle.DashLine)
+            p.setPen(pen)
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(cell)
             ref = _rgb(pt["reference_lab"])
@@ -124,7 +131,7 @@ class SwatchGrid(Card):
             p.drawText(top.adjusted(4, 2, -4, -2), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
                        str(pt["index"]))
             p.drawText(top.adjusted(4, 2, -4, -2), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
-                       f"{pt['de2000_after']:.1f}")
+                       "–" if out else f"{pt['de2000_after']:.1f}")
         p.setPen(MUTED)
         p.drawText(QRectF(r.x(), r.y() + rows * (ch + gap), r.width(), legend_h), wrap, legend)
 

@@ -42,92 +42,92 @@
 <context>
     <name>ColourView</name>
     <message>
-        <location filename="../colour_view.py" line="265"/>
+        <location filename="../colour_view.py" line="272"/>
         <source>Open HTML report</source>
         <translation>打开 HTML 报告</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="269"/>
+        <location filename="../colour_view.py" line="276"/>
         <source>Measurement</source>
         <translation>测量</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="314"/>
+        <location filename="../colour_view.py" line="321"/>
         <source>Reference card: reference vs measured</source>
         <translation>色卡：标准值与实测值</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="315"/>
+        <location filename="../colour_view.py" line="322"/>
         <source>ΔE2000 per patch</source>
         <translation>各色块 ΔE2000</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="316"/>
+        <location filename="../colour_view.py" line="323"/>
         <source>Drift: mean ΔE2000 per day, all shoots</source>
         <translation>漂移：每日平均 ΔE2000（全部拍摄）</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="325"/>
+        <location filename="../colour_view.py" line="332"/>
         <source>Colour · {0}</source>
         <translation>颜色 · {0}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="325"/>
+        <location filename="../colour_view.py" line="332"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="349"/>
+        <location filename="../colour_view.py" line="356"/>
         <source>No colour report</source>
         <translation>没有色差报告</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="350"/>
+        <location filename="../colour_view.py" line="357"/>
         <source>Shoot a ColorChecker at the start of each lighting setup. If the card was not found, open the frame in the Shoot view and click its four corners.</source>
         <translation>每次布光开始时先拍一张 ColorChecker 色卡。若未识别到色卡，请在“拍摄”页打开该帧并点击色卡的四个角。</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="356"/>
+        <location filename="../colour_view.py" line="363"/>
         <source>PASS</source>
         <translation>合格</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="356"/>
+        <location filename="../colour_view.py" line="363"/>
         <source>FAIL</source>
         <translation>不合格</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="362"/>
+        <location filename="../colour_view.py" line="369"/>
         <source>Mean ΔE2000: &lt;b&gt;{0:.2f}&lt;/b&gt; → &lt;b&gt;{1:.2f}&lt;/b&gt; (limit {2:g})</source>
         <translation>平均 ΔE2000：&lt;b&gt;{0:.2f}&lt;/b&gt; → &lt;b&gt;{1:.2f}&lt;/b&gt;（上限 {2:g}）</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="364"/>
+        <location filename="../colour_view.py" line="371"/>
         <source>Largest: {0:.2f} (limit {1:g})</source>
         <translation>最大：{0:.2f}（上限 {1:g}）</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="365"/>
+        <location filename="../colour_view.py" line="372"/>
         <source>Median {0:.2f} · 90th percentile {1:.2f}</source>
         <translation>中位数 {0:.2f} · 90% 分位 {1:.2f}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="367"/>
+        <location filename="../colour_view.py" line="374"/>
         <source>Model: {0}</source>
         <translation>校正模型：{0}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="368"/>
+        <location filename="../colour_view.py" line="375"/>
         <source>Worst patches: {0}</source>
         <translation>偏差最大：{0}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="383"/>
+        <location filename="../colour_view.py" line="390"/>
         <source>Expected on colours not on the card (leave-one-out): mean {0:.2f}, largest {1:.2f}</source>
         <translation>色卡以外颜色的预期偏差（留一法）：平均 {0:.2f}，最大 {1:.2f}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="385"/>
+        <location filename="../colour_view.py" line="392"/>
         <source>The verdict uses these figures.</source>
         <translation>结论按这组数据判定。</translation>
     </message>
@@ -135,27 +135,27 @@
 <context>
     <name>DeltaEChart</name>
     <message>
-        <location filename="../colour_view.py" line="143"/>
+        <location filename="../colour_view.py" line="150"/>
         <source>No ΔE figures yet</source>
         <translation>暂无 ΔE 数据</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="174"/>
+        <location filename="../colour_view.py" line="181"/>
         <source>mean limit {0:g}</source>
         <translation>平均上限 {0:g}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="174"/>
+        <location filename="../colour_view.py" line="181"/>
         <source>max limit {0:g}</source>
         <translation>最大上限 {0:g}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="185"/>
+        <location filename="../colour_view.py" line="192"/>
         <source>before</source>
         <translation>校正前</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="185"/>
+        <location filename="../colour_view.py" line="192"/>
         <source>after correction</source>
         <translation>校正后</translation>
     </message>
@@ -163,17 +163,17 @@
 <context>
     <name>DriftChart</name>
     <message>
-        <location filename="../colour_view.py" line="210"/>
+        <location filename="../colour_view.py" line="217"/>
         <source>No colour measurements yet: the drift appears after the first card</source>
         <translation>还没有色彩测量：拍摄第一张色卡后显示漂移</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="248"/>
+        <location filename="../colour_view.py" line="255"/>
         <source>before</source>
         <translation>校正前</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="248"/>
+        <location filename="../colour_view.py" line="255"/>
         <source>after correction</source>
         <translation>校正后</translation>
     </message>
@@ -1447,8 +1447,8 @@
     </message>
     <message>
         <location filename="../colour_view.py" line="100"/>
-        <source>top: reference · bottom left: before · bottom right: after · number: ΔE2000 after</source>
-        <translation>上：标准色 · 左下：校正前 · 右下：校正后 · 数字：校正后 ΔE2000</translation>
+        <source>top: reference · bottom left: before · bottom right: after · number: ΔE2000 after · dashed, no number: left out of the fit and the verdict</source>
+        <translation>上：标准色 · 左下：校正前 · 右下：校正后 · 数字：校正后 ΔE2000 · 虚线框、无数字：未参与拟合和判定</translation>
     </message>
 </context>
 <context>
