@@ -176,6 +176,7 @@ class FrameRow:
     psd: str | None = None                  # library path of the frame's designer PSD (newest revision)
     companions: list[str] = field(default_factory=list)  # the shot's other files (RAW + JPEG camera)
     warnings: list[str] = field(default_factory=list)    # e.g. characters left out of a panel or callout
+    fit_id: int | None = None                            # the colour fit its renditions were made with
 
 
 def shoot_frames(library: str | Path, sku: str) -> list[FrameRow]:
@@ -205,7 +206,7 @@ def shoot_frames(library: str | Path, sku: str) -> list[FrameRow]:
                 s["kind"], s["role"], s["state"], s["reason"], Path(s["source_path"]).name,
                 s["source_path"], s["raw_path"], [f["path"] for f in files], callout, panel,
                 max(psds, key=lambda p: revision_of(Path(p).stem), default=None),
-                [f["path"] for f in j.files(s["id"], "companion")], warnings))
+                [f["path"] for f in j.files(s["id"], "companion")], warnings, s["fit_id"]))
     out.sort(key=lambda f: (f.kind == "card", f.seq))
     return out
 

@@ -46,6 +46,7 @@ class ShootView(QWidget):
         self.sku: str | None = None
         self.frames: list[services.FrameRow] = []
         self.fit: dict[str, Any] | None = None
+        self.fits: list[dict[str, Any]] = []
         self.bg = Background(self)
         self._thumbs: dict[str, QPixmap] = {}
         self._array = None
@@ -224,6 +225,7 @@ class ShootView(QWidget):
         lib = self.state.library()
         self.frames = self.state.read(services.shoot_frames, lib, self.sku, default=[]) if (self.sku and lib) else []
         fits = self.state.read(services.colour_fits, lib, self.sku, default=[]) if self.sku and lib else []
+        self.fits = fits
         self.fit = fits[-1] if fits else None
         self.title.setText(self.sku or self.tr("No shoot selected"))
         self.again_btn.setEnabled(bool(self.sku and self.frames))
@@ -399,7 +401,11 @@ class ShootView(QWidget):
             p = self.state.library() / f.raw  # type: ignore[operator]
         self.canvas.message = self.tr("Loading…")
         self.canvas.set_image(None)
-        fit = self.fit["fit"] if (self.fit and self.split_box.isChecked()) else None
+        # The split shows the correction the written file got: the frame's own fit (a card
+        # frame: the fit measured on it), not merely the shoot's latest one.
+        own = next((x for x in self.fits if x["id"] == f.fit_id
+                    or (f.kind == "card" and x.get("card_source_id") == f.id)), None)
+        fit = own["fit"] if (own and self.split_box.isChecked()) else None
 
         def work():  # noqa: ANN202
             arr = load_array(p, 1600)
@@ -418,6 +424,8 @@ class ShootView(QWidget):
         self.canvas.labels = (self.tr("before"), self.tr("after"))
         self.canvas.anchor = getattr(self, "_anchor", None)
         self.canvas.set_image(before, after)
+        if self.split_box.isChecked() and after is None:
+            self.canvas.message = self.tr("This frame was not colour corrected (no card before it)")
         if self.corners_btn.isChecked():
             self.canvas.message = self.tr("Click corner {0} of 4").format(len(self.canvas.corners) + 1)
 

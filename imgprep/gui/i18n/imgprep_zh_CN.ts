@@ -1162,265 +1162,270 @@
 <context>
     <name>ShootView</name>
     <message>
-        <location filename="../shoot_view.py" line="61"/>
+        <location filename="../shoot_view.py" line="62"/>
         <source>Renditions</source>
         <translation>成品图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="62"/>
+        <location filename="../shoot_view.py" line="63"/>
         <source>Originals</source>
         <translation>原图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="69"/>
+        <location filename="../shoot_view.py" line="70"/>
         <source>Render again</source>
         <translation>重新出图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="70"/>
+        <location filename="../shoot_view.py" line="71"/>
         <source>Render this shoot&apos;s frames again with the product sheet as it is now (a late or corrected sheet, an edited callouts.toml)</source>
         <translation>按当前商品信息表重新生成本次拍摄的成品图（表格晚到或已更正、callouts.toml 已修改时）</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="79"/>
+        <location filename="../shoot_view.py" line="80"/>
         <source>Thumbnail size</source>
         <translation>缩略图大小</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="124"/>
+        <location filename="../shoot_view.py" line="125"/>
         <source>Mark as hero</source>
         <translation>设为主图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="126"/>
+        <location filename="../shoot_view.py" line="127"/>
         <source>Ctrl+H — the spec panel moves to this frame; names stay</source>
         <translation>Ctrl+H —— 参数栏移到这张图；文件编号不变</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="128"/>
+        <location filename="../shoot_view.py" line="129"/>
         <source>Show in folder</source>
         <translation>在文件夹中显示</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="135"/>
+        <location filename="../shoot_view.py" line="136"/>
         <source>Selling-point callout</source>
         <translation>卖点标注</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="139"/>
+        <location filename="../shoot_view.py" line="140"/>
         <source>Text of the callout</source>
         <translation>标注文字</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="140"/>
+        <location filename="../shoot_view.py" line="141"/>
         <source>Move the anchor</source>
         <translation>移动指示点</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="145"/>
+        <location filename="../shoot_view.py" line="146"/>
         <source>Save and re-render</source>
         <translation>保存并重新出图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="155"/>
+        <location filename="../shoot_view.py" line="156"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="157"/>
+        <location filename="../shoot_view.py" line="158"/>
         <source>Before / after split</source>
         <translation>校色前后对比</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="159"/>
+        <location filename="../shoot_view.py" line="160"/>
         <source>Pick card corners</source>
         <translation>点选色卡四角</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="161"/>
+        <location filename="../shoot_view.py" line="162"/>
         <source>Click the outer corners of the card: patch 1 (dark skin) first, then clockwise</source>
         <translation>依次点击色卡外角：先点 1 号色块（深肤色）一角，再顺时针</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="163"/>
+        <location filename="../shoot_view.py" line="164"/>
         <source>Measure colour</source>
         <translation>测量颜色</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="166"/>
+        <location filename="../shoot_view.py" line="167"/>
         <source>Correct this shoot with it</source>
         <translation>用它校正本次拍摄</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="220"/>
+        <location filename="../shoot_view.py" line="221"/>
         <source>Undo: {0}</source>
         <translation>已撤销：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="228"/>
+        <location filename="../shoot_view.py" line="230"/>
         <source>No shoot selected</source>
         <translation>未选择拍摄</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="232"/>
+        <location filename="../shoot_view.py" line="234"/>
         <source>frames: {0} · hero {1}</source>
         <translation>{0} 张 · 主图 {1}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="235"/>
+        <location filename="../shoot_view.py" line="237"/>
         <source>Double-click a shoot in the list</source>
         <translation>在拍摄列表中双击一个拍摄</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="250"/>
+        <location filename="../shoot_view.py" line="252"/>
         <source>… and {0} more</source>
         <translation>……还有 {0} 条</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="270"/>
+        <location filename="../shoot_view.py" line="272"/>
         <source>A batch is running: edits wait in the queue until it ends.</source>
         <translation>正在批量处理：修改会排队，处理结束后执行。</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="289"/>
-        <location filename="../shoot_view.py" line="367"/>
+        <location filename="../shoot_view.py" line="291"/>
+        <location filename="../shoot_view.py" line="369"/>
         <source>hero</source>
         <translation>主图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="291"/>
+        <location filename="../shoot_view.py" line="293"/>
         <source>card</source>
         <translation>色卡</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="317"/>
+        <location filename="../shoot_view.py" line="319"/>
         <source>No frames</source>
         <translation>没有图片</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="367"/>
+        <location filename="../shoot_view.py" line="369"/>
         <source>detail</source>
         <translation>细节图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="367"/>
+        <location filename="../shoot_view.py" line="369"/>
         <source>reference card</source>
         <translation>色卡</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="370"/>
+        <location filename="../shoot_view.py" line="372"/>
         <source>original: {0}</source>
         <translation>原文件：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="371"/>
+        <location filename="../shoot_view.py" line="373"/>
         <source>in library: {0}</source>
         <translation>图库中：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="373"/>
+        <location filename="../shoot_view.py" line="375"/>
         <source>renditions: {0}</source>
         <translation>成品图：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="374"/>
+        <location filename="../shoot_view.py" line="376"/>
         <source>designer&apos;s PSD: {0}</source>
         <translation>设计师 PSD：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="385"/>
+        <location filename="../shoot_view.py" line="387"/>
         <source>No colour fit for this shoot.</source>
         <translation>本次拍摄还没有色彩校正。</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="390"/>
+        <location filename="../shoot_view.py" line="392"/>
         <source>Anchor: automatic (centre of the product)</source>
         <translation>指示点：自动（商品中心）</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="391"/>
+        <location filename="../shoot_view.py" line="393"/>
         <source>Anchor: {0:.0f} % across, {1:.0f} % down</source>
         <translation>指示点：横向 {0:.0f}%，纵向 {1:.0f}%</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="400"/>
+        <location filename="../shoot_view.py" line="402"/>
         <source>Loading…</source>
         <translation>载入中…</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="418"/>
+        <location filename="../shoot_view.py" line="424"/>
         <source>before</source>
         <translation>校正前</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="418"/>
+        <location filename="../shoot_view.py" line="424"/>
         <source>after</source>
         <translation>校正后</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="422"/>
-        <location filename="../shoot_view.py" line="493"/>
+        <location filename="../shoot_view.py" line="428"/>
+        <source>This frame was not colour corrected (no card before it)</source>
+        <translation>此帧未做颜色校正（之前没有色卡）</translation>
+    </message>
+    <message>
+        <location filename="../shoot_view.py" line="430"/>
+        <location filename="../shoot_view.py" line="501"/>
         <source>Click corner {0} of 4</source>
         <translation>请点击第 {0} 个角（共 4 个）</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="434"/>
-        <location filename="../shoot_view.py" line="438"/>
+        <location filename="../shoot_view.py" line="442"/>
+        <location filename="../shoot_view.py" line="446"/>
         <source>Mark {0} as hero</source>
         <translation>将 {0} 设为主图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="446"/>
+        <location filename="../shoot_view.py" line="454"/>
         <source>Render {0} again</source>
         <translation>重新出图 {0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="454"/>
+        <location filename="../shoot_view.py" line="462"/>
         <source>Rendered again: {0}</source>
         <translation>已重新出图：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="475"/>
+        <location filename="../shoot_view.py" line="483"/>
         <source>Callout of {0}</source>
         <translation>{0} 的卖点标注</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="494"/>
+        <location filename="../shoot_view.py" line="502"/>
         <source>Four corners set — press “Measure colour”</source>
         <translation>四个角已选好——请点“测量颜色”</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="505"/>
+        <location filename="../shoot_view.py" line="513"/>
         <source>Measuring…</source>
         <translation>测量中…</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="506"/>
+        <location filename="../shoot_view.py" line="514"/>
         <source>Colour of {0}</source>
         <translation>{0} 的颜色</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="511"/>
+        <location filename="../shoot_view.py" line="519"/>
         <source>No card found there: {0}</source>
         <translation>该处没有找到色卡：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="513"/>
+        <location filename="../shoot_view.py" line="521"/>
         <source>PASS</source>
         <translation>合格</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="513"/>
+        <location filename="../shoot_view.py" line="521"/>
         <source>FAIL</source>
         <translation>不合格</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="519"/>
+        <location filename="../shoot_view.py" line="527"/>
         <source>mean ΔE2000 {0:.1f} → {1:.1f}, max {2:.1f}</source>
         <translation>平均 ΔE2000 {0:.1f} → {1:.1f}，最大 {2:.1f}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="538"/>
+        <location filename="../shoot_view.py" line="546"/>
         <source>Correct {0}</source>
         <translation>校正 {0}</translation>
     </message>
