@@ -380,9 +380,16 @@ class AppState(QObject):
             s = result["summary"]
             self.message.emit("info", self.tr("{0}: {1} done, {2} duplicate, {3} failed, {4} skipped").format(
                 job.label, s["done"], s["duplicate"], s["failed"], s["skipped"]))
+            refused: dict[str, tuple[str, int]] = {}
             for it in result["items"]:
                 if it["status"] == "failed":
                     self.message.emit("error", labelled(Path(it["source"]).name, engine_text(it["reason"])))
+                    if it["sku"] is None:  # a folder no SKU names (新建文件夹): a row of its own
+                        src = Path(it["source"])
+                        folder = src.name if src.is_dir() else src.parent.name
+                        refused[folder] = (it["reason"], refused.get(folder, ("", 0))[1] + 1)
+            tried = {p.name for p in job.paths} | {Path(it["source"]).parent.name for it in result["items"]}
+            self.model.refuse(sorted(tried), refused)
             if result.get("backup_problem"):
                 self.message.emit("warning", engine_text(result["backup_problem"]))
             self.model.finish(job.skus)
@@ -437,6 +444,7 @@ class ShootModel(QAbstractTableModel):
         self.progress: dict[str, list[int]] = {}     # sku → [steps done, steps total]
         self.queued: dict[str, int] = {}             # sku → frames, waiting or running
         self.running: set[str] = set()
+        self.refused: dict[str, tuple[str, int]] = {}  # folder → (reason, files): no SKU, not in the journal
         self.error: str | None = None
 
     # --------------------------------------------------------------- feeding
@@ -456,8 +464,18 @@ class ShootModel(QAbstractTableModel):
         for sku, n in self.queued.items():
             if sku.casefold() not in known:
                 self.rows.append(services.ShootRow(sku, frames=n, state="queued"))
+        for folder, (reason, n) in self.refused.items():
+            self.rows.append(services.ShootRow(folder, frames=n, failed=n, state="failed", problems=[reason]))
         self.rows.sort(key=lambda r: (r.sku.casefold() not in self.queued_folded(), r.sku.casefold()))
         self.endResetModel()
+
+    def refuse(self, tried: list[str], refused: dict[str, tuple[str, int]]) -> None:
+        """Folders a batch refused as a whole (their name is no SKU): shown as failed rows,
+        with the reason, until a later batch of the same folder takes them."""
+        for name in tried:
+            self.refused.pop(name, None)
+        self.refused.update(refused)
+        self.reload_rows()
 
     def queued_folded(self) -> set[str]:
         return {s.casefold() for s in self.queued}

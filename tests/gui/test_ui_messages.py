@@ -116,3 +116,19 @@ def test_a_long_batch_says_about_how_long_is_left(qtbot, make_window, tmp_path):
     w._planned_at -= 20  # 20 s ago
     w.state.engineEvent.emit({"event": "analysed", "done": 10, "total": 40, "source": "x", "sku": "A"})
     assert w.busy_bar.format() == "%v / %m · about 1 min left" and w.busy_bar.text() == "10 / 40 · about 1 min left"
+
+
+def test_a_refused_folder_gets_a_row_with_its_reason(qtbot, make_window, tmp_path):
+    from helpers import photo_array, save_jpeg
+
+    from .conftest import process_and_wait
+
+    folder = tmp_path / "card" / "新建文件夹"
+    save_jpeg(folder / "IMG_1.jpg", photo_array(900, 700, 8))
+    w = make_window(tmp_path / "lib", catalogue=False)
+    process_and_wait(qtbot, w, [folder])
+    m = w.state.model
+    i = m.sku_row("新建文件夹")
+    assert i >= 0 and m.data(m.index(i, 2)) == "1 failed"
+    tip = m.data(m.index(i, 0), 3)  # the tooltip: the reason, with the advice
+    assert "新建文件夹" in tip and "Rename the folder to the product's SKU" in tip
