@@ -20,6 +20,7 @@ carries; that is stored in the sidecar, which survives re-runs.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -273,29 +274,35 @@ def _next_revision(j: Journal, lib: Path, sku: str, stem: str) -> int:
     return next_revision(stem, names, (".jpg",))
 
 
+def _frame_inputs(j: Journal, lib: Path, preset: Preset, row: Any) -> tuple[Any, Any, Any, dict | None]:
+    """What a frame is rendered from: (the load, the working image, its 16 bits, its fit)."""
+    from ..core.imaging.load import load
+    from .frames import decode_scale, working
+
+    f = j.fit(row["fit_id"]) if row["fit_id"] is not None else None
+    loaded = load(lib / row["raw_path"], need_scale=lambda w, h: decode_scale(preset.renditions, None, w, h),
+                  deep=f is not None)
+    img, deep = working(loaded, preset.renditions)
+    return loaded, img, deep, json.loads(f["fit"]) if f is not None else None
+
+
 def _render_frame(j: Journal, lib: Path, preset: Preset, row: Any, product: Product | None,
                   overrides: dict[str, CalloutOverride], details: list[int], res: Rerendered) -> None:
 
-    from ..core.imaging.load import load
     from ..core.imaging.render import KeptExif
     from ..core.naming import frame_stem
     from .backup import BackupTarget, copy_one
-    from .frames import decode_scale, render_outputs, working
+    from .frames import render_outputs
 
     sku = row["sku"]
     stem = frame_stem(sku, row["seq"])
-    raw = lib / row["raw_path"]
-    rends = preset.for_role(row["role"])
-    f = j.fit(row["fit_id"]) if row["fit_id"] is not None else None
-    loaded = load(raw, need_scale=lambda w, h: decode_scale(preset.renditions, None, w, h), deep=f is not None)
-    full = loaded.original_size
-    img, deep = working(loaded, preset.renditions)
+    loaded, img, deep, fit = _frame_inputs(j, lib, preset, row)
     plan = plan_for(row["role"], details.index(row["id"]) if row["id"] in details else None, product,
                     overrides, (Path(row["source_path"]).name, stem), preset)
     rev = _next_revision(j, lib, sku, stem)
-    written = render_outputs(img, full, KeptExif(loaded.artist, loaded.copyright, loaded.capture_time),
-                             rends, preset.watermark, lib, f"{sku}/jpg/{revision_stem(stem, rev)}", plan.finisher(),
-                             json.loads(f["fit"]) if f is not None else None, deep)
+    written = render_outputs(img, loaded.original_size, KeptExif(loaded.artist, loaded.copyright, loaded.capture_time),
+                             preset.for_role(row["role"]), preset.watermark, lib,
+                             f"{sku}/jpg/{revision_stem(stem, rev)}", plan.finisher(), fit, deep)
     old = [f["path"] for f in j.files(row["id"], "jpg")]
     roots = [r[0] for r in j.db.execute("SELECT DISTINCT root FROM backups")]
     with j.tx():
@@ -451,6 +458,29 @@ def render_again(library: str | Path, catalogue: Any, preset: Preset,
             _rerender_locked(j, lib, sku, ids, preset, res)
             out.append(res)
     return out
+
+
+def preview_callout(library: str | Path, sku: str, source_id: int, text: str | None,
+                    anchor: tuple[float, float] | None, preset: Preset) -> Any:
+    """The detail frame's first rendition with this callout, as :func:`save_callout` would
+    write it, unwritten (the app's live preview while typing): an RGB uint8 array."""
+    import numpy as np
+
+    from .frames import rendition_images
+
+    lib = Path(library)
+    with Journal(lib, readonly=True) as j:
+        row = j.source(source_id)
+        if row is None or row["sku"].casefold() != sku.casefold() or row["kind"] != "product":
+            raise ConfigError(None, "frame", f"no product frame {source_id} in {sku}")
+        d = j.product(sku)
+        loaded, img, deep, fit = _frame_inputs(j, lib, preset, row)
+    plan = plan_for("detail", None, Product.from_dict(d) if d else None, {}, (), preset)
+    plan = dataclasses.replace(plan, callout=CalloutOverride(text or None, anchor))
+    for _r, image, _facts in rendition_images(img, loaded.original_size, preset.for_role("detail"),
+                                              preset.watermark, plan.finisher(), fit, deep):
+        return np.asarray(image.convert("RGB"))
+    return None
 
 
 def save_callout(library: str | Path, sku: str, source_id: int, text: str | None,

@@ -8,7 +8,7 @@ import html
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QIcon, QKeySequence, QPainter, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -146,6 +146,13 @@ class ShootView(QWidget):
         self.save_callout_btn = QPushButton(self.tr("Save and re-render"))
         self.save_callout_btn.setToolTip("Ctrl+S")
         self.save_callout_btn.clicked.connect(self.save_callout)
+        # Live preview while typing or moving the anchor: the rendition as saving would
+        # write it, drawn a moment after the last key (nothing is written until saved).
+        self._live = QTimer(self)
+        self._live.setSingleShot(True)
+        self._live.setInterval(350)
+        self._live.timeout.connect(self._preview_callout)
+        self.callout_text.textEdited.connect(lambda _text: self._live.start())
         cl.addWidget(self.callout_text)
         cl.addWidget(self.anchor_btn)
         cl.addWidget(self.anchor_label)
@@ -472,6 +479,22 @@ class ShootView(QWidget):
     def _anchor_moved(self, x: float, y: float) -> None:
         self._anchor = (round(x, 4), round(y, 4))
         self.anchor_label.setText(self._anchor_text())
+        self._live.start()
+
+    def _preview_callout(self) -> None:
+        f, lib, sku = self.current(), self.state.library(), self.sku
+        if f is None or f.role != "detail" or f.state != "rendered" or lib is None or sku is None \
+                or not self.show_rend.isChecked() or self.split_box.isChecked():
+            return
+        text, anchor, preset = self.callout_text.text().strip() or None, getattr(self, "_anchor", None), self._preset()
+        self.bg.run(lambda: to_qimage(services.preview_callout(lib, sku, f.id, text, anchor, preset)),
+                    self._live_ready, channel="preview")
+
+    def _live_ready(self, img, err) -> None:  # noqa: ANN001
+        if err is not None or img is None:
+            return
+        self.canvas.set_image(img)
+        self.canvas.message = self.tr("Preview — not saved yet (Ctrl+S saves)")
 
     def save_callout(self) -> None:
         f = self.current()

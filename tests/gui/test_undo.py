@@ -67,3 +67,27 @@ def test_thumbnail_size_slider(qtbot, mug):  # noqa: F811
     assert v.list.iconSize().width() == 200 and v.list.currentRow() == 2
     qtbot.waitUntil(lambda: v.list.item(0).icon().availableSizes()
                     and v.list.item(0).icon().availableSizes()[0].width() == 200, timeout=10000)
+
+
+def test_typing_a_callout_previews_it_before_saving(qtbot, mug, tmp_path):  # noqa: F811
+    """Issue 16, problem 7: the callout shows as it will be written while typing; nothing
+    is written until saved."""
+    import numpy as np
+
+    v, lib = mug.shoot_view, tmp_path / "lib"
+    v.list.setCurrentRow(1)
+    qtbot.waitUntil(lambda: v.canvas.before is not None and not v.canvas.message, timeout=10000)
+    shown = v.canvas.before.copy()
+    files = sorted(p.name for p in (lib / "MUG-001" / "jpg").iterdir())
+    qtbot.keyClicks(v.callout_text, " NEW 2")  # typed keys (ASCII: QTest cannot type hanzi)
+    qtbot.waitUntil(lambda: "not saved" in v.canvas.message, timeout=15000)
+    assert v.canvas.before.size() == shown.size() and v.canvas.before != shown
+    assert sorted(p.name for p in (lib / "MUG-001" / "jpg").iterdir()) == files  # nothing written
+    # what the preview shows is what saving writes
+    arr = services.preview_callout(lib, "MUG-001", v.current().id, v.callout_text.text(), None,
+                                   mug.state.settings.preset())
+    _click(qtbot, mug, v.save_callout_btn)
+    from PIL import Image
+
+    written = np.asarray(Image.open(lib / services.shoot_frames(lib, "MUG-001")[1].renditions[0]).convert("RGB"))
+    assert written.shape == arr.shape and np.abs(written.astype(int) - arr).mean() < 2  # JPEG's loss only

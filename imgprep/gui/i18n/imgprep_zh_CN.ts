@@ -1023,138 +1023,138 @@
 <context>
     <name>ShootModel</name>
     <message>
-        <location filename="../appstate.py" line="533"/>
+        <location filename="../appstate.py" line="551"/>
         <source>SKU</source>
         <translation>货号</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="533"/>
+        <location filename="../appstate.py" line="551"/>
         <source>Frames</source>
         <translation>张数</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="533"/>
+        <location filename="../appstate.py" line="551"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="533"/>
+        <location filename="../appstate.py" line="551"/>
         <source>Progress</source>
         <translation>进度</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="534"/>
+        <location filename="../appstate.py" line="552"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="534"/>
+        <location filename="../appstate.py" line="552"/>
         <source>3-day rule</source>
         <translation>三天规则</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="534"/>
+        <location filename="../appstate.py" line="552"/>
         <source>Backup</source>
         <translation>备份</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="534"/>
+        <location filename="../appstate.py" line="552"/>
         <source>Hero image</source>
         <translation>主图文件</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="555"/>
+        <location filename="../appstate.py" line="573"/>
         <source>processing</source>
         <translation>处理中</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="557"/>
-        <location filename="../appstate.py" line="563"/>
+        <location filename="../appstate.py" line="575"/>
+        <location filename="../appstate.py" line="581"/>
         <source>queued</source>
         <translation>排队中</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="559"/>
+        <location filename="../appstate.py" line="577"/>
         <source>done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="559"/>
+        <location filename="../appstate.py" line="577"/>
         <source>{0} failed</source>
         <translation>{0} 张失败</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="560"/>
+        <location filename="../appstate.py" line="578"/>
         <source>cancelled: {0} of {1}</source>
         <translation>已取消：{1} 张中完成 {0} 张</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="561"/>
+        <location filename="../appstate.py" line="579"/>
         <source>needs attention</source>
         <translation>需要处理</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="562"/>
+        <location filename="../appstate.py" line="580"/>
         <source>unfinished</source>
         <translation>未完成</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="562"/>
+        <location filename="../appstate.py" line="580"/>
         <source>empty</source>
         <translation>空</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="584"/>
+        <location filename="../appstate.py" line="602"/>
         <source>{0} + {1} card</source>
         <translation>{0} + {1} 色卡</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="591"/>
+        <location filename="../appstate.py" line="609"/>
         <source>no card</source>
         <translation>无色卡</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="592"/>
+        <location filename="../appstate.py" line="610"/>
         <source>pass</source>
         <translation>合格</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="592"/>
+        <location filename="../appstate.py" line="610"/>
         <source>fail</source>
         <translation>不合格</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="595"/>
+        <location filename="../appstate.py" line="613"/>
         <source>uncorrected: {0}</source>
         <translation>未校正 {0} 张</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="600"/>
+        <location filename="../appstate.py" line="618"/>
         <source>{0} d overdue</source>
         <translation>超期 {0} 天</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="601"/>
+        <location filename="../appstate.py" line="619"/>
         <source>{0} d left</source>
         <translation>剩 {0} 天</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="606"/>
+        <location filename="../appstate.py" line="624"/>
         <source>not copied yet</source>
         <translation>尚未备份</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="607"/>
+        <location filename="../appstate.py" line="625"/>
         <source>verified</source>
         <translation>已校验</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="607"/>
+        <location filename="../appstate.py" line="625"/>
         <source>off</source>
         <translation>未开启</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="608"/>
+        <location filename="../appstate.py" line="626"/>
         <source>{0} pending</source>
         <translation>{0} 待备份</translation>
     </message>
@@ -1222,210 +1222,215 @@
         <translation>保存并重新出图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="156"/>
+        <location filename="../shoot_view.py" line="163"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="158"/>
+        <location filename="../shoot_view.py" line="165"/>
         <source>Before / after split</source>
         <translation>校色前后对比</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="160"/>
+        <location filename="../shoot_view.py" line="167"/>
         <source>Pick card corners</source>
         <translation>点选色卡四角</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="162"/>
+        <location filename="../shoot_view.py" line="169"/>
         <source>Click the outer corners of the card: patch 1 (dark skin) first, then clockwise</source>
         <translation>依次点击色卡外角：先点 1 号色块（深肤色）一角，再顺时针</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="164"/>
+        <location filename="../shoot_view.py" line="171"/>
         <source>Measure colour</source>
         <translation>测量颜色</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="167"/>
+        <location filename="../shoot_view.py" line="174"/>
         <source>Correct this shoot with it</source>
         <translation>用它校正本次拍摄</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="221"/>
+        <location filename="../shoot_view.py" line="228"/>
         <source>Undo: {0}</source>
         <translation>已撤销：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="230"/>
+        <location filename="../shoot_view.py" line="237"/>
         <source>No shoot selected</source>
         <translation>未选择拍摄</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="234"/>
+        <location filename="../shoot_view.py" line="241"/>
         <source>frames: {0} · hero {1}</source>
         <translation>{0} 张 · 主图 {1}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="237"/>
+        <location filename="../shoot_view.py" line="244"/>
         <source>Double-click a shoot in the list</source>
         <translation>在拍摄列表中双击一个拍摄</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="252"/>
+        <location filename="../shoot_view.py" line="259"/>
         <source>… and {0} more</source>
         <translation>……还有 {0} 条</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="272"/>
+        <location filename="../shoot_view.py" line="279"/>
         <source>A batch is running: edits wait in the queue until it ends.</source>
         <translation>正在批量处理：修改会排队，处理结束后执行。</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="291"/>
-        <location filename="../shoot_view.py" line="369"/>
+        <location filename="../shoot_view.py" line="298"/>
+        <location filename="../shoot_view.py" line="376"/>
         <source>hero</source>
         <translation>主图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="293"/>
+        <location filename="../shoot_view.py" line="300"/>
         <source>card</source>
         <translation>色卡</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="319"/>
+        <location filename="../shoot_view.py" line="326"/>
         <source>No frames</source>
         <translation>没有图片</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="369"/>
+        <location filename="../shoot_view.py" line="376"/>
         <source>detail</source>
         <translation>细节图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="369"/>
+        <location filename="../shoot_view.py" line="376"/>
         <source>reference card</source>
         <translation>色卡</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="372"/>
+        <location filename="../shoot_view.py" line="379"/>
         <source>original: {0}</source>
         <translation>原文件：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="373"/>
+        <location filename="../shoot_view.py" line="380"/>
         <source>in library: {0}</source>
         <translation>图库中：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="375"/>
+        <location filename="../shoot_view.py" line="382"/>
         <source>renditions: {0}</source>
         <translation>成品图：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="376"/>
+        <location filename="../shoot_view.py" line="383"/>
         <source>designer&apos;s PSD: {0}</source>
         <translation>设计师 PSD：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="387"/>
+        <location filename="../shoot_view.py" line="394"/>
         <source>No colour fit for this shoot.</source>
         <translation>本次拍摄还没有色彩校正。</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="392"/>
+        <location filename="../shoot_view.py" line="399"/>
         <source>Anchor: automatic (centre of the product)</source>
         <translation>指示点：自动（商品中心）</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="393"/>
+        <location filename="../shoot_view.py" line="400"/>
         <source>Anchor: {0:.0f} % across, {1:.0f} % down</source>
         <translation>指示点：横向 {0:.0f}%，纵向 {1:.0f}%</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="402"/>
+        <location filename="../shoot_view.py" line="409"/>
         <source>Loading…</source>
         <translation>载入中…</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="424"/>
+        <location filename="../shoot_view.py" line="431"/>
         <source>before</source>
         <translation>校正前</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="424"/>
+        <location filename="../shoot_view.py" line="431"/>
         <source>after</source>
         <translation>校正后</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="428"/>
+        <location filename="../shoot_view.py" line="435"/>
         <source>This frame was not colour corrected (no card before it)</source>
         <translation>此帧未做颜色校正（之前没有色卡）</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="430"/>
-        <location filename="../shoot_view.py" line="501"/>
+        <location filename="../shoot_view.py" line="437"/>
+        <location filename="../shoot_view.py" line="524"/>
         <source>Click corner {0} of 4</source>
         <translation>请点击第 {0} 个角（共 4 个）</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="442"/>
-        <location filename="../shoot_view.py" line="446"/>
+        <location filename="../shoot_view.py" line="449"/>
+        <location filename="../shoot_view.py" line="453"/>
         <source>Mark {0} as hero</source>
         <translation>将 {0} 设为主图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="454"/>
+        <location filename="../shoot_view.py" line="461"/>
         <source>Render {0} again</source>
         <translation>重新出图 {0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="462"/>
+        <location filename="../shoot_view.py" line="469"/>
         <source>Rendered again: {0}</source>
         <translation>已重新出图：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="483"/>
+        <location filename="../shoot_view.py" line="497"/>
+        <source>Preview — not saved yet (Ctrl+S saves)</source>
+        <translation>预览——尚未保存（Ctrl+S 保存）</translation>
+    </message>
+    <message>
+        <location filename="../shoot_view.py" line="506"/>
         <source>Callout of {0}</source>
         <translation>{0} 的卖点标注</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="502"/>
+        <location filename="../shoot_view.py" line="525"/>
         <source>Four corners set — press “Measure colour”</source>
         <translation>四个角已选好——请点“测量颜色”</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="513"/>
+        <location filename="../shoot_view.py" line="536"/>
         <source>Measuring…</source>
         <translation>测量中…</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="514"/>
+        <location filename="../shoot_view.py" line="537"/>
         <source>Colour of {0}</source>
         <translation>{0} 的颜色</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="519"/>
+        <location filename="../shoot_view.py" line="542"/>
         <source>No card found there: {0}</source>
         <translation>该处没有找到色卡：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="521"/>
+        <location filename="../shoot_view.py" line="544"/>
         <source>PASS</source>
         <translation>合格</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="521"/>
+        <location filename="../shoot_view.py" line="544"/>
         <source>FAIL</source>
         <translation>不合格</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="527"/>
+        <location filename="../shoot_view.py" line="550"/>
         <source>mean ΔE2000 {0:.1f} → {1:.1f}, max {2:.1f}</source>
         <translation>平均 ΔE2000 {0:.1f} → {1:.1f}，最大 {2:.1f}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="546"/>
+        <location filename="../shoot_view.py" line="569"/>
         <source>Correct {0}</source>
         <translation>校正 {0}</translation>
     </message>
