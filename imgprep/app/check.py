@@ -88,11 +88,14 @@ def check_library(library: str | Path, sku: str | None = None, today: date | Non
             if not keys:
                 raise ConfigError(library, "--sku", f"no SKU '{sku}' in this library or its product sheet")
         backup_roots = {r[0] for r in j.db.execute("SELECT DISTINCT root FROM backups")}
-        return [_check_one(j, preset, products.get(k), shoots.get(k), backup_roots, today, disk) for k in keys]
+        failures = _failures(j)
+        return [_check_one(j, preset, products.get(k), shoots.get(k), backup_roots, today, disk, failures)
+                for k in keys]
 
 
 def _check_one(j: Journal, preset: Preset, listed: tuple[str, Product] | None, shoot: Any,
-               backup_roots: set[str], today: date, disk: bool) -> SkuCheck:
+               backup_roots: set[str], today: date, disk: bool,
+               failures: dict[str, dict[str, str]]) -> SkuCheck:
     sku = shoot["sku"] if shoot is not None else listed[0]  # type: ignore[index]
     product = listed[1] if listed else None
     arrival = product.arrival if product and product.arrival else None
@@ -108,8 +111,11 @@ def _check_one(j: Journal, preset: Preset, listed: tuple[str, Product] | None, s
     failed = [r for r in sources if r["state"] == "failed"]
     for r in failed:
         c.add("failed", say("check-failed", file=Path(r["source_path"]).name, detail=r["reason"]))
-    for path, reason in _refused(j, sku, {r["source_path"] for r in sources}):
-        c.add("failed", say("check-failed", file=Path(path).name, detail=reason))
+    framed = {r["source_path"] for r in sources}
+    for path, reason in failures.get(sku.casefold(), {}).items():
+        # refused before it became a frame (unreadable, damaged): while the file is still there
+        if path not in framed and Path(path).is_file():
+            c.add("failed", say("check-failed", file=Path(path).name, detail=reason))
     cancelled = j.meta(cancelled_key(sku))
     if cancelled:
         done, total = cancelled.split("/")
@@ -186,15 +192,16 @@ def _check_one(j: Journal, preset: Preset, listed: tuple[str, Product] | None, s
     return c
 
 
-def _refused(j: Journal, sku: str, known: set[str]) -> list[tuple[str, str]]:
-    """Photos of the shoot refused before they became frames (unreadable, damaged: no
-    sources row), as the journal's log recorded them, while the file is still there."""
-    last: dict[str, str] = {}
-    for source, message in j.db.execute(
-            "SELECT source, message FROM events WHERE sku = ? AND kind = 'failed' AND source IS NOT NULL ORDER BY id",
-            (sku,)):
-        last[source] = message
-    return [(s, m) for s, m in last.items() if s not in known and Path(s).is_file()]
+def _failures(j: Journal) -> dict[str, dict[str, str]]:
+    """Each SKU's failed photos as the journal's log recorded them (the last reason of
+    each), read once for all SKUs: photos refused before they became frames have no
+    sources row, only these events."""
+    out: dict[str, dict[str, str]] = {}
+    for sku, source, message in j.db.execute(
+            "SELECT sku, source, message FROM events WHERE kind = 'failed' AND sku IS NOT NULL"
+            " AND source IS NOT NULL ORDER BY id"):
+        out.setdefault(sku.casefold(), {})[source] = message
+    return out
 
 
 def _file_problem(path: Path, sha256: str) -> str | None:
