@@ -118,3 +118,35 @@ def test_cmap_parser_agrees_with_freetype():
     for ch in ("\U00020001", "\u4dc0", "😀"):
         assert fonts.missing_glyphs(ch) == {ch}
         assert _ink(font, ch) == notdef, ch
+
+
+def test_a_bitmap_only_font_is_drawn_at_its_strike_and_scaled(tmp_path, monkeypatch):
+    """Colour emoji fonts (Noto Color Emoji: one 109 px strike) load only at their strike
+    sizes: such a font draws at the strike and is scaled to the text. Stood in for here by
+    the bundled font made to refuse every other size."""
+    latin = tmp_path / "latin.ttf"
+    latin.write_bytes(ImageFont.load_default(10).font_bytes)
+    strike_only = tmp_path / "strike.otf"
+    strike_only.write_bytes(fonts.font_path().read_bytes())
+    real = ImageFont.truetype
+
+    def truetype(font, size, *a, **k):
+        if str(font) == str(strike_only) and size != 109:
+            raise OSError("invalid pixel size")
+        return real(font, size, *a, **k)
+
+    monkeypatch.setattr(ImageFont, "truetype", truetype)
+    fonts._face.cache_clear()
+    chain = (latin, strike_only)
+    monkeypatch.setattr(fonts, "font_chain", lambda weight="regular": chain)
+    font = fonts.text_font(40)
+    [(face, scale, run)] = font.runs("囍")
+    assert face.size == 109 and scale == pytest.approx(40 / 109) and run == "囍"
+    im = Image.new("RGB", (120, 80), "white")
+    box = font.draw(ImageDraw.Draw(im), (10, 60), "A囍", (0, 0, 0))
+    ink = np.asarray(im.convert("L")) < 128
+    ys, xs = np.nonzero(ink[:, 10 + round(real(str(latin), 40).getlength("A")):])
+    ref = real(str(fonts.font_path()), 40).getbbox("囍")
+    assert abs((ys.max() - ys.min()) - (ref[3] - ref[1])) <= 3  # the scaled glyph is text-sized
+    assert box[2] > box[0] and font.getlength("囍") == pytest.approx(face.getlength("囍") * scale)
+    fonts._face.cache_clear()
