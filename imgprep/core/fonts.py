@@ -293,8 +293,9 @@ class TextFont:
         colour = draw.mode in ("RGB", "RGBA")
         x = left
         for font, scale, run in self.runs(text):
-            if scale == 1.0:
-                draw.text((round(x), round(y)), run, font=font, fill=fill, anchor="ls", embedded_color=colour,
+            if scale == 1.0:  # colour glyphs (a COLR emoji font) only from fallback fonts
+                draw.text((round(x), round(y)), run, font=font, fill=fill, anchor="ls",
+                          embedded_color=colour and font is not self.primary,
                           stroke_width=stroke_width, stroke_fill=stroke_fill)
             else:  # a colour bitmap font: drawn at its strike, scaled to the text
                 bx0, by0, bx1, by1 = font.getbbox(run, anchor="ls")
