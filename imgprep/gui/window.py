@@ -330,8 +330,8 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.setStyleSheet(STYLE)
         # The first size fits the screen (a 1280 × 720 laptop has ~1280 × 680 available).
-        screen = self.screen().availableGeometry() if self.screen() else None
-        self.resize(min(1180, screen.width()) if screen else 1180, min(760, screen.height()) if screen else 760)
+        room = self.screen().availableGeometry().size() if self.screen() else QSize(1180, 760)
+        self.resize(min(1180, room.width()), min(760, room.height()))
         self.tray: QSystemTrayIcon | None = None
         if QSystemTrayIcon.isSystemTrayAvailable():
             self.tray = QSystemTrayIcon(app_icon(), self)
@@ -348,9 +348,8 @@ class MainWindow(QMainWindow):
         st = self.settings.qs.value("window/state")
         if st is not None:
             self.restoreState(st)
-        else:  # a few lines of log, so the views keep the room on a laptop's screen
-            QTimer.singleShot(0, lambda: self.resizeDocks([self.log_dock], [max(90, self.height() // 7)],
-                                                          Qt.Orientation.Vertical))
+        else:
+            QTimer.singleShot(0, self._fit_log)
         self._on_busy(self.state.busy)  # also claims the library (see _claim_library)
         self._watch_setup()
 
@@ -590,6 +589,10 @@ class MainWindow(QMainWindow):
         self._watch_setup()
         self._update_status()
         self._claim_library()
+
+    def _fit_log(self) -> None:
+        """A few lines of log, so the views keep the room on a laptop's screen."""
+        self.resizeDocks([self.log_dock], [max(90, self.height() // 7)], Qt.Orientation.Vertical)
 
     def _claim_library(self) -> None:
         """Say so when another imgprep window (here or on another computer) has the same
