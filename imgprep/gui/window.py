@@ -704,6 +704,8 @@ class MainWindow(QMainWindow):
         self._update_status()
         if not busy:
             self._claim_library()  # the first batch may just have made the library
+            if not self.isActiveWindow():
+                QApplication.alert(self)  # the work is done: the taskbar / dock asks for attention
 
     def _update_status(self) -> None:
         lib = self.settings.library

@@ -88,3 +88,20 @@ def test_no_english_in_the_chinese_ui(qtbot, make_window, shoots, tmp_path, run_
         assert not found, "\n".join(f"{k} {sorted(v)}" for k, v in found.items())
     finally:
         install_language("en")
+
+
+def test_qts_own_dialogs_speak_chinese(qtbot, make_window, tmp_path):
+    """Qt's own dialogs and buttons (the file dialog's "Look in:", "Files of type:",
+    Cancel) come from Qt's translations, loaded with the UI's language."""
+    from PySide6.QtCore import QCoreApplication
+
+    from imgprep.gui.i18n import install_language
+
+    install_language("zh_CN")
+    try:
+        for ctx, text in (("QFileDialog", "Look in:"), ("QFileDialog", "Files of type:"),
+                          ("QPlatformTheme", "Cancel")):
+            got = QCoreApplication.translate(ctx, text)
+            assert got != text and not english_words(got), (text, got)
+    finally:
+        install_language("en")
