@@ -126,6 +126,27 @@ class FramePlan:
         return finish
 
 
+def glyph_warning(path: str, facts: dict[str, Any]) -> str | None:
+    """The warning for a rendition whose panel or callout left characters out (no font of
+    the chain has them), from its recorded facts; None when nothing was left out."""
+    chars = sorted({g for f in facts.values() if isinstance(f, dict) for g in f.get("missing_glyphs", [])})
+    return say("glyphs-left-out", path=path, chars=" ".join(chars)) if chars else None
+
+
+def detail_order(rows: list[Any]) -> list[int]:
+    """The shoot's detail frames (source ids) in the order of the sheet's selling points.
+
+    The n-th detail in capture order carries the n-th point, and a point stays with its
+    frame when the hero changes: the frame that was the hero by default (the first)
+    takes the slot of the frame marked hero instead, and every other detail keeps its
+    own (marking 03 as hero moves 03's point to 01, nothing else changes)."""
+    frames = sorted((r for r in rows if r["kind"] == "product"), key=lambda r: r["seq"])
+    hero = next((i for i, r in enumerate(frames) if r["role"] == "hero"), 0)
+    if frames:
+        frames[0], frames[hero] = frames[hero], frames[0]
+    return [r["id"] for r in frames[1:] if r["role"] == "detail"]
+
+
 def plan_for(role: str, detail_index: int | None, product: Product | None,
              overrides: dict[str, CalloutOverride], names: tuple[str, ...], preset: Preset) -> FramePlan:
     """The annotations of one frame: the hero gets the panel; the n-th detail the n-th

@@ -50,8 +50,9 @@ from ..core.naming import (
     validate_sku,
 )
 from ..core.presets import Preset
-from .annotations import load_callouts, plan_for
+from .annotations import detail_order, glyph_warning, load_callouts, plan_for
 from .backup import BackupTarget, copy_one
+from .check import cancelled_key
 from .colour_hooks import report_files
 from .faults import crash_point
 from .frames import FrameJob, FrameOutcome, analyse_frame, render_outputs, warm_up
@@ -554,7 +555,23 @@ class BatchRunner:
             for sku, got in ready.items():
                 for job, _row, _r in got.values():
                     report.items.append(Item(_nfc(Path(job.path)), sku, "skipped", say("cancelled")))
+        self._mark_cancelled(j, shoots, report)
         self._drain_backups(report)
+
+    def _mark_cancelled(self, j: Journal, shoots: list[Shoot], report: BatchReport) -> None:
+        """A cancelled run leaves photos of a shoot unprocessed: the journal keeps
+        ``cancelled:<sku>`` = "done/total" for the app's list and ``check`` until a run
+        takes every photo of the shoot (then it is cleared)."""
+        outcome = {it.source: it.status for it in report.items}
+        for sh in shoots:
+            if not sh.sku or not sh.files:
+                continue
+            key = cancelled_key(sh.sku)
+            done = sum(outcome.get(_nfc(f)) in ("done", "duplicate", "failed") for f in sh.files)
+            value = f"{done}/{len(sh.files)}" if self._cancel.is_set() and done < len(sh.files) else ""
+            if value or j.meta(key):
+                with j.tx():
+                    j.set_meta(key, value)
 
     def _frame_pass(self, j: Journal, shoots: list[Shoot], report: BatchReport,
                     resume: bool) -> dict[str, dict[int, tuple[FrameJob, Any, Any]]]:
@@ -565,6 +582,9 @@ class BatchRunner:
         # is analysed, while the workers go on with the rest.
         plan: dict[str, list[tuple[FrameJob, Any]]] = {}
         jobs: list[FrameJob] = []
+        # Shoots with an undated frame that may be a card (EXIF stripped: numbered last,
+        # yet the card of the frames before it): named and rendered once all is analysed.
+        hold: set[str] = set()
         for row, job in self._resume_plan(j, report) if resume else ():
             plan.setdefault(row["sku"], []).append((job, row))
         for sh in shoots:
@@ -603,6 +623,8 @@ class BatchRunner:
             heads = {f: _header(f) for f in fresh}
             for f in sorted(fresh, key=lambda f: heads[f][0]):
                 colour = self._colour if heads[f][1] else None  # a frame too small for a card has none
+                if colour is not None and heads[f][0][0]:
+                    hold.add(sku)
                 job = FrameJob(str(f), self.o.preset.renditions, colour, stage_dir=str(self.lib / sku / "raw"))
                 plan.setdefault(sku, []).append((job, None))
         where: dict[int, tuple[str, int, Any]] = {}
@@ -626,7 +648,7 @@ class BatchRunner:
             done += 1
             self.progress({"event": "analysed", "done": done, "total": total, "source": job.path, "sku": sku})
             chunk = []
-            while nxt[sku] in ready[sku]:
+            while nxt[sku] in ready[sku] and (sku not in hold or nxt[sku] + len(ready[sku]) == len(plan[sku])):
                 chunk.append(ready[sku].pop(nxt[sku]))
                 nxt[sku] += 1
             if chunk:
@@ -970,18 +992,18 @@ class BatchRunner:
                     with j.tx():
                         j.log("warning", "callouts", msg, sku=sku)
                     self.progress({"event": "warning", "sku": sku, "reason": msg})
-        details = [r["id"] for r in j.sources(sku) if r["kind"] == "product" and r["role"] == "detail"]
+        details = detail_order(j.sources(sku))
         # Colour: a card frame's fit applies to the frames after it (capture order) until
-        # the next card frame; frames before any card stay uncorrected, and say so.
+        # the next card frame; frames before any card stay uncorrected, and say so — unless
+        # a card without a capture time (EXIF stripped) serves them (_fit_for): so the
+        # cards are measured first.
+        card_items = {row["id"]: self._record_card(row, o) for row, o in todo if row["kind"] == "card"}
         cards = self._card_fits(sku)
         # Render several frames at once (threads: the heavy steps release the GIL);
         # journal the results here, in capture order.
         futures: list[Future | None] = []
-        card_items: dict[int, Item] = {}
         for row, o in todo:
             if row["kind"] == "card":
-                card_items[row["id"]] = self._record_card(row, o)
-                cards = self._card_fits(sku)
                 futures.append(None)
                 continue
             if self._cancel.is_set():
@@ -1075,9 +1097,9 @@ class BatchRunner:
             for w in written:
                 j.add_file(w.rel, w.sha256, w.size, "jpg", row["id"], w.rendition, self.o.preset.watermark.enabled,
                            {"quality": w.quality, "size": list(w.pixels), **w.facts})
-                glyphs = sorted({g for f in w.facts.values() if isinstance(f, dict) for g in f.get("missing_glyphs", [])})
-                if glyphs:
-                    it.notes.append(f"{w.rel}: the font lacks {''.join(glyphs)!r}; drawn as '?'")
+                warning = glyph_warning(w.rel, w.facts)
+                if warning:
+                    it.notes.append(warning)
             j.set_state(row["id"], "rendered")
         crash_point("rendered")
         for w in written:
@@ -1424,8 +1446,12 @@ def _capture_key(row: Any) -> tuple:
 
 
 def _fit_for(row: Any, cards: list[tuple[tuple, int, dict]]) -> tuple[int | None, dict | None]:
+    """The fit of the last card before the frame in capture order. A card without a
+    capture time (EXIF stripped: a photo sent over WeChat) cannot be placed among dated
+    frames; it serves the dated frames that no dated card precedes, rather than leaving
+    them uncorrected under a passing colour verdict."""
     key = _capture_key(row)
-    before = [c for c in cards if c[0] < key]
+    before = [c for c in cards if c[0] < key] or [c for c in cards if c[0][0]][:1]
     return (before[-1][1], before[-1][2]) if before else (None, None)
 
 

@@ -1,7 +1,8 @@
 """`imgprep check`: the shop's rule book applied to each SKU of a library, from the journal.
 
 Rules: a hero as wide as the preset says, with the spec panel; at least ``min_details``
-selling-point detail pictures, each with its callout; spec fields complete; a watermark
+selling-point detail pictures, each with its callout; no character of a panel or callout
+left out for want of a font; spec fields complete; a watermark
 on every rendition; every library file backed up and verified; a passing colour report
 when a card was shot; no failed frames; and the 3-day rule (arrival date from the
 product sheet, else first ingest) with days left or days overdue. Once the library has
@@ -24,11 +25,16 @@ from ..core.journal import Journal, has_journal
 from ..core.messages import say
 from ..core.page_template import PageTemplate
 from ..core.presets import Preset, load_preset
-from .annotations import load_callouts
+from .annotations import glyph_warning, load_callouts
 from .page import current_page, page_state, page_template_of, state_message
 
 _FIELD_NAMES = {"name": "商品名称 name", "colour": "颜色 colour", "fabric": "面料 fabric", "size": "尺码 size",
                 "description": "商品说明 description", "dimensions": "长/宽/高 dimensions", "sku": "货号 SKU"}
+
+
+def cancelled_key(sku: str) -> str:
+    """The journal's meta key marking a shoot that a cancelled run left unfinished."""
+    return f"cancelled:{sku.casefold()}"
 
 
 @dataclass
@@ -86,8 +92,10 @@ def check_library(library: str | Path, sku: str | None = None, today: date | Non
             if not keys:
                 raise ConfigError(library, "--sku", f"no SKU '{sku}' in this library or its product sheet")
         backup_roots = {r[0] for r in j.db.execute("SELECT DISTINCT root FROM backups")}
+        failures = _failures(j)
         template = page_template_of(j)
-        checks = [_check_one(j, preset, products.get(k), shoots.get(k), backup_roots, today, disk) for k in keys]
+        checks = [_check_one(j, preset, products.get(k), shoots.get(k), backup_roots, today, disk, failures)
+                  for k in keys]
         if template is not None:  # the library has description pages: each shoot needs a current one
             for c in checks:
                 if shoots.get(c.sku.casefold()) is not None:
@@ -109,7 +117,8 @@ def _check_page(j: Journal, c: SkuCheck, template: PageTemplate) -> None:
 
 
 def _check_one(j: Journal, preset: Preset, listed: tuple[str, Product] | None, shoot: Any,
-               backup_roots: set[str], today: date, disk: bool) -> SkuCheck:
+               backup_roots: set[str], today: date, disk: bool,
+               failures: dict[str, dict[str, str]]) -> SkuCheck:
     sku = shoot["sku"] if shoot is not None else listed[0]  # type: ignore[index]
     product = listed[1] if listed else None
     arrival = product.arrival if product and product.arrival else None
@@ -125,6 +134,15 @@ def _check_one(j: Journal, preset: Preset, listed: tuple[str, Product] | None, s
     failed = [r for r in sources if r["state"] == "failed"]
     for r in failed:
         c.add("failed", say("check-failed", file=Path(r["source_path"]).name, detail=r["reason"]))
+    framed = {r["source_path"] for r in sources}
+    for path, reason in failures.get(sku.casefold(), {}).items():
+        # refused before it became a frame (unreadable, damaged): while the file is still there
+        if path not in framed and Path(path).is_file():
+            c.add("failed", say("check-failed", file=Path(path).name, detail=reason))
+    cancelled = j.meta(cancelled_key(sku))
+    if cancelled:
+        done, total = cancelled.split("/")
+        c.add("cancelled", say("check-cancelled", done=done, total=total))
     for f in j.files_for_sku(sku) if disk else ():  # the journal agrees with the disk
         problem = _file_problem(j.library / f["path"], f["sha256"])
         if problem:
@@ -164,6 +182,9 @@ def _check_one(j: Journal, preset: Preset, listed: tuple[str, Product] | None, s
         for f in j.files_for_sku(sku):
             if f["kind"] == "jpg" and not f["watermark"]:
                 c.add("watermark", say("check-no-watermark", path=f["path"]))
+            warning = glyph_warning(f["path"], json.loads(f["facts"] or "{}")) if f["kind"] == "jpg" else None
+            if warning:
+                c.add("glyphs", warning)
         if not backup_roots:
             c.add("backup", say("check-no-backup"))
         else:
@@ -178,6 +199,10 @@ def _check_one(j: Journal, preset: Preset, listed: tuple[str, Product] | None, s
                 c.add("colour", say("check-no-fit"))
             elif not fits[-1]["passed"]:
                 c.add("colour", say("check-colour-fails", mean=f"{fits[-1]['de_after_mean']:.2f}"))
+            uncorrected = [r for r in products_src if r["state"] == "rendered" and r["fit_id"] is None]
+            if fits and uncorrected:
+                c.add("colour", say("check-uncorrected", count=len(uncorrected),
+                                    files=", ".join(Path(r["raw_path"]).name for r in uncorrected[:3])))
     if product is None:
         c.add("sheet", say("check-not-in-sheet"))
     else:
@@ -188,6 +213,18 @@ def _check_one(j: Journal, preset: Preset, listed: tuple[str, Product] | None, s
         if days_left < 0:
             c.add("3-day", say("check-overdue", days=-days_left, arrival=arrival.isoformat()))  # type: ignore[union-attr]
     return c
+
+
+def _failures(j: Journal) -> dict[str, dict[str, str]]:
+    """Each SKU's failed photos as the journal's log recorded them (the last reason of
+    each), read once for all SKUs: photos refused before they became frames have no
+    sources row, only these events."""
+    out: dict[str, dict[str, str]] = {}
+    for sku, source, message in j.db.execute(
+            "SELECT sku, source, message FROM events WHERE kind = 'failed' AND sku IS NOT NULL"
+            " AND source IS NOT NULL ORDER BY id"):
+        out.setdefault(sku.casefold(), {})[source] = message
+    return out
 
 
 def _file_problem(path: Path, sha256: str) -> str | None:

@@ -7,7 +7,7 @@ the whole shoot. Everything here is picklable and free of shared state.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -158,20 +158,13 @@ class Written:
     facts: dict[str, Any] = field(default_factory=dict)
 
 
-def render_outputs(image: Image.Image | None, original_size: tuple[int, int], exif: KeptExif,
-                   renditions: tuple[Rendition, ...], watermark: Watermark, library: Path,
-                   stem_rel: str,
-                   finish: Callable[[Image.Image, Rendition], tuple[Image.Image, dict[str, Any]]] | None = None,
-                   fit: dict[str, Any] | None = None, deep: Any = None) -> list[Written]:
-    """Every rendition of one product frame, written under ``library/stem_rel{suffix}.jpg``.
-
-    Thread-safe and journal-free (Pillow and OpenCV release the GIL), so the engine runs
-    several frames at once and journals the results itself. ``finish`` adds the
-    annotations (spec panel, callouts) after the watermark, which marks the photo;
-    ``fit`` is the colour correction of the frame's lighting setup, applied to ``deep``
-    (the working image's 16 bits) when the source had them.
-    """
-    out: list[Written] = []
+def rendition_images(image: Image.Image | None, original_size: tuple[int, int], renditions: tuple[Rendition, ...],
+                     watermark: Watermark,
+                     finish: Callable[[Image.Image, Rendition], tuple[Image.Image, dict[str, Any]]] | None = None,
+                     fit: dict[str, Any] | None = None, deep: Any = None
+                     ) -> Iterator[tuple[Rendition, Image.Image, dict[str, Any]]]:
+    """Each rendition's picture and facts, as :func:`render_outputs` writes them (the app's
+    live preview shows them unwritten)."""
     if fit is not None:
         from .colour_hooks import apply_fit
 
@@ -186,6 +179,24 @@ def render_outputs(image: Image.Image | None, original_size: tuple[int, int], ex
         facts: dict[str, Any] = {}
         if finish is not None:
             img, facts = finish(img, r)
+        yield r, img, facts
+
+
+def render_outputs(image: Image.Image | None, original_size: tuple[int, int], exif: KeptExif,
+                   renditions: tuple[Rendition, ...], watermark: Watermark, library: Path,
+                   stem_rel: str,
+                   finish: Callable[[Image.Image, Rendition], tuple[Image.Image, dict[str, Any]]] | None = None,
+                   fit: dict[str, Any] | None = None, deep: Any = None) -> list[Written]:
+    """Every rendition of one product frame, written under ``library/stem_rel{suffix}.jpg``.
+
+    Thread-safe and journal-free (Pillow and OpenCV release the GIL), so the engine runs
+    several frames at once and journals the results itself. ``finish`` adds the
+    annotations (spec panel, callouts) after the watermark, which marks the photo;
+    ``fit`` is the colour correction of the frame's lighting setup, applied to ``deep``
+    (the working image's 16 bits) when the source had them.
+    """
+    out: list[Written] = []
+    for r, img, facts in rendition_images(image, original_size, renditions, watermark, finish, fit, deep):
         data, q = encode_jpeg(img, r.quality, r.max_bytes, exif)
         rel = f"{stem_rel}{r.suffix}.jpg"
         sha, size = write_or_adopt(library / rel, data)  # the name is reserved for this frame

@@ -20,6 +20,7 @@ carries; that is stored in the sidecar, which survives re-runs.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -37,7 +38,15 @@ from ..core.fsutil import hash_bytes, move_new, write_new, write_replace
 from ..core.journal import Journal, JournalNotReady, has_journal, library_lock
 from ..core.naming import next_revision, revision_of, revision_stem
 from ..core.presets import ANCHORS, Preset, load_preset
-from .annotations import MAX_CALLOUT_TEXT, SIDECAR, CalloutOverride, load_callouts, plan_for
+from .annotations import (
+    MAX_CALLOUT_TEXT,
+    SIDECAR,
+    CalloutOverride,
+    detail_order,
+    glyph_warning,
+    load_callouts,
+    plan_for,
+)
 
 
 @contextmanager
@@ -68,7 +77,7 @@ class ShootRow:
     rendered: int = 0
     failed: int = 0
     unfinished: int = 0
-    state: str = "done"        # done | failed | unfinished | empty
+    state: str = "done"        # done | failed | cancelled | unfinished | attention (rule-book problems) | empty
     hero: str | None = None    # library-relative path of the hero's first rendition
     colour: str | None = None  # pass | fail | None (no fit)
     de_after: float | None = None
@@ -77,6 +86,11 @@ class ShootRow:
     backup_pending: int = 0
     problems: list[str] = field(default_factory=list)
     first_ingest: str = ""
+    cancelled: str | None = None  # "done/total" photos when a cancelled run left the shoot unfinished
+    uncorrected: int = 0          # rendered product frames without a colour fit while the shoot has one
+
+
+_OWN_COLUMNS = {"backup", "3-day", "colour"}
 
 
 def list_shoots(library: str | Path, today: date | None = None) -> list[ShootRow]:
@@ -84,7 +98,7 @@ def list_shoots(library: str | Path, today: date | None = None) -> list[ShootRow
     lib = Path(library)
     if not has_journal(lib):
         return []
-    from .check import check_library
+    from .check import cancelled_key, check_library
 
     checks = {c.sku.casefold(): c for c in check_library(lib, today=today, disk=False)}  # no re-hash per refresh
     out: list[ShootRow] = []
@@ -102,12 +116,22 @@ def list_shoots(library: str | Path, today: date | None = None) -> list[ShootRow
                     row.frames += 1
                 if s["state"] == "rendered":
                     row.rendered += 1
+                    row.uncorrected += s["kind"] == "product" and s["fit_id"] is None
                 elif s["state"] == "failed":
                     row.failed += 1
                 else:
                     row.unfinished += 1
-            row.state = ("failed" if row.failed else "unfinished" if row.unfinished
-                         else "done" if row.frames + row.cards else "empty")
+            c = checks.get(sku.casefold())
+            if c is not None:
+                row.days_left = c.days_left
+                row.problems = [p["message"] for p in c.problems]
+                row.failed = sum(p["rule"] == "failed" for p in c.problems)  # refused photos too
+            row.cancelled = j.meta(cancelled_key(sku)) or None
+            # Shown in their own columns, so they do not make the shoot unfinished.
+            rules = {p["rule"] for p in c.problems} - _OWN_COLUMNS if c is not None else set()
+            row.state = ("failed" if row.failed else "cancelled" if row.cancelled
+                         else "unfinished" if row.unfinished else "empty" if not row.frames + row.cards
+                         else "attention" if rules else "done")
             if sh["hero_id"] is not None:
                 files = j.files(sh["hero_id"], "jpg")
                 row.hero = files[0]["path"] if files else None
@@ -115,6 +139,8 @@ def list_shoots(library: str | Path, today: date | None = None) -> list[ShootRow
             if fits:
                 row.colour = "pass" if fits[-1]["passed"] else "fail"
                 row.de_after = fits[-1]["de_after_mean"]
+            else:
+                row.uncorrected = 0  # no card at all: the colour column says so
             if roots:
                 pending = 0
                 for f in j.files_for_sku(sku):
@@ -123,10 +149,6 @@ def list_shoots(library: str | Path, today: date | None = None) -> list[ShootRow
                     if any(j.backup_state(f["path"], r) != "verified" for r in roots):
                         pending += 1
                 row.backup, row.backup_pending = ("pending" if pending else "verified"), pending
-            c = checks.get(sku.casefold())
-            if c is not None:
-                row.days_left = c.days_left
-                row.problems = [p["message"] for p in c.problems]
             out.append(row)
     return out
 
@@ -149,6 +171,8 @@ class FrameRow:
     has_panel: bool = False
     psd: str | None = None                  # library path of the frame's designer PSD (newest revision)
     companions: list[str] = field(default_factory=list)  # the shot's other files (RAW + JPEG camera)
+    warnings: list[str] = field(default_factory=list)    # e.g. characters left out of a panel or callout
+    fit_id: int | None = None                            # the colour fit its renditions were made with
 
 
 def shoot_frames(library: str | Path, sku: str) -> list[FrameRow]:
@@ -161,10 +185,11 @@ def shoot_frames(library: str | Path, sku: str) -> list[FrameRow]:
             return out
         for s in j.sources(sku):
             files = j.files(s["id"], "jpg")
-            callout, panel = None, False
+            callout, panel, warnings = None, False, []
             for f in files:
                 facts = json.loads(f["facts"] or "{}")
                 panel = panel or "panel" in facts
+                warnings += [w for w in [glyph_warning(f["path"], facts)] if w]
                 c = facts.get("callout")
                 if c and callout is None:
                     w, h = (facts.get("size") or [0, 0])[:2]
@@ -177,7 +202,7 @@ def shoot_frames(library: str | Path, sku: str) -> list[FrameRow]:
                 s["kind"], s["role"], s["state"], s["reason"], Path(s["source_path"]).name,
                 s["source_path"], s["raw_path"], [f["path"] for f in files], callout, panel,
                 max(psds, key=lambda p: revision_of(Path(p).stem), default=None),
-                [f["path"] for f in j.files(s["id"], "companion")]))
+                [f["path"] for f in j.files(s["id"], "companion")], warnings, s["fit_id"]))
     out.sort(key=lambda f: (f.kind == "card", f.seq))
     return out
 
@@ -244,29 +269,35 @@ def _next_revision(j: Journal, lib: Path, sku: str, stem: str) -> int:
     return next_revision(stem, names, (".jpg",))
 
 
+def _frame_inputs(j: Journal, lib: Path, preset: Preset, row: Any) -> tuple[Any, Any, Any, dict | None]:
+    """What a frame is rendered from: (the load, the working image, its 16 bits, its fit)."""
+    from ..core.imaging.load import load
+    from .frames import decode_scale, working
+
+    f = j.fit(row["fit_id"]) if row["fit_id"] is not None else None
+    loaded = load(lib / row["raw_path"], need_scale=lambda w, h: decode_scale(preset.renditions, None, w, h),
+                  deep=f is not None)
+    img, deep = working(loaded, preset.renditions)
+    return loaded, img, deep, json.loads(f["fit"]) if f is not None else None
+
+
 def _render_frame(j: Journal, lib: Path, preset: Preset, row: Any, product: Product | None,
                   overrides: dict[str, CalloutOverride], details: list[int], res: Rerendered) -> None:
 
-    from ..core.imaging.load import load
     from ..core.imaging.render import KeptExif
     from ..core.naming import frame_stem
     from .backup import copy_now
-    from .frames import decode_scale, render_outputs, working
+    from .frames import render_outputs
 
     sku = row["sku"]
     stem = frame_stem(sku, row["seq"])
-    raw = lib / row["raw_path"]
-    rends = preset.for_role(row["role"])
-    f = j.fit(row["fit_id"]) if row["fit_id"] is not None else None
-    loaded = load(raw, need_scale=lambda w, h: decode_scale(preset.renditions, None, w, h), deep=f is not None)
-    full = loaded.original_size
-    img, deep = working(loaded, preset.renditions)
+    loaded, img, deep, fit = _frame_inputs(j, lib, preset, row)
     plan = plan_for(row["role"], details.index(row["id"]) if row["id"] in details else None, product,
                     overrides, (Path(row["source_path"]).name, stem), preset)
     rev = _next_revision(j, lib, sku, stem)
-    written = render_outputs(img, full, KeptExif(loaded.artist, loaded.copyright, loaded.capture_time),
-                             rends, preset.watermark, lib, f"{sku}/jpg/{revision_stem(stem, rev)}", plan.finisher(),
-                             json.loads(f["fit"]) if f is not None else None, deep)
+    written = render_outputs(img, loaded.original_size, KeptExif(loaded.artist, loaded.copyright, loaded.capture_time),
+                             preset.for_role(row["role"]), preset.watermark, lib,
+                             f"{sku}/jpg/{revision_stem(stem, rev)}", plan.finisher(), fit, deep)
     old = [f["path"] for f in j.files(row["id"], "jpg")]
     roots = [r[0] for r in j.db.execute("SELECT DISTINCT root FROM backups")]
     with j.tx():
@@ -312,7 +343,7 @@ def _rerender_locked(j: Journal, lib: Path, sku: str, source_ids: list[int], pre
     d = j.product(sku)
     product = Product.from_dict(d) if d else None
     overrides = _overrides(lib, sku, rows)
-    details = [r["id"] for r in rows if r["kind"] == "product" and r["role"] == "detail"]
+    details = detail_order(rows)
     for sid in source_ids:
         row = j.source(sid)
         if row is None or row["kind"] == "card" or row["state"] not in ("rendered", "failed"):
@@ -339,8 +370,7 @@ def set_hero(library: str | Path, sku: str, source_id: int, preset: Preset) -> R
             return res
 
         def detail_index() -> dict[int, int]:
-            ids = [r["id"] for r in j.sources(sku) if r["kind"] == "product" and r["role"] == "detail"]
-            return {sid: i for i, sid in enumerate(ids)}
+            return {sid: i for i, sid in enumerate(detail_order(j.sources(sku)))}
 
         before = detail_index()
         with j.tx():
@@ -354,6 +384,87 @@ def set_hero(library: str | Path, sku: str, source_id: int, preset: Preset) -> R
         todo = [source_id] + [s for s in changed if s != source_id]
         _rerender_locked(j, lib, sku, todo, preset, res)
     return res
+
+
+def _sheet_row(catalogue: Any, sku: str) -> dict | None:
+    """The sheet's row for ``sku`` as the journal keeps it, without its row number (a
+    row moved down the sheet is the same product)."""
+    try:
+        d = catalogue[sku].to_dict()
+    except KeyError:
+        return None
+    d.pop("row", None)
+    return d
+
+
+def _changed_rows(j: Journal, catalogue: Any) -> list[str]:
+    out = []
+    for sh in j.shoots():
+        new = _sheet_row(catalogue, sh["sku"])
+        old = j.product(sh["sku"])
+        if old is not None:
+            old.pop("row", None)
+        if new is not None and new != old:
+            out.append(sh["sku"])
+    return out
+
+
+def sheet_changes(library: str | Path, catalogue: Any) -> list[str]:
+    """The shoots whose row in ``catalogue`` is new or differs from the one their
+    renditions were made with (a sheet that arrived or changed after the photos)."""
+    with _reading(library) as j:
+        return _changed_rows(j, catalogue) if j is not None else []
+
+
+def render_again(library: str | Path, catalogue: Any, preset: Preset,
+                 skus: list[str] | None = None) -> list[Rerendered]:
+    """Render shoots again with the product sheet as it is now: ``skus``, or every shoot
+    whose row changed (:func:`sheet_changes`). Their rows are stored in the journal (for
+    ``check`` and later runs) and every product frame gets a new revision: the hero its
+    panel, the details their selling points. ``catalogue``: a loaded sheet, its path, or
+    None (the journal's rows)."""
+    from ..core.catalogue import load_catalogue
+
+    lib = Path(library)
+    if isinstance(catalogue, str | Path):
+        catalogue = load_catalogue(catalogue)
+    out: list[Rerendered] = []
+    with library_lock(lib), Journal(lib) as j:
+        todo = skus if skus is not None else _changed_rows(j, catalogue) if catalogue is not None else []
+        for sku in todo:
+            sku = j.canonical_sku(sku)
+            row = _sheet_row(catalogue, sku) if catalogue is not None else None
+            if row is not None:
+                with j.tx():
+                    j.put_product(sku, catalogue[sku].to_dict(), str(catalogue.source))
+            res = Rerendered(sku)
+            ids = [r["id"] for r in j.sources(sku) if r["kind"] == "product" and r["state"] in ("rendered", "failed")]
+            _rerender_locked(j, lib, sku, ids, preset, res)
+            out.append(res)
+    return out
+
+
+def preview_callout(library: str | Path, sku: str, source_id: int, text: str | None,
+                    anchor: tuple[float, float] | None, preset: Preset) -> Any:
+    """The detail frame's first rendition with this callout, as :func:`save_callout` would
+    write it, unwritten (the app's live preview while typing): an RGB uint8 array."""
+    import numpy as np
+
+    from .frames import rendition_images
+
+    lib = Path(library)
+    with Journal(lib, readonly=True) as j:
+        row = j.source(source_id)
+        if row is None or row["sku"].casefold() != sku.casefold() or row["kind"] != "product":
+            raise ConfigError(None, "frame", f"no product frame {source_id} in {sku}")
+        d = j.product(sku)
+        loaded, img, deep, fit = _frame_inputs(j, lib, preset, row)
+    plan = plan_for("detail", None, Product.from_dict(d) if d else None, {}, (), preset)
+    plan = dataclasses.replace(plan, callout=CalloutOverride(text or None, anchor))
+    for _r, image, _facts in rendition_images(img, loaded.original_size, preset.for_role("detail"),
+                                              preset.watermark, plan.finisher(), fit, deep):
+        return np.asarray(image.convert("RGB"))
+    return None
 
 
 def save_callout(library: str | Path, sku: str, source_id: int, text: str | None,

@@ -137,6 +137,7 @@ class Catalogue(Mapping[str, Product]):
     products: dict[str, Product] = field(default_factory=dict)
     problems: list[SheetProblem] = field(default_factory=list)
     unknown_columns: list[str] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)  # the headers read, as the sheet spells them
     header_row: int = 0
     sheet: str | None = None
     cut_at_row: int | None = None  # the sheet's rows past MAX_ROWS were not read (from this row)
@@ -530,6 +531,7 @@ def _read_rows(
         problems.append(SheetProblem(header_row, sp_columns[MAX_SELLING_POINTS].header,
                                      say("sheet-selling-points-capped", limit=MAX_SELLING_POINTS)))
         sp_columns = sp_columns[:MAX_SELLING_POINTS]
+    cat.columns = [c.header for c in sorted([*columns.values(), *sp_columns], key=lambda c: c.index)]
 
     seen: dict[str, Product] = {}
     duplicates: dict[str, list[Product]] = {}

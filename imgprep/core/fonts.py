@@ -1,8 +1,11 @@
 """Font resolution: the one place that decides which font file imgprep draws text with.
 
-imgprep ships its own OFL-licensed CJK font (a GB2312 subset of Noto Sans CJK SC, see
-``assets/fonts/README.md``) so renditions look the same on every machine and never
-depend on system fonts. Everything that draws text (Pillow here, Qt via
+imgprep ships its own OFL-licensed CJK font (Noto Sans CJK SC, the whole font, see
+``assets/fonts/README.md``) so renditions look the same on every machine. A character it
+lacks is drawn with the first system font of :func:`font_chain` that has it (Microsoft
+YaHei, PingFang SC, Noto CJK …, then an emoji font); one that no font of the chain has is
+left out — never drawn as '?' or an empty box — and reported by the drawing functions as
+``missing_glyphs``. Everything that draws text (Pillow here, Qt via
 ``QFontDatabase.addApplicationFont(str(font_path()))``) resolves fonts through this module.
 
 Coverage is read from the font's own ``cmap`` table with a small parser, so checking a
@@ -11,6 +14,7 @@ text for characters the font lacks needs neither fontTools nor a rendering round
 
 from __future__ import annotations
 
+import os
 import struct
 import unicodedata
 from functools import lru_cache
@@ -23,8 +27,28 @@ if TYPE_CHECKING:  # Pillow is imported where fonts are actually rasterised
     from PIL import ImageFont
 
 WEIGHTS = ("regular", "bold")
-FALLBACK_CHAR = "?"
-_FILES = {"regular": "ImgprepSansSC-Regular.otf", "bold": "ImgprepSansSC-Bold.otf"}
+_FILES = {"regular": "NotoSansCJKsc-Regular.otf", "bold": "NotoSansCJKsc-Bold.otf"}
+_WIN_FONTS = Path(os.environ.get("WINDIR", "C:/Windows")) / "Fonts"
+# System fonts tried, in this order, for a character the bundled font lacks: the CJK
+# families of Windows, macOS and Linux, then the colour emoji fonts of each.
+_SYSTEM_FONTS = {
+    "regular": (_WIN_FONTS / "msyh.ttc", Path("/System/Library/Fonts/PingFang.ttc"),
+                Path("/System/Library/Fonts/Hiragino Sans GB.ttc"),
+                Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+                Path("/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc"),
+                Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")),
+    "bold": (_WIN_FONTS / "msyhbd.ttc", Path("/System/Library/Fonts/PingFang.ttc"),
+             Path("/System/Library/Fonts/Hiragino Sans GB.ttc"),
+             Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"),
+             Path("/usr/share/fonts/noto-cjk/NotoSansCJK-Bold.ttc"),
+             Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")),
+}
+_EMOJI_FONTS = (_WIN_FONTS / "seguiemj.ttf", Path("/System/Library/Fonts/Apple Color Emoji.ttc"),
+                Path("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf"),
+                Path("/usr/share/fonts/noto/NotoColorEmoji.ttf"))
+# Pixel sizes of the bitmap strikes of colour emoji fonts (Noto Color Emoji: 109; Apple
+# Color Emoji: 160, 96, 64 …): such a font is drawn at its strike and scaled to the text.
+_STRIKES = (109, 160, 136, 96, 64, 48, 40, 32, 20)
 # Characters the layout code consumes itself (line breaks, tabs); they are never drawn.
 _LAYOUT_CHARS = frozenset("\n\r\t")
 
@@ -138,7 +162,23 @@ def _read_cmap(data: bytes) -> frozenset[int]:
 @lru_cache(maxsize=4)
 def font_codepoints(weight: str = "regular") -> frozenset[int]:
     """Every code point the bundled font of ``weight`` has a glyph for."""
-    return _read_cmap(font_path(_check_weight(weight)).read_bytes())
+    return _codepoints(font_path(_check_weight(weight)))
+
+
+@lru_cache(maxsize=32)
+def _codepoints(path: Path) -> frozenset[int]:
+    try:
+        return _read_cmap(path.read_bytes())
+    except (OSError, ValueError, struct.error):  # an unreadable system font adds nothing
+        return frozenset()
+
+
+@lru_cache(maxsize=4)
+def font_chain(weight: str = "regular") -> tuple[Path, ...]:
+    """The fonts text of ``weight`` is drawn with, in order of preference: the bundled
+    font, then the system's CJK fonts and emoji fonts that exist on this machine."""
+    system = (*_SYSTEM_FONTS[_check_weight(weight)], *_EMOJI_FONTS)
+    return (font_path(weight), *dict.fromkeys(p for p in system if p.is_file()))
 
 
 def _ignorable(ch: str) -> bool:
@@ -149,21 +189,132 @@ def _ignorable(ch: str) -> bool:
     )
 
 
+def _drawable(ch: str, chain: tuple[Path, ...]) -> bool:
+    return _ignorable(ch) or any(ord(ch) in _codepoints(p) for p in chain)
+
+
 def missing_glyphs(text: str, weight: str = "regular") -> set[str]:
-    """Characters of ``text`` the bundled font of ``weight`` cannot draw."""
-    have = font_codepoints(weight)
-    return {ch for ch in set(text) if ord(ch) not in have and not _ignorable(ch)}
+    """Characters of ``text`` that no font of :func:`font_chain` can draw."""
+    chain = font_chain(weight)
+    return {ch for ch in set(text) if not _drawable(ch, chain)}
 
 
-def substitute_missing(
-    text: str, weight: str = "regular", fallback: str = FALLBACK_CHAR
-) -> tuple[str, set[str]]:
-    """Replace every character the font lacks by ``fallback`` (a visible '?', never tofu).
+def substitute_missing(text: str, weight: str = "regular") -> tuple[str, set[str]]:
+    """Leave out every character no font of the chain can draw (never a '?' or a box).
 
-    Returns the drawable text and the set of characters that were replaced, which the
-    renderers report as a fact.
+    Returns the drawable text and the set of characters left out, which the renderers
+    report as ``missing_glyphs`` so the app and ``check`` can warn about the frame.
     """
     missing = missing_glyphs(text, weight)
     if not missing:
         return text, missing
-    return "".join(fallback if ch in missing else ch for ch in text), missing
+    return "".join(ch for ch in text if ch not in missing), missing
+
+
+# --- drawing with the chain -----------------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def _face(path: Path, size_px: int) -> tuple[ImageFont.FreeTypeFont, float]:
+    """A Pillow font of ``path`` for text ``size_px`` high and the scale to apply: 1, or
+    for a bitmap-only (colour emoji) font, drawn at its strike, ``size_px / strike``."""
+    from PIL import ImageFont
+
+    try:
+        return ImageFont.truetype(str(path), size_px, layout_engine=ImageFont.Layout.BASIC), 1.0
+    except OSError:
+        for strike in _STRIKES:
+            try:
+                font = ImageFont.truetype(str(path), strike, layout_engine=ImageFont.Layout.BASIC)
+            except OSError:
+                continue
+            return font, size_px / strike
+        raise
+
+
+class TextFont:
+    """The font chain at one pixel size: each run of text is drawn with the first font
+    of the chain that has its characters. Measures and draws like a Pillow font at the
+    left baseline (anchor "ls"); characters no font has are skipped (see
+    :func:`substitute_missing`, which layouts call first to report them)."""
+
+    def __init__(self, size_px: int, chain: tuple[Path, ...]):
+        self.size = size_px
+        self.chain = chain
+        self.primary = _face(chain[0], size_px)[0]
+        self._sets = [_codepoints(p) for p in chain]
+
+    def runs(self, text: str) -> list[tuple[ImageFont.FreeTypeFont, float, str]]:
+        """``text`` split into (font, scale, run) by the first font that has each character."""
+        if all(ord(ch) in self._sets[0] for ch in text):  # the usual case: one run
+            return [(self.primary, 1.0, text)] if text else []
+        out: list[tuple[ImageFont.FreeTypeFont, float, str]] = []
+        current, run = -1, ""
+        for ch in text:
+            i = next((k for k, have in enumerate(self._sets) if ord(ch) in have),
+                     max(0, current) if _ignorable(ch) else -1)
+            if i < 0:
+                continue
+            if i != current and run:
+                out.append((*_face(self.chain[current], self.size), run))
+                run = ""
+            current, run = i, run + ch
+        if run:
+            out.append((*_face(self.chain[current], self.size), run))
+        return out
+
+    def getlength(self, text: str) -> float:
+        return sum(font.getlength(run) * scale for font, scale, run in self.runs(text))
+
+    def getmetrics(self) -> tuple[int, int]:
+        return self.primary.getmetrics()
+
+    def getbbox(self, text: str, anchor: str = "ls", stroke_width: int = 0) -> tuple[int, int, int, int]:
+        """Ink box of ``text`` drawn at (0, 0) with ``anchor`` "ls"."""
+        del anchor  # always the left baseline
+        x, box = 0.0, None
+        for font, scale, run in self.runs(text):
+            x0, y0, x1, y1 = (v * scale for v in font.getbbox(run, anchor="ls", stroke_width=stroke_width))
+            b = (x + x0, y0, x + x1, y1)
+            box = b if box is None else (min(box[0], b[0]), min(box[1], b[1]), max(box[2], b[2]), max(box[3], b[3]))
+            x += font.getlength(run) * scale
+        return tuple(round(v) for v in box) if box else (0, 0, 0, 0)  # type: ignore[return-value]
+
+    def draw(self, draw, xy: tuple[float, float], text: str, fill, *,  # noqa: ANN001 - an ImageDraw
+             anchor: str = "ls", stroke_width: int = 0, stroke_fill=None) -> tuple[int, int, int, int]:  # noqa: ANN001
+        """Draw ``text`` at ``xy``; ``anchor``: horizontal l/m/r, vertical s (baseline),
+        t (ascender), m (middle) or b (descender). Returns the ink box."""
+        from PIL import Image, ImageDraw
+
+        ascent, descent = self.getmetrics()
+        left = xy[0] - {"l": 0.0, "m": 0.5, "r": 1.0}[anchor[0]] * self.getlength(text)
+        y = xy[1] + {"s": 0, "t": ascent, "m": (ascent - descent) / 2, "b": -descent}[anchor[1]]
+        x0, y0, x1, y1 = self.getbbox(text, stroke_width=stroke_width)
+        colour = draw.mode in ("RGB", "RGBA")
+        x = left
+        for font, scale, run in self.runs(text):
+            if scale == 1.0:  # colour glyphs (a COLR emoji font) only from fallback fonts
+                draw.text((round(x), round(y)), run, font=font, fill=fill, anchor="ls",
+                          embedded_color=colour and font is not self.primary,
+                          stroke_width=stroke_width, stroke_fill=stroke_fill)
+            else:  # a colour bitmap font: drawn at its strike, scaled to the text
+                bx0, by0, bx1, by1 = font.getbbox(run, anchor="ls")
+                tile = Image.new("RGBA", (bx1 - bx0, by1 - by0))
+                ImageDraw.Draw(tile).text((-bx0, -by0), run, font=font, fill=fill, anchor="ls",
+                                          embedded_color=True)
+                tile = tile.resize((max(1, round(tile.width * scale)), max(1, round(tile.height * scale))),
+                                   Image.Resampling.LANCZOS)
+                target = draw._image  # noqa: SLF001 - ImageDraw keeps the image it draws on
+                target.paste(tile.convert(target.mode), (round(x + bx0 * scale), round(y + by0 * scale)), tile)
+            x += font.getlength(run) * scale
+        return (round(left + x0), round(y + y0), round(left + x1), round(y + y1))
+
+
+def text_font(size_px: float, weight: str = "regular") -> TextFont:
+    """The font chain of ``weight`` at ``size_px`` pixels per em (at least 1)."""
+    return _text_font(max(1, int(round(size_px))), font_chain(_check_weight(weight)))
+
+
+@lru_cache(maxsize=128)
+def _text_font(size_px: int, chain: tuple[Path, ...]) -> TextFont:
+    return TextFont(size_px, chain)

@@ -101,7 +101,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "incomplete-data": ("incomplete or damaged image data ({detail})", "图像数据不完整或已损坏（{detail}）"),
     "loose-file": ("a loose file in the drop folder: put it in a folder named by its SKU",
                    "投放文件夹中的散落文件：请放入以货号命名的文件夹"),
-    "folder-refused": ("shoot folder '{folder}' refused: {detail}", "拍摄文件夹“{folder}”被拒绝：{detail}"),
+    "folder-refused": ("shoot folder '{folder}' refused: {detail}. Rename the folder to the product's SKU "
+                       "(e.g. A1234), or shoot its SKU slate as the first frame (File › Print SKU slates)",
+                       "拍摄文件夹“{folder}”被拒绝：{detail}。请把文件夹改名为商品货号（如 A1234），"
+                       "或第一张先拍该商品的货号牌（文件 › 打印货号牌）"),
     "companion-orphan": ("its RAW {raw} was not taken (see its reason), so this camera JPEG was not either: "
                          "remove or replace the RAW and run again to use the JPEG",
                          "对应的 RAW {raw} 未能处理（见其原因），因此相机 JPEG 也未处理：删除或替换该 RAW 后重新运行即可使用此 JPEG"),
@@ -146,6 +149,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "card-ambiguous": ("card orientation is ambiguous", "无法确定色卡方向"),
     "card-image-too-small": ("image of {width}x{height} px is too small or too thin to hold a card (at least {side} px a side, at most 30:1)",
                              "图片 {width}x{height} 像素，太小或太窄，放不下色卡（每边至少 {side} 像素，长宽比不超过 30:1）"),
+    # correction models (imgprep.core.colour.models.CORRECTION_MODELS) by name, for people
+    "model-white-balance": ("white balance", "白平衡"),
+    "model-matrix3x3": ("3×3 matrix", "3×3 矩阵"),
+    "model-curve+matrix": ("tone curve + matrix", "色调曲线 + 矩阵"),
+    "model-root-polynomial": ("root-polynomial", "根多项式"),
+    "model-curve+root-polynomial": ("tone curve + root-polynomial", "色调曲线 + 根多项式"),
+    "card-unverified": ("the patch colours do not confirm a card at the clicked corners: the fit uses them as "
+                        "clicked (patch 1 first, clockwise) — check the figures and the preview before applying it",
+                        "所点位置的色块颜色无法确认是色卡：按所点的四角（先 1 号色块，再顺时针）拟合——"
+                        "应用前请核对数据和预览"),
     "card-white-balance-only": ("too few clean colour patches for a colour correction: white balance only",
                                 "可用的彩色色块太少，无法做颜色校正：仅做白平衡"),
     "patch-outside": ("outside the frame", "在画面之外"),
@@ -186,6 +199,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # rule checks (app.check): `imgprep check`, the shoot list's tooltips
     "check-no-photos": ("no photos in the library yet", "图库中还没有照片"),
     "check-failed": ("{file} failed: {detail}", "{file} 处理失败：{detail}"),
+    "check-uncorrected": ("colour not corrected (shot before any card): {files}, {count} in all",
+                          "颜色未校正（在色卡之前拍摄）：{files}，共 {count} 张"),
+    "check-cancelled": ("cancelled: {done} of {total} photos processed; add the folder again to finish",
+                        "已取消：{total} 张照片只处理了 {done} 张；请重新添加该文件夹以完成"),
     "check-file-missing": ("{path} is in the journal but missing from the library",
                            "{path} 在日志中有记录，但图库中缺失"),
     "check-file-changed": ("{path} no longer matches the journal's hash (changed or damaged)",
@@ -194,13 +211,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "check-hero-missing": ("hero rendition '{name}' missing", "缺少主图版本“{name}”"),
     "check-width": ("{path} is {width} px wide; the preset wants {want}",
                     "{path} 宽 {width} px；预设要求 {want}"),
+    "glyphs-left-out": ("{path}: no font can draw {chars}: left out of the picture (change the text or install a font that has it)",
+                        "{path}：没有字体能显示 {chars}，已从图片中省略（请修改文字或安装含有该字符的字体）"),
     "check-no-panel": ("{path} has no spec panel (SKU not in the product sheet?)",
                        "{path} 没有参数面板（货号不在商品信息表中？）"),
     "check-details": ("{have} of {need} selling-point pictures ({missing} missing)",
                       "卖点细节图 {have}/{need} 张（缺 {missing} 张）"),
     "check-no-callout": ("{path} has no selling-point callout", "{path} 没有卖点标注"),
     "check-no-watermark": ("{path} has no watermark", "{path} 没有水印"),
-    "check-no-backup": ("no backup configured (run batch with --backup)", "未设置备份（运行 batch 时加 --backup）"),
+    "check-no-backup": ("no backup configured (choose a backup folder in Settings, or run batch with --backup)",
+                        "未设置备份（请在“设置”中选择备份文件夹；命令行加 --backup）"),
     "check-backlog": ("{count} file(s) not backed up yet, e.g. {path}", "{count} 个文件尚未备份，例如 {path}"),
     "check-no-fit": ("a card was shot but no colour fit was made", "拍了色卡，但没有做颜色拟合"),
     "check-colour-fails": ("colour report fails: mean ΔE2000 after correction {mean}",

@@ -48,7 +48,7 @@ def validate_sku(sku: str) -> str:
     if len(s) > SKU_MAX:
         raise NamingError(say("sku-too-long", sku=shown, length=len(s), limit=SKU_MAX))
     if not _SKU_RE.fullmatch(s):
-        bad = "".join(sorted({c for c in s if not _SKU_RE.fullmatch(c)}))
+        bad = "".join(dict.fromkeys(c for c in s if not _SKU_RE.fullmatch(c)))  # as they appear
         raise NamingError(say("sku-characters", sku=shown, bad=repr(bad)))
     if s[0] in ".-":
         raise NamingError(say("sku-start", sku=shown, char=s[0]))

@@ -32,7 +32,7 @@ from ..app.pool import KEEP_IDLE_S, JobPool
 from ..core.errors import ImgprepError
 from ..core.presets import Preset, load_preset
 from . import gcguard
-from .i18n import engine_text
+from .i18n import engine_text, labelled
 
 REMOTE_POLL_MS = 2000  # how often the app asks a server journal what other stations changed
 
@@ -389,7 +389,7 @@ class AppState(QObject):
         self.model.on_event(ev)
         self.engineEvent.emit(ev)
         if e == "failed":
-            self.message.emit("error", f"{Path(ev.get('source') or '').name}: {engine_text(ev.get('reason'))}")
+            self.message.emit("error", labelled(Path(ev.get("source") or "").name, engine_text(ev.get("reason"))))
         elif e in ("backup-unavailable", "unlisted", "backup-failed"):
             self.message.emit("warning", engine_text(ev.get("reason")) or e)
         elif e == "shoot-done":
@@ -407,9 +407,16 @@ class AppState(QObject):
             s = result["summary"]
             self.message.emit("info", self.tr("{0}: {1} done, {2} duplicate, {3} failed, {4} skipped").format(
                 job.label, s["done"], s["duplicate"], s["failed"], s["skipped"]))
+            refused: dict[str, tuple[str, int]] = {}
             for it in result["items"]:
                 if it["status"] == "failed":
-                    self.message.emit("error", f"{Path(it['source']).name}: {engine_text(it['reason'])}")
+                    self.message.emit("error", labelled(Path(it["source"]).name, engine_text(it["reason"])))
+                    if it["sku"] is None:  # a folder no SKU names (新建文件夹): a row of its own
+                        src = Path(it["source"])
+                        folder = src.name if src.is_dir() else src.parent.name
+                        refused[folder] = (it["reason"], refused.get(folder, ("", 0))[1] + 1)
+            tried = {p.name for p in job.paths} | {Path(it["source"]).parent.name for it in result["items"]}
+            self.model.refuse(sorted(tried), refused)
             if result.get("backup_problem"):
                 self.message.emit("warning", engine_text(result["backup_problem"]))
             self.model.finish(job.skus)
@@ -429,7 +436,7 @@ class AppState(QObject):
             self.model.finish(job.skus)
             for sku in job.skus:
                 self.shootFinished.emit(sku, False)
-        self.message.emit("error", f"{job.label if job else ''}: {reason}")
+        self.message.emit("error", labelled(job.label if job else "", reason))
         self.jobFailed.emit(job.label if job else "", reason)
         self._settle()
 
@@ -445,6 +452,13 @@ class AppState(QObject):
 COLUMNS = ("sku", "frames", "state", "progress", "colour", "days", "backup", "hero")
 
 
+# A shoot's state in the list: only "done" is green; each state that needs a human has
+# its own colour (and its reasons in the tooltip and the shoot view).
+STATE_COLOURS = {"done": QColor("#2e7d32"), "failed": QColor("#c62828"), "cancelled": QColor("#7b1fa2"),
+                 "attention": QColor("#b26a00"), "unfinished": QColor("#546e7a"), "queued": QColor("#546e7a"),
+                 "empty": QColor("#777777")}
+
+
 class ShootModel(QAbstractTableModel):
     """Thin view of services.list_shoots (the journal) plus the running batch's progress."""
 
@@ -457,6 +471,7 @@ class ShootModel(QAbstractTableModel):
         self.progress: dict[str, list[int]] = {}     # sku → [steps done, steps total]
         self.queued: dict[str, int] = {}             # sku → frames, waiting or running
         self.running: set[str] = set()
+        self.refused: dict[str, tuple[str, int]] = {}  # folder → (reason, files): no SKU, not in the journal
         self.error: str | None = None
 
     # --------------------------------------------------------------- feeding
@@ -476,8 +491,18 @@ class ShootModel(QAbstractTableModel):
         for sku, n in self.queued.items():
             if sku.casefold() not in known:
                 self.rows.append(services.ShootRow(sku, frames=n, state="queued"))
+        for folder, (reason, n) in self.refused.items():
+            self.rows.append(services.ShootRow(folder, frames=n, failed=n, state="failed", problems=[reason]))
         self.rows.sort(key=lambda r: (r.sku.casefold() not in self.queued_folded(), r.sku.casefold()))
         self.endResetModel()
+
+    def refuse(self, tried: list[str], refused: dict[str, tuple[str, int]]) -> None:
+        """Folders a batch refused as a whole (their name is no SKU): shown as failed rows,
+        with the reason, until a later batch of the same folder takes them."""
+        for name in tried:
+            self.refused.pop(name, None)
+        self.refused.update(refused)
+        self.reload_rows()
 
     def queued_folded(self) -> set[str]:
         return {s.casefold() for s in self.queued}
@@ -575,9 +600,18 @@ class ShootModel(QAbstractTableModel):
             return self.tr("processing")
         if r.sku in self.queued:
             return self.tr("queued")
+        done, _, total = (r.cancelled or "").partition("/")
         return {"done": self.tr("done"), "failed": self.tr("{0} failed").format(r.failed),
+                "cancelled": self.tr("cancelled: {0} of {1}").format(done, total),
+                "attention": self.tr("needs attention"),
                 "unfinished": self.tr("unfinished"), "empty": self.tr("empty"),
                 "queued": self.tr("queued")}.get(r.state, r.state)
+
+    def _backup_unsent(self, r: services.ShootRow) -> bool:
+        """A backup folder is set but none of this shoot's files went there yet (processed
+        before the backup was chosen, or it was unreachable): not "off"."""
+        parent = self.parent()
+        return r.backup == "off" and isinstance(parent, AppState) and bool(parent.settings.get("backup"))
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -601,7 +635,9 @@ class ShootModel(QAbstractTableModel):
                 if r.colour is None:
                     return self.tr("no card")
                 v = self.tr("pass") if r.colour == "pass" else self.tr("fail")
-                return f"{v} · ΔE {r.de_after:.1f}" if r.de_after is not None else v
+                v = f"{v} · ΔE {r.de_after:.1f}" if r.de_after is not None else v
+                # frames shot before the card went out uncorrected: the verdict is not theirs
+                return v + " · " + self.tr("uncorrected: {0}").format(r.uncorrected) if r.uncorrected else v
             if col == "days":
                 if r.days_left is None:
                     return "–"
@@ -611,18 +647,21 @@ class ShootModel(QAbstractTableModel):
             if col == "hero":
                 return Path(r.hero).name if r.hero else "–"
             if col == "backup":
+                if self._backup_unsent(r):
+                    return self.tr("not copied yet")
                 return {"verified": self.tr("verified"), "off": self.tr("off"),
                         "pending": self.tr("{0} pending").format(r.backup_pending)}.get(r.backup, r.backup)
         if role == Qt.ItemDataRole.ForegroundRole:
             red, green, amber = QColor("#c62828"), QColor("#2e7d32"), QColor("#b26a00")
             if col == "state":
-                return QBrush(red if r.state == "failed" else green if r.state == "done" else amber)
+                return QBrush(STATE_COLOURS.get(r.state, amber))
             if col == "colour" and r.colour:
-                return QBrush(green if r.colour == "pass" else red)
+                return QBrush(red if r.colour != "pass" else amber if r.uncorrected else green)
             if col == "days" and r.days_left is not None:
                 return QBrush(red if r.days_left < 0 else amber if r.days_left == 0 else QColor("#333"))
             if col == "backup":
-                return QBrush(green if r.backup == "verified" else amber if r.backup == "pending" else QColor("#777"))
+                return QBrush(green if r.backup == "verified" else amber
+                              if r.backup == "pending" or self._backup_unsent(r) else QColor("#777"))
         if role == Qt.ItemDataRole.ToolTipRole:
             return "\n".join(engine_text(p) for p in r.problems) or None
         if role == Qt.ItemDataRole.TextAlignmentRole and col in ("frames", "days"):

@@ -1,12 +1,18 @@
 """The large preview: fit-to-view image with a before/after split, a draggable callout
 anchor and four-corner picking. Positions are fractions of the image (what the sidecar
-and the colour service take)."""
+and the colour service take).
+
+Zoom (a tall hero's panel, a card 60 px wide): the wheel zooms around the pointer, ``1``
+shows 1:1, ``0`` fits, ``+`` / ``-`` step; the middle or right button (or the left one
+when there is nothing else to drag) pans."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
+
+ZOOM_MAX = 32.0  # × the fitted size
 
 
 class ImageCanvas(QWidget):
@@ -27,10 +33,18 @@ class ImageCanvas(QWidget):
         self.message = ""
         self.labels = ("", "")
         self._drag: str | None = None
+        self.zoom = 1.0                # × the fitted size; 1 = the whole image
+        self.centre = (0.5, 0.5)       # the image point (fractions) at the view's centre
+        self._pan_from: tuple[QPointF, tuple[float, float]] | None = None
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setToolTip(self.tr("Wheel or + / −: zoom · 1: actual pixels · 0: whole picture · right button: move"))
 
     # ------------------------------------------------------------ content
     def set_image(self, img: QImage | None, after: QImage | None = None) -> None:
+        same_size = img is not None and self.before is not None and img.size() == self.before.size()
         self.before, self.after = img, after
+        if not same_size:  # another picture: start from the whole of it
+            self.zoom, self.centre = 1.0, (0.5, 0.5)
         self.update()
 
     def set_after(self, after: QImage | None) -> None:
@@ -44,13 +58,45 @@ class ImageCanvas(QWidget):
         self.setCursor(Qt.CursorShape.CrossCursor if mode in ("corners", "anchor") else Qt.CursorShape.ArrowCursor)
         self.update()
 
+    def fit_scale(self) -> float:
+        """Screen pixels per image pixel when the whole image fits the view."""
+        w, h = self.before.width(), self.before.height()  # type: ignore[union-attr]
+        return max(1e-6, min((self.width() - 16) / w, (self.height() - 16) / h))
+
     def image_rect(self) -> QRectF:
         if self.before is None or self.before.isNull():
             return QRectF()
-        w, h = self.before.width(), self.before.height()
-        s = min((self.width() - 16) / w, (self.height() - 16) / h)
-        dw, dh = w * s, h * s
-        return QRectF((self.width() - dw) / 2, (self.height() - dh) / 2, dw, dh)
+        s = self.fit_scale() * self.zoom
+        dw, dh = self.before.width() * s, self.before.height() * s
+        # The centre point sits at the view's centre; an image smaller than the view is centred.
+        x = (self.width() - dw) / 2 if dw <= self.width() else self.width() / 2 - self.centre[0] * dw
+        y = (self.height() - dh) / 2 if dh <= self.height() else self.height() / 2 - self.centre[1] * dh
+        return QRectF(x, y, dw, dh)
+
+    def set_zoom(self, zoom: float, at: QPointF | None = None) -> None:
+        """Zoom to ``zoom`` × the fitted size (1 … ZOOM_MAX) keeping the image point under
+        ``at`` (default: the view's centre) where it is."""
+        if self.before is None or self.before.isNull():
+            return
+        at = at if at is not None else QPointF(self.width() / 2, self.height() / 2)
+        r = self.image_rect()
+        f = ((at.x() - r.x()) / r.width(), (at.y() - r.y()) / r.height())
+        self.zoom = min(ZOOM_MAX, max(1.0, zoom))
+        s = self.fit_scale() * self.zoom
+        dw, dh = self.before.width() * s, self.before.height() * s
+        self._set_centre((f[0] - (at.x() - self.width() / 2) / dw, f[1] - (at.y() - self.height() / 2) / dh))
+
+    def _set_centre(self, c: tuple[float, float]) -> None:
+        """Move the view over the image, never past its edges."""
+        r = self.image_rect()
+        half = (self.width() / 2 / r.width(), self.height() / 2 / r.height())
+        self.centre = tuple(min(1 - h, max(h, v)) if h < 0.5 else 0.5 for v, h in zip(c, half, strict=True))
+        self.update()
+
+    def one_to_one(self) -> None:
+        """One image pixel per screen pixel (at least the fitted size)."""
+        if self.before is not None and not self.before.isNull():
+            self.set_zoom(1 / self.fit_scale())
 
     def to_frac(self, p: QPointF) -> tuple[float, float]:
         r = self.image_rect()
@@ -128,11 +174,38 @@ class ImageCanvas(QWidget):
         p.setPen(QColor("white"))
         p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
 
+    # ------------------------------------------------------------ zoom keys, wheel
+    def keyPressEvent(self, e) -> None:  # noqa: ANN001
+        key = e.key()
+        if key == Qt.Key.Key_1:
+            self.one_to_one()
+        elif key == Qt.Key.Key_0:
+            self.set_zoom(1.0)
+        elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.set_zoom(self.zoom * 1.25)
+        elif key == Qt.Key.Key_Minus:
+            self.set_zoom(self.zoom / 1.25)
+        else:
+            super().keyPressEvent(e)
+
+    def wheelEvent(self, e) -> None:  # noqa: ANN001
+        steps = e.angleDelta().y() / 120
+        if steps:
+            self.set_zoom(self.zoom * 1.25 ** steps, e.position())
+        e.accept()
+
     # ------------------------------------------------------------ mouse
     def mousePressEvent(self, e) -> None:  # noqa: ANN001
         pos = e.position()
         r = self.image_rect()
-        if r.isNull() or e.button() != Qt.MouseButton.LeftButton:
+        if r.isNull():
+            return
+        pan = e.button() in (Qt.MouseButton.MiddleButton, Qt.MouseButton.RightButton) or (
+            e.button() == Qt.MouseButton.LeftButton and self.mode == "view" and self.after is None)
+        if pan and self.zoom > 1.0:
+            self._pan_from = (pos, self.centre)
+            return
+        if e.button() != Qt.MouseButton.LeftButton:
             return
         if self.mode == "corners":
             if len(self.corners) >= 4:
@@ -151,7 +224,12 @@ class ImageCanvas(QWidget):
             self.update()
 
     def mouseMoveEvent(self, e) -> None:  # noqa: ANN001
-        if self._drag == "anchor":
+        if self._pan_from is not None:
+            start, centre = self._pan_from
+            r = self.image_rect()
+            d = e.position() - start
+            self._set_centre((centre[0] - d.x() / r.width(), centre[1] - d.y() / r.height()))
+        elif self._drag == "anchor":
             self.anchor = self.to_frac(e.position())
             self.anchorMoved.emit(*self.anchor)
             self.update()
@@ -161,3 +239,4 @@ class ImageCanvas(QWidget):
 
     def mouseReleaseEvent(self, e) -> None:  # noqa: ANN001
         self._drag = None
+        self._pan_from = None

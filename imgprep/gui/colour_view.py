@@ -7,8 +7,15 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QUrl
-from PySide6.QtGui import QColor, QDesktopServices, QFont, QPainter, QPainterPath, QPen
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QPainter,
+    QPainterPath,
+    QPen,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -64,6 +71,14 @@ class Card(QWidget):
         p.drawText(r, Qt.AlignmentFlag.AlignCenter, text)
 
 
+def model_name(name: str) -> str:
+    """A correction model (imgprep.core.colour.models.CORRECTION_MODELS) in the UI's language."""
+    from ..core.messages import MESSAGES
+
+    en, zh = MESSAGES.get(f"model-{name}", (name, name))  # defined once, in both languages
+    return zh if is_chinese() else en
+
+
 class SwatchGrid(Card):
     def __init__(self) -> None:
         super().__init__()
@@ -79,14 +94,19 @@ class SwatchGrid(Card):
             return
         cols = 6 if len(patches) == 24 else max(1, len(patches))
         rows = (len(patches) + cols - 1) // cols
-        legend_h = 22
-        gap = 8
-        cw = (r.width() - gap * (cols - 1)) / cols
-        ch = min((r.height() - legend_h - gap * (rows - 1)) / rows, cw * 1.05)
         small = QFont(self.font())
         small.setPointSizeF(max(7.0, self.font().pointSizeF() - 1.5))
         p.setFont(small)
+        legend = self.tr("top: reference · bottom left: before · bottom right: after · number: ΔE2000 after"
+                         " · dashed, no number: left out of the fit and the verdict")
+        wrap = Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap
+        # The legend's real height at this width (it wraps on a narrow window), so it is never cut.
+        legend_h = QFontMetricsF(small).boundingRect(QRectF(0, 0, r.width(), 1000), wrap, legend).height() + 6
+        gap = 8
+        cw = (r.width() - gap * (cols - 1)) / cols
+        ch = max(8.0, min((r.height() - legend_h - gap * (rows - 1)) / rows, cw * 1.05))
         th = (self.doc or {}).get("thresholds", {"max": 6.0})
+        left_out = {x.get("index") for x in (self.doc or {}).get("excluded", [])}
         for i, pt in enumerate(patches):
             x = r.x() + (i % cols) * (cw + gap)
             y = r.y() + (i // cols) * (ch + gap)
@@ -97,8 +117,13 @@ class SwatchGrid(Card):
             p.fillRect(top, _rgb(pt["reference_lab"]))
             p.fillRect(bl, _rgb(pt["before_lab"]))
             p.fillRect(br, _rgb(pt["after_lab"]))
-            bad = pt.get("de2000_after", 0) > th.get("max", 6.0) and not pt.get("clipped")
-            p.setPen(QPen(BAD if bad else QColor("#d1d5db"), 2 if bad else 1))
+            # a patch left out is not judged: no figure beside the verdict, a dashed frame
+            out = bool(pt.get("clipped")) or pt["index"] in left_out
+            bad = pt.get("de2000_after", 0) > th.get("max", 6.0) and not out
+            pen = QPen(BAD if bad else MUTED if out else QColor("#d1d5db"), 2 if bad or out else 1)
+            if out:
+                pen.setStyle(Qt.PenStyle.DashLine)
+            p.setPen(pen)
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(cell)
             ref = _rgb(pt["reference_lab"])
@@ -106,11 +131,9 @@ class SwatchGrid(Card):
             p.drawText(top.adjusted(4, 2, -4, -2), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
                        str(pt["index"]))
             p.drawText(top.adjusted(4, 2, -4, -2), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
-                       f"{pt['de2000_after']:.1f}")
-        ly = r.bottom() - legend_h + 6
+                       "–" if out else f"{pt['de2000_after']:.1f}")
         p.setPen(MUTED)
-        p.drawText(QRectF(r.x(), ly, r.width(), 16), Qt.AlignmentFlag.AlignLeft,
-                   self.tr("top: reference · bottom left: before · bottom right: after · number: ΔE2000 after"))
+        p.drawText(QRectF(r.x(), r.y() + rows * (ch + gap), r.width(), legend_h), wrap, legend)
 
 
 class DeltaEChart(Card):
@@ -255,7 +278,10 @@ class ColourView(QWidget):
         head.addWidget(self.report_btn)
         lay.addLayout(head)
 
-        grid = QGridLayout()
+        # The charts keep readable sizes; on a short screen (a laptop) the page scrolls.
+        page = QWidget()
+        grid = QGridLayout(page)
+        grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(10)
         self.swatches = SwatchGrid()
         self.verdict = QLabel()
@@ -282,7 +308,11 @@ class ColourView(QWidget):
         grid.setRowStretch(0, 3)
         grid.setRowStretch(1, 2)
         grid.setRowStretch(2, 2)
-        lay.addLayout(grid, 1)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidget(page)
+        lay.addWidget(self.scroll, 1)
         self._retitle()
         state.shootsChanged.connect(self.reload)
         self.reload()
@@ -341,7 +371,7 @@ class ColourView(QWidget):
             + self.tr("Largest: {0:.2f} (limit {1:g})").format(s["after"]["max"], th.get("max", 6)) + "<br/>"
             + self.tr("Median {0:.2f} · 90th percentile {1:.2f}").format(s["after"]["median"], s["after"]["p90"]) + "</p>",
             self._expected(doc),
-            "<p>" + self.tr("Model: {0}").format(doc.get("model", "")) + "<br/>"
+            "<p>" + self.tr("Model: {0}").format(model_name(doc.get("model", ""))) + "<br/>"
             + self.tr("Worst patches: {0}").format(worst or "–") + "</p>",
         ]
         warnings = doc.get("warnings", [])
@@ -365,4 +395,6 @@ class ColourView(QWidget):
         lib = self.state.library()
         p = services.report_path(lib, self.sku) if (lib and self.sku) else None
         if p:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(p)))
+            from .window import open_local
+
+            open_local(p, self.state, "zh" if is_chinese() else "en")  # the report's language

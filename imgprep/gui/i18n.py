@@ -65,6 +65,11 @@ def engine_text(text: str | None) -> str:
     return translate(text, "zh" if is_chinese() else "en")
 
 
+def labelled(label: object, text: object) -> str:
+    """'label: text', with the full-width colon in Chinese ('IMG_0002.jpg：文件被截断…')."""
+    return f"{label}{'：' if is_chinese() else ': '}{text}"
+
+
 _family: str | None = None
 
 

@@ -1,12 +1,13 @@
 """Screenshots for the README, taken from the real app (run under Xvfb)::
 
-    xvfb-run -a -s "-screen 0 1400x900x24" python -m imgprep.gui.screenshots docs/screenshots
+    xvfb-run -a -s "-screen 0 1920x1080x24" python -m imgprep.gui.screenshots docs/screenshots
 
 Copies the bundled sample shoot to a temporary folder, adds a reference-card frame to the
 mug shoot (a ColorChecker drawn from the card's published reference values under a warm
 light, so the colour view has a real measurement), drops both shoots on the window in
-Chinese, waits for the engine, and grabs the main window, the shoot view and the colour
-view.
+Chinese, waits for the engine, and grabs the main window, the shoot view, the colour view
+and the product sheet at a laptop's 1280 × 720 and at 1920 × 1080 (``NAME-WxH.png``, 256
+colours to keep the files small).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import sys
 import tempfile
 from datetime import datetime
 from pathlib import Path
+
+SIZES = ((1280, 720), (1920, 1080))
 
 
 def _out(text: str) -> None:
@@ -90,10 +93,17 @@ def main(argv: list[str]) -> int:
     results: dict[str, int] = {}
 
     def grab(name: str) -> None:
-        app.processEvents()
-        p = out / name
-        w.grab().save(str(p), "PNG")
-        results[name] = p.stat().st_size
+        from PIL import Image
+
+        for width, height in SIZES:
+            w.resize(width, height)
+            app.processEvents()
+            app.processEvents()
+            p = out / f"{name}-{width}x{height}.png"
+            w.grab().save(str(p), "PNG")
+            Image.open(p).convert("RGB").quantize(256).save(p, optimize=True)
+            results[p.name] = p.stat().st_size
+        w.resize(*SIZES[0])
 
     def step1() -> None:
         w.state.process([drop / "MUG-001", drop / "BAG-002"])
@@ -105,24 +115,24 @@ def main(argv: list[str]) -> int:
 
     def step2() -> None:
         w.shoots.table.selectRow(max(0, w.state.model.sku_row("MUG-001")))
-        grab("main-window.png")
+        grab("main-window")
         w.show_shoot("MUG-001")
         v = w.shoot_view
         QTimer.singleShot(1200, lambda: (v.list.setCurrentRow(2), QTimer.singleShot(1500, step3)))
 
     def step3() -> None:
-        grab("shoot-view.png")
+        grab("shoot-view")
         w.colour_view.show_sku("MUG-001")
         w.tabs.setCurrentWidget(w.colour_view)
         QTimer.singleShot(600, step4)
 
     def step4() -> None:
-        grab("colour-view.png")
+        grab("colour-view")
         w.tabs.setCurrentWidget(w.sheet_view)
         QTimer.singleShot(400, step5)
 
     def step5() -> None:
-        grab("product-sheet.png")
+        grab("product-sheet")
         w.confirm_quit = False
         w.close()
         app.quit()

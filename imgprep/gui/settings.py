@@ -217,7 +217,8 @@ class PresetEditor(QWidget):
     def _add_row(self, r: Rendition) -> None:
         i = self.table.rowCount()
         self.table.insertRow(i)
-        roles = "+".join(r.roles)
+        names = {"hero": self.tr("hero"), "detail": self.tr("details")}
+        roles = " + ".join(names.get(x, x) for x in r.roles)  # shown only, never read back
         size = str(r.width) if r.fit == "width" else f"{r.box[0]}x{r.box[1]}" if r.box else ""
         for c, v in enumerate((r.name, roles, size, str(r.quality), r.suffix)):
             it = QTableWidgetItem(v)
@@ -295,7 +296,7 @@ class SettingsDialog(QDialog):
         self.library = PathField("dir", self.tr("Library folder"))
         self.drop = PathField("dir", self.tr("Drop folder"))
         self.backup = PathField("dir", self.tr("Backup folder"))
-        self.catalogue = PathField("file", self.tr("Product sheet"), self.tr("Product sheets (*.csv *.xlsx *.xlsm *.txt)"))
+        self.catalogue = PathField("file", self.tr("Product sheet"), self.tr("Product sheets (*.csv *.xlsx *.xlsm *.xls *.txt)"))
         for w, k in ((self.library, "library"), (self.drop, "drop"), (self.backup, "backup"),
                      (self.catalogue, "catalogue")):
             w.edit.setText(settings.get(k))
@@ -305,8 +306,9 @@ class SettingsDialog(QDialog):
         self.workers.setSpecialValueText(self.tr("automatic"))
         self.workers.setValue(int(settings.get("workers", "0") or 0))
         self.language = QComboBox()
-        for code, name in zip(LANGUAGES, (self.tr("System ({0})").format(resolve("system")), "简体中文", "English"),
-                              strict=True):
+        names = {"zh_CN": "简体中文", "en": "English"}  # each in its own language
+        for code, name in zip(LANGUAGES, (self.tr("System ({0})").format(names[resolve("system")]), names["zh_CN"],
+                                          names["en"]), strict=True):
             self.language.addItem(name, code)
         self.language.setCurrentIndex(max(0, self.language.findData(settings.language)))
         self.language.currentIndexChanged.connect(self._language)

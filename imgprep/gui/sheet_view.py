@@ -37,10 +37,17 @@ class SheetView(QWidget):
         self.path_label.setProperty("role", "muted")
         load = QPushButton(self.tr("Load product sheet…"))
         load.clicked.connect(self.choose)
+        # A sheet that arrived (or changed) after the photos: one click renders those shoots again.
+        self.again_btn = QPushButton()
+        self.again_btn.setObjectName("primary")
+        self.again_btn.clicked.connect(self.render_again)
+        self.again_btn.hide()
+        self.changed: list[str] = []
         self.summary = QLabel()
         self.summary.setStyleSheet("font-size: 12pt;")
         head.addWidget(self.summary, 1)
         head.addWidget(self.path_label)
+        head.addWidget(self.again_btn)
         head.addWidget(load)
         lay.addLayout(head)
         self.table = QTableWidget(0, 6)
@@ -64,14 +71,52 @@ class SheetView(QWidget):
 
     def choose(self) -> None:
         p, _ = QFileDialog.getOpenFileName(self, self.tr("Product sheet"), self.state.settings.get("catalogue") or str(Path.home()),
-                                           self.tr("Product sheets (*.csv *.xlsx *.xlsm *.txt)"))
+                                           self.tr("Product sheets (*.csv *.xlsx *.xlsm *.xls *.txt)"))
         if p:
             self.state.settings.set("catalogue", p)
             self.reload()
+            self.report_loaded()
+
+    def report_loaded(self) -> None:
+        """What the sheet just loaded gave: products, the columns read and not read, and
+        the library's SKUs it lacks (their heroes get no panel)."""
+        from ..core.catalogue import load_catalogue
+
+        path = self.state.settings.get("catalogue")
+        try:
+            cat = load_catalogue(path)
+        except ImgprepError as e:
+            self.state.message.emit("error", engine_text(str(e)))
+            return
+        lacking = [r.sku for r in self.state.model.rows if r.sku not in cat]
+        parts = [self.tr("{0}: products: {1}").format(Path(path).name, len(cat)),
+                 self.tr("columns read: {0}").format("、".join(cat.columns) or "–")]
+        if cat.unknown_columns:
+            parts.append(self.tr("columns not read: {0}").format("、".join(cat.unknown_columns)))
+        parts.append(self.tr("shoots not in the sheet: {0}").format(", ".join(lacking)) if lacking
+                     else self.tr("every shoot of the library is in the sheet"))
+        self.state.message.emit("warning" if lacking else "info", self.tr("; ").join(parts))
+
+    def render_again(self) -> None:
+        lib, path = self.state.library(), self.state.settings.get("catalogue")
+        if not (lib and path and self.changed):
+            return
+        self.again_btn.hide()
+        self.state.call(self.tr("Render again with the product sheet"), services.render_again, lib, path,
+                        self.state.settings.preset(), list(self.changed), on_done=self._rendered_again)
+
+    def _rendered_again(self, results: list[services.Rerendered]) -> None:
+        for res in results:
+            for p in res.problems:
+                self.state.message.emit("warning", p)
+            self.state.message.emit("info", self.tr("Rendered again: {0}").format(
+                ", ".join(Path(w).name for w in res.written) or res.sku))
+        self.state.refresh()
 
     def reload(self) -> None:
         path = self.state.settings.get("catalogue")
         self.table.setRowCount(0)
+        self.again_btn.hide()
         self.problems.clear()
         if not path:
             self.summary.setText(self.tr("No product sheet loaded"))
@@ -88,6 +133,13 @@ class SheetView(QWidget):
             self.problems.setVisible(True)
             self.problems.setPlainText(engine_text(str(e)))
             return
+        lib = self.state.library()
+        self.changed = (self.state.read(services.sheet_changes, lib, cat, default=[]) or []) if lib else []
+        shown = ", ".join(self.changed[:3]) + (" …" if len(self.changed) > 3 else "")
+        self.again_btn.setText(self.tr("Render again with this sheet: {0}").format(shown))
+        self.again_btn.setToolTip(self.tr("The sheet's rows of these shoots are new or changed since they were "
+                                          "rendered: their hero panels and callouts are rendered again"))
+        self.again_btn.setVisible(bool(self.changed) and not self.state.busy)
         rows = self.state.read(services.sheet_overview, cat, self.state.library(), self.state.settings.preset())
         if rows is None:  # the library cannot be read just now (the log says why)
             self.summary.setText(self.tr("Cannot read the library"))

@@ -8,11 +8,12 @@ import html
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QIcon, QKeySequence, QPainter, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -22,6 +23,8 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QRadioButton,
+    QScrollArea,
+    QSlider,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -29,9 +32,9 @@ from PySide6.QtWidgets import (
 )
 
 from ..app import services
-from .appstate import AppState
+from .appstate import STATE_COLOURS, AppState
 from .canvas import ImageCanvas
-from .i18n import engine_text
+from .i18n import engine_text, is_chinese
 from .imaging import Background, load_array, to_qimage
 from .page_view import PageView
 
@@ -45,6 +48,7 @@ class ShootView(QWidget):
         self.sku: str | None = None
         self.frames: list[services.FrameRow] = []
         self.fit: dict[str, Any] | None = None
+        self.fits: list[dict[str, Any]] = []
         self.bg = Background(self)
         self._thumbs: dict[str, QPixmap] = {}
         self._array = None
@@ -63,12 +67,34 @@ class ShootView(QWidget):
         grp = QButtonGroup(self)
         grp.addButton(self.show_rend)
         grp.addButton(self.show_orig)
-        self.show_rend.toggled.connect(self._reload_thumbs)
+        # Renditions ↔ originals keeps the frame in view (toggled's bool is no row number).
+        self.show_rend.toggled.connect(lambda _on: self._reload_thumbs(self.list.currentRow()))
+        self.again_btn = QPushButton(self.tr("Render again"))
+        self.again_btn.setToolTip(self.tr("Render this shoot's frames again with the product sheet as it is now "
+                                          "(a late or corrected sheet, an edited callouts.toml)"))
+        self.again_btn.clicked.connect(self.render_again)
+        self.thumb_size = QSlider(Qt.Orientation.Horizontal)  # thumbnails 80–240 px
+        self.thumb_size.setRange(80, 240)
+        self.thumb_size.setSingleStep(20)
+        self.thumb_size.setPageStep(40)
+        self.thumb_size.setValue(THUMB)
+        self.thumb_size.setMaximumWidth(120)
+        self.thumb_size.setToolTip(self.tr("Thumbnail size"))
         head.addWidget(self.title)
         head.addWidget(self.subtitle, 1)
+        head.addWidget(self.again_btn)
+        head.addWidget(self.thumb_size)
         head.addWidget(self.show_rend)
         head.addWidget(self.show_orig)
         lay.addLayout(head)
+        # Why the shoot is not done (failures, a cancelled run, the rule book), one click
+        # from its row in the list.
+        self.status = QLabel()
+        self.status.setObjectName("shootStatus")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        lay.addWidget(self.status)
+        state.model.modelReset.connect(self._show_status)
 
         split = QSplitter(Qt.Orientation.Horizontal)
         self.list = QListWidget()
@@ -76,12 +102,11 @@ class ShootView(QWidget):
         self.list.setViewMode(QListView.ViewMode.IconMode)
         self.list.setFlow(QListView.Flow.TopToBottom)
         self.list.setWrapping(False)
-        self.list.setIconSize(QSize(THUMB, THUMB))
-        self.list.setGridSize(QSize(THUMB + 24, THUMB + 40))
         self.list.setMovement(QListView.Movement.Static)
-        self.list.setMinimumWidth(THUMB + 40)
-        self.list.setMaximumWidth(THUMB + 60)
         self.list.setSpacing(2)
+        self.thumb = THUMB
+        self._size_list(THUMB)
+        self.thumb_size.valueChanged.connect(self.set_thumb_size)
         self.list.currentRowChanged.connect(self._frame_changed)
         split.addWidget(self.list)
         self.canvas = ImageCanvas()
@@ -123,6 +148,13 @@ class ShootView(QWidget):
         self.save_callout_btn = QPushButton(self.tr("Save and re-render"))
         self.save_callout_btn.setToolTip("Ctrl+S")
         self.save_callout_btn.clicked.connect(self.save_callout)
+        # Live preview while typing or moving the anchor: the rendition as saving would
+        # write it, drawn a moment after the last key (nothing is written until saved).
+        self._live = QTimer(self)
+        self._live.setSingleShot(True)
+        self._live.setInterval(350)
+        self._live.timeout.connect(self._preview_callout)
+        self.callout_text.textEdited.connect(lambda _text: self._live.start())
         cl.addWidget(self.callout_text)
         cl.addWidget(self.anchor_btn)
         cl.addWidget(self.anchor_label)
@@ -154,7 +186,15 @@ class ShootView(QWidget):
         self.busy_label.setWordWrap(True)
         sl.addWidget(self.busy_label)
         sl.addStretch(1)
-        split.addWidget(side)
+        # On a short screen (a laptop) the side panel scrolls rather than growing the window.
+        side_scroll = QScrollArea()
+        side_scroll.setWidgetResizable(True)
+        side_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        side_scroll.setWidget(side)
+        side_scroll.setMinimumWidth(side.minimumWidth() + 16)
+        side_scroll.setMaximumWidth(side.maximumWidth() + 16)
+        split.addWidget(side_scroll)
         split.setChildrenCollapsible(False)
         split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 1)
@@ -168,7 +208,11 @@ class ShootView(QWidget):
             lambda i: self.page_view.show_sku(self.sku) if self.tabs.widget(i) is self.page_view else None)
         lay.addWidget(self.tabs, 1)
 
-        for key, fn in (("Ctrl+H", self.mark_hero), ("Ctrl+E", self.open_current), ("Ctrl+S", self.save_callout)):
+        # Undo (Ctrl+Z): a clicked card corner, else the last hero or callout edit of this
+        # shoot (done as a new edit: a new revision, nothing overwritten).
+        self._undo: list[tuple[str, Any]] = []
+        for key, fn in (("Ctrl+H", self.mark_hero), ("Ctrl+E", self.open_current), ("Ctrl+S", self.save_callout),
+                        (QKeySequence.StandardKey.Undo, self.undo)):
             QShortcut(QKeySequence(key), self, fn, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         state.shootsChanged.connect(self._journal_changed)
         self.last_fit_doc: dict[str, Any] | None = None
@@ -176,27 +220,58 @@ class ShootView(QWidget):
 
     # ------------------------------------------------------------ data
     def show_sku(self, sku: str | None) -> None:
+        if sku != self.sku:
+            self._undo.clear()
         self.sku = sku
         self.reload()
         if self.tabs.currentWidget() is self.page_view:
             self.page_view.show_sku(sku)
 
+    def undo(self) -> None:
+        if self.canvas.mode == "corners" and self.canvas.corners:
+            self.canvas.corners.pop()
+            self._corners_changed(list(self.canvas.corners))
+            return
+        if not self._undo or self.state.busy:
+            return
+        label, fn = self._undo.pop()
+        self.state.message.emit("info", self.tr("Undo: {0}").format(label))
+        fn()
+
     def reload(self, keep_row: int | None = None) -> None:
         lib = self.state.library()
         self.frames = self.state.read(services.shoot_frames, lib, self.sku, default=[]) if (self.sku and lib) else []
         fits = self.state.read(services.colour_fits, lib, self.sku, default=[]) if self.sku and lib else []
+        self.fits = fits
         self.fit = fits[-1] if fits else None
         self.title.setText(self.sku or self.tr("No shoot selected"))
+        self.again_btn.setEnabled(bool(self.sku and self.frames))
         if self.sku:
             heroes = [f for f in self.frames if f.role == "hero"]
-            self.subtitle.setText(self.tr("{0} frames · hero {1}").format(
+            self.subtitle.setText(self.tr("frames: {0} · hero {1}").format(
                 len([f for f in self.frames if f.kind == "product"]), heroes[0].stem if heroes else "–"))
         else:
             self.subtitle.setText(self.tr("Double-click a shoot in the list"))
         self.split_box.setEnabled(self.fit is not None)
         if self.fit is None:
             self.split_box.setChecked(False)
+        self._show_status()
         self._reload_thumbs(keep_row)
+
+    def _show_status(self) -> None:
+        m = self.state.model
+        i = m.sku_row(self.sku) if self.sku else -1
+        r = m.row(i) if i >= 0 else None
+        if r is None or (r.state == "done" and not r.problems):
+            self.status.hide()
+            return
+        reasons = [html.escape(engine_text(p)) for p in r.problems]
+        shown = reasons[:3] + ([self.tr("… and {0} more").format(len(reasons) - 3)] if len(reasons) > 3 else [])
+        colour = STATE_COLOURS.get(r.state, STATE_COLOURS["attention"]).name()
+        self.status.setText(f"<b style='color:{colour}'>{html.escape(m.state_text(r))}</b>"
+                            + "".join(f"<br/>• {t}" for t in shown))
+        self.status.setToolTip("\n".join(engine_text(p) for p in r.problems))
+        self.status.show()
 
     def _journal_changed(self) -> None:
         """Re-read the journal; rebuild only when this shoot's frames changed, so a refresh
@@ -225,7 +300,7 @@ class ShootView(QWidget):
         row = keep_row if isinstance(keep_row, int) and keep_row >= 0 else 0
         self.list.blockSignals(True)
         self.list.clear()
-        placeholder = QPixmap(THUMB, THUMB)
+        placeholder = QPixmap(self.thumb, self.thumb)
         placeholder.fill(QColor("#e5e7eb"))
         for f in self.frames:
             label = f.stem[len(f.sku) + 1:] if f.stem.startswith(f.sku) else f.stem
@@ -239,16 +314,19 @@ class ShootView(QWidget):
                 label += " · PSD"
             if f.state == "failed":
                 label += " ✗"
+            elif f.warnings:
+                label += " ⚠"
             it = QListWidgetItem(QIcon(placeholder), label)
-            it.setToolTip(f"{f.stem} ← {f.source_name}\n{f.state}" + (f"\n{engine_text(f.reason)}" if f.reason else ""))
+            it.setToolTip("\n".join([f"{f.stem} ← {f.source_name}", f.state, *(engine_text(t) for t in [f.reason] if t),
+                                     *(engine_text(w) for w in f.warnings)]))
             self.list.addItem(it)
             p = self._path_of(f)
             if p is not None:
-                key = str(p)
+                key = f"{p}@{self.thumb}"
                 if key in self._thumbs:
                     it.setIcon(QIcon(self._thumbs[key]))
                 else:
-                    self.bg.run(lambda p=p: to_qimage(load_array(p, THUMB * 2)),
+                    self.bg.run(lambda p=p, s=self.thumb: to_qimage(load_array(p, s * 2)),
                                 lambda img, err, key=key, it=it: self._thumb_ready(key, it, img, err))
         self.list.blockSignals(False)
         if self.frames:
@@ -258,15 +336,28 @@ class ShootView(QWidget):
             self.canvas.message = self.tr("No frames") if self.sku else ""
             self._update_side()
 
+    def _size_list(self, size: int) -> None:
+        self.list.setIconSize(QSize(size, size))
+        self.list.setGridSize(QSize(size + 24, size + 40))
+        self.list.setMinimumWidth(size + 40)
+        self.list.setMaximumWidth(size + 60)
+
+    def set_thumb_size(self, size: int) -> None:
+        """Thumbnails from 80 to 240 px (the slider above the list)."""
+        self.thumb = size
+        self._size_list(size)
+        self._reload_thumbs(self.list.currentRow())
+
     def _thumb_ready(self, key: str, it: QListWidgetItem, img, err) -> None:  # noqa: ANN001
         if err is not None or img is None:
             return
-        pm = QPixmap.fromImage(img).scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio,
+        size = int(key.rsplit("@", 1)[1])
+        pm = QPixmap.fromImage(img).scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
                                            Qt.TransformationMode.SmoothTransformation)
-        canvas = QPixmap(THUMB, THUMB)
+        canvas = QPixmap(size, size)
         canvas.fill(Qt.GlobalColor.transparent)
         p = QPainter(canvas)
-        p.drawPixmap((THUMB - pm.width()) // 2, (THUMB - pm.height()) // 2, pm)
+        p.drawPixmap((size - pm.width()) // 2, (size - pm.height()) // 2, pm)
         p.end()
         self._thumbs[key] = canvas
         try:
@@ -300,7 +391,8 @@ class ShootView(QWidget):
                               esc(", ".join(Path(p).name for p in [f.raw, *f.companions])))
                           + "<br/>" + self.tr("renditions: {0}").format(esc(rend))
                           + ("<br/>" + self.tr("designer's PSD: {0}").format(esc(Path(f.psd).name)) if f.psd else "")
-                          + (f"<br/><span style='color:#c62828'>{html.escape(engine_text(f.reason))}</span>" if f.reason else ""))
+                          + (f"<br/><span style='color:#c62828'>{html.escape(engine_text(f.reason))}</span>" if f.reason else "")
+                          + "".join(f"<br/><span style='color:#b26a00'>⚠ {esc(engine_text(w))}</span>" for w in f.warnings))
         self.hero_btn.setEnabled(f.kind == "product" and f.role != "hero" and f.state == "rendered")
         self.open_btn.setEnabled(lib is not None)
         self.callout_group.setEnabled(f.role == "detail" and f.state == "rendered")
@@ -326,7 +418,11 @@ class ShootView(QWidget):
             p = self.state.library() / f.raw  # type: ignore[operator]
         self.canvas.message = self.tr("Loading…")
         self.canvas.set_image(None)
-        fit = self.fit["fit"] if (self.fit and self.split_box.isChecked()) else None
+        # The split shows the correction the written file got: the frame's own fit (a card
+        # frame: the fit measured on it), not merely the shoot's latest one.
+        own = next((x for x in self.fits if x["id"] == f.fit_id
+                    or (f.kind == "card" and x.get("card_source_id") == f.id)), None)
+        fit = own["fit"] if (own and self.split_box.isChecked()) else None
 
         def work():  # noqa: ANN202
             arr = load_array(p, 1600)
@@ -345,6 +441,8 @@ class ShootView(QWidget):
         self.canvas.labels = (self.tr("before"), self.tr("after"))
         self.canvas.anchor = getattr(self, "_anchor", None)
         self.canvas.set_image(before, after)
+        if self.split_box.isChecked() and after is None:
+            self.canvas.message = self.tr("This frame was not colour corrected (no card before it)")
         if self.corners_btn.isChecked():
             self.canvas.message = self.tr("Click corner {0} of 4").format(len(self.canvas.corners) + 1)
 
@@ -358,8 +456,21 @@ class ShootView(QWidget):
             return
         lib = self.state.library()
         self.hero_btn.setEnabled(False)
-        self.state.call(self.tr("Mark {0} as hero").format(f.stem), services.set_hero, lib, self.sku, f.id,
-                        self._preset(), on_done=self._rerendered)
+        label = self.tr("Mark {0} as hero").format(f.stem)
+        old = next((fr for fr in self.frames if fr.role == "hero"), None)
+        if old is not None:
+            self._undo.append((label, lambda sku=self.sku, old=old: self.state.call(
+                self.tr("Mark {0} as hero").format(old.stem), services.set_hero, lib, sku, old.id, self._preset(),
+                on_done=self._rerendered)))
+        self.state.call(label, services.set_hero, lib, self.sku, f.id, self._preset(), on_done=self._rerendered)
+
+    def render_again(self) -> None:
+        lib = self.state.library()
+        if not (self.sku and lib):
+            return
+        self.state.call(self.tr("Render {0} again").format(self.sku), services.render_again, lib,
+                        self.state.settings.get("catalogue") or None, self._preset(), [self.sku],
+                        on_done=lambda results: [self._rerendered(r) for r in results])
 
     def _rerendered(self, res: services.Rerendered) -> None:
         for p in res.problems:
@@ -378,6 +489,22 @@ class ShootView(QWidget):
     def _anchor_moved(self, x: float, y: float) -> None:
         self._anchor = (round(x, 4), round(y, 4))
         self.anchor_label.setText(self._anchor_text())
+        self._live.start()
+
+    def _preview_callout(self) -> None:
+        f, lib, sku = self.current(), self.state.library(), self.sku
+        if f is None or f.role != "detail" or f.state != "rendered" or lib is None or sku is None \
+                or not self.show_rend.isChecked() or self.split_box.isChecked():
+            return
+        text, anchor, preset = self.callout_text.text().strip() or None, getattr(self, "_anchor", None), self._preset()
+        self.bg.run(lambda: to_qimage(services.preview_callout(lib, sku, f.id, text, anchor, preset)),
+                    self._live_ready, channel="preview")
+
+    def _live_ready(self, img, err) -> None:  # noqa: ANN001
+        if err is not None or img is None:
+            return
+        self.canvas.set_image(img)
+        self.canvas.message = self.tr("Preview — not saved yet (Ctrl+S saves)")
 
     def save_callout(self) -> None:
         f = self.current()
@@ -386,8 +513,13 @@ class ShootView(QWidget):
         text = self.callout_text.text().strip() or None
         anchor = getattr(self, "_anchor", None)
         self.anchor_btn.setChecked(False)
-        self.state.call(self.tr("Callout of {0}").format(f.stem), services.save_callout, self.state.library(),
-                        self.sku, f.id, text, anchor, self._preset(), on_done=self._rerendered)
+        label, lib, sku = self.tr("Callout of {0}").format(f.stem), self.state.library(), self.sku
+        old = f.callout or {}
+        self._undo.append((label, lambda: self.state.call(
+            label, services.save_callout, lib, sku, f.id, old.get("text"),
+            tuple(old["anchor"]) if old.get("anchor") else None, self._preset(), on_done=self._rerendered)))
+        self.state.call(label, services.save_callout, lib, sku, f.id, text, anchor, self._preset(),
+                        on_done=self._rerendered)
 
     def _corner_mode(self, on: bool) -> None:
         if on:
@@ -421,8 +553,14 @@ class ShootView(QWidget):
         s = doc["summary"]
         verdict = self.tr("PASS") if s["pass"] else self.tr("FAIL")
         colour = "#2e7d32" if s["pass"] else "#c62828"
+        from .colour_view import model_name
+
+        zh = is_chinese() and len(doc.get("warnings_zh") or []) == len(doc.get("warnings") or [])
+        warnings = doc.get("warnings_zh" if zh else "warnings") or []
         return (f"<b style='color:{colour}'>{verdict}</b> · " + self.tr("mean ΔE2000 {0:.1f} → {1:.1f}, max {2:.1f}")
-                .format(s["before"]["mean"], s["after"]["mean"], s["after"]["max"]) + f"<br/>{doc.get('model', '')}")
+                .format(s["before"]["mean"], s["after"]["mean"], s["after"]["max"])
+                + f"<br/>{html.escape(model_name(doc.get('model', '')))}"
+                + "".join(f"<br/><span style='color:#b26a00'>⚠ {html.escape(w)}</span>" for w in warnings))
 
     def _fitted(self, doc: dict) -> None:
         self.last_fit_doc = doc
@@ -447,4 +585,4 @@ class ShootView(QWidget):
         f = self.current()
         p = self._path_of(f) if f else None
         if p is not None:
-            open_in_file_manager(p)
+            open_in_file_manager(p, self.state)

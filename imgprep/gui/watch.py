@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
-from .i18n import engine_text
+from .i18n import engine_text, labelled
 
 
 def watch_available() -> tuple[bool, str]:
@@ -87,6 +87,6 @@ class WatchController(QObject):
         elif e == "rendered":
             self.state.message.emit("info", f"{ev.get('sku')}: {Path(ev.get('source') or '').name} ✓")
         elif e == "slate":  # a camera folder named by its SKU slate: say which SKU it became
-            self.state.message.emit("info", f"{Path(ev.get('source') or '').name}: {engine_text(ev.get('reason'))}")
+            self.state.message.emit("info", labelled(Path(ev.get("source") or "").name, engine_text(ev.get("reason"))))
         if e in ("rendered", "failed", "duplicate", "backed-up"):
             self.state.refresh_soon()

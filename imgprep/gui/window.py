@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import re
 import sys
+import time
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QLockFile, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QColor,
     QDesktopServices,
     QDragEnterEvent,
+    QDragMoveEvent,
     QDropEvent,
     QIcon,
     QKeySequence,
@@ -35,6 +37,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionProgressBar,
@@ -70,11 +73,25 @@ def app_icon() -> QIcon:
     return QIcon(pm)
 
 
-def open_in_file_manager(path: Path) -> bool:
+def open_local(target: Path, state: AppState, fragment: str = "") -> bool:
+    """Open a local file or folder with what the system has for it (``fragment``: the
+    URL's #part). When nothing handles it (no file manager, no browser), the log says so
+    and the path goes to the clipboard, never a silent no-op."""
+    url = QUrl.fromLocalFile(str(target))
+    if fragment:
+        url.setFragment(fragment)
+    if QDesktopServices.openUrl(url):
+        return True
+    QApplication.clipboard().setText(str(target))
+    state.message.emit("error", QApplication.translate(
+        "MainWindow", "Nothing on this computer opens {0}: its path is on the clipboard").format(target))
+    return False
+
+
+def open_in_file_manager(path: Path, state: AppState) -> bool:
     """Show a file's folder (or a folder) in the system file manager."""
     path = Path(path)
-    target = path if path.is_dir() else path.parent
-    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(target)))
+    return open_local(path if path.is_dir() else path.parent, state)
 
 
 class ProgressDelegate(QStyledItemDelegate):
@@ -126,14 +143,22 @@ class DropZone(QFrame):
         self.clicked.emit()
 
 
-class FirstSteps(QFrame):
-    """Shown while the settings are not ready: what to set first, with buttons."""
+class FirstSteps(QScrollArea):
+    """Shown while the settings are not ready, and after that while the backup or the
+    product sheet is not set (until hidden): what to set, with buttons. It scrolls when
+    the window is short (a laptop) rather than pushing the list off the screen."""
 
     def __init__(self, state: AppState, window: MainWindow):
         super().__init__()
-        self.setObjectName("firstSteps")
         self.state, self.window = state, window
-        lay = QVBoxLayout(self)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setMinimumHeight(96)
+        inner = QFrame()
+        inner.setObjectName("firstSteps")
+        self.setWidget(inner)
+        lay = QVBoxLayout(inner)
         self.title = QLabel()
         self.title.setObjectName("firstTitle")
         self.body = QLabel()
@@ -145,17 +170,31 @@ class FirstSteps(QFrame):
         self.lib_btn.clicked.connect(window.choose_library)
         self.settings_btn = QPushButton()
         self.settings_btn.clicked.connect(window.open_settings)
+        self.hide_btn = QPushButton()
+        self.hide_btn.clicked.connect(self.dismiss)
         row.addWidget(self.lib_btn)
         row.addWidget(self.settings_btn)
+        row.addWidget(self.hide_btn)
         row.addStretch(1)
         lay.addWidget(self.title)
         lay.addWidget(self.body)
         lay.addLayout(row)
         self.update_state()
 
+    def sizeHint(self) -> QSize:  # the whole list where there is room; it scrolls only when short
+        return self.widget().sizeHint() + QSize(0, 2)
+
+    def dismiss(self) -> None:
+        self.state.settings.set("first_steps", "hidden")
+        self.update_state()
+
     def update_state(self) -> None:
-        probs = self.state.settings.problems()
-        self.setVisible(bool(probs))
+        s = self.state.settings
+        probs = s.problems()
+        optional_left = not (s.get("backup") and s.get("catalogue"))
+        self.setVisible(bool(probs) or (optional_left and s.get("first_steps") != "hidden"))
+        self.lib_btn.setVisible("library" in probs)
+        self.hide_btn.setVisible(not probs)
         self.title.setText(self.tr("Welcome to imgprep — first steps"))
         lib_msg = {
             "missing": self.tr("not set yet"),
@@ -182,6 +221,8 @@ class FirstSteps(QFrame):
         self.body.setText("<br/>".join(steps))
         self.lib_btn.setText(self.tr("Choose library folder…"))
         self.settings_btn.setText(self.tr("Open settings…"))
+        self.hide_btn.setText(self.tr("Hide this list"))
+        self.setMaximumHeight(self.widget().sizeHint().height() + 2)  # no empty space below
 
 
 class ShootsPage(QWidget):
@@ -288,7 +329,9 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
         self.setStyleSheet(STYLE)
-        self.resize(1180, 760)
+        # The first size fits the screen (a 1280 × 720 laptop has ~1280 × 680 available).
+        room = self.screen().availableGeometry().size() if self.screen() else QSize(1180, 760)
+        self.resize(min(1180, room.width()), min(760, room.height()))
         self.tray: QSystemTrayIcon | None = None
         if QSystemTrayIcon.isSystemTrayAvailable():
             self.tray = QSystemTrayIcon(app_icon(), self)
@@ -307,7 +350,9 @@ class MainWindow(QMainWindow):
         st = self.settings.qs.value("window/state")
         if st is not None:
             self.restoreState(st)
-        self._on_busy(self.state.busy)
+        else:
+            QTimer.singleShot(0, self._fit_log)
+        self._on_busy(self.state.busy)  # also claims the library (see _claim_library)
         self._watch_setup()
 
     # ------------------------------------------------------------------ UI
@@ -391,7 +436,8 @@ class MainWindow(QMainWindow):
 
         # status bar
         self.busy_bar = QProgressBar()
-        self.busy_bar.setMaximumWidth(220)
+        self.busy_bar.setMaximumWidth(320)
+        self.busy_bar.setTextVisible(True)
         self.busy_bar.setRange(0, 0)
         self.busy_bar.setVisible(False)
         self.status_label = QLabel()
@@ -444,10 +490,24 @@ class MainWindow(QMainWindow):
         super().changeEvent(e)
 
     # ------------------------------------------------------------------ drops
+    @staticmethod
+    def _accept_as_copy(e: QDragEnterEvent | QDragMoveEvent | QDropEvent) -> bool:
+        """Drops are copies only, whatever the source proposes: a move proposed by a file
+        manager (Shift, or another disk's default) would let it delete the originals once
+        we accepted. A source that cannot copy is refused."""
+        if not e.mimeData().hasUrls() or not e.possibleActions() & Qt.DropAction.CopyAction:
+            e.ignore()
+            return False
+        e.setDropAction(Qt.DropAction.CopyAction)
+        e.accept()
+        return True
+
     def dragEnterEvent(self, e: QDragEnterEvent) -> None:
-        if e.mimeData().hasUrls():
-            e.acceptProposedAction()
+        if self._accept_as_copy(e):
             self.shoots.drop.set_hover(True)
+
+    def dragMoveEvent(self, e: QDragMoveEvent) -> None:
+        self._accept_as_copy(e)
 
     def dragLeaveEvent(self, e) -> None:  # noqa: ANN001
         self.shoots.drop.set_hover(False)
@@ -455,8 +515,7 @@ class MainWindow(QMainWindow):
     def dropEvent(self, e: QDropEvent) -> None:
         self.shoots.drop.set_hover(False)
         paths = [Path(u.toLocalFile()) for u in e.mimeData().urls() if u.isLocalFile()]
-        if paths:
-            e.acceptProposedAction()
+        if paths and self._accept_as_copy(e):
             self.process(paths)
 
     def process(self, paths: list[Path]) -> int | None:
@@ -499,7 +558,7 @@ class MainWindow(QMainWindow):
 
         def done(result: tuple[list[Path], list[str]]) -> None:
             files, problems = result
-            self.log_message("info", self.tr("{0} SKU slates written to {1}: print them and shoot one "
+            self.log_message("info", self.tr("SKU slates written: {0}, in {1}. Print them and shoot one "
                                              "as each product's first frame").format(len(files), out))
             for p in problems:
                 self.log_message("warning", engine_text(p))
@@ -531,11 +590,39 @@ class MainWindow(QMainWindow):
         self.sheet_view.reload()
         self._watch_setup()
         self._update_status()
+        self._claim_library()
+
+    def _fit_log(self) -> None:
+        """A few lines of log, so the views keep the room on a laptop's screen."""
+        self.resizeDocks([self.log_dock], [max(90, self.height() // 7)], Qt.Orientation.Vertical)
+
+    def _claim_library(self) -> None:
+        """Say so when another imgprep window (here or on another computer) has the same
+        library open: two windows editing one shoot get in each other's way. A lock file
+        in the library, held while this window shows it; stale ones (a crash) are taken."""
+        lib = self.state.library()
+        old = getattr(self, "_library_lock", None)
+        if old is not None and old.fileName() == str(lib / ".imgprep-app.lock" if lib else ""):
+            return
+        if old is not None:
+            old.unlock()
+        self._library_lock = None
+        if lib is None or not services.has_journal(lib):  # a library yet: never a file in an empty folder
+            return
+        lock = QLockFile(str(lib / ".imgprep-app.lock"))
+        lock.setStaleLockTime(0)  # only a dead process's lock is stale
+        if lock.tryLock(0):
+            self._library_lock = lock
+            return
+        pid, host = lock.getLockInfo()[:2]  # PySide6: (pid, host, app)
+        self.log_message("warning", self.tr("Another imgprep window has this library open ({0}, process {1}): "
+                                            "edits in both windows may get in each other's way")
+                         .format(host or "?", pid or "?"))
 
     def open_library(self) -> None:
         lib = self.state.library()
         if lib and lib.exists():
-            open_in_file_manager(lib)
+            open_in_file_manager(lib, self.state)
 
     # ------------------------------------------------------------------ watch
     def _watch_setup(self) -> None:
@@ -581,7 +668,7 @@ class MainWindow(QMainWindow):
         if self.tray is not None and QSystemTrayIcon.supportsMessages():
             icon = QSystemTrayIcon.MessageIcon.Information if ok else QSystemTrayIcon.MessageIcon.Warning
             self.tray.showMessage(title, text, icon, 6000)
-        self.statusBar().showMessage(f"{title}: {text}", 10000)
+        self.statusBar().showMessage(self.tr("{0}: {1}").format(title, text), 10000)  # a full-width colon in Chinese
 
     def _on_shoot_finished(self, sku: str, ok: bool) -> None:
         if ok:
@@ -593,8 +680,22 @@ class MainWindow(QMainWindow):
         if ev.get("event") == "planned":
             self.busy_bar.setRange(0, max(1, ev["total"]))
             self.busy_bar.setValue(0)
+            self.busy_bar.setFormat("%v / %m")
+            self._planned_at = time.monotonic()
         elif ev.get("event") == "analysed":
             self.busy_bar.setValue(ev["done"])
+            left = self.time_left(ev["done"], ev["total"], time.monotonic() - getattr(self, "_planned_at", 0.0))
+            self.busy_bar.setFormat("%v / %m" + (" · " + left if left else ""))
+
+    def time_left(self, done: int, total: int, elapsed: float) -> str:
+        """About how long the rest of a long batch takes, at the pace so far ('' for short
+        work, or too early to tell)."""
+        if done < 3 or total <= done or elapsed < 5:
+            return ""
+        rest = elapsed / done * (total - done)
+        if rest < 60:
+            return self.tr("less than a minute left")
+        return self.tr("about {0} min left").format(round(rest / 60))
 
     def _on_busy(self, busy: bool) -> None:
         self.act_cancel.setEnabled(busy)
@@ -603,6 +704,10 @@ class MainWindow(QMainWindow):
             self.busy_bar.setRange(0, 0)
         self.shoot_view.set_busy(busy)
         self._update_status()
+        if not busy:
+            self._claim_library()  # the first batch may just have made the library
+            if not self.isActiveWindow():
+                QApplication.alert(self)  # the work is done: the taskbar / dock asks for attention
 
     def _update_status(self) -> None:
         lib = self.settings.library
@@ -661,6 +766,8 @@ class MainWindow(QMainWindow):
         self.settings.qs.sync()
         if hasattr(self, "_watch"):
             self._watch.stop()
+        if getattr(self, "_library_lock", None) is not None:
+            self._library_lock.unlock()
         self.shoot_view.bg.wait(10000)
         self.state.shutdown()
         super().closeEvent(e)

@@ -113,8 +113,13 @@ def test_first_run_with_empty_home(qtbot, make_window, settings, shoots, tmp_pat
     doc = process_and_wait(qtbot, w, [shoots / "BAG-002"])
     assert doc["summary"]["done"] == 3
     assert settings.library == str(lib)
-    assert not first.isVisible()
     assert w.state.model.row(0).sku == "BAG-002"
+    # the backup and the sheet are still to set: the list stays (issue 16, problem 8)
+    # until hidden, with the library step done
+    assert first.isVisible() and "✓ 1." in first.body.text() and "○ 2." in first.body.text()
+    assert not first.lib_btn.isVisible()
+    first.hide_btn.click()
+    assert not first.isVisible() and settings.get("first_steps") == "hidden"
 
 
 def test_settings_round_trip(qtbot, settings, tmp_path):
@@ -264,8 +269,8 @@ def test_engine_reasons_are_shown_in_chinese(qtbot, make_window, tmp_path):
     assert doc["summary"]["failed"] == 2
     # the JSON keeps the English text; the designer reads Chinese
     assert any("truncated" in (i["reason"] or "") for i in doc["items"])
-    assert "IMG_0002.jpg: 文件被截断或已损坏（图像数据不完整）" in log
-    assert "IMG_0003.jpg: 空文件（0 字节）" in log
+    assert "IMG_0002.jpg：文件被截断或已损坏（图像数据不完整）" in log  # a full-width colon
+    assert "IMG_0003.jpg：空文件（0 字节）" in log
     assert "truncated" not in log
 
 
@@ -353,7 +358,7 @@ def test_sku_slates_are_printed_for_the_product_sheet(qtbot, make_window, tmp_pa
     files = sorted(out.glob("slate-*.png"))
     assert [f.name for f in files] == ["slate-BAG-002.png", "slate-MUG-001.png"]
     assert find_sku(np.asarray(Image.open(files[1]).convert("RGB"))) == "MUG-001"
-    assert "2 SKU slates written to" in w.log.toPlainText()
+    assert "SKU slates written: 2, in" in w.log.toPlainText()  # no "1 slates"
 
 
 def test_sku_slates_for_typed_skus_without_a_sheet(qtbot, make_window, tmp_path, monkeypatch):
@@ -384,9 +389,10 @@ def test_a_camera_folder_dropped_on_the_window_is_named_by_its_slate(qtbot, make
     assert renamed and renamed[0] == [("MUG-001", "queued", [0, 4])]
     qtbot.waitUntil(lambda: [r.sku for r in w.state.model.rows] == ["MUG-001"])
     assert "100CANON: SKU slate of MUG-001" in w.log.toPlainText()
-    # a folder no SKU can name is fine with a slate: not refused, and its row ends done
+    # a folder no SKU can name is fine with a slate: not refused, and its row ends processed
+    # (short of the rule book's five detail pictures: "needs attention", not "done")
     shoot(tmp_path / "card" / "新建文件夹", "BAG-002", n=1, seed=6)
     doc = process_and_wait(qtbot, w, [tmp_path / "card" / "新建文件夹"])
     assert doc["summary"]["done"] == 1 and doc["summary"]["failed"] == 0
-    qtbot.waitUntil(lambda: [(r.sku, r.state) for r in w.state.model.rows] == [("BAG-002", "done"), ("MUG-001", "done")])
+    qtbot.waitUntil(lambda: [(r.sku, r.state) for r in w.state.model.rows] == [("BAG-002", "attention"), ("MUG-001", "attention")])
     assert "refused" not in w.log.toPlainText()

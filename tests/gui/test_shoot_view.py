@@ -33,6 +33,7 @@ def _click(qtbot, w, button):
 def test_remark_hero_rerenders_and_names_stay_consistent(qtbot, mug, tmp_path):
     v, lib = mug.shoot_view, tmp_path / "lib"
     assert v.frames[0].role == "hero"
+    point = v.frames[2].callout["text"]  # 03's selling point
     v.list.setCurrentRow(2)
     assert v.current().stem == "MUG-001-03" and v.hero_btn.isEnabled()
     res = _click(qtbot, mug, v.hero_btn)
@@ -43,12 +44,16 @@ def test_remark_hero_rerenders_and_names_stay_consistent(qtbot, mug, tmp_path):
     # the originals keep their names; the re-rendered files get the next revision
     assert new.raw == "MUG-001/raw/MUG-001-03.jpg" and old.raw == "MUG-001/raw/MUG-001-01.jpg"
     assert new.renditions == ["MUG-001/jpg/MUG-001-03-r2.jpg"] and new.has_panel and not new.callout
-    assert old.renditions == ["MUG-001/jpg/MUG-001-01-r2.jpg"] and not old.has_panel and old.callout
-    # details whose selling point moved were rendered again, the others left alone
-    assert frames["MUG-001-02"].renditions == ["MUG-001/jpg/MUG-001-02-r2.jpg"]
+    assert old.renditions == ["MUG-001/jpg/MUG-001-01-r2.jpg"] and not old.has_panel
+    # selling points stay with their frames (issue 16, problem 7): 03's point moves to
+    # 01, which takes 03's place; every other detail keeps its point and its file
+    assert old.callout["text"] == point
+    assert frames["MUG-001-02"].renditions == ["MUG-001/jpg/MUG-001-02.jpg"]
     assert frames["MUG-001-04"].renditions == ["MUG-001/jpg/MUG-001-04.jpg"]
+    texts = [frames[f"MUG-001-0{i}"].callout["text"] for i in (1, 2, 4, 5, 6)]
+    assert len(set(texts)) == 5  # none vanished, none twice
     on_disk = sorted(p.name for p in (lib / "MUG-001" / "jpg").iterdir())
-    assert on_disk == ["MUG-001-01-r2.jpg", "MUG-001-02-r2.jpg", "MUG-001-03-r2.jpg",
+    assert on_disk == ["MUG-001-01-r2.jpg", "MUG-001-02.jpg", "MUG-001-03-r2.jpg",
                        "MUG-001-04.jpg", "MUG-001-05.jpg", "MUG-001-06.jpg"]
     with Journal(lib, readonly=True) as j:
         assert j.shoot("MUG-001")["hero_id"] == new.id
@@ -92,23 +97,29 @@ def test_callout_edit_persists_to_sidecar_and_rerenders(qtbot, mug, shoots, tmp_
     assert not problems and found["MUG-001-02"].text == "釉面温润 手感细腻"
 
 
-def test_corner_picking_produces_a_fit(qtbot, make_window, tmp_path):
+def card_shoot(qtbot, make_window, tmp_path, sku: str, angle: float):
+    """A window over a library holding one shoot: a card frame (a ColorChecker under a
+    cast); returns the window and the scene (its true corners)."""
     if not services.colour_available():
         pytest.skip("the colour package (imgprep.core.colour, imgprep.app.colour_service) is not installed")
     from PIL import Image
 
     from tests.core.colour.scenes import CASTS, make_scene
 
-    scene = make_scene(size=(1500, 1000), angle=8, cast=CASTS[1], seed=5)
-    src = tmp_path / "in" / "CARD-1"
+    scene = make_scene(size=(1500, 1000), angle=angle, cast=CASTS[1], seed=5)
+    src = tmp_path / "in" / sku
     src.mkdir(parents=True)
     Image.fromarray(scene.rgb).save(src / "IMG_0001.jpg", quality=92)
     w = make_window(tmp_path / "lib", catalogue=False)
     w.settings.set("preset", "taobao-710")
     process_and_wait(qtbot, w, [src])
-    w.show_shoot("CARD-1")
-    v = w.shoot_view
-    v.list.setCurrentRow(0)
+    w.show_shoot(sku)
+    w.shoot_view.list.setCurrentRow(0)
+    return w, scene
+
+
+def click_corners(qtbot, v, scene) -> None:
+    """Pick the card's four corners in the shoot view, as a designer clicks them."""
     qtbot.mouseClick(v.corners_btn, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not v.canvas.image_rect().isNull(), timeout=10000)
     r = v.canvas.image_rect()
@@ -116,6 +127,12 @@ def test_corner_picking_produces_a_fit(qtbot, make_window, tmp_path):
     for x, y in scene.corners:
         qtbot.mouseClick(v.canvas, Qt.MouseButton.LeftButton,
                          pos=QPoint(round(r.x() + x / (wd - 1) * r.width()), round(r.y() + y / (h - 1) * r.height())))
+
+
+def test_corner_picking_produces_a_fit(qtbot, make_window, tmp_path):
+    w, scene = card_shoot(qtbot, make_window, tmp_path, "CARD-1", angle=8)
+    v = w.shoot_view
+    click_corners(qtbot, v, scene)
     assert len(v.canvas.corners) == 4 and v.fit_btn.isEnabled()
     doc = _click(qtbot, w, v.fit_btn)
     assert doc["card"]["found"], doc["card"]

@@ -87,7 +87,7 @@ class CardDetection:
     patches: np.ndarray | None = field(default=None, repr=False)
     clipped: np.ndarray | None = field(default=None, repr=False)
     reason: str | None = None
-    method: str | None = None  # "mcc", "grid", "manual", "auto-grey"
+    method: str | None = None  # "mcc", "grid", "manual", "manual-unverified", "auto-grey"
     fit_de: float | None = None  # mean ΔE2000 of the verification fit (inliers)
     excluded: tuple[tuple[int, str], ...] = ()
 
@@ -666,6 +666,26 @@ def _accept(rgb: np.ndarray, quad: np.ndarray, card: CardType, method: str,
                          tuple((i, w) for i, w in enumerate(v.why) if w is not None)), ""
 
 
+def _as_clicked(rgb: np.ndarray, quad: np.ndarray, card: CardType, why: str) -> CardDetection:
+    """Corners a person clicked that the patch colours do not confirm (a strong cast, an
+    unusual card print): the person knows where the card is. The grid is sampled as
+    clicked (patch 1's corner first, clockwise) and used, method "manual-unverified", so
+    the fit comes with its figures and a warning, for the person to accept or retry.
+    Refused when too few patches can be measured, when the grid continues past the
+    corners (a larger chart), or when the grey row is not a grey scale: its patches must
+    darken in the card's order, whatever the cast (not so in a product photo)."""
+    m, why_patch = _sample(rgb, quad, card)
+    used = np.array([w is None for w in why_patch])
+    greys = list(card.neutral)
+    lum = np.array([0.2126, 0.7152, 0.0722])
+    want, got = np.asarray(card.reference_linear)[greys] @ lum, m[greys] @ lum
+    scale = np.array_equal(np.argsort(-want), np.argsort(-got)) and got.max() > 4 * max(got.min(), 1e-4)
+    if used.sum() < MIN_FIT or why == say("card-larger-chart") or not scale:
+        return CardDetection(False, card.name, reason=why)
+    return CardDetection(True, card.name, quad, m, ~used, None, "manual-unverified", None,
+                         tuple((i, w) for i, w in enumerate(why_patch) if w is not None))
+
+
 def detect_card(
     rgb: np.ndarray, card: str = "classic24", corners: np.ndarray | None = None
 ) -> CardDetection:
@@ -700,8 +720,9 @@ def detect_card(
 
     if corners is not None:
         squares = _squares(rgb)
-        got, why = _accept(rgb, np.asarray(corners, float).reshape(4, 2), ct, "manual", squares)
-        return got if got is not None else CardDetection(False, card, reason=why)
+        quad = np.asarray(corners, float).reshape(4, 2)
+        got, why = _accept(rgb, quad, ct, "manual", squares)
+        return got if got is not None else _as_clicked(rgb, quad, ct, why)
 
     # Three sources, cheapest first, at ~1000 px and then, when nothing is trusted, at the
     # full analysis size (a small card's patches are a few pixels at 1000 px); the best

@@ -188,10 +188,12 @@ def evaluate(
     excluded = _excluded(detection, ct)
     if excluded:
         warnings.append(_excluded_warning(excluded))
-    if ct.name != "grey" and not enough_for_colour(ct, ok):
-        from ..messages import MESSAGES
+    from ..messages import MESSAGES
 
+    if ct.name != "grey" and not enough_for_colour(ct, ok):
         warnings.append(MESSAGES["card-white-balance-only"])
+    if detection.method == "manual-unverified":
+        warnings.insert(0, MESSAGES["card-unverified"])
     doc.update(
         {
             "model": fit.model,
@@ -303,91 +305,124 @@ def _png(doc: dict[str, Any]) -> bytes:
     return buf.getvalue()
 
 
+def _t(zh: str, en: str) -> str:
+    """Both languages of a phrase (already HTML-safe); the page shows one (see _SWITCH)."""
+    return f"<span class='zh'>{zh}</span><span class='en'>{en}</span>"
+
+
+# One language at a time, the reader's (or the app's, by the #zh / #en the app opens the page
+# with), with a switch at the top; without scripts the Chinese shows.
+_SWITCH = (
+    "<style>html.zh .en,html.en .zh{display:none}.lang{float:right;font-size:13px}</style>"
+    "<script>function imgprepLang(){var h=location.hash.slice(1);document.documentElement.className="
+    "(h==='zh'||h==='en')?h:((navigator.language||'').indexOf('zh')===0?'zh':'en')}"
+    "imgprepLang();window.addEventListener('hashchange',imgprepLang);</script>"
+)
+
+
+def _card_name(kind: object) -> str:
+    return {"classic24": "ColorChecker Classic 24", "grey": _t("灰卡", "grey card")}.get(str(kind), html.escape(str(kind)))
+
+
+def _model(name: object) -> str:
+    from ..messages import MESSAGES
+
+    en, zh = MESSAGES.get(f"model-{name}", (str(name), str(name)))
+    return _t(html.escape(zh), html.escape(en)) + f" <small>({html.escape(str(name))})</small>"
+
+
 def _html(doc: dict[str, Any], sku: str, title: str) -> bytes:
     e = html.escape
     card = doc.get("card", {})
     s = doc.get("summary")
+    zh_title, _, en_title = title.partition(" ")
+    head = _t(e(zh_title), e(en_title or zh_title))
     parts = [
-        "<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'>",
+        "<!DOCTYPE html><html lang='zh-CN' class='zh'><head><meta charset='utf-8'>",
         f"<title>{e(title)} — {e(sku)}</title>",
         "<style>body{font-family:system-ui,'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:24px;color:#222}"
         "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}"
         "th{background:#f3f3f3}.sw{display:inline-block;width:28px;height:20px;border:1px solid #999;vertical-align:middle}"
         ".pass{color:#0a7a2a;font-weight:bold}.fail{color:#b00020;font-weight:bold}.warn{color:#9a6000}"
-        "td.l{text-align:left}.note{color:#666;font-size:12px;max-width:52em}</style></head><body>",
-        f"<h1>{e(title)} <small>{e(sku)}</small></h1>",
-        f"<p>文件 File: {e(str(doc.get('file')))}<br>色卡 Card: {e(str(card.get('type')))} — "
-        f"{'找到 found' if card.get('found') else '未找到 not found'}"
+        "td.l{text-align:left}.note{color:#666;font-size:12px;max-width:52em}</style>",
+        _SWITCH,
+        "</head><body>",
+        "<p class='lang'><a href='#zh'>中文</a> · <a href='#en'>English</a></p>",
+        f"<h1>{head} <small>{e(sku)}</small></h1>",
+        f"<p>{_t('文件', 'File')}: {e(str(doc.get('file')))}<br>{_t('色卡', 'Card')}: {_card_name(card.get('type'))} — "
+        f"{_t('找到', 'found') if card.get('found') else _t('未找到', 'not found')}"
         f"{(' (' + e(str(card.get('reason'))) + ')') if card.get('reason') else ''}</p>",
     ]
     if s:
-        verdict = "合格 PASS" if s["pass"] else "不合格 FAIL"
+        verdict = _t("合格", "PASS") if s["pass"] else _t("不合格", "FAIL")
         th = doc.get("thresholds", DEFAULT_THRESHOLDS)
-        basis = ("留一法 leave-one-out" if doc.get("pass_basis") == "leave-one-out"
-                 else "校正后 after")
+        basis = (_t("留一法", "leave-one-out") if doc.get("pass_basis") == "leave-one-out"
+                 else _t("校正后", "after"))
         parts.append(
-            f"<p>结论 Verdict: <span class='{'pass' if s['pass'] else 'fail'}'>{verdict}</span> "
-            f"({basis} 平均 ΔE00 mean ≤ {th['mean']}, 最大 max ≤ {th['max']})<br>"
-            f"校正模型 Model: <b>{e(str(doc.get('model')))}</b></p>"
+            f"<p>{_t('结论', 'Verdict')}: <span class='{'pass' if s['pass'] else 'fail'}'>{verdict}</span> "
+            f"({basis} {_t('平均', 'mean')} ΔE00 ≤ {th['mean']}, {_t('最大', 'max')} ≤ {th['max']})<br>"
+            f"{_t('校正模型', 'Model')}: <b>{_model(doc.get('model'))}</b></p>"
         )
         zh = doc.get("warnings_zh") or [""] * len(doc.get("warnings", []))
         for w, wz in zip(doc.get("warnings", []), zh, strict=False):
-            parts.append(f"<p class='warn'>⚠ 警告 {e(wz)} Warning: {e(w)}</p>")
+            parts.append(f"<p class='warn'>⚠ {_t('警告 ' + e(wz or w), 'Warning: ' + e(w))}</p>")
         parts.append(
-            "<h2>汇总 Summary (ΔE2000)</h2><table><tr><th></th><th>平均 mean</th><th>中位 median</th><th>P90</th><th>最大 max</th></tr>"
+            f"<h2>{_t('汇总', 'Summary')} (ΔE2000)</h2><table><tr><th></th><th>{_t('平均', 'mean')}</th>"
+            f"<th>{_t('中位', 'median')}</th><th>P90</th><th>{_t('最大', 'max')}</th></tr>"
         )
-        for k, zh in (("before", "校正前 before"), ("after", "校正后 after")):
+        for k, zh_k in (("before", "校正前"), ("after", "校正后")):
             parts.append(
-                f"<tr><td class='l'>{zh}</td>"
+                f"<tr><td class='l'>{_t(zh_k, k)}</td>"
                 + "".join(f"<td>{s[k][m]}</td>" for m in ("mean", "median", "p90", "max"))
                 + "</tr>"
             )
         if doc.get("loo"):
             parts.append(
-                "<tr><td class='l'><b>留一法 leave-one-out</b></td>"
+                f"<tr><td class='l'><b>{_t('留一法', 'leave-one-out')}</b></td>"
                 + "".join(f"<td><b>{doc['loo'][m]}</b></td>" for m in ("mean", "median", "p90", "max"))
                 + "</tr>"
             )
         parts.append("</table>")
         if doc.get("loo"):
-            parts.append(
-                "<p class='note'>留一法：每个色块由其余色块拟合的校正来预测，是对色卡以外颜色（商品本身）的预期精度；"
-                "“校正后”是拟合所用色块本身的误差，总是偏乐观。结论按留一法判定。"
-                " Leave-one-out: each patch predicted by a fit to the others — the accuracy to expect on"
+            parts.append("<p class='note'>" + _t(
+                "留一法：每个色块由其余色块拟合的校正来预测，是对色卡以外颜色（商品本身）的预期精度；"
+                "“校正后”是拟合所用色块本身的误差，总是偏乐观。结论按留一法判定。",
+                "Leave-one-out: each patch predicted by a fit to the others — the accuracy to expect on"
                 " colours not on the card (the product's). 'After' is in-sample and flatters every model;"
-                " the verdict uses leave-one-out.</p>"
-            )
+                " the verdict uses leave-one-out.") + "</p>")
         if doc.get("excluded"):
-            parts.append("<h2>未参与拟合的色块 Patches left out of the fit</h2><ul>")
+            parts.append(f"<h2>{_t('未参与拟合的色块', 'Patches left out of the fit')}</h2><ul>")
             for x in doc["excluded"]:
-                parts.append(f"<li>{x['index']} {e(x['name_zh'])} {e(x['name'])}: "
-                             f"{e(x['reason_zh'])} — {e(x['reason'])}</li>")
+                parts.append(f"<li>{x['index']} " + _t(f"{e(x['name_zh'])}：{e(x['reason_zh'])}",
+                                                         f"{e(x['name'])}: {e(x['reason'])}") + "</li>")
             parts.append("</ul>")
         if doc.get("worst5"):
-            parts.append("<h2>最差 5 个色块 Worst 5</h2><ol>")
+            parts.append(f"<h2>{_t('最差 5 个色块', 'Worst 5')}</h2><ol>")
             for w in doc["worst5"]:
                 parts.append(
-                    f"<li>{w['index']} {e(w.get('name_zh', ''))} {e(w['name'])}: ΔE00 {w['de2000_after']}</li>"
+                    f"<li>{w['index']} {_t(e(w.get('name_zh') or w['name']), e(w['name']))}: ΔE00 {w['de2000_after']}</li>"
                 )
             parts.append("</ol>")
         if doc.get("loo_de2000"):
             parts.append(
-                "<h2>模型比较 Model comparison (leave-one-out ΔE00)</h2><table><tr><th>model</th><th>mean</th><th>median</th><th>max</th></tr>"
+                f"<h2>{_t('模型比较', 'Model comparison')} ({_t('留一法', 'leave-one-out')} ΔE00)</h2><table><tr>"
+                f"<th>{_t('模型', 'model')}</th><th>{_t('平均', 'mean')}</th><th>{_t('中位', 'median')}</th>"
+                f"<th>{_t('最大', 'max')}</th></tr>"
             )
             for k, v in doc["loo_de2000"].items():
                 mark = " ✓" if k == doc.get("model") else ""
                 parts.append(
                     f"<tr><td class='l'>{e(k)}{mark}</td><td>{v['mean']}</td><td>{v['median']}</td><td>{v['max']}</td></tr>"
                 )
-            parts.append(
-                "</table><p class='note'>默认使用曲线+矩阵；仅当其他模型在本色卡上显著更好（超过逐色块差异标准误差的两倍）时才改用。"
-                " curve+matrix is the default; another model is used only when it is significantly better"
-                " on this card (by more than twice the standard error of the per-patch difference).</p>"
-            )
+            parts.append("</table><p class='note'>" + _t(
+                "默认使用曲线+矩阵；仅当其他模型在本色卡上显著更好（超过逐色块差异标准误差的两倍）时才改用。",
+                "curve+matrix is the default; another model is used only when it is significantly better"
+                " on this card (by more than twice the standard error of the per-patch difference).") + "</p>")
         parts.append(
-            "<h2>色块 Patches</h2><table><tr><th>#</th><th>名称 name</th><th>参考 reference</th><th>校正前 before</th>"
-            "<th>校正后 after</th><th>参考 Lab</th><th>校正前 Lab</th><th>校正后 Lab</th><th>ΔE00 前 before</th><th>ΔE00 后 after</th>"
-            "<th>ΔE00 留一 LOO</th></tr>"
+            f"<h2>{_t('色块', 'Patches')}</h2><table><tr><th>#</th><th>{_t('名称', 'name')}</th>"
+            f"<th>{_t('参考', 'reference')}</th><th>{_t('校正前', 'before')}</th><th>{_t('校正后', 'after')}</th>"
+            f"<th>{_t('参考', 'reference')} Lab</th><th>{_t('校正前', 'before')} Lab</th><th>{_t('校正后', 'after')} Lab</th>"
+            f"<th>ΔE00 {_t('前', 'before')}</th><th>ΔE00 {_t('后', 'after')}</th><th>ΔE00 {_t('留一', 'LOO')}</th></tr>"
         )
         why = {x["index"]: x for x in doc.get("excluded", [])}
         for p in doc.get("patches", []):
@@ -400,17 +435,19 @@ def _html(doc: dict[str, Any], sku: str, title: str) -> bytes:
                 for k in ("reference_lab", "before_lab", "after_lab")
             )
             x = why.get(p["index"])
-            flag = (f" ({e(x['reason_zh'])} {e(x['code'])})" if x
-                    else " (溢出 clipped)" if p.get("clipped") else "")
+            flag = (" (" + _t(e(x["reason_zh"]), e(x["code"])) + ")" if x
+                    else " (" + _t("溢出", "clipped") + ")" if p.get("clipped") else "")
             loo = p.get("de2000_loo")
+            name = _t(e(p.get("name_zh") or p["name"]), e(p["name"]))
             parts.append(
-                f"<tr><td>{p['index']}</td><td class='l'>{e(p.get('name_zh', ''))} {e(p['name'])}{flag}</td>{sw}{labs}"
+                f"<tr><td>{p['index']}</td><td class='l'>{name}{flag}</td>{sw}{labs}"
                 f"<td>{p['de2000_before']}</td><td>{p['de2000_after']}</td><td>{'' if loo is None else loo}</td></tr>"
             )
         parts.append("</table>")
         if doc.get("reference_source"):
             parts.append(
-                f"<p><small>参考数据 Reference data: {e(doc['reference_source'])}. ΔE: CIEDE2000, Lab D50.</small></p>"
+                f"<p><small>{_t('参考数据', 'Reference data')}: {e(doc['reference_source'])}."
+                " ΔE: CIEDE2000, Lab D50.</small></p>"
             )
     parts.append("</body></html>")
     return "\n".join(parts).encode("utf-8")

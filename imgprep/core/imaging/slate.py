@@ -89,7 +89,7 @@ def render(sku: str, name: str | None = None, size: tuple[int, int] = (1200, 160
     Print it (A6 portrait at 290 dpi) and shoot it as the first frame of the product."""
     import cv2
 
-    from ..fonts import pil_font, substitute_missing
+    from ..fonts import pil_font, substitute_missing, text_font
 
     text = payload(sku)
     sku = text[4:]
@@ -114,10 +114,10 @@ def render(sku: str, name: str | None = None, size: tuple[int, int] = (1200, 160
     y += int(size_px * 1.3)
     if name:
         shown, _ = substitute_missing(name)
-        nf = pil_font(h * 0.035)
-        while d.textlength(shown, font=nf) > w * 0.9 and len(shown) > 1:
+        nf = text_font(h * 0.035)  # a name's rare characters may come from a fallback font
+        while nf.getlength(shown) > w * 0.9 and len(shown) > 1:
             shown = shown[:-2] + "…"
-        d.text((w / 2, y), shown, font=nf, fill=(40, 40, 40), anchor="mt")
+        nf.draw(d, (w / 2, y), shown, (40, 40, 40), anchor="mt")
     foot = pil_font(h * 0.018)
     d.text((w / 2, h - int(h * 0.04)), "imgprep · 先拍这张 Shoot this first", font=foot, fill=(120, 120, 120),
            anchor="mb")

@@ -6,8 +6,9 @@ with closing punctuation (，。、；：？！）」』》】… etc.) nor ends
 （「『《【 etc.), "——" and "……" are never split, and runs of Latin letters and digits
 ("30×20cm", "A1234", "Cotton") stay together. Lines are filled greedily by measured width.
 
-All drawing goes through the bundled font (:mod:`imgprep.core.fonts`); characters the font
-lacks are replaced by a visible '?' and reported, never drawn as empty boxes.
+All drawing goes through the font chain of :mod:`imgprep.core.fonts` (the bundled font,
+then system CJK and emoji fonts); characters no font of the chain has are left out and
+reported, never drawn as '?' or empty boxes.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from typing import TYPE_CHECKING
 from .. import fonts
 
 if TYPE_CHECKING:
-    from PIL import ImageDraw, ImageFont
+    from PIL import ImageDraw
+
+    from ..fonts import TextFont
 
 # Closing punctuation and other characters that must not begin a line.
 NO_LINE_START = frozenset(
@@ -118,7 +121,7 @@ def break_units(paragraph: str) -> list[str]:
     return units
 
 
-def _split_overlong(unit: str, font: ImageFont.FreeTypeFont, max_width: float) -> list[str]:
+def _split_overlong(unit: str, font: TextFont, max_width: float) -> list[str]:
     """Break a unit wider than the line by characters (a long URL or code); keeps
     line-start prohibitions where it can."""
     pieces: list[str] = []
@@ -141,7 +144,7 @@ def _split_overlong(unit: str, font: ImageFont.FreeTypeFont, max_width: float) -
     return pieces
 
 
-def _wrap_paragraph(paragraph: str, font: ImageFont.FreeTypeFont, max_width: float) -> list[str]:
+def _wrap_paragraph(paragraph: str, font: TextFont, max_width: float) -> list[str]:
     lines: list[str] = []
     line = ""
     space = False
@@ -175,25 +178,28 @@ def _wrap_paragraph(paragraph: str, font: ImageFont.FreeTypeFont, max_width: flo
 
 
 _BALANCE_MAX_LINES = 6
-_CLAUSE_END = re.compile(r"(?<=[，。；！？：、,;!?])")
+# After clause punctuation, or at a space between two Chinese phrases ("人体工学把手 握感舒适"
+# breaks at the space, never inside 把手).
+_CJK = "\u2e80-\u9fff\uf900-\ufaff"
+_CLAUSE_END = re.compile(rf"(?<=[，。；！？：、,;!?])|(?<=[{_CJK}] )(?=[{_CJK}])")
 
 
-def _wrap_by_clauses(paragraph: str, font: ImageFont.FreeTypeFont, max_width: float) -> list[str] | None:
+def _wrap_by_clauses(paragraph: str, font: TextFont, max_width: float) -> list[str] | None:
     """Lines that break only after clause punctuation, if every clause fits a line."""
     clauses = [c for c in _CLAUSE_END.split(paragraph) if c]
     if len(clauses) < 2 or any(font.getlength(c.strip()) > max_width for c in clauses):
         return None
-    lines = [clauses[0].strip()]
+    lines = [clauses[0]]
     for clause in clauses[1:]:
-        joined = lines[-1] + clause
+        joined = lines[-1] + clause  # a space between two phrases stays inside a line
         if font.getlength(joined.strip()) <= max_width:
-            lines[-1] = joined.strip()
+            lines[-1] = joined
         else:
-            lines.append(clause.strip())
-    return lines
+            lines.append(clause)
+    return [line.strip() for line in lines]
 
 
-def wrap(text: str, font: ImageFont.FreeTypeFont, max_width: float, *, balance: bool = False) -> list[str]:
+def wrap(text: str, font: TextFont, max_width: float, *, balance: bool = False) -> list[str]:
     """Wrap ``text`` into lines no wider than ``max_width`` pixels when drawn with ``font``.
 
     Explicit '\n' starts a new line; empty paragraphs give empty lines. Only a single
@@ -227,7 +233,7 @@ class TextBlock:
     """Wrapped text ready to draw: lines, the font, the line pitch and the block size."""
 
     lines: tuple[str, ...]
-    font: ImageFont.FreeTypeFont
+    font: TextFont
     line_height: int
     width: int
     height: int
@@ -245,7 +251,7 @@ def layout(
 ) -> TextBlock:
     """Clean, substitute missing glyphs and wrap ``text``; measure the resulting block."""
     drawable, missing = fonts.substitute_missing(clean_text(text), weight)
-    font = fonts.pil_font(size_px, weight)
+    font = fonts.text_font(size_px, weight)
     lines = wrap(drawable, font, max_width, balance=balance)
     pitch = max(1, round(font.size * line_spacing))
     width = max((round(font.getlength(s)) for s in lines), default=0)
@@ -274,7 +280,7 @@ def fit_text(
         size = max(size_min, size * 0.92)
 
 
-def _baseline_offset(font: ImageFont.FreeTypeFont) -> float:
+def _baseline_offset(font: TextFont) -> float:
     """Offset from a line's vertical centre to its baseline that centres ideographs."""
     _, top, _, bottom = font.getbbox("国", anchor="ls")
     return -(top + bottom) / 2
@@ -310,14 +316,8 @@ def draw_block(
         else:
             x = x0
         y = y0 + i * block.line_height + block.line_height / 2 + off
-        draw.text(
-            (round(x), round(y)), line, font=block.font, fill=fill, anchor="ls",
-            stroke_width=stroke_width, stroke_fill=stroke_fill,
-        )
-        bbox = draw.textbbox(
-            (round(x), round(y)), line, font=block.font, anchor="ls", stroke_width=stroke_width
-        )
-        boxes.append(tuple(int(v) for v in bbox))
+        boxes.append(block.font.draw(draw, (round(x), round(y)), line, fill,
+                                     stroke_width=stroke_width, stroke_fill=stroke_fill))
     return boxes
 
 

@@ -115,7 +115,8 @@ def test_render_report_bytes():
     lines = csv.decode("utf-8-sig").strip().splitlines()
     assert len(lines) == 1 + 24 + 4  # header, patches, before / after / leave-one-out, verdict
     assert lines[-2].startswith("summary leave-one-out,") and "basis=leave-one-out" in lines[-1]
-    assert "留一法 leave-one-out" in html and "expected" not in lines[0]
+    assert "<span class='zh'>留一法</span><span class='en'>leave-one-out</span>" in html
+    assert "expected" not in lines[0]
     im = Image.open(io.BytesIO(out["swatches-A1234.png"]))
     assert im.format == "PNG" and im.size[0] > 300
 
@@ -150,3 +151,21 @@ def test_a_card_with_too_few_clean_colours_says_white_balance_only():
     doc = evaluate(det, fit(m, CARD.reference_linear, "white-balance", mask=~clipped), "classic24")
     assert "white balance only" in doc["warnings"][-1] and "仅做白平衡" in doc["warnings_zh"][-1]
     assert "white balance only" not in " ".join(_doc()["warnings"])
+
+
+def test_the_report_shows_one_language_with_a_switch():
+    """Issue 16, problem 10: each phrase in both languages, shown one at a time (the
+    reader's, or #zh / #en as the app opens it), with a switch; every text element of the
+    body is in one language or carries both."""
+    import re
+
+    html = render_report(_doc(uneven=True), "A1234", "色差报告 Colour report")["colour-A1234.html"].decode("utf-8")
+    assert "html.zh .en,html.en .zh{display:none}" in html
+    assert "<a href='#zh'>中文</a> · <a href='#en'>English</a>" in html
+    body = html.split("<body>", 1)[1].split("<p><small>", 1)[0]  # the data source's citation: names
+    # what shows in Chinese: the body without its English spans and markup
+    shown_zh = re.sub(r"<span class='en'>.*?</span>|<[^>]+>", " ", body)
+    words = set(re.findall(r"[A-Za-z]{3,}", shown_zh))
+    # the switch, units, the file, the card's and the model's names
+    allowed = {"English", "Lab", "IMG", "jpg", "ColorChecker", "Classic", "curve", "matrix"}
+    assert not words - allowed, words - allowed

@@ -107,6 +107,11 @@ def test_explicit_breaks_and_balance():
     assert abs(len(balanced[0]) - len(balanced[1])) <= 1
     # Balanced text prefers to break after a clause.
     assert tl.wrap("精选天然面料，亲肤透气", font, 170, balance=True) == ["精选天然面料，", "亲肤透气"]
+    # ... or at a space between two phrases, never inside a word (issue 16: "人体工学把 / 手").
+    point = "人体工学把手 握感舒适"
+    for width in (130, 170, 200):
+        assert tl.wrap(point, fonts.text_font(20), width, balance=True) == ["人体工学把手", "握感舒适"]
+    assert tl.wrap(point, fonts.text_font(20), 240, balance=True) == [point]  # the space stays
 
 
 def test_overlong_token_is_split_not_clipped():
@@ -173,12 +178,34 @@ def test_band_grows_then_shrinks_and_never_clips():
     assert f["fields_missing"] == ["colour", "fabric", "size", "dimensions", "description"]
 
 
-def test_missing_glyph_is_reported_and_drawn_visibly():
+def test_missing_glyph_is_reported_and_left_out(monkeypatch):
+    from imgprep.core import fonts
+
+    monkeypatch.setattr(fonts, "font_chain", lambda weight="regular": (fonts.font_path(weight),))
     photo, _ = shot(400, 300)
     rare = "\U00020000"
-    out, facts = an.spec_panel(photo, Product(sku="R1", name=f"测试{rare}品"))
-    assert facts["missing_glyphs"] == [rare]
-    assert "测试?品" in facts["lines"]
+    out, facts = an.spec_panel(photo, Product(sku="R1", name=f"测试{rare}囍品🎁"))
+    assert facts["missing_glyphs"] == sorted([rare, "🎁"])
+    assert "测试囍品" in facts["lines"]  # no '?', no box
+
+
+def test_panel_glyphs_are_the_fonts_own(monkeypatch):
+    """囍 and 𠮷 in a panel are drawn as the bundled font draws them (glyph masks)."""
+    from PIL import ImageFont
+
+    from imgprep.core import fonts
+    from imgprep.core.imaging import textlayout as tl
+
+    own = ImageFont.truetype(str(fonts.font_path()), 48)
+    for ch in "囍𠮷":
+        block = tl.layout(f"货{ch}", 48, 400)
+        assert block.missing == frozenset() and block.lines == (f"货{ch}",)
+        drawn = Image.new("L", (200, 100))
+        tl.draw_block(ImageDraw.Draw(drawn), (10, 10), block, 255)
+        ref = Image.new("L", (200, 100))
+        ImageDraw.Draw(ref).text((10, 70), f"货{ch}", font=own, fill=255, anchor="ls")
+        a, b = drawn.crop(drawn.getbbox()), ref.crop(ref.getbbox())
+        assert a.size == b.size and np.array_equal(np.asarray(a), np.asarray(b)), ch
 
 
 def test_labels_language_and_dimensions_format():

@@ -1,0 +1,72 @@
+"""Issue 16, problem 2: a shoot is "done" in the list only when nothing about it needs a
+human. Failed photos (refused ones too), a cancelled run and the rule book's problems
+each give their own state, with the reasons in the row's problems (and `check`)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from helpers import photo_array, save_jpeg
+
+from imgprep.app import services
+from imgprep.app.batch import BatchOptions, BatchRunner
+from imgprep.core.presets import load_preset
+
+
+def shoot(root, sku, n):
+    seed = sum(map(ord, sku)) * 10  # distinct photos in each shoot (no duplicates)
+    for i in range(n):
+        save_jpeg(root / sku / f"IMG_{i:02d}.jpg", photo_array(900, 700, seed + i), time=datetime(2026, 11, 20, 9, 0, i))
+    return root / sku
+
+
+def run_cancelled(lib, folder) -> None:
+    """Process ``folder`` into ``lib``, cancelling the run after its first rendered frame."""
+    runner: BatchRunner
+
+    def progress(ev):
+        if ev.get("event") == "rendered":
+            runner.cancel()
+
+    runner = BatchRunner(BatchOptions(lib, load_preset(None), workers=0), progress)
+    runner.run([folder])
+
+
+def test_failed_cancelled_and_incomplete_shoots_are_not_done(tmp_path, run_cli):
+    shoots, lib = tmp_path / "shoots", tmp_path / "lib"
+    fail = shoot(shoots, "FAIL1", 1)
+    (fail / "IMG_90.jpg").write_bytes((fail / "IMG_00.jpg").read_bytes()[:2000])  # truncated
+    (fail / "IMG_91.jpg").write_bytes(b"not a photo" * 50)
+    shoot(shoots, "FEW1", 2)
+    shoot(shoots, "FULL1", 6)
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("货号,商品名称,颜色,面料,尺码,商品说明,长,宽,高,卖点1,卖点2,卖点3,卖点4,卖点5\n" + "".join(
+        f"{s},杯子,蓝,陶瓷,均码,说明,1,2,3,甲,乙,丙,丁,戊\n" for s in ("FAIL1", "FEW1", "FULL1")), encoding="utf-8")
+    code, out, err = run_cli("batch", shoots, "--library", lib, "--catalogue", sheet, "--workers", "0", "--json")
+    assert code == 1, out + err  # the two broken photos
+
+    # A run cancelled after its first rendered frame leaves the rest of CAN1 undone.
+    run_cancelled(lib, shoot(tmp_path / "more", "CAN1", 5))
+
+    rows = {r.sku: r for r in services.list_shoots(lib)}
+    assert rows["FULL1"].state == "done"
+    fail, can, few = rows["FAIL1"], rows["CAN1"], rows["FEW1"]
+    assert (fail.state, fail.failed, fail.frames) == ("failed", 2, 1)
+    assert sum("IMG_90.jpg failed" in p or "IMG_91.jpg failed" in p for p in fail.problems) == 2
+    assert can.state == "cancelled" and can.cancelled is not None
+    done, total = map(int, can.cancelled.split("/"))
+    assert total == 5 and done < 5
+    assert any(p.startswith(f"cancelled: {done} of 5 photos processed") for p in can.problems)
+    assert few.state == "attention" and "1 of 5 selling-point pictures (4 missing)" in few.problems
+    code, out, _ = run_cli("check", lib, "--sku", "CAN1", "--json")
+    assert "cancelled" in {p["rule"] for p in json.loads(out)["skus"][0]["problems"]}
+
+    # Finishing the cancelled shoot clears its state; a broken photo that is removed
+    # no longer counts.
+    runner = BatchRunner(BatchOptions(lib, load_preset(None), workers=0))
+    runner.run([tmp_path / "more" / "CAN1"])
+    (shoots / "FAIL1" / "IMG_90.jpg").unlink()
+    rows = {r.sku: r for r in services.list_shoots(lib)}
+    assert rows["CAN1"].cancelled is None and rows["CAN1"].state != "cancelled"
+    assert rows["FAIL1"].failed == 1

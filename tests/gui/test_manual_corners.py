@@ -1,0 +1,42 @@
+"""Issue 16, acceptance 5: four clicked corners on a card the detector refuses give a fit
+with its figures and a warning; the designer accepts it for the shoot."""
+
+from __future__ import annotations
+
+from imgprep.app import services
+
+from .test_shoot_view import _click, card_shoot, click_corners
+
+
+def test_corners_the_detector_refuses_give_a_fit_to_accept(qtbot, make_window, tmp_path, monkeypatch):
+    from imgprep.core.colour import detect
+
+    w, scene = card_shoot(qtbot, make_window, tmp_path, "GREEN-1", angle=0)
+    monkeypatch.setattr(detect, "_accept", lambda *a: (None, "the detector's refusal"))
+    v = w.shoot_view
+    click_corners(qtbot, v, scene)
+    doc = _click(qtbot, w, v.fit_btn)
+    assert doc["card"]["found"] and "fit_id" in doc
+    assert "do not confirm a card" in v.fit_label.text() and "ΔE2000" in v.fit_label.text()
+    assert v.apply_fit_btn.isEnabled()  # the designer's decision
+    _click(qtbot, w, v.apply_fit_btn)
+    assert services.colour_fits(tmp_path / "lib", "GREEN-1")[-1]["id"] == doc["fit_id"]
+
+
+def test_the_split_shows_the_correction_the_frame_got(qtbot, make_window, tmp_path):
+    """Issue 16, problem 4: the before/after split uses the fit the frame was rendered with
+    (none for a frame shot before the card), not the shoot's latest fit."""
+    w, scene = card_shoot(qtbot, make_window, tmp_path, "SPLIT-1", angle=0)
+    v = w.shoot_view
+    card = next(f for f in v.frames if f.kind == "card")
+    assert v.fits and v.fits[-1]["card_source_id"] == card.id
+    v.list.setCurrentRow(v.frames.index(card))
+    v.split_box.setChecked(True)
+    qtbot.waitUntil(lambda: v.canvas.after is not None, timeout=10000)  # its own fit
+    uncorrected = services.FrameRow(**{**card.__dict__, "kind": "product", "role": "detail", "fit_id": None,
+                                       "id": -1})
+    v.frames.append(uncorrected)
+    v.list.addItem("x")
+    v.list.setCurrentRow(len(v.frames) - 1)
+    qtbot.waitUntil(lambda: "not colour corrected" in v.canvas.message, timeout=10000)
+    assert v.canvas.after is None
