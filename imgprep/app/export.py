@@ -197,23 +197,29 @@ class _Frame:
     refused: str | None
 
 
-def _decode(lib: Path, row: Any, fit: dict[str, Any] | None) -> tuple[np.ndarray, Any]:
+def _decode(lib: Path, row: Any, fit: dict[str, Any] | None) -> tuple[np.ndarray, np.ndarray, Any]:
+    """(the frame as shot, the frame colour-corrected, its EXIF to keep). The product is
+    found on the frame as shot: a correction may clip a bright backdrop or tint it
+    towards the product's colour, and segmentation wants the camera's own contrast."""
     from ..core.imaging.load import load
     from ..core.imaging.render import KeptExif
     from .colour_hooks import apply_fit
 
     loaded = load(lib / row["raw_path"], need_scale=lambda w, h: min(1.0, WORK_SIDE / min(w, h)),
                   deep=fit is not None)
+    shot = np.asarray(loaded.image.convert("RGB")) if loaded.image is not None else None
     img = apply_fit(loaded.image, fit, loaded.deep) if fit is not None else loaded.image
-    return np.asarray(img.convert("RGB")), KeptExif(loaded.artist, loaded.copyright, loaded.capture_time)
+    corrected = np.asarray(img.convert("RGB"))
+    return (corrected if shot is None else shot), corrected, \
+        KeptExif(loaded.artist, loaded.copyright, loaded.capture_time)
 
 
 def _frame(lib: Path, row: Any, fit: dict[str, Any] | None, stem: str, strokes: list[Stroke]) -> _Frame:
     from ..core.imaging.cutout import CutoutRefused, cut_out
 
-    rgb, exif = _decode(lib, row, fit)
+    shot, rgb, exif = _decode(lib, row, fit)
     try:
-        cut = cut_out(rgb, *stroke_masks(strokes, rgb.shape[1], rgb.shape[0]))
+        cut = cut_out(shot, *stroke_masks(strokes, shot.shape[1], shot.shape[0]))
         return _Frame(stem, rgb, exif, cut.box, cut, None)
     except CutoutRefused as e:
         return _Frame(stem, rgb, exif, None, None, str(e))
@@ -496,9 +502,9 @@ def white_preview(library: str | Path, sku: str, stem: str, strokes: list[Stroke
             return None, say("export-unknown-sku", sku=stem)
         f = j.fit(row["fit_id"]) if row["fit_id"] is not None else None
         fit = json.loads(f["fit"]) if f is not None else None
-    rgb, _ = _decode(lib, row, fit)
+    shot, rgb, _ = _decode(lib, row, fit)
     try:
-        cut = cut_out(rgb, *stroke_masks(strokes, rgb.shape[1], rgb.shape[0]))
+        cut = cut_out(shot, *stroke_masks(strokes, shot.shape[1], shot.shape[0]))
     except CutoutRefused as e:
         return None, str(e)
     return white_background(rgb, cut, size, fill)[0], None

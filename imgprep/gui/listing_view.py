@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QRadioButton,
+    QScrollArea,
     QSizePolicy,
     QSlider,
     QVBoxLayout,
@@ -140,8 +141,20 @@ class ListingView(QWidget):
         self.choices = listing.ListingChoices()
         self.platforms: list[Platform] = list_platforms()
         self.bg = Background(self)
+        self._pending = False
+        self._white_pm: QPixmap | None = None
 
-        lay = QVBoxLayout(self)
+        # everything in a scroll area: on a 1280 × 720 laptop the tab scrolls, never clips
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        content = QWidget()
+        content.setMinimumHeight(560)
+        scroll.setWidget(content)
+        outer.addWidget(scroll)
+        lay = QVBoxLayout(content)
         lay.setContentsMargins(12, 10, 12, 6)
         head = QHBoxLayout()
         self.title = QLabel()
@@ -214,7 +227,7 @@ class ListingView(QWidget):
         self.preview_title = QLabel()
         self.preview_title.setStyleSheet("font-weight: 600;")
         self.preview = QLabel()
-        self.preview.setMinimumSize(240, 240)
+        self.preview.setMinimumSize(200, 200)
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.preview.setStyleSheet("background: white; border: 1px solid #e5e7eb; border-radius: 6px;")
         self.preview_note = QLabel()
@@ -249,7 +262,13 @@ class ListingView(QWidget):
         return next(p for p in self.platforms if p.name == name)
 
     def show_sku(self, sku: str | None) -> None:
+        """Show ``sku``; while the tab is hidden only remember it (the cut-out preview
+        costs a second of a core: made when the designer looks)."""
         self.sku = sku
+        if not self.isVisible():
+            self._pending = True
+            return
+        self._pending = False
         lib = self.state.library()
         self.frames = listing.listing_frames(lib, sku) if sku and lib else []
         self.choices = listing.read_choices(lib, sku) if sku and lib else listing.ListingChoices()
@@ -266,6 +285,11 @@ class ListingView(QWidget):
             self.bg.run(lambda p=f.raw: load_array(p, 2 * THUMB),
                         lambda arr, err, i=i: self._thumb(i, arr, err), channel=f"thumb{i}")
         self._load_white_frame()
+
+    def showEvent(self, e) -> None:  # noqa: ANN001
+        super().showEvent(e)
+        if self._pending:
+            self.show_sku(self.sku)
 
     def _thumb(self, i: int, arr: Any, err: Any) -> None:
         item = self.list.item(i)
@@ -368,20 +392,31 @@ class ListingView(QWidget):
         self.bg.run(lambda: listing.white_preview(lib, sku, stem, strokes, fill=p.white.fill if p.white else 0.85),
                     self._preview_done, channel="white-preview")
 
+    def _fit_preview(self) -> None:
+        if self._white_pm is None:
+            return
+        side = max(120, min(self.preview.width(), self.preview.height()) - 8)
+        self.preview.setPixmap(self._white_pm.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
+                                                     Qt.TransformationMode.SmoothTransformation))
+
+    def resizeEvent(self, e) -> None:  # noqa: ANN001
+        super().resizeEvent(e)
+        self._fit_preview()
+
     def _preview_done(self, result: Any, err: Any) -> None:
         if err is not None:
+            self._white_pm = None
             self.preview.clear()
             self.preview_note.setText(engine_text(str(err)))
             return
         canvas, reason = result
         if canvas is None:
+            self._white_pm = None
             self.preview.clear()
             self.preview_note.setText(engine_text(reason or ""))
             return
-        pm = QPixmap.fromImage(to_qimage(canvas))
-        side = max(120, min(self.preview.width(), self.preview.height()) - 8)
-        self.preview.setPixmap(pm.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
-                                         Qt.TransformationMode.SmoothTransformation))
+        self._white_pm = QPixmap.fromImage(to_qimage(canvas))
+        self._fit_preview()
         self.preview_note.setText(self.tr("Pure white background, no watermark, as the platform asks."))
 
     # ------------------------------------------------------------ export

@@ -5,8 +5,8 @@
 Copies the bundled sample shoot to a temporary folder, adds a reference-card frame to the
 mug shoot (a ColorChecker drawn from the card's published reference values under a warm
 light, so the colour view has a real measurement), drops both shoots on the window in
-Chinese, waits for the engine, and grabs the main window, the shoot view, the colour view
-and the product sheet at a laptop's 1280 × 720 and at 1920 × 1080 (``NAME-WxH.png``, 256
+Chinese, waits for the engine, and grabs the main window, the shoot view, the colour view,
+the listing tab and the product sheet at a laptop's 1280 × 720 and at 1920 × 1080 (``NAME-WxH.png``, 256
 colours to keep the files small).
 """
 
@@ -128,6 +128,11 @@ def main(argv: list[str]) -> int:
 
     def step4() -> None:
         grab("colour-view")
+        w.tabs.setCurrentWidget(w.listing_view)
+        QTimer.singleShot(6000, step4b)  # thumbnails and the cut-out preview
+
+    def step4b() -> None:
+        grab("listing-view")
         w.tabs.setCurrentWidget(w.sheet_view)
         QTimer.singleShot(400, step5)
 

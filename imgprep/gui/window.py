@@ -358,6 +358,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ UI
     def _build(self) -> None:
         from .colour_view import ColourView
+        from .listing_view import ListingView
         from .sheet_view import SheetView
         from .shoot_view import ShootView
 
@@ -377,10 +378,12 @@ class MainWindow(QMainWindow):
         self.shoots = ShootsPage(self.state, self)
         self.shoot_view = ShootView(self.state)
         self.colour_view = ColourView(self.state)
+        self.listing_view = ListingView(self.state)
         self.sheet_view = SheetView(self.state)
         self.tabs.addTab(self.shoots, self.tr("Shoots"))
         self.tabs.addTab(self.shoot_view, self.tr("Shoot"))
         self.tabs.addTab(self.colour_view, self.tr("Colour"))
+        self.tabs.addTab(self.listing_view, self.tr("Listing"))
         self.tabs.addTab(self.sheet_view, self.tr("Product sheet"))
         self.shoots.openShoot.connect(self.show_shoot)
         self.shoots.table.selectionModel().selectionChanged.connect(self._selection_changed)
@@ -403,7 +406,8 @@ class MainWindow(QMainWindow):
         self.act_log.setText(self.tr("Log panel"))
         self.act_log.setShortcut(QKeySequence("Ctrl+L"))
         views = []
-        for i, name in enumerate((self.tr("Shoots"), self.tr("Shoot"), self.tr("Colour"), self.tr("Product sheet"))):
+        for i, name in enumerate((self.tr("Shoots"), self.tr("Shoot"), self.tr("Colour"), self.tr("Listing"),
+                                     self.tr("Product sheet"))):
             views.append(A(name, QKeySequence(f"Ctrl+{i + 1}"), lambda _=False, i=i: self.tabs.setCurrentIndex(i)))
 
         mb = self.menuBar()
@@ -735,10 +739,12 @@ class MainWindow(QMainWindow):
         if sku:
             self.shoot_view.show_sku(sku)
             self.colour_view.show_sku(sku)
+            self.listing_view.show_sku(sku)
 
     def show_shoot(self, sku: str) -> None:
         self.shoot_view.show_sku(sku)
         self.colour_view.show_sku(sku)
+        self.listing_view.show_sku(sku)
         self.tabs.setCurrentWidget(self.shoot_view)
 
     def about(self) -> None:

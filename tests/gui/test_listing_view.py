@@ -92,7 +92,9 @@ def _walk(qtbot, state, lib, tmp_path):
     # a new tab (another day, another station) finds the same order and strokes
     again = ListingView(state)
     qtbot.addWidget(again)
-    again.show_sku("L1")
+    again.show_sku("L1")            # a hidden tab only remembers the shoot …
+    assert again.order() == []
+    again.show()                    # … and shows it when the designer opens the tab
     assert again.order() == ["L1-04", "L1-01", "L1-02", "L1-03"]
     qtbot.waitUntil(lambda: again.canvas.image is not None, timeout=20000)
     assert again.canvas.strokes == strokes

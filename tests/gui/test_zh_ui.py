@@ -12,7 +12,9 @@ from PySide6.QtWidgets import QAbstractItemView, QComboBox, QListWidget, QTabWid
 
 ALLOWED = {"ΔE2000", "ΔE", "JPEG", "SKU", "HTML", "PSD", "RAW", "ColorChecker", "imgprep", "px", "Ctrl", "KB",
            "MB", "cm", "ml", "sRGB", "ICC", "QR", "CSV", "XLSX", "PNG", "TIFF", "WebP", "English", "MP", "mm",
-           "toml"}
+           "toml",
+           # proper names: the platforms (as their sellers write them) and the database server
+           "Taobao", "Tmall", "JD", "Pinduoduo", "PostgreSQL"}
 # Paths, file names, colours, markup, command-line options and identifiers (SKUs, preset
 # names such as taobao-710): values, not prose.
 VALUES = re.compile(r"\S*[/\\]\S*|\S+\.(?:jpg|png|csv|toml|html|sqlite|psd|xlsx?)\b|#[0-9A-Fa-f]{6}|<[^>]+>|&\w+;"

@@ -198,7 +198,12 @@ def cut_out(rgb: np.ndarray, keep: np.ndarray | None = None,
         raise CutoutRefused("cutout-no-product")
     if area > MAX_AREA:
         raise CutoutRefused("cutout-too-big")
-    ring = mask & ~(cv2.erode(mask.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0)
+    # the product's own pixels a few pixels inside its outline (the outline itself may
+    # hold a pixel of backdrop: judging there would call a clear edge a faint one)
+    m8 = mask.astype(np.uint8)
+    ring = (cv2.erode(m8, np.ones((5, 5), np.uint8)) > 0) & ~(cv2.erode(m8, np.ones((13, 13), np.uint8)) > 0)
+    if not ring.any():
+        ring = mask
     contrast = float(np.median(np.hypot(np.minimum(np.abs(dL[ring]), 45.0) * 0.5, dC[ring])))
     if contrast < max(MIN_CONTRAST, 2 * sigma):
         raise CutoutRefused("cutout-low-contrast", contrast=f"{contrast:.1f}")

@@ -280,99 +280,99 @@
 <context>
     <name>ListingView</name>
     <message>
-        <location filename="../listing_view.py" line="233"/>
+        <location filename="../listing_view.py" line="234"/>
         <source>Platform</source>
         <translation>平台</translation>
     </message>
     <message>
-        <location filename="../listing_view.py" line="234"/>
+        <location filename="../listing_view.py" line="235"/>
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../listing_view.py" line="235"/>
+        <location filename="../listing_view.py" line="236"/>
         <source>Drag the photos into the order of the main images. The white-background image is cut from the frame shown below: paint over what the cut got wrong (keep or remove), Ctrl+Z undoes a stroke.</source>
         <translation>拖动照片排列主图顺序。白底图从下方这张照片中抠出：抠错的地方用画笔涂抹修正（保留或去除），Ctrl+Z 撤销一笔。</translation>
     </message>
     <message>
-        <location filename="../listing_view.py" line="238"/>
+        <location filename="../listing_view.py" line="239"/>
         <source>Keep</source>
         <translation>保留</translation>
     </message>
     <message>
-        <location filename="../listing_view.py" line="239"/>
+        <location filename="../listing_view.py" line="240"/>
         <source>Remove</source>
         <translation>去除</translation>
     </message>
     <message>
-        <location filename="../listing_view.py" line="240"/>
+        <location filename="../listing_view.py" line="241"/>
         <source>Undo</source>
         <translation>撤销</translation>
     </message>
     <message>
-        <location filename="../listing_view.py" line="241"/>
+        <location filename="../listing_view.py" line="242"/>
         <source>Clear strokes</source>
         <translation>清除笔刷</translation>
     </message>
     <message>
-        <location filename="../listing_view.py" line="242"/>
+        <location filename="../listing_view.py" line="243"/>
         <source>Cut the white image from the selected photo</source>
         <translation>用选中的照片做白底图</translation>
     </message>
     <message>
-        <location filename="../listing_view.py" line="243"/>
+        <location filename="../listing_view.py" line="244"/>
         <source>Listing · %1</source>
         <translation>上架 · %1</translation>
     </message>
     <message>
-        <location filename="../listing_view.py" line="243"/>
+        <location filename="../listing_view.py" line="244"/>
         <source>Listing</source>
         <translation>上架</translation>
     </message>
     <message>
-        <location filename="../listing_view.py" line="296"/>
-        <location filename="../listing_view.py" line="298"/>
+        <location filename="../listing_view.py" line="308"/>
+        <location filename="../listing_view.py" line="310"/>
         <source>main %1</source>
         <translation>主图 %1</translation>
     </message>
     <message>
-        <location filename="../listing_view.py" line="296"/>
-        <location filename="../listing_view.py" line="299"/>
+        <location filename="../listing_view.py" line="308"/>
+        <location filename="../listing_view.py" line="311"/>
         <source>not used</source>
         <translation>不使用</translation>
     </message>
     <message>
-        <location filename="../listing_view.py" line="298"/>
+        <location filename="../listing_view.py" line="310"/>
         <source>main 1</source>
         <translation>主图 1</translation>
     </message>
     <message>
-        <location filename="../listing_view.py" line="299"/>
+        <location filename="../listing_view.py" line="311"/>
         <source>its own slot</source>
         <translation>单独上传</translation>
     </message>
     <message>
-        <location filename="../listing_view.py" line="300"/>
+        <location filename="../listing_view.py" line="312"/>
         <source>White-background image</source>
         <translation>白底图</translation>
     </message>
     <message>
-        <location filename="../listing_view.py" line="367"/>
+        <location filename="../listing_view.py" line="379"/>
         <source>Cutting out…</source>
         <translation>正在抠图…</translation>
     </message>
     <message>
-        <location filename="../listing_view.py" line="385"/>
+        <location filename="../listing_view.py" line="397"/>
         <source>Pure white background, no watermark, as the platform asks.</source>
         <translation>纯白背景，无水印，符合平台要求。</translation>
     </message>
     <message>
-        <location filename="../listing_view.py" line="389"/>
+        <location filename="../listing_view.py" line="401"/>
         <source>Export to folder</source>
         <translation>导出到文件夹</translation>
     </message>
     <message>
-        <location filename="../listing_view.py" line="404"/>
+        <location filename="../listing_view.py" line="416"/>
         <source>Export %1 for %2</source>
         <translation>导出 %1（%2）</translation>
     </message>
@@ -380,36 +380,36 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../window.py" line="364"/>
+        <location filename="../window.py" line="365"/>
         <source>imgprep — product photos</source>
         <translation>imgprep —— 商品图片处理</translation>
     </message>
     <message>
-        <location filename="../window.py" line="381"/>
-        <location filename="../window.py" line="406"/>
+        <location filename="../window.py" line="383"/>
+        <location filename="../window.py" line="409"/>
         <source>Shoots</source>
         <translation>拍摄列表</translation>
     </message>
     <message>
-        <location filename="../window.py" line="382"/>
-        <location filename="../window.py" line="406"/>
+        <location filename="../window.py" line="384"/>
+        <location filename="../window.py" line="409"/>
         <source>Shoot</source>
         <translation>拍摄</translation>
     </message>
     <message>
-        <location filename="../window.py" line="383"/>
-        <location filename="../window.py" line="406"/>
+        <location filename="../window.py" line="385"/>
+        <location filename="../window.py" line="409"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../window.py" line="384"/>
-        <location filename="../window.py" line="406"/>
+        <location filename="../window.py" line="387"/>
+        <location filename="../window.py" line="410"/>
         <source>Product sheet</source>
         <translation>商品信息表</translation>
     </message>
     <message>
-        <location filename="../window.py" line="366"/>
+        <location filename="../window.py" line="367"/>
         <source>Log</source>
         <translation>日志</translation>
     </message>
@@ -419,205 +419,211 @@
         <translation>这台电脑上没有程序能打开 {0}：路径已复制到剪贴板</translation>
     </message>
     <message>
-        <location filename="../window.py" line="391"/>
+        <location filename="../window.py" line="386"/>
+        <location filename="../window.py" line="409"/>
+        <source>Listing</source>
+        <translation>上架</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="394"/>
         <source>Add shoot folders…</source>
         <translation>添加拍摄文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="392"/>
+        <location filename="../window.py" line="395"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../window.py" line="393"/>
+        <location filename="../window.py" line="396"/>
         <source>Print SKU slates…</source>
         <translation>打印货号牌…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="394"/>
+        <location filename="../window.py" line="397"/>
         <source>Watch drop folder</source>
         <translation>监视投放文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="396"/>
+        <location filename="../window.py" line="399"/>
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="397"/>
+        <location filename="../window.py" line="400"/>
         <source>Open library in file manager</source>
         <translation>在文件管理器中打开图库</translation>
     </message>
     <message>
-        <location filename="../window.py" line="399"/>
+        <location filename="../window.py" line="402"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../window.py" line="400"/>
-        <location filename="../window.py" line="760"/>
+        <location filename="../window.py" line="403"/>
+        <location filename="../window.py" line="766"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../window.py" line="401"/>
-        <location filename="../window.py" line="750"/>
+        <location filename="../window.py" line="404"/>
+        <location filename="../window.py" line="756"/>
         <source>About imgprep</source>
         <translation>关于 imgprep</translation>
     </message>
     <message>
-        <location filename="../window.py" line="403"/>
+        <location filename="../window.py" line="406"/>
         <source>Log panel</source>
         <translation>日志面板</translation>
     </message>
     <message>
-        <location filename="../window.py" line="411"/>
+        <location filename="../window.py" line="415"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="415"/>
+        <location filename="../window.py" line="419"/>
         <source>&amp;View</source>
         <translation>查看(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="418"/>
+        <location filename="../window.py" line="422"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="421"/>
+        <location filename="../window.py" line="425"/>
         <source>Main</source>
         <translation>主工具栏</translation>
     </message>
     <message>
-        <location filename="../window.py" line="525"/>
+        <location filename="../window.py" line="529"/>
         <source>Choose a library folder first (Settings).</source>
         <translation>请先选择图库文件夹（设置）。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="531"/>
+        <location filename="../window.py" line="535"/>
         <source>Choose a shoot folder (named by SKU)</source>
         <translation>选择拍摄文件夹（以货号命名）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="551"/>
-        <location filename="../window.py" line="566"/>
+        <location filename="../window.py" line="555"/>
+        <location filename="../window.py" line="570"/>
         <source>SKU slates</source>
         <translation>货号牌</translation>
     </message>
     <message>
-        <location filename="../window.py" line="551"/>
+        <location filename="../window.py" line="555"/>
         <source>SKUs, separated by spaces or commas:</source>
         <translation>货号（用空格或逗号分隔）：</translation>
     </message>
     <message>
-        <location filename="../window.py" line="555"/>
+        <location filename="../window.py" line="559"/>
         <source>Folder for the SKU slates</source>
         <translation>货号牌保存位置</translation>
     </message>
     <message>
-        <location filename="../window.py" line="561"/>
+        <location filename="../window.py" line="565"/>
         <source>SKU slates written: {0}, in {1}. Print them and shoot one as each product&apos;s first frame</source>
         <translation>已生成货号牌 {0} 张，保存在 {1}。打印出来，每个商品先拍对应的一张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="570"/>
+        <location filename="../window.py" line="574"/>
         <source>Choose the library folder</source>
         <translation>选择图库文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="618"/>
+        <location filename="../window.py" line="622"/>
         <source>Another imgprep window has this library open ({0}, process {1}): edits in both windows may get in each other&apos;s way</source>
         <translation>另一个 imgprep 窗口已打开此图库（{0}，进程 {1}）：两个窗口同时编辑可能互相干扰</translation>
     </message>
     <message>
-        <location filename="../window.py" line="637"/>
+        <location filename="../window.py" line="641"/>
         <source>Watch {0}</source>
         <translation>监视 {0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="638"/>
+        <location filename="../window.py" line="642"/>
         <source>Set a drop folder in Settings first</source>
         <translation>请先在设置中指定投放文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="648"/>
+        <location filename="../window.py" line="652"/>
         <source>Wait for the running batch to finish, then start watching.</source>
         <translation>请等当前批量处理结束后再开始监视。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="671"/>
+        <location filename="../window.py" line="675"/>
         <source>{0}: {1}</source>
         <translation>{0}：{1}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="675"/>
+        <location filename="../window.py" line="679"/>
         <source>Shoot finished</source>
         <translation>拍摄处理完成</translation>
     </message>
     <message>
-        <location filename="../window.py" line="675"/>
+        <location filename="../window.py" line="679"/>
         <source>{0} is ready</source>
         <translation>{0} 已就绪</translation>
     </message>
     <message>
-        <location filename="../window.py" line="677"/>
+        <location filename="../window.py" line="681"/>
         <source>Shoot failed</source>
         <translation>拍摄处理失败</translation>
     </message>
     <message>
-        <location filename="../window.py" line="677"/>
+        <location filename="../window.py" line="681"/>
         <source>{0}: some frames failed — see the log</source>
         <translation>{0}：部分图片失败——请查看日志</translation>
     </message>
     <message>
-        <location filename="../window.py" line="697"/>
+        <location filename="../window.py" line="701"/>
         <source>less than a minute left</source>
         <translation>剩余不到 1 分钟</translation>
     </message>
     <message>
-        <location filename="../window.py" line="698"/>
+        <location filename="../window.py" line="702"/>
         <source>about {0} min left</source>
         <translation>约剩 {0} 分钟</translation>
     </message>
     <message>
-        <location filename="../window.py" line="714"/>
+        <location filename="../window.py" line="718"/>
         <source>Library: {0}</source>
         <translation>图库：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="714"/>
+        <location filename="../window.py" line="718"/>
         <source>No library chosen</source>
         <translation>未选择图库</translation>
     </message>
     <message>
-        <location filename="../window.py" line="716"/>
+        <location filename="../window.py" line="720"/>
         <source>Other stations: {0}</source>
         <translation>其他电脑：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="724"/>
+        <location filename="../window.py" line="728"/>
         <source>processing</source>
         <translation>正在处理</translation>
     </message>
     <message>
-        <location filename="../window.py" line="724"/>
+        <location filename="../window.py" line="728"/>
         <source>watching the drop folder</source>
         <translation>正在监视投放文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="725"/>
+        <location filename="../window.py" line="729"/>
         <source>standing by</source>
         <translation>待命</translation>
     </message>
     <message>
-        <location filename="../window.py" line="751"/>
+        <location filename="../window.py" line="757"/>
         <source>&lt;h3&gt;imgprep {0}&lt;/h3&gt;&lt;p&gt;Prepares product photos for online shops: naming, colour, renditions, backup.&lt;/p&gt;&lt;p&gt;Python {1} · Qt {2} · PySide6 {3} · Pillow {4}&lt;/p&gt;&lt;p&gt;Font: Noto Sans CJK SC subset (SIL Open Font License).&lt;/p&gt;</source>
         <translation>&lt;h3&gt;imgprep {0}&lt;/h3&gt;&lt;p&gt;为网店准备商品图片：命名、校色、出图、备份。&lt;/p&gt;&lt;p&gt;Python {1} · Qt {2} · PySide6 {3} · Pillow {4}&lt;/p&gt;&lt;p&gt;字体：Noto Sans CJK SC 子集（SIL 开放字体许可）。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../window.py" line="760"/>
+        <location filename="../window.py" line="766"/>
         <source>A batch is running. Cancel it and quit?</source>
         <translation>正在批量处理。取消并退出吗？</translation>
     </message>
