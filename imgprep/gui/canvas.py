@@ -15,6 +15,15 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 ZOOM_MAX = 32.0  # × the fitted size
 
 
+def dark_painter(widget: QWidget) -> QPainter:
+    """A painter on ``widget`` for a photo: smooth scaling, the dark canvas behind it."""
+    p = QPainter(widget)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+    p.fillRect(widget.rect(), QColor("#2b2f36"))
+    return p
+
+
 class ImageCanvas(QWidget):
     anchorMoved = Signal(float, float)
     cornersChanged = Signal(list)
@@ -108,10 +117,7 @@ class ImageCanvas(QWidget):
 
     # ------------------------------------------------------------ painting
     def paintEvent(self, e) -> None:  # noqa: ANN001
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        p.fillRect(self.rect(), QColor("#2b2f36"))
+        p = dark_painter(self)
         r = self.image_rect()
         if r.isNull():
             p.setPen(QColor("#aeb4bd"))

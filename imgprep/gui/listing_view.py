@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QImage, QKeySequence, QPainter, QPixmap, QShortcut
+from PySide6.QtGui import QColor, QIcon, QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from ..app import export as listing
 from ..core.platforms import Platform, list_platforms
 from .appstate import AppState
+from .canvas import dark_painter
 from .i18n import engine_text
 from .imaging import Background, load_array, to_qimage
 
@@ -92,10 +93,7 @@ class BrushCanvas(QWidget):
             self.strokesChanged.emit()
 
     def paintEvent(self, e) -> None:  # noqa: ANN001
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        p.fillRect(self.rect(), QColor("#2b2f36"))
+        p = dark_painter(self)
         r = self.image_rect()
         if r.isNull():
             return
