@@ -220,11 +220,23 @@ class PresetEditor(QWidget):
         names = {"hero": self.tr("hero"), "detail": self.tr("details")}
         roles = " + ".join(names.get(x, x) for x in r.roles)  # shown only, never read back
         size = str(r.width) if r.fit == "width" else f"{r.box[0]}x{r.box[1]}" if r.box else ""
-        for c, v in enumerate((r.name, roles, size, str(r.quality), r.suffix)):
+        for c, v in enumerate((self._rendition_label(r.name), roles, size, str(r.quality), r.suffix)):
             it = QTableWidgetItem(v)
+            if c == 0:
+                it.setData(Qt.ItemDataRole.UserRole, r.name)  # the preset's identifier
             if c == 1:
                 it.setFlags(it.flags() & ~Qt.ItemFlag.ItemIsEditable)
             self.table.setItem(i, c, it)
+
+    def _rendition_label(self, name: str) -> str:
+        """The bundled presets' rendition names in the UI's language; others as written."""
+        return {"hero": self.tr("hero"), "detail": self.tr("details"), "main": self.tr("main image")}.get(name, name)
+
+    def _rendition_name(self, row: int) -> str:
+        """The identifier back from the table: unchanged unless the designer typed a new one."""
+        item = self.table.item(row, 0)
+        text, ident = item.text().strip(), item.data(Qt.ItemDataRole.UserRole)
+        return ident if ident and text == self._rendition_label(ident) else text
 
     def _pick_colour(self) -> None:
         c = QColorDialog.getColor(QColor(self.wm_colour.text()), self, self.tr("Watermark colour"))
@@ -246,7 +258,7 @@ class PresetEditor(QWidget):
                                     language=self.panel_lang.currentData(), place=self.panel_place.currentData())
         rends = []
         for i, r in enumerate(p.renditions):
-            name = self.table.item(i, 0).text().strip()
+            name = self._rendition_name(i)
             size = self.table.item(i, 2).text().strip().lower()
             try:
                 q = int(self.table.item(i, 3).text())

@@ -272,7 +272,7 @@
 <context>
     <name>ImageCanvas</name>
     <message>
-        <location filename="../canvas.py" line="40"/>
+        <location filename="../canvas.py" line="49"/>
         <source>Wheel or + / −: zoom · 1: actual pixels · 0: whole picture · right button: move</source>
         <translation>滚轮或 + / −：缩放 · 1：实际像素 · 0：整张图 · 右键拖动：移动</translation>
     </message>
@@ -280,99 +280,99 @@
 <context>
     <name>ListingView</name>
     <message>
-        <location filename="../listing_view.py" line="234"/>
+        <location filename="../listing_view.py" line="244"/>
         <source>Platform</source>
         <translation>平台</translation>
     </message>
     <message>
-        <location filename="../listing_view.py" line="235"/>
+        <location filename="../listing_view.py" line="245"/>
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../listing_view.py" line="236"/>
+        <location filename="../listing_view.py" line="246"/>
         <source>Drag the photos into the order of the main images. The white-background image is cut from the frame shown below: paint over what the cut got wrong (keep or remove), Ctrl+Z undoes a stroke.</source>
         <translation>拖动照片排列主图顺序。白底图从下方这张照片中抠出：抠错的地方用画笔涂抹修正（保留或去除），Ctrl+Z 撤销一笔。</translation>
     </message>
     <message>
-        <location filename="../listing_view.py" line="239"/>
+        <location filename="../listing_view.py" line="249"/>
         <source>Keep</source>
         <translation>保留</translation>
     </message>
     <message>
-        <location filename="../listing_view.py" line="240"/>
+        <location filename="../listing_view.py" line="250"/>
         <source>Remove</source>
         <translation>去除</translation>
     </message>
     <message>
-        <location filename="../listing_view.py" line="241"/>
+        <location filename="../listing_view.py" line="251"/>
         <source>Undo</source>
         <translation>撤销</translation>
     </message>
     <message>
-        <location filename="../listing_view.py" line="242"/>
+        <location filename="../listing_view.py" line="252"/>
         <source>Clear strokes</source>
         <translation>清除笔刷</translation>
     </message>
     <message>
-        <location filename="../listing_view.py" line="243"/>
+        <location filename="../listing_view.py" line="253"/>
         <source>Cut the white image from the selected photo</source>
         <translation>用选中的照片做白底图</translation>
     </message>
     <message>
-        <location filename="../listing_view.py" line="244"/>
+        <location filename="../listing_view.py" line="254"/>
         <source>Listing · %1</source>
         <translation>上架 · %1</translation>
     </message>
     <message>
-        <location filename="../listing_view.py" line="244"/>
+        <location filename="../listing_view.py" line="254"/>
         <source>Listing</source>
         <translation>上架</translation>
     </message>
     <message>
-        <location filename="../listing_view.py" line="308"/>
-        <location filename="../listing_view.py" line="310"/>
+        <location filename="../listing_view.py" line="318"/>
+        <location filename="../listing_view.py" line="320"/>
         <source>main %1</source>
         <translation>主图 %1</translation>
     </message>
     <message>
-        <location filename="../listing_view.py" line="308"/>
-        <location filename="../listing_view.py" line="311"/>
+        <location filename="../listing_view.py" line="318"/>
+        <location filename="../listing_view.py" line="321"/>
         <source>not used</source>
         <translation>不使用</translation>
     </message>
     <message>
-        <location filename="../listing_view.py" line="310"/>
+        <location filename="../listing_view.py" line="320"/>
         <source>main 1</source>
         <translation>主图 1</translation>
     </message>
     <message>
-        <location filename="../listing_view.py" line="311"/>
+        <location filename="../listing_view.py" line="321"/>
         <source>its own slot</source>
         <translation>单独上传</translation>
     </message>
     <message>
-        <location filename="../listing_view.py" line="312"/>
+        <location filename="../listing_view.py" line="322"/>
         <source>White-background image</source>
         <translation>白底图</translation>
     </message>
     <message>
-        <location filename="../listing_view.py" line="379"/>
+        <location filename="../listing_view.py" line="389"/>
         <source>Cutting out…</source>
         <translation>正在抠图…</translation>
     </message>
     <message>
-        <location filename="../listing_view.py" line="397"/>
+        <location filename="../listing_view.py" line="418"/>
         <source>Pure white background, no watermark, as the platform asks.</source>
         <translation>纯白背景，无水印，符合平台要求。</translation>
     </message>
     <message>
-        <location filename="../listing_view.py" line="401"/>
+        <location filename="../listing_view.py" line="422"/>
         <source>Export to folder</source>
         <translation>导出到文件夹</translation>
     </message>
     <message>
-        <location filename="../listing_view.py" line="416"/>
+        <location filename="../listing_view.py" line="437"/>
         <source>Export %1 for %2</source>
         <translation>导出 %1（%2）</translation>
     </message>
@@ -896,21 +896,28 @@
     </message>
     <message>
         <location filename="../settings.py" line="220"/>
+        <location filename="../settings.py" line="233"/>
         <source>hero</source>
         <translation>主图</translation>
     </message>
     <message>
         <location filename="../settings.py" line="220"/>
+        <location filename="../settings.py" line="233"/>
         <source>details</source>
         <translation>细节图</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="230"/>
+        <location filename="../settings.py" line="233"/>
+        <source>main image</source>
+        <translation>主图</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="242"/>
         <source>Watermark colour</source>
         <translation>水印颜色</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="259"/>
+        <location filename="../settings.py" line="271"/>
         <source>rendition {0}: width and quality must be whole numbers</source>
         <translation>成品图 {0}：宽度和质量必须是整数</translation>
     </message>
@@ -918,151 +925,151 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../settings.py" line="287"/>
+        <location filename="../settings.py" line="299"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="296"/>
+        <location filename="../settings.py" line="308"/>
         <source>Library folder</source>
         <translation>图库文件夹</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="297"/>
-        <location filename="../settings.py" line="317"/>
+        <location filename="../settings.py" line="309"/>
+        <location filename="../settings.py" line="329"/>
         <source>Drop folder</source>
         <translation>投放文件夹</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="298"/>
-        <location filename="../settings.py" line="318"/>
+        <location filename="../settings.py" line="310"/>
+        <location filename="../settings.py" line="330"/>
         <source>Backup folder</source>
         <translation>备份文件夹</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="299"/>
-        <location filename="../settings.py" line="328"/>
+        <location filename="../settings.py" line="311"/>
+        <location filename="../settings.py" line="340"/>
         <source>Product sheet</source>
         <translation>商品信息表</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="299"/>
+        <location filename="../settings.py" line="311"/>
         <source>Product sheets (*.csv *.xlsx *.xlsm *.xls *.txt)</source>
         <translation>商品信息表 (*.csv *.xlsx *.xlsm *.xls *.txt)</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="306"/>
+        <location filename="../settings.py" line="318"/>
         <source>automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="310"/>
+        <location filename="../settings.py" line="322"/>
         <source>System ({0})</source>
         <translation>跟随系统（{0}）</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="315"/>
+        <location filename="../settings.py" line="327"/>
         <source>Library folder *</source>
         <translation>图库文件夹 *</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="316"/>
+        <location filename="../settings.py" line="328"/>
         <source>Originals and renditions are kept here; the journal too.</source>
         <translation>原图、成品图和处理记录都保存在这里。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="322"/>
+        <location filename="../settings.py" line="334"/>
         <source>Several stations on one library: the journal on a PostgreSQL server. Kept with the library, so every station finds it; the password goes in ~/.pgpass. Empty: the library&apos;s own journal (one station).</source>
         <translation>多台电脑共用一个图库：日志保存在 PostgreSQL 服务器上。该设置随图库保存，每台电脑都能找到；密码请写在 ~/.pgpass 中。留空：使用图库自带的日志（单机）。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="326"/>
+        <location filename="../settings.py" line="338"/>
         <source>Server journal</source>
         <translation>服务器日志</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="329"/>
+        <location filename="../settings.py" line="341"/>
         <source>Worker processes</source>
         <translation>工作进程数</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="330"/>
+        <location filename="../settings.py" line="342"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="331"/>
+        <location filename="../settings.py" line="343"/>
         <source>General</source>
         <translation>常规</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="341"/>
+        <location filename="../settings.py" line="353"/>
         <source>Save as my preset…</source>
         <translation>另存为我的预设…</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="343"/>
-        <location filename="../settings.py" line="352"/>
+        <location filename="../settings.py" line="355"/>
+        <location filename="../settings.py" line="364"/>
         <source>Preset</source>
         <translation>预设</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="387"/>
+        <location filename="../settings.py" line="399"/>
         <source>{0} (built in)</source>
         <translation>{0}（内置）</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="417"/>
+        <location filename="../settings.py" line="429"/>
         <source>Save preset</source>
         <translation>保存预设</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="417"/>
+        <location filename="../settings.py" line="429"/>
         <source>Name (letters, digits, - and _):</source>
         <translation>名称（字母、数字、- 和 _）：</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="438"/>
+        <location filename="../settings.py" line="450"/>
         <source>Required: where imgprep keeps the photos.</source>
         <translation>必填：imgprep 保存图片的位置。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="439"/>
+        <location filename="../settings.py" line="451"/>
         <source>This is a file, not a folder.</source>
         <translation>这是文件，不是文件夹。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="440"/>
+        <location filename="../settings.py" line="452"/>
         <source>This folder holds other files. Choose an empty folder or an existing imgprep library.</source>
         <translation>该文件夹中有其他文件。请选择空文件夹或已有的 imgprep 图库。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="441"/>
+        <location filename="../settings.py" line="453"/>
         <source>The folder above it does not exist.</source>
         <translation>上级文件夹不存在。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="442"/>
+        <location filename="../settings.py" line="454"/>
         <source>No such folder.</source>
         <translation>文件夹不存在。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="443"/>
+        <location filename="../settings.py" line="455"/>
         <source>Must not be the library itself.</source>
         <translation>不能是图库本身。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="444"/>
+        <location filename="../settings.py" line="456"/>
         <source>Not reachable (is the share mounted?). Copies will wait.</source>
         <translation>无法访问（共享是否已挂载？）。备份会排队等待。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="445"/>
+        <location filename="../settings.py" line="457"/>
         <source>Must be another disk or computer, not the library.</source>
         <translation>必须是另一块硬盘或另一台电脑，不能是图库。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="446"/>
+        <location filename="../settings.py" line="458"/>
         <source>No such file.</source>
         <translation>文件不存在。</translation>
     </message>
