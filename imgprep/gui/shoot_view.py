@@ -444,7 +444,7 @@ class ShootView(QWidget):
         if self.split_box.isChecked() and after is None:
             self.canvas.message = self.tr("This frame was not colour corrected (no card before it)")
         if self.corners_btn.isChecked():
-            self.canvas.message = self.tr("Click corner {0} of 4").format(len(self.canvas.corners) + 1)
+            self.canvas.message = self._corner_prompt(len(self.canvas.corners))
 
     # ------------------------------------------------------------ actions
     def _preset(self):  # noqa: ANN202
@@ -529,9 +529,17 @@ class ShootView(QWidget):
         self.fit_btn.setEnabled(False)
         self._show_current()
 
+    def _corner_prompt(self, done: int) -> str:
+        """Which corner to click next, named by the patch beside it (the order matters when
+        the colours cannot confirm the card: patch 1 first, then clockwise)."""
+        return (self.tr("Click corner 1 of 4: beside patch 1, dark skin (brown) — the wheel zooms"),
+                self.tr("Click corner 2 of 4: beside patch 6, bluish green (clockwise from the first)"),
+                self.tr("Click corner 3 of 4: beside patch 24, black"),
+                self.tr("Click corner 4 of 4: beside patch 19, white"))[done]
+
     def _corners_changed(self, corners: list) -> None:
         self.fit_btn.setEnabled(len(corners) == 4)
-        self.canvas.message = (self.tr("Click corner {0} of 4").format(len(corners) + 1) if len(corners) < 4
+        self.canvas.message = (self._corner_prompt(len(corners)) if len(corners) < 4
                                else self.tr("Four corners set — press “Measure colour”"))
         self.canvas.update()
 

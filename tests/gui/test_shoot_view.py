@@ -124,7 +124,10 @@ def click_corners(qtbot, v, scene) -> None:
     qtbot.waitUntil(lambda: not v.canvas.image_rect().isNull(), timeout=10000)
     r = v.canvas.image_rect()
     h, wd = scene.rgb.shape[:2]
-    for x, y in scene.corners:
+    for k, (x, y) in enumerate(scene.corners):
+        # the canvas names the corner to click by its patch (the order matters when the
+        # colours cannot confirm the card)
+        assert f"corner {k + 1} of 4" in v.canvas.message and "patch" in v.canvas.message
         qtbot.mouseClick(v.canvas, Qt.MouseButton.LeftButton,
                          pos=QPoint(round(r.x() + x / (wd - 1) * r.width()), round(r.y() + y / (h - 1) * r.height())))
 

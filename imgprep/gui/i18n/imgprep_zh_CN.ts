@@ -1595,12 +1595,6 @@
         <translation>此帧未做颜色校正（之前没有色卡）</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="447"/>
-        <location filename="../shoot_view.py" line="534"/>
-        <source>Click corner {0} of 4</source>
-        <translation>请点击第 {0} 个角（共 4 个）</translation>
-    </message>
-    <message>
         <location filename="../shoot_view.py" line="459"/>
         <location filename="../shoot_view.py" line="463"/>
         <source>Mark {0} as hero</source>
@@ -1628,41 +1622,61 @@
     </message>
     <message>
         <location filename="../shoot_view.py" line="535"/>
+        <source>Click corner 1 of 4: beside patch 1, dark skin (brown) — the wheel zooms</source>
+        <translation>点击第 1 个角（共 4 个）：第 1 块“深肤色”（棕色）旁的角——滚轮可缩放</translation>
+    </message>
+    <message>
+        <location filename="../shoot_view.py" line="536"/>
+        <source>Click corner 2 of 4: beside patch 6, bluish green (clockwise from the first)</source>
+        <translation>点击第 2 个角：第 6 块“蓝绿色”旁的角（从第一个角顺时针）</translation>
+    </message>
+    <message>
+        <location filename="../shoot_view.py" line="537"/>
+        <source>Click corner 3 of 4: beside patch 24, black</source>
+        <translation>点击第 3 个角：第 24 块“黑色”旁的角</translation>
+    </message>
+    <message>
+        <location filename="../shoot_view.py" line="538"/>
+        <source>Click corner 4 of 4: beside patch 19, white</source>
+        <translation>点击第 4 个角：第 19 块“白色”旁的角</translation>
+    </message>
+    <message>
+        <location filename="../shoot_view.py" line="543"/>
         <source>Four corners set — press “Measure colour”</source>
         <translation>四个角已选好——请点“测量颜色”</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="546"/>
+        <location filename="../shoot_view.py" line="554"/>
         <source>Measuring…</source>
         <translation>测量中…</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="547"/>
+        <location filename="../shoot_view.py" line="555"/>
         <source>Colour of {0}</source>
         <translation>{0} 的颜色</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="552"/>
+        <location filename="../shoot_view.py" line="560"/>
         <source>No card found there: {0}</source>
         <translation>该处没有找到色卡：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="554"/>
+        <location filename="../shoot_view.py" line="562"/>
         <source>PASS</source>
         <translation>合格</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="554"/>
+        <location filename="../shoot_view.py" line="562"/>
         <source>FAIL</source>
         <translation>不合格</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="560"/>
+        <location filename="../shoot_view.py" line="568"/>
         <source>mean ΔE2000 {0:.1f} → {1:.1f}, max {2:.1f}</source>
         <translation>平均 ΔE2000 {0:.1f} → {1:.1f}，最大 {2:.1f}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="579"/>
+        <location filename="../shoot_view.py" line="587"/>
         <source>Correct {0}</source>
         <translation>校正 {0}</translation>
     </message>
