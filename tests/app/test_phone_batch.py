@@ -30,6 +30,8 @@ from tests.core.colour.scenes import CASTS, apply_cast, make_scene, product_phot
 
 T0 = datetime(2026, 6, 1, 10, 0, 0)
 AVIF10 = Path(__file__).parents[1] / "data" / "p3_10bit_o6.avif"
+# 8-bit AVIF written by libavif's encoder: Pillow's shifts colours as it writes (make_avif.py)
+AVIF8 = Path(__file__).parents[1] / "data" / "p3_8bit_o6.avif"
 W, H = 1200, 800
 
 
@@ -72,9 +74,10 @@ def phone_run(tmp_path_factory):
     meta = {"icc": display_p3_icc(), "time": T0, "orientation": 6, "gps": True}
     save_heif(src / "HEIC8" / "IMG_0001.HEIC", eight, **meta)
     save_heif(src / "HEIC10" / "IMG_0001.HEIC", np.round(stored * 65535).astype(np.uint16), **meta)
-    save_avif(src / "AVIF8" / "IMG_0001.AVIF", eight, **meta)
-    (src / "AVIF10").mkdir()
-    (src / "AVIF10" / "IMG_0001.avif").write_bytes(AVIF10.read_bytes())
+    save_avif(src / "AVIFPIL" / "IMG_0001.AVIF", eight, **meta)
+    for sku, made in (("AVIF8", AVIF8), ("AVIF10", AVIF10)):
+        (src / sku).mkdir()
+        (src / sku / "IMG_0001.avif").write_bytes(made.read_bytes())
     save_png16(src / "REF" / "IMG_0001.png", np.round(scene * 65535).astype(np.uint16), icc=display_p3_icc())
     save_png16(src / "REF10" / "IMG_0001.png", np.round(p3_scene(1000, 700) * 65535).astype(np.uint16),
                icc=display_p3_icc())
@@ -84,7 +87,7 @@ def phone_run(tmp_path_factory):
 
 
 @pytest.mark.parametrize(("sku", "ref", "ext"), [("HEIC8", "REF", "heic"), ("HEIC10", "REF", "heic"),
-                                                 ("AVIF8", "REF", "avif"), ("AVIF10", "REF10", "avif")])
+                                                 ("AVIF8", "REF10", "avif"), ("AVIF10", "REF10", "avif")])
 def test_phone_photos_become_upright_srgb_renditions_like_a_p3_png(phone_run, sku, ref, ext):
     """Acceptance 1: 710 px, upright, sRGB-tagged, no GPS, the capture time kept; colours
     within ΔE2000 1.5 of the same scene from a P3-tagged 16-bit PNG processed alike."""
@@ -107,7 +110,7 @@ def test_phone_photos_become_upright_srgb_renditions_like_a_p3_png(phone_run, sk
         exif = im.getexif()
         assert 0x8825 not in exif and not exif.get_ifd(0x8825)  # no GPS
         assert exif.get(0x0112, 1) == 1
-        assert exif.get_ifd(0x8769).get(0x9003) == (T0 if sku != "AVIF10" else datetime(2026, 3, 4, 5, 6, 7)) \
+        assert exif.get_ifd(0x8769).get(0x9003) == (T0 if ref == "REF" else datetime(2026, 3, 4, 5, 6, 7)) \
             .strftime("%Y:%m:%d %H:%M:%S")
         a = np.asarray(im.convert("RGB")).astype(int)
     assert a[8, 8, 0] > 200 and a[8, 8, 1] < 60 and a[8, 8, 2] < 60  # the red marker top-left: upright
@@ -116,11 +119,9 @@ def test_phone_photos_become_upright_srgb_renditions_like_a_p3_png(phone_run, sk
     colours = [float(delta_e_2000(got[b].reshape(-1, 3).mean(0), want[b].reshape(-1, 3).mean(0))) for b in boxes]
     # The P3 patches and the grey: measured 1.21 at worst (HEIC 8-bit), 10-bit HEIC 0.28.
     assert max(colours[:6] + colours[8:]) <= 1.5, [round(c, 2) for c in colours]
-    # The light backdrop: HEIC 1.01 at worst; AVIF up to 2.88, the bias of its 8-bit YCbCr
-    # round trip in Pillow's decoder (a flat (40, 200, 60) comes back (39, 201, 58) at
-    # quality 100), which the rendition's JPEG quantises on. Every pixel: 0.24 (10-bit
-    # HEIC) to 1.55 (AVIF) on average.
-    assert max(colours[6:8]) <= (1.5 if ext == "heic" else 3.0), [round(c, 2) for c in colours]
+    # The light backdrop too. (Pillow's 8-bit decode of the 10-bit AVIF shifted it by up to
+    # 2.88; its 10 bits are now read through OpenCV: 0.48.)
+    assert max(colours[6:8]) <= 1.5, [round(c, 2) for c in colours]
     assert float(delta_e_2000(got, want).mean()) <= 2.0
     # the profile matters: the same pixels read as sRGB are far from it
     if ref == "REF":
@@ -229,3 +230,15 @@ def test_a_card_frame_shot_as_heic_fits_like_its_jpeg_twin(tmp_path, run_cli):
     assert roles[("HEICCARD", "IMG_0001.HEIC")] == "card" and roles[("HEICCARD", "IMG_0002.HEIC")] == "hero"
     de = delta_e_2000(_lab(lib / "HEICCARD" / "jpg" / "HEICCARD-01.jpg"), _lab(lib / "JPEGCARD" / "jpg" / "JPEGCARD-01.jpg"))
     assert float(de[: int(de.shape[0] * 0.8)].mean()) <= 1.5  # measured 1.04: two codecs' noise
+
+
+def test_an_avif_written_by_pillow_goes_through_too(phone_run):
+    """Pillow's own AVIF (its writer shifts colours by a code or two, see make_avif.py, so
+    its colours are not held to the PNG's): taken, upright, sRGB, no failure."""
+    code, doc, lib, src = phone_run
+    it = next(i for i in doc["items"] if i["sku"] == "AVIFPIL")
+    assert it["status"] == "done" and it["raw"] == "AVIFPIL/raw/AVIFPIL-01.avif"
+    with Image.open(lib / it["renditions"][0]) as im:
+        assert im.width == 710 and im.height < im.width  # upright (stored turned, orientation 6)
+        a = np.asarray(im.convert("RGB")).astype(int)
+    assert a[8, 8, 0] > 200 and a[8, 8, 1] < 60  # the red marker top-left

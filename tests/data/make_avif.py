@@ -1,8 +1,11 @@
-"""Make ``p3_10bit_o6.avif``: a small 10-bit AVIF in Display P3, as a phone or an image
-editor writes one, for the loader's tests.
+"""Make ``p3_10bit_o6.avif`` and ``p3_8bit_o6.avif``: small 10- and 8-bit AVIFs in
+Display P3, as a phone or an image editor writes them, for the loader's tests.
 
 Neither Pillow (8-bit AVIF only) nor pillow-heif (no AV1 encoder since 1.0) writes a
-10-bit AVIF, so this file is made once with libavif's own encoder and kept here. Run from
+10-bit AVIF, so that file is made once with libavif's own encoder and kept here. The 8-bit
+one too: Pillow's AVIF encoder shifts colours as it writes (a flat (40, 200, 60) reads back
+(39, 201, 58) at quality 100, (210, 204, 196) as (209, 205, 194); avifenc gives
+(39, 200, 60) and (211, 204, 196)), a bias of the writer that a phone's file does not have. Run from
 the repository root, with ``avifenc`` (Debian: ``apt-get install libavif-bin``; made
 with libavif 0.11.1 and aom 3.6.0):
 
@@ -31,6 +34,7 @@ sys.path.insert(0, str(HERE.parent))
 from helpers import display_p3_icc, exif_bytes, p3_scene, save_png16, stored_for  # noqa: E402
 
 OUT = HERE / "p3_10bit_o6.avif"
+OUT8 = HERE / "p3_8bit_o6.avif"
 SHOT = datetime(2026, 3, 4, 5, 6, 7)
 SIZE = (1000, 700)  # displayed, w × h
 
@@ -44,10 +48,11 @@ def main() -> None:
         (t / "p3.icc").write_bytes(display_p3_icc())
         exif = exif_bytes(time=SHOT, gps=True)
         (t / "exif.bin").write_bytes(exif[6:] if exif.startswith(b"Exif\0\0") else exif)
-        subprocess.run(["avifenc", "-d", "10", "-y", "444", "--min", "2", "--max", "8", "-s", "6",
-                        "--icc", str(t / "p3.icc"), "--exif", str(t / "exif.bin"), "--irot", "3",
-                        str(t / "in.png"), str(OUT)], check=True)
-    print(OUT, OUT.stat().st_size, "bytes")
+        for depth, out in ((10, OUT), (8, OUT8)):
+            subprocess.run(["avifenc", "-d", str(depth), "-y", "444", "--min", "2", "--max", "8", "-s", "6",
+                            "--icc", str(t / "p3.icc"), "--exif", str(t / "exif.bin"), "--irot", "3",
+                            str(t / "in.png"), str(out)], check=True)
+            print(out, out.stat().st_size, "bytes")
 
 
 if __name__ == "__main__":
