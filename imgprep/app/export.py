@@ -41,6 +41,7 @@ from PIL import Image
 from ..core.catalogue import Product
 from ..core.errors import ImgprepError
 from ..core.fsutil import write_new, write_replace
+from ..core.journal import Journal, has_journal
 from ..core.messages import say
 from ..core.platforms import ImageSpec, Platform
 from ..core.presets import Preset
@@ -287,13 +288,13 @@ def _readme(platform: Platform, item: ExportItem) -> bytes:
 def export(library: str | Path, platform: Platform, out: str | Path, preset: Preset,
            skus: list[str] | None = None) -> ExportReport:
     """Write the upload folders; see the module docstring."""
-    from .services import _reading
-
     lib, out = Path(library), Path(out)
     report = ExportReport(platform.name, str(out))
-    with _reading(lib) as j:
-        if j is None:
-            raise ImgprepError(say("export-no-journal", library=lib))
+    if not has_journal(lib):
+        raise ImgprepError(say("export-no-journal", library=lib))
+    # Opened as `check` opens it: a library from an earlier imgprep has its journal
+    # brought up to date first (read-only, it would read as no journal at all).
+    with Journal(lib) as j:
         known = sorted({r["sku"] for r in j.sources()})
         wanted = known if not skus else skus
         rows_csv: list[dict[str, str]] = []
@@ -442,11 +443,7 @@ def _publish_folder(out: Path, sku: str, files: dict[str, bytes]) -> Path:
     for rel, data in files.items():
         write_new(tmp / rel, data)
     final = out / sku
-    if final.exists():
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-        old = out / ".superseded" / f"{sku}-{stamp}"
-        old.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(final, old)
+    _set_aside(final, out)
     os.replace(tmp, final)
     return final
 
@@ -454,12 +451,18 @@ def _publish_folder(out: Path, sku: str, files: dict[str, bytes]) -> Path:
 def _replace_file(path: Path, data: bytes, out: Path) -> None:
     """A file of the export's own (not a library file): an earlier one is kept under
     ``.superseded``."""
+    _set_aside(path, out)
+    write_new(path, data)
+
+
+def _set_aside(path: Path, out: Path) -> None:
+    """An earlier export's file or folder moves to ``out/.superseded``, its name stamped."""
     if path.exists():
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-        old = out / ".superseded" / f"{path.stem}-{stamp}{path.suffix}"
+        name = f"{path.name}-{stamp}" if path.is_dir() else f"{path.stem}-{stamp}{path.suffix}"
+        old = out / ".superseded" / name
         old.parent.mkdir(parents=True, exist_ok=True)
         os.replace(path, old)
-    write_new(path, data)
 
 
 # ---------------------------------------------------------------------------- the app's listing tab
@@ -488,7 +491,7 @@ def white_preview(library: str | Path, sku: str, stem: str, strokes: list[Stroke
                   size: tuple[int, int] = (480, 480), fill: float = 0.85) -> tuple[np.ndarray | None, str | None]:
     """The white-background image of one frame as the export would cut it (at a preview
     size): (canvas, None), or (None, the reason it is refused)."""
-    from ..core.imaging.cutout import CutoutRefused, cut_out, white_background
+    from ..core.imaging.cutout import white_background
     from ..core.naming import frame_stem
     from .services import _reading
 
@@ -502,9 +505,7 @@ def white_preview(library: str | Path, sku: str, stem: str, strokes: list[Stroke
             return None, say("export-unknown-sku", sku=stem)
         f = j.fit(row["fit_id"]) if row["fit_id"] is not None else None
         fit = json.loads(f["fit"]) if f is not None else None
-    shot, rgb, _ = _decode(lib, row, fit)
-    try:
-        cut = cut_out(shot, *stroke_masks(strokes, shot.shape[1], shot.shape[0]))
-    except CutoutRefused as e:
-        return None, str(e)
-    return white_background(rgb, cut, size, fill)[0], None
+    fr = _frame(lib, row, fit, stem, strokes)
+    if fr.cut is None:
+        return None, fr.refused
+    return white_background(fr.rgb, fr.cut, size, fill)[0], None

@@ -11,13 +11,12 @@ with the file, the key and a hint, as for render presets.
 from __future__ import annotations
 
 import difflib
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .presets import Check, _check_table, _is_int, _num, presets_dir
+from .presets import Check, _check_table, _is_int, _num, presets_dir, read_named_toml
 
 __all__ = ["ImageSpec", "Platform", "list_platforms", "load_platform", "platforms_dir"]
 
@@ -119,18 +118,9 @@ def parse_platform(data: dict[str, Any], file: Path) -> Platform:
 def load_platform(name_or_file: str | Path) -> Platform:
     """A bundled platform by name (``taobao``, ``jd``, ``pinduoduo``) or a file."""
     spec = str(name_or_file)
-    path = Path(spec)
-    if not (path.suffix == ".toml" or path.exists()):
-        path = platforms_dir() / f"{spec.lower()}.toml"
-        if not path.is_file():
-            known = ", ".join(sorted(p.stem for p in platforms_dir().glob("*.toml")))
-            raise ConfigError(None, None, f"no platform named '{spec}'", f"bundled platforms: {known}")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(path, None, "file not found") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise ConfigError(path, None, f"not valid TOML: {e}", "check quotes and brackets") from None
+    if not (spec.endswith(".toml") or Path(spec).exists()):
+        spec = spec.lower()
+    path, _, data = read_named_toml(spec, platforms_dir(), "platform")
     return parse_platform(data, path)
 
 
