@@ -1,12 +1,20 @@
 """Benchmark: cast invariance through `imgprep batch` with a REAL card photo.
 
-    .venv/bin/python tests/benchmarks/bench_cast.py CARD_PHOTO [PRODUCT_PHOTO] [--format jpg|tif16] [--model NAME] [--keep DIR]
+    .venv/bin/python tests/benchmarks/bench_cast.py CARD_PHOTO [PRODUCT_PHOTO] [--format jpg|tif16] [--model NAME]
+                                                   [--in-scene] [--keep DIR]
 
 A real photo of a ColorChecker (e.g. ``../shared/colour-photos/cards/oycq_huawei.jpg``;
 never copied into the project) and a product frame (a real photo without a card, or a
 generated product-like one) are put under five casts: 3000 K, 4200 K and 7500 K black-body
 light with the camera left at D65 and ±10-15 % channel gains, a magenta tint, and a mild
-per-channel gamma. Each cast is one shoot (card frame first, then the product), and all
+per-channel gamma.
+
+Where a cast acts: by default on the finished JPEG's linear sRGB (an edit after the
+camera's tone rendering). A real light acts on the scene, before the camera renders it:
+``--in-scene`` estimates the photo's tone rendering from the card's greys (the tone curve
+through them, per channel), undoes it, applies the cast in linear light and renders
+again — the same camera under another light, its white balance left where it was. The
+two put different demands on a model; docs/colour-detection.md compares them. Each cast is one shoot (card frame first, then the product), and all
 five go through one `imgprep batch`. Reported: the worst and mean pairwise mean ΔE2000
 between the five corrected product renditions, beside the same figure for the
 uncorrected frames (the baseline the correction is measured against). Issue 10: worst
@@ -73,6 +81,39 @@ def _lab(path: Path) -> np.ndarray:
     return linear_to_lab(srgb8_to_linear(np.asarray(Image.open(path).convert("RGB"))))
 
 
+def _scene_caster(card_rgb: np.ndarray):
+    """A cast acting on the scene: the photo's tone rendering (the per-channel tone curve
+    through the card's greys, measured by imgprep's own detection) is undone, the cast
+    applied in linear light, and the rendering done again."""
+    from imgprep.core.colour.delta_e import srgb8_to_linear
+    from imgprep.core.colour.detect import detect_card
+    from imgprep.core.colour.models import _curve_of, _patch_weights
+    from imgprep.core.colour.reference import get_card
+    from imgprep.core.colour.report import reference_for
+    from tests.core.colour.scenes import apply_cast_linear, encode
+
+    ct = get_card("classic24")
+    det = detect_card(card_rgb, card="classic24")
+    if not det.found:
+        raise SystemExit(f"no card found in the card photo: {det.reason}")
+    ref = reference_for(det, ct)
+    usable = ~np.asarray(det.clipped, bool)
+    neutral = np.asarray([i for i in ct.neutral if usable[i]])
+    tone = _curve_of(det.patches, ref, _patch_weights(ref), neutral, knots=True)  # camera → scene
+    grid = np.linspace(0.0, 1.0, 65536)
+    scene_of_grid = tone.curve(grid[:, None].repeat(3, 1))  # increasing per channel
+
+    def cast_fn(rgb: np.ndarray, cast: Cast) -> np.ndarray:
+        scene = tone.curve(srgb8_to_linear(rgb).astype(float))
+        lit = apply_cast_linear(scene, cast)
+        back = np.empty_like(lit)
+        for c in range(3):  # the camera's rendering again: the tone curve's inverse
+            back[..., c] = np.interp(lit[..., c], scene_of_grid[:, c], grid)
+        return encode(back)
+
+    return cast_fn
+
+
 def main(argv: list[str] | None = None) -> int:
     from imgprep.cli import main as imgprep
     from imgprep.core.colour.delta_e import delta_e_2000
@@ -89,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
         i = args.index("--format")
         fmt = args[i + 1]
         del args[i : i + 2]
+    in_scene = "--in-scene" in args
+    if in_scene:
+        args.remove("--in-scene")
     keep = None
     if "--keep" in args:  # keep the shoots and the library in this folder (to look at them)
         i = args.index("--keep")
@@ -102,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         product = np.asarray(ImageOps.exif_transpose(Image.open(args[1])).convert("RGB"))
     else:
         product = product_photo(1800, 2400, seed=12)
+    cast_fn = _scene_caster(card) if in_scene else apply_cast
     with tempfile.TemporaryDirectory() as d:
         if keep is not None:
             keep.mkdir(parents=True, exist_ok=True)
@@ -114,8 +159,8 @@ def main(argv: list[str] | None = None) -> int:
                 _tif16(shoot / "IMG_0001.tif", card, cast)
                 _tif16(shoot / "IMG_0002.tif", product, cast)
             else:
-                _jpeg(shoot / "IMG_0001.jpg", apply_cast(card, cast), T0)
-                _jpeg(shoot / "IMG_0002.jpg", apply_cast(product, cast), T0 + timedelta(seconds=1))
+                _jpeg(shoot / "IMG_0001.jpg", cast_fn(card, cast), T0)
+                _jpeg(shoot / "IMG_0002.jpg", cast_fn(product, cast), T0 + timedelta(seconds=1))
         extra = []
         if model:
             from imgprep.core.presets import DEFAULT_PRESET

@@ -28,6 +28,7 @@ the app's "click the four corners" path goes through the same verification.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -248,6 +249,35 @@ def _robust_fit(m: np.ndarray, use: np.ndarray, card: CardType) -> tuple[np.ndar
     return de_all, inl_mask
 
 
+def _passes(de: np.ndarray, inl: np.ndarray, use: np.ndarray, card: CardType) -> bool:
+    """Whether a robust fit's inliers make the card (the tests of :func:`_verify`)."""
+    inl = inl & use
+    neutral = set(card.neutral)
+    n_neutral = sum(1 for i in np.flatnonzero(inl) if i in neutral)
+    return (int(inl.sum()) >= MIN_PATCHES and n_neutral >= MIN_NEUTRAL
+            and int(inl.sum()) - n_neutral >= 2 and float(de[inl].mean()) <= _FIT_MEAN_MAX)
+
+
+def _channel_gammas(m: np.ndarray, use: np.ndarray, card: CardType) -> np.ndarray:
+    """Per channel, the power taking the usable greys onto their reference: the median of
+    the slopes between pairs of greys in log-log (Theil–Sen), so one glared or noisy grey
+    does not bend it. (1, 1, 1) with fewer than three greys."""
+    ref = np.asarray(card.reference_linear)
+    grey = [i for i in card.neutral if use[i] and np.all(m[i] > 1e-3)]
+    if len(grey) < 3:
+        return np.ones(3)
+    lx, lr = np.log(m[grey]), np.log(np.maximum(ref[grey], 1e-4))
+    i, j = np.triu_indices(len(grey), 1)
+    dx = lx[j] - lx[i]
+    ok = np.abs(dx) > 0.05  # (pairs, 3): greys far enough apart to give a slope
+    slopes = np.where(ok, (lr[j] - lr[i]) / np.where(ok, dx, 1.0), np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a channel without such a pair
+        slope = np.nanmedian(slopes, axis=0)
+    slope = np.nan_to_num(slope, nan=1.0)
+    return np.clip(slope / np.median(slope), 0.5, 2.0)  # only the channels' differences
+
+
 def enough_for_colour(card: CardType, used: np.ndarray) -> bool:
     """Whether the patches ``used`` (N,) bool support a colour correction; with fewer, or
     of too few kinds, only a white balance is honest (see MIN_FIT)."""
@@ -273,6 +303,13 @@ def _verify(m: np.ndarray, why: list[str | None], card: CardType) -> _Verdict:
     # the card's identity is judged on the patches with a channel at 0 too (their error
     # is a few linear thousandths); the correction is fitted without them
     de, inl = _robust_fit(m, use | gamut, card)
+    if not _passes(de, inl, use, card):
+        # One power for all channels cannot undo a tone rendering that differs by channel
+        # (a per-channel gamma, a sensor's own curves): judged again after a power per
+        # channel that takes the card's greys onto theirs.
+        de2, inl2 = _robust_fit(np.maximum(m, 0) ** _channel_gammas(m, use, card), use | gamut, card)
+        if _passes(de2, inl2, use, card):
+            de, inl = de2, inl2
     out = list(why)
     for i in np.flatnonzero(use & ~inl):
         out[i] = "outlier"

@@ -150,3 +150,20 @@ def test_a_grey_backdrop_around_a_product_is_not_a_grey_card():
     yy, xx = np.mgrid[0:900, 0:1200]
     rgb[((yy - 450) / 120) ** 2 + ((xx - 600) / 90) ** 2 < 1] = (180, 40, 40)  # a product on a seamless
     assert not detect_card(_noisy(rgb), card="grey").found
+
+
+@pytest.mark.parametrize("gamma", [(0.7, 1.0, 1.45), (1.5, 1.0, 0.7)])
+def test_verification_undoes_a_tone_rendering_that_differs_by_channel(gamma):
+    """A card whose channels went through different powers (a mild per-channel gamma on a
+    camera's own tone curve, a sensor's curves) is the card: one power for all channels
+    cannot undo that, so the judgement tries one per channel, taken from the greys. The
+    same colours in another order stay rejected under the same rendering."""
+    from imgprep.core.colour.detect import _verify
+
+    ref = np.asarray(CARD.reference_linear)
+    rendered = 0.8 * np.clip(ref, 1e-4, 1) ** (1 / np.asarray(gamma))
+    v = _verify(rendered, [None] * 24, CARD)
+    assert v.ok and v.inliers == 24 and v.score < 1.0, (v.reason, v.score)
+    for seed in range(5):
+        order = np.random.default_rng(seed).permutation(24)
+        assert not _verify(rendered[order], [None] * 24, CARD).ok, order
