@@ -1,4 +1,4 @@
-"""Product sheet reader: the facts purchasing provides for each SKU (DESIGN.md §1).
+"""Product sheet reader: the facts purchasing provides for each SKU (docs/workflow.md).
 
 Reads CSV (UTF-8 with or without BOM, UTF-16 with BOM, GBK/GB18030 as Excel in China saves
 it) and XLSX. Headers may be Chinese or English, in any case and spacing, with units

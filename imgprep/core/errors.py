@@ -43,7 +43,7 @@ class ConfigError(ImgprepError):
 
 
 class NamingError(ImgprepError):
-    """A SKU or file name breaks the naming rules of DESIGN.md §4."""
+    """A SKU or file name breaks the naming rules of docs/naming.md."""
 
 
 # FileOpError texts with a message of their own in core.messages (the ones a backup reports):

@@ -1,4 +1,4 @@
-"""Colour-deviation report: the JSON document (DESIGN.md §8) and its HTML / CSV / PNG
+"""Colour-deviation report: the JSON document (docs/cli.md) and its HTML / CSV / PNG
 renderings. Library code returns bytes; the engine writes files through its own helper.
 
 ΔE is CIEDE2000 in Lab relative to D50 (see :mod:`.delta_e`). "after" values are the fit
@@ -124,7 +124,7 @@ def evaluate(
     loo: dict[str, dict[str, float]] | None = None,
     loo_patches: np.ndarray | None = None,
 ) -> dict[str, Any]:
-    """Build the colour report document (DESIGN.md §8) plus extra keys.
+    """Build the colour report document (docs/cli.md) plus extra keys.
 
     Extra keys: ``clipped`` (1-based indices left out of the fit and the summary),
     ``worst5``, ``warnings``, ``uneven_lighting``, ``thresholds``, ``reference_source``,

@@ -108,7 +108,7 @@ def srgb_icc_bytes() -> bytes:
     identical across runs and processes."""
     data = bytearray(srgb_profile().tobytes())
     data[24:36] = struct.pack(">6H", 2026, 1, 1, 0, 0, 0)
-    data[84:100] = bytes(16)  # profile ID: zero = not computed (§7.2.18)
+    data[84:100] = bytes(16)  # profile ID: zero = not computed (ICC.1:2010 §7.2.18)
     return bytes(data)
 
 
