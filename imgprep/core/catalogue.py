@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from .errors import ConfigError, NamingError
+from .errors import ConfigError, NamingError, SheetValueError
 from .messages import say
 from .naming import validate_sku
 
@@ -266,9 +266,9 @@ _NUMBER = re.compile(rf"^(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(?P<unit>{_UNIT
 
 
 def _number_cm(value: object, factor: float) -> float:
-    """A dimension cell in centimetres; raises ValueError saying why not."""
+    """A dimension cell in centimetres; raises SheetValueError saying why not."""
     if isinstance(value, bool):
-        raise ValueError(say("sheet-not-a-number", value=repr(value)))
+        raise SheetValueError(say("sheet-not-a-number", value=repr(value)))
     if isinstance(value, (int, float)):
         number = float(value)
     else:
@@ -277,15 +277,15 @@ def _number_cm(value: object, factor: float) -> float:
             s = s.replace(",", "")
         m = _NUMBER.match(s)
         if not m:
-            raise ValueError(say("sheet-not-a-number", value=repr(str(value)[:40])))
+            raise SheetValueError(say("sheet-not-a-number", value=repr(str(value)[:40])))
         number = float(m.group("num"))
         if m.group("unit"):
             factor = _UNITS[m.group("unit")]
     cm = number * factor
     if not math.isfinite(cm) or cm <= 0:
-        raise ValueError(say("sheet-not-positive", value=repr(str(value)[:40])))
+        raise SheetValueError(say("sheet-not-positive", value=repr(str(value)[:40])))
     if cm > MAX_DIMENSION_CM:
-        raise ValueError(say("sheet-implausible", value=repr(str(value)[:40])))
+        raise SheetValueError(say("sheet-implausible", value=repr(str(value)[:40])))
     return round(cm, 4)
 
 
@@ -300,7 +300,7 @@ def _dimensions_cm(value: object, factor: float) -> tuple[float, float, float]:
         s = s[: m.start()].strip()
     parts = _DIMS_SPLIT.split(s)
     if len(parts) != 3:
-        raise ValueError(say("sheet-not-dimensions", value=repr(str(value)[:40])))
+        raise SheetValueError(say("sheet-not-dimensions", value=repr(str(value)[:40])))
     return tuple(_number_cm(p, factor) for p in parts)  # type: ignore[return-value]
 
 
@@ -330,7 +330,7 @@ def _date(value: object) -> date:
                 return date(int(m.group("y")), int(m.group("m")), int(m.group("d")))
             except ValueError:
                 break
-    raise ValueError(say("sheet-not-a-date", value=repr(s[:40])))
+    raise SheetValueError(say("sheet-not-a-date", value=repr(s[:40])))
 
 
 # --- reading files ------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from .errors import ConfigError, StyleError
 
 DEFAULT_PRESET = "taobao-710"
 ANCHORS = (
@@ -208,7 +208,7 @@ def _parse_hex(v: str) -> tuple[int, int, int] | None:
 def hex_rgb(v: str) -> tuple[int, int, int]:
     rgb = _parse_hex(v)
     if rgb is None:
-        raise ValueError(f"not a colour: {v!r}")
+        raise StyleError(f"not a colour: {v!r}")
     return rgb
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from ..errors import StyleError
 from . import textlayout as tl
 
 if TYPE_CHECKING:
@@ -37,17 +38,17 @@ LABELS = {
 def _check_colour(name: str, value) -> None:
     if not (isinstance(value, tuple) and len(value) == 3
             and all(isinstance(c, int) and 0 <= c <= 255 for c in value)):
-        raise ValueError(f"{name} must be an (r, g, b) tuple of 0..255 integers, got {value!r}")
+        raise StyleError(f"{name} must be an (r, g, b) tuple of 0..255 integers, got {value!r}")
 
 
 def _check_fraction(name: str, value, low: float = 0.0, high: float = 1.0) -> None:
     if not (isinstance(value, (int, float)) and low < value <= high):
-        raise ValueError(f"{name} must be a number in ({low}, {high}], got {value!r}")
+        raise StyleError(f"{name} must be a number in ({low}, {high}], got {value!r}")
 
 
 def _check_common(style) -> None:
     if style.language not in LABELS:
-        raise ValueError(f"language must be one of {tuple(LABELS)}, got {style.language!r}")
+        raise StyleError(f"language must be one of {tuple(LABELS)}, got {style.language!r}")
     for name, value in style.__dict__.items():
         if name.endswith("colour") or name.endswith("fill"):
             _check_colour(name, value)
@@ -147,11 +148,11 @@ class PanelStyle:
     def __post_init__(self) -> None:
         unknown = [f for f in self.fields if f not in PANEL_FIELDS]
         if unknown:
-            raise ValueError(f"unknown panel fields {unknown}; known: {PANEL_FIELDS}")
+            raise StyleError(f"unknown panel fields {unknown}; known: {PANEL_FIELDS}")
         if len(set(self.fields)) != len(self.fields):
-            raise ValueError(f"panel fields repeat: {self.fields}")
+            raise StyleError(f"panel fields repeat: {self.fields}")
         if self.place not in ("below", "band"):
-            raise ValueError(f"place must be 'below' or 'band', got {self.place!r}")
+            raise StyleError(f"place must be 'below' or 'band', got {self.place!r}")
         _check_common(self)
         for name in ("title_size", "text_size", "padding"):
             _check_fraction(name, getattr(self, name), 0.0, 0.25)
@@ -160,7 +161,7 @@ class PanelStyle:
         _check_fraction("line_spacing", self.line_spacing, 0.9, 3.0)
         for key, _ in self.labels:
             if key not in PANEL_FIELDS:
-                raise ValueError(f"label override for unknown field {key!r}")
+                raise StyleError(f"label override for unknown field {key!r}")
 
     def label(self, name: str) -> str:
         return dict(self.labels).get(name, LABELS[self.language][name])
@@ -406,9 +407,9 @@ class CalloutStyle:
     def __post_init__(self) -> None:
         _check_common(self)
         if self.theme not in ("auto", "dark", "light"):
-            raise ValueError(f"theme must be auto, dark or light, got {self.theme!r}")
+            raise StyleError(f"theme must be auto, dark or light, got {self.theme!r}")
         if self.weight not in ("regular", "bold"):
-            raise ValueError(f"weight must be regular or bold, got {self.weight!r}")
+            raise StyleError(f"weight must be regular or bold, got {self.weight!r}")
         for name in ("text_size", "max_width", "leader", "margin", "line_width", "dot_radius",
                      "opacity", "max_height", "min_scale"):
             _check_fraction(name, getattr(self, name))
@@ -609,7 +610,7 @@ class DimensionStyle:
         _check_common(self)
         for name in ("horizontal", "vertical"):
             if getattr(self, name) not in ("length", "width", "height"):
-                raise ValueError(f"{name} must be length, width or height")
+                raise StyleError(f"{name} must be length, width or height")
         for name in ("text_size", "line_width", "gap", "arrow"):
             _check_fraction(name, getattr(self, name), 0.0, 0.25)
 
