@@ -502,7 +502,17 @@ def _read_rows(
     path: Path, sheet: str | None, header_row: int, header: list[object], rows: Iterator
 ) -> Catalogue:
     cat = Catalogue(source=str(path), header_row=header_row, sheet=sheet)
-    problems = cat.problems
+    columns, sp_columns, other = _read_header(cat, header)
+    seen, duplicates = _read_products(cat, rows, columns, sp_columns, other)
+    _settle_duplicates(cat, seen, duplicates, columns)
+    cat.products = {p.sku: p for p in sorted(seen.values(), key=lambda p: p.row)}
+    cat.problems.sort(key=lambda p: p.row)
+    return cat
+
+
+def _read_header(cat: Catalogue, header: list[object]) -> tuple[dict[str, _Column], list[_Column], list[_Column]]:
+    """The header row's columns: (known fields by key, selling points in order, others)."""
+    header_row, problems = cat.header_row, cat.problems
     columns: dict[str, _Column] = {}
     selling: dict[int, _Column] = {}
     other: list[_Column] = []
@@ -532,7 +542,13 @@ def _read_rows(
                                      say("sheet-selling-points-capped", limit=MAX_SELLING_POINTS)))
         sp_columns = sp_columns[:MAX_SELLING_POINTS]
     cat.columns = [c.header for c in sorted([*columns.values(), *sp_columns], key=lambda c: c.index)]
+    return columns, sp_columns, other
 
+
+def _read_products(cat: Catalogue, rows: Iterator, columns: dict[str, _Column], sp_columns: list[_Column],
+                   other: list[_Column]) -> tuple[dict[str, Product], dict[str, list[Product]]]:
+    """The products below the header by SKU (casefolded), and the SKUs that repeat."""
+    header_row, problems = cat.header_row, cat.problems
     seen: dict[str, Product] = {}
     duplicates: dict[str, list[Product]] = {}
     for number, row in enumerate(rows, start=header_row + 1):
@@ -555,7 +571,12 @@ def _read_rows(
             duplicates.setdefault(key, [seen[key]]).append(product)
         else:
             seen[key] = product
+    return seen, duplicates
 
+
+def _settle_duplicates(cat: Catalogue, seen: dict[str, Product], duplicates: dict[str, list[Product]],
+                       columns: dict[str, _Column]) -> None:
+    """Identical repeats keep their first row; differing ones are all left out of ``seen``."""
     for key, dups in duplicates.items():
         first = dups[0]
         identical = all(_same(first, other) for other in dups[1:])
@@ -568,12 +589,9 @@ def _read_rows(
                 text = say("sheet-repeat" + pair, sku=repr(p.sku), row=first.row, **where)
             else:
                 text = say("sheet-duplicate" + pair, sku=repr(p.sku), **where)
-            problems.append(SheetProblem(p.row, columns["sku"].header, text, skipped=True))
+            cat.problems.append(SheetProblem(p.row, columns["sku"].header, text, skipped=True))
         if not identical:
             del seen[key]
-    cat.products = {p.sku: p for p in sorted(seen.values(), key=lambda p: p.row)}
-    problems.sort(key=lambda p: p.row)
-    return cat
 
 
 def _same(a: Product, b: Product) -> bool:
