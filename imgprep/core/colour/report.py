@@ -155,25 +155,23 @@ def evaluate(
     order = [i for i in np.argsort(-de_a) if ok[i]][:5]
     excluded = _excluded(detection, ct)
     warnings, uneven = _warnings(detection, ct, m, excluded)
-    doc.update(
-        {
-            "model": fit.model,
-            "patches": [_patch_row(ct, m, i) for i in range(len(m.measured))],
-            "summary": {"before": _stats(m.de_before[ok]), "after": after, "pass": passed},
-            "clipped": [int(i) + 1 for i in np.flatnonzero(m.clipped)],
-            "excluded": excluded,
-            "loo": _stats(loo_ok) if loo_ok.size else None,
-            "pass_basis": "leave-one-out" if loo_ok.size else "in-sample",
-            "worst5": [{"index": int(i) + 1, "name": ct.names[i], "name_zh": ct.names_zh[i],
-                        "de2000_after": round(float(de_a[i]), 2)} for i in order],
-            "uneven_lighting": uneven,
-            "warnings": [en for en, _ in warnings],
-            "warnings_zh": [zh for _, zh in warnings],
-            "thresholds": th,
-            "reference_source": ct.source,
-            "method": detection.method,
-        }
-    )
+    doc.update({
+        "model": fit.model,
+        "patches": [_patch_row(ct, m, i) for i in range(len(m.measured))],
+        "summary": {"before": _stats(m.de_before[ok]), "after": after, "pass": passed},
+        "clipped": [int(i) + 1 for i in np.flatnonzero(m.clipped)],
+        "excluded": excluded,
+        "loo": _stats(loo_ok) if loo_ok.size else None,
+        "pass_basis": "leave-one-out" if loo_ok.size else "in-sample",
+        "worst5": [{"index": int(i) + 1, "name": ct.names[i], "name_zh": ct.names_zh[i],
+                    "de2000_after": round(float(de_a[i]), 2)} for i in order],
+        "uneven_lighting": uneven,
+        "warnings": [en for en, _ in warnings],
+        "warnings_zh": [zh for _, zh in warnings],
+        "thresholds": th,
+        "reference_source": ct.source,
+        "method": detection.method,
+    })
     if loo:
         doc["loo_de2000"] = {k: {kk: round(vv, 2) for kk, vv in v.items()} for k, v in loo.items()}
     return doc
