@@ -44,6 +44,7 @@ bench: $(TSTAMP)
 lint: $(TSTAMP)
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	$(BIN)/ruff check imgprep tests
+	$(BIN)/lint-imports
 
 clean-venv:
 	rm -rf $(VENV)

@@ -1,4 +1,4 @@
-"""Command line (DESIGN.md §6). Exit codes: 0 all done, 1 some items failed, 2 usage or
+"""Command line (docs/cli.md). Exit codes: 0 all done, 1 some items failed, 2 usage or
 configuration error (nothing written). ``--json`` prints one JSON document on stdout."""
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
-"""The core and the app never import Qt (STYLE.md §1), and `import imgprep.core` stays light."""
+"""The core and the app never import Qt (the import-linter contracts in pyproject.toml), and `import imgprep.core` stays light."""
 
 import subprocess
 import sys
+from pathlib import Path
 
 BLOCK_QT = """
 import sys, importlib.abc
@@ -31,3 +32,25 @@ def test_importing_the_core_is_light():
     code = "import sys, imgprep.core; print(sorted(m for m in ('numpy', 'PIL', 'cv2', 'colour') if m in sys.modules))"
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.stdout.strip() == "[]", r.stdout + r.stderr
+
+
+LINT_IMPORTS = str(Path(sys.executable).with_name("lint-imports"))
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_import_contracts_are_kept():
+    r = subprocess.run([LINT_IMPORTS, "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_a_broken_contract_fails_the_check(tmp_path):
+    # The main window imports the shoot view (inside a method): forbidding it must fail.
+    config = tmp_path / "broken.toml"
+    config.write_text(
+        '[tool.importlinter]\nroot_package = "imgprep"\n\n[[tool.importlinter.contracts]]\n'
+        'name = "known broken"\ntype = "forbidden"\nsource_modules = ["imgprep.gui.window"]\n'
+        'forbidden_modules = ["imgprep.gui.shoot_view"]\n')
+    r = subprocess.run([LINT_IMPORTS, "--no-cache", "--config", str(config)], cwd=ROOT,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode != 0, r.stdout + r.stderr
+    assert "known broken BROKEN" in r.stdout, r.stdout

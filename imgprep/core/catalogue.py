@@ -1,4 +1,4 @@
-"""Product sheet reader: the facts purchasing provides for each SKU (DESIGN.md §1).
+"""Product sheet reader: the facts purchasing provides for each SKU (docs/workflow.md).
 
 Reads CSV (UTF-8 with or without BOM, UTF-16 with BOM, GBK/GB18030 as Excel in China saves
 it) and XLSX. Headers may be Chinese or English, in any case and spacing, with units
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from .errors import ConfigError, NamingError
+from .errors import ConfigError, NamingError, SheetValueError
 from .messages import say
 from .naming import validate_sku
 
@@ -266,9 +266,9 @@ _NUMBER = re.compile(rf"^(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(?P<unit>{_UNIT
 
 
 def _number_cm(value: object, factor: float) -> float:
-    """A dimension cell in centimetres; raises ValueError saying why not."""
+    """A dimension cell in centimetres; raises SheetValueError saying why not."""
     if isinstance(value, bool):
-        raise ValueError(say("sheet-not-a-number", value=repr(value)))
+        raise SheetValueError(say("sheet-not-a-number", value=repr(value)))
     if isinstance(value, (int, float)):
         number = float(value)
     else:
@@ -277,15 +277,15 @@ def _number_cm(value: object, factor: float) -> float:
             s = s.replace(",", "")
         m = _NUMBER.match(s)
         if not m:
-            raise ValueError(say("sheet-not-a-number", value=repr(str(value)[:40])))
+            raise SheetValueError(say("sheet-not-a-number", value=repr(str(value)[:40])))
         number = float(m.group("num"))
         if m.group("unit"):
             factor = _UNITS[m.group("unit")]
     cm = number * factor
     if not math.isfinite(cm) or cm <= 0:
-        raise ValueError(say("sheet-not-positive", value=repr(str(value)[:40])))
+        raise SheetValueError(say("sheet-not-positive", value=repr(str(value)[:40])))
     if cm > MAX_DIMENSION_CM:
-        raise ValueError(say("sheet-implausible", value=repr(str(value)[:40])))
+        raise SheetValueError(say("sheet-implausible", value=repr(str(value)[:40])))
     return round(cm, 4)
 
 
@@ -300,7 +300,7 @@ def _dimensions_cm(value: object, factor: float) -> tuple[float, float, float]:
         s = s[: m.start()].strip()
     parts = _DIMS_SPLIT.split(s)
     if len(parts) != 3:
-        raise ValueError(say("sheet-not-dimensions", value=repr(str(value)[:40])))
+        raise SheetValueError(say("sheet-not-dimensions", value=repr(str(value)[:40])))
     return tuple(_number_cm(p, factor) for p in parts)  # type: ignore[return-value]
 
 
@@ -330,7 +330,7 @@ def _date(value: object) -> date:
                 return date(int(m.group("y")), int(m.group("m")), int(m.group("d")))
             except ValueError:
                 break
-    raise ValueError(say("sheet-not-a-date", value=repr(s[:40])))
+    raise SheetValueError(say("sheet-not-a-date", value=repr(s[:40])))
 
 
 # --- reading files ------------------------------------------------------------------------
@@ -502,7 +502,17 @@ def _read_rows(
     path: Path, sheet: str | None, header_row: int, header: list[object], rows: Iterator
 ) -> Catalogue:
     cat = Catalogue(source=str(path), header_row=header_row, sheet=sheet)
-    problems = cat.problems
+    columns, sp_columns, other = _read_header(cat, header)
+    seen, duplicates = _read_products(cat, rows, columns, sp_columns, other)
+    _settle_duplicates(cat, seen, duplicates, columns)
+    cat.products = {p.sku: p for p in sorted(seen.values(), key=lambda p: p.row)}
+    cat.problems.sort(key=lambda p: p.row)
+    return cat
+
+
+def _read_header(cat: Catalogue, header: list[object]) -> tuple[dict[str, _Column], list[_Column], list[_Column]]:
+    """The header row's columns: (known fields by key, selling points in order, others)."""
+    header_row, problems = cat.header_row, cat.problems
     columns: dict[str, _Column] = {}
     selling: dict[int, _Column] = {}
     other: list[_Column] = []
@@ -532,7 +542,13 @@ def _read_rows(
                                      say("sheet-selling-points-capped", limit=MAX_SELLING_POINTS)))
         sp_columns = sp_columns[:MAX_SELLING_POINTS]
     cat.columns = [c.header for c in sorted([*columns.values(), *sp_columns], key=lambda c: c.index)]
+    return columns, sp_columns, other
 
+
+def _read_products(cat: Catalogue, rows: Iterator, columns: dict[str, _Column], sp_columns: list[_Column],
+                   other: list[_Column]) -> tuple[dict[str, Product], dict[str, list[Product]]]:
+    """The products below the header by SKU (casefolded), and the SKUs that repeat."""
+    header_row, problems = cat.header_row, cat.problems
     seen: dict[str, Product] = {}
     duplicates: dict[str, list[Product]] = {}
     for number, row in enumerate(rows, start=header_row + 1):
@@ -555,7 +571,12 @@ def _read_rows(
             duplicates.setdefault(key, [seen[key]]).append(product)
         else:
             seen[key] = product
+    return seen, duplicates
 
+
+def _settle_duplicates(cat: Catalogue, seen: dict[str, Product], duplicates: dict[str, list[Product]],
+                       columns: dict[str, _Column]) -> None:
+    """Identical repeats keep their first row; differing ones are all left out of ``seen``."""
     for key, dups in duplicates.items():
         first = dups[0]
         identical = all(_same(first, other) for other in dups[1:])
@@ -568,12 +589,9 @@ def _read_rows(
                 text = say("sheet-repeat" + pair, sku=repr(p.sku), row=first.row, **where)
             else:
                 text = say("sheet-duplicate" + pair, sku=repr(p.sku), **where)
-            problems.append(SheetProblem(p.row, columns["sku"].header, text, skipped=True))
+            cat.problems.append(SheetProblem(p.row, columns["sku"].header, text, skipped=True))
         if not identical:
             del seen[key]
-    cat.products = {p.sku: p for p in sorted(seen.values(), key=lambda p: p.row)}
-    problems.sort(key=lambda p: p.row)
-    return cat
 
 
 def _same(a: Product, b: Product) -> bool:

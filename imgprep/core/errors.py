@@ -43,7 +43,7 @@ class ConfigError(ImgprepError):
 
 
 class NamingError(ImgprepError):
-    """A SKU or file name breaks the naming rules of DESIGN.md §4."""
+    """A SKU or file name breaks the naming rules of docs/naming.md."""
 
 
 # FileOpError texts with a message of their own in core.messages (the ones a backup reports):
@@ -75,3 +75,23 @@ class FileOpError(ImgprepError):
     def __reduce__(self):
         return (type(self), (self.verb, self.src, self.dst, self.cause))
 
+
+
+# The errors below are ValueErrors too: callers that checked values caught ValueError before
+# these types existed, and still do.
+
+
+class StyleError(ImgprepError, ValueError):
+    """A style value of a preset (colour, size, field, font weight, placement) is not allowed."""
+
+
+class SheetValueError(ImgprepError, ValueError):
+    """A product sheet cell is not the number, dimensions or date its column needs."""
+
+
+class CardError(ImgprepError, ValueError):
+    """A reference card that imgprep does not know."""
+
+
+class SizeCapError(ImgprepError, ValueError):
+    """A rendition does not fit its byte cap even at the lowest quality allowed."""

@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import ConfigError
+from .errors import ConfigError, StyleError
 
 if TYPE_CHECKING:  # Pillow is imported where fonts are actually rasterised
     from PIL import ImageFont
@@ -62,7 +62,7 @@ def assets_dir() -> Path:
 
 def _check_weight(weight: str) -> str:
     if weight not in _FILES:
-        raise ValueError(f"font weight must be one of {WEIGHTS}, got {weight!r}")
+        raise StyleError(f"font weight must be one of {WEIGHTS}, got {weight!r}")
     return weight
 
 

@@ -1,4 +1,4 @@
-"""Naming rules (DESIGN.md §4): one place decides what a SKU may be and what a file is called.
+"""Naming rules (docs/naming.md): one place decides what a SKU may be and what a file is called.
 
 Library files are ``<SKU>-<NN>`` (product frames) and ``<SKU>-C<NN>`` (reference-card
 frames), NN from 01, two digits, three and more when past 99. A number is assigned
@@ -106,7 +106,7 @@ def revision_of(stem: str) -> int:
     return int(m.group(1)) if m else 1
 
 
-# Designers' PSDs (DESIGN.md §4: ``psd/SKU-NN.psd``, renamed on arrival).
+# Designers' PSDs (docs/naming.md: ``psd/SKU-NN.psd``, renamed on arrival).
 PSD_EXTENSIONS = (".psd", ".psb")
 
 # Videos: never decoded. One beside a photo of the same name (an iPhone's Live Photo

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from .errors import ConfigError, StyleError
 
 DEFAULT_PRESET = "taobao-710"
 ANCHORS = (
@@ -208,7 +208,7 @@ def _parse_hex(v: str) -> tuple[int, int, int] | None:
 def hex_rgb(v: str) -> tuple[int, int, int]:
     rgb = _parse_hex(v)
     if rgb is None:
-        raise ValueError(f"not a colour: {v!r}")
+        raise StyleError(f"not a colour: {v!r}")
     return rgb
 
 
@@ -236,41 +236,62 @@ def parse_preset(data: dict, file: Path) -> Preset:
     top = _check_table(file, "", {k: v for k, v in data.items() if k in _TOP_KEYS}, _TOP_KEYS)
     if "name" not in top:
         raise ConfigError(file, "name", "missing", 'add name = "…"')
+    renditions = _parse_renditions(file, data.get("rendition", []))
+    watermark = _parse_watermark(file, data.get("watermark", {}))
+    c = _check_table(file, "colour", data.get("colour", {}), _COLOUR_KEYS)
+    colour = ColourSettings(**{k: (float(v) if k.startswith("pass_") else v) for k, v in c.items()})
+    if colour.pass_max < colour.pass_mean:
+        raise ConfigError(file, "colour.pass_max", "is below pass_mean", "max ≥ mean, e.g. mean 3, max 6")
+    p = _check_table(file, "panel", data.get("panel", {}), _PANEL_KEYS)
+    panel = PanelSettings(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in p.items()})
+    b = _check_table(file, "backup", data.get("backup", {}), _BACKUP_KEYS)
+    return Preset(
+        name=top["name"], description=top.get("description", ""), renditions=renditions,
+        watermark=watermark, colour=colour, panel=panel, backup=BackupSettings(**b),
+        min_details=top.get("min_details", 5), sla_days=top.get("sla_days", 3), source=file,
+    )
 
-    raw_renditions = data.get("rendition", [])
+
+def _parse_renditions(file: Path, raw_renditions: Any) -> tuple[Rendition, ...]:
     if not isinstance(raw_renditions, list) or not raw_renditions:
         raise ConfigError(file, "rendition", "at least one [[rendition]] is needed",
                           "add [[rendition]] with name and width")
     renditions: list[Rendition] = []
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, str]] = set()  # (role, suffix): each writes one file
     for i, r in enumerate(raw_renditions):
-        prefix = f"rendition[{i}]"
-        _check_table(file, prefix, r, _RENDITION_KEYS)
-        if "name" not in r:
-            raise ConfigError(file, f"{prefix}.name", "missing", 'add name = "hero"')
-        has_w, has_box = "width" in r, "box" in r
-        fit = r.get("fit", "width" if has_w else "contain")
-        if fit == "width" and not has_w:
-            raise ConfigError(file, f"{prefix}.width", "missing", "fit = 'width' needs width = 710")
-        if fit != "width" and not has_box:
-            raise ConfigError(file, f"{prefix}.box", "missing", f"fit = '{fit}' needs box = [800, 800]")
-        roles = tuple(r.get("roles", list(ROLES)))
-        suffix = r.get("suffix", "")
-        for role in roles:
-            if (role, suffix) in seen:
-                raise ConfigError(file, f"{prefix}.suffix", f"two renditions for role '{role}' write the same file",
-                                  "give one of them a suffix such as '-800'")
-            seen.add((role, suffix))
-        renditions.append(Rendition(
-            name=r["name"], roles=roles, width=r.get("width"),
-            box=tuple(r["box"]) if has_box else None, fit=fit,
-            upscale=r.get("upscale", False), sharpen=float(r.get("sharpen", 0.5)),
-            quality=r.get("quality", 90), max_bytes=r.get("max_bytes", 0), suffix=suffix,
-            panel=r.get("panel", False), callouts=r.get("callouts", False),
-            dimensions=r.get("dimensions", False),
-        ))
+        renditions.append(_parse_rendition(file, f"rendition[{i}]", r, seen))
+    return tuple(renditions)
 
-    wm = _check_table(file, "watermark", data.get("watermark", {}), _WATERMARK_KEYS)
+
+def _parse_rendition(file: Path, prefix: str, r: Any, seen: set[tuple[str, str]]) -> Rendition:
+    _check_table(file, prefix, r, _RENDITION_KEYS)
+    if "name" not in r:
+        raise ConfigError(file, f"{prefix}.name", "missing", 'add name = "hero"')
+    has_w, has_box = "width" in r, "box" in r
+    fit = r.get("fit", "width" if has_w else "contain")
+    if fit == "width" and not has_w:
+        raise ConfigError(file, f"{prefix}.width", "missing", "fit = 'width' needs width = 710")
+    if fit != "width" and not has_box:
+        raise ConfigError(file, f"{prefix}.box", "missing", f"fit = '{fit}' needs box = [800, 800]")
+    roles = tuple(r.get("roles", list(ROLES)))
+    suffix = r.get("suffix", "")
+    for role in roles:
+        if (role, suffix) in seen:
+            raise ConfigError(file, f"{prefix}.suffix", f"two renditions for role '{role}' write the same file",
+                              "give one of them a suffix such as '-800'")
+        seen.add((role, suffix))
+    return Rendition(
+        name=r["name"], roles=roles, width=r.get("width"),
+        box=tuple(r["box"]) if has_box else None, fit=fit,
+        upscale=r.get("upscale", False), sharpen=float(r.get("sharpen", 0.5)),
+        quality=r.get("quality", 90), max_bytes=r.get("max_bytes", 0), suffix=suffix,
+        panel=r.get("panel", False), callouts=r.get("callouts", False),
+        dimensions=r.get("dimensions", False),
+    )
+
+
+def _parse_watermark(file: Path, table: Any) -> Watermark:
+    wm = _check_table(file, "watermark", table, _WATERMARK_KEYS)
     image = None
     if wm.get("image"):
         image = (file.parent / wm["image"]).resolve()
@@ -281,25 +302,12 @@ def parse_preset(data: dict, file: Path) -> Preset:
         raise ConfigError(file, "watermark.image", "missing", "kind = 'image' needs image = 'logo.png'")
     if kind == "text" and wm.get("enabled", True) and not wm.get("text", "").strip():
         raise ConfigError(file, "watermark.text", "missing", "kind = 'text' needs text = 'your shop'")
-    watermark = Watermark(
+    return Watermark(
         enabled=wm.get("enabled", True), kind=kind, text=wm.get("text", ""), image=image,
         anchor=wm.get("anchor", "bottom-right"), opacity=float(wm.get("opacity", 0.35)),
         scale=float(wm.get("scale", 0.22)), margin=float(wm.get("margin", 0.03)),
         colour=wm.get("colour", "#FFFFFF"), angle=float(wm.get("angle", -30.0)),
         spacing=float(wm.get("spacing", 1.2)),
-    )
-
-    c = _check_table(file, "colour", data.get("colour", {}), _COLOUR_KEYS)
-    colour = ColourSettings(**{k: (float(v) if k.startswith("pass_") else v) for k, v in c.items()})
-    if colour.pass_max < colour.pass_mean:
-        raise ConfigError(file, "colour.pass_max", "is below pass_mean", "max ≥ mean, e.g. mean 3, max 6")
-    p = _check_table(file, "panel", data.get("panel", {}), _PANEL_KEYS)
-    panel = PanelSettings(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in p.items()})
-    b = _check_table(file, "backup", data.get("backup", {}), _BACKUP_KEYS)
-    return Preset(
-        name=top["name"], description=top.get("description", ""), renditions=tuple(renditions),
-        watermark=watermark, colour=colour, panel=panel, backup=BackupSettings(**b),
-        min_details=top.get("min_details", 5), sla_days=top.get("sla_days", 3), source=file,
     )
 
 

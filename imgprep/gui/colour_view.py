@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from ..app import services
 from .appstate import AppState
+from .desktop import open_local
 from .i18n import is_chinese
 
 GOOD, BAD, WARN, MUTED, INK = QColor("#2e7d32"), QColor("#c62828"), QColor("#e09400"), QColor("#9ca3af"), QColor("#1f2937")
@@ -395,6 +396,4 @@ class ColourView(QWidget):
         lib = self.state.library()
         p = services.report_path(lib, self.sku) if (lib and self.sku) else None
         if p:
-            from .window import open_local
-
             open_local(p, self.state, "zh" if is_chinese() else "en")  # the report's language

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from ..app import services
 from .appstate import STATE_COLOURS, AppState
 from .canvas import ImageCanvas
+from .desktop import open_in_file_manager
 from .i18n import engine_text, is_chinese
 from .imaging import Background, load_array, to_qimage
 from .page_view import PageView
@@ -588,8 +589,6 @@ class ShootView(QWidget):
                         self.sku, self.last_fit_doc["fit_id"], self._preset(), on_done=self._rerendered)
 
     def open_current(self) -> None:
-        from .window import open_in_file_manager
-
         f = self.current()
         p = self._path_of(f) if f else None
         if p is not None:

@@ -9,11 +9,10 @@ import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QLockFile, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QLockFile, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QColor,
-    QDesktopServices,
     QDragEnterEvent,
     QDragMoveEvent,
     QDropEvent,
@@ -52,6 +51,7 @@ from PySide6.QtWidgets import (
 from ..app import services
 from ..core.errors import ImgprepError
 from .appstate import COLUMNS, AppSettings, AppState, ShootModel
+from .desktop import open_in_file_manager
 from .i18n import engine_text, install_language, register_fonts
 
 ACCENT = "#1f6feb"
@@ -71,27 +71,6 @@ def app_icon() -> QIcon:
     p.drawEllipse(27, 27, 10, 10)
     p.end()
     return QIcon(pm)
-
-
-def open_local(target: Path, state: AppState, fragment: str = "") -> bool:
-    """Open a local file or folder with what the system has for it (``fragment``: the
-    URL's #part). When nothing handles it (no file manager, no browser), the log says so
-    and the path goes to the clipboard, never a silent no-op."""
-    url = QUrl.fromLocalFile(str(target))
-    if fragment:
-        url.setFragment(fragment)
-    if QDesktopServices.openUrl(url):
-        return True
-    QApplication.clipboard().setText(str(target))
-    state.message.emit("error", QApplication.translate(
-        "MainWindow", "Nothing on this computer opens {0}: its path is on the clipboard").format(target))
-    return False
-
-
-def open_in_file_manager(path: Path, state: AppState) -> bool:
-    """Show a file's folder (or a folder) in the system file manager."""
-    path = Path(path)
-    return open_local(path if path.is_dir() else path.parent, state)
 
 
 class ProgressDelegate(QStyledItemDelegate):

@@ -1,5 +1,5 @@
 """Designers' PSDs: taken into library/SKU/psd/, named SKU + sequence like every picture
-(DESIGN.md §1 step 5, §4), through the CLI, the journal, the backup and the watcher."""
+(docs/workflow.md, docs/naming.md), through the CLI, the journal, the backup and the watcher."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SKU slates (DESIGN.md §1): a printed QR card shot as a shoot's first frame names the
+"""SKU slates (docs/workflow.md): a printed QR card shot as a shoot's first frame names the
 shoot, whatever its folder is called; it is not a product photo."""
 
 from __future__ import annotations

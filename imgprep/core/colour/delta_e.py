@@ -143,7 +143,24 @@ def delta_e_2000(
     lab2 = np.asarray(lab2, dtype=float)
     L1, a1, b1 = lab1[..., 0], lab1[..., 1], lab1[..., 2]
     L2, a2, b2 = lab2[..., 0], lab2[..., 1], lab2[..., 2]
+    C1p, h1p, C2p, h2p = _primed_chroma_hue(a1, b1, a2, b2)
+    CpCp = C1p * C2p
+    dLp = L2 - L1
+    dCp = C2p - C1p
+    dHp = _hue_difference(h1p, h2p, CpCp)
+    Lp_bar = (L1 + L2) / 2
+    Cp_bar = (C1p + C2p) / 2
+    S_L, S_C, S_H, R_T = _weights(Lp_bar, Cp_bar, _mean_hue(h1p, h2p, CpCp))
+    tL = dLp / (k_L * S_L)
+    tC = dCp / (k_C * S_C)
+    tH = dHp / (k_H * S_H)
+    return np.sqrt(np.maximum(tL**2 + tC**2 + tH**2 + R_T * tC * tH, 0.0))
 
+
+def _primed_chroma_hue(a1: FloatArray, b1: FloatArray, a2: FloatArray,
+                       b2: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """C'1, h'1, C'2, h'2 (Sharma et al. eqs. 2–7): a* scaled by the G factor; hue in
+    degrees, 0 for an achromatic colour."""
     C1 = np.hypot(a1, b1)
     C2 = np.hypot(a2, b2)
     C_bar7 = ((C1 + C2) / 2) ** 7
@@ -156,25 +173,31 @@ def delta_e_2000(
     h2p = np.degrees(np.arctan2(b2, a2p)) % 360
     h1p = np.where((a1p == 0) & (b1 == 0), 0.0, h1p)
     h2p = np.where((a2p == 0) & (b2 == 0), 0.0, h2p)
+    return C1p, h1p, C2p, h2p
 
-    CpCp = C1p * C2p
-    dLp = L2 - L1
-    dCp = C2p - C1p
+
+def _hue_difference(h1p: FloatArray, h2p: FloatArray, CpCp: FloatArray) -> FloatArray:
+    """ΔH' (eqs. 10–11), with Δh' taken the short way round the hue circle."""
     dh = h2p - h1p
     dhp = np.where(dh > 180, dh - 360, np.where(dh < -180, dh + 360, dh))
     dhp = np.where(CpCp == 0, 0.0, dhp)
-    dHp = 2 * np.sqrt(CpCp) * np.sin(np.radians(dhp) / 2)
+    return 2 * np.sqrt(CpCp) * np.sin(np.radians(dhp) / 2)
 
-    Lp_bar = (L1 + L2) / 2
-    Cp_bar = (C1p + C2p) / 2
+
+def _mean_hue(h1p: FloatArray, h2p: FloatArray, CpCp: FloatArray) -> FloatArray:
+    """h̄' (eq. 14): the mean hue on the short arc; the sum when either colour is achromatic."""
     hsum = h1p + h2p
     hp_bar = np.where(
         np.abs(h1p - h2p) <= 180,
         hsum / 2,
         np.where(hsum < 360, (hsum + 360) / 2, (hsum - 360) / 2),
     )
-    hp_bar = np.where(CpCp == 0, hsum, hp_bar)
+    return np.where(CpCp == 0, hsum, hp_bar)
 
+
+def _weights(Lp_bar: FloatArray, Cp_bar: FloatArray,
+             hp_bar: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """S_L, S_C, S_H and the rotation term R_T (eqs. 15–22)."""
     T = (
         1
         - 0.17 * np.cos(np.radians(hp_bar - 30))
@@ -190,8 +213,4 @@ def delta_e_2000(
     S_C = 1 + 0.045 * Cp_bar
     S_H = 1 + 0.015 * Cp_bar * T
     R_T = -np.sin(np.radians(2 * d_theta)) * R_C
-
-    tL = dLp / (k_L * S_L)
-    tC = dCp / (k_C * S_C)
-    tH = dHp / (k_H * S_H)
-    return np.sqrt(np.maximum(tL**2 + tC**2 + tH**2 + R_T * tC * tH, 0.0))
+    return S_L, S_C, S_H, R_T

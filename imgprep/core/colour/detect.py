@@ -526,8 +526,6 @@ def _grid_candidates(rgb: np.ndarray, card: CardType, q: np.ndarray | None = Non
 
     The lattice pitch comes from the distances between neighbouring squares (a blob's own
     size under-reads a patch by its blurred edge, and that error grows along a row)."""
-    import cv2
-
     q = _quads(rgb) if q is None else q
     if len(q) < 8:
         return []
@@ -547,63 +545,89 @@ def _grid_candidates(rgb: np.ndarray, card: CardType, q: np.ndarray | None = Non
         pitch = float(np.median(dist.min(1)))
         if not np.isfinite(pitch) or pitch > 2.5 * side:
             continue
-        ang = np.arctan2(q[seed, 4], q[seed, 3])
-        U = np.array([[np.cos(ang), -np.sin(ang)], [np.sin(ang), np.cos(ang)]]) * pitch
-        rel = (q[near, :2] - q[seed, :2]) @ np.linalg.inv(U).T
-        ij = np.round(rel)
-        good = np.abs(rel - ij).max(1) < 0.3
-        Hh = None
-        for _ in range(3):  # lattice homography, re-assign with it
-            if good.sum() < 8:
-                break
-            Hn, _m = cv2.findHomography(
-                ij[good].astype(np.float32), q[near[good], :2].astype(np.float32), 0
-            )
-            if Hn is None:
-                break
-            Hh = Hn
-            rel = _project(np.linalg.inv(Hh), q[near, :2])
-            ij = np.round(rel)
-            good = np.abs(rel - ij).max(1) < 0.25
-        if Hh is None or good.sum() < 8:
+        fitted = _fit_lattice(q, seed, near, pitch)
+        if fitted is None:
             continue
+        Hh, ij, rel, good = fitted
         good &= _connected(ij, good, np.argmin(np.abs(rel).sum(1)))
         if good.sum() < 8:
             continue
         if good.sum() > card.n_patches + 6:
             used[near[good]] = True  # a lattice larger than the card: another chart
             continue
-        gi = ij[good]
-        lo, hi = gi.min(0), gi.max(0)
-        # every 4x6 window (either way round) holding nearly as many squares as the best
-        # one: a stray marker beside the card widens the lattice, not the card
-        wins = []
-        for ncols, nrows in ((card.cols, card.rows), (card.rows, card.cols)):
-            for x0 in range(int(lo[0]), int(max(lo[0], hi[0] - ncols + 1)) + 1):
-                for y0 in range(int(lo[1]), int(max(lo[1], hi[1] - nrows + 1)) + 1):
-                    inside = ((gi[:, 0] >= x0) & (gi[:, 0] < x0 + ncols)
-                              & (gi[:, 1] >= y0) & (gi[:, 1] < y0 + nrows)).sum()
-                    wins.append((int(inside), ncols, nrows, x0, y0))
+        wins = _windows(ij[good], card)
         top = max(w[0] for w in wins)
         if top < 8:
             continue
         used[near[good]] = True
-        s = 0.5 / (1 + r)
-        for inside, ncols, nrows, x0, y0 in sorted(wins, reverse=True):
-            if inside < top - 2:
-                break
-            # outer corners of the window, lattice units (centres at integers)
-            pts = np.array(
-                [[x0 - s, y0 - s], [x0 + ncols - 1 + s, y0 - s],
-                 [x0 + ncols - 1 + s, y0 + nrows - 1 + s], [x0 - s, y0 + nrows - 1 + s]]
-            )  # fmt: skip
-            quad = _project(Hh, pts)
-            if ncols != card.cols:  # portrait window: start at a corner of a long edge
-                quad = np.roll(quad, 1, axis=0)
-            cands.append(quad)
+        cands += _window_quads(Hh, wins, top, card)
         if len(cands) > 24:
             break
     return cands
+
+
+def _fit_lattice(q: np.ndarray, seed: int, near: np.ndarray,
+                 pitch: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """The lattice through the squares ``near`` the seed: (homography from lattice units to
+    pixels, each square's lattice cell, its offset from the cell, whether it sits on one);
+    None when too few squares line up."""
+    import cv2
+
+    ang = np.arctan2(q[seed, 4], q[seed, 3])
+    U = np.array([[np.cos(ang), -np.sin(ang)], [np.sin(ang), np.cos(ang)]]) * pitch
+    rel = (q[near, :2] - q[seed, :2]) @ np.linalg.inv(U).T
+    ij = np.round(rel)
+    good = np.abs(rel - ij).max(1) < 0.3
+    Hh = None
+    for _ in range(3):  # lattice homography, re-assign with it
+        if good.sum() < 8:
+            break
+        Hn, _m = cv2.findHomography(
+            ij[good].astype(np.float32), q[near[good], :2].astype(np.float32), 0
+        )
+        if Hn is None:
+            break
+        Hh = Hn
+        rel = _project(np.linalg.inv(Hh), q[near, :2])
+        ij = np.round(rel)
+        good = np.abs(rel - ij).max(1) < 0.25
+    if Hh is None or good.sum() < 8:
+        return None
+    return Hh, ij, rel, good
+
+
+def _windows(gi: np.ndarray, card: CardType) -> list[tuple[int, int, int, int, int]]:
+    """Every card-sized window (either way round) over the lattice cells ``gi``, with how
+    many squares it holds: (inside, cols, rows, x0, y0)."""
+    lo, hi = gi.min(0), gi.max(0)
+    wins = []
+    for ncols, nrows in ((card.cols, card.rows), (card.rows, card.cols)):
+        for x0 in range(int(lo[0]), int(max(lo[0], hi[0] - ncols + 1)) + 1):
+            for y0 in range(int(lo[1]), int(max(lo[1], hi[1] - nrows + 1)) + 1):
+                inside = ((gi[:, 0] >= x0) & (gi[:, 0] < x0 + ncols)
+                          & (gi[:, 1] >= y0) & (gi[:, 1] < y0 + nrows)).sum()
+                wins.append((int(inside), ncols, nrows, x0, y0))
+    return wins
+
+
+def _window_quads(Hh: np.ndarray, wins: list, top: int, card: CardType) -> list[np.ndarray]:
+    """The card outlines of every window holding nearly as many squares as the best one
+    (a stray marker beside the card widens the lattice, not the card), best first."""
+    s = 0.5 / (1 + card.gap_ratio)
+    quads = []
+    for inside, ncols, nrows, x0, y0 in sorted(wins, reverse=True):
+        if inside < top - 2:
+            break
+        # outer corners of the window, lattice units (centres at integers)
+        pts = np.array(
+            [[x0 - s, y0 - s], [x0 + ncols - 1 + s, y0 - s],
+             [x0 + ncols - 1 + s, y0 + nrows - 1 + s], [x0 - s, y0 + nrows - 1 + s]]
+        )  # fmt: skip
+        quad = _project(Hh, pts)
+        if ncols != card.cols:  # portrait window: start at a corner of a long edge
+            quad = np.roll(quad, 1, axis=0)
+        quads.append(quad)
+    return quads
 
 
 # --------------------------------------------------------------------------- grey card
@@ -741,20 +765,7 @@ def detect_card(
         return CardDetection(False, card, reason=say("card-image-too-small", width=w, height=h,
                                                      side=MIN_IMAGE_SIDE))
     if card == "grey":
-        method = "manual"
-        if corners is None:
-            quad, reason = _grey_auto(rgb)
-            method = "auto-grey"
-            if quad is None:
-                return CardDetection(False, card, reason=reason)
-        else:
-            quad = np.asarray(corners, float).reshape(4, 2)
-        m, clipped = sample_grid(rgb, quad, ct, n=15, extent=0.6)
-        if clipped[0]:
-            return CardDetection(False, card, quad, m, clipped, say("grey-clipped"), method)
-        return CardDetection(True, card, quad, m, clipped, None, method,
-                             excluded=())
-
+        return _detect_grey(rgb, ct, corners)
     if corners is not None:
         squares = _squares(rgb)
         quad = np.asarray(corners, float).reshape(4, 2)
@@ -764,48 +775,78 @@ def detect_card(
     # Three sources, cheapest first, at ~1000 px and then, when nothing is trusted, at the
     # full analysis size (a small card's patches are a few pixels at 1000 px); the best
     # verified candidate wins, and a card seen nearly whole ends the search.
-    best: CardDetection | None = None
-    reason = say("no-card")
+    search = _Search(rgb, ct)
+    squares = _squares(rgb)
+    if not search.consider("grid", _grid_candidates(rgb, ct, squares), squares) \
+            and len(squares) >= MCC_MIN_SQUARES:
+        search.consider("mcc", _mcc_candidates(rgb), squares)
+    if search.best is None and max(rgb.shape[:2]) > 1.3 * MCC_EDGE:
+        _search_small_cards(search)
+    return search.best if search.best is not None else CardDetection(False, card, reason=search.reason)
 
-    def consider(method: str, quads: list[np.ndarray], squares: np.ndarray) -> bool:
-        nonlocal best, reason
+
+def _detect_grey(rgb: np.ndarray, ct: CardType, corners: np.ndarray | None) -> CardDetection:
+    """A grey card: at the given corners, else the largest uniform low-chroma region."""
+    card = "grey"
+    method = "manual"
+    if corners is None:
+        quad, reason = _grey_auto(rgb)
+        method = "auto-grey"
+        if quad is None:
+            return CardDetection(False, card, reason=reason)
+    else:
+        quad = np.asarray(corners, float).reshape(4, 2)
+    m, clipped = sample_grid(rgb, quad, ct, n=15, extent=0.6)
+    if clipped[0]:
+        return CardDetection(False, card, quad, m, clipped, say("grey-clipped"), method)
+    return CardDetection(True, card, quad, m, clipped, None, method,
+                         excluded=())
+
+
+class _Search:
+    """The best verified card candidate so far, and why the last one was refused."""
+
+    def __init__(self, rgb: np.ndarray, ct: CardType):
+        self.rgb, self.ct = rgb, ct
+        self.best: CardDetection | None = None
+        self.reason = say("no-card")
+
+    def consider(self, method: str, quads: list[np.ndarray], squares: np.ndarray) -> bool:
+        """Verify each quad; True when a card seen nearly whole ends the search."""
         for quad in quads:
-            got, why = _accept(rgb, quad, ct, method, squares)
+            got, why = _accept(self.rgb, quad, self.ct, method, squares)
             if got is None:
-                reason = why
+                self.reason = why
                 continue
-            if best is None or _rank(got) < _rank(best):
-                best = got
+            if self.best is None or _rank(got) < _rank(self.best):
+                self.best = got
             if len(got.excluded) <= _GOOD_ENOUGH_EXCLUDED:
                 return True
         return False
 
-    squares = _squares(rgb)
-    if not consider("grid", _grid_candidates(rgb, ct, squares), squares) \
-            and len(squares) >= MCC_MIN_SQUARES:
-        consider("mcc", _mcc_candidates(rgb), squares)
-    if best is None and max(rgb.shape[:2]) > 1.3 * MCC_EDGE:
-        # A small card's patches are a few pixels at 1000 px: look again at full size, but
-        # only where the pre-check sees the card's many hues side by side (a crop costs a
-        # fraction of the frame, and a colourful product elsewhere costs nothing more).
-        from .precheck import card_regions
 
-        h, w = rgb.shape[:2]
-        small_ones = [b for b in card_regions(rgb) if (b[2] - b[0]) * (b[3] - b[1]) <= 0.25 * h * w]
-        for x0, y0, x1, y1 in small_ones[:_MAX_REGIONS]:  # a larger card is seen at 1000 px
-            crop = np.ascontiguousarray(rgb[y0:y1, x0:x1])
-            if min(crop.shape[:2]) < MIN_IMAGE_SIDE:
-                continue
-            sq = _quads(crop)
-            off = np.array([x0, y0], float)
-            shifted = sq.copy()
-            shifted[:, :2] += off
-            quads = [q + off for q in _grid_candidates(crop, ct, sq)]
-            if len(sq) >= MCC_MIN_SQUARES:
-                quads += [q + off for q in _mcc_candidates(crop, 2 * MCC_EDGE)]
-            if consider("grid", quads, shifted):
-                break
-    return best if best is not None else CardDetection(False, card, reason=reason)
+def _search_small_cards(search: _Search) -> None:
+    """A small card's patches are a few pixels at 1000 px: look again at full size, but
+    only where the pre-check sees the card's many hues side by side (a crop costs a
+    fraction of the frame, and a colourful product elsewhere costs nothing more)."""
+    from .precheck import card_regions
+
+    rgb, ct = search.rgb, search.ct
+    h, w = rgb.shape[:2]
+    small_ones = [b for b in card_regions(rgb) if (b[2] - b[0]) * (b[3] - b[1]) <= 0.25 * h * w]
+    for x0, y0, x1, y1 in small_ones[:_MAX_REGIONS]:  # a larger card is seen at 1000 px
+        crop = np.ascontiguousarray(rgb[y0:y1, x0:x1])
+        if min(crop.shape[:2]) < MIN_IMAGE_SIDE:
+            continue
+        sq = _quads(crop)
+        off = np.array([x0, y0], float)
+        shifted = sq.copy()
+        shifted[:, :2] += off
+        quads = [q + off for q in _grid_candidates(crop, ct, sq)]
+        if len(sq) >= MCC_MIN_SQUARES:
+            quads += [q + off for q in _mcc_candidates(crop, 2 * MCC_EDGE)]
+        if search.consider("grid", quads, shifted):
+            break
 
 
 def _rank(d: CardDetection) -> tuple[int, float]:

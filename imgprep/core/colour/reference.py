@@ -21,6 +21,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..errors import CardError
 from .delta_e import D50_XYZ, M_XYZ50_TO_LINEAR, linear_to_lab, xyz_to_lab
 
 __all__ = ["CARD_TYPES", "CardType", "get_card"]
@@ -156,6 +157,6 @@ def get_card(name: str) -> CardType:
     try:
         return CARD_TYPES[name]()
     except KeyError:
-        raise ValueError(
+        raise CardError(
             f"unknown card type {name!r}; choose one of {sorted(CARD_TYPES)}"
         ) from None

@@ -1,4 +1,4 @@
-"""Colour-deviation report: the JSON document (DESIGN.md §8) and its HTML / CSV / PNG
+"""Colour-deviation report: the JSON document (docs/cli.md) and its HTML / CSV / PNG
 renderings. Library code returns bytes; the engine writes files through its own helper.
 
 ΔE is CIEDE2000 in Lab relative to D50 (see :mod:`.delta_e`). "after" values are the fit
@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -124,7 +125,7 @@ def evaluate(
     loo: dict[str, dict[str, float]] | None = None,
     loo_patches: np.ndarray | None = None,
 ) -> dict[str, Any]:
-    """Build the colour report document (DESIGN.md §8) plus extra keys.
+    """Build the colour report document (docs/cli.md) plus extra keys.
 
     Extra keys: ``clipped`` (1-based indices left out of the fit and the summary),
     ``worst5``, ``warnings``, ``uneven_lighting``, ``thresholds``, ``reference_source``,
@@ -145,6 +146,54 @@ def evaluate(
         if detection.found and fit is None:
             doc["card"]["reason"] = doc["card"]["reason"] or "no correction fitted"
         return doc
+    m = _measure(detection, fit, ct, loo_patches)
+    ok, de_a, de_loo = ~m.clipped, m.de_after, m.de_loo
+    after = _stats(de_a[ok])
+    loo_ok = de_loo[ok & np.isfinite(de_loo)]
+    basis = _stats(loo_ok) if loo_ok.size else after
+    passed = bool(ok.any() and basis["mean"] <= th["mean"] and basis["max"] <= th["max"])
+    order = [i for i in np.argsort(-de_a) if ok[i]][:5]
+    excluded = _excluded(detection, ct)
+    warnings, uneven = _warnings(detection, ct, m, excluded)
+    doc.update({
+        "model": fit.model,
+        "patches": [_patch_row(ct, m, i) for i in range(len(m.measured))],
+        "summary": {"before": _stats(m.de_before[ok]), "after": after, "pass": passed},
+        "clipped": [int(i) + 1 for i in np.flatnonzero(m.clipped)],
+        "excluded": excluded,
+        "loo": _stats(loo_ok) if loo_ok.size else None,
+        "pass_basis": "leave-one-out" if loo_ok.size else "in-sample",
+        "worst5": [{"index": int(i) + 1, "name": ct.names[i], "name_zh": ct.names_zh[i],
+                    "de2000_after": round(float(de_a[i]), 2)} for i in order],
+        "uneven_lighting": uneven,
+        "warnings": [en for en, _ in warnings],
+        "warnings_zh": [zh for _, zh in warnings],
+        "thresholds": th,
+        "reference_source": ct.source,
+        "method": detection.method,
+    })
+    if loo:
+        doc["loo_de2000"] = {k: {kk: round(vv, 2) for kk, vv in v.items()} for k, v in loo.items()}
+    return doc
+
+
+@dataclass(frozen=True)
+class _Measured:
+    """A card's patches (linear RGB) with their reference, Lab before and after the fit,
+    and ΔE2000 before, after and left out of the fit (NaN where not known)."""
+
+    measured: np.ndarray
+    clipped: np.ndarray
+    ref_lin: np.ndarray
+    ref_lab: np.ndarray
+    before_lab: np.ndarray
+    after_lab: np.ndarray
+    de_before: np.ndarray
+    de_after: np.ndarray
+    de_loo: np.ndarray
+
+
+def _measure(detection: CardDetection, fit: ColourFit, ct: CardType, loo_patches: np.ndarray | None) -> _Measured:
     measured = np.asarray(detection.patches, float)
     clipped = np.asarray(
         detection.clipped if detection.clipped is not None else np.zeros(len(measured), bool)
@@ -162,67 +211,42 @@ def evaluate(
         loo_patches = leave_one_out(measured, ref_lin, fit.model, mask=ok, neutral=ct.neutral)
     de_loo = (np.asarray(loo_patches, float) if loo_patches is not None
               else np.full(len(measured), np.nan))
-    patches = []
-    for i in range(len(measured)):
-        patches.append(
-            {
-                "index": i + 1,
-                "name": ct.names[i],
-                "name_zh": ct.names_zh[i],
-                "reference_lab": _r(ref_lab[i]),
-                "before_lab": _r(before_lab[i]),
-                "after_lab": _r(after_lab[i]),
-                "de2000_before": round(float(de_b[i]), 2),
-                "de2000_after": round(float(de_a[i]), 2),
-                "de2000_loo": round(float(de_loo[i]), 2) if np.isfinite(de_loo[i]) else None,
-                "clipped": bool(clipped[i]),
-            }
-        )
-    after = _stats(de_a[ok])
-    loo_ok = de_loo[ok & np.isfinite(de_loo)]
-    basis = _stats(loo_ok) if loo_ok.size else after
-    passed = bool(ok.any() and basis["mean"] <= th["mean"] and basis["max"] <= th["max"])
-    order = [i for i in np.argsort(-de_a) if ok[i]][:5]
-    warnings = _uneven(measured, ref_lin, after_lab, ok, ct) if ct.name != "grey" else []
-    uneven = bool(warnings)
-    excluded = _excluded(detection, ct)
-    if excluded:
-        warnings.append(_excluded_warning(excluded))
+    return _Measured(measured, clipped, ref_lin, ref_lab, before_lab, after_lab, de_b, de_a, de_loo)
+
+
+def _patch_row(ct: CardType, m: _Measured, i: int) -> dict[str, Any]:
+    """Patch ``i`` of the report: its names, Lab values and ΔE2000 before, after and
+    left out of the fit."""
+    return {
+        "index": i + 1,
+        "name": ct.names[i],
+        "name_zh": ct.names_zh[i],
+        "reference_lab": _r(m.ref_lab[i]),
+        "before_lab": _r(m.before_lab[i]),
+        "after_lab": _r(m.after_lab[i]),
+        "de2000_before": round(float(m.de_before[i]), 2),
+        "de2000_after": round(float(m.de_after[i]), 2),
+        "de2000_loo": round(float(m.de_loo[i]), 2) if np.isfinite(m.de_loo[i]) else None,
+        "clipped": bool(m.clipped[i]),
+    }
+
+
+def _warnings(detection: CardDetection, ct: CardType, m: _Measured, excluded: list) -> tuple[list, bool]:
+    """The report's warnings as (en, zh) pairs, and whether the lighting is uneven: uneven
+    lighting, patches left out, too few patches for more than white balance, corners the
+    detector did not confirm (first)."""
     from ..messages import MESSAGES
 
+    ok = ~m.clipped
+    warnings = _uneven(m.measured, m.ref_lin, m.after_lab, ok, ct) if ct.name != "grey" else []
+    uneven = bool(warnings)
+    if excluded:
+        warnings.append(_excluded_warning(excluded))
     if ct.name != "grey" and not enough_for_colour(ct, ok):
         warnings.append(MESSAGES["card-white-balance-only"])
     if detection.method == "manual-unverified":
         warnings.insert(0, MESSAGES["card-unverified"])
-    doc.update(
-        {
-            "model": fit.model,
-            "patches": patches,
-            "summary": {"before": _stats(de_b[ok]), "after": after, "pass": passed},
-            "clipped": [int(i) + 1 for i in np.flatnonzero(clipped)],
-            "excluded": excluded,
-            "loo": _stats(loo_ok) if loo_ok.size else None,
-            "pass_basis": "leave-one-out" if loo_ok.size else "in-sample",
-            "worst5": [
-                {
-                    "index": int(i) + 1,
-                    "name": ct.names[i],
-                    "name_zh": ct.names_zh[i],
-                    "de2000_after": round(float(de_a[i]), 2),
-                }
-                for i in order
-            ],
-            "uneven_lighting": uneven,
-            "warnings": [en for en, _ in warnings],
-            "warnings_zh": [zh for _, zh in warnings],
-            "thresholds": th,
-            "reference_source": ct.source,
-            "method": detection.method,
-        }
-    )
-    if loo:
-        doc["loo_de2000"] = {k: {kk: round(vv, 2) for kk, vv in v.items()} for k, v in loo.items()}
-    return doc
+    return warnings, uneven
 
 
 # --------------------------------------------------------------------------- rendering
@@ -332,12 +356,25 @@ def _model(name: object) -> str:
 
 
 def _html(doc: dict[str, Any], sku: str, title: str) -> bytes:
+    parts = _html_head(doc, sku, title)
+    s = doc.get("summary")
+    if s:
+        parts += _html_verdict(doc, s)
+        parts += _html_summary(doc, s)
+        parts += _html_left_out_and_worst(doc)
+        parts += _html_models(doc)
+        parts += _html_patches(doc)
+    parts.append("</body></html>")
+    return "\n".join(parts).encode("utf-8")
+
+
+def _html_head(doc: dict[str, Any], sku: str, title: str) -> list[str]:
+    """The page's head, its title and the card found (or not)."""
     e = html.escape
     card = doc.get("card", {})
-    s = doc.get("summary")
     zh_title, _, en_title = title.partition(" ")
     head = _t(e(zh_title), e(en_title or zh_title))
-    parts = [
+    return [
         "<!DOCTYPE html><html lang='zh-CN' class='zh'><head><meta charset='utf-8'>",
         f"<title>{e(title)} — {e(sku)}</title>",
         "<style>body{font-family:system-ui,'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:24px;color:#222}"
@@ -353,104 +390,135 @@ def _html(doc: dict[str, Any], sku: str, title: str) -> bytes:
         f"{_t('找到', 'found') if card.get('found') else _t('未找到', 'not found')}"
         f"{(' (' + e(str(card.get('reason'))) + ')') if card.get('reason') else ''}</p>",
     ]
-    if s:
-        verdict = _t("合格", "PASS") if s["pass"] else _t("不合格", "FAIL")
-        th = doc.get("thresholds", DEFAULT_THRESHOLDS)
-        basis = (_t("留一法", "leave-one-out") if doc.get("pass_basis") == "leave-one-out"
-                 else _t("校正后", "after"))
+
+
+def _html_verdict(doc: dict[str, Any], s: dict[str, Any]) -> list[str]:
+    """Pass or fail with its basis and thresholds, the model, the warnings."""
+    e = html.escape
+    parts: list[str] = []
+    verdict = _t("合格", "PASS") if s["pass"] else _t("不合格", "FAIL")
+    th = doc.get("thresholds", DEFAULT_THRESHOLDS)
+    basis = (_t("留一法", "leave-one-out") if doc.get("pass_basis") == "leave-one-out"
+             else _t("校正后", "after"))
+    parts.append(
+        f"<p>{_t('结论', 'Verdict')}: <span class='{'pass' if s['pass'] else 'fail'}'>{verdict}</span> "
+        f"({basis} {_t('平均', 'mean')} ΔE00 ≤ {th['mean']}, {_t('最大', 'max')} ≤ {th['max']})<br>"
+        f"{_t('校正模型', 'Model')}: <b>{_model(doc.get('model'))}</b></p>"
+    )
+    zh = doc.get("warnings_zh") or [""] * len(doc.get("warnings", []))
+    for w, wz in zip(doc.get("warnings", []), zh, strict=False):
+        parts.append(f"<p class='warn'>⚠ {_t('警告 ' + e(wz or w), 'Warning: ' + e(w))}</p>")
+    return parts
+
+
+def _html_summary(doc: dict[str, Any], s: dict[str, Any]) -> list[str]:
+    """ΔE2000 before, after and left out of the fit, and what leave-one-out means."""
+    parts: list[str] = []
+    parts.append(
+        f"<h2>{_t('汇总', 'Summary')} (ΔE2000)</h2><table><tr><th></th><th>{_t('平均', 'mean')}</th>"
+        f"<th>{_t('中位', 'median')}</th><th>P90</th><th>{_t('最大', 'max')}</th></tr>"
+    )
+    for k, zh_k in (("before", "校正前"), ("after", "校正后")):
         parts.append(
-            f"<p>{_t('结论', 'Verdict')}: <span class='{'pass' if s['pass'] else 'fail'}'>{verdict}</span> "
-            f"({basis} {_t('平均', 'mean')} ΔE00 ≤ {th['mean']}, {_t('最大', 'max')} ≤ {th['max']})<br>"
-            f"{_t('校正模型', 'Model')}: <b>{_model(doc.get('model'))}</b></p>"
+            f"<tr><td class='l'>{_t(zh_k, k)}</td>"
+            + "".join(f"<td>{s[k][m]}</td>" for m in ("mean", "median", "p90", "max"))
+            + "</tr>"
         )
-        zh = doc.get("warnings_zh") or [""] * len(doc.get("warnings", []))
-        for w, wz in zip(doc.get("warnings", []), zh, strict=False):
-            parts.append(f"<p class='warn'>⚠ {_t('警告 ' + e(wz or w), 'Warning: ' + e(w))}</p>")
+    if doc.get("loo"):
         parts.append(
-            f"<h2>{_t('汇总', 'Summary')} (ΔE2000)</h2><table><tr><th></th><th>{_t('平均', 'mean')}</th>"
-            f"<th>{_t('中位', 'median')}</th><th>P90</th><th>{_t('最大', 'max')}</th></tr>"
+            f"<tr><td class='l'><b>{_t('留一法', 'leave-one-out')}</b></td>"
+            + "".join(f"<td><b>{doc['loo'][m]}</b></td>" for m in ("mean", "median", "p90", "max"))
+            + "</tr>"
         )
-        for k, zh_k in (("before", "校正前"), ("after", "校正后")):
+    parts.append("</table>")
+    if doc.get("loo"):
+        parts.append("<p class='note'>" + _t(
+            "留一法：每个色块由其余色块拟合的校正来预测，是对色卡以外颜色（商品本身）的预期精度；"
+            "“校正后”是拟合所用色块本身的误差，总是偏乐观。结论按留一法判定。",
+            "Leave-one-out: each patch predicted by a fit to the others — the accuracy to expect on"
+            " colours not on the card (the product's). 'After' is in-sample and flatters every model;"
+            " the verdict uses leave-one-out.") + "</p>")
+    return parts
+
+
+def _html_left_out_and_worst(doc: dict[str, Any]) -> list[str]:
+    """The patches left out of the fit (with why) and the five worst after correction."""
+    e = html.escape
+    parts: list[str] = []
+    if doc.get("excluded"):
+        parts.append(f"<h2>{_t('未参与拟合的色块', 'Patches left out of the fit')}</h2><ul>")
+        for x in doc["excluded"]:
+            parts.append(f"<li>{x['index']} " + _t(f"{e(x['name_zh'])}：{e(x['reason_zh'])}",
+                                                     f"{e(x['name'])}: {e(x['reason'])}") + "</li>")
+        parts.append("</ul>")
+    if doc.get("worst5"):
+        parts.append(f"<h2>{_t('最差 5 个色块', 'Worst 5')}</h2><ol>")
+        for w in doc["worst5"]:
             parts.append(
-                f"<tr><td class='l'>{_t(zh_k, k)}</td>"
-                + "".join(f"<td>{s[k][m]}</td>" for m in ("mean", "median", "p90", "max"))
-                + "</tr>"
+                f"<li>{w['index']} {_t(e(w.get('name_zh') or w['name']), e(w['name']))}: ΔE00 {w['de2000_after']}</li>"
             )
-        if doc.get("loo"):
-            parts.append(
-                f"<tr><td class='l'><b>{_t('留一法', 'leave-one-out')}</b></td>"
-                + "".join(f"<td><b>{doc['loo'][m]}</b></td>" for m in ("mean", "median", "p90", "max"))
-                + "</tr>"
-            )
-        parts.append("</table>")
-        if doc.get("loo"):
-            parts.append("<p class='note'>" + _t(
-                "留一法：每个色块由其余色块拟合的校正来预测，是对色卡以外颜色（商品本身）的预期精度；"
-                "“校正后”是拟合所用色块本身的误差，总是偏乐观。结论按留一法判定。",
-                "Leave-one-out: each patch predicted by a fit to the others — the accuracy to expect on"
-                " colours not on the card (the product's). 'After' is in-sample and flatters every model;"
-                " the verdict uses leave-one-out.") + "</p>")
-        if doc.get("excluded"):
-            parts.append(f"<h2>{_t('未参与拟合的色块', 'Patches left out of the fit')}</h2><ul>")
-            for x in doc["excluded"]:
-                parts.append(f"<li>{x['index']} " + _t(f"{e(x['name_zh'])}：{e(x['reason_zh'])}",
-                                                         f"{e(x['name'])}: {e(x['reason'])}") + "</li>")
-            parts.append("</ul>")
-        if doc.get("worst5"):
-            parts.append(f"<h2>{_t('最差 5 个色块', 'Worst 5')}</h2><ol>")
-            for w in doc["worst5"]:
-                parts.append(
-                    f"<li>{w['index']} {_t(e(w.get('name_zh') or w['name']), e(w['name']))}: ΔE00 {w['de2000_after']}</li>"
-                )
-            parts.append("</ol>")
-        if doc.get("loo_de2000"):
-            parts.append(
-                f"<h2>{_t('模型比较', 'Model comparison')} ({_t('留一法', 'leave-one-out')} ΔE00)</h2><table><tr>"
-                f"<th>{_t('模型', 'model')}</th><th>{_t('平均', 'mean')}</th><th>{_t('中位', 'median')}</th>"
-                f"<th>{_t('最大', 'max')}</th></tr>"
-            )
-            for k, v in doc["loo_de2000"].items():
-                mark = " ✓" if k == doc.get("model") else ""
-                parts.append(
-                    f"<tr><td class='l'>{e(k)}{mark}</td><td>{v['mean']}</td><td>{v['median']}</td><td>{v['max']}</td></tr>"
-                )
-            parts.append("</table><p class='note'>" + _t(
-                "默认使用曲线+矩阵；仅当其他模型在本色卡上显著更好（超过逐色块差异标准误差的两倍）时才改用。",
-                "curve+matrix is the default; another model is used only when it is significantly better"
-                " on this card (by more than twice the standard error of the per-patch difference).") + "</p>")
+        parts.append("</ol>")
+    return parts
+
+
+def _html_models(doc: dict[str, Any]) -> list[str]:
+    """Leave-one-out ΔE2000 of each model tried, the one used ticked."""
+    e = html.escape
+    parts: list[str] = []
+    if doc.get("loo_de2000"):
         parts.append(
-            f"<h2>{_t('色块', 'Patches')}</h2><table><tr><th>#</th><th>{_t('名称', 'name')}</th>"
-            f"<th>{_t('参考', 'reference')}</th><th>{_t('校正前', 'before')}</th><th>{_t('校正后', 'after')}</th>"
-            f"<th>{_t('参考', 'reference')} Lab</th><th>{_t('校正前', 'before')} Lab</th><th>{_t('校正后', 'after')} Lab</th>"
-            f"<th>ΔE00 {_t('前', 'before')}</th><th>ΔE00 {_t('后', 'after')}</th><th>ΔE00 {_t('留一', 'LOO')}</th></tr>"
+            f"<h2>{_t('模型比较', 'Model comparison')} ({_t('留一法', 'leave-one-out')} ΔE00)</h2><table><tr>"
+            f"<th>{_t('模型', 'model')}</th><th>{_t('平均', 'mean')}</th><th>{_t('中位', 'median')}</th>"
+            f"<th>{_t('最大', 'max')}</th></tr>"
         )
-        why = {x["index"]: x for x in doc.get("excluded", [])}
-        for p in doc.get("patches", []):
-            sw = "".join(
-                f"<td><span class='sw' style='background:{_hex(p[k])}'></span></td>"
-                for k in ("reference_lab", "before_lab", "after_lab")
-            )
-            labs = "".join(
-                f"<td>{', '.join(str(v) for v in p[k])}</td>"
-                for k in ("reference_lab", "before_lab", "after_lab")
-            )
-            x = why.get(p["index"])
-            flag = (" (" + _t(e(x["reason_zh"]), e(x["code"])) + ")" if x
-                    else " (" + _t("溢出", "clipped") + ")" if p.get("clipped") else "")
-            loo = p.get("de2000_loo")
-            name = _t(e(p.get("name_zh") or p["name"]), e(p["name"]))
+        for k, v in doc["loo_de2000"].items():
+            mark = " ✓" if k == doc.get("model") else ""
             parts.append(
-                f"<tr><td>{p['index']}</td><td class='l'>{name}{flag}</td>{sw}{labs}"
-                f"<td>{p['de2000_before']}</td><td>{p['de2000_after']}</td><td>{'' if loo is None else loo}</td></tr>"
+                f"<tr><td class='l'>{e(k)}{mark}</td><td>{v['mean']}</td><td>{v['median']}</td><td>{v['max']}</td></tr>"
             )
-        parts.append("</table>")
-        if doc.get("reference_source"):
-            parts.append(
-                f"<p><small>{_t('参考数据', 'Reference data')}: {e(doc['reference_source'])}."
-                " ΔE: CIEDE2000, Lab D50.</small></p>"
-            )
-    parts.append("</body></html>")
-    return "\n".join(parts).encode("utf-8")
+        parts.append("</table><p class='note'>" + _t(
+            "默认使用曲线+矩阵；仅当其他模型在本色卡上显著更好（超过逐色块差异标准误差的两倍）时才改用。",
+            "curve+matrix is the default; another model is used only when it is significantly better"
+            " on this card (by more than twice the standard error of the per-patch difference).") + "</p>")
+    return parts
+
+
+def _html_patches(doc: dict[str, Any]) -> list[str]:
+    """Every patch: swatches, Lab values and ΔE2000; then the reference data's source."""
+    e = html.escape
+    parts: list[str] = []
+    parts.append(
+        f"<h2>{_t('色块', 'Patches')}</h2><table><tr><th>#</th><th>{_t('名称', 'name')}</th>"
+        f"<th>{_t('参考', 'reference')}</th><th>{_t('校正前', 'before')}</th><th>{_t('校正后', 'after')}</th>"
+        f"<th>{_t('参考', 'reference')} Lab</th><th>{_t('校正前', 'before')} Lab</th><th>{_t('校正后', 'after')} Lab</th>"
+        f"<th>ΔE00 {_t('前', 'before')}</th><th>ΔE00 {_t('后', 'after')}</th><th>ΔE00 {_t('留一', 'LOO')}</th></tr>"
+    )
+    why = {x["index"]: x for x in doc.get("excluded", [])}
+    for p in doc.get("patches", []):
+        sw = "".join(
+            f"<td><span class='sw' style='background:{_hex(p[k])}'></span></td>"
+            for k in ("reference_lab", "before_lab", "after_lab")
+        )
+        labs = "".join(
+            f"<td>{', '.join(str(v) for v in p[k])}</td>"
+            for k in ("reference_lab", "before_lab", "after_lab")
+        )
+        x = why.get(p["index"])
+        flag = (" (" + _t(e(x["reason_zh"]), e(x["code"])) + ")" if x
+                else " (" + _t("溢出", "clipped") + ")" if p.get("clipped") else "")
+        loo = p.get("de2000_loo")
+        name = _t(e(p.get("name_zh") or p["name"]), e(p["name"]))
+        parts.append(
+            f"<tr><td>{p['index']}</td><td class='l'>{name}{flag}</td>{sw}{labs}"
+            f"<td>{p['de2000_before']}</td><td>{p['de2000_after']}</td><td>{'' if loo is None else loo}</td></tr>"
+        )
+    parts.append("</table>")
+    if doc.get("reference_source"):
+        parts.append(
+            f"<p><small>{_t('参考数据', 'Reference data')}: {e(doc['reference_source'])}."
+            " ΔE: CIEDE2000, Lab D50.</small></p>"
+        )
+    return parts
 
 
 def render_report(

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from ..errors import StyleError
 from . import textlayout as tl
 
 if TYPE_CHECKING:
@@ -37,17 +38,17 @@ LABELS = {
 def _check_colour(name: str, value) -> None:
     if not (isinstance(value, tuple) and len(value) == 3
             and all(isinstance(c, int) and 0 <= c <= 255 for c in value)):
-        raise ValueError(f"{name} must be an (r, g, b) tuple of 0..255 integers, got {value!r}")
+        raise StyleError(f"{name} must be an (r, g, b) tuple of 0..255 integers, got {value!r}")
 
 
 def _check_fraction(name: str, value, low: float = 0.0, high: float = 1.0) -> None:
     if not (isinstance(value, (int, float)) and low < value <= high):
-        raise ValueError(f"{name} must be a number in ({low}, {high}], got {value!r}")
+        raise StyleError(f"{name} must be a number in ({low}, {high}], got {value!r}")
 
 
 def _check_common(style) -> None:
     if style.language not in LABELS:
-        raise ValueError(f"language must be one of {tuple(LABELS)}, got {style.language!r}")
+        raise StyleError(f"language must be one of {tuple(LABELS)}, got {style.language!r}")
     for name, value in style.__dict__.items():
         if name.endswith("colour") or name.endswith("fill"):
             _check_colour(name, value)
@@ -147,11 +148,11 @@ class PanelStyle:
     def __post_init__(self) -> None:
         unknown = [f for f in self.fields if f not in PANEL_FIELDS]
         if unknown:
-            raise ValueError(f"unknown panel fields {unknown}; known: {PANEL_FIELDS}")
+            raise StyleError(f"unknown panel fields {unknown}; known: {PANEL_FIELDS}")
         if len(set(self.fields)) != len(self.fields):
-            raise ValueError(f"panel fields repeat: {self.fields}")
+            raise StyleError(f"panel fields repeat: {self.fields}")
         if self.place not in ("below", "band"):
-            raise ValueError(f"place must be 'below' or 'band', got {self.place!r}")
+            raise StyleError(f"place must be 'below' or 'band', got {self.place!r}")
         _check_common(self)
         for name in ("title_size", "text_size", "padding"):
             _check_fraction(name, getattr(self, name), 0.0, 0.25)
@@ -160,7 +161,7 @@ class PanelStyle:
         _check_fraction("line_spacing", self.line_spacing, 0.9, 3.0)
         for key, _ in self.labels:
             if key not in PANEL_FIELDS:
-                raise ValueError(f"label override for unknown field {key!r}")
+                raise StyleError(f"label override for unknown field {key!r}")
 
     def label(self, name: str) -> str:
         return dict(self.labels).get(name, LABELS[self.language][name])
@@ -345,12 +346,7 @@ def find_product_box(image: Image.Image, *, threshold: float = 40.0,
     cut = max(threshold, 1.5 * float(np.percentile(border_dist, 99)))
     mask = np.linalg.norm(a - bg, axis=2) > cut
     if ignore_shadows:
-        # A cast shadow is the background a little darker with the same hue: same
-        # chromaticity (r:g:b proportions) and 60-100 % of its brightness.
-        total = a.sum(axis=2, keepdims=True) + 1e-3
-        chroma = np.abs(a / total - bg / (bg.sum() + 1e-3)).max(axis=2)
-        ratio = total[..., 0] / (bg.sum() + 1e-3)
-        mask &= ~((chroma < 0.02) & (ratio > 0.6) & (ratio < 1.02))
+        mask &= ~_shadow(a, bg)
     mask = mask.astype(np.uint8)
     k = max(3, round(0.006 * max(sh, sw)) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
@@ -373,6 +369,15 @@ def find_product_box(image: Image.Image, *, threshold: float = 40.0,
     box = (int(np.floor(x0 / factor)), int(np.floor(y0 / factor)),
            min(w, int(np.ceil(x1 / factor))), min(h, int(np.ceil(y1 / factor))))
     return ProductBox(True, box, bg_rgb)
+
+
+def _shadow(a, bg):
+    """Where a cast shadow is: the background a little darker with the same hue (same
+    chromaticity, r:g:b proportions, and 60-100 % of its brightness)."""
+    total = a.sum(axis=2, keepdims=True) + 1e-3
+    chroma = abs(a / total - bg / (bg.sum() + 1e-3)).max(axis=2)
+    ratio = total[..., 0] / (bg.sum() + 1e-3)
+    return (chroma < 0.02) & (ratio > 0.6) & (ratio < 1.02)
 
 
 # --- callouts -----------------------------------------------------------------------------
@@ -406,9 +411,9 @@ class CalloutStyle:
     def __post_init__(self) -> None:
         _check_common(self)
         if self.theme not in ("auto", "dark", "light"):
-            raise ValueError(f"theme must be auto, dark or light, got {self.theme!r}")
+            raise StyleError(f"theme must be auto, dark or light, got {self.theme!r}")
         if self.weight not in ("regular", "bold"):
-            raise ValueError(f"weight must be regular or bold, got {self.weight!r}")
+            raise StyleError(f"weight must be regular or bold, got {self.weight!r}")
         for name in ("text_size", "max_width", "leader", "margin", "line_width", "dot_radius",
                      "opacity", "max_height", "min_scale"):
             _check_fraction(name, getattr(self, name))
@@ -451,7 +456,6 @@ def callout(image: Image.Image, text: str, anchor_xy: tuple[float, float] | None
     ``text_size``, ``fits``, ``truncated``, ``missing_glyphs``, ``text_boxes``, ``reason``.
     """
     import numpy as np
-    from PIL import Image, ImageDraw, ImageFilter
 
     style = style or CalloutStyle()
     if not tl.clean_text(text).strip():
@@ -462,16 +466,46 @@ def callout(image: Image.Image, text: str, anchor_xy: tuple[float, float] | None
     w, h = src.size
     rgb = np.asarray(src.convert("RGB"), dtype=np.float32)
     found = find_product_box(src)
-    if anchor_xy is None:
-        if found.found and found.box:
-            x0, y0, x1, y1 = found.box
-            anchor = ((x0 + x1) / 2, (y0 + y1) / 2)
-        else:
-            anchor = (w / 2, h / 2)
-    else:
-        fx, fy = (min(1.0, max(0.0, float(v))) for v in anchor_xy)
-        anchor = (fx * (w - 1), fy * (h - 1))
+    product = found.box if found.found and found.box else None
+    anchor = _callout_anchor(product, anchor_xy, w, h)
+    block, fits, truncated, pads = _callout_text(text, style, w, h)
+    bw = min(block.width + 2 * pads[0], w)
+    bh = min(block.height + 2 * pads[1], h)
+    box = _place_callout(anchor, bw, bh, rgb.mean(axis=2), product, style, w)
+    theme = _callout_theme(rgb, box, style)
+    canvas, end, boxes = _draw_callout(src, box, anchor, block, pads, theme, style)
+    ax, ay = round(anchor[0]), round(anchor[1])
+    facts = {
+        "box": list(box),
+        "anchor": [ax, ay],
+        "leader": [[ax, ay], [int(end[0]), int(end[1])]],
+        "lines": list(block.lines),
+        "theme": theme,
+        "text_size": block.font.size,
+        "fits": fits,
+        "truncated": truncated,
+        "missing_glyphs": sorted(block.missing),
+        "text_boxes": [list(b) for b in boxes],
+        "reason": None,
+    }
+    return _finish(canvas, image), facts
 
+
+def _callout_anchor(product, anchor_xy, w, h):
+    """The leader's point in pixels: the given fractions, else the product's centre, else
+    the image's."""
+    if anchor_xy is None:
+        if product:
+            x0, y0, x1, y1 = product
+            return ((x0 + x1) / 2, (y0 + y1) / 2)
+        return (w / 2, h / 2)
+    fx, fy = (min(1.0, max(0.0, float(v))) for v in anchor_xy)
+    return (fx * (w - 1), fy * (h - 1))
+
+
+def _callout_text(text, style, w, h):
+    """The text block at the largest size that fits, cut with '…' when even the smallest
+    is taller than the picture: (block, fits, truncated, (pad_x, pad_y))."""
     margin = style.margin * w
     size_max = style.text_size * w
     pad_x_em, pad_y_em = 0.75, 0.5
@@ -493,14 +527,14 @@ def callout(image: Image.Image, text: str, anchor_xy: tuple[float, float] | None
         keep[-1] += "…"
         block = replace(block, lines=tuple(keep), height=block.line_height * len(keep))
         truncated = True
-    bw = min(block.width + 2 * pad_x, w)
-    bh = min(block.height + 2 * pad_y, h)
+    return block, fits, truncated, (pad_x, pad_y)
 
-    # Score candidate positions: avoid the product, busy areas and being pushed around.
-    grey = rgb.mean(axis=2)
-    fg = None
-    if found.found and found.box:
-        fg = found.box
+
+def _place_callout(anchor, bw, bh, grey, product, style, w):
+    """The box position with the lowest score: covering the anchor, the product and busy
+    areas, and being pushed away from the preferred place all cost."""
+    h = grey.shape[0]
+    margin = style.margin * w
     best = None
     candidates = [(d, f) for f in (1.0, 0.6, 1.6) for d in _DIRECTIONS]
     for rank, (direction, reach) in enumerate(candidates):
@@ -512,32 +546,45 @@ def callout(image: Image.Image, text: str, anchor_xy: tuple[float, float] | None
         region = grey[max(0, by0):max(1, by1), max(0, bx0):max(1, bx1)]
         busy = float(region.std()) / 64 if region.size else 0.0
         overlap = 0.0
-        if fg is not None:
-            ix = max(0, min(bx1, fg[2]) - max(bx0, fg[0]))
-            iy = max(0, min(by1, fg[3]) - max(by0, fg[1]))
+        if product is not None:
+            ix = max(0, min(bx1, product[2]) - max(bx0, product[0]))
+            iy = max(0, min(by1, product[3]) - max(by0, product[1]))
             overlap = ix * iy / max(1, bw * bh)
         score = (10.0 if covers_anchor else 0.0) + 3.0 * overlap + busy \
             + moved / max(1.0, style.leader * w) * 0.5 + rank * 0.02
         if best is None or score < best[0]:
             best = (score, box)
-    box = best[1]
+    return best[1]
 
+
+def _callout_theme(rgb, box, style):
+    """The box's theme, "dark" or "light": the style's, or on "auto" the one that
+    contrasts with what lies under the box."""
     bx0, by0, bx1, by1 = box
     under = rgb[max(0, by0):max(1, by1), max(0, bx0):max(1, bx1)].reshape(-1, 3).mean(axis=0)
-    theme = style.theme
-    if theme == "auto":
-        theme = "dark" if _luminance(under) > 0.4 else "light"
+    if style.theme == "auto":
+        return "dark" if _luminance(under) > 0.4 else "light"
+    return style.theme
+
+
+def _draw_callout(src, box, anchor, block, pads, theme, style):
+    """Soft shadow under the box, then the leader (with a halo), its dot and the box with
+    its text: (canvas, the leader's end on the box, the text's boxes)."""
+    from PIL import Image, ImageDraw, ImageFilter
+
+    w, h = src.size
+    bx0, by0, bx1, by1 = box
+    pad_x, pad_y = pads
+    size = block.font.size
     fill = style.dark_fill if theme == "dark" else style.light_fill
     ink = style.dark_text_colour if theme == "dark" else style.light_text_colour
     halo = style.light_fill if theme == "dark" else style.dark_fill
-
     lw = max(1, round(style.line_width * w))
     dot = max(2, round(style.dot_radius * w))
     radius = round(0.35 * size)
     end = _nearest_on_box(anchor, box)
     alpha = round(255 * style.opacity)
 
-    # Soft shadow under box, then leader (with a halo), dot and box on one overlay.
     shadow = Image.new("RGBA", (w, h), (0, 0, 0, 0))
     sd = ImageDraw.Draw(shadow)
     off = max(1, round(0.004 * w))
@@ -570,20 +617,7 @@ def callout(image: Image.Image, text: str, anchor_xy: tuple[float, float] | None
     draw = ImageDraw.Draw(canvas)
     text_x = bx0 + pad_x + accent_w // 2
     boxes = tl.draw_block(draw, (text_x, by0 + pad_y), block, ink + (255,))
-    facts = {
-        "box": list(box),
-        "anchor": [ax, ay],
-        "leader": [[ax, ay], [int(end[0]), int(end[1])]],
-        "lines": list(block.lines),
-        "theme": theme,
-        "text_size": size,
-        "fits": fits,
-        "truncated": truncated,
-        "missing_glyphs": sorted(block.missing),
-        "text_boxes": [list(b) for b in boxes],
-        "reason": None,
-    }
-    return _finish(canvas, image), facts
+    return canvas, end, boxes
 
 
 # --- dimension lines ----------------------------------------------------------------------
@@ -609,7 +643,7 @@ class DimensionStyle:
         _check_common(self)
         for name in ("horizontal", "vertical"):
             if getattr(self, name) not in ("length", "width", "height"):
-                raise ValueError(f"{name} must be length, width or height")
+                raise StyleError(f"{name} must be length, width or height")
         for name in ("text_size", "line_width", "gap", "arrow"):
             _check_fraction(name, getattr(self, name), 0.0, 0.25)
 
@@ -656,52 +690,80 @@ def dimension_lines(image: Image.Image, product: Product, style: DimensionStyle 
     w, h = canvas.size
     draw = ImageDraw.Draw(canvas)
     dark_bg = _luminance(located.background) < 0.35
-    colour = (style.light_colour if dark_bg else style.colour) + (255,)
-    knock = tuple(located.background) + (255,)
     lw = max(1, round(style.line_width * w))
-    head = max(4, round(style.arrow * w))
     gap = round(style.gap * w)
-    ext = round(gap * 0.35)
     size = style.text_size * w
+    pen = _Pen(colour=(style.light_colour if dark_bg else style.colour) + (255,),
+               knock=tuple(located.background) + (255,), lw=lw, head=max(4, round(style.arrow * w)),
+               gap=gap, ext=round(gap * 0.35), pad=round(size * 0.35))
     x0, y0, x1, y1 = located.box
-    x1, y1 = x1 - 1, y1 - 1
+    box = (x0, y0, x1 - 1, y1 - 1)
     missing: set[str] = set()
-
     for axis, key in wanted:
         text = f"{labels[key]} {format_number(values[key])} cm"
         block = tl.layout(text, size, w, weight="bold", line_spacing=1.2)
         missing |= block.missing
-        tw, th = block.width, block.height
-        pad = round(size * 0.35)
         if axis == "horizontal":
-            below = y1 + gap + th / 2
-            y = below if below + th / 2 < h else y0 - gap - th / 2
-            if y - th / 2 < 0:
-                y = min(h - th / 2 - 1, below)
-            y = round(y)
-            for x in (x0, x1):
-                draw.line((x, y1 + ext if y > y1 else y0 - ext, x, y + (ext if y > y1 else -ext)),
-                          fill=colour, width=max(1, lw // 2))
-            _arrow(draw, (x0, y), (x1, y), colour, lw, head)
-            cx = (x0 + x1) / 2
-            draw.rectangle((cx - tw / 2 - pad, y - th / 2, cx + tw / 2 + pad, y + th / 2), fill=knock)
-            tl.draw_block(draw, (cx - tw / 2, y - th / 2), block, colour)
+            _horizontal_dimension(draw, box, block, (w, h), pen)
         else:
-            right = x1 + gap + tw / 2 + pad
-            x = right if right + tw / 2 + pad < w else x0 - gap - tw / 2 - pad
-            if x - tw / 2 - pad < 0:
-                x = min(w - tw / 2 - pad - 1, right)
-            x = round(x)
-            for yy in (y0, y1):
-                draw.line((x1 + ext if x > x1 else x0 - ext, yy, x + (ext if x > x1 else -ext), yy),
-                          fill=colour, width=max(1, lw // 2))
-            _arrow(draw, (x, y0), (x, y1), colour, lw, head)
-            cy = (y0 + y1) / 2
-            draw.rectangle((x - tw / 2 - pad, cy - th / 2 - pad / 2, x + tw / 2 + pad,
-                            cy + th / 2 + pad / 2), fill=knock)
-            tl.draw_block(draw, (x - tw / 2, cy - th / 2), block, colour)
+            _vertical_dimension(draw, box, block, (w, h), pen)
         facts["drawn"].append(key)
         facts["labels"].append(text)
     facts["missing_glyphs"] = sorted(missing)
     return _finish(canvas, image), facts
+
+
+@dataclass(frozen=True)
+class _Pen:
+    """How dimension arrows are drawn, in pixels: ``knock`` fills behind a label, ``ext``
+    is how far the extension lines reach past the product."""
+
+    colour: tuple
+    knock: tuple
+    lw: int
+    head: int
+    gap: int
+    ext: int
+    pad: int
+
+
+def _horizontal_dimension(draw, box, block, size, pen: _Pen) -> None:
+    """An arrow below the product (above it when there is no room), with its label."""
+    x0, y0, x1, y1 = box
+    w, h = size
+    tw, th = block.width, block.height
+    colour, gap, ext, pad = pen.colour, pen.gap, pen.ext, pen.pad
+    below = y1 + gap + th / 2
+    y = below if below + th / 2 < h else y0 - gap - th / 2
+    if y - th / 2 < 0:
+        y = min(h - th / 2 - 1, below)
+    y = round(y)
+    for x in (x0, x1):
+        draw.line((x, y1 + ext if y > y1 else y0 - ext, x, y + (ext if y > y1 else -ext)),
+                  fill=colour, width=max(1, pen.lw // 2))
+    _arrow(draw, (x0, y), (x1, y), colour, pen.lw, pen.head)
+    cx = (x0 + x1) / 2
+    draw.rectangle((cx - tw / 2 - pad, y - th / 2, cx + tw / 2 + pad, y + th / 2), fill=pen.knock)
+    tl.draw_block(draw, (cx - tw / 2, y - th / 2), block, colour)
+
+
+def _vertical_dimension(draw, box, block, size, pen: _Pen) -> None:
+    """An arrow right of the product (left of it when there is no room), with its label."""
+    x0, y0, x1, y1 = box
+    w, h = size
+    tw, th = block.width, block.height
+    colour, gap, ext, pad = pen.colour, pen.gap, pen.ext, pen.pad
+    right = x1 + gap + tw / 2 + pad
+    x = right if right + tw / 2 + pad < w else x0 - gap - tw / 2 - pad
+    if x - tw / 2 - pad < 0:
+        x = min(w - tw / 2 - pad - 1, right)
+    x = round(x)
+    for yy in (y0, y1):
+        draw.line((x1 + ext if x > x1 else x0 - ext, yy, x + (ext if x > x1 else -ext), yy),
+                  fill=colour, width=max(1, pen.lw // 2))
+    _arrow(draw, (x, y0), (x, y1), colour, pen.lw, pen.head)
+    cy = (y0 + y1) / 2
+    draw.rectangle((x - tw / 2 - pad, cy - th / 2 - pad / 2, x + tw / 2 + pad,
+                    cy + th / 2 + pad / 2), fill=pen.knock)
+    tl.draw_block(draw, (x - tw / 2, cy - th / 2), block, colour)
 

@@ -175,18 +175,7 @@ def cut_out(rgb: np.ndarray, keep: np.ndarray | None = None,
 
     x, y = _grid(w, h)
     dL, dC = _distances(lab, _backdrop_at(coef, x, y))
-    lo, hi = max(4.0, 3 * sigma), max(12.0, 6 * sigma)
-    strong = (dC > hi) | (dL > hi) | (dL < -45.0)
-    weak = (dC < lo) & (dL < lo) & (dL > -15.0)
-    strong = cv2.morphologyEx(strong.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)) > 0
-    gc = np.full((h, w), cv2.GC_PR_FGD, np.uint8)
-    gc[weak] = cv2.GC_PR_BGD
-    gc[strong] = cv2.GC_FGD
-    gc[band & ~off] = cv2.GC_BGD
-    if forced_bg is not None:
-        gc[forced_bg] = cv2.GC_BGD
-    if forced_fg is not None:
-        gc[forced_fg] = cv2.GC_FGD
+    gc = _seeds(dL, dC, sigma, band & ~off, forced_bg, forced_fg)
     if not np.any(gc == cv2.GC_FGD):
         raise CutoutRefused("cutout-no-product")
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
@@ -198,19 +187,44 @@ def cut_out(rgb: np.ndarray, keep: np.ndarray | None = None,
         raise CutoutRefused("cutout-no-product")
     if area > MAX_AREA:
         raise CutoutRefused("cutout-too-big")
-    # the product's own pixels a few pixels inside its outline (the outline itself may
-    # hold a pixel of backdrop: judging there would call a clear edge a faint one)
-    m8 = mask.astype(np.uint8)
-    ring = (cv2.erode(m8, np.ones((5, 5), np.uint8)) > 0) & ~(cv2.erode(m8, np.ones((13, 13), np.uint8)) > 0)
-    if not ring.any():
-        ring = mask
-    contrast = float(np.median(np.hypot(np.minimum(np.abs(dL[ring]), 45.0) * 0.5, dC[ring])))
+    contrast = _edge_contrast(mask, dL, dC)
     if contrast < max(MIN_CONTRAST, 2 * sigma):
         raise CutoutRefused("cutout-low-contrast", contrast=f"{contrast:.1f}")
     ys, xs = np.nonzero(mask)
     box = (int(xs.min() / s), int(ys.min() / s),
            min(W, int(np.ceil((xs.max() + 1) / s))), min(H, int(np.ceil((ys.max() + 1) / s))))
     return Cutout(mask, s, coef, box, sigma, (W, H), forced_bg)
+
+
+def _seeds(dL: np.ndarray, dC: np.ndarray, sigma: float, backdrop: np.ndarray,
+           forced_bg: np.ndarray | None, forced_fg: np.ndarray | None) -> np.ndarray:
+    """GrabCut's starting labels: sure product where the colour is far from the backdrop,
+    probable backdrop where it is near, sure backdrop on the clean border band and the
+    brush strokes."""
+    lo, hi = max(4.0, 3 * sigma), max(12.0, 6 * sigma)
+    strong = (dC > hi) | (dL > hi) | (dL < -45.0)
+    weak = (dC < lo) & (dL < lo) & (dL > -15.0)
+    strong = cv2.morphologyEx(strong.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)) > 0
+    gc = np.full(dL.shape, cv2.GC_PR_FGD, np.uint8)
+    gc[weak] = cv2.GC_PR_BGD
+    gc[strong] = cv2.GC_FGD
+    gc[backdrop] = cv2.GC_BGD
+    if forced_bg is not None:
+        gc[forced_bg] = cv2.GC_BGD
+    if forced_fg is not None:
+        gc[forced_fg] = cv2.GC_FGD
+    return gc
+
+
+def _edge_contrast(mask: np.ndarray, dL: np.ndarray, dC: np.ndarray) -> float:
+    """How far from the backdrop the product is just inside its outline: its own pixels a
+    few pixels in (the outline itself may hold a pixel of backdrop: judging there would
+    call a clear edge a faint one)."""
+    m8 = mask.astype(np.uint8)
+    ring = (cv2.erode(m8, np.ones((5, 5), np.uint8)) > 0) & ~(cv2.erode(m8, np.ones((13, 13), np.uint8)) > 0)
+    if not ring.any():
+        ring = mask
+    return float(np.median(np.hypot(np.minimum(np.abs(dL[ring]), 45.0) * 0.5, dC[ring])))
 
 
 def _tidy(mask: np.ndarray, forced_fg: np.ndarray | None) -> np.ndarray:

@@ -108,7 +108,7 @@ def srgb_icc_bytes() -> bytes:
     identical across runs and processes."""
     data = bytearray(srgb_profile().tobytes())
     data[24:36] = struct.pack(">6H", 2026, 1, 1, 0, 0, 0)
-    data[84:100] = bytes(16)  # profile ID: zero = not computed (§7.2.18)
+    data[84:100] = bytes(16)  # profile ID: zero = not computed (ICC.1:2010 §7.2.18)
     return bytes(data)
 
 
@@ -299,6 +299,30 @@ def probe(path: str | Path) -> tuple[str, tuple[int, int], datetime | None]:
 
 def _to_srgb(im: Image.Image, path: Path, notes: list[str]) -> Image.Image:
     icc = im.info.get("icc_profile")
+    im, mode = _plain_mode(im)
+    alpha = None
+    if mode == "RGBA":
+        alpha = im.getchannel("A")
+        im = im.convert("RGB")
+    im = _profile_to_srgb(im, icc, notes)
+    if im.mode == "CMYK":
+        # No usable profile: Pillow's naive conversion (handles Adobe's inverted CMYK JPEGs).
+        notes.append("CMYK without a usable profile: converted naively")
+    if im.mode != "RGB":
+        im = im.convert("RGB")
+
+    if alpha is not None and alpha.getextrema() != (255, 255):
+        # Product photos with transparency go on white, the marketplace background.
+        white = Image.new("RGB", im.size, (255, 255, 255))
+        white.paste(im, mask=alpha)
+        im = white
+        notes.append("transparent areas flattened onto white")
+    return im
+
+
+def _plain_mode(im: Image.Image) -> tuple[Image.Image, str]:
+    """The image in L, RGB, RGBA or CMYK (or a mode Pillow converts to RGB as it is), and
+    that mode: deep greyscale scaled to 8 bits, palettes expanded, alpha made RGBA."""
     mode = im.mode
     # 16-bit and float greyscale: scale to 8 bit ourselves (Pillow's convert clips I;16).
     if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
@@ -323,13 +347,12 @@ def _to_srgb(im: Image.Image, path: Path, notes: list[str]) -> Image.Image:
     if mode in ("1",):
         im = im.convert("L")
         mode = "L"
+    return im, mode
 
-    alpha = None
-    if mode == "RGBA":
-        alpha = im.getchannel("A")
-        im = im.convert("RGB")
-        mode = "RGB"
 
+def _profile_to_srgb(im: Image.Image, icc: bytes | None, notes: list[str]) -> Image.Image:
+    """Convert by the embedded ICC profile (unless it is sRGB), or by a HEIF's colour code
+    points when it has no profile; a profile that cannot be used is noted and ignored."""
     if icc:
         try:
             src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
@@ -351,18 +374,6 @@ def _to_srgb(im: Image.Image, path: Path, notes: list[str]) -> Image.Image:
         if coded is not None:
             im = Image.fromarray(convert(np.asarray(im), coded), "RGB")
             notes.append(f"converted from '{coded.name}' to sRGB")
-    if im.mode == "CMYK":
-        # No usable profile: Pillow's naive conversion (handles Adobe's inverted CMYK JPEGs).
-        notes.append("CMYK without a usable profile: converted naively")
-    if im.mode != "RGB":
-        im = im.convert("RGB")
-
-    if alpha is not None and alpha.getextrema() != (255, 255):
-        # Product photos with transparency go on white, the marketplace background.
-        white = Image.new("RGB", im.size, (255, 255, 255))
-        white.paste(im, mask=alpha)
-        im = white
-        notes.append("transparent areas flattened onto white")
     return im
 
 
@@ -665,6 +676,32 @@ def _deep_avif(path: Path, im: Image.Image, notes: list[str]) -> Any:
     return _to_srgb16(a, shaper, notes)
 
 
+def _draft(im: Image.Image, fmt: str, full: tuple[int, int], min_long_edge: int | None,
+           need_scale: Callable[[int, int], float] | None) -> None:
+    """Let a JPEG decode at the smallest DCT scale that still gives what the caller needs."""
+    scale = 1.0
+    if need_scale is not None:
+        scale = need_scale(*full)
+    elif min_long_edge:
+        scale = min_long_edge / max(full)
+    if fmt in ("JPEG", "MPO") and scale <= 0.5:
+        # draft keeps the JPEG's own mode (CMYK stays CMYK) and picks the
+        # largest DCT scale (1/2, 1/4, 1/8) that stays ≥ req.
+        req = (math.ceil(im.size[0] * scale), math.ceil(im.size[1] * scale))
+        im.draft(im.mode, req)
+
+
+def _deep_pixels(path: Path, im: Image.Image, notes: list[str], rgb16: bool, heif16: bool, avif: bool):
+    """The 16-bit sRGB pixels of a deep source, or None (then the 8-bit path decodes it)."""
+    if rgb16:
+        return _deep_decode(path, im, notes)
+    if heif16:
+        return _deep_heif(path, im, notes)
+    if avif:
+        return _deep_avif(path, im, notes)
+    return None
+
+
 def load(path: str | Path, min_long_edge: int | None = None,
          need_scale: Callable[[int, int], float] | None = None, deep: bool = False) -> Loaded:
     """Decode ``path`` to an sRGB RGB image, orientation applied.
@@ -691,22 +728,8 @@ def load(path: str | Path, min_long_edge: int | None = None,
         t, artist, copyright_ = _exif_facts(im)
         orientation = _orientation(im)
         full = oriented(im.size, orientation)
-        scale = 1.0
-        if need_scale is not None:
-            scale = need_scale(*full)
-        elif min_long_edge:
-            scale = min_long_edge / max(full)
-        if fmt in ("JPEG", "MPO") and scale <= 0.5:
-            # draft keeps the JPEG's own mode (CMYK stays CMYK) and picks the
-            # largest DCT scale (1/2, 1/4, 1/8) that stays ≥ req.
-            req = (math.ceil(im.size[0] * scale), math.ceil(im.size[1] * scale))
-            im.draft(im.mode, req)
-        if rgb16:
-            sixteen = _deep_decode(path, im, notes)
-        elif heif16:
-            sixteen = _deep_heif(path, im, notes)
-        elif avif:
-            sixteen = _deep_avif(path, im, notes)
+        _draft(im, fmt, full, min_long_edge, need_scale)
+        sixteen = _deep_pixels(path, im, notes, rgb16, heif16, avif)
         if sixteen is not None:  # the 8-bit image from the same pixels, not a second decode
             rgb = Image.fromarray(to_8bit(sixteen), "RGB")
         else:

@@ -13,6 +13,7 @@ from typing import Any
 
 from PIL import Image
 
+from ..errors import SizeCapError
 from ..presets import Rendition
 from .load import TAG_ARTIST, TAG_COPYRIGHT, TAG_DTO, TAG_SUBSEC_DTO, srgb_icc_bytes
 
@@ -106,7 +107,7 @@ def sharpen(img: Image.Image, amount: float) -> Image.Image:
 def encode_jpeg(img: Image.Image, quality: int, max_bytes: int = 0, exif: KeptExif | None = None,
                 min_quality: int = MIN_QUALITY) -> tuple[bytes, int]:
     """JPEG with the sRGB profile embedded. With ``max_bytes`` the quality steps down
-    until the file fits. Returns (bytes, quality used); raises ValueError if even
+    until the file fits. Returns (bytes, quality used); raises SizeCapError (a ValueError) if even
     ``min_quality`` is too large."""
     exif_bytes = exif.to_bytes() if exif else b""
     q = quality
@@ -115,7 +116,7 @@ def encode_jpeg(img: Image.Image, quality: int, max_bytes: int = 0, exif: KeptEx
         if not max_bytes or len(data) <= max_bytes:
             return data, q
         if q <= min_quality:
-            raise ValueError(f"{len(data)} bytes at quality {q}, over the {max_bytes}-byte cap")
+            raise SizeCapError(f"{len(data)} bytes at quality {q}, over the {max_bytes}-byte cap")
         q = max(min_quality, q - 5)
 
 

@@ -1,5 +1,5 @@
 """SKU slates: a printed card with a QR code of the SKU, shot as a shoot's first frame
-(DESIGN.md §1: "folder name = SKU, or a first frame with a barcode/QR slate of the SKU").
+(docs/workflow.md: the folder is named after the SKU, or its first frame is a QR slate).
 
 The QR code carries ``SKU:<sku>``. The prefix is required: product packaging carries
 QR codes too (shop links, GTINs), and one of those must never name a shoot. The

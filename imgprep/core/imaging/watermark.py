@@ -1,7 +1,7 @@
 """Watermarks: the shop's mark on every rendition.
 
 Sizes are fractions of the rendition width, so a mark looks the same on a 710-px and a
-1920-px image, portrait or landscape. Placements are a registry (STYLE.md §5).
+1920-px image, portrait or landscape. Placements are a registry: a preset names one.
 """
 
 from __future__ import annotations
