@@ -14,17 +14,16 @@ import errno
 import json
 import os
 import sqlite3
-import stat
 import threading
 import unicodedata
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..core.catalogue import MAX_ROWS, Product
-from ..core.errors import FileOpError, ImgprepError, InputError, NamingError
+from ..core.errors import FileOpError, ImgprepError, InputError
 from ..core.fsutil import (
     FileExists,
     copy_new,
@@ -40,14 +39,11 @@ from ..core.imaging.load import IMAGE_EXTENSIONS, RAW_EXTENSIONS
 from ..core.journal import Journal, JournalUnavailable, has_journal, library_lock
 from ..core.messages import say
 from ..core.naming import (
-    PSD_EXTENSIONS,
-    VIDEO_EXTENSIONS,
     frame_stem,
     natural_key,
     next_free,
     psd_frame,
     psd_stem,
-    validate_sku,
 )
 from ..core.presets import Preset
 from .annotations import detail_order, glyph_warning, load_callouts, plan_for
@@ -56,6 +52,8 @@ from .check import cancelled_key
 from .colour_hooks import report_files
 from .faults import crash_point
 from .frames import FrameJob, FrameOutcome, analyse_frame, render_outputs, warm_up
+from .intake import Shoot, discover, fold, is_ignored, is_video, nfc, psd_problem, shot_key
+from .outcome import BatchReport, Item
 from .pool import JobPool
 
 # Failures of the library itself, not of one file: they end the run (cleanly). A server
@@ -69,90 +67,10 @@ STALE_TEMP_S = 6 * 3600
 # The folders the engine writes in a SKU's library folder (DESIGN.md §4).
 SKU_FOLDERS = ("raw", "card", "psd", "jpg", "report", "page", "superseded")
 
-# Names that are never photos: temp files of copiers and browsers, OS litter, sidecars.
-IGNORED_NAMES = {".ds_store", "thumbs.db", "desktop.ini", "callouts.toml"}
-IGNORED_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", ".download", ".filepart")
 
 
 
 
-def is_ignored(name: str) -> bool:
-    """Temp and system names a studio's tools leave behind (the watcher uses this too)."""
-    low = name.lower()
-    return (
-        low in IGNORED_NAMES
-        or name.startswith((".", "~$", "._"))  # hidden, rsync '.name.XXXXXX', Office, macOS
-        or low.endswith(IGNORED_SUFFIXES)
-        or ".syncthing." in low
-    )
-
-
-@dataclass
-class Item:
-    """One source file's outcome (DESIGN.md §8)."""
-
-    source: str
-    sku: str | None
-    status: str  # done | duplicate | failed | skipped
-    reason: str | None = None
-    role: str | None = None
-    raw: str | None = None
-    renditions: list[str] = field(default_factory=list)
-    backup: str = "off"
-    notes: list[str] = field(default_factory=list)
-    reports: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        d = {"source": self.source, "sku": self.sku, "status": self.status, "reason": self.reason,
-             "role": self.role, "raw": self.raw, "renditions": self.renditions, "backup": self.backup}
-        if self.reports:
-            d["reports"] = self.reports
-        if self.notes:
-            d["notes"] = self.notes
-        return d
-
-
-@dataclass
-class BatchReport:
-    library: Path
-    items: list[Item] = field(default_factory=list)
-    backup_problem: str | None = None
-    library_problem: str | None = None  # the library failed: the run stopped (exit 1)
-    warnings: list[str] = field(default_factory=list)  # side files' problems (callouts.toml)
-
-    @property
-    def summary(self) -> dict[str, int]:
-        s = {"done": 0, "duplicate": 0, "failed": 0, "skipped": 0}
-        for it in self.items:
-            s[it.status] += 1
-        return s
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.summary["failed"] or self.library_problem else 0
-
-    def to_json(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"library": str(self.library), "items": [i.to_json() for i in self.items],
-                             "summary": self.summary}
-        if self.backup_problem:
-            d["backup_problem"] = self.backup_problem
-        if self.library_problem:
-            d["library_problem"] = self.library_problem
-        if self.warnings:
-            d["warnings"] = self.warnings
-        return d
-
-
-@dataclass
-class Shoot:
-    sku: str | None
-    folder: Path
-    files: list[Path]
-    error: str | None = None
-    psds: list[Path] = field(default_factory=list)  # designers' PSDs (.psd/.psb): copied, never decoded
-    slate: Path | None = None        # the first frame, a printed SKU slate that named the shoot
-    # a RAW frame's camera JPEG, a photo's Live Photo video: kept under the frame's number
-    companions: list[Path] = field(default_factory=list)
 
 
 class Decisions:
@@ -166,192 +84,6 @@ class Decisions:
 Progress = Callable[[dict[str, Any]], None]
 
 
-def _nfc(p: Path) -> str:
-    """A source's path as the journal and the reports keep it: NFC; the bytes of a name
-    that is not valid UTF-8 (refused, see :func:`source_problem`) shown as escapes."""
-    return unicodedata.normalize("NFC", shown(str(p)))
-
-
-def shown(text: str) -> str:
-    """``text`` with the undecodable bytes of a file name (Python's surrogate escapes)
-    written as ``\\xNN``: printable, storable, and never mistaken for the real name."""
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return os.fsencode(text).decode("utf-8", "backslashreplace")
-
-
-def source_problem(path: Path) -> str | None:
-    """Why a file found in a shoot folder is not read, or None: the one policy for source
-    files. A name must be valid UTF-8 (the journal, the log and ``--json`` keep it). A
-    symbolic link is followed only to a regular file; a loop, a dangling link and anything
-    not a regular file (a device or pipe would hang the reader) are reported."""
-    if shown(str(path)) != str(path):
-        return say("name-not-utf8")
-    try:
-        st = os.stat(path)
-    except OSError as e:
-        if e.errno == errno.ELOOP:
-            return say("link-loop")
-        if os.path.islink(path):
-            return say("link-dangling", target=shown(os.readlink(path)))
-        return say("cannot-read", detail=e.strerror or e)
-    if not stat.S_ISREG(st.st_mode):
-        return say("not-regular-file")
-    return None
-
-
-def _abs(p: Path) -> Path:
-    """An absolute path that keeps the names it was given: a shoot folder that is a link
-    is named by the link (``A1234 → DCIM/100CANON`` is A1234), not by its target."""
-    return Path(os.path.abspath(p))
-
-
-def discover(sources: list[Path], slates: bool = True) -> tuple[list[Shoot], list[Item]]:
-    """Shoots from the command line's SRC arguments.
-
-    A folder that holds files is a shoot named after the folder (its subfolders
-    included); a folder holding only folders is a drop folder of shoots; a file
-    belongs to the shoot of its folder. When the folder's first frame is a printed SKU
-    slate (``slates``), the slate names the shoot instead and is not a product photo.
-    """
-    shoots: dict[Path, Shoot] = {}
-    items: list[Item] = []
-
-    def add(folder: Path, files: list[Path]) -> None:
-        folder = _abs(folder)
-        sh = shoots.get(folder)
-        if sh is None:
-            sku: str | None
-            error = None
-            try:
-                sku = validate_sku(folder.name)
-            except NamingError as e:
-                sku, error = None, say("folder-refused", folder=shown(folder.name), detail=e)
-            sh = shoots[folder] = Shoot(sku, folder, [], error)
-        for f in files:
-            if f not in sh.files:
-                sh.files.append(f)
-
-    for src in sources:
-        src = Path(src)
-        if src.is_file():
-            add(src.parent, [_abs(src)])
-        elif src.is_dir():
-            direct = [p for p in src.iterdir() if p.is_file() and not is_ignored(p.name)]
-            if direct:
-                add(src, _files_under(src))
-            else:
-                for sub in sorted((p for p in src.iterdir() if p.is_dir() and not is_ignored(p.name)),
-                                  key=lambda p: natural_key(p.name)):
-                    add(sub, _files_under(sub))
-        else:
-            items.append(Item(_nfc(src), None, "failed", "no such file or folder"))
-
-    out = []
-    for sh in shoots.values():
-        images, videos = [], []
-        for f in sh.files:
-            problem = source_problem(f)
-            if problem:
-                items.append(Item(_nfc(f), sh.sku, "failed", problem))
-            elif f.suffix.lower() in IMAGE_EXTENSIONS:
-                images.append(f)
-            elif f.suffix.lower() in PSD_EXTENSIONS:
-                sh.psds.append(f)
-            elif f.suffix.lower() in VIDEO_EXTENSIONS:
-                videos.append(f)
-            else:
-                items.append(Item(_nfc(f), sh.sku, "skipped", f"not a photo type imgprep reads ({f.suffix or 'no extension'})"))
-        sh.files, sh.companions = split_companions(sorted(images + videos, key=lambda p: natural_key(p.name)))
-        items.extend(Item(_nfc(f), sh.sku, "skipped", say("video-not-photo", ext=f.suffix))
-                     for f in videos if f not in sh.companions)
-        sh.psds.sort(key=lambda p: natural_key(p.name))
-        out.append(sh)
-    if slates and out:  # a decode per folder: several at once (Pillow and OpenCV release the GIL)
-        with ThreadPoolExecutor(max_workers=min(4, len(out)), thread_name_prefix="slate") as ex:
-            for found in ex.map(take_slate, out):
-                items.extend(found)
-    return out, items
-
-
-def fold(name: str) -> str:
-    """A name as Windows and macOS compare it: Unicode form and case do not matter."""
-    return unicodedata.normalize("NFC", name).casefold()
-
-
-def shot_key(path: str | Path) -> tuple[Path, str]:
-    """The files of one shot share it: the same folder and name, any extension
-    (IMG_0042.CR2 and IMG_0042.JPG)."""
-    p = Path(path)
-    return p.parent, fold(p.stem)
-
-
-def slate_reason(sku: str, folder: str) -> str:
-    """What a slate did: named its folder's shoot (the folder already says so) or
-    renamed it."""
-    folder = unicodedata.normalize("NFC", folder)
-    return say("slate", sku=sku) if fold(folder) == fold(sku) else say("slate-renames", sku=sku, folder=folder)
-
-
-def is_video(path: str | Path) -> bool:
-    return Path(path).suffix.lower() in VIDEO_EXTENSIONS
-
-
-def split_companions(files: list[Path]) -> tuple[list[Path], list[Path]]:
-    """(frames, companions): a camera shooting RAW + JPEG writes each shot twice
-    (IMG_0042.CR2, IMG_0042.JPG). The RAW is the frame (its 16 bits are corrected); the
-    JPEG is its companion, kept in the library under the same number (A1234-03.cr2,
-    A1234-03.jpg), never a frame of its own. Only a RAW pairs: two non-RAW files of one
-    name (a JPEG and a TIFF export) stay two frames. A video beside a photo of its name
-    (an iPhone's Live Photo: IMG_1234.HEIC or .JPG with IMG_1234.MOV) is that photo's
-    companion likewise (A1234-03.heic, A1234-03.mov). A video with no photo of its name
-    is in neither list: it is not a photo."""
-    groups: dict[tuple[Path, str], list[Path]] = {}
-    for f in files:
-        groups.setdefault(shot_key(f), []).append(f)
-    companions: list[Path] = []
-    for group in groups.values():
-        stills = [f for f in group if not is_video(f)]
-        raws = [f for f in stills if f.suffix.lower() in RAW_EXTENSIONS]
-        if len(raws) == 1 and len(stills) > 1:
-            companions += [f for f in stills if f is not raws[0]]
-        if stills:
-            companions += [f for f in group if is_video(f)]
-    return [f for f in files if f not in companions and not is_video(f)], companions
-
-
-def take_slate(sh: Shoot) -> list[Item]:
-    """If the shoot's first frame is a SKU slate: the slate's SKU names the shoot (a
-    folder named '100CANON' or '新建文件夹' is fine then) and the slate leaves the frames.
-    Returns the slate's items (skipped, role 'slate'): one, or two for RAW + JPEG."""
-    from ..core.imaging.slate import read as read_slate
-
-    if not sh.files:
-        return []
-    first = sh.files[0]
-    sku = read_slate(first)
-    if sku is None:
-        return []
-    # A camera shooting RAW + JPEG writes the slate twice (IMG_0001.CR2, IMG_0001.JPG).
-    key = shot_key(first)
-    shot = [f for f in sh.files + sh.companions if shot_key(f) == key]
-    sh.files = [f for f in sh.files if shot_key(f) != key]
-    sh.companions = [f for f in sh.companions if shot_key(f) != key]
-    sh.sku, sh.error, sh.slate = sku, None, first
-    reason = slate_reason(sku, sh.folder.name)
-    return [Item(_nfc(f), sku, "skipped", reason, role="slate") for f in shot]
-
-
-def _files_under(folder: Path) -> list[Path]:
-    found = []
-    for dirpath, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if not is_ignored(d)]
-        for name in files:
-            if not is_ignored(name):
-                found.append(_abs(Path(dirpath) / name))
-    return found
 
 
 @dataclass
@@ -416,12 +148,12 @@ class BatchRunner:
         for sh in shoots:  # say which folder a slate renamed (the app queued it by its folder)
             if sh.slate is not None:
                 self.progress({"event": "slate", "sku": sh.sku, "folder": unicodedata.normalize("NFC", sh.folder.name),
-                               "source": _nfc(sh.slate)})
+                               "source": nfc(sh.slate)})
         valid = []
         for sh in shoots:
             if sh.error:
                 targets = sh.files + sh.companions + sh.psds or [sh.folder]
-                report.items.extend(Item(_nfc(f), None, "failed", sh.error) for f in targets)
+                report.items.extend(Item(nfc(f), None, "failed", sh.error) for f in targets)
             else:
                 valid.append(sh)
         if not valid and not has_journal(self.lib):
@@ -540,7 +272,7 @@ class BatchRunner:
             more = self._frame_pass(j, [sh for sh, _ in orphans], report, resume=False)
             for sku, got in more.items():
                 ready.setdefault(sku, {}).update({-1 - k: v for k, v in got.items()})
-            taken = {_nfc(f): raw for sh, raws in orphans for f, raw in zip(sh.files, raws, strict=True)}
+            taken = {nfc(f): raw for sh, raws in orphans for f, raw in zip(sh.files, raws, strict=True)}
             for it in report.items:
                 if it.source in taken and it.status == "done":
                     it.notes.append(say("companion-promoted", raw=taken[it.source]))
@@ -554,7 +286,7 @@ class BatchRunner:
         if self._cancel.is_set():
             for sku, got in ready.items():
                 for job, _row, _r in got.values():
-                    report.items.append(Item(_nfc(Path(job.path)), sku, "skipped", say("cancelled")))
+                    report.items.append(Item(nfc(Path(job.path)), sku, "skipped", say("cancelled")))
         self._mark_cancelled(j, shoots, report)
         self._drain_backups(report)
 
@@ -567,7 +299,7 @@ class BatchRunner:
             if not sh.sku or not sh.files:
                 continue
             key = cancelled_key(sh.sku)
-            done = sum(outcome.get(_nfc(f)) in ("done", "duplicate", "failed") for f in sh.files)
+            done = sum(outcome.get(nfc(f)) in ("done", "duplicate", "failed") for f in sh.files)
             value = f"{done}/{len(sh.files)}" if self._cancel.is_set() and done < len(sh.files) else ""
             if value or j.meta(key):
                 with j.tx():
@@ -592,7 +324,7 @@ class BatchRunner:
             sku = j.canonical_sku(sh.sku)
             refused = sku_folders_problem(self.lib, sku)
             if refused:
-                report.items.extend(Item(_nfc(f), sku, "failed", refused)
+                report.items.extend(Item(nfc(f), sku, "failed", refused)
                                     for f in sh.files + sh.companions + sh.psds)
                 sh.companions, sh.psds = [], []
                 continue
@@ -601,23 +333,23 @@ class BatchRunner:
                 try:
                     st = f.stat()
                 except OSError as e:
-                    report.items.append(Item(_nfc(f), sku, "failed", f"cannot read: {e.strerror or e}"))
+                    report.items.append(Item(nfc(f), sku, "failed", f"cannot read: {e.strerror or e}"))
                     continue
-                row = j.source_by_stat(_nfc(f), st.st_size, st.st_mtime_ns)
+                row = j.source_by_stat(nfc(f), st.st_size, st.st_mtime_ns)
                 if row is not None and row["state"] == "rendered":
                     problem = self._undone(j, row)
                     if problem is not None:
                         reason, retake = problem
                         if not retake:
-                            report.items.append(Item(_nfc(f), sku, "failed", reason))
+                            report.items.append(Item(nfc(f), sku, "failed", reason))
                             continue
                         row = None  # taken again from the source
                 if row is not None and row["state"] == "rendered":
-                    report.items.append(self._unchanged_item(row, _nfc(f)))
+                    report.items.append(self._unchanged_item(row, nfc(f)))
                     continue
                 if row is not None and row["state"] in ("reserved", "ingested"):
                     if j.held_elsewhere(row):
-                        report.items.append(Item(_nfc(f), sku, "skipped", say("being-processed-elsewhere")))
+                        report.items.append(Item(nfc(f), sku, "skipped", say("being-processed-elsewhere")))
                     continue  # else planned by the resume step (or by the last one, if its station dies)
                 fresh.append(f)
             heads = {f: _header(f) for f in fresh}
@@ -791,7 +523,7 @@ class BatchRunner:
         except (OSError, FileOpError) as e:
             return say("library-copy-not-moved", path=raw_rel, detail=str(e))
         with self.j.tx():
-            self.j.log("info", "superseded", f"{raw_rel} → {aside}", source=_nfc(Path(o.path)))
+            self.j.log("info", "superseded", f"{raw_rel} → {aside}", source=nfc(Path(o.path)))
         try:
             copy_new(o.path, self.lib / raw_rel, expect_sha256=o.sha256)
         except FileExists:
@@ -837,7 +569,7 @@ class BatchRunner:
         fresh: list[FrameOutcome] = []
         resumed: list[tuple[Any, FrameOutcome]] = []
         for job, row, res in results:
-            src = row["source_path"] if row is not None else _nfc(Path(job.path))
+            src = row["source_path"] if row is not None else nfc(Path(job.path))
             if isinstance(res, BaseException):
                 reason = failure_reason(res)
                 items.append(Item(src, sku, "failed", reason))
@@ -857,7 +589,7 @@ class BatchRunner:
         retries: dict[int, Any] = {}  # id(outcome) → its failed journal row, taken again
         seen: dict[str, str] = {}
         for o in fresh:
-            src = _nfc(Path(o.path))
+            src = nfc(Path(o.path))
             changed = _changed_while_read(o)
             if changed:
                 if o.staged:
@@ -906,7 +638,7 @@ class BatchRunner:
                 "card": j.used_seqs(sku, "card") | _names_on_disk(self.lib / sku / "card", sku, True)}
         todo: list[tuple[Any, FrameOutcome]] = []
         for o in accepted:
-            src = _nfc(Path(o.path))
+            src = nfc(Path(o.path))
             again = retries.get(id(o))
             claimed: list[Any] = []
             if again is not None:
@@ -1119,7 +851,7 @@ class BatchRunner:
         frame it belongs to (naming.psd_frame, psd_stem); copied byte-identical like an
         original, journaled as a 'psd' file of that frame and mirrored. It is not a frame (no
         sources row): no colour, hero, renditions or detail count."""
-        j, src = self.j, _nfc(path)
+        j, src = self.j, nfc(path)
         it = Item(src, sku, "done", None, "psd")
         if self._cancel.is_set():
             it.status, it.reason = "skipped", say("cancelled")
@@ -1174,7 +906,7 @@ class BatchRunner:
         ``raw/A1234-03.mov`` beside ``raw/A1234-03.heic``), journaled as a 'companion'
         file of that frame and mirrored. Never decoded, never a frame; a video whose
         photo was not taken (it failed) is left where it is, not failed."""
-        j, src = self.j, _nfc(path)
+        j, src = self.j, nfc(path)
         it = Item(src, sku, "done", None, "companion")
         if self._cancel.is_set():
             it.status, it.reason = "skipped", say("cancelled")
@@ -1356,27 +1088,6 @@ class BatchRunner:
                 it.backup = self._item_backup([it.raw] + it.renditions + it.reports)
 
 
-PSD_HEADER = 26  # bytes: signature, version, reserved, channels, height, width, depth, colour mode
-
-
-def psd_problem(path: Path) -> str | None:
-    """Why ``path`` is not a Photoshop document, from its file header alone (Adobe,
-    "Photoshop File Formats Specification", File Header Section: signature '8BPS',
-    version 1 = PSD, 2 = PSB, 26 bytes); None when it is one. Raises OSError."""
-    with open(path, "rb") as f:
-        head = f.read(PSD_HEADER)
-    version = int.from_bytes(head[4:6], "big") if len(head) >= 6 else None
-    if not head:
-        detail = say("incomplete-empty")
-    elif not head.startswith(b"8BPS") and not b"8BPS".startswith(head):
-        detail = say("psd-signature", head=" ".join(f"{b:02X}" for b in head[:4]))
-    elif version is not None and version not in (1, 2):
-        detail = say("psd-version", version=version)
-    elif len(head) < PSD_HEADER:
-        detail = say("psd-header-short", size=len(head))
-    else:
-        return None
-    return say("psd-not-photoshop", name=path.name, detail=detail)
 
 
 def sku_folders_problem(library: Path, sku: str) -> str | None:

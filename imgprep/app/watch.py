@@ -35,7 +35,6 @@ import queue
 import stat as statmod
 import threading
 import time
-import unicodedata
 import uuid
 import warnings
 from collections.abc import Callable
@@ -44,7 +43,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import ConfigError, ImgprepError, NamingError
+from ..core.errors import ConfigError, ImgprepError
 from ..core.fsutil import (
     FileExists,
     fsync_dir,
@@ -56,7 +55,7 @@ from ..core.fsutil import (
 from ..core.imaging.load import IMAGE_EXTENSIONS, RAW_EXTENSIONS, heif_problem
 from ..core.journal import Journal, JournalUnavailable, library_lock
 from ..core.messages import printable, say
-from ..core.naming import PSD_EXTENSIONS, VIDEO_EXTENSIONS, natural_key, validate_sku
+from ..core.naming import PSD_EXTENSIONS, natural_key
 from ..core.presets import Preset
 from .backup import MARKER, BackupConflict, BackupTarget, verify_copies
 from .batch import (
@@ -64,23 +63,29 @@ from .batch import (
     STALE_TEMP_S,
     BatchOptions,
     BatchRunner,
-    Item,
-    Shoot,
-    _files_under,
     _station,
     backup_lock,
+    library_failure,
+    start_pool,
+)
+from .faults import crash_point
+from .intake import (
+    Shoot,
+    files_under_safe,
     fold,
+    folder_sku,
     is_ignored,
     is_video,
-    library_failure,
+    kind_of,
+    nfc,
+    not_a_photo,
+    pair,
     shot_key,
     shown,
     slate_reason,
     source_problem,
-    split_companions,
-    start_pool,
 )
-from .faults import crash_point
+from .outcome import Item
 from .pool import KEEP_IDLE_S, JobPool
 
 log = logging.getLogger("imgprep.watch")
@@ -120,10 +125,6 @@ class WatchOptions:
 
 def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
-def _nfc(p: str | Path) -> str:
-    return unicodedata.normalize("NFC", shown(str(p)))  # as batch._nfc: undecodable bytes escaped
 
 
 def _inside(child: Path, parent: Path) -> bool:
@@ -357,7 +358,7 @@ class Watcher:
     # ------------------------------------------------------------------ events
     def _event(self, kind: str, *, source: str | Path | None = None, sku: str | None = None,
                file: str | None = None, **extra: Any) -> None:
-        ev: dict[str, Any] = {"event": kind, "source": _nfc(source) if source is not None else None,
+        ev: dict[str, Any] = {"event": kind, "source": nfc(source) if source is not None else None,
                               "sku": sku, "file": file, "time": _now_iso()}
         ev.update({k: v for k, v in extra.items() if v is not None})
         self.stats.events[kind] = self.stats.events.get(kind, 0) + 1
@@ -623,7 +624,7 @@ class Watcher:
             return
         self._settled.pop(p, None)
         assert self.j is not None
-        row = self.j.source_by_stat(_nfc(p), st.st_size, st.st_mtime_ns)
+        row = self.j.source_by_stat(nfc(p), st.st_size, st.st_mtime_ns)
         if row is not None and row["state"] == "rendered":
             # Already processed (kept source, or a crash before it was moved): never twice.
             self._retire(p, sig, row["sku"], "done")
@@ -647,13 +648,13 @@ class Watcher:
             return
         self._settled[p] = sig
         assert self.j is not None
-        known = self.j.watch_file(_nfc(p))
+        known = self.j.watch_file(nfc(p))
         if known is not None and (known["size"], known["mtime_ns"]) == sig and known["reason"] == problem:
             return  # reported before this start
         rel = self._rel(p) or ()
         sku = rel[0] if len(rel) > 1 else None
         with self.j.tx():
-            self.j.put_watch_file(_nfc(p), *sig, "failed-sku", sku=sku, reason=problem)
+            self.j.put_watch_file(nfc(p), *sig, "failed-sku", sku=sku, reason=problem)
         self._event("failed", source=p, sku=sku, reason=problem)
 
     def _scan_dir(self, root: Path) -> int:
@@ -737,7 +738,7 @@ class Watcher:
         sku = rel[0] if len(rel) > 1 else None
         reason = say("stalled", seconds=f"{self.o.stall:g}", detail=t.reason)
         with self.j.tx():
-            self.j.put_watch_file(_nfc(t.path), t.size, t.mtime_ns, "stalled", sku=sku, reason=reason)
+            self.j.put_watch_file(nfc(t.path), t.size, t.mtime_ns, "stalled", sku=sku, reason=reason)
         self.stats.stalled += 1
         self._event("stalled", source=t.path, sku=sku, reason=reason)
 
@@ -746,7 +747,7 @@ class Watcher:
         del self._tracked[t.path]
         self._settled[t.path] = t.sig
         with self.j.tx():
-            self.j.put_watch_file(_nfc(t.path), t.size, t.mtime_ns, state, sku=sku, reason=reason)
+            self.j.put_watch_file(nfc(t.path), t.size, t.mtime_ns, state, sku=sku, reason=reason)
         self._event(event, source=t.path, sku=sku, reason=reason)
 
     # ------------------------------------------------------------------ processing
@@ -768,29 +769,27 @@ class Watcher:
             if len(rel) == 1:
                 self._settle(t, "unassigned", "unassigned", None, say("loose-file"))
                 continue
-            folder_sku = named.get(fold(rel[0]), "")
-            if folder_sku is None:
+            slate_sku = named.get(fold(rel[0]), "")
+            if slate_sku is None:
                 continue  # the folder's first frame is still arriving: it may be a slate
-            try:
-                sku = folder_sku or validate_sku(rel[0])
-            except NamingError as e:
-                self._settle(t, "failed-sku", "failed", None, say("folder-refused", folder=rel[0], detail=e))
+            sku, refused = (slate_sku, None) if slate_sku else folder_sku(rel[0])
+            if sku is None:
+                self._settle(t, "failed-sku", "failed", None, refused)
                 continue
-            ext = t.path.suffix.lower()
-            if ext in VIDEO_EXTENSIONS:
+            kind = kind_of(t.path)
+            if kind == "video":
                 videos.append((t, sku))  # after the photos: its photo may come in this round
                 continue
-            if ext not in IMAGE_EXTENSIONS and ext not in PSD_EXTENSIONS:
-                self._settle(t, "skipped", "skipped", sku,
-                             say("not-a-photo-type", ext=t.path.suffix or "no extension"))
+            if kind is None:
+                self._settle(t, "skipped", "skipped", sku, not_a_photo(t.path))
                 continue
             if len(taken) >= self.o.max_batch:
                 continue  # next round
             folder = self.drop / rel[0]
             sh = shoots.setdefault(sku.casefold(), Shoot(sku, folder, []))
-            (sh.psds if ext in PSD_EXTENSIONS else sh.files).append(t.path)
-            taken[_nfc(t.path)] = t
-            skus[_nfc(t.path)] = sku
+            (sh.psds if kind == "psd" else sh.files).append(t.path)
+            taken[nfc(t.path)] = t
+            skus[nfc(t.path)] = sku
         stills = {shot_key(t.path) for t in taken.values() if not is_video(t.path)}
         for t, sku in videos:
             held = self._video_held(t, sku, stills)
@@ -800,12 +799,12 @@ class Watcher:
             assert rel is not None
             sh = shoots.setdefault(sku.casefold(), Shoot(sku, self.drop / rel[0], []))
             sh.files.append(t.path)
-            taken[_nfc(t.path)] = t
-            skus[_nfc(t.path)] = sku
+            taken[nfc(t.path)] = t
+            skus[nfc(t.path)] = sku
         if not taken:
             return
         for sh in shoots.values():
-            self._pair(sh)
+            pair(sh, {shot_key(r["source_path"]): Path(r["source_path"]) for r in self.j.sources(sh.sku)})
         for src in taken:
             self._event("queued", source=src, sku=skus[src])
         report = self._engine(list(shoots.values()))
@@ -842,26 +841,6 @@ class Watcher:
         self._settle(t, "skipped", "skipped", sku, reason)
         return True
 
-    def _pair(self, sh: Shoot) -> None:
-        """RAW + JPEG (batch.split_companions): the files of one shot that arrive together
-        pair as in a batch; one whose other half was taken in an earlier round (the JPEG
-        copies first, the RAW later) becomes that frame's companion, under its number."""
-        assert self.j is not None
-        files = sorted(sh.files, key=lambda p: natural_key(p.name))
-        sh.files, sh.companions = split_companions(files)
-        frames = {shot_key(r["source_path"]): Path(r["source_path"]) for r in self.j.sources(sh.sku)}
-        late = []
-        for f in sh.files:
-            other = frames.get(shot_key(f))
-            if other is not None and other.suffix.lower() != f.suffix.lower() and \
-                    (other.suffix.lower() in RAW_EXTENSIONS) != (f.suffix.lower() in RAW_EXTENSIONS):
-                late.append(f)
-        # A Live Photo's video whose photo was taken in an earlier round.
-        late += [f for f in files if is_video(f) and f not in sh.companions and shot_key(f) in frames]
-        if late:
-            sh.files = [f for f in sh.files if f not in late]
-            sh.companions += late
-
     def _read_slates(self, ready: list[_Tracked]) -> dict[str, str | None]:
         """The SKU of each drop folder with ready files that a slate names ('' when
         none does; None while its first frame is still arriving). A folder's first frame
@@ -881,7 +860,7 @@ class Watcher:
                 out[key] = self._slates[key]
                 continue
             out[key] = ""
-            images = [p for p in _files_under_safe(self.drop / rel[0])
+            images = [p for p in files_under_safe(self.drop / rel[0])
                       if p.suffix.lower() in IMAGE_EXTENSIONS and p not in self._settled]
             if not images:
                 continue
@@ -915,9 +894,9 @@ class Watcher:
         if moved is None:
             self._settled[t.path] = t.sig
         with self.j.tx():
-            self.j.put_watch_file(_nfc(t.path), t.size, t.mtime_ns, "slate", sku=sku, reason=reason,
-                                  moved_to=_nfc(moved) if moved else None)
-            self.j.log("info", "slate", reason, sku=sku, source=_nfc(t.path))
+            self.j.put_watch_file(nfc(t.path), t.size, t.mtime_ns, "slate", sku=sku, reason=reason,
+                                  moved_to=nfc(moved) if moved else None)
+            self.j.log("info", "slate", reason, sku=sku, source=nfc(t.path))
         self._event("slate", source=t.path, sku=sku, reason=reason)
 
     def _forget_slates(self) -> None:
@@ -933,7 +912,7 @@ class Watcher:
             folders = {}
         for key in list(self._slates):
             folder = folders.get(key)
-            if folder is None or not any(p.suffix.lower() in IMAGE_EXTENSIONS for p in _files_under_safe(folder)):
+            if folder is None or not any(p.suffix.lower() in IMAGE_EXTENSIONS for p in files_under_safe(folder)):
                 del self._slates[key]
 
     def _engine(self, shoots: list[Shoot]) -> Any:
@@ -986,12 +965,12 @@ class Watcher:
             if t is not None:
                 self._settled[t.path] = t.sig
                 with self.j.tx():
-                    self.j.put_watch_file(_nfc(t.path), t.size, t.mtime_ns, "failed", sku=it.sku, reason=it.reason)
+                    self.j.put_watch_file(nfc(t.path), t.size, t.mtime_ns, "failed", sku=it.sku, reason=it.reason)
         elif it.status == "skipped" and t is not None and is_video(path) and it.reason != say("cancelled"):
             # A Live Photo's video whose photo failed: left in place until the photo is in.
             self._settled[t.path] = t.sig
             with self.j.tx():
-                self.j.put_watch_file(_nfc(t.path), t.size, t.mtime_ns, "skipped", sku=it.sku, reason=it.reason)
+                self.j.put_watch_file(nfc(t.path), t.size, t.mtime_ns, "skipped", sku=it.sku, reason=it.reason)
             self._event("skipped", source=it.source, sku=it.sku, reason=it.reason)
         # skipped (cancelled): stays in the drop folder; the next start takes it.
         if it.status == "done" and it.role != "companion":
@@ -1033,7 +1012,7 @@ class Watcher:
         if self.o.keep_sources:
             self._settled[path] = now_sig
             with self.j.tx():
-                self.j.put_watch_file(_nfc(path), *now_sig, state, sku=sku)
+                self.j.put_watch_file(nfc(path), *now_sig, state, sku=sku)
             return
         rel = self._rel(path) or (path.name,)
         dest = self.drop / STATE_DIR / DONE_DIR / (sku or rel[0]) / Path(*rel[1:] if len(rel) > 1 else rel)
@@ -1046,7 +1025,7 @@ class Watcher:
         crash_point("source-moved")
         self._settled.pop(path, None)
         with self.j.tx():
-            self.j.put_watch_file(_nfc(path), *now_sig, state, sku=sku, moved_to=_nfc(moved))
+            self.j.put_watch_file(nfc(path), *now_sig, state, sku=sku, moved_to=nfc(moved))
 
     def _verified_in_library(self, path: Path, sig: tuple[int, int]) -> bool:
         """The drop file's content is in the library, whole: a journal row for it (by
@@ -1061,7 +1040,7 @@ class Watcher:
 
         if path.suffix.lower() in PSD_EXTENSIONS:
             return library_file("psd")
-        row = self.j.source_by_stat(_nfc(path), *sig)
+        row = self.j.source_by_stat(nfc(path), *sig)
         if row is None or row["state"] not in ("rendered", "ingested"):
             try:
                 sha = hash_file(path)
@@ -1160,13 +1139,6 @@ class Watcher:
             self.stats.backed_up += 1
             self._event("backed-up", file=rel)
         return True
-
-
-def _files_under_safe(folder: Path) -> list[Path]:
-    try:
-        return _files_under(folder)
-    except OSError:
-        return []
 
 
 def _move_exclusive(src: Path, dest: Path) -> Path:

@@ -1,0 +1,64 @@
+"""What a run reports: one :class:`Item` per source file, gathered in a :class:`BatchReport`
+(the ``--json`` document of ``imgprep batch``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Item:
+    """One source file's outcome (DESIGN.md §8)."""
+
+    source: str
+    sku: str | None
+    status: str  # done | duplicate | failed | skipped
+    reason: str | None = None
+    role: str | None = None
+    raw: str | None = None
+    renditions: list[str] = field(default_factory=list)
+    backup: str = "off"
+    notes: list[str] = field(default_factory=list)
+    reports: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        d = {"source": self.source, "sku": self.sku, "status": self.status, "reason": self.reason,
+             "role": self.role, "raw": self.raw, "renditions": self.renditions, "backup": self.backup}
+        if self.reports:
+            d["reports"] = self.reports
+        if self.notes:
+            d["notes"] = self.notes
+        return d
+
+
+@dataclass
+class BatchReport:
+    library: Path
+    items: list[Item] = field(default_factory=list)
+    backup_problem: str | None = None
+    library_problem: str | None = None  # the library failed: the run stopped (exit 1)
+    warnings: list[str] = field(default_factory=list)  # side files' problems (callouts.toml)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        s = {"done": 0, "duplicate": 0, "failed": 0, "skipped": 0}
+        for it in self.items:
+            s[it.status] += 1
+        return s
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.summary["failed"] or self.library_problem else 0
+
+    def to_json(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"library": str(self.library), "items": [i.to_json() for i in self.items],
+                             "summary": self.summary}
+        if self.backup_problem:
+            d["backup_problem"] = self.backup_problem
+        if self.library_problem:
+            d["library_problem"] = self.library_problem
+        if self.warnings:
+            d["warnings"] = self.warnings
+        return d
