@@ -128,23 +128,3 @@ def copy_one(target: BackupTarget, library: Path, rel: str) -> tuple[str, str | 
         return rel, target.copy(library, rel), None
     except (OSError, FileOpError) as e:
         return rel, None, str(e)
-
-
-def copy_now(j: Journal, library: Path, rels: list[str]) -> list[str]:
-    """Copy new library files (already queued) to every reachable backup now, recording
-    each result; an unreachable backup keeps them queued for the next run. Returns one
-    message per copy that failed."""
-    problems = []
-    for (root,) in j.db.execute("SELECT DISTINCT root FROM backups").fetchall():
-        target = BackupTarget(root, j)
-        if not target.check().available:
-            continue
-        for rel in rels:
-            rel, sha, err = copy_one(target, library, rel)
-            with j.tx():
-                if sha:
-                    j.backup_verified(rel, target.key, sha)
-                else:
-                    j.backup_failed(rel, target.key, err or "unknown error")
-                    problems.append(say("backup-file-failed", file=rel, detail=err))
-    return problems

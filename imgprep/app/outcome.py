@@ -10,7 +10,7 @@ from typing import Any
 
 @dataclass
 class Item:
-    """One source file's outcome (DESIGN.md §8)."""
+    """One source file's outcome: an item of `imgprep batch --json` (docs/architecture.md)."""
 
     source: str
     sku: str | None

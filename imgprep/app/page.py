@@ -1,5 +1,5 @@
 """`imgprep page`: each SKU's description page (详情页) from the shop's template, the
-renditions and the product sheet already in the library (DESIGN.md §4 ``SKU/page/``).
+renditions and the product sheet already in the library (``SKU/page/``, core/library.py).
 
 A page is built from journal facts and rendition files only (no original is decoded):
 the hero rendition without its spec panel, the detail renditions in order with the
@@ -272,8 +272,8 @@ def _page_stem(j: Journal, lib: Path, sku: str) -> str:
 def _build_one(j: Journal, lib: Path, sku: str, t: PageTemplate, force: bool, res: PageResult) -> None:
     from ..core.imaging import page as pg
     from ..core.imaging.render import downscale, encode_jpeg
-    from .backup import copy_now
     from .batch import sku_folders_problem
+    from .mirror import copy_now
 
     refused = sku_folders_problem(lib, sku)
     if refused:

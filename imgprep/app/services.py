@@ -7,7 +7,7 @@ Write side (each under the library lock, so never at the same time as a batch): 
 hero, edit a selling-point callout (the shoot's ``callouts.toml`` sidecar), fit colour from
 four clicked card corners.
 
-Naming design (DESIGN.md §4): the *originals'* names ``raw/SKU-NN`` are final once ingested
+Naming (core/library.py, docs/architecture.md): the *originals'* names ``raw/SKU-NN`` are final once ingested
 — the journal, the backup mirror and designers' PSDs refer to them — so frames are never
 renumbered after ingest. The hero is a role, not a number. A rendition is derived from
 its original and shares its stem; since nothing in the library or the backup is ever
@@ -286,8 +286,8 @@ def _render_frame(j: Journal, lib: Path, preset: Preset, row: Any, product: Prod
 
     from ..core.imaging.render import KeptExif
     from ..core.naming import frame_stem
-    from .backup import copy_now
     from .frames import render_outputs
+    from .mirror import copy_now
 
     sku = row["sku"]
     stem = frame_stem(sku, row["seq"])

@@ -43,7 +43,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import ConfigError, ImgprepError
+from ..core.errors import ConfigError
 from ..core.fsutil import (
     FileExists,
     fsync_dir,
@@ -57,14 +57,12 @@ from ..core.journal import Journal, JournalUnavailable, library_lock
 from ..core.messages import printable, say
 from ..core.naming import PSD_EXTENSIONS, natural_key
 from ..core.presets import Preset
-from .backup import MARKER, BackupConflict, BackupTarget, verify_copies
+from .backup import MARKER, BackupTarget, verify_copies
 from .batch import (
     LIBRARY_FAILURES,
     STALE_TEMP_S,
     BatchOptions,
     BatchRunner,
-    _station,
-    backup_lock,
     library_failure,
     start_pool,
 )
@@ -85,8 +83,10 @@ from .intake import (
     slate_reason,
     source_problem,
 )
+from .mirror import backup_lock, drain_queue
 from .outcome import Item
 from .pool import KEEP_IDLE_S, JobPool
+from .run import station_name
 
 log = logging.getLogger("imgprep.watch")
 
@@ -408,7 +408,7 @@ class Watcher:
             self._backup_thread = None
         if self.j is not None:
             with contextlib.suppress(*LIBRARY_FAILURES):
-                self.j.set_activity(_station(), "idle")
+                self.j.set_activity(station_name(), "idle")
             try:
                 self._event("stopped", source=self.drop)
                 self.j.close()
@@ -429,7 +429,7 @@ class Watcher:
         station's process dies, within the server's keepalive (≈ 25 s) when its computer
         does. False when stopped meanwhile."""
         assert self.j is not None
-        station = _station()
+        station = station_name()
         said = False
         while not self._stop.is_set():
             try:
@@ -984,6 +984,13 @@ class Watcher:
             del self._settled[p]
             self._touch(p)
 
+    def _copied(self, rel: str, problem: str | None) -> None:
+        if problem is None:
+            self.stats.backed_up += 1
+            self._event("backed-up", file=rel)
+        else:
+            self._event("backup-failed", file=rel, reason=problem)
+
     def _queue_backups(self, rels: list[str | None]) -> None:
         if self._backup_key is None or self.j is None:
             return
@@ -1088,7 +1095,8 @@ class Watcher:
                         for c in verify_copies(j, key):
                             self._event("backup-changed", file=c["path"], reason=c["reason"])
                     # One station drains the queue at a time (the others' copies wait for it).
-                    ok = self._drain_backups(j, target, key) if j.try_lock(backup_lock(key)) else True
+                    ok = drain_queue(j, self.lib, target, key, self._conflicts, self._stop, self._copied) \
+                        if j.try_lock(backup_lock(key)) else True
                     if ok:
                         delay = self.o.backup_retry
                         # Idle until new copies are queued (or now and then, to notice trouble).
@@ -1107,38 +1115,6 @@ class Watcher:
             self._event("failed", file=str(self.backup_root), reason=say("backup-thread-stopped", detail=e))
         finally:
             j.close()
-
-    def _drain_backups(self, j: Journal, target: BackupTarget, key: str) -> bool:
-        for row in j.pending_backups(key):
-            if self._stop.is_set():
-                return True
-            rel = row["path"]
-            if not (self.lib / rel).is_file():
-                with j.tx():
-                    j.backup_failed(rel, key, say("backup-not-in-library"), final=True)
-                continue
-            if rel in self._conflicts:
-                continue  # reported this session; never overwritten (retried at the next start)
-            try:
-                sha = target.copy(self.lib, rel)
-            except BackupConflict as e:  # the share is fine: the other copies go on
-                self._conflicts.add(rel)
-                with j.tx():
-                    j.backup_failed(rel, key, str(e), final=True)
-                    j.log("warning", "backup", f"{rel}: {e}", source=rel)
-                self._event("backup-failed", file=rel, reason=str(e))
-                continue
-            except (OSError, ImgprepError) as e:
-                with j.tx():
-                    j.backup_failed(rel, key, str(e))
-                    j.log("warning", "backup", f"{rel}: {e}", source=rel)
-                log.warning("backup of %s failed: %s", rel, e)
-                return False
-            with j.tx():
-                j.backup_verified(rel, key, sha)
-            self.stats.backed_up += 1
-            self._event("backed-up", file=rel)
-        return True
 
 
 def _move_exclusive(src: Path, dest: Path) -> Path:

@@ -28,9 +28,9 @@ from typing import Any
 
 from .errors import ConfigError, ImgprepError
 from .fsutil import LibraryLock, network_fstype, write_replace
+from .library import JOURNAL_NAME
 from .messages import say, translate
 
-JOURNAL_NAME = "imgprep.sqlite"
 LIBRARY_CONFIG = ".imgprep-library.toml"  # the library's own settings, read by every station
 SERVER_SCHEMES = ("postgresql://", "postgres://")
 
