@@ -240,7 +240,7 @@ def _file_problem(path: Path, sha256: str) -> str | None:
 def library_status(library: str | Path) -> dict[str, Any]:
     """Beyond the SKUs: the backup backlog and the drop folder's files that need a human
     (stalled, unassigned, refused), as the watcher recorded them."""
-    from .watch import watch_status
+    from .dropfolder import watch_status
 
     with Journal(library) as j:
         return watch_status(j)

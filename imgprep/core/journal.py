@@ -583,6 +583,10 @@ class Journal:
         return list(self.db.execute("SELECT * FROM backups WHERE root = ? AND state != 'verified' ORDER BY path",
                                     (root,)))
 
+    def library_paths(self) -> list[str]:
+        """Every library file the journal knows (relative paths)."""
+        return [r[0] for r in self.db.execute("SELECT path FROM files")]
+
     def backup_roots(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT DISTINCT root FROM backups")}
 
