@@ -102,11 +102,8 @@ def verify_copies(j: Journal, root: str | None = None) -> list[dict[str, str]]:
     backup) and report those gone or changed since: ``[{"path", "root", "reason"}]``. Each
     goes back to the backlog with its reason: a gone copy is made again, a changed one is
     never overwritten (its next copy attempt is a :class:`BackupConflict`)."""
-    q, args = "SELECT path, root, sha256 FROM backups WHERE state = 'verified'", ()
-    if root is not None:
-        q, args = q + " AND root = ?", (root,)
     changed = []
-    for r in list(j.db.execute(q + " ORDER BY path", args)):
+    for r in j.verified_backups(root):
         copy = Path(r["root"]) / r["path"]
         try:
             reason = None if hash_file(copy) == r["sha256"] else say("backup-copy-changed")

@@ -22,19 +22,18 @@ from ..core import library
 from ..core.errors import FileOpError
 from ..core.fsutil import real_dir, sweep_temps
 from ..core.journal import Journal, JournalUnavailable, has_journal, library_lock
-from ..core.messages import say
+from ..core.messages import Reason, say
 from ..core.naming import frame_stem
 from ..core.presets import Preset
 from .annotations import detail_order, load_callouts, plan_for
 from .check import cancelled_key
 from .frames import FrameJob, FrameOutcome, analyse_frame, render_outputs, warm_up
-from .ingest import dedupe, header, number, resume_plan, split_results, undone_row
+from .ingest import dedupe, header, number, resume_plan, row_order, split_results, undone_row
 from .intake import Shoot, discover, is_ignored, is_video, nfc, psd_problem, shot_key
 from .mirror import Mirror, backup_lock
 from .outcome import BatchReport, Item
 from .pool import JobPool
 from .recorder import (
-    capture_key,
     card_fits,
     failure_reason,
     fit_for,
@@ -174,7 +173,7 @@ class BatchRunner:
         if self._cancel.is_set():
             for sku, got in ready.items():
                 for job, _row, _r in got.values():
-                    report.items.append(Item(nfc(job.path), sku, "skipped", say("cancelled")))
+                    report.items.append(Item(nfc(job.path), sku, "skipped").set("skipped", Reason.of("cancelled")))
         self._mark_cancelled(j, shoots, report)
         report.backup_problem = run.mirror.drain(self._cancel) or report.backup_problem
         for it in report.items:
@@ -275,8 +274,8 @@ class BatchRunner:
         """Per shoot, the frames in capture order (EXIF read from the headers, which is
         cheap), so each frame is named and rendered as soon as every frame before it is
         analysed, while the workers go on with the rest. Also the shoots with an undated
-        frame that may be a card (numbered last, yet the card of the frames before it):
-        named and rendered once all is analysed."""
+        frame that may be a card (placed by its file time, yet maybe the card of the dated
+        frames: recorder.fit_for): named and rendered once all is analysed."""
         plan: dict[str, list[tuple[FrameJob, Any]]] = {}
         hold: set[str] = set()
         for row, job in resume_plan(run) if resume else ():
@@ -292,7 +291,7 @@ class BatchRunner:
             heads = {f: header(f) for f in self._fresh(run, sku, sh.files)}
             for f in sorted(heads, key=lambda f: heads[f][0]):
                 colour = run.colour if heads[f][1] else None  # a frame too small for a card has none
-                if colour is not None and heads[f][0][0]:
+                if colour is not None and heads[f][2]:
                     hold.add(sku)
                 job = FrameJob(str(f), self.o.preset.renditions, colour,
                                stage_dir=str(self.lib / library.folder(sku, "raw")))
@@ -417,7 +416,7 @@ class BatchRunner:
         dropped, accepted, retries = dedupe(run, sku, fresh)
         failed, todo = number(run, sku, accepted, retries)
         todo.extend(resumed)
-        todo.sort(key=lambda t: capture_key(t[0]))
+        todo.sort(key=lambda t: row_order(t[0]))
         done, pending = self._render(run, sku, todo)
         return items + dropped + failed + done, pending
 

@@ -725,7 +725,7 @@ class DropFolder:
             if t is not None or path.exists():
                 sig = t.sig if t is not None else None
                 self._retire(path, sig, it.sku, "done")
-        elif it.status == "duplicate" or (it.status == "skipped" and (it.reason or "").startswith("unchanged")):
+        elif it.status == "duplicate" or (it.status == "skipped" and it.is_("unchanged")):
             self.stats.duplicates += 1
             self._event("duplicate", source=it.source, sku=it.sku, file=it.raw, reason=it.reason)
             if t is not None:
@@ -737,7 +737,7 @@ class DropFolder:
                 self._settled[t.path] = t.sig
                 with self.j.tx():
                     self.j.put_watch_file(nfc(t.path), t.size, t.mtime_ns, "failed", sku=it.sku, reason=it.reason)
-        elif it.status == "skipped" and t is not None and is_video(path) and it.reason != say("cancelled"):
+        elif it.status == "skipped" and t is not None and is_video(path) and not it.is_("cancelled"):
             # A Live Photo's video whose photo failed: left in place until the photo is in.
             self._settled[t.path] = t.sig
             with self.j.tx():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +34,17 @@ from .sidefiles import product_numbers
 CARD_MIN_EDGE = 100
 
 
-def header(path: Path) -> tuple[tuple, bool]:
+def order_time(t: datetime | None, mtime_s: float) -> str:
+    """A frame's time in capture order: its EXIF capture time, else (a PNG, a TIFF, an
+    exported file) its file's modification time, so it takes its place among the dated
+    frames instead of after all of them."""
+    return (t or datetime.fromtimestamp(mtime_s)).isoformat()
+
+
+def header(path: Path) -> tuple[tuple, bool, bool]:
     """From the file's header alone: its capture-order key (the same EXIF the decoder
-    reads) and whether it is large enough to be looked at for a reference card."""
+    reads), whether it is large enough to be looked at for a reference card, and whether
+    it has no capture time."""
     from ..core.imaging.load import probe
 
     try:
@@ -43,11 +52,22 @@ def header(path: Path) -> tuple[tuple, bool]:
     except (InputError, OSError):
         # A bad file fails in its worker: its place in the order does not matter.
         size, t = (CARD_MIN_EDGE, CARD_MIN_EDGE), None
-    return (t is None, t.isoformat() if t else "", natural_key(path.name)), max(size) >= CARD_MIN_EDGE
+    try:
+        mtime = path.stat().st_mtime
+    except OSError:
+        mtime = 0.0
+    return (order_time(t, mtime), natural_key(path.name)), max(size) >= CARD_MIN_EDGE, t is None
 
 
 def capture_order(o: FrameOutcome) -> tuple:
-    return (o.capture_time is None, o.capture_time or 0, natural_key(Path(o.path).name))
+    return order_time(o.capture_time, o.mtime_ns / 1e9), natural_key(Path(o.path).name)
+
+
+def row_order(row: Any) -> tuple:
+    """Capture order of journal rows as they were numbered: capture time (else the
+    file's modification time), card before product, then file name."""
+    t = row["capture_time"] or datetime.fromtimestamp(row["mtime_ns"] / 1e9).isoformat()
+    return t, row["kind"] != "card", natural_key(Path(row["source_path"]).name)
 
 
 # ---------------------------------------------------------------------------- dedupe

@@ -5,16 +5,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from ..core.messages import Reason
+
+Status = Literal["done", "duplicate", "failed", "skipped"]
 
 
 @dataclass
 class Item:
-    """One source file's outcome: an item of `imgprep batch --json` (docs/architecture.md)."""
+    """One source file's outcome: an item of `imgprep batch --json` (docs/architecture.md).
+    ``reason`` is its English text (``--json``, the journal); ``why`` the same as a
+    :class:`Reason` where code decides by it (unchanged, cancelled)."""
 
     source: str
     sku: str | None
-    status: str  # done | duplicate | failed | skipped
+    status: Status
     reason: str | None = None
     role: str | None = None
     raw: str | None = None
@@ -22,6 +28,15 @@ class Item:
     backup: str = "off"
     notes: list[str] = field(default_factory=list)
     reports: list[str] = field(default_factory=list)
+    why: Reason | None = None
+
+    def set(self, status: Status, why: Reason) -> Item:
+        self.status, self.reason, self.why = status, str(why), why
+        return self
+
+    def is_(self, code: str) -> bool:
+        """Whether the item's reason is message ``code``."""
+        return self.why is not None and self.why.code == code
 
     def to_json(self) -> dict[str, Any]:
         d = {"source": self.source, "sku": self.sku, "status": self.status, "reason": self.reason,

@@ -15,7 +15,7 @@ from ..core import library
 from ..core.errors import ImgprepError, InputError
 from ..core.fsutil import write_or_adopt
 from ..core.journal import Journal
-from ..core.messages import say
+from ..core.messages import Reason, say
 from ..core.naming import frame_stem, natural_key
 from .annotations import glyph_warning
 from .colour_hooks import report_files
@@ -132,8 +132,7 @@ def record_rendered(run: Run, row: Any, o: FrameOutcome, fut: Future | None) -> 
     it = Item(row["source_path"], sku, "done", None, row["role"], row["raw_path"])
     it.notes.extend(o.notes)
     if fut is None:
-        it.status, it.reason = "skipped", say("cancelled")
-        return it
+        return it.set("skipped", Reason.of("cancelled"))
     try:
         written = fut.result()
     except Exception as e:  # noqa: BLE001 - whatever fails one frame's rendering is that frame's failure

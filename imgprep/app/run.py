@@ -17,7 +17,7 @@ from typing import Any
 
 from ..core.catalogue import MAX_ROWS, Product
 from ..core.journal import Journal
-from ..core.messages import say
+from ..core.messages import Reason, say
 from ..core.presets import ColourSettings, Preset
 from .frames import FrameOutcome
 from .mirror import Mirror
@@ -87,8 +87,8 @@ class Run:
         return it
 
     def unchanged_item(self, row: Any, source: str) -> Item:
-        it = Item(source, row["sku"], "skipped", say("unchanged", name=Path(row["raw_path"]).stem),
-                  role=row["role"], raw=row["raw_path"])
+        it = Item(source, row["sku"], "skipped", role=row["role"], raw=row["raw_path"])
+        it.set("skipped", Reason.of("unchanged", name=Path(row["raw_path"]).stem))
         it.renditions = [f["path"] for f in self.j.files(row["id"], "jpg")]
         it.backup = self.backup_of(it)
         return it

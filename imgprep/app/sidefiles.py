@@ -14,7 +14,7 @@ from ..core import library
 from ..core.errors import FileOpError
 from ..core.fsutil import FileExists, copy_new, hash_file
 from ..core.imaging.load import IMAGE_EXTENSIONS, RAW_EXTENSIONS
-from ..core.messages import say
+from ..core.messages import Reason, say
 from ..core.naming import frame_stem, next_free, psd_frame, psd_stem
 from .intake import fold, is_video, nfc, psd_problem
 from .outcome import Item
@@ -35,7 +35,7 @@ def product_numbers(run: Run, sku: str) -> set[int]:
 
 def _cancelled(run: Run, it: Item) -> bool:
     if run.cancel.is_set():
-        it.status, it.reason = "skipped", say("cancelled")
+        it.set("skipped", Reason.of("cancelled"))
     return run.cancel.is_set()
 
 
@@ -79,8 +79,8 @@ def take_psd(run: Run, sku: str, path: Path) -> Item:
         if prior and not same:
             return _duplicate_psd(run, it, prior[0])
     if same:
-        it.status, it.raw = "skipped", same[-1]["path"]
-        it.reason = say("unchanged", name=Path(it.raw).stem)
+        it.raw = same[-1]["path"]
+        it.set("skipped", Reason.of("unchanged", name=Path(it.raw).stem))
         it.backup = run.mirror.state([it.raw])
         return it
     try:
@@ -182,7 +182,7 @@ def _known_companion(run: Run, it: Item, sha: str, rel: str) -> Item | None:
     if prior:
         had = prior[-1]["path"]
         if had == rel or facts(prior[-1]).get("source") == it.source:
-            it.status, it.reason = "skipped", say("unchanged", name=Path(had).stem)
+            it.set("skipped", Reason.of("unchanged", name=Path(had).stem))
         else:
             it.status, it.reason = "duplicate", say("duplicate-of-library", source=it.source, name=Path(had).stem)
         it.raw, it.backup = had, run.mirror.state([had])
