@@ -41,7 +41,7 @@ from ..core.imaging.load import IMAGE_EXTENSIONS, RAW_EXTENSIONS, heif_problem
 from ..core.journal import Journal, JournalUnavailable
 from ..core.messages import printable, say
 from ..core.naming import PSD_EXTENSIONS, natural_key
-from .batch import LIBRARY_FAILURES, library_failure
+from .engine import LIBRARY_FAILURES, library_failure
 from .faults import crash_point
 from .intake import (
     Shoot,

@@ -42,6 +42,7 @@ from ..core.catalogue import Product
 from ..core.errors import ImgprepError
 from ..core.fsutil import write_new, write_replace
 from ..core.journal import Journal, has_journal
+from ..core.library import sidecar
 from ..core.messages import say
 from ..core.platforms import ImageSpec, Platform
 from ..core.presets import Preset
@@ -107,7 +108,7 @@ class ListingChoices:
 
 def read_choices(library: str | Path, sku: str) -> ListingChoices:
     """The saved choices; a missing or unreadable file gives none (the defaults)."""
-    path = Path(library) / sku / LISTING_FILE
+    path = Path(library) / sidecar(sku, LISTING_FILE)
     try:
         d = json.loads(path.read_text(encoding="utf-8"))
         strokes = {str(k): [(str(s[0]), float(s[1]), float(s[2]), float(s[3])) for s in v
@@ -119,7 +120,7 @@ def read_choices(library: str | Path, sku: str) -> ListingChoices:
 
 def save_choices(library: str | Path, sku: str, choices: ListingChoices) -> Path:
     data = json.dumps(choices.to_json(), ensure_ascii=False, indent=1).encode("utf-8")
-    return write_replace(Path(library) / sku / LISTING_FILE, data)
+    return write_replace(Path(library) / sidecar(sku, LISTING_FILE), data)
 
 
 def stroke_masks(strokes: list[Stroke], w: int, h: int) -> tuple[np.ndarray | None, np.ndarray | None]:

@@ -27,7 +27,7 @@ from ..core.errors import ConfigError, FileOpError, ImgprepError
 from ..core.fsutil import hash_bytes, move_new, write_new, write_replace
 from ..core.journal import Journal, has_journal, library_lock
 from ..core.library import folder as sku_folder
-from ..core.library import in_folder
+from ..core.library import in_folder, sidecar
 from ..core.messages import say
 from ..core.naming import next_revision, revision_stem
 from ..core.page_template import SECTION_KINDS, PageTemplate, load_template
@@ -45,16 +45,16 @@ INPUT_NAMES = {"template": "template", "product": "product sheet", "photos": "ph
 # ---------------------------------------------------------------------------- toggles
 def load_toggles(library: str | Path, sku: str) -> tuple[frozenset[str], list[str]]:
     """The sections hidden for ``sku`` and the problems found in its ``page.toml``."""
-    path = Path(library) / sku / TOGGLES
+    path = Path(library) / sidecar(sku, TOGGLES)
     if not path.is_file():
         return frozenset(), []
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-        return frozenset(), [f"{sku}/{TOGGLES}: {e}"]
+        return frozenset(), [f"{sidecar(sku, TOGGLES)}: {e}"]
     hidden = data.get("hidden", [])
     if not isinstance(hidden, list) or not all(h in SECTION_KINDS for h in hidden):
-        return frozenset(), [f"{sku}/{TOGGLES}: hidden must be a list of {', '.join(SECTION_KINDS)}"]
+        return frozenset(), [f"{sidecar(sku, TOGGLES)}: hidden must be a list of {', '.join(SECTION_KINDS)}"]
     return frozenset(hidden), []
 
 
@@ -65,7 +65,7 @@ def save_toggles(library: str | Path, sku: str, hidden: set[str] | frozenset[str
         raise ConfigError(None, "hidden", f"unknown sections {sorted(unknown)}", f"one of {SECTION_KINDS}")
     text = ("# Sections of the description page (详情页) left out for this SKU (imgprep).\n"
             f"hidden = {json.dumps(sorted(hidden), ensure_ascii=False)}\n")
-    return write_replace(Path(library) / sku / TOGGLES, text.encode("utf-8"))
+    return write_replace(Path(library) / sidecar(sku, TOGGLES), text.encode("utf-8"))
 
 
 # ---------------------------------------------------------------------------- inputs
@@ -273,7 +273,7 @@ def _page_stem(j: Journal, lib: Path, sku: str) -> str:
 
 
 def _build_one(j: Journal, lib: Path, sku: str, t: PageTemplate, force: bool, res: PageResult) -> None:
-    from .batch import sku_folders_problem
+    from .engine import sku_folders_problem
     from .mirror import copy_now
 
     refused = sku_folders_problem(lib, sku)

@@ -331,7 +331,7 @@ def rerender(library: str | Path, sku: str, source_ids: list[int], preset: Prese
 
 def _rerender_locked(j: Journal, lib: Path, sku: str, source_ids: list[int], preset: Preset,
                      res: Rerendered) -> None:
-    from .batch import sku_folders_problem
+    from .engine import sku_folders_problem
 
     refused = sku_folders_problem(lib, sku)  # nothing is written through a link in the library
     if refused:
@@ -524,7 +524,7 @@ def fit_from_corners(library: str | Path, sku: str, source_id: int,
     if fit is None:
         return doc
     stem = Path(row["raw_path"]).stem
-    from .batch import sku_folders_problem
+    from .engine import sku_folders_problem
 
     refused = sku_folders_problem(lib, sku)
     if refused:

@@ -3,7 +3,7 @@ exactly-once processing (docs/architecture.md).
 
 * **The drop folder** (:mod:`.dropfolder`): files seen, taken when stable and complete,
   retired to ``DROP/.imgprep/done/<SKU>/…`` once the library has them.
-* **Processing.** The batch engine (``BatchRunner.run_shoots``) under one library lock
+* **Processing.** The engine (``Engine.run_shoots``) under one library lock
   held for the watcher's life: sources are journaled before any work, originals
   published atomically, interrupted rows resumed at start.
 * **Backup.** Rendering never waits for the backup: copies are queued in the journal
@@ -30,17 +30,10 @@ from typing import Any
 from ..core.errors import ConfigError
 from ..core.fsutil import network_fstype, sweep_temps
 from ..core.journal import Journal, library_lock
+from ..core.library import LOG_NAME
 from ..core.messages import say
 from ..core.presets import Preset
 from .backup import MARKER, BackupTarget, verify_copies
-from .batch import (
-    LIBRARY_FAILURES,
-    STALE_TEMP_S,
-    BatchOptions,
-    BatchRunner,
-    library_failure,
-    start_pool,
-)
 from .dropfolder import (
     DropFolder,
     Emit,
@@ -51,10 +44,11 @@ from .dropfolder import (
     incomplete_reason,
     watch_status,
 )
+from .engine import LIBRARY_FAILURES, STALE_TEMP_S, Engine, library_failure, start_pool
 from .intake import Shoot, fold
 from .mirror import backup_lock, drain_queue
 from .pool import KEEP_IDLE_S, JobPool
-from .run import station_name
+from .run import BatchOptions, station_name
 
 log = logging.getLogger("imgprep.watch")
 
@@ -120,7 +114,7 @@ class Watcher(DropFolder):
         self._settled: dict[Path, tuple[int, int]] = {}
         self._slates: dict[str, str] = {}   # drop folder (NFC, casefolded) → its slate's SKU, '' for none
         self._slate_shots: dict[tuple[Path, str], str] = {}  # (folder, stem) of a slate → SKU: RAW + JPEG
-        self._runner: BatchRunner | None = None
+        self._runner: Engine | None = None
         self._pool: JobPool | None = None
         self._observer: Any = None
         self._thread: threading.Thread | None = None
@@ -209,7 +203,7 @@ class Watcher(DropFolder):
         self.lib.mkdir(parents=True, exist_ok=True)
         self._lock = contextlib.ExitStack()
         self._lock.enter_context(library_lock(self.lib))
-        h = logging.handlers.RotatingFileHandler(self.lib / "imgprep.log", maxBytes=5 << 20, backupCount=3,
+        h = logging.handlers.RotatingFileHandler(self.lib / LOG_NAME, maxBytes=5 << 20, backupCount=3,
                                                  encoding="utf-8")
         h.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         log.addHandler(h)
@@ -367,7 +361,7 @@ class Watcher(DropFolder):
             # Kept for the watcher's lifetime: an arrival waits for no process start,
             # and a file that crashes its decoder takes down a worker, not the watcher.
             self._pool = start_pool(self.o.preset, self.o.workers, keep=True)
-        runner = BatchRunner(opts, progress=self._on_engine, pool=self._pool)
+        runner = Engine(opts, progress=self._on_engine, pool=self._pool)
         self._runner = runner
         if self._stop.is_set():
             runner.cancel()

@@ -28,6 +28,12 @@ LOG_NAME = "imgprep.log"
 SKU_FOLDERS = ("raw", "card", "psd", "jpg", "report", "page", "superseded")
 
 
+def sidecar(sku: str, name: str) -> str:
+    """A side file of imgprep's own in a SKU's folder (``SKU/page.toml``), relative to the
+    library."""
+    return f"{sku}/{name}"
+
+
 def folder(sku: str, kind: str) -> str:
     """``SKU/<kind>`` (one of :data:`SKU_FOLDERS`), relative to the library."""
     assert kind in SKU_FOLDERS, kind
