@@ -214,7 +214,7 @@ def _parse_corners(text: str) -> list[tuple[float, float]]:
 def cmd_colour(a: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from .app.colour_hooks import analyse_file
+    from .app.frames import analyse_file
     from .core.errors import InputError
     from .core.presets import load_preset
 

@@ -102,11 +102,8 @@ def verify_copies(j: Journal, root: str | None = None) -> list[dict[str, str]]:
     backup) and report those gone or changed since: ``[{"path", "root", "reason"}]``. Each
     goes back to the backlog with its reason: a gone copy is made again, a changed one is
     never overwritten (its next copy attempt is a :class:`BackupConflict`)."""
-    q, args = "SELECT path, root, sha256 FROM backups WHERE state = 'verified'", ()
-    if root is not None:
-        q, args = q + " AND root = ?", (root,)
     changed = []
-    for r in list(j.db.execute(q + " ORDER BY path", args)):
+    for r in j.verified_backups(root):
         copy = Path(r["root"]) / r["path"]
         try:
             reason = None if hash_file(copy) == r["sha256"] else say("backup-copy-changed")
@@ -128,23 +125,3 @@ def copy_one(target: BackupTarget, library: Path, rel: str) -> tuple[str, str | 
         return rel, target.copy(library, rel), None
     except (OSError, FileOpError) as e:
         return rel, None, str(e)
-
-
-def copy_now(j: Journal, library: Path, rels: list[str]) -> list[str]:
-    """Copy new library files (already queued) to every reachable backup now, recording
-    each result; an unreachable backup keeps them queued for the next run. Returns one
-    message per copy that failed."""
-    problems = []
-    for (root,) in j.db.execute("SELECT DISTINCT root FROM backups").fetchall():
-        target = BackupTarget(root, j)
-        if not target.check().available:
-            continue
-        for rel in rels:
-            rel, sha, err = copy_one(target, library, rel)
-            with j.tx():
-                if sha:
-                    j.backup_verified(rel, target.key, sha)
-                else:
-                    j.backup_failed(rel, target.key, err or "unknown error")
-                    problems.append(say("backup-file-failed", file=rel, detail=err))
-    return problems

@@ -91,7 +91,7 @@ def check_library(library: str | Path, sku: str | None = None, today: date | Non
             keys = [k for k in keys if k == sku.casefold()]
             if not keys:
                 raise ConfigError(library, "--sku", f"no SKU '{sku}' in this library or its product sheet")
-        backup_roots = {r[0] for r in j.db.execute("SELECT DISTINCT root FROM backups")}
+        backup_roots = j.backup_roots()
         failures = _failures(j)
         template = page_template_of(j)
         checks = [_check_one(j, preset, products.get(k), shoots.get(k), backup_roots, today, disk, failures)
@@ -126,83 +126,16 @@ def _check_one(j: Journal, preset: Preset, listed: tuple[str, Product] | None, s
         arrival = datetime.fromisoformat(shoot["first_ingest"]).astimezone(UTC).date()
     days_left = preset.sla_days - (today - arrival).days if arrival else None
     c = SkuCheck(sku, days_left)
-
     if shoot is None:
         c.add("photos", say("check-no-photos"))
     sources = j.sources(sku)
-    products_src = [r for r in sources if r["kind"] == "product"]
-    failed = [r for r in sources if r["state"] == "failed"]
-    for r in failed:
-        c.add("failed", say("check-failed", file=Path(r["source_path"]).name, detail=r["reason"]))
-    framed = {r["source_path"] for r in sources}
-    for path, reason in failures.get(sku.casefold(), {}).items():
-        # refused before it became a frame (unreadable, damaged): while the file is still there
-        if path not in framed and Path(path).is_file():
-            c.add("failed", say("check-failed", file=Path(path).name, detail=reason))
-    cancelled = j.meta(cancelled_key(sku))
-    if cancelled:
-        done, total = cancelled.split("/")
-        c.add("cancelled", say("check-cancelled", done=done, total=total))
-    for f in j.files_for_sku(sku) if disk else ():  # the journal agrees with the disk
-        problem = _file_problem(j.library / f["path"], f["sha256"])
-        if problem:
-            c.add("library", say(problem, path=f["path"]))
-    known = {Path(r["source_path"]).name for r in sources}
-    for folder in sorted({Path(r["source_path"]).parent for r in sources}):
-        for msg in load_callouts(folder, known)[1]:  # the sidecar as it is now
-            c.add("callouts", msg)
+    _check_sources(c, j, sources, failures.get(sku.casefold(), {}), disk)
     if shoot is not None:
-        hero = next((r for r in products_src if r["role"] == "hero" and r["state"] == "rendered"), None)
-        hero_renditions = preset.for_role("hero")
-        if hero is None:
-            c.add("hero", say("check-no-hero"))
-        else:
-            files = {f["rendition"]: f for f in j.files(hero["id"], "jpg")}
-            for r in hero_renditions:
-                f = files.get(r.name)
-                if f is None:
-                    c.add("hero", say("check-hero-missing", name=r.name))
-                    continue
-                facts = json.loads(f["facts"] or "{}")
-                width = (facts.get("size") or [0])[0]
-                want = r.width if r.fit == "width" else (r.box[0] if r.box else None)
-                if want and width != want:
-                    c.add("hero", say("check-width", path=f["path"], width=width, want=want))
-                if r.panel and "panel" not in facts:
-                    c.add("panel", say("check-no-panel", path=f["path"]))
-        details = [r for r in products_src if r["role"] == "detail" and r["state"] == "rendered"]
-        need = preset.min_details
-        if len(details) < need:
-            c.add("details", say("check-details", have=len(details), need=need, missing=need - len(details)))
-        for r in details:
-            for f in j.files(r["id"], "jpg"):
-                rend = next((x for x in preset.renditions if x.name == f["rendition"]), None)
-                if rend is not None and rend.callouts and "callout" not in json.loads(f["facts"] or "{}"):
-                    c.add("callouts", say("check-no-callout", path=f["path"]))
-        for f in j.files_for_sku(sku):
-            if f["kind"] == "jpg" and not f["watermark"]:
-                c.add("watermark", say("check-no-watermark", path=f["path"]))
-            warning = glyph_warning(f["path"], json.loads(f["facts"] or "{}")) if f["kind"] == "jpg" else None
-            if warning:
-                c.add("glyphs", warning)
-        if not backup_roots:
-            c.add("backup", say("check-no-backup"))
-        else:
-            pending = [f["path"] for f in j.files_for_sku(sku) if any(
-                j.backup_state(f["path"], root) != "verified" for root in backup_roots)]
-            if pending:
-                c.add("backup", say("check-backlog", count=len(pending), path=pending[0]))
-        cards = [r for r in sources if r["kind"] == "card"]
-        if cards:
-            fits = j.fits(sku)
-            if not fits:
-                c.add("colour", say("check-no-fit"))
-            elif not fits[-1]["passed"]:
-                c.add("colour", say("check-colour-fails", mean=f"{fits[-1]['de_after_mean']:.2f}"))
-            uncorrected = [r for r in products_src if r["state"] == "rendered" and r["fit_id"] is None]
-            if fits and uncorrected:
-                c.add("colour", say("check-uncorrected", count=len(uncorrected),
-                                    files=", ".join(Path(r["raw_path"]).name for r in uncorrected[:3])))
+        products_src = [r for r in sources if r["kind"] == "product"]
+        _check_hero(c, j, preset, products_src)
+        _check_details(c, j, preset, products_src)
+        _check_files(c, j, backup_roots)
+        _check_colour(c, j, sources, products_src)
     if product is None:
         c.add("sheet", say("check-not-in-sheet"))
     else:
@@ -215,14 +148,100 @@ def _check_one(j: Journal, preset: Preset, listed: tuple[str, Product] | None, s
     return c
 
 
+def _check_sources(c: SkuCheck, j: Journal, sources: list[Any], failures: dict[str, str], disk: bool) -> None:
+    """Failed and cancelled photos, library files that disagree with the journal, the
+    callout sidecars as they are now."""
+    for r in sources:
+        if r["state"] == "failed":
+            c.add("failed", say("check-failed", file=Path(r["source_path"]).name, detail=r["reason"]))
+    framed = {r["source_path"] for r in sources}
+    for path, reason in failures.items():
+        # refused before it became a frame (unreadable, damaged): while the file is still there
+        if path not in framed and Path(path).is_file():
+            c.add("failed", say("check-failed", file=Path(path).name, detail=reason))
+    cancelled = j.meta(cancelled_key(c.sku))
+    if cancelled:
+        done, total = cancelled.split("/")
+        c.add("cancelled", say("check-cancelled", done=done, total=total))
+    for f in j.files_for_sku(c.sku) if disk else ():  # the journal agrees with the disk
+        problem = _file_problem(j.library / f["path"], f["sha256"])
+        if problem:
+            c.add("library", say(problem, path=f["path"]))
+    known = {Path(r["source_path"]).name for r in sources}
+    for folder in sorted({Path(r["source_path"]).parent for r in sources}):
+        for msg in load_callouts(folder, known)[1]:
+            c.add("callouts", msg)
+
+
+def _check_hero(c: SkuCheck, j: Journal, preset: Preset, products_src: list[Any]) -> None:
+    hero = next((r for r in products_src if r["role"] == "hero" and r["state"] == "rendered"), None)
+    if hero is None:
+        c.add("hero", say("check-no-hero"))
+        return
+    files = {f["rendition"]: f for f in j.files(hero["id"], "jpg")}
+    for r in preset.for_role("hero"):
+        f = files.get(r.name)
+        if f is None:
+            c.add("hero", say("check-hero-missing", name=r.name))
+            continue
+        facts = json.loads(f["facts"] or "{}")
+        width = (facts.get("size") or [0])[0]
+        want = r.width if r.fit == "width" else (r.box[0] if r.box else None)
+        if want and width != want:
+            c.add("hero", say("check-width", path=f["path"], width=width, want=want))
+        if r.panel and "panel" not in facts:
+            c.add("panel", say("check-no-panel", path=f["path"]))
+
+
+def _check_details(c: SkuCheck, j: Journal, preset: Preset, products_src: list[Any]) -> None:
+    details = [r for r in products_src if r["role"] == "detail" and r["state"] == "rendered"]
+    need = preset.min_details
+    if len(details) < need:
+        c.add("details", say("check-details", have=len(details), need=need, missing=need - len(details)))
+    for r in details:
+        for f in j.files(r["id"], "jpg"):
+            rend = next((x for x in preset.renditions if x.name == f["rendition"]), None)
+            if rend is not None and rend.callouts and "callout" not in json.loads(f["facts"] or "{}"):
+                c.add("callouts", say("check-no-callout", path=f["path"]))
+
+
+def _check_files(c: SkuCheck, j: Journal, backup_roots: set[str]) -> None:
+    """Watermarks, captions' glyphs, the backup."""
+    files = j.files_for_sku(c.sku)
+    for f in files:
+        if f["kind"] == "jpg" and not f["watermark"]:
+            c.add("watermark", say("check-no-watermark", path=f["path"]))
+        warning = glyph_warning(f["path"], json.loads(f["facts"] or "{}")) if f["kind"] == "jpg" else None
+        if warning:
+            c.add("glyphs", warning)
+    if not backup_roots:
+        c.add("backup", say("check-no-backup"))
+        return
+    pending = [f["path"] for f in files if any(j.backup_state(f["path"], root) != "verified" for root in backup_roots)]
+    if pending:
+        c.add("backup", say("check-backlog", count=len(pending), path=pending[0]))
+
+
+def _check_colour(c: SkuCheck, j: Journal, sources: list[Any], products_src: list[Any]) -> None:
+    if not any(r["kind"] == "card" for r in sources):
+        return
+    fits = j.fits(c.sku)
+    if not fits:
+        c.add("colour", say("check-no-fit"))
+    elif not fits[-1]["passed"]:
+        c.add("colour", say("check-colour-fails", mean=f"{fits[-1]['de_after_mean']:.2f}"))
+    uncorrected = [r for r in products_src if r["state"] == "rendered" and r["fit_id"] is None]
+    if fits and uncorrected:
+        c.add("colour", say("check-uncorrected", count=len(uncorrected),
+                            files=", ".join(Path(r["raw_path"]).name for r in uncorrected[:3])))
+
+
 def _failures(j: Journal) -> dict[str, dict[str, str]]:
     """Each SKU's failed photos as the journal's log recorded them (the last reason of
     each), read once for all SKUs: photos refused before they became frames have no
     sources row, only these events."""
     out: dict[str, dict[str, str]] = {}
-    for sku, source, message in j.db.execute(
-            "SELECT sku, source, message FROM events WHERE kind = 'failed' AND sku IS NOT NULL"
-            " AND source IS NOT NULL ORDER BY id"):
+    for sku, source, message in j.failed_sources():
         out.setdefault(sku.casefold(), {})[source] = message
     return out
 
@@ -240,7 +259,7 @@ def _file_problem(path: Path, sha256: str) -> str | None:
 def library_status(library: str | Path) -> dict[str, Any]:
     """Beyond the SKUs: the backup backlog and the drop folder's files that need a human
     (stalled, unassigned, refused), as the watcher recorded them."""
-    from .watch import watch_status
+    from .dropfolder import watch_status
 
     with Journal(library) as j:
         return watch_status(j)

@@ -7,12 +7,11 @@ clicks and what ``imgprep colour --corners`` takes).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from PIL import Image, ImageOps
 
-from ..core.presets import ColourSettings, Rendition
+from ..core.presets import ColourSettings
 
 
 def _analysis_image(img: Image.Image, detect_edge: int) -> tuple[Any, float]:
@@ -82,16 +81,3 @@ def report_files(doc: dict[str, Any], name: str) -> dict[str, bytes]:
     from ..core.colour.report import render_report
 
     return render_report(doc, name)
-
-
-def analyse_file(path: str | Path, colour: ColourSettings, renditions: tuple[Rendition, ...] = (),
-                 corners: list[tuple[float, float]] | None = None) -> dict[str, Any]:
-    """`imgprep colour IMAGE`: decode with the engine's loader and decode policy (so the
-    figures equal the batch's for the same frame and preset), then :func:`analyse`."""
-    from ..core.imaging.load import load, probe
-    from .frames import decode_scale
-
-    probe(path)  # the batch's own refusals (not a photo, too small, too thin) before decoding
-    loaded = load(path, need_scale=lambda w, h: decode_scale(renditions, colour, w, h))
-    doc, _ = analyse(loaded.image, loaded.original_size, colour, str(path), corners)
-    return doc

@@ -42,6 +42,7 @@ from ..core.catalogue import Product
 from ..core.errors import ImgprepError
 from ..core.fsutil import write_new, write_replace
 from ..core.journal import Journal, has_journal
+from ..core.library import sidecar
 from ..core.messages import say
 from ..core.platforms import ImageSpec, Platform
 from ..core.presets import Preset
@@ -107,7 +108,7 @@ class ListingChoices:
 
 def read_choices(library: str | Path, sku: str) -> ListingChoices:
     """The saved choices; a missing or unreadable file gives none (the defaults)."""
-    path = Path(library) / sku / LISTING_FILE
+    path = Path(library) / sidecar(sku, LISTING_FILE)
     try:
         d = json.loads(path.read_text(encoding="utf-8"))
         strokes = {str(k): [(str(s[0]), float(s[1]), float(s[2]), float(s[3])) for s in v
@@ -119,7 +120,7 @@ def read_choices(library: str | Path, sku: str) -> ListingChoices:
 
 def save_choices(library: str | Path, sku: str, choices: ListingChoices) -> Path:
     data = json.dumps(choices.to_json(), ensure_ascii=False, indent=1).encode("utf-8")
-    return write_replace(Path(library) / sku / LISTING_FILE, data)
+    return write_replace(Path(library) / sidecar(sku, LISTING_FILE), data)
 
 
 def stroke_masks(strokes: list[Stroke], w: int, h: int) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -320,7 +321,6 @@ def export(library: str | Path, platform: Platform, out: str | Path, preset: Pre
 
 def _export_sku(j: Any, lib: Path, out: Path, platform: Platform, preset: Preset,
                 item: ExportItem) -> dict[str, str] | None:
-    from ..core.imaging.watermark import apply_watermark
     from ..core.naming import frame_stem
 
     sku = item.sku
@@ -332,34 +332,60 @@ def _export_sku(j: Any, lib: Path, out: Path, platform: Platform, preset: Preset
     rows = ordered(rows, sku, choices)
     d = j.product(sku)
     product = Product.from_dict(d) if d else None
+    fits = _fits(j, rows)
+
+    def frame(r: Any) -> _Frame:
+        stem = frame_stem(sku, r["seq"])
+        return _frame(lib, r, fits.get(r["fit_id"]), stem, choices.strokes.get(stem, []))
+
+    white_first = platform.white is not None and platform.white_position in ("first", "last")
+    n_photos = platform.main_count - (1 if white_first else 0)
+    frames = [frame(r) for r in rows[:max(1, n_photos)]]
+    white_data, hero_stem = None, None
+    if platform.white is not None:  # the white-background image, from the hero
+        chosen = [r for r in rows if frame_stem(sku, r["seq"]).casefold() == (choices.white or "").casefold()]
+        hero = next((f for f in frames if chosen and f.stem == frame_stem(sku, chosen[0]["seq"])), None)
+        if hero is None:
+            hero = frame(chosen[0]) if chosen else frames[0]
+        hero_stem = hero.stem
+        if hero.cut is None:
+            item.problems.append(say("export-white-refused", frame=hero.stem, reason=hero.refused))
+        else:
+            white_data = _white(hero, platform.white, item)
+    files = _main_files(frames[:n_photos], platform, preset, item, white_data, hero_stem)
+    for k, data in enumerate(_details(j, lib, sku, rows, platform, item), 1):
+        name = f"{DETAIL_DIR}/{k:02d}.jpg"
+        files[name] = data
+        item.details.append(name)
+    title, cut = title_for(product, sku, platform.title_max_units)
+    if cut:
+        item.problems.append(say("export-title-cut", sku=sku, units=platform.title_max_units, title=title))
+    row = _csv_row(sku, title, product, item)
+    files["listing.csv"] = csv_bytes([row])
+    files["README.txt"] = _readme(platform, item)
+    item.folder = str(_publish_folder(out, sku, files))
+    return row
+
+
+def _fits(j: Any, rows: list[Any]) -> dict[int, dict[str, Any]]:
+    """The colour fits of ``rows`` by id."""
     fits: dict[int, dict[str, Any]] = {}
     for r in rows:
         if r["fit_id"] is not None and r["fit_id"] not in fits:
             f = j.fit(r["fit_id"])
             if f is not None:
                 fits[r["fit_id"]] = json.loads(f["fit"])
+    return fits
 
-    files: dict[str, bytes] = {}
-    # the white-background image, from the hero
-    white_first = platform.white is not None and platform.white_position in ("first", "last")
-    n_photos = platform.main_count - (1 if white_first else 0)
-    def frame(r: Any) -> _Frame:
-        stem = frame_stem(sku, r["seq"])
-        return _frame(lib, r, fits.get(r["fit_id"]), stem, choices.strokes.get(stem, []))
 
-    frames = [frame(r) for r in rows[:max(1, n_photos)]]
-    white_data = None
-    if platform.white is not None:
-        chosen = [r for r in rows if frame_stem(sku, r["seq"]).casefold() == (choices.white or "").casefold()]
-        hero = next((f for f in frames if chosen and f.stem == frame_stem(sku, chosen[0]["seq"])), None)
-        if hero is None:
-            hero = frame(chosen[0]) if chosen else frames[0]
-        if hero.cut is None:
-            item.problems.append(say("export-white-refused", frame=hero.stem, reason=hero.refused))
-        else:
-            white_data = _white(hero, platform.white, item)
+def _main_files(frames: list[_Frame], platform: Platform, preset: Preset, item: ExportItem,
+                white_data: bytes | None, hero_stem: str | None) -> dict[str, bytes]:
+    """The main images (squared, watermarked, within the byte cap), with the white-background
+    image first or last as the platform wants it."""
+    from ..core.imaging.watermark import apply_watermark
+
     mains: list[tuple[bytes, str]] = []
-    for fr in frames[:n_photos]:
+    for fr in frames:
         img = square_around(fr.rgb, fr.box, platform.main)
         if platform.main.watermark and preset.watermark.enabled:
             img = apply_watermark(img, preset.watermark)
@@ -373,6 +399,7 @@ def _export_sku(j: Any, lib: Path, out: Path, platform: Platform, preset: Preset
         mains.insert(0, (white_data, WHITE_NAME))
     elif white_data is not None and platform.white_position == "last":
         mains.append((white_data, WHITE_NAME))
+    files: dict[str, bytes] = {}
     for k, (data, source) in enumerate(mains[:platform.main_count], 1):
         name = f"{MAIN_DIR}/{k:02d}.jpg"
         files[name] = data
@@ -381,19 +408,8 @@ def _export_sku(j: Any, lib: Path, out: Path, platform: Platform, preset: Preset
     if white_data is not None:
         files[WHITE_NAME] = white_data
         item.white = WHITE_NAME
-        item.white_from = hero.stem
-    for k, data in enumerate(_details(j, lib, sku, rows, platform, item), 1):
-        name = f"{DETAIL_DIR}/{k:02d}.jpg"
-        files[name] = data
-        item.details.append(name)
-    title, cut = title_for(product, sku, platform.title_max_units)
-    if cut:
-        item.problems.append(say("export-title-cut", sku=sku, units=platform.title_max_units, title=title))
-    row = _csv_row(sku, title, product, item)
-    files["listing.csv"] = csv_bytes([row])
-    files["README.txt"] = _readme(platform, item)
-    item.folder = str(_publish_folder(out, sku, files))
-    return row
+        item.white_from = hero_stem
+    return files
 
 
 def _white(fr: _Frame, spec: ImageSpec, item: ExportItem) -> bytes | None:

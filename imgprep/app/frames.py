@@ -20,8 +20,9 @@ from ..core.fsutil import discard, hash_file, stage_copy, write_or_adopt
 from ..core.imaging.load import Loaded, load, probe, to_8bit
 from ..core.imaging.render import KeptExif, downscale, downscale16, encode_jpeg, resize, sharpen
 from ..core.imaging.watermark import apply_watermark
-from ..core.messages import say
+from ..core.messages import Reason
 from ..core.presets import ColourSettings, Rendition, Watermark
+from .colour_hooks import analyse, apply_fit, detect_card_in
 from .faults import decoder_fault
 
 
@@ -89,7 +90,7 @@ def analyse_frame(job: FrameJob) -> FrameOutcome:
     try:
         st = path.stat()
     except OSError as e:
-        raise InputError(path, say("cannot-read", detail=e.strerror or e)) from None
+        raise InputError(path, Reason.of("cannot-read", detail=e.strerror or str(e))) from None
     def scale_fn(w: int, h: int) -> float:
         return decode_scale(job.renditions, job.colour, w, h)
 
@@ -118,8 +119,6 @@ def analyse_frame(job: FrameJob) -> FrameOutcome:
         image=None, notes=list(loaded.notes), staged=staged,
     )
     if job.colour:
-        from .colour_hooks import detect_card_in
-
         card = detect_card_in(img, full, job.colour, path.name)
         if card is not None:
             outcome.card = card
@@ -166,8 +165,6 @@ def rendition_images(image: Image.Image | None, original_size: tuple[int, int], 
     """Each rendition's picture and facts, as :func:`render_outputs` writes them (the app's
     live preview shows them unwritten)."""
     if fit is not None:
-        from .colour_hooks import apply_fit
-
         image = apply_fit(image, fit, deep)  # once, on the working image, before resizing
     elif image is None:
         image = Image.fromarray(to_8bit(deep), "RGB")
@@ -202,3 +199,15 @@ def render_outputs(image: Image.Image | None, original_size: tuple[int, int], ex
         sha, size = write_or_adopt(library / rel, data)  # the name is reserved for this frame
         out.append(Written(r.name, rel, sha, size, q, img.size, facts))
     return out
+
+
+def analyse_file(path: str | Path, colour: ColourSettings, renditions: tuple[Rendition, ...] = (),
+                 corners: list[tuple[float, float]] | None = None) -> dict[str, Any]:
+    """`imgprep colour IMAGE`: decode with the engine's loader and decode policy (so the
+    figures equal the batch's for the same frame and preset), then :func:`analyse`."""
+    from ..core.imaging.load import load, probe
+
+    probe(path)  # the batch's own refusals (not a photo, too small, too thin) before decoding
+    loaded = load(path, need_scale=lambda w, h: decode_scale(renditions, colour, w, h))
+    doc, _ = analyse(loaded.image, loaded.original_size, colour, str(path), corners)
+    return doc

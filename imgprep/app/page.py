@@ -1,5 +1,5 @@
 """`imgprep page`: each SKU's description page (详情页) from the shop's template, the
-renditions and the product sheet already in the library (DESIGN.md §4 ``SKU/page/``).
+renditions and the product sheet already in the library (``SKU/page/``, core/library.py).
 
 A page is built from journal facts and rendition files only (no original is decoded):
 the hero rendition without its spec panel, the detail renditions in order with the
@@ -26,9 +26,12 @@ from ..core.catalogue import Product
 from ..core.errors import ConfigError, FileOpError, ImgprepError
 from ..core.fsutil import hash_bytes, move_new, write_new, write_replace
 from ..core.journal import Journal, has_journal, library_lock
+from ..core.library import folder as sku_folder
+from ..core.library import in_folder, sidecar
 from ..core.messages import say
 from ..core.naming import next_revision, revision_stem
 from ..core.page_template import SECTION_KINDS, PageTemplate, load_template
+from .mirror import queue_everywhere
 
 TOGGLES = "page.toml"
 PAGE_KINDS = ("page", "page-slice", "page-html")
@@ -42,16 +45,16 @@ INPUT_NAMES = {"template": "template", "product": "product sheet", "photos": "ph
 # ---------------------------------------------------------------------------- toggles
 def load_toggles(library: str | Path, sku: str) -> tuple[frozenset[str], list[str]]:
     """The sections hidden for ``sku`` and the problems found in its ``page.toml``."""
-    path = Path(library) / sku / TOGGLES
+    path = Path(library) / sidecar(sku, TOGGLES)
     if not path.is_file():
         return frozenset(), []
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-        return frozenset(), [f"{sku}/{TOGGLES}: {e}"]
+        return frozenset(), [f"{sidecar(sku, TOGGLES)}: {e}"]
     hidden = data.get("hidden", [])
     if not isinstance(hidden, list) or not all(h in SECTION_KINDS for h in hidden):
-        return frozenset(), [f"{sku}/{TOGGLES}: hidden must be a list of {', '.join(SECTION_KINDS)}"]
+        return frozenset(), [f"{sidecar(sku, TOGGLES)}: hidden must be a list of {', '.join(SECTION_KINDS)}"]
     return frozenset(hidden), []
 
 
@@ -62,7 +65,7 @@ def save_toggles(library: str | Path, sku: str, hidden: set[str] | frozenset[str
         raise ConfigError(None, "hidden", f"unknown sections {sorted(unknown)}", f"one of {SECTION_KINDS}")
     text = ("# Sections of the description page (详情页) left out for this SKU (imgprep).\n"
             f"hidden = {json.dumps(sorted(hidden), ensure_ascii=False)}\n")
-    return write_replace(Path(library) / sku / TOGGLES, text.encode("utf-8"))
+    return write_replace(Path(library) / sidecar(sku, TOGGLES), text.encode("utf-8"))
 
 
 # ---------------------------------------------------------------------------- inputs
@@ -251,10 +254,10 @@ def _hero_photo(lib: Path, row: Any):
 
 
 def _names_used(j: Journal, lib: Path, sku: str) -> list[str]:
-    names = [r[0] for r in j.db.execute("SELECT path FROM backups WHERE path LIKE ?", (f"{sku}/%",))]
+    names = j.backup_paths(f"{sku}/")  # every file of the SKU the backup holds
     names += [f["path"] for f in j.files_for_sku(sku)]
     for sub in ("page", "superseded"):
-        folder = lib / sku / sub
+        folder = lib / sku_folder(sku, sub)
         if folder.is_dir():
             names += [p.name for p in folder.iterdir()]
     return names
@@ -270,25 +273,58 @@ def _page_stem(j: Journal, lib: Path, sku: str) -> str:
 
 
 def _build_one(j: Journal, lib: Path, sku: str, t: PageTemplate, force: bool, res: PageResult) -> None:
-    from ..core.imaging import page as pg
-    from ..core.imaging.render import downscale, encode_jpeg
-    from .backup import copy_now
-    from .batch import sku_folders_problem
+    from .engine import sku_folders_problem
+    from .mirror import copy_now
 
     refused = sku_folders_problem(lib, sku)
     if refused:
         raise ConfigError(None, None, refused)
     inputs = page_inputs(j, sku, t)
-    old = current_page(j, sku)
     res.problems += inputs.problems
-    if old is not None and not force:
-        facts = json.loads(old["facts"] or "{}")
-        if facts.get("inputs") == inputs.parts and (lib / old["path"]).is_file():
-            res.status, res.page = "unchanged", old["path"]
-            res.slices, res.html, res.size = facts.get("slices", []), facts.get("html"), facts.get("size", [])
-            res.problems += facts.get("problems", [])
-            res.notes += facts.get("notes", [])
-            return
+    if not force and _unchanged(j, lib, sku, inputs, res):
+        return
+    layout, image, cuts, pieces = _draw(lib, sku, t, inputs, res)
+    stem = _page_stem(j, lib, sku)
+    outputs, written = _write_page(lib, sku, t, stem, image, pieces)
+    facts = {"inputs": inputs.parts, "template": t.name, "size": list(image.size), "cuts": cuts, **written,
+             "problems": res.problems, "notes": res.notes, "sections": [s[0] for s in layout.sections]}
+    gone = [f["path"] for f in j.files_for_sku(sku) if f["kind"] in PAGE_KINDS]
+    with j.tx():
+        for p in gone:
+            j.drop_file(p)
+        for rel, data, kind in outputs:
+            j.add_file(rel, hash_bytes(data), len(data), kind, facts=facts if kind == "page" else None)
+        queue_everywhere(j, [rel for rel, _, _ in outputs])
+        j.log("info", "page", f"{', '.join(gone) or '-'} → {outputs[0][0]} ({len(pieces)} slices)", sku=sku)
+    for p in gone:
+        try:  # out of the upload folder, kept (never deleted, never overwritten)
+            move_new(lib / p, lib / in_folder(sku, "superseded", Path(p).name))
+        except (OSError, FileOpError) as e:
+            res.problems.append(f"{p}: superseded but not moved ({e})")
+    res.page, res.slices, res.html = outputs[0][0], facts["slices"], facts["html"]
+    res.superseded, res.size = gone, list(image.size)
+    res.problems += copy_now(j, lib, [rel for rel, _, _ in outputs])
+
+
+def _unchanged(j: Journal, lib: Path, sku: str, inputs: Any, res: PageResult) -> bool:
+    """The page is there and made from the same inputs: ``res`` says so."""
+    old = current_page(j, sku)
+    if old is None:
+        return False
+    facts = json.loads(old["facts"] or "{}")
+    if facts.get("inputs") != inputs.parts or not (lib / old["path"]).is_file():
+        return False
+    res.status, res.page = "unchanged", old["path"]
+    res.slices, res.html, res.size = facts.get("slices", []), facts.get("html"), facts.get("size", [])
+    res.problems += facts.get("problems", [])
+    res.notes += facts.get("notes", [])
+    return True
+
+
+def _draw(lib: Path, sku: str, t: PageTemplate, inputs: Any, res: PageResult) -> tuple[Any, Any, list, list]:
+    """The page laid out and drawn: (layout, image, cut points, slices)."""
+    from ..core.imaging import page as pg
+    from ..core.imaging.render import downscale
 
     def fit(img):
         if img.width == t.content_width:
@@ -306,41 +342,28 @@ def _build_one(j: Journal, lib: Path, sku: str, t: PageTemplate, force: bool, re
         res.problems.append(say("page-glyphs", sku=sku, chars="".join(sorted(layout.missing_glyphs))))
     image = pg.draw_page(layout)
     cuts = pg.cut_points(layout, image, t.max_height)
-    pieces = pg.slices(image, cuts)
+    return layout, image, cuts, pg.slices(image, cuts)
 
-    stem = _page_stem(j, lib, sku)
+
+def _write_page(lib: Path, sku: str, t: PageTemplate, stem: str, image: Any, pieces: list
+                ) -> tuple[list[tuple[str, bytes, str]], dict[str, Any]]:
+    """The page, its slices and its HTML written to ``SKU/page/``: (path, bytes, kind) of
+    each, and the facts the page's row keeps."""
+    from ..core.imaging import page as pg
+    from ..core.imaging.render import encode_jpeg
+
     whole, _ = encode_jpeg(image, t.quality)
     encoded = [encode_jpeg(p, t.quality, t.max_bytes) for p in pieces]
     slice_names = [f"{stem}-{i:02d}.jpg" for i in range(1, len(pieces) + 1)]
     html = pg.page_html(sku, slice_names, [p.size for p in pieces], t.width).encode("utf-8")
-    folder = f"{sku}/page"
-    outputs = [(f"{folder}/{stem}.jpg", whole, "page"),
-               *[(f"{folder}/{n}", data, "page-slice") for n, (data, _) in zip(slice_names, encoded, strict=True)],
-               (f"{folder}/{stem}.html", html, "page-html")]
+    outputs = [(in_folder(sku, "page", f"{stem}.jpg"), whole, "page"),
+               *[(in_folder(sku, "page", n), data, "page-slice") for n, (data, _) in zip(slice_names, encoded, strict=True)],
+               (in_folder(sku, "page", f"{stem}.html"), html, "page-html")]
     for rel, data, _ in outputs:
         write_new(lib / rel, data)
-    gone = [f["path"] for f in j.files_for_sku(sku) if f["kind"] in PAGE_KINDS]
-    facts = {"inputs": inputs.parts, "template": t.name, "size": list(image.size), "cuts": cuts,
-             "slices": [f"{folder}/{n}" for n in slice_names], "html": f"{folder}/{stem}.html",
-             "quality": [q for _, q in encoded], "problems": res.problems, "notes": res.notes,
-             "sections": [s[0] for s in layout.sections]}
-    roots = [r[0] for r in j.db.execute("SELECT DISTINCT root FROM backups")]
-    with j.tx():
-        for p in gone:
-            j.drop_file(p)
-        for rel, data, kind in outputs:
-            j.add_file(rel, hash_bytes(data), len(data), kind, facts=facts if kind == "page" else None)
-            for root in roots:
-                j.queue_backup(rel, root)
-        j.log("info", "page", f"{', '.join(gone) or '-'} → {outputs[0][0]} ({len(pieces)} slices)", sku=sku)
-    for p in gone:
-        try:  # out of the upload folder, kept (never deleted, never overwritten)
-            move_new(lib / p, lib / sku / "superseded" / Path(p).name)
-        except (OSError, FileOpError) as e:
-            res.problems.append(f"{p}: superseded but not moved ({e})")
-    res.page, res.slices, res.html = outputs[0][0], facts["slices"], facts["html"]
-    res.superseded, res.size = gone, list(image.size)
-    res.problems += copy_now(j, lib, [rel for rel, _, _ in outputs])
+    facts = {"slices": [in_folder(sku, "page", n) for n in slice_names], "html": in_folder(sku, "page", f"{stem}.html"),
+             "quality": [q for _, q in encoded]}
+    return outputs, facts
 
 
 # ---------------------------------------------------------------------------- the app

@@ -7,7 +7,7 @@ Write side (each under the library lock, so never at the same time as a batch): 
 hero, edit a selling-point callout (the shoot's ``callouts.toml`` sidecar), fit colour from
 four clicked card corners.
 
-Naming design (DESIGN.md §4): the *originals'* names ``raw/SKU-NN`` are final once ingested
+Naming (core/library.py, docs/architecture.md): the *originals'* names ``raw/SKU-NN`` are final once ingested
 — the journal, the backup mirror and designers' PSDs refer to them — so frames are never
 renumbered after ingest. The hero is a role, not a number. A rendition is derived from
 its original and shares its stem; since nothing in the library or the backup is ever
@@ -32,9 +32,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from ..core import library as layout
 from ..core.catalogue import Product
 from ..core.errors import ConfigError, FileOpError, ImgprepError
-from ..core.fsutil import hash_bytes, move_new, write_new, write_replace
+from ..core.fsutil import move_new, write_replace
 from ..core.journal import Journal, JournalNotReady, has_journal, library_lock
 from ..core.naming import next_revision, revision_of, revision_stem
 from ..core.presets import ANCHORS, Preset, load_preset
@@ -105,7 +106,7 @@ def list_shoots(library: str | Path, today: date | None = None) -> list[ShootRow
     with _reading(lib) as j:
         if j is None:
             return out
-        roots = {r[0] for r in j.db.execute("SELECT DISTINCT root FROM backups")}
+        roots = j.backup_roots()
         for sh in j.shoots():
             sku = sh["sku"]
             row = ShootRow(sku, first_ingest=sh["first_ingest"])
@@ -261,11 +262,11 @@ class Rerendered:
 
 
 def _next_revision(j: Journal, lib: Path, sku: str, stem: str) -> int:
-    names = [r[0] for r in j.db.execute("SELECT path FROM backups WHERE path LIKE ?", (f"{sku}/jpg/%",))]
+    names = j.backup_paths(layout.folder(sku, "jpg") + "/")
     names += [f["path"] for f in j.files_for_sku(sku)]
-    folder = lib / sku / "jpg"
+    folder = lib / layout.folder(sku, "jpg")
     if folder.is_dir():
-        names += [f"{sku}/jpg/{p.name}" for p in folder.iterdir()]
+        names += [layout.in_folder(sku, "jpg", p.name) for p in folder.iterdir()]
     return next_revision(stem, names, (".jpg",))
 
 
@@ -286,8 +287,9 @@ def _render_frame(j: Journal, lib: Path, preset: Preset, row: Any, product: Prod
 
     from ..core.imaging.render import KeptExif
     from ..core.naming import frame_stem
-    from .backup import copy_now
     from .frames import render_outputs
+    from .mirror import copy_now, queue_everywhere
+    from .recorder import rendition_rows
 
     sku = row["sku"]
     stem = frame_stem(sku, row["seq"])
@@ -297,24 +299,20 @@ def _render_frame(j: Journal, lib: Path, preset: Preset, row: Any, product: Prod
     rev = _next_revision(j, lib, sku, stem)
     written = render_outputs(img, loaded.original_size, KeptExif(loaded.artist, loaded.copyright, loaded.capture_time),
                              preset.for_role(row["role"]), preset.watermark, lib,
-                             f"{sku}/jpg/{revision_stem(stem, rev)}", plan.finisher(), fit, deep)
+                             layout.rendition_base(sku, revision_stem(stem, rev)), plan.finisher(), fit, deep)
     old = [f["path"] for f in j.files(row["id"], "jpg")]
-    roots = [r[0] for r in j.db.execute("SELECT DISTINCT root FROM backups")]
     with j.tx():
         for p in old:
             j.drop_file(p)
-        for w in written:
-            j.add_file(w.rel, w.sha256, w.size, "jpg", row["id"], w.rendition, preset.watermark.enabled,
-                       {"quality": w.quality, "size": list(w.pixels), **w.facts})
-            for root in roots:
-                j.queue_backup(w.rel, root)
+        rendition_rows(j, row["id"], written, preset.watermark.enabled)
+        queue_everywhere(j, [w.rel for w in written])
         j.set_state(row["id"], "rendered")
         j.log("info", "rerendered", f"{', '.join(old) or '-'} → {', '.join(w.rel for w in written)}",
               sku=sku, source=row["source_path"])
     for p in old:
         # Out of the upload folder, but kept: SKU/superseded/ (never deleted, never overwritten).
         try:
-            move_new(lib / p, lib / sku / "superseded" / Path(p).name)
+            move_new(lib / p, lib / layout.in_folder(sku, "superseded", Path(p).name))
         except (OSError, FileOpError) as e:
             res.problems.append(f"{p}: superseded but not moved ({e})")
     res.written += [w.rel for w in written]
@@ -333,7 +331,7 @@ def rerender(library: str | Path, sku: str, source_ids: list[int], preset: Prese
 
 def _rerender_locked(j: Journal, lib: Path, sku: str, source_ids: list[int], preset: Preset,
                      res: Rerendered) -> None:
-    from .batch import sku_folders_problem
+    from .engine import sku_folders_problem
 
     refused = sku_folders_problem(lib, sku)  # nothing is written through a link in the library
     if refused:
@@ -507,7 +505,9 @@ def fit_from_corners(library: str | Path, sku: str, source_id: int,
     its report. Returns the `imgprep colour` document, with ``fit_id`` when a fit was made.
     The fit is not applied to any frame yet: see :func:`apply_fit_to_shoot`."""
     from ..core.imaging.load import load
-    from .colour_hooks import analyse, report_files
+    from .colour_hooks import analyse
+    from .mirror import queue_everywhere
+    from .recorder import write_reports
 
     if len(corners) != 4:
         raise ConfigError(None, "corners", "four corners are needed")
@@ -524,7 +524,7 @@ def fit_from_corners(library: str | Path, sku: str, source_id: int,
     if fit is None:
         return doc
     stem = Path(row["raw_path"]).stem
-    from .batch import sku_folders_problem
+    from .engine import sku_folders_problem
 
     refused = sku_folders_problem(lib, sku)
     if refused:
@@ -535,13 +535,9 @@ def fit_from_corners(library: str | Path, sku: str, source_id: int,
                             fit=fit, report=doc, station=station)
             j.log("info", "colour", f"fit from picked corners on {stem}: {doc.get('model')}, mean ΔE2000 "
                   f"{doc['summary']['before']['mean']} → {doc['summary']['after']['mean']}", sku=sku)
-        for name, data in report_files(doc, f"{stem}-{fid}").items():
-            rel = f"{sku}/report/{name}"
-            write_new(lib / rel, data)
-            with j.tx():
-                j.add_file(rel, hash_bytes(data), len(data), "report", source_id)
-                for (root,) in j.db.execute("SELECT DISTINCT root FROM backups").fetchall():
-                    j.queue_backup(rel, root)
+        written = write_reports(j, lib, sku, source_id, doc, f"{stem}-{fid}")
+        with j.tx():
+            queue_everywhere(j, written)
     doc["fit_id"] = fid
     return doc
 
@@ -560,7 +556,7 @@ def apply_fit_to_shoot(library: str | Path, sku: str, fit_id: int, preset: Prese
         with j.tx():
             for sid in todo:
                 j.set_fit(sid, fit_id)
-            j.db.execute("UPDATE shoots SET colour_state = 'corrected' WHERE sku = ?", (sku,))
+            j.set_colour_state(sku, "corrected")
         _rerender_locked(j, lib, sku, todo, preset, res)
     return res
 

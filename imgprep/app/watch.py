@@ -1,24 +1,14 @@
 """The hot folder: watch a drop folder and turn a stream of arriving files into
-exactly-once processing (DESIGN.md §3, §5).
+exactly-once processing (docs/architecture.md).
 
-Files reach the drop folder over minutes (card readers, SMB, tethering software, temp
-names renamed at the end), so nothing is taken on an event alone:
-
-* **Seeing files.** watchdog's native observer (or its polling observer for network
-  shares, chosen automatically from the mount table) only says "look at this path".
-  A periodic full rescan is the safety net for what the observer misses (inotify
-  overflows, Windows losing events on big copies, files that arrived while stopped).
-  A supervisor restarts a dead observer or emitter thread and rescans.
-* **Taking files.** A file is taken when its size and mtime have not changed for the
-  stability window *and* it is complete (JPEG/PNG end markers, else a full decode).
-  One that stops changing but never completes (a writer killed half-way) is reported
-  as *stalled* after the stall timeout and is not processed until it changes.
-* **Processing.** The batch engine (``BatchRunner.run_shoots``) under one library lock
+* **The drop folder** (:mod:`.dropfolder`): files seen, taken when stable and complete,
+  retired to ``DROP/.imgprep/done/<SKU>/…`` once the library has them.
+* **Processing.** The engine (``Engine.run_shoots``) under one library lock
   held for the watcher's life: sources are journaled before any work, originals
-  published atomically, interrupted rows resumed at start. Only then is the drop copy
-  moved to ``DROP/.imgprep/done/<SKU>/…`` (never over an existing name).
+  published atomically, interrupted rows resumed at start.
 * **Backup.** Rendering never waits for the backup: copies are queued in the journal
-  and a backup thread drains the queue, retrying with back-off while the share is away.
+  and a backup thread drains the queue (:func:`.mirror.drain_queue`), retrying with
+  back-off while the share is away.
 
 The class is Qt-free; the CLI and the GUI drive the same :class:`Watcher` and show its
 events (``emit(dict)``).
@@ -27,68 +17,40 @@ events (``emit(dict)``).
 from __future__ import annotations
 
 import contextlib
-import errno
 import logging
 import logging.handlers
 import os
 import queue
-import stat as statmod
 import threading
 import time
-import unicodedata
-import uuid
-import warnings
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import ConfigError, ImgprepError, NamingError
-from ..core.fsutil import (
-    FileExists,
-    fsync_dir,
-    hash_file,
-    network_fstype,
-    sweep_temps,
-    write_new,
-)
-from ..core.imaging.load import IMAGE_EXTENSIONS, RAW_EXTENSIONS, heif_problem
-from ..core.journal import Journal, JournalUnavailable, library_lock
-from ..core.messages import printable, say
-from ..core.naming import PSD_EXTENSIONS, VIDEO_EXTENSIONS, natural_key, validate_sku
+from ..core.errors import ConfigError
+from ..core.fsutil import network_fstype, sweep_temps
+from ..core.journal import Journal, library_lock
+from ..core.library import LOG_NAME
+from ..core.messages import say
 from ..core.presets import Preset
-from .backup import MARKER, BackupConflict, BackupTarget, verify_copies
-from .batch import (
-    LIBRARY_FAILURES,
-    STALE_TEMP_S,
-    BatchOptions,
-    BatchRunner,
-    Item,
-    Shoot,
-    _files_under,
-    _station,
-    backup_lock,
-    fold,
-    is_ignored,
-    is_video,
-    library_failure,
-    shot_key,
-    shown,
-    slate_reason,
-    source_problem,
-    split_companions,
-    start_pool,
+from .backup import MARKER, BackupTarget, verify_copies
+from .dropfolder import (
+    DropFolder,
+    Emit,
+    WatchStats,
+    _inside,
+    _Tracked,
+    drop_id,
+    incomplete_reason,
+    watch_status,
 )
-from .faults import crash_point
+from .engine import LIBRARY_FAILURES, STALE_TEMP_S, Engine, library_failure, start_pool
+from .intake import Shoot, fold
+from .mirror import backup_lock, drain_queue
 from .pool import KEEP_IDLE_S, JobPool
+from .run import BatchOptions, station_name
 
 log = logging.getLogger("imgprep.watch")
-
-STATE_DIR = ".imgprep"  # DROP/.imgprep/: imgprep's own corner of the drop folder
-DONE_DIR = "done"
-
-Emit = Callable[[dict[str, Any]], None]
 
 
 # ----------------------------------------------------------------------------- options
@@ -118,126 +80,8 @@ class WatchOptions:
     standby_poll: float = 5.0         # a standing-by station asks this often whether the watcher is gone
 
 
-def _now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
-def _nfc(p: str | Path) -> str:
-    return unicodedata.normalize("NFC", shown(str(p)))  # as batch._nfc: undecodable bytes escaped
-
-
-def _inside(child: Path, parent: Path) -> bool:
-    try:
-        child.relative_to(parent)
-        return True
-    except ValueError:
-        return False
-
-
-# ----------------------------------------------------------------------------- completeness
-_JPEG = {".jpg", ".jpeg", ".jpe"}
-
-
-def incomplete_reason(path: Path) -> str | None:
-    """None when the file holds a whole image; else why not (yet).
-
-    Cheap checks first (a JPEG ends with its EOI marker, a PNG with IEND, a WebP's RIFF
-    size matches the file), then a full decode by Pillow as the judge, because some
-    cameras append data after the image; HEIC/HEIF and AVIF are always decoded. Camera
-    RAW is judged by stability alone (a video, never decoded, likewise).
-    """
-    ext = path.suffix.lower()
-    if ext in RAW_EXTENSIONS:
-        return None
-    try:
-        size = path.stat().st_size
-        if size == 0:
-            return say("incomplete-empty")
-        with open(path, "rb") as f:
-            head = f.read(16)
-            f.seek(max(0, size - 64))
-            tail = f.read(64).rstrip(b"\0\r\n ")
-    except OSError as e:
-        return say("cannot-read", detail=e.strerror or e)
-    if ext in _JPEG and tail.endswith(b"\xff\xd9"):
-        return None
-    if ext == ".png" and tail.endswith(b"IEND\xaeB`\x82"):
-        return None
-    if ext == ".webp" and head[:4] == b"RIFF" and int.from_bytes(head[4:8], "little") + 8 <= size:
-        return None
-    return _decodes(path)
-
-
-def _decodes(path: Path) -> str | None:
-    """None when Pillow decodes the whole image (HEIC/HEIF through the opener the loader
-    registered, AVIF through Pillow's own); else why not. A HEIF or AVIF that cannot even
-    be opened says what libheif found ("Unexpected end of file" for a cut one)."""
-    from PIL import Image, ImageFile
-
-    ImageFile.LOAD_TRUNCATED_IMAGES = False
-    try:
-        with Image.open(path) as im:
-            if im.format == "JPEG":
-                im.draft("RGB", (max(1, im.width // 8), max(1, im.height // 8)))
-            im.load()
-        return None
-    except (OSError, ValueError, SyntaxError, RuntimeError, Image.DecompressionBombError) as e:
-        problem = heif_problem(path) if isinstance(e, Image.UnidentifiedImageError) else None
-        return say("incomplete-data", detail=problem[1] if problem else e)
-
-
-# ----------------------------------------------------------------------------- bookkeeping
-@dataclass
-class _Tracked:
-    path: Path
-    size: int
-    mtime_ns: int
-    changed: float                          # monotonic time of the last change seen
-    checked: tuple[int, int] | None = None  # signature found incomplete (not re-decoded each tick)
-    reason: str | None = None
-
-    @property
-    def sig(self) -> tuple[int, int]:
-        return (self.size, self.mtime_ns)
-
-
-@dataclass
-class WatchStats:
-    processed: int = 0
-    duplicates: int = 0
-    failed: int = 0
-    stalled: int = 0
-    rescans: int = 0
-    last_rescan_s: float = 0.0
-    observer_restarts: int = 0
-    backed_up: int = 0
-    engine_runs: int = 0
-    events: dict[str, int] = field(default_factory=dict)
-
-
-class _Handler:
-    """watchdog event handler: only queues paths (the loop decides). Exceptions are
-    caught and logged: a lost event is found again by the next rescan."""
-
-    def __init__(self, sink: Callable[[str], None]):
-        self.sink = sink
-
-    def dispatch(self, event: Any) -> None:
-        try:
-            if event.event_type in ("opened", "closed_no_write", "deleted"):
-                return
-            if event.is_directory and event.event_type == "modified":
-                return  # its files bring their own events; a folder walk per write is waste
-            self.sink(os.fsdecode(event.src_path))
-            dest = getattr(event, "dest_path", "")
-            if dest:
-                self.sink(os.fsdecode(dest))
-        except Exception:  # noqa: BLE001 - never let the observer thread die on our account
-            log.exception("watch: event handler failed (the next rescan covers it)")
-
-
 # ----------------------------------------------------------------------------- the service
-class Watcher:
+class Watcher(DropFolder):
     """Watch ``options.drop`` and process what arrives into ``options.library``.
 
     ``emit`` receives one dict per event: ``{"event", "source", "sku", "file", "time", …}``
@@ -270,7 +114,7 @@ class Watcher:
         self._settled: dict[Path, tuple[int, int]] = {}
         self._slates: dict[str, str] = {}   # drop folder (NFC, casefolded) → its slate's SKU, '' for none
         self._slate_shots: dict[tuple[Path, str], str] = {}  # (folder, stem) of a slate → SKU: RAW + JPEG
-        self._runner: BatchRunner | None = None
+        self._runner: Engine | None = None
         self._pool: JobPool | None = None
         self._observer: Any = None
         self._thread: threading.Thread | None = None
@@ -354,29 +198,12 @@ class Watcher:
         finally:
             self._teardown()
 
-    # ------------------------------------------------------------------ events
-    def _event(self, kind: str, *, source: str | Path | None = None, sku: str | None = None,
-               file: str | None = None, **extra: Any) -> None:
-        ev: dict[str, Any] = {"event": kind, "source": _nfc(source) if source is not None else None,
-                              "sku": sku, "file": file, "time": _now_iso()}
-        ev.update({k: v for k, v in extra.items() if v is not None})
-        self.stats.events[kind] = self.stats.events.get(kind, 0) + 1
-        level = logging.WARNING if kind in ("failed", "stalled", "observer-restarted", "backup-unavailable") \
-            else logging.INFO
-        log.log(level, "%s", printable(f"{kind} {ev['source'] or ''}{f' → {file}' if file else ''}"
-                                       f"{': ' + str(ev['reason']) if ev.get('reason') else ''}"))
-        with self._emit_lock:
-            try:
-                self._emit_cb(ev)
-            except Exception:  # noqa: BLE001 - a broken listener must not stop the watcher
-                log.exception("watch: event listener failed")
-
     # ------------------------------------------------------------------ setup / teardown
     def _setup(self) -> None:
         self.lib.mkdir(parents=True, exist_ok=True)
         self._lock = contextlib.ExitStack()
         self._lock.enter_context(library_lock(self.lib))
-        h = logging.handlers.RotatingFileHandler(self.lib / "imgprep.log", maxBytes=5 << 20, backupCount=3,
+        h = logging.handlers.RotatingFileHandler(self.lib / LOG_NAME, maxBytes=5 << 20, backupCount=3,
                                                  encoding="utf-8")
         h.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         log.addHandler(h)
@@ -407,7 +234,7 @@ class Watcher:
             self._backup_thread = None
         if self.j is not None:
             with contextlib.suppress(*LIBRARY_FAILURES):
-                self.j.set_activity(_station(), "idle")
+                self.j.set_activity(station_name(), "idle")
             try:
                 self._event("stopped", source=self.drop)
                 self.j.close()
@@ -428,7 +255,7 @@ class Watcher:
         station's process dies, within the server's keepalive (≈ 25 s) when its computer
         does. False when stopped meanwhile."""
         assert self.j is not None
-        station = _station()
+        station = station_name()
         said = False
         while not self._stop.is_set():
             try:
@@ -472,7 +299,7 @@ class Watcher:
         report = self._engine([])  # sweeps a crash's temp files, finishes what it left
         for it in report.items:
             self._after_item(it, None)
-        missing = [r["path"] for r in j.db.execute("SELECT path FROM files") if not (self.lib / r["path"]).is_file()]
+        missing = [rel for rel in j.library_paths() if not (self.lib / rel).is_file()]
         for rel in missing[:20]:
             self._event("failed", file=rel, reason=say("missing-from-library"))
         # Stalled/unassigned/refused files stay reported until they change.
@@ -486,58 +313,6 @@ class Watcher:
                 if r["moved_to"] is None:  # kept in place (--keep-sources)
                     self._settled[Path(r["path"])] = (r["size"], r["mtime_ns"])
         self._forget_slates()
-
-    # ------------------------------------------------------------------ observer
-    def _sink(self, path: str) -> None:
-        self._paths.put(path)
-        self._wake.set()
-
-    def _start_observer(self) -> None:
-        from watchdog.observers import Observer
-        from watchdog.observers.polling import PollingObserver
-
-        obs = PollingObserver(timeout=self.o.poll_interval) if self.polling else Observer()
-        obs.schedule(_Handler(self._sink), str(self.drop), recursive=True)
-        obs.daemon = True
-        obs.start()
-        self._observer = obs
-
-    def _stop_observer(self) -> None:
-        obs, self._observer = self._observer, None
-        if obs is None:
-            return
-        try:
-            obs.stop()
-            obs.join(5)
-        except Exception:  # noqa: BLE001 - a dead observer may fail to stop; it is discarded anyway
-            log.debug("watch: stopping a broken observer failed", exc_info=True)
-
-    def _observer_dead(self) -> str | None:
-        obs = self._observer
-        if obs is None:
-            return "no observer"
-        if not obs.is_alive():
-            return "observer thread died"
-        for em in list(getattr(obs, "emitters", ())):
-            if not em.is_alive():
-                return "emitter thread died"
-        return None
-
-    def _supervise(self) -> None:
-        why = self._observer_dead()
-        if why is None:
-            return
-        self._stop_observer()
-        try:
-            if not self.drop.is_dir():
-                raise FileNotFoundError(errno.ENOENT, "drop folder not reachable", str(self.drop))
-            self._start_observer()
-        except OSError as e:
-            self._event("failed", source=self.drop, reason=f"cannot watch the drop folder: {e}; retrying")
-            return
-        self.stats.observer_restarts += 1
-        self._event("observer-restarted", source=self.drop, reason=why)
-        self._rescan()
 
     # ------------------------------------------------------------------ the loop
     def _loop(self) -> None:
@@ -574,367 +349,9 @@ class Watcher:
             self._wake.wait(max(0.0, timeout))
             self._wake.clear()
 
-    def _library_failed(self, reason: str) -> None:
-        """The library failed (disk full, read-only, journal I/O, the journal server away):
-        say so (the same reason once a minute) and keep watching; what was not recorded is
-        looked at again (at the latest at the next start)."""
-        last = self._said_failed.get(reason)
-        if last is not None and time.monotonic() - last < 60:
-            return
-        self._said_failed[reason] = time.monotonic()
-        self._event("failed", file=str(self.lib), reason=reason)
-
-    def _drain_paths(self) -> None:
-        while True:
-            try:
-                p = self._paths.get_nowait()
-            except queue.Empty:
-                return
-            self._touch(Path(p))
-
-    def _rel(self, p: Path) -> tuple[str, ...] | None:
-        try:
-            rel = p.relative_to(self.drop).parts
-        except ValueError:
-            return None
-        if not rel or rel[0] == STATE_DIR or any(is_ignored(part) for part in rel):
-            return None
-        return rel
-
-    def _touch(self, p: Path, st: os.stat_result | None = None) -> None:
-        """A path the observer or a scan reported: track it if it may need work."""
-        if p in self._tracked or self._rel(p) is None:
-            return
-        try:
-            st = st or os.stat(p)
-        except OSError:
-            self._refuse(p)
-            return
-        if statmod.S_ISDIR(st.st_mode):
-            self._scan_dir(p)  # a folder moved in brings no events for its contents
-            return
-        if not statmod.S_ISREG(st.st_mode):
-            return
-        sig = (st.st_size, st.st_mtime_ns)
-        if self._settled.get(p) == sig:
-            return
-        if shown(str(p)) != str(p):
-            self._refuse(p)
-            return
-        self._settled.pop(p, None)
-        assert self.j is not None
-        row = self.j.source_by_stat(_nfc(p), st.st_size, st.st_mtime_ns)
-        if row is not None and row["state"] == "rendered":
-            # Already processed (kept source, or a crash before it was moved): never twice.
-            self._retire(p, sig, row["sku"], "done")
-            return
-        # New, changed, or failed before (retried once per start: a failed file is not in
-        # the library, and its failure is settled again below when it fails again).
-        self._tracked[p] = _Tracked(p, st.st_size, st.st_mtime_ns, time.monotonic())
-
-    def _refuse(self, p: Path) -> None:
-        """A path the source policy refuses (batch.source_problem: a looping or dangling
-        link, a name that is not UTF-8): reported once, until it changes."""
-        problem = source_problem(p)
-        if problem is None:
-            return
-        try:
-            lst = os.lstat(p)
-        except OSError:
-            return  # gone meanwhile
-        sig = (lst.st_size, lst.st_mtime_ns)
-        if self._settled.get(p) == sig:
-            return
-        self._settled[p] = sig
-        assert self.j is not None
-        known = self.j.watch_file(_nfc(p))
-        if known is not None and (known["size"], known["mtime_ns"]) == sig and known["reason"] == problem:
-            return  # reported before this start
-        rel = self._rel(p) or ()
-        sku = rel[0] if len(rel) > 1 else None
-        with self.j.tx():
-            self.j.put_watch_file(_nfc(p), *sig, "failed-sku", sku=sku, reason=problem)
-        self._event("failed", source=p, sku=sku, reason=problem)
-
-    def _scan_dir(self, root: Path) -> int:
-        n = 0
-        for dirpath, dirs, files in os.walk(root):
-            d = Path(dirpath)
-            if d == self.drop:
-                dirs[:] = [x for x in dirs if x != STATE_DIR]
-            dirs[:] = [x for x in dirs if not is_ignored(x)]
-            for name in files:
-                if is_ignored(name):
-                    continue
-                p = d / name
-                n += 1
-                if p in self._tracked:
-                    continue
-                try:
-                    st = os.stat(p)
-                except OSError:
-                    self._refuse(p)
-                    continue
-                if self._settled.get(p) == (st.st_size, st.st_mtime_ns):
-                    continue
-                self._touch(p, st)
-        return n
-
-    def _rescan(self) -> None:
-        t = time.perf_counter()
-        try:
-            n = self._scan_dir(self.drop)
-        except JournalUnavailable as e:  # said once a minute, not once a rescan
-            self._library_failed(library_failure(self.lib, e))
-            return
-        except OSError as e:
-            self._event("failed", source=self.drop, reason=f"rescan failed: {e}")
-            return
-        self.stats.rescans += 1
-        self.stats.last_rescan_s = time.perf_counter() - t
-        # Forget settled entries whose file is gone (moved away or deleted).
-        for p in [p for p in self._settled if not os.path.lexists(p)]:
-            del self._settled[p]
-        self._forget_slates()
-        log.debug("rescan: %d file(s) in %.3f s", n, self.stats.last_rescan_s)
-
-    def _examine(self, now: float) -> list[_Tracked]:
-        """Stat every tracked file; return those stable and complete."""
-        ready = []
-        for p, t in list(self._tracked.items()):
-            try:
-                st = os.stat(p)
-            except OSError:
-                del self._tracked[p]  # renamed away or deleted; a new name brings its own event
-                continue
-            if (st.st_size, st.st_mtime_ns) != t.sig:
-                t.size, t.mtime_ns, t.changed = st.st_size, st.st_mtime_ns, now
-                continue
-            if now - t.changed < self.o.stable:
-                continue
-            rel = self._rel(p)
-            if rel is None:
-                del self._tracked[p]
-                continue
-            if len(rel) > 1 and p.suffix.lower() in IMAGE_EXTENSIONS and t.checked != t.sig:
-                t.reason = incomplete_reason(p)
-                if t.reason is not None:
-                    t.checked = t.sig
-                    # The decode took time: the file may have changed meanwhile.
-                    continue
-            if t.checked == t.sig:
-                if now - t.changed >= self.o.stall:
-                    self._stalled(t)
-                continue
-            ready.append(t)
-        return ready
-
-    def _stalled(self, t: _Tracked) -> None:
-        assert self.j is not None
-        del self._tracked[t.path]
-        self._settled[t.path] = t.sig
-        rel = self._rel(t.path) or ()
-        sku = rel[0] if len(rel) > 1 else None
-        reason = say("stalled", seconds=f"{self.o.stall:g}", detail=t.reason)
-        with self.j.tx():
-            self.j.put_watch_file(_nfc(t.path), t.size, t.mtime_ns, "stalled", sku=sku, reason=reason)
-        self.stats.stalled += 1
-        self._event("stalled", source=t.path, sku=sku, reason=reason)
-
-    def _settle(self, t: _Tracked, state: str, event: str, sku: str | None, reason: str) -> None:
-        assert self.j is not None
-        del self._tracked[t.path]
-        self._settled[t.path] = t.sig
-        with self.j.tx():
-            self.j.put_watch_file(_nfc(t.path), t.size, t.mtime_ns, state, sku=sku, reason=reason)
-        self._event(event, source=t.path, sku=sku, reason=reason)
 
     # ------------------------------------------------------------------ processing
-    def _process(self, ready: list[_Tracked]) -> None:
-        shoots: dict[str, Shoot] = {}
-        taken: dict[str, _Tracked] = {}
-        skus: dict[str, str] = {}
-        videos: list[tuple[_Tracked, str]] = []
-        named = self._read_slates(ready)
-        for t in sorted(ready, key=lambda t: natural_key(str(t.path))):
-            rel = self._rel(t.path)
-            assert rel is not None
-            if t.path not in self._tracked:
-                continue  # a slate, settled above
-            twin = self._slate_shots.get(shot_key(t.path))
-            if twin is not None:  # the slate's other file (RAW + JPEG)
-                self._settle_slate(t, twin, rel[0])
-                continue
-            if len(rel) == 1:
-                self._settle(t, "unassigned", "unassigned", None, say("loose-file"))
-                continue
-            folder_sku = named.get(fold(rel[0]), "")
-            if folder_sku is None:
-                continue  # the folder's first frame is still arriving: it may be a slate
-            try:
-                sku = folder_sku or validate_sku(rel[0])
-            except NamingError as e:
-                self._settle(t, "failed-sku", "failed", None, say("folder-refused", folder=rel[0], detail=e))
-                continue
-            ext = t.path.suffix.lower()
-            if ext in VIDEO_EXTENSIONS:
-                videos.append((t, sku))  # after the photos: its photo may come in this round
-                continue
-            if ext not in IMAGE_EXTENSIONS and ext not in PSD_EXTENSIONS:
-                self._settle(t, "skipped", "skipped", sku,
-                             say("not-a-photo-type", ext=t.path.suffix or "no extension"))
-                continue
-            if len(taken) >= self.o.max_batch:
-                continue  # next round
-            folder = self.drop / rel[0]
-            sh = shoots.setdefault(sku.casefold(), Shoot(sku, folder, []))
-            (sh.psds if ext in PSD_EXTENSIONS else sh.files).append(t.path)
-            taken[_nfc(t.path)] = t
-            skus[_nfc(t.path)] = sku
-        stills = {shot_key(t.path) for t in taken.values() if not is_video(t.path)}
-        for t, sku in videos:
-            held = self._video_held(t, sku, stills)
-            if held or len(taken) >= self.o.max_batch:
-                continue
-            rel = self._rel(t.path)
-            assert rel is not None
-            sh = shoots.setdefault(sku.casefold(), Shoot(sku, self.drop / rel[0], []))
-            sh.files.append(t.path)
-            taken[_nfc(t.path)] = t
-            skus[_nfc(t.path)] = sku
-        if not taken:
-            return
-        for sh in shoots.values():
-            self._pair(sh)
-        for src in taken:
-            self._event("queued", source=src, sku=skus[src])
-        report = self._engine(list(shoots.values()))
-        if report.library_problem:
-            self._library_failed(report.library_problem)
-        for it in report.items:
-            try:
-                self._after_item(it, taken.pop(it.source, None))
-            except LIBRARY_FAILURES as e:  # its bookkeeping; the rest are seen to all the same
-                self._library_failed(library_failure(self.lib, e))
-        for t in taken.values():  # not reported by the engine (should not happen): look again later
-            self._tracked.pop(t.path, None)
 
-    def _video_held(self, t: _Tracked, sku: str, stills: set[tuple[Path, str]]) -> bool:
-        """A video that is ready: whether it is held back from this round. One whose photo
-        is taken in this round or is a frame already goes with it, as its companion
-        (:meth:`_pair`); one whose photo is still arriving waits; one with no photo of its
-        name is not a photo, and one whose photo failed waits for it: both are settled
-        here, left in place (:meth:`_wake_videos` takes the latter when the photo is in)."""
-        assert self.j is not None
-        key = shot_key(t.path)
-        if key in stills or any(shot_key(r["source_path"]) == key for r in self.j.sources(sku)):
-            return False
-        try:
-            siblings = [p for p in t.path.parent.iterdir()
-                        if fold(p.stem) == key[1] and p.suffix.lower() in IMAGE_EXTENSIONS]
-        except OSError:
-            siblings = []
-        waiting = [p for p in siblings if p not in self._settled]
-        if waiting:
-            return True  # arriving, or not seen yet: it becomes ready, stalls or fails
-        reason = (say("video-still-not-taken", still=sorted(siblings)[0].name) if siblings
-                  else say("video-not-photo", ext=t.path.suffix))
-        self._settle(t, "skipped", "skipped", sku, reason)
-        return True
-
-    def _pair(self, sh: Shoot) -> None:
-        """RAW + JPEG (batch.split_companions): the files of one shot that arrive together
-        pair as in a batch; one whose other half was taken in an earlier round (the JPEG
-        copies first, the RAW later) becomes that frame's companion, under its number."""
-        assert self.j is not None
-        files = sorted(sh.files, key=lambda p: natural_key(p.name))
-        sh.files, sh.companions = split_companions(files)
-        frames = {shot_key(r["source_path"]): Path(r["source_path"]) for r in self.j.sources(sh.sku)}
-        late = []
-        for f in sh.files:
-            other = frames.get(shot_key(f))
-            if other is not None and other.suffix.lower() != f.suffix.lower() and \
-                    (other.suffix.lower() in RAW_EXTENSIONS) != (f.suffix.lower() in RAW_EXTENSIONS):
-                late.append(f)
-        # A Live Photo's video whose photo was taken in an earlier round.
-        late += [f for f in files if is_video(f) and f not in sh.companions and shot_key(f) in frames]
-        if late:
-            sh.files = [f for f in sh.files if f not in late]
-            sh.companions += late
-
-    def _read_slates(self, ready: list[_Tracked]) -> dict[str, str | None]:
-        """The SKU of each drop folder with ready files that a slate names ('' when
-        none does; None while its first frame is still arriving). A folder's first frame
-        (by name, as in a batch) is read when it is ready; a slate is settled here (moved
-        to done/<SKU>/, never processed) and names the folder's frames until the folder
-        is emptied."""
-        from ..core.imaging.slate import read as read_slate
-
-        ready_by_path = {t.path: t for t in ready}
-        out: dict[str, str | None] = {}
-        for t in ready:
-            rel = self._rel(t.path)
-            if not rel or len(rel) < 2 or fold(rel[0]) in out:
-                continue
-            key = fold(rel[0])
-            if key in self._slates:  # decided (slate or not) until the folder is emptied
-                out[key] = self._slates[key]
-                continue
-            out[key] = ""
-            images = [p for p in _files_under_safe(self.drop / rel[0])
-                      if p.suffix.lower() in IMAGE_EXTENSIONS and p not in self._settled]
-            if not images:
-                continue
-            first = min(images, key=lambda p: natural_key(p.name))
-            ft = ready_by_path.get(first)
-            if ft is None:
-                # Wait for it: it is still arriving (or not yet seen). It becomes ready,
-                # stalls or goes away; a stalled or failed file is settled, not first.
-                out[key] = None
-                continue
-            sku = read_slate(first)
-            if sku is None:
-                self._slates[key] = ""  # the folder's name names it
-                continue
-            self._slates[key] = out[key] = sku
-            self._slate_shots[shot_key(first)] = sku
-            self._settle_slate(ft, sku, rel[0])
-        return out
-
-    def _settle_slate(self, t: _Tracked, sku: str, folder: str) -> None:
-        assert self.j is not None
-        del self._tracked[t.path]
-        reason = slate_reason(sku, folder)
-        moved = None
-        if not self.o.keep_sources:
-            rel = self._rel(t.path) or (t.path.name,)
-            try:
-                moved = _move_exclusive(t.path, self.drop / STATE_DIR / DONE_DIR / sku / Path(*rel[1:]))
-            except OSError as e:
-                log.warning("slate %s not moved: %s", t.path, e)
-        if moved is None:
-            self._settled[t.path] = t.sig
-        with self.j.tx():
-            self.j.put_watch_file(_nfc(t.path), t.size, t.mtime_ns, "slate", sku=sku, reason=reason,
-                                  moved_to=_nfc(moved) if moved else None)
-            self.j.log("info", "slate", reason, sku=sku, source=_nfc(t.path))
-        self._event("slate", source=t.path, sku=sku, reason=reason)
-
-    def _forget_slates(self) -> None:
-        """A folder emptied of photos (all moved to done/) forgets its slate (or that it
-        had none): a new shoot in a folder of the same name ('100CANON' again) must not
-        inherit the last product's SKU. A folder that keeps its files (--keep-sources,
-        failed files) keeps its SKU."""
-        if not self._slates:
-            return
-        try:
-            folders = {fold(d.name): d for d in self.drop.iterdir() if d.is_dir() and d.name != STATE_DIR}
-        except OSError:
-            folders = {}
-        for key in list(self._slates):
-            folder = folders.get(key)
-            if folder is None or not any(p.suffix.lower() in IMAGE_EXTENSIONS for p in _files_under_safe(folder)):
-                del self._slates[key]
 
     def _engine(self, shoots: list[Shoot]) -> Any:
         assert self.j is not None
@@ -944,7 +361,7 @@ class Watcher:
             # Kept for the watcher's lifetime: an arrival waits for no process start,
             # and a file that crashes its decoder takes down a worker, not the watcher.
             self._pool = start_pool(self.o.preset, self.o.workers, keep=True)
-        runner = BatchRunner(opts, progress=self._on_engine, pool=self._pool)
+        runner = Engine(opts, progress=self._on_engine, pool=self._pool)
         self._runner = runner
         if self._stop.is_set():
             runner.cancel()
@@ -963,119 +380,6 @@ class Watcher:
             self._event("rendered", source=ev.get("source"), sku=ev.get("sku"), file=files[0] if files else None,
                         files=files)
 
-    def _after_item(self, it: Item, t: _Tracked | None) -> None:
-        """Journal-side bookkeeping for one engine outcome, then the drop copy's fate."""
-        assert self.j is not None
-        path = Path(it.source)
-        if t is not None:
-            self._tracked.pop(t.path, None)
-        if it.status == "done":
-            self.stats.processed += 1
-            self._queue_backups([it.raw, *it.renditions, *getattr(it, "reports", [])])
-            if t is not None or path.exists():
-                sig = t.sig if t is not None else None
-                self._retire(path, sig, it.sku, "done")
-        elif it.status == "duplicate" or (it.status == "skipped" and (it.reason or "").startswith("unchanged")):
-            self.stats.duplicates += 1
-            self._event("duplicate", source=it.source, sku=it.sku, file=it.raw, reason=it.reason)
-            if t is not None:
-                self._retire(path, t.sig, it.sku, "duplicate")
-        elif it.status == "failed":
-            self.stats.failed += 1
-            self._event("failed", source=it.source, sku=it.sku, reason=it.reason)
-            if t is not None:
-                self._settled[t.path] = t.sig
-                with self.j.tx():
-                    self.j.put_watch_file(_nfc(t.path), t.size, t.mtime_ns, "failed", sku=it.sku, reason=it.reason)
-        elif it.status == "skipped" and t is not None and is_video(path) and it.reason != say("cancelled"):
-            # A Live Photo's video whose photo failed: left in place until the photo is in.
-            self._settled[t.path] = t.sig
-            with self.j.tx():
-                self.j.put_watch_file(_nfc(t.path), t.size, t.mtime_ns, "skipped", sku=it.sku, reason=it.reason)
-            self._event("skipped", source=it.source, sku=it.sku, reason=it.reason)
-        # skipped (cancelled): stays in the drop folder; the next start takes it.
-        if it.status == "done" and it.role != "companion":
-            self._wake_videos(path)
-
-    def _wake_videos(self, photo: Path) -> None:
-        """A photo is in the library: its Live Photo video, settled while the photo had
-        failed, is looked at again (it becomes the photo's companion)."""
-        key = shot_key(photo)
-        for p in [p for p in self._settled if is_video(p) and shot_key(p) == key]:
-            del self._settled[p]
-            self._touch(p)
-
-    def _queue_backups(self, rels: list[str | None]) -> None:
-        if self._backup_key is None or self.j is None:
-            return
-        with self.j.tx():
-            for rel in rels:
-                if rel:
-                    self.j.queue_backup(rel, self._backup_key)
-        self._backup_wake.set()
-
-    # ------------------------------------------------------------------ sources
-    def _retire(self, path: Path, sig: tuple[int, int] | None, sku: str | None, state: str) -> None:
-        """The source is verified in the library: move it to DROP/.imgprep/done/<SKU>/…
-        (or leave it, with --keep-sources). Never over an existing name."""
-        assert self.j is not None
-        try:
-            st = os.stat(path)
-        except OSError:
-            return
-        now_sig = (st.st_size, st.st_mtime_ns)
-        if sig is not None and now_sig != sig:
-            return  # replaced meanwhile: a new file, tracked on its own
-        if not self._verified_in_library(path, now_sig):
-            self._event("failed", source=path, sku=sku, reason=say("not-moved"))
-            self._settled[path] = now_sig
-            return
-        if self.o.keep_sources:
-            self._settled[path] = now_sig
-            with self.j.tx():
-                self.j.put_watch_file(_nfc(path), *now_sig, state, sku=sku)
-            return
-        rel = self._rel(path) or (path.name,)
-        dest = self.drop / STATE_DIR / DONE_DIR / (sku or rel[0]) / Path(*rel[1:] if len(rel) > 1 else rel)
-        try:
-            moved = _move_exclusive(path, dest)
-        except OSError as e:
-            self._event("failed", source=path, sku=sku, reason=say("move-failed", detail=e))
-            self._settled[path] = now_sig
-            return
-        crash_point("source-moved")
-        self._settled.pop(path, None)
-        with self.j.tx():
-            self.j.put_watch_file(_nfc(path), *now_sig, state, sku=sku, moved_to=_nfc(moved))
-
-    def _verified_in_library(self, path: Path, sig: tuple[int, int]) -> bool:
-        """The drop file's content is in the library, whole: a journal row for it (by
-        path and stat, else by hash) with a library file of the recorded size."""
-        assert self.j is not None
-        def library_file(kind: str) -> bool:  # a designer's PSD or a RAW's companion: a file, not a frame
-            try:
-                files = self.j.files_by_sha(hash_file(path), kind)  # type: ignore[union-attr]
-                return bool(files) and (self.lib / files[-1]["path"]).stat().st_size == files[-1]["size"]
-            except OSError:
-                return False
-
-        if path.suffix.lower() in PSD_EXTENSIONS:
-            return library_file("psd")
-        row = self.j.source_by_stat(_nfc(path), *sig)
-        if row is None or row["state"] not in ("rendered", "ingested"):
-            try:
-                sha = hash_file(path)
-            except OSError:
-                return False
-            rows = [r for r in self.j.sources_by_sha(sha) if r["state"] in ("rendered", "ingested")]
-            row = rows[-1] if rows else None
-        if row is None:
-            return library_file("companion")
-        raw = self.lib / row["raw_path"]
-        try:
-            return raw.stat().st_size == row["size"]
-        except OSError:
-            return False
 
     # ------------------------------------------------------------------ backup
     def _backup_main(self) -> None:
@@ -1109,7 +413,8 @@ class Watcher:
                         for c in verify_copies(j, key):
                             self._event("backup-changed", file=c["path"], reason=c["reason"])
                     # One station drains the queue at a time (the others' copies wait for it).
-                    ok = self._drain_backups(j, target, key) if j.try_lock(backup_lock(key)) else True
+                    ok = drain_queue(j, self.lib, target, key, self._conflicts, self._stop, self._copied) \
+                        if j.try_lock(backup_lock(key)) else True
                     if ok:
                         delay = self.o.backup_retry
                         # Idle until new copies are queued (or now and then, to notice trouble).
@@ -1129,132 +434,5 @@ class Watcher:
         finally:
             j.close()
 
-    def _drain_backups(self, j: Journal, target: BackupTarget, key: str) -> bool:
-        for row in j.pending_backups(key):
-            if self._stop.is_set():
-                return True
-            rel = row["path"]
-            if not (self.lib / rel).is_file():
-                with j.tx():
-                    j.backup_failed(rel, key, say("backup-not-in-library"), final=True)
-                continue
-            if rel in self._conflicts:
-                continue  # reported this session; never overwritten (retried at the next start)
-            try:
-                sha = target.copy(self.lib, rel)
-            except BackupConflict as e:  # the share is fine: the other copies go on
-                self._conflicts.add(rel)
-                with j.tx():
-                    j.backup_failed(rel, key, str(e), final=True)
-                    j.log("warning", "backup", f"{rel}: {e}", source=rel)
-                self._event("backup-failed", file=rel, reason=str(e))
-                continue
-            except (OSError, ImgprepError) as e:
-                with j.tx():
-                    j.backup_failed(rel, key, str(e))
-                    j.log("warning", "backup", f"{rel}: {e}", source=rel)
-                log.warning("backup of %s failed: %s", rel, e)
-                return False
-            with j.tx():
-                j.backup_verified(rel, key, sha)
-            self.stats.backed_up += 1
-            self._event("backed-up", file=rel)
-        return True
 
-
-def _files_under_safe(folder: Path) -> list[Path]:
-    try:
-        return _files_under(folder)
-    except OSError:
-        return []
-
-
-def _move_exclusive(src: Path, dest: Path) -> Path:
-    """Move ``src`` to ``dest`` or ``dest (2)``, ``(3)``… without ever replacing a file.
-
-    A hard link then unlink: the link is exclusive, and a crash between the two leaves
-    both names on one inode, which the next move recognises. Filesystems without hard
-    links fall back to a rename after an existence check.
-    """
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    stem, suffix = dest.stem, dest.suffix
-    for i in range(1, 10000):
-        cand = dest if i == 1 else dest.with_name(f"{stem} ({i}){suffix}")
-        try:
-            os.link(src, cand)
-        except FileExistsError:
-            try:
-                if os.path.samefile(src, cand):  # an interrupted earlier move
-                    break
-            except OSError:
-                pass
-            continue
-        except OSError as e:
-            if e.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK,
-                               errno.ENOSYS, errno.EACCES):
-                raise
-            if os.path.lexists(cand):
-                continue
-            os.rename(src, cand)
-            fsync_dir(cand.parent)
-            fsync_dir(src.parent)
-            return cand
-        break
-    else:
-        raise OSError(errno.EEXIST, "no free name in done/", str(dest))
-    fsync_dir(cand.parent)
-    os.unlink(src)
-    fsync_dir(src.parent)
-    return cand
-
-
-def drop_id(drop: Path) -> str:
-    """The drop folder's identity, the same from every station however it is mounted
-    (``\\\\nas\\drop``, ``/mnt/drop``): an id kept in ``DROP/.imgprep/id``, made once."""
-    path = drop / STATE_DIR / "id"
-    try:
-        write_new(path, uuid.uuid4().hex.encode())
-    except FileExists:
-        pass
-    return path.read_text(encoding="ascii").strip()
-
-
-# ----------------------------------------------------------------------------- for `imgprep check`
-def watch_status(j: Journal) -> dict[str, Any]:
-    """What `imgprep check` shows about the hot folder: the backup backlog and the drop
-    folder's files that need a human (stalled, unassigned, refused).
-
-    ``{"backup": {"pending": n, "oldest": iso|None, "attempts": n, "last_error": str|None},
-       "stalled": [{"path", "sku", "size", "reason", "since"}], "unassigned": [...], "refused": [...]}``
-    """
-    try:
-        rows = j.watch_files("stalled", "unassigned", "failed-sku", "failed")
-    except Exception:  # noqa: BLE001 - a journal from before the watcher (schema < 3)
-        rows = []
-
-    def entry(r: Any) -> dict[str, Any]:
-        return {"path": r["path"], "sku": r["sku"], "size": r["size"], "reason": r["reason"], "since": r["updated_at"]}
-
-    live = [r for r in rows if _still_there(r)]
-    return {
-        "backup": j.backup_backlog(),
-        "stalled": [entry(r) for r in live if r["state"] == "stalled"],
-        "unassigned": [entry(r) for r in live if r["state"] == "unassigned"],
-        "refused": [entry(r) for r in live if r["state"] in ("failed-sku", "failed")],
-    }
-
-
-def _still_there(r: Any) -> bool:
-    try:
-        st = os.stat(r["path"])
-    except OSError:
-        return False
-    return (st.st_size, st.st_mtime_ns) == (r["size"], r["mtime_ns"])
-
-
-# watchdog's inotify emitter warns when a moved folder is re-watched under the same id
-# ("Callback with id … already exists … It will be Overwritten"): harmless, and it
-# would land on the studio's console once per moved shoot folder.
-warnings.filterwarnings("ignore", message="Callback with id", category=RuntimeWarning)
-
-__all__ = ["Watcher", "WatchOptions", "WatchStats", "network_fstype", "incomplete_reason", "watch_status"]
+__all__ = ["Watcher", "WatchOptions", "WatchStats", "network_fstype", "incomplete_reason", "watch_status", "drop_id"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .messages import say
+from .messages import Reason, say
 
 
 class ImgprepError(Exception):
@@ -14,13 +14,15 @@ class ImgprepError(Exception):
 class InputError(ImgprepError):
     """A file we were asked to process cannot be used. The batch goes on without it."""
 
-    def __init__(self, path: str | Path, reason: str):
+    def __init__(self, path: str | Path, reason: str | Reason):
+        """``reason``: the English text, or a :class:`Reason` (then kept as ``why``)."""
         self.path = str(path)
-        self.reason = reason
-        super().__init__(f"{self.path}: {reason}")
+        self.why = reason if isinstance(reason, Reason) else None
+        self.reason = str(reason)
+        super().__init__(f"{self.path}: {self.reason}")
 
     def __reduce__(self):  # picklable across worker processes
-        return (type(self), (self.path, self.reason))
+        return (type(self), (self.path, self.why or self.reason))
 
 
 class ConfigError(ImgprepError):

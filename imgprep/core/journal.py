@@ -28,9 +28,9 @@ from typing import Any
 
 from .errors import ConfigError, ImgprepError
 from .fsutil import LibraryLock, network_fstype, write_replace
+from .library import JOURNAL_NAME
 from .messages import say, translate
 
-JOURNAL_NAME = "imgprep.sqlite"
 LIBRARY_CONFIG = ".imgprep-library.toml"  # the library's own settings, read by every station
 SERVER_SCHEMES = ("postgresql://", "postgres://")
 
@@ -582,6 +582,28 @@ class Journal:
     def pending_backups(self, root: str) -> list[sqlite3.Row]:
         return list(self.db.execute("SELECT * FROM backups WHERE root = ? AND state != 'verified' ORDER BY path",
                                     (root,)))
+
+    def library_paths(self) -> list[str]:
+        """Every library file the journal knows (relative paths)."""
+        return [r[0] for r in self.db.execute("SELECT path FROM files")]
+
+    def backup_paths(self, prefix: str) -> list[str]:
+        """The paths with a backup row that start with ``prefix`` (``SKU/jpg/``): names
+        the backup holds, even when the library no longer does."""
+        return [r[0] for r in self.db.execute("SELECT path FROM backups WHERE path LIKE ?", (f"{prefix}%",))]
+
+    def verified_backups(self, root: str | None = None) -> list[sqlite3.Row]:
+        """The copies recorded as verified (of ``root``, or of every backup): path, root, sha256."""
+        q, args = "SELECT path, root, sha256 FROM backups WHERE state = 'verified'", ()
+        if root is not None:
+            q, args = q + " AND root = ?", (root,)
+        return list(self.db.execute(q + " ORDER BY path", args))
+
+    def failed_sources(self) -> list[tuple[str, str, str]]:
+        """(SKU, source, reason) of every failure the log recorded for a source, oldest first."""
+        return [tuple(r) for r in self.db.execute(
+            "SELECT sku, source, message FROM events WHERE kind = 'failed' AND sku IS NOT NULL"
+            " AND source IS NOT NULL ORDER BY id")]
 
     def backup_roots(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT DISTINCT root FROM backups")}

@@ -2,17 +2,19 @@
 
 The engine speaks English: the log, the journal, ``--json`` and the CLI keep the English
 text, which scripts may rely on. :func:`say` formats a message; :func:`translate` turns
-an English message (fresh from the engine, or read back from a journal) into the user's
-language by matching it against the same templates. A message not in the catalogue is
+an English message read back from a journal into the user's language by matching it
+against the same templates; new code passes a :class:`Reason` (a code and its fields)
+and makes the text from the catalogue. A message not in the catalogue is
 shown as it is.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["MESSAGES", "NUMBER_FIELDS", "printable", "say", "translate"]
+__all__ = ["MESSAGES", "NUMBER_FIELDS", "Reason", "printable", "say", "translate"]
 
 # code: (English, 简体中文). Fields in braces are filled by say(); in translate() each
 # field matches any text, and a field's value is carried over unchanged.
@@ -437,6 +439,30 @@ _FIELD_VALUES_ZH: dict[str, dict[str, str]] = {
 def say(code: str, **args: object) -> str:
     """The English text of message ``code`` with ``args`` filled in."""
     return MESSAGES[code][0].format(**args)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A message as a value: its code in :data:`MESSAGES` and its fields. Code decides
+    by ``code``; the text is made at the edges: ``str(reason)`` is the English of the
+    journal, the log and ``--json``, :meth:`text` the UI's language."""
+
+    code: str
+    args: tuple[tuple[str, object], ...] = ()
+
+    @classmethod
+    def of(cls, code: str, **args: object) -> Reason:
+        assert code in MESSAGES, code
+        return cls(code, tuple(args.items()))
+
+    def __str__(self) -> str:
+        return say(self.code, **dict(self.args))
+
+    def text(self, language: str) -> str:
+        """The message in ``language`` ("zh…", else English), from the catalogue."""
+        if not language.startswith("zh"):
+            return str(self)
+        return MESSAGES[self.code][1].format(**{k: _VALUES_ZH.get(str(v)) or v for k, v in self.args})
 
 
 # Fields that always hold a whole number match digits only, so a file named "row 2.jpg"

@@ -190,7 +190,7 @@ def test_case1_a_done_source_whose_library_copy_changed_is_kept_aside_and_taken_
 
 
 def test_case1_a_changed_library_copy_that_cannot_be_put_aside_fails_and_stays(tmp_path, run_cli, monkeypatch):
-    import imgprep.app.batch as batch_mod
+    import imgprep.app.ingest as batch_mod
 
     src = tmp_path / "src" / "RT-04"
     jpeg(src / "IMG_1.jpg", 5)
