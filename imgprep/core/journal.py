@@ -4,8 +4,8 @@ One interface, two stores. SQLite (WAL) in the library is the embedded default f
 station: one writer (the process holding the library lock), ``synchronous=FULL`` so a
 committed row survives power loss. Several stations share a PostgreSQL journal
 (:mod:`.journal_pg`, a subclass that overrides only the dialect: connection, schema
-version, locks, inserted ids). Both keep a schema version with ordered migrations
-(STYLE.md §10). The engine commits before and after every step that touches the disk,
+version, locks, inserted ids). Both keep a schema version with ordered migrations,
+applied on open. The engine commits before and after every step that touches the disk,
 so a crash can always be resumed.
 
 SQLite over a network filesystem is refused (:func:`sqlite_refusal`): its locking and
