@@ -170,7 +170,7 @@ class Engine:
             sweep_temps(bases, min_age=min_age)
         else:
             skus = {j.canonical_sku(sh.sku) for sh in shoots if sh.sku}
-            sweep_temps((b / sku for b in bases for sku in sorted(skus)), min_age=min_age)
+            sweep_temps((b / library.sku_root(sku) for b in bases for sku in sorted(skus)), min_age=min_age)
 
     def _keep_sheet(self, run: Run) -> None:
         """This run's product sheet and preset, kept in the journal for later runs."""

@@ -27,7 +27,7 @@ from ..core.errors import ConfigError, FileOpError, ImgprepError
 from ..core.fsutil import hash_bytes, move_new, write_new, write_replace
 from ..core.journal import Journal, has_journal, library_lock
 from ..core.library import folder as sku_folder
-from ..core.library import in_folder, sidecar
+from ..core.library import in_folder, sidecar, sku_root
 from ..core.messages import say
 from ..core.naming import next_revision, revision_stem
 from ..core.page_template import SECTION_KINDS, PageTemplate, load_template
@@ -254,7 +254,7 @@ def _hero_photo(lib: Path, row: Any):
 
 
 def _names_used(j: Journal, lib: Path, sku: str) -> list[str]:
-    names = j.backup_paths(f"{sku}/")  # every file of the SKU the backup holds
+    names = j.backup_paths(sku_root(sku) + "/")  # every file of the SKU the backup holds
     names += [f["path"] for f in j.files_for_sku(sku)]
     for sub in ("page", "superseded"):
         folder = lib / sku_folder(sku, sub)

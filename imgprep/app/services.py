@@ -245,7 +245,7 @@ def sidecar_folder(library: str | Path, frame: FrameRow) -> Path:
 
 def _overrides(library: Path, sku: str, frames: list[Any]) -> dict[str, CalloutOverride]:
     out: dict[str, CalloutOverride] = {}
-    folders = sorted({Path(f["source_path"]).parent for f in frames}) + [library / sku]
+    folders = sorted({Path(f["source_path"]).parent for f in frames}) + [library / layout.sku_root(sku)]
     for folder in folders:
         found, _ = load_callouts(folder)
         out.update(found)

@@ -28,16 +28,22 @@ LOG_NAME = "imgprep.log"
 SKU_FOLDERS = ("raw", "card", "psd", "jpg", "report", "page", "superseded")
 
 
+def sku_root(sku: str) -> str:
+    """A SKU's own folder, relative to the library (``A1234``); its files' paths start
+    with ``sku_root(sku) + "/"``."""
+    return sku
+
+
 def sidecar(sku: str, name: str) -> str:
     """A side file of imgprep's own in a SKU's folder (``SKU/page.toml``), relative to the
     library."""
-    return f"{sku}/{name}"
+    return f"{sku_root(sku)}/{name}"
 
 
 def folder(sku: str, kind: str) -> str:
     """``SKU/<kind>`` (one of :data:`SKU_FOLDERS`), relative to the library."""
     assert kind in SKU_FOLDERS, kind
-    return f"{sku}/{kind}"
+    return f"{sku_root(sku)}/{kind}"
 
 
 def in_folder(sku: str, kind: str, name: str) -> str:
