@@ -432,12 +432,12 @@ def _html_summary(doc: dict[str, Any], s: dict[str, Any]) -> list[str]:
         )
     parts.append("</table>")
     if doc.get("loo"):
-        parts.append("<p class='note'>" + _t(
+        parts.append(_note(
             "留一法：每个色块由其余色块拟合的校正来预测，是对色卡以外颜色（商品本身）的预期精度；"
             "“校正后”是拟合所用色块本身的误差，总是偏乐观。结论按留一法判定。",
             "Leave-one-out: each patch predicted by a fit to the others — the accuracy to expect on"
             " colours not on the card (the product's). 'After' is in-sample and flatters every model;"
-            " the verdict uses leave-one-out.") + "</p>")
+            " the verdict uses leave-one-out."))
     return parts
 
 
@@ -446,19 +446,22 @@ def _html_left_out_and_worst(doc: dict[str, Any]) -> list[str]:
     e = html.escape
     parts: list[str] = []
     if doc.get("excluded"):
-        parts.append(f"<h2>{_t('未参与拟合的色块', 'Patches left out of the fit')}</h2><ul>")
-        for x in doc["excluded"]:
-            parts.append(f"<li>{x['index']} " + _t(f"{e(x['name_zh'])}：{e(x['reason_zh'])}",
-                                                     f"{e(x['name'])}: {e(x['reason'])}") + "</li>")
-        parts.append("</ul>")
+        parts += _html_list(_t("未参与拟合的色块", "Patches left out of the fit"), "ul", [
+            f"{x['index']} " + _t(f"{e(x['name_zh'])}：{e(x['reason_zh'])}", f"{e(x['name'])}: {e(x['reason'])}")
+            for x in doc["excluded"]])
     if doc.get("worst5"):
-        parts.append(f"<h2>{_t('最差 5 个色块', 'Worst 5')}</h2><ol>")
-        for w in doc["worst5"]:
-            parts.append(
-                f"<li>{w['index']} {_t(e(w.get('name_zh') or w['name']), e(w['name']))}: ΔE00 {w['de2000_after']}</li>"
-            )
-        parts.append("</ol>")
+        parts += _html_list(_t("最差 5 个色块", "Worst 5"), "ol", [
+            f"{w['index']} {_t(e(w.get('name_zh') or w['name']), e(w['name']))}: ΔE00 {w['de2000_after']}"
+            for w in doc["worst5"]])
     return parts
+
+
+def _note(zh: str, en: str) -> str:
+    return "<p class='note'>" + _t(zh, en) + "</p>"
+
+
+def _html_list(title: str, tag: str, items: list[str]) -> list[str]:
+    return [f"<h2>{title}</h2><{tag}>", *(f"<li>{i}</li>" for i in items), f"</{tag}>"]
 
 
 def _html_models(doc: dict[str, Any]) -> list[str]:
@@ -476,10 +479,10 @@ def _html_models(doc: dict[str, Any]) -> list[str]:
             parts.append(
                 f"<tr><td class='l'>{e(k)}{mark}</td><td>{v['mean']}</td><td>{v['median']}</td><td>{v['max']}</td></tr>"
             )
-        parts.append("</table><p class='note'>" + _t(
+        parts += ["</table>", _note(
             "默认使用曲线+矩阵；仅当其他模型在本色卡上显著更好（超过逐色块差异标准误差的两倍）时才改用。",
             "curve+matrix is the default; another model is used only when it is significantly better"
-            " on this card (by more than twice the standard error of the per-patch difference).") + "</p>")
+            " on this card (by more than twice the standard error of the per-patch difference).")]
     return parts
 
 
