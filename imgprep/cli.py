@@ -269,7 +269,7 @@ def cmd_watch(a: argparse.Namespace) -> int:
 
     def emit(ev: dict[str, Any]) -> None:
         if a.json:
-            line = json.dumps(ev, ensure_ascii=False)
+            line = json.dumps({k: v for k, v in ev.items() if k != "why"}, ensure_ascii=False)  # why: the app's
         else:
             what = ev.get("file") or ev.get("source") or ""
             line = printable(f"{ev['time'][11:19]} {ev['event']:<18} {what}"

@@ -16,7 +16,7 @@ from pathlib import Path
 from ..core.errors import FileOpError
 from ..core.fsutil import FileExists, hash_file, publish, real_dir, stage_copy, write_new
 from ..core.journal import Journal, now
-from ..core.messages import say
+from ..core.messages import Reason, error_reason, say
 from .faults import crash_point
 
 MARKER = ".imgprep-backup"
@@ -26,7 +26,12 @@ MARKER_MAX = 4096  # bytes: imgprep writes about 90; more is not a marker of our
 @dataclass
 class BackupStatus:
     available: bool
-    reason: str | None = None
+    why: Reason | None = None  # why not
+
+    @property
+    def reason(self) -> str | None:
+        """Why not, in English."""
+        return None if self.why is None else str(self.why)
 
 
 class BackupTarget:
@@ -40,7 +45,7 @@ class BackupTarget:
         """Is the backup reachable and ours? Initialises an empty folder on first use."""
         root = self.root
         if not root.is_dir():
-            return BackupStatus(False, say("backup-unreachable", root=root))
+            return BackupStatus(False, Reason.of("backup-unreachable", root=root))
         marker = root / MARKER
         meta_key = f"backup_root:{self.key}"
         try:
@@ -49,21 +54,21 @@ class BackupTarget:
                     data = json.loads(marker.read_bytes()[:MARKER_MAX].decode("utf-8"))
                     data.get("library_id")
                 except (ValueError, AttributeError):  # not JSON, not UTF-8, not an object
-                    return BackupStatus(False, say("backup-marker-unreadable", root=root, marker=MARKER))
+                    return BackupStatus(False, Reason.of("backup-marker-unreadable", root=root, marker=MARKER))
                 if data.get("library_id") != self.library_id:
-                    return BackupStatus(False, say("backup-other-library", root=root, marker=MARKER,
+                    return BackupStatus(False, Reason.of("backup-other-library", root=root, marker=MARKER,
                                                    id=data.get("library_id")))
                 return BackupStatus(True)
             if self._journal.meta(meta_key):
-                return BackupStatus(False, say("backup-marker-lost", root=root, marker=MARKER))
+                return BackupStatus(False, Reason.of("backup-marker-lost", root=root, marker=MARKER))
             if any(p.name != MARKER for p in root.iterdir()):
-                return BackupStatus(False, say("backup-not-empty", root=root, marker=MARKER))
+                return BackupStatus(False, Reason.of("backup-not-empty", root=root, marker=MARKER))
             write_new(marker, json.dumps({"library_id": self.library_id, "created": now()}).encode())
             with self._journal.tx():
                 self._journal.set_meta(meta_key, now())
             return BackupStatus(True)
         except (OSError, ValueError, FileOpError) as e:
-            return BackupStatus(False, say("backup-folder-error", root=root, detail=e))
+            return BackupStatus(False, Reason.of("backup-folder-error", root=root, detail=error_reason(e)))
 
     def copy(self, library: Path, rel: str) -> str:
         """Copy ``library/rel`` to the backup, read back and verified; return the hash.

@@ -41,7 +41,7 @@ class BatchRunner(Engine):
                 with j.tx():  # which frame named which shoot stays on record
                     for it in items:
                         if it.role == "slate":
-                            j.log("info", "slate", it.reason or "", sku=it.sku, source=it.source)
+                            j.log("info", "slate", it.why or it.reason or "", sku=it.sku, source=it.source)
                 self._run_locked(j, valid, report)
                 j.set_activity(station_name(), "idle")
         except LIBRARY_FAILURES as e:

@@ -22,7 +22,7 @@ from ..core.catalogue import Product
 from ..core.errors import ConfigError
 from ..core.fsutil import hash_file
 from ..core.journal import Journal, has_journal
-from ..core.messages import say
+from ..core.messages import Reason
 from ..core.page_template import PageTemplate
 from ..core.presets import Preset, load_preset
 from .annotations import glyph_warning, load_callouts
@@ -42,13 +42,17 @@ class SkuCheck:
     sku: str
     days_left: int | None
     problems: list[dict[str, str]] = field(default_factory=list)
+    reasons: list[Reason | str] = field(default_factory=list)  # the problems' messages, for the app
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
-    def add(self, rule: str, message: str) -> None:
-        self.problems.append({"rule": rule, "message": message})
+    def add(self, rule: str, message: Reason | str) -> None:
+        """A problem: ``message`` a :class:`Reason`, or a text without a code (a page's
+        recorded gaps, a sidecar's problems)."""
+        self.problems.append({"rule": rule, "message": str(message)})
+        self.reasons.append(message)
 
     def to_json(self) -> dict[str, Any]:
         return {"sku": self.sku, "ok": self.ok, "days_left": self.days_left, "problems": self.problems}
@@ -118,7 +122,7 @@ def _check_page(j: Journal, c: SkuCheck, template: PageTemplate) -> None:
 
 def _check_one(j: Journal, preset: Preset, listed: tuple[str, Product] | None, shoot: Any,
                backup_roots: set[str], today: date, disk: bool,
-               failures: dict[str, dict[str, str]]) -> SkuCheck:
+               failures: dict[str, dict[str, Reason | str]]) -> SkuCheck:
     sku = shoot["sku"] if shoot is not None else listed[0]  # type: ignore[index]
     product = listed[1] if listed else None
     arrival = product.arrival if product and product.arrival else None
@@ -127,7 +131,7 @@ def _check_one(j: Journal, preset: Preset, listed: tuple[str, Product] | None, s
     days_left = preset.sla_days - (today - arrival).days if arrival else None
     c = SkuCheck(sku, days_left)
     if shoot is None:
-        c.add("photos", say("check-no-photos"))
+        c.add("photos", Reason.of("check-no-photos"))
     sources = j.sources(sku)
     _check_sources(c, j, sources, failures.get(sku.casefold(), {}), disk)
     if shoot is not None:
@@ -137,36 +141,37 @@ def _check_one(j: Journal, preset: Preset, listed: tuple[str, Product] | None, s
         _check_files(c, j, backup_roots)
         _check_colour(c, j, sources, products_src)
     if product is None:
-        c.add("sheet", say("check-not-in-sheet"))
+        c.add("sheet", Reason.of("check-not-in-sheet"))
     else:
         missing = _missing_fields(product, preset.panel.fields)
         if missing:
-            c.add("spec", say("check-spec-missing", fields=", ".join(_FIELD_NAMES.get(m, m) for m in missing)))
+            c.add("spec", Reason.of("check-spec-missing", fields=", ".join(_FIELD_NAMES.get(m, m) for m in missing)))
     if days_left is not None and c.problems:
         if days_left < 0:
-            c.add("3-day", say("check-overdue", days=-days_left, arrival=arrival.isoformat()))  # type: ignore[union-attr]
+            c.add("3-day", Reason.of("check-overdue", days=-days_left, arrival=arrival.isoformat()))  # type: ignore[union-attr]
     return c
 
 
-def _check_sources(c: SkuCheck, j: Journal, sources: list[Any], failures: dict[str, str], disk: bool) -> None:
+def _check_sources(c: SkuCheck, j: Journal, sources: list[Any], failures: dict[str, Reason | str],
+                   disk: bool) -> None:
     """Failed and cancelled photos, library files that disagree with the journal, the
     callout sidecars as they are now."""
     for r in sources:
         if r["state"] == "failed":
-            c.add("failed", say("check-failed", file=Path(r["source_path"]).name, detail=r["reason"]))
+            c.add("failed", Reason.of("check-failed", file=Path(r["source_path"]).name, detail=j.reason(r)))
     framed = {r["source_path"] for r in sources}
     for path, reason in failures.items():
         # refused before it became a frame (unreadable, damaged): while the file is still there
         if path not in framed and Path(path).is_file():
-            c.add("failed", say("check-failed", file=Path(path).name, detail=reason))
+            c.add("failed", Reason.of("check-failed", file=Path(path).name, detail=reason))
     cancelled = j.meta(cancelled_key(c.sku))
     if cancelled:
         done, total = cancelled.split("/")
-        c.add("cancelled", say("check-cancelled", done=done, total=total))
+        c.add("cancelled", Reason.of("check-cancelled", done=done, total=total))
     for f in j.files_for_sku(c.sku) if disk else ():  # the journal agrees with the disk
         problem = _file_problem(j.library / f["path"], f["sha256"])
         if problem:
-            c.add("library", say(problem, path=f["path"]))
+            c.add("library", Reason.of(problem, path=f["path"]))
     known = {Path(r["source_path"]).name for r in sources}
     for folder in sorted({Path(r["source_path"]).parent for r in sources}):
         for msg in load_callouts(folder, known)[1]:
@@ -176,33 +181,33 @@ def _check_sources(c: SkuCheck, j: Journal, sources: list[Any], failures: dict[s
 def _check_hero(c: SkuCheck, j: Journal, preset: Preset, products_src: list[Any]) -> None:
     hero = next((r for r in products_src if r["role"] == "hero" and r["state"] == "rendered"), None)
     if hero is None:
-        c.add("hero", say("check-no-hero"))
+        c.add("hero", Reason.of("check-no-hero"))
         return
     files = {f["rendition"]: f for f in j.files(hero["id"], "jpg")}
     for r in preset.for_role("hero"):
         f = files.get(r.name)
         if f is None:
-            c.add("hero", say("check-hero-missing", name=r.name))
+            c.add("hero", Reason.of("check-hero-missing", name=r.name))
             continue
         facts = json.loads(f["facts"] or "{}")
         width = (facts.get("size") or [0])[0]
         want = r.width if r.fit == "width" else (r.box[0] if r.box else None)
         if want and width != want:
-            c.add("hero", say("check-width", path=f["path"], width=width, want=want))
+            c.add("hero", Reason.of("check-width", path=f["path"], width=width, want=want))
         if r.panel and "panel" not in facts:
-            c.add("panel", say("check-no-panel", path=f["path"]))
+            c.add("panel", Reason.of("check-no-panel", path=f["path"]))
 
 
 def _check_details(c: SkuCheck, j: Journal, preset: Preset, products_src: list[Any]) -> None:
     details = [r for r in products_src if r["role"] == "detail" and r["state"] == "rendered"]
     need = preset.min_details
     if len(details) < need:
-        c.add("details", say("check-details", have=len(details), need=need, missing=need - len(details)))
+        c.add("details", Reason.of("check-details", have=len(details), need=need, missing=need - len(details)))
     for r in details:
         for f in j.files(r["id"], "jpg"):
             rend = next((x for x in preset.renditions if x.name == f["rendition"]), None)
             if rend is not None and rend.callouts and "callout" not in json.loads(f["facts"] or "{}"):
-                c.add("callouts", say("check-no-callout", path=f["path"]))
+                c.add("callouts", Reason.of("check-no-callout", path=f["path"]))
 
 
 def _check_files(c: SkuCheck, j: Journal, backup_roots: set[str]) -> None:
@@ -210,16 +215,16 @@ def _check_files(c: SkuCheck, j: Journal, backup_roots: set[str]) -> None:
     files = j.files_for_sku(c.sku)
     for f in files:
         if f["kind"] == "jpg" and not f["watermark"]:
-            c.add("watermark", say("check-no-watermark", path=f["path"]))
+            c.add("watermark", Reason.of("check-no-watermark", path=f["path"]))
         warning = glyph_warning(f["path"], json.loads(f["facts"] or "{}")) if f["kind"] == "jpg" else None
         if warning:
             c.add("glyphs", warning)
     if not backup_roots:
-        c.add("backup", say("check-no-backup"))
+        c.add("backup", Reason.of("check-no-backup"))
         return
     pending = [f["path"] for f in files if any(j.backup_state(f["path"], root) != "verified" for root in backup_roots)]
     if pending:
-        c.add("backup", say("check-backlog", count=len(pending), path=pending[0]))
+        c.add("backup", Reason.of("check-backlog", count=len(pending), path=pending[0]))
 
 
 def _check_colour(c: SkuCheck, j: Journal, sources: list[Any], products_src: list[Any]) -> None:
@@ -227,20 +232,20 @@ def _check_colour(c: SkuCheck, j: Journal, sources: list[Any], products_src: lis
         return
     fits = j.fits(c.sku)
     if not fits:
-        c.add("colour", say("check-no-fit"))
+        c.add("colour", Reason.of("check-no-fit"))
     elif not fits[-1]["passed"]:
-        c.add("colour", say("check-colour-fails", mean=f"{fits[-1]['de_after_mean']:.2f}"))
+        c.add("colour", Reason.of("check-colour-fails", mean=f"{fits[-1]['de_after_mean']:.2f}"))
     uncorrected = [r for r in products_src if r["state"] == "rendered" and r["fit_id"] is None]
     if fits and uncorrected:
-        c.add("colour", say("check-uncorrected", count=len(uncorrected),
+        c.add("colour", Reason.of("check-uncorrected", count=len(uncorrected),
                             files=", ".join(Path(r["raw_path"]).name for r in uncorrected[:3])))
 
 
-def _failures(j: Journal) -> dict[str, dict[str, str]]:
+def _failures(j: Journal) -> dict[str, dict[str, Reason | str]]:
     """Each SKU's failed photos as the journal's log recorded them (the last reason of
     each), read once for all SKUs: photos refused before they became frames have no
     sources row, only these events."""
-    out: dict[str, dict[str, str]] = {}
+    out: dict[str, dict[str, Reason | str]] = {}
     for sku, source, message in j.failed_sources():
         out.setdefault(sku.casefold(), {})[source] = message
     return out

@@ -34,12 +34,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ..core.fsutil import FileExists, fsync_dir, hash_file, write_new
 from ..core.imaging.load import IMAGE_EXTENSIONS, RAW_EXTENSIONS, heif_problem
 from ..core.journal import Journal, JournalUnavailable
-from ..core.messages import printable, say
+from ..core.messages import Reason, error_reason, printable
 from ..core.naming import PSD_EXTENSIONS, natural_key
 from .engine import LIBRARY_FAILURES, library_failure
 from .faults import crash_point
@@ -59,7 +59,7 @@ from .intake import (
     slate_reason,
     source_problem,
 )
-from .outcome import BatchReport, Item
+from .outcome import BatchReport, Item, told
 
 log = logging.getLogger("imgprep.watch")
 
@@ -87,7 +87,19 @@ def _inside(child: Path, parent: Path) -> bool:
 _JPEG = {".jpg", ".jpeg", ".jpe"}
 
 
+# What the watcher tells its listener (``imgprep watch --json`` prints one per line).
+WatchEvent = Literal["started", "stopped", "queued", "ingested", "rendered", "duplicate", "failed", "skipped",
+                     "unassigned", "stalled", "slate", "standby", "taking-over", "observer-restarted",
+                     "backed-up", "backup-failed", "backup-changed", "backup-available", "backup-unavailable"]
+
+
 def incomplete_reason(path: Path) -> str | None:
+    """None when the file holds a whole image; else why not (yet), in English."""
+    why = incomplete_why(path)
+    return None if why is None else str(why)
+
+
+def incomplete_why(path: Path) -> Reason | None:
     """None when the file holds a whole image; else why not (yet).
 
     Cheap checks first (a JPEG ends with its EOI marker, a PNG with IEND, a WebP's RIFF
@@ -101,13 +113,13 @@ def incomplete_reason(path: Path) -> str | None:
     try:
         size = path.stat().st_size
         if size == 0:
-            return say("incomplete-empty")
+            return Reason.of("incomplete-empty")
         with open(path, "rb") as f:
             head = f.read(16)
             f.seek(max(0, size - 64))
             tail = f.read(64).rstrip(b"\0\r\n ")
     except OSError as e:
-        return say("cannot-read", detail=e.strerror or e)
+        return Reason.of("cannot-read", detail=e.strerror or str(e))
     if ext in _JPEG and tail.endswith(b"\xff\xd9"):
         return None
     if ext == ".png" and tail.endswith(b"IEND\xaeB`\x82"):
@@ -117,7 +129,7 @@ def incomplete_reason(path: Path) -> str | None:
     return _decodes(path)
 
 
-def _decodes(path: Path) -> str | None:
+def _decodes(path: Path) -> Reason | None:
     """None when Pillow decodes the whole image (HEIC/HEIF through the opener the loader
     registered, AVIF through Pillow's own); else why not. A HEIF or AVIF that cannot even
     be opened says what libheif found ("Unexpected end of file" for a cut one)."""
@@ -132,7 +144,7 @@ def _decodes(path: Path) -> str | None:
         return None
     except (OSError, ValueError, SyntaxError, RuntimeError, Image.DecompressionBombError) as e:
         problem = heif_problem(path) if isinstance(e, Image.UnidentifiedImageError) else None
-        return say("incomplete-data", detail=problem[1] if problem else e)
+        return Reason.of("incomplete-data", detail=problem[1] if problem else error_reason(e))
 
 
 @dataclass
@@ -142,7 +154,7 @@ class _Tracked:
     mtime_ns: int
     changed: float                          # monotonic time of the last change seen
     checked: tuple[int, int] | None = None  # signature found incomplete (not re-decoded each tick)
-    reason: str | None = None
+    reason: Reason | None = None
 
     @property
     def sig(self) -> tuple[int, int]:
@@ -293,10 +305,12 @@ class DropFolder:
     def _engine(self, shoots: list[Shoot]) -> BatchReport:
         raise NotImplementedError
 
-    def _event(self, kind: str, *, source: str | Path | None = None, sku: str | None = None,
+    def _event(self, kind: WatchEvent, *, source: str | Path | None = None, sku: str | None = None,
                file: str | None = None, **extra: Any) -> None:
         ev: dict[str, Any] = {"event": kind, "source": nfc(source) if source is not None else None,
                               "sku": sku, "file": file, "time": _now_iso()}
+        if isinstance(extra.get("reason"), Reason):  # the text printed, the reason for the app
+            extra.update(told(extra["reason"]))
         ev.update({k: v for k, v in extra.items() if v is not None})
         self.stats.events[kind] = self.stats.events.get(kind, 0) + 1
         level = logging.WARNING if kind in ("failed", "stalled", "observer-restarted", "backup-unavailable") \
@@ -360,7 +374,7 @@ class DropFolder:
         self._event("observer-restarted", source=self.drop, reason=why)
         self._rescan()
 
-    def _library_failed(self, reason: str) -> None:
+    def _library_failed(self, reason: Reason) -> None:
         """The library failed (disk full, read-only, journal I/O, the journal server away):
         say so (the same reason once a minute) and keep watching; what was not recorded is
         looked at again (at the latest at the next start)."""
@@ -434,7 +448,7 @@ class DropFolder:
         self._settled[p] = sig
         assert self.j is not None
         known = self.j.watch_file(nfc(p))
-        if known is not None and (known["size"], known["mtime_ns"]) == sig and known["reason"] == problem:
+        if known is not None and (known["size"], known["mtime_ns"]) == sig and known["reason"] == str(problem):
             return  # reported before this start
         rel = self._rel(p) or ()
         sku = rel[0] if len(rel) > 1 else None
@@ -503,7 +517,7 @@ class DropFolder:
                 del self._tracked[p]
                 continue
             if len(rel) > 1 and p.suffix.lower() in IMAGE_EXTENSIONS and t.checked != t.sig:
-                t.reason = incomplete_reason(p)
+                t.reason = incomplete_why(p)
                 if t.reason is not None:
                     t.checked = t.sig
                     # The decode took time: the file may have changed meanwhile.
@@ -521,13 +535,13 @@ class DropFolder:
         self._settled[t.path] = t.sig
         rel = self._rel(t.path) or ()
         sku = rel[0] if len(rel) > 1 else None
-        reason = say("stalled", seconds=f"{self.o.stall:g}", detail=t.reason)
+        reason = Reason.of("stalled", seconds=f"{self.o.stall:g}", detail=t.reason)
         with self.j.tx():
             self.j.put_watch_file(nfc(t.path), t.size, t.mtime_ns, "stalled", sku=sku, reason=reason)
         self.stats.stalled += 1
         self._event("stalled", source=t.path, sku=sku, reason=reason)
 
-    def _settle(self, t: _Tracked, state: str, event: str, sku: str | None, reason: str) -> None:
+    def _settle(self, t: _Tracked, state: str, event: WatchEvent, sku: str | None, reason: Reason) -> None:
         assert self.j is not None
         del self._tracked[t.path]
         self._settled[t.path] = t.sig
@@ -601,7 +615,7 @@ class DropFolder:
             self._settle_slate(t, twin, rel[0])
             return None
         if len(rel) == 1:
-            self._settle(t, "unassigned", "unassigned", None, say("loose-file"))
+            self._settle(t, "unassigned", "unassigned", None, Reason.of("loose-file"))
             return None
         slate_sku = named.get(fold(rel[0]), "")
         if slate_sku is None:
@@ -634,8 +648,8 @@ class DropFolder:
         waiting = [p for p in siblings if p not in self._settled]
         if waiting:
             return True  # arriving, or not seen yet: it becomes ready, stalls or fails
-        reason = (say("video-still-not-taken", still=sorted(siblings)[0].name) if siblings
-                  else say("video-not-photo", ext=t.path.suffix))
+        reason = (Reason.of("video-still-not-taken", still=sorted(siblings)[0].name) if siblings
+                  else Reason.of("video-not-photo", ext=t.path.suffix))
         self._settle(t, "skipped", "skipped", sku, reason)
         return True
 
@@ -727,12 +741,12 @@ class DropFolder:
                 self._retire(path, sig, it.sku, "done")
         elif it.status == "duplicate" or (it.status == "skipped" and it.is_("unchanged")):
             self.stats.duplicates += 1
-            self._event("duplicate", source=it.source, sku=it.sku, file=it.raw, reason=it.reason)
+            self._event("duplicate", source=it.source, sku=it.sku, file=it.raw, reason=it.why or it.reason)
             if t is not None:
                 self._retire(path, t.sig, it.sku, "duplicate")
         elif it.status == "failed":
             self.stats.failed += 1
-            self._event("failed", source=it.source, sku=it.sku, reason=it.reason)
+            self._event("failed", source=it.source, sku=it.sku, reason=it.why or it.reason)
             if t is not None:
                 self._settled[t.path] = t.sig
                 with self.j.tx():
@@ -742,7 +756,7 @@ class DropFolder:
             self._settled[t.path] = t.sig
             with self.j.tx():
                 self.j.put_watch_file(nfc(t.path), t.size, t.mtime_ns, "skipped", sku=it.sku, reason=it.reason)
-            self._event("skipped", source=it.source, sku=it.sku, reason=it.reason)
+            self._event("skipped", source=it.source, sku=it.sku, reason=it.why or it.reason)
         # skipped (cancelled): stays in the drop folder; the next start takes it.
         if it.status == "done" and it.role != "companion":
             self._wake_videos(path)
@@ -783,7 +797,7 @@ class DropFolder:
         if sig is not None and now_sig != sig:
             return  # replaced meanwhile: a new file, tracked on its own
         if not self._verified_in_library(path, now_sig):
-            self._event("failed", source=path, sku=sku, reason=say("not-moved"))
+            self._event("failed", source=path, sku=sku, reason=Reason.of("not-moved"))
             self._settled[path] = now_sig
             return
         if self.o.keep_sources:
@@ -796,7 +810,7 @@ class DropFolder:
         try:
             moved = _move_exclusive(path, dest)
         except OSError as e:
-            self._event("failed", source=path, sku=sku, reason=say("move-failed", detail=e))
+            self._event("failed", source=path, sku=sku, reason=Reason.of("move-failed", detail=error_reason(e)))
             self._settled[path] = now_sig
             return
         crash_point("source-moved")

@@ -22,7 +22,7 @@ from ..core import library
 from ..core.errors import FileOpError
 from ..core.fsutil import real_dir, sweep_temps
 from ..core.journal import Journal, JournalUnavailable
-from ..core.messages import Reason, say
+from ..core.messages import Reason, error_reason
 from ..core.naming import frame_stem
 from ..core.presets import Preset
 from .annotations import detail_order, load_callouts, plan_for
@@ -31,7 +31,7 @@ from .frames import FrameJob, FrameOutcome, analyse_frame, render_outputs, warm_
 from .ingest import dedupe, header, number, resume_plan, row_order, split_results, undone_row
 from .intake import Shoot, is_video, nfc, shot_key
 from .mirror import Mirror
-from .outcome import BatchReport, Item
+from .outcome import BatchReport, Item, told
 from .pool import JobPool
 from .recorder import (
     card_fits,
@@ -109,8 +109,9 @@ class Engine:
             self._run.mirror.shutdown()
         if self._pool is not None and not self._pool.keep:
             self._pool.close()
-        report.library_problem = library_failure(self.lib, e)
-        self.progress({"event": "library-failed", "reason": report.library_problem})
+        why = library_failure(self.lib, e)
+        report.library_problem = str(why)
+        self.progress({"event": "library-failed", **told(why)})
 
     def _start_workers(self) -> None:
         if self._pool is None:
@@ -202,7 +203,7 @@ class Engine:
             taken = {nfc(f): raw for sh, raws in orphans for f, raw in zip(sh.files, raws, strict=True)}
             for it in report.items:
                 if it.source in taken and it.status == "done":
-                    it.notes.append(say("companion-promoted", raw=taken[it.source]))
+                    it.notes.append(str(Reason.of("companion-promoted", raw=taken[it.source])))
         return ready
 
     def _mark_cancelled(self, j: Journal, shoots: list[Shoot], report: BatchReport) -> None:
@@ -263,7 +264,7 @@ class Engine:
             try:
                 st = f.stat()
             except OSError as e:
-                report.items.append(Item(nfc(f), sku, "failed", f"cannot read: {e.strerror or e}"))
+                report.items.append(Item(nfc(f), sku, "failed", Reason.of("cannot-read", detail=e.strerror or str(e))))
                 continue
             row = j.source_by_stat(nfc(f), st.st_size, st.st_mtime_ns)
             if row is not None and row["state"] == "rendered":
@@ -277,7 +278,7 @@ class Engine:
                 row = None  # taken again from the source
             if row is not None and row["state"] in ("reserved", "ingested"):
                 if j.held_elsewhere(row):
-                    report.items.append(Item(nfc(f), sku, "skipped", say("being-processed-elsewhere")))
+                    report.items.append(Item(nfc(f), sku, "skipped", Reason.of("being-processed-elsewhere")))
                 continue  # else planned by the resume step (or by the last one, if its station dies)
             fresh.append(f)
         return fresh
@@ -426,7 +427,7 @@ class Engine:
                     run.report.warnings.append(msg)
                     with run.j.tx():
                         run.j.log("warning", "callouts", msg, sku=sku)
-                    self.progress({"event": "warning", "sku": sku, "reason": msg})
+                    self.progress({"event": "warning", "sku": sku, **told(msg)})
         return overrides
 
 
@@ -442,12 +443,12 @@ def sku_folders_problem(lib: Path, sku: str) -> str | None:
     return None
 
 
-def library_failure(lib: Path, e: BaseException) -> str:
+def library_failure(lib: Path, e: BaseException) -> Reason:
     """Why the library failed as a whole, with what to do: the journal server gone (run
     again when it is back), or the library's disk."""
     if isinstance(e, JournalUnavailable):
-        return say("journal-failed", detail=e)
-    return say("library-failed", library=lib, detail=e)
+        return Reason.of("journal-failed", detail=error_reason(e))
+    return Reason.of("library-failed", library=str(lib), detail=error_reason(e))
 
 
 __all__ = ["Engine", "LIBRARY_FAILURES", "STALE_TEMP_S", "library_failure", "sku_folders_problem", "start_pool"]

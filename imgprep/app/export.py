@@ -43,7 +43,7 @@ from ..core.errors import ImgprepError
 from ..core.fsutil import write_new, write_replace
 from ..core.journal import Journal, has_journal
 from ..core.library import sidecar
-from ..core.messages import say
+from ..core.messages import Reason, say
 from ..core.platforms import ImageSpec, Platform
 from ..core.presets import Preset
 
@@ -196,7 +196,7 @@ class _Frame:
     exif: Any
     box: tuple[int, int, int, int] | None
     cut: Any
-    refused: str | None
+    refused: Reason | None
 
 
 def _decode(lib: Path, row: Any, fit: dict[str, Any] | None) -> tuple[np.ndarray, np.ndarray, Any]:
@@ -224,7 +224,7 @@ def _frame(lib: Path, row: Any, fit: dict[str, Any] | None, stem: str, strokes: 
         cut = cut_out(shot, *stroke_masks(strokes, shot.shape[1], shot.shape[0]))
         return _Frame(stem, rgb, exif, cut.box, cut, None)
     except CutoutRefused as e:
-        return _Frame(stem, rgb, exif, None, None, str(e))
+        return _Frame(stem, rgb, exif, None, None, e.why)
 
 
 # ---------------------------------------------------------------------------- listing
@@ -504,7 +504,7 @@ def listing_frames(library: str | Path, sku: str) -> list[ListingFrame]:
 
 
 def white_preview(library: str | Path, sku: str, stem: str, strokes: list[Stroke],
-                  size: tuple[int, int] = (480, 480), fill: float = 0.85) -> tuple[np.ndarray | None, str | None]:
+                  size: tuple[int, int] = (480, 480), fill: float = 0.85) -> tuple[np.ndarray | None, Reason | None]:
     """The white-background image of one frame as the export would cut it (at a preview
     size): (canvas, None), or (None, the reason it is refused)."""
     from ..core.imaging.cutout import white_background
@@ -514,11 +514,11 @@ def white_preview(library: str | Path, sku: str, stem: str, strokes: list[Stroke
     lib = Path(library)
     with _reading(lib) as j:
         if j is None:
-            return None, say("export-no-journal", library=lib)
+            return None, Reason.of("export-no-journal", library=str(lib))
         row = next((r for r in j.sources(sku) if r["kind"] == "product"
                     and frame_stem(sku, r["seq"]).casefold() == stem.casefold()), None)
         if row is None:
-            return None, say("export-unknown-sku", sku=stem)
+            return None, Reason.of("export-unknown-sku", sku=stem)
         f = j.fit(row["fit_id"]) if row["fit_id"] is not None else None
         fit = json.loads(f["fit"]) if f is not None else None
     fr = _frame(lib, row, fit, stem, strokes)

@@ -19,12 +19,12 @@ from ..core import library
 from ..core.errors import FileOpError, InputError
 from ..core.fsutil import FileExists, copy_new, discard, hash_file, move_new, publish, real_dir
 from ..core.journal import Journal
-from ..core.messages import say
+from ..core.messages import Reason, error_reason
 from ..core.naming import frame_stem, natural_key, next_free
 from .faults import crash_point
 from .frames import FrameJob, FrameOutcome
 from .intake import nfc
-from .outcome import Item
+from .outcome import Item, told
 from .recorder import failure_reason
 from .run import Run
 from .sidefiles import product_numbers
@@ -86,7 +86,7 @@ def split_results(run: Run, sku: str, results: list[tuple[FrameJob, Any, Any]]
                 if row is not None:
                     run.j.set_state(row["id"], "failed", reason)
                 run.j.log("error", "failed", reason, sku=sku, source=src)
-            run.progress({"event": "failed", "source": src, "sku": sku, "reason": reason})
+            run.progress({"event": "failed", "source": src, "sku": sku, **told(reason)})
         elif row is not None:
             resumed.append((row, res))
         else:
@@ -119,21 +119,21 @@ def dedupe(run: Run, sku: str, fresh: list[FrameOutcome]) -> tuple[list[Item], l
             if o.staged:
                 discard(o.staged)
             items.append(run.known_item(prior, src, sku) if prior else
-                         Item(src, sku, "duplicate", say("duplicate-in-batch", source=seen[o.sha256])))
+                         Item(src, sku, "duplicate", Reason.of("duplicate-in-batch", source=seen[o.sha256])))
             continue
         seen[o.sha256] = src
         accepted.append(o)
     return items, accepted, retries
 
 
-def _unreadable(run: Run, sku: str, o: FrameOutcome, src: str) -> str | None:
+def _unreadable(run: Run, sku: str, o: FrameOutcome, src: str) -> Reason | None:
     """Why a frame is failed before it is named: it changed while read, or it was done
     before and its damaged library copy could not be put aside."""
     changed = changed_while_read(o)
     if changed:
         with run.j.tx():
             run.j.log("error", "failed", changed, sku=sku, source=src)
-        run.progress({"event": "failed", "source": src, "sku": sku, "reason": changed})
+        run.progress({"event": "failed", "source": src, "sku": sku, **told(changed)})
     else:
         undone = [undone_row(run, r) for r in run.j.sources_by_sha(o.sha256)
                   if r["state"] == "rendered" and r["source_path"] == src]
@@ -237,11 +237,11 @@ def ingest(run: Run, sku: str, c: Claim) -> Item | None:
         except OSError:
             same = False
         reason = None if same else (take_again(run, o, c.raw_rel) if c.again
-                                    else say("exists-other-content", path=c.raw_rel))
+                                    else Reason.of("exists-other-content", path=c.raw_rel))
         if reason is not None:
             return _ingest_failed(j, sku, c, reason)
     except (OSError, FileOpError) as e:
-        return _ingest_failed(j, sku, c, str(e))
+        return _ingest_failed(j, sku, c, error_reason(e))
     crash_point("published")
     with j.tx():
         j.add_file(c.raw_rel, o.sha256, o.size, "card" if c.is_card else "raw", c.sid)
@@ -252,13 +252,13 @@ def ingest(run: Run, sku: str, c: Claim) -> Item | None:
     return None
 
 
-def _ingest_failed(j: Journal, sku: str, c: Claim, reason: str) -> Item:
+def _ingest_failed(j: Journal, sku: str, c: Claim, reason: Reason) -> Item:
     with j.tx():
         j.set_state(c.sid, "failed", reason)
     return Item(nfc(c.o.path), sku, "failed", reason)
 
 
-def changed_while_read(o: FrameOutcome) -> str | None:
+def changed_while_read(o: FrameOutcome) -> Reason | None:
     """Why a frame's read cannot be trusted: its source's size or time differs now from
     when the worker began (it was being written), or the copy is not the size the source
     had then. None when source, copy and hash agree."""
@@ -266,9 +266,9 @@ def changed_while_read(o: FrameOutcome) -> str | None:
         st = os.stat(o.path)
         staged = os.stat(o.staged).st_size if o.staged else o.size
     except OSError as e:
-        return say("cannot-read", detail=e.strerror or e)
+        return Reason.of("cannot-read", detail=e.strerror or str(e))
     if (st.st_size, st.st_mtime_ns) != (o.size, o.mtime_ns) or staged != o.size:
-        return say("changed-while-reading")
+        return Reason.of("changed-while-reading")
     return None
 
 
@@ -310,7 +310,7 @@ def _resume_copy(run: Run, row: Any, raw: Path) -> bool:
 
 
 # ---------------------------------------------------------------------------- library copies
-def undone_row(run: Run, row: Any) -> tuple[str, bool] | None:
+def undone_row(run: Run, row: Any) -> tuple[Reason, bool] | None:
     """A source recorded as done is done only while its library copy verifies: if it
     does not, the source is failed (on record) with :func:`library_copy_problem`'s
     reason, and taken again when that says so."""
@@ -322,7 +322,7 @@ def undone_row(run: Run, row: Any) -> tuple[str, bool] | None:
     return problem
 
 
-def library_copy_problem(lib: Path, row: Any) -> tuple[str, bool] | None:
+def library_copy_problem(lib: Path, row: Any) -> tuple[Reason, bool] | None:
     """Why a source recorded as done is not, and whether it can be taken again: its
     library copy is gone, or no longer hashes as recorded (then it is moved aside to
     SKU/superseded/, never overwritten). None while the copy verifies."""
@@ -331,14 +331,14 @@ def library_copy_problem(lib: Path, row: Any) -> tuple[str, bool] | None:
         if raw.stat().st_size == row["size"] and hash_file(raw) == row["sha256"]:
             return None
     except FileNotFoundError:
-        return say("missing-from-library"), True
+        return Reason.of("missing-from-library"), True
     except OSError as e:
-        return say("library-copy-unreadable", path=row["raw_path"], detail=e.strerror or str(e)), False
+        return Reason.of("library-copy-unreadable", path=row["raw_path"], detail=e.strerror or str(e)), False
     try:
         aside = put_aside(lib, row["raw_path"])
     except (OSError, FileOpError) as e:
-        return say("library-copy-not-moved", path=row["raw_path"], detail=str(e)), False
-    return say("library-copy-changed", path=row["raw_path"], aside=aside), True
+        return Reason.of("library-copy-not-moved", path=row["raw_path"], detail=error_reason(e)), False
+    return Reason.of("library-copy-changed", path=row["raw_path"], aside=aside), True
 
 
 def put_aside(lib: Path, rel: str) -> str:
@@ -349,22 +349,22 @@ def put_aside(lib: Path, rel: str) -> str:
     return aside.relative_to(lib).as_posix()
 
 
-def take_again(run: Run, o: FrameOutcome, raw_rel: str) -> str | None:
+def take_again(run: Run, o: FrameOutcome, raw_rel: str) -> Reason | None:
     """A retried source's own name holds other bytes (its copy, changed or damaged,
     found by an earlier run): that file is put aside and the source copied again.
     None when done, else why not."""
     try:
         aside = put_aside(run.lib, raw_rel)
     except (OSError, FileOpError) as e:
-        return say("library-copy-not-moved", path=raw_rel, detail=str(e))
+        return Reason.of("library-copy-not-moved", path=raw_rel, detail=error_reason(e))
     with run.j.tx():
         run.j.log("info", "superseded", f"{raw_rel} → {aside}", source=nfc(o.path))
     try:
         copy_new(o.path, run.lib / raw_rel, expect_sha256=o.sha256)
     except FileExists:
-        return say("exists-other-content", path=raw_rel)
+        return Reason.of("exists-other-content", path=raw_rel)
     except (OSError, FileOpError) as e:
-        return str(e)
+        return error_reason(e)
     return None
 
 

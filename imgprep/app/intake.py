@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..core.errors import NamingError
 from ..core.imaging.load import IMAGE_EXTENSIONS, RAW_EXTENSIONS
-from ..core.messages import say
+from ..core.messages import Reason
 from ..core.naming import PSD_EXTENSIONS, VIDEO_EXTENSIONS, natural_key, validate_sku
 from .outcome import Item
 
@@ -45,7 +45,7 @@ class Shoot:
     sku: str | None
     folder: Path
     files: list[Path]
-    error: str | None = None
+    error: Reason | None = None
     psds: list[Path] = field(default_factory=list)  # designers' PSDs (.psd/.psb): copied, never decoded
     slate: Path | None = None        # the first frame, a printed SKU slate that named the shoot
     # a RAW frame's camera JPEG, a photo's Live Photo video: kept under the frame's number
@@ -68,23 +68,23 @@ def shown(text: str) -> str:
         return os.fsencode(text).decode("utf-8", "backslashreplace")
 
 
-def source_problem(path: Path) -> str | None:
+def source_problem(path: Path) -> Reason | None:
     """Why a file found in a shoot folder is not read, or None: the one policy for source
     files. A name must be valid UTF-8 (the journal, the log and ``--json`` keep it). A
     symbolic link is followed only to a regular file; a loop, a dangling link and anything
     not a regular file (a device or pipe would hang the reader) are reported."""
     if shown(str(path)) != str(path):
-        return say("name-not-utf8")
+        return Reason.of("name-not-utf8")
     try:
         st = os.stat(path)
     except OSError as e:
         if e.errno == errno.ELOOP:
-            return say("link-loop")
+            return Reason.of("link-loop")
         if os.path.islink(path):
-            return say("link-dangling", target=shown(os.readlink(path)))
-        return say("cannot-read", detail=e.strerror or e)
+            return Reason.of("link-dangling", target=shown(os.readlink(path)))
+        return Reason.of("cannot-read", detail=e.strerror or str(e))
     if not stat.S_ISREG(st.st_mode):
-        return say("not-regular-file")
+        return Reason.of("not-regular-file")
     return None
 
 
@@ -94,12 +94,12 @@ def _abs(p: Path) -> Path:
     return Path(os.path.abspath(p))
 
 
-def folder_sku(name: str) -> tuple[str | None, str | None]:
+def folder_sku(name: str) -> tuple[str | None, Reason | None]:
     """(SKU, None) for a shoot folder's name, or (None, why it is refused)."""
     try:
         return validate_sku(name), None
     except NamingError as e:
-        return None, say("folder-refused", folder=shown(name), detail=e)
+        return None, Reason.of("folder-refused", folder=shown(name), detail=e.why or str(e))
 
 
 def kind_of(path: Path) -> str | None:
@@ -112,8 +112,8 @@ def kind_of(path: Path) -> str | None:
     return "video" if ext in VIDEO_EXTENSIONS else None
 
 
-def not_a_photo(path: Path) -> str:
-    return say("not-a-photo-type", ext=path.suffix or "no extension")
+def not_a_photo(path: Path) -> Reason:
+    return Reason.of("not-a-photo-type", ext=path.suffix or "no extension")
 
 
 def discover(sources: list[Path], slates: bool = True) -> tuple[list[Shoot], list[Item]]:
@@ -171,7 +171,7 @@ def _sort_files(sh: Shoot) -> list[Item]:
         else:
             stills.append(f)
     sh.files, sh.companions = split_companions(sorted(stills, key=lambda p: natural_key(p.name)))
-    items += [Item(nfc(f), sh.sku, "skipped", say("video-not-photo", ext=f.suffix))
+    items += [Item(nfc(f), sh.sku, "skipped", Reason.of("video-not-photo", ext=f.suffix))
               for f in stills if is_video(f) and f not in sh.companions]
     sh.psds.sort(key=lambda p: natural_key(p.name))
     return items
@@ -189,11 +189,11 @@ def shot_key(path: str | Path) -> tuple[Path, str]:
     return p.parent, fold(p.stem)
 
 
-def slate_reason(sku: str, folder: str) -> str:
+def slate_reason(sku: str, folder: str) -> Reason:
     """What a slate did: named its folder's shoot (the folder already says so) or
     renamed it."""
     folder = unicodedata.normalize("NFC", folder)
-    return say("slate", sku=sku) if fold(folder) == fold(sku) else say("slate-renames", sku=sku, folder=folder)
+    return Reason.of("slate", sku=sku) if fold(folder) == fold(sku) else Reason.of("slate-renames", sku=sku, folder=folder)
 
 
 def is_video(path: str | Path) -> bool:
@@ -287,7 +287,7 @@ def files_under_safe(folder: Path) -> list[Path]:
 PSD_HEADER = 26  # bytes: signature, version, reserved, channels, height, width, depth, colour mode
 
 
-def psd_problem(path: Path) -> str | None:
+def psd_problem(path: Path) -> Reason | None:
     """Why ``path`` is not a Photoshop document, from its file header alone (Adobe,
     "Photoshop File Formats Specification", File Header Section: signature '8BPS',
     version 1 = PSD, 2 = PSB, 26 bytes); None when it is one. Raises OSError."""
@@ -295,13 +295,13 @@ def psd_problem(path: Path) -> str | None:
         head = f.read(PSD_HEADER)
     version = int.from_bytes(head[4:6], "big") if len(head) >= 6 else None
     if not head:
-        detail = say("incomplete-empty")
+        detail = Reason.of("incomplete-empty")
     elif not head.startswith(b"8BPS") and not b"8BPS".startswith(head):
-        detail = say("psd-signature", head=" ".join(f"{b:02X}" for b in head[:4]))
+        detail = Reason.of("psd-signature", head=" ".join(f"{b:02X}" for b in head[:4]))
     elif version is not None and version not in (1, 2):
-        detail = say("psd-version", version=version)
+        detail = Reason.of("psd-version", version=version)
     elif len(head) < PSD_HEADER:
-        detail = say("psd-header-short", size=len(head))
+        detail = Reason.of("psd-header-short", size=len(head))
     else:
         return None
-    return say("psd-not-photoshop", name=path.name, detail=detail)
+    return Reason.of("psd-not-photoshop", name=path.name, detail=detail)

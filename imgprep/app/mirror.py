@@ -18,8 +18,9 @@ from typing import Any
 
 from ..core.errors import ImgprepError
 from ..core.journal import Journal
-from ..core.messages import say
+from ..core.messages import Reason, say
 from .backup import BackupConflict, BackupTarget, copy_one
+from .outcome import told
 
 log = logging.getLogger("imgprep.watch")
 
@@ -72,9 +73,9 @@ class Mirror:
         self.ok = st.available
         if not st.available:
             self.problem = st.reason
-            self.progress({"event": "backup-unavailable", "reason": st.reason})
+            self.progress({"event": "backup-unavailable", **told(st.why)})
             with j.tx():
-                j.log("warning", "backup", st.reason or say("backup-unavailable"))
+                j.log("warning", "backup", st.why or Reason.of("backup-unavailable"))
             return
         self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="backup")
         self.drainer = j.try_lock(backup_lock(target.key))  # one station drains the queue at a time

@@ -16,12 +16,13 @@ Status = Literal["done", "duplicate", "failed", "skipped"]
 class Item:
     """One source file's outcome: an item of `imgprep batch --json` (docs/architecture.md).
     ``reason`` is its English text (``--json``, the journal); ``why`` the same as a
-    :class:`Reason` where code decides by it (unchanged, cancelled)."""
+    :class:`Reason`, from which the app makes its text. Given a :class:`Reason` as
+    ``reason``, the item keeps both."""
 
     source: str
     sku: str | None
     status: Status
-    reason: str | None = None
+    reason: str | Reason | None = None
     role: str | None = None
     raw: str | None = None
     renditions: list[str] = field(default_factory=list)
@@ -29,6 +30,10 @@ class Item:
     notes: list[str] = field(default_factory=list)
     reports: list[str] = field(default_factory=list)
     why: Reason | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.reason, Reason):
+            self.reason, self.why = str(self.reason), self.reason
 
     def set(self, status: Status, why: Reason) -> Item:
         self.status, self.reason, self.why = status, str(why), why
@@ -46,6 +51,13 @@ class Item:
         if self.notes:
             d["notes"] = self.notes
         return d
+
+
+def told(reason: Reason | str | None) -> dict[str, Any]:
+    """An event's reason: its English text (``reason``, as ``imgprep watch --json`` prints
+    it) and, for the app, the :class:`Reason` itself (``why``, never printed)."""
+    return {"reason": None if reason is None else str(reason),
+            "why": reason if isinstance(reason, Reason) else None}
 
 
 @dataclass

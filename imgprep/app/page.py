@@ -28,7 +28,7 @@ from ..core.fsutil import hash_bytes, move_new, write_new, write_replace
 from ..core.journal import Journal, has_journal, library_lock
 from ..core.library import folder as sku_folder
 from ..core.library import in_folder, sidecar, sku_root
-from ..core.messages import say
+from ..core.messages import Reason, say
 from ..core.naming import next_revision, revision_stem
 from ..core.page_template import SECTION_KINDS, PageTemplate, load_template
 from .mirror import queue_everywhere
@@ -169,6 +169,7 @@ class PageResult:
     notes: list[str] = field(default_factory=list)
     reason: str | None = None
     size: list[int] = field(default_factory=list)
+    why: Reason | None = None      # the reason as a value, for the app (not in the JSON)
 
     def to_json(self) -> dict[str, Any]:
         return {"sku": self.sku, "status": self.status, "reason": self.reason, "page": self.page,
@@ -220,7 +221,8 @@ def build_pages(library: str | Path, skus: list[str] | None = None, template: st
         for given in skus if skus is not None else list(shoots.values()):
             sku = shoots.get(given.casefold())
             if sku is None:
-                report.items.append(PageResult(given, "failed", reason=say("page-no-shoot", sku=given)))
+                why = Reason.of("page-no-shoot", sku=given)
+                report.items.append(PageResult(given, "failed", reason=str(why), why=why))
                 continue
             res = PageResult(sku)
             try:
@@ -378,7 +380,7 @@ class PageInfo:
     state: str = "missing"             # missing | stale | current
     changed: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
-    message: str = ""                  # what `check` says of it (missing or stale), else ""
+    message: Reason | str = ""         # what `check` says of it (missing or stale), else ""
     sections: list[str] = field(default_factory=list)  # the template's sections, in order
     hidden: frozenset[str] = frozenset()
 
@@ -404,11 +406,11 @@ def page_info(library: str | Path, sku: str) -> PageInfo:
     return info
 
 
-def state_message(state: str, changed: list[str], row: Any) -> str:
+def state_message(state: str, changed: list[str], row: Any) -> Reason | str:
     if state == "missing":
-        return say("page-missing")
+        return Reason.of("page-missing")
     if state == "stale":
-        return say("page-stale", path=row["path"], what=", ".join(INPUT_NAMES[k] for k in changed))
+        return Reason.of("page-stale", path=row["path"], what=", ".join(INPUT_NAMES[k] for k in changed))
     return ""
 
 

@@ -16,18 +16,21 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from ..core.messages import say
+from ..core.messages import Reason
 
 J = TypeVar("J")
 
-CRASH_REASON = say("decoder-crashed")
+CRASH = Reason.of("decoder-crashed")
+CRASH_REASON = str(CRASH)
 # Kept workers (the watcher's, the app's) are let go after this long without work: a
 # designer's machine runs Photoshop too.
 KEEP_IDLE_S = 600.0
 
 
 class WorkerCrashed(Exception):
-    pass
+    def __init__(self, why: Reason = CRASH):
+        self.why = why
+        super().__init__(str(why))
 
 
 def _exit_with_parent(ppid: int) -> None:
@@ -243,7 +246,7 @@ class JobPool:
             try:
                 yield job, pool.submit(self.fn, job).result()
             except BrokenProcessPool:
-                yield job, WorkerCrashed(CRASH_REASON)
+                yield job, WorkerCrashed()
             except Exception as e:  # noqa: BLE001
                 yield job, e
             finally:

@@ -15,7 +15,7 @@ from ..core import library
 from ..core.errors import ImgprepError, InputError
 from ..core.fsutil import write_or_adopt
 from ..core.journal import Journal
-from ..core.messages import Reason, say
+from ..core.messages import ERROR_TEXT, Reason, error_reason, say
 from ..core.naming import frame_stem, natural_key
 from .annotations import glyph_warning
 from .colour_hooks import report_files
@@ -136,12 +136,11 @@ def record_rendered(run: Run, row: Any, o: FrameOutcome, fut: Future | None) -> 
     try:
         written = fut.result()
     except Exception as e:  # noqa: BLE001 - whatever fails one frame's rendering is that frame's failure
-        reason = say("render-failed", detail=failure_reason(e))
+        reason = Reason.of("render-failed", detail=failure_reason(e))
         with j.tx():
             j.set_state(row["id"], "failed", reason)
             j.log("error", "failed", reason, sku=sku, source=row["source_path"])
-        it.status, it.reason = "failed", reason
-        return it
+        return it.set("failed", reason)
     with j.tx():
         it.notes += rendition_rows(j, row["id"], written, run.preset.watermark.enabled)
         j.set_state(row["id"], "rendered")
@@ -152,18 +151,21 @@ def record_rendered(run: Run, row: Any, o: FrameOutcome, fut: Future | None) -> 
     if run.colour is not None and not j.source(row["id"])["fit_id"]:
         it.notes.append(say("not-corrected"))
     if sku in run.unlisted and row["role"] == "hero":
-        it.notes.append(run.sheet_lacks(sku, short=True))
+        it.notes.append(str(run.sheet_lacks(sku, short=True)))
     it.backup = run.backup_of(it)
     run.progress({"event": "rendered", "source": row["source_path"], "sku": sku, "files": it.renditions})
     return it
 
 
-def failure_reason(e: BaseException) -> str:
+def failure_reason(e: BaseException) -> Reason:
     """The one line a per-file failure is reported with, whatever raised it: our own
     reason, an OpenCV assertion without its source path, or the error's text."""
+    why = getattr(e, "why", None)  # ours (InputError, FileOpError, the pool's crash) say why
+    if isinstance(why, Reason):
+        return why
     if isinstance(e, InputError):
-        return e.reason
+        return Reason.of(ERROR_TEXT, detail=e.reason)
     text = str(e).strip()
     if type(e).__module__.startswith("cv2"):  # "OpenCV(5.0) /src/…/thresh.cpp:1908: error: (-215:…) …"
-        return say("image-step-failed", detail=text.rpartition(" error: ")[2] or text)
-    return text or type(e).__name__
+        return Reason.of("image-step-failed", detail=text.rpartition(" error: ")[2] or text)
+    return error_reason(e)

@@ -17,11 +17,11 @@ from typing import Any
 
 from ..core.catalogue import MAX_ROWS, Product
 from ..core.journal import Journal
-from ..core.messages import Reason, say
+from ..core.messages import Reason
 from ..core.presets import ColourSettings, Preset
 from .frames import FrameOutcome
 from .mirror import Mirror
-from .outcome import BatchReport, Item
+from .outcome import BatchReport, Item, told
 
 Progress = Callable[[dict[str, Any]], None]
 
@@ -78,12 +78,15 @@ class Run:
     def backup_of(self, it: Item) -> str:
         return self.mirror.state([it.raw] + it.renditions + it.reports)
 
-    def failed(self, it: Item, reason: str) -> Item:
+    def failed(self, it: Item, reason: Reason | str) -> Item:
         """``it`` failed with ``reason``: logged and told."""
-        it.status, it.reason = "failed", reason
+        if isinstance(reason, Reason):
+            it.set("failed", reason)
+        else:
+            it.status, it.reason = "failed", reason
         with self.j.tx():
             self.j.log("error", "failed", reason, sku=it.sku, source=it.source)
-        self.progress({"event": "failed", "source": it.source, "sku": it.sku, "reason": reason})
+        self.progress({"event": "failed", "source": it.source, "sku": it.sku, **told(reason)})
         return it
 
     def unchanged_item(self, row: Any, source: str) -> Item:
@@ -100,10 +103,10 @@ class Run:
         if same_path:
             return self.unchanged_item(same_path[-1], src)
         r = rows[-1]
-        it = Item(src, sku, "duplicate", say("duplicate-of-library", source=r["source_path"],
-                                              name=Path(r["raw_path"]).stem))
+        it = Item(src, sku, "duplicate", Reason.of("duplicate-of-library", source=r["source_path"],
+                                                    name=Path(r["raw_path"]).stem))
         with self.j.tx():
-            self.j.log("info", "duplicate", it.reason or "", sku=sku, source=src)
+            self.j.log("info", "duplicate", it.why or "", sku=sku, source=src)
         return it
 
     def product(self, sku: str) -> Product | None:
@@ -120,15 +123,15 @@ class Run:
                 msg = self.sheet_lacks(sku)
                 with self.j.tx():
                     self.j.log("warning", "catalogue", msg, sku=sku)
-                self.progress({"event": "unlisted", "sku": sku, "reason": msg})
+                self.progress({"event": "unlisted", "sku": sku, **told(msg)})
                 self.unlisted.add(sku)
             return None
 
-    def sheet_lacks(self, sku: str, short: bool = False) -> str:
+    def sheet_lacks(self, sku: str, short: bool = False) -> Reason:
         """Why a SKU has no spec panel: not in this run's sheet (``short``: no file name),
         or not in the part of it that was read (named with the limit: it may be further down)."""
         cat = self.o.catalogue
         if cat is not None and getattr(cat, "cut_at_row", None):
-            return say("not-in-sheet-cut", sku=sku, sheet=cat.source, limit=MAX_ROWS)
-        return say("not-in-sheet", sku=sku) if short or cat is None else say("not-in-sheet-file", sku=sku,
-                                                                             sheet=cat.source)
+            return Reason.of("not-in-sheet-cut", sku=sku, sheet=cat.source, limit=MAX_ROWS)
+        return Reason.of("not-in-sheet", sku=sku) if short or cat is None else Reason.of(
+            "not-in-sheet-file", sku=sku, sheet=cat.source)

@@ -37,6 +37,7 @@ from ..core.catalogue import Product
 from ..core.errors import ConfigError, FileOpError, ImgprepError
 from ..core.fsutil import move_new, write_replace
 from ..core.journal import Journal, JournalNotReady, has_journal, library_lock
+from ..core.messages import Reason
 from ..core.naming import next_revision, revision_of, revision_stem
 from ..core.presets import ANCHORS, Preset, load_preset
 from .annotations import (
@@ -86,6 +87,7 @@ class ShootRow:
     backup: str = "off"        # verified | pending | off
     backup_pending: int = 0
     problems: list[str] = field(default_factory=list)
+    reasons: list[Reason | str] = field(default_factory=list)  # the problems as reasons, for the app
     first_ingest: str = ""
     cancelled: str | None = None  # "done/total" photos when a cancelled run left the shoot unfinished
     uncorrected: int = 0          # rendered product frames without a colour fit while the shoot has one
@@ -125,7 +127,7 @@ def list_shoots(library: str | Path, today: date | None = None) -> list[ShootRow
             c = checks.get(sku.casefold())
             if c is not None:
                 row.days_left = c.days_left
-                row.problems = [p["message"] for p in c.problems]
+                row.problems, row.reasons = [p["message"] for p in c.problems], list(c.reasons)
                 row.failed = sum(p["rule"] == "failed" for p in c.problems)  # refused photos too
             row.cancelled = j.meta(cancelled_key(sku)) or None
             # Shown in their own columns, so they do not make the shoot unfinished.
@@ -163,7 +165,7 @@ class FrameRow:
     kind: str
     role: str
     state: str
-    reason: str | None
+    reason: Reason | str | None  # a failure's reason (str: from a journal written before codes were kept)
     source_name: str
     source_path: str
     raw: str
@@ -200,7 +202,7 @@ def shoot_frames(library: str | Path, sku: str) -> list[FrameRow]:
             psds = [f["path"] for f in j.files(s["id"], "psd")]
             out.append(FrameRow(
                 s["id"], s["sku"], s["seq"], frame_stem(s["sku"], s["seq"], card=s["kind"] == "card"),
-                s["kind"], s["role"], s["state"], s["reason"], Path(s["source_path"]).name,
+                s["kind"], s["role"], s["state"], j.reason(s), Path(s["source_path"]).name,
                 s["source_path"], s["raw_path"], [f["path"] for f in files], callout, panel,
                 max(psds, key=lambda p: revision_of(Path(p).stem), default=None),
                 [f["path"] for f in j.files(s["id"], "companion")], warnings, s["fit_id"]))

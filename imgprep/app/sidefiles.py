@@ -14,7 +14,7 @@ from ..core import library
 from ..core.errors import FileOpError
 from ..core.fsutil import FileExists, copy_new, hash_file
 from ..core.imaging.load import IMAGE_EXTENSIONS, RAW_EXTENSIONS
-from ..core.messages import Reason, say
+from ..core.messages import Reason, error_reason, say
 from ..core.naming import frame_stem, next_free, psd_frame, psd_stem
 from .intake import fold, is_video, nfc, psd_problem
 from .outcome import Item
@@ -62,7 +62,7 @@ def take_psd(run: Run, sku: str, path: Path) -> Item:
         st = path.stat()
         problem = psd_problem(path)
     except OSError as e:
-        problem = say("cannot-read", detail=e.strerror or e)
+        problem = Reason.of("cannot-read", detail=e.strerror or str(e))
     if problem:
         return run.failed(it, problem)
     known = [f for f in run.j.files_for_sku(sku) if f["kind"] == "psd"]
@@ -73,7 +73,7 @@ def take_psd(run: Run, sku: str, path: Path) -> Item:
         try:
             sha = hash_file(path)
         except OSError as e:
-            return run.failed(it, say("cannot-read", detail=e.strerror or e))
+            return run.failed(it, Reason.of("cannot-read", detail=e.strerror or str(e)))
         prior = run.j.files_by_sha(sha, "psd")
         same = [f for f in prior if facts(f).get("source") == it.source]
         if prior and not same:
@@ -86,17 +86,17 @@ def take_psd(run: Run, sku: str, path: Path) -> Item:
     try:
         rel, frame_id = _place_psd(run, sku, path, sha, st.st_size, known, it.notes)
     except FileExists as e:
-        return run.failed(it, say("exists-other-content", path=Path(str(e)).relative_to(run.lib).as_posix()))
+        return run.failed(it, Reason.of("exists-other-content", path=Path(str(e)).relative_to(run.lib).as_posix()))
     except (OSError, FileOpError) as e:
-        return run.failed(it, str(e))
+        return run.failed(it, error_reason(e))
     return _landed(run, it, rel, sha, st, "psd", frame_id)
 
 
 def _duplicate_psd(run: Run, it: Item, prior: Any) -> Item:
-    it.status, it.reason = "duplicate", say("duplicate-of-library", source=facts(prior).get("source"),
-                                            name=Path(prior["path"]).stem)
+    it.set("duplicate", Reason.of("duplicate-of-library", source=facts(prior).get("source"),
+                                  name=Path(prior["path"]).stem))
     with run.j.tx():
-        run.j.log("info", "duplicate", it.reason, sku=it.sku, source=it.source)
+        run.j.log("info", "duplicate", it.why or "", sku=it.sku, source=it.source)
     return it
 
 
@@ -142,7 +142,7 @@ def take_companion(run: Run, sku: str, path: Path) -> Item:
         st = path.stat()
         sha = hash_file(path)
     except OSError as e:
-        return run.failed(it, say("cannot-read", detail=e.strerror or e))
+        return run.failed(it, Reason.of("cannot-read", detail=e.strerror or str(e)))
     if not frames:
         return _frameless(run, it, path, stem)
     rel = Path(frames[0]["raw_path"]).with_suffix(path.suffix.lower()).as_posix()
@@ -157,9 +157,9 @@ def take_companion(run: Run, sku: str, path: Path) -> Item:
         except OSError:
             adopt = False
         if not adopt:
-            return run.failed(it, say("exists-other-content", path=rel))
+            return run.failed(it, Reason.of("exists-other-content", path=rel))
     except (OSError, FileOpError) as e:
-        return run.failed(it, str(e))
+        return run.failed(it, error_reason(e))
     return _landed(run, it, rel, sha, st, "companion", frames[0]["id"])
 
 
@@ -168,12 +168,12 @@ def _frameless(run: Run, it: Item, path: Path, stem: str) -> Item:
     if is_video(path):  # its photo failed (and says why): taken with it later
         still = next((f.name for f in sorted(path.parent.iterdir()) if fold(f.stem) == stem
                       and f.suffix.lower() in IMAGE_EXTENSIONS), "?")
-        it.status, it.reason = "skipped", say("video-still-not-taken", still=still)
+        it.set("skipped", Reason.of("video-still-not-taken", still=still))
         return it
     # not expected (a JPEG whose RAW failed is a frame by now): say so, keep it where it is
     raw = next((f.name for f in path.parent.iterdir() if f.suffix.lower() in RAW_EXTENSIONS
                 and fold(f.stem) == stem), "?")
-    return run.failed(it, say("companion-orphan", raw=raw))
+    return run.failed(it, Reason.of("companion-orphan", raw=raw))
 
 
 def _known_companion(run: Run, it: Item, sha: str, rel: str) -> Item | None:
@@ -184,7 +184,7 @@ def _known_companion(run: Run, it: Item, sha: str, rel: str) -> Item | None:
         if had == rel or facts(prior[-1]).get("source") == it.source:
             it.set("skipped", Reason.of("unchanged", name=Path(had).stem))
         else:
-            it.status, it.reason = "duplicate", say("duplicate-of-library", source=it.source, name=Path(had).stem)
+            it.set("duplicate", Reason.of("duplicate-of-library", source=it.source, name=Path(had).stem))
         it.raw, it.backup = had, run.mirror.state([had])
         return it
     as_frame = run.j.sources_by_sha(sha)
@@ -193,6 +193,6 @@ def _known_companion(run: Run, it: Item, sha: str, rel: str) -> Item | None:
     f = as_frame[-1]  # the same JPEG is a frame: it came alone before, or its RAW failed
     if f["source_path"] == it.source:
         return run.unchanged_item(f, it.source)
-    it.status, it.reason = "duplicate", say("duplicate-of-library", source=f["source_path"],
-                                            name=Path(f["raw_path"]).stem)
+    it.set("duplicate", Reason.of("duplicate-of-library", source=f["source_path"],
+                                  name=Path(f["raw_path"]).stem))
     return it

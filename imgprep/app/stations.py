@@ -23,7 +23,7 @@ from ..core.journal import (
     read_library_config,
     write_library_config,
 )
-from ..core.messages import say
+from ..core.messages import Reason
 
 
 def server_journal(library: str | Path) -> str | None:
@@ -40,7 +40,7 @@ def set_server_journal(library: str | Path, url: str | None) -> None:
     if url:
         check_url(url)
         if (lib / JOURNAL_NAME).exists():
-            raise ConfigError(lib, "journal", say("journal-has-sqlite", library=lib),
+            raise ConfigError(lib, "journal", Reason.of("journal-has-sqlite", library=str(lib)),
                               f"imgprep journal migrate {lib} --to {url}")
         Journal(lib, url=url).close()  # reachable, migrated, this library's (records itself)
         write_library_config(lib, journal=url)

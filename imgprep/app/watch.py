@@ -31,7 +31,7 @@ from ..core.errors import ConfigError
 from ..core.fsutil import network_fstype, sweep_temps
 from ..core.journal import Journal, library_lock
 from ..core.library import LOG_NAME
-from ..core.messages import say
+from ..core.messages import Reason, error_reason
 from ..core.presets import Preset
 from .backup import MARKER, BackupTarget, verify_copies
 from .dropfolder import (
@@ -264,11 +264,11 @@ class Watcher(DropFolder):
                         self.j.set_meta(self._watch_lock, station)
                     self.j.set_activity(station, "watch", detail=str(self.drop))
                     if said:
-                        self._event("taking-over", source=self.drop, reason=say("watch-taking-over"))
+                        self._event("taking-over", source=self.drop, reason=Reason.of("watch-taking-over"))
                     return True
                 if not said:
                     holder = self.j.meta(self._watch_lock) or "?"
-                    self._event("standby", source=self.drop, reason=say("watch-standby", holder=holder))
+                    self._event("standby", source=self.drop, reason=Reason.of("watch-standby", holder=holder))
                     self.j.set_activity(station, "standby", detail=str(self.drop))
                     said = True
             except LIBRARY_FAILURES as e:  # the journal server is away: wait for it
@@ -301,7 +301,7 @@ class Watcher(DropFolder):
             self._after_item(it, None)
         missing = [rel for rel in j.library_paths() if not (self.lib / rel).is_file()]
         for rel in missing[:20]:
-            self._event("failed", file=rel, reason=say("missing-from-library"))
+            self._event("failed", file=rel, reason=Reason.of("missing-from-library"))
         # Stalled/unassigned/refused files stay reported until they change.
         for r in j.watch_files("stalled", "unassigned", "skipped", "failed-sku"):
             self._settled[Path(r["path"])] = (r["size"], r["mtime_ns"])
@@ -430,7 +430,7 @@ class Watcher(DropFolder):
                     delay = min(delay * 2, self.o.backup_retry_max)
         except Exception as e:  # noqa: BLE001 - report; copies stay queued in the journal
             log.exception("backup thread stopped")
-            self._event("failed", file=str(self.backup_root), reason=say("backup-thread-stopped", detail=e))
+            self._event("failed", file=str(self.backup_root), reason=Reason.of("backup-thread-stopped", detail=error_reason(e)))
         finally:
             j.close()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .messages import Reason, say
+from .messages import Reason, error_reason
 
 
 class ImgprepError(Exception):
@@ -28,14 +28,17 @@ class InputError(ImgprepError):
 class ConfigError(ImgprepError):
     """A preset, product sheet or option is wrong. Nothing is written."""
 
-    def __init__(self, file: str | Path | None, key: str | None, message: str, hint: str = ""):
+    def __init__(self, file: str | Path | None, key: str | None, message: str | Reason, hint: str = ""):
         self.file = str(file) if file is not None else None
         self.key = key
         self.message = message
         self.hint = hint
         where = self.file or "configuration"
+        self.why: Reason | None = None
         if hint:
-            text = say("config-error-key" if key else "config-error", file=where, key=key, message=message, hint=hint)
+            self.why = Reason.of("config-error-key" if key else "config-error", file=where, key=key, message=message,
+                                 hint=hint)
+            text = str(self.why)
         else:
             text = f"{where}, key '{key}': {message}" if key else f"{where}: {message}"
         super().__init__(text)
@@ -45,7 +48,15 @@ class ConfigError(ImgprepError):
 
 
 class NamingError(ImgprepError):
-    """A SKU or file name breaks the naming rules of docs/naming.md."""
+    """A SKU or file name breaks the naming rules of docs/naming.md. Given a
+    :class:`Reason`, keeps it as ``why``."""
+
+    def __init__(self, reason: str | Reason):
+        self.why = reason if isinstance(reason, Reason) else None
+        super().__init__(str(reason))
+
+    def __reduce__(self):
+        return (type(self), (self.why or str(self),))
 
 
 # FileOpError texts with a message of their own in core.messages (the ones a backup reports):
@@ -64,8 +75,10 @@ class FileOpError(ImgprepError):
     def __init__(self, verb: str, src: str | Path | None, dst: str | Path | None, cause: BaseException):
         self.verb, self.src, self.dst, self.cause = verb, src, dst, cause
         code = _FILE_OPS.get((verb, src is not None, dst is not None))
+        self.why: Reason | None = None
         if code:
-            super().__init__(say(code, src=src, dst=dst, detail=cause))
+            self.why = Reason.of(code, src=str(src), dst=str(dst), detail=error_reason(cause))
+            super().__init__(str(self.why))
             return
         parts = [f"while {verb}"]
         if src is not None:

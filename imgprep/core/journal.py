@@ -24,12 +24,18 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from .errors import ConfigError, ImgprepError
 from .fsutil import LibraryLock, network_fstype, write_replace
 from .library import JOURNAL_NAME
-from .messages import say, translate
+from .messages import Reason, is_code, say
+
+# What the journal's rows say: a source's state, an event's level and kind.
+SourceState = Literal["reserved", "ingested", "rendered", "failed"]
+Level = Literal["info", "warning", "error"]
+EventKind = Literal["backup", "callouts", "catalogue", "colour", "duplicate", "failed", "hero", "page",
+                    "rerendered", "slate", "superseded"]
 
 LIBRARY_CONFIG = ".imgprep-library.toml"  # the library's own settings, read by every station
 SERVER_SCHEMES = ("postgresql://", "postgres://")
@@ -154,6 +160,14 @@ MIGRATIONS: list[str] = [
         updated_at TEXT NOT NULL
     );
     """,
+    # 5: reasons as codes: the message's code and its fields (JSON) beside its English
+    # text, for events and for a source's failure; NULL in rows written before
+    """
+    ALTER TABLE events ADD COLUMN code TEXT;
+    ALTER TABLE events ADD COLUMN args TEXT;
+    ALTER TABLE sources ADD COLUMN code TEXT;
+    ALTER TABLE sources ADD COLUMN args TEXT;
+    """,
 ]
 
 
@@ -168,9 +182,9 @@ class JournalRefused(ImgprepError):
     journal of another library). Nothing was written. The text is English, then Chinese."""
 
     def __init__(self, code: str, **fields: Any):
-        text = say(code, **fields)
-        self.english = text
-        super().__init__(f"{text}\n{translate(text, 'zh')}")
+        self.why = Reason.of(code, **fields)
+        self.english = text = str(self.why)
+        super().__init__(f"{text}\n{self.why.text('zh')}")
 
 
 class JournalError(sqlite3.DatabaseError):
@@ -184,7 +198,15 @@ class JournalConflict(sqlite3.IntegrityError):
 
 class JournalUnavailable(ConnectionError):
     """The journal server cannot be reached (down, network, credentials): an OSError, so
-    the engine treats it as a library failure (the run stops cleanly, the watcher waits)."""
+    the engine treats it as a library failure (the run stops cleanly, the watcher waits).
+    Given a :class:`Reason`, keeps it as ``why``."""
+
+    def __init__(self, reason: Reason | str):
+        self.why = reason if isinstance(reason, Reason) else None
+        super().__init__(str(reason))
+
+    def __reduce__(self):
+        return (type(self), (self.why or str(self),))
 
 
 # --------------------------------------------------------------------- which journal
@@ -508,17 +530,21 @@ class Journal:
         """A failed source taken again under its number: reserved anew (claimed), with the
         stat it has now (it may have been touched). False when another station took it
         first."""
-        return self.db.execute("UPDATE sources SET state = 'reserved', reason = NULL, size = ?, mtime_ns = ?,"
+        return self.db.execute("UPDATE sources SET state = 'reserved', reason = NULL, code = NULL, args = NULL, size = ?, mtime_ns = ?,"
                                " owner = ? WHERE id = ? AND state = 'failed'",
                                (size, mtime_ns, self.owner, source_id)).rowcount == 1
 
-    def set_state(self, source_id: int, state: str, reason: str | None = None) -> None:
+    def set_state(self, source_id: int, state: SourceState, reason: Reason | str | None = None) -> None:
+        """``reason``: a :class:`Reason` (its English text, code and fields are kept), or
+        a text of its own."""
+        text, code, args = _coded(reason)
         col = {"ingested": "ingested_at", "rendered": "rendered_at"}.get(state)
         if col:
-            self.db.execute(f"UPDATE sources SET state = ?, reason = ?, {col} = ? WHERE id = ?",
-                            (state, reason, now(), source_id))
+            self.db.execute(f"UPDATE sources SET state = ?, reason = ?, code = ?, args = ?, {col} = ? WHERE id = ?",
+                            (state, text, code, args, now(), source_id))
         else:
-            self.db.execute("UPDATE sources SET state = ?, reason = ? WHERE id = ?", (state, reason, source_id))
+            self.db.execute("UPDATE sources SET state = ?, reason = ?, code = ?, args = ? WHERE id = ?",
+                            (state, text, code, args, source_id))
 
     def set_role(self, source_id: int, role: str) -> None:
         self.db.execute("UPDATE sources SET role = ? WHERE id = ?", (role, source_id))
@@ -599,10 +625,11 @@ class Journal:
             q, args = q + " AND root = ?", (root,)
         return list(self.db.execute(q + " ORDER BY path", args))
 
-    def failed_sources(self) -> list[tuple[str, str, str]]:
-        """(SKU, source, reason) of every failure the log recorded for a source, oldest first."""
-        return [tuple(r) for r in self.db.execute(
-            "SELECT sku, source, message FROM events WHERE kind = 'failed' AND sku IS NOT NULL"
+    def failed_sources(self) -> list[tuple[str, str, Reason | str]]:
+        """(SKU, source, reason) of every failure the log recorded for a source, oldest
+        first; the reason as :meth:`reason` gives it."""
+        return [(r["sku"], r["source"], self.reason(r)) for r in self.db.execute(
+            "SELECT sku, source, message, code, args FROM events WHERE kind = 'failed' AND sku IS NOT NULL"
             " AND source IS NOT NULL ORDER BY id")]
 
     def backup_roots(self) -> set[str]:
@@ -662,7 +689,8 @@ class Journal:
 
     # -------------------------------------------------------------- watched drop folder
     def put_watch_file(self, path: str, size: int, mtime_ns: int, state: str, *, sku: str | None = None,
-                       reason: str | None = None, moved_to: str | None = None) -> None:
+                       reason: Reason | str | None = None, moved_to: str | None = None) -> None:
+        reason = None if reason is None else str(reason)
         self.db.execute(
             "INSERT INTO watch_files (path, size, mtime_ns, state, sku, reason, moved_to, updated_at)"
             " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (path) DO UPDATE SET size = excluded.size,"
@@ -727,12 +755,35 @@ class Journal:
             " (SELECT COUNT(*) FROM backups WHERE state = 'verified')").fetchone())
 
     # -------------------------------------------------------------- events
-    def log(self, level: str, kind: str, message: str, *, sku: str | None = None, source: str | None = None) -> None:
-        self.db.execute("INSERT INTO events (time, level, kind, sku, source, message) VALUES (?,?,?,?,?,?)",
-                        (now(), level, kind, sku, source, message))
+    def log(self, level: Level, kind: EventKind, message: Reason | str, *, sku: str | None = None,
+            source: str | None = None) -> None:
+        """An event; ``message`` a :class:`Reason` (its English text, code and fields are
+        kept) or a text of its own."""
+        text, code, args = _coded(message)
+        self.db.execute("INSERT INTO events (time, level, kind, sku, source, message, code, args)"
+                        " VALUES (?,?,?,?,?,?,?,?)", (now(), level, kind, sku, source, text or "", code, args))
+
+    @staticmethod
+    def reason(row: Any) -> Reason | str | None:
+        """The reason of an ``events`` row (its ``message``) or a ``sources`` row (its
+        ``reason``): rebuilt from its code and fields, or, in a row written before codes
+        were kept (an old journal), its English text."""
+        keys = row.keys()
+        text = row["message"] if "message" in keys else row["reason"]
+        code = row["code"] if "code" in keys else None
+        if code and is_code(code):
+            return Reason.from_json(code, row["args"])
+        return text
 
     def events(self, limit: int = 200) -> list[sqlite3.Row]:
         return list(self.db.execute("SELECT * FROM events ORDER BY id DESC LIMIT ?", (limit,)))
+
+
+def _coded(reason: Reason | str | None) -> tuple[str | None, str | None, str | None]:
+    """(English text, code, fields as JSON) of a reason to keep."""
+    if isinstance(reason, Reason):
+        return str(reason), reason.code, reason.to_json()
+    return reason, None, None
 
 
 def _split_sql(script: str) -> list[str]:

@@ -40,7 +40,7 @@ from .journal import (
     read_library_config,
     write_library_config,
 )
-from .messages import say
+from .messages import Reason, say
 
 KEEPALIVE = {"tcp_keepalives_idle": 10, "tcp_keepalives_interval": 5, "tcp_keepalives_count": 3}
 CONNECT_TIMEOUT_S = 5  # an unreachable server fails a command fast
@@ -162,6 +162,13 @@ PG_MIGRATIONS: list[str] = [
         updated_at TEXT NOT NULL
     );
     """,
+    # 5
+    """
+    ALTER TABLE events ADD COLUMN code TEXT;
+    ALTER TABLE events ADD COLUMN args TEXT;
+    ALTER TABLE sources ADD COLUMN code TEXT;
+    ALTER TABLE sources ADD COLUMN args TEXT;
+    """,
 ]
 
 # Tables in the order a copy can insert them (foreign keys point backwards).
@@ -248,7 +255,7 @@ class _Connection:
             for k, v in KEEPALIVE.items():  # the server drops a vanished station's session (and locks)
                 conn.execute(f"SET {k} = {int(v)}")
         except psycopg.Error as e:
-            raise JournalUnavailable(say("journal-unreachable", server=shown_url(self.url), detail=_first_line(e))) \
+            raise JournalUnavailable(Reason.of("journal-unreachable", server=shown_url(self.url), detail=_first_line(e))) \
                 from None
         self._conn = conn
         self.generation += 1
@@ -268,7 +275,7 @@ class _Connection:
             return self._conn.execute(_dialect(sql), args or None)
         except psycopg.Error as e:
             if self.broken:
-                raise JournalUnavailable(say("journal-lost", server=shown_url(self.url), detail=_first_line(e))) \
+                raise JournalUnavailable(Reason.of("journal-lost", server=shown_url(self.url), detail=_first_line(e))) \
                     from None
             raise (JournalConflict if isinstance(e, psycopg.IntegrityError) else JournalError)(_first_line(e)) from e
 

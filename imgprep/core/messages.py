@@ -10,11 +10,12 @@ shown as it is.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["MESSAGES", "NUMBER_FIELDS", "Reason", "printable", "say", "translate"]
+__all__ = ["ERROR_TEXT", "MESSAGES", "NUMBER_FIELDS", "Reason", "error_reason", "is_code", "printable", "say", "translate"]
 
 # code: (English, 简体中文). Fields in braces are filled by say(); in translate() each
 # field matches any text, and a field's value is carried over unchanged.
@@ -436,9 +437,20 @@ _FIELD_VALUES_ZH: dict[str, dict[str, str]] = {
 }
 
 
+# Any other error, by its own text (error_reason): shown as it is in every language, so
+# not in MESSAGES (whose texts all have Chinese) and never read back.
+ERROR_TEXT = "error-text"
+_TEMPLATES: dict[str, tuple[str, str]] = {**MESSAGES, ERROR_TEXT: ("{detail}", "{detail}")}
+
+
+def is_code(code: object) -> bool:
+    """Whether ``code`` names a message a :class:`Reason` can carry."""
+    return code in _TEMPLATES
+
+
 def say(code: str, **args: object) -> str:
     """The English text of message ``code`` with ``args`` filled in."""
-    return MESSAGES[code][0].format(**args)
+    return _TEMPLATES[code][0].format(**args)
 
 
 @dataclass(frozen=True)
@@ -452,17 +464,54 @@ class Reason:
 
     @classmethod
     def of(cls, code: str, **args: object) -> Reason:
-        assert code in MESSAGES, code
+        assert code in _TEMPLATES, code
         return cls(code, tuple(args.items()))
 
     def __str__(self) -> str:
         return say(self.code, **dict(self.args))
 
     def text(self, language: str) -> str:
-        """The message in ``language`` ("zh…", else English), from the catalogue."""
+        """The message in ``language`` ("zh…", else English), from the catalogue. A field
+        that is a reason itself is given in ``language`` too."""
         if not language.startswith("zh"):
             return str(self)
-        return MESSAGES[self.code][1].format(**{k: _VALUES_ZH.get(str(v)) or v for k, v in self.args})
+        return _TEMPLATES[self.code][1].format(**{k: _zh_value(k, v) for k, v in self.args})
+
+    def to_json(self) -> str:
+        """The fields as JSON (the journal's ``args``); a field that is a reason is kept
+        as ``{"code": …, "args": {…}}``."""
+        return json.dumps(_plain(self)["args"], ensure_ascii=False, default=str)
+
+    @classmethod
+    def from_json(cls, code: str, args: str | None) -> Reason:
+        """The reason the journal kept as ``code`` and :meth:`to_json`'s ``args``."""
+        return _rebuilt(code, json.loads(args or "{}"))
+
+
+def _zh_value(name: str, value: object) -> object:
+    if isinstance(value, Reason):
+        return value.text("zh")
+    return _FIELD_VALUES_ZH.get(name, {}).get(str(value)) or _VALUES_ZH.get(str(value)) or value
+
+
+def _plain(r: Reason) -> dict[str, object]:
+    return {"code": r.code, "args": {k: _plain(v) if isinstance(v, Reason) else v for k, v in r.args}}
+
+
+def _rebuilt(code: str, args: dict[str, object]) -> Reason:
+    return Reason(code, tuple((k, _rebuilt(str(v["code"]), v.get("args") or {})
+                               if isinstance(v, dict) and "code" in v else v) for k, v in args.items()))
+
+
+def error_reason(e: BaseException) -> Reason:
+    """An error that is not one of ours as a reason: an operating-system error by its
+    number and words, any other by its text (or its type's name when it has none)."""
+    text = str(e).strip()
+    if isinstance(e, OSError) and e.errno is not None:
+        rest = text.removeprefix(f"[Errno {e.errno}] ")
+        if rest != text:
+            return Reason.of("os-error", errno=e.errno, detail=rest)
+    return Reason.of(ERROR_TEXT, detail=text or type(e).__name__)
 
 
 # Fields that always hold a whole number match digits only, so a file named "row 2.jpg"

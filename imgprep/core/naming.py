@@ -11,7 +11,7 @@ import re
 import unicodedata
 
 from .errors import NamingError
-from .messages import say
+from .messages import Reason
 
 SKU_MAX = 64
 _SKU_RE = re.compile(r"[A-Za-z0-9._-]+")
@@ -38,26 +38,26 @@ def validate_sku(sku: str) -> str:
     s = unicodedata.normalize("NFC", sku).strip()
     shown = repr(sku)
     if not s:
-        raise NamingError(say("sku-empty"))
+        raise NamingError(Reason.of("sku-empty"))
     if any(c in s for c in "/\\"):
-        raise NamingError(say("sku-separator", sku=shown))
+        raise NamingError(Reason.of("sku-separator", sku=shown))
     if any(unicodedata.category(c).startswith("C") for c in s):
-        raise NamingError(say("sku-control", sku=shown))
+        raise NamingError(Reason.of("sku-control", sku=shown))
     if ".." in s:
-        raise NamingError(say("sku-dot-dot", sku=shown))
+        raise NamingError(Reason.of("sku-dot-dot", sku=shown))
     if len(s) > SKU_MAX:
-        raise NamingError(say("sku-too-long", sku=shown, length=len(s), limit=SKU_MAX))
+        raise NamingError(Reason.of("sku-too-long", sku=shown, length=len(s), limit=SKU_MAX))
     if not _SKU_RE.fullmatch(s):
         bad = "".join(dict.fromkeys(c for c in s if not _SKU_RE.fullmatch(c)))  # as they appear
-        raise NamingError(say("sku-characters", sku=shown, bad=repr(bad)))
+        raise NamingError(Reason.of("sku-characters", sku=shown, bad=repr(bad)))
     if s[0] in ".-":
-        raise NamingError(say("sku-start", sku=shown, char=s[0]))
+        raise NamingError(Reason.of("sku-start", sku=shown, char=s[0]))
     if s.endswith("."):
-        raise NamingError(say("sku-end-dot", sku=shown))
+        raise NamingError(Reason.of("sku-end-dot", sku=shown))
     if s.split(".")[0].upper() in _WINDOWS_RESERVED:
-        raise NamingError(say("sku-reserved", sku=shown))
+        raise NamingError(Reason.of("sku-reserved", sku=shown))
     if _IMGPREP_RESERVED.fullmatch(s):
-        raise NamingError(say("sku-imgprep", sku=shown))
+        raise NamingError(Reason.of("sku-imgprep", sku=shown))
     return s
 
 

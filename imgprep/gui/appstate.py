@@ -30,6 +30,7 @@ from ..app import services, stations
 from ..app.batch import BatchOptions, BatchRunner, discover, start_pool
 from ..app.pool import KEEP_IDLE_S, JobPool
 from ..core.errors import ImgprepError
+from ..core.messages import Reason
 from ..core.presets import Preset, load_preset
 from . import gcguard
 from .i18n import engine_text, labelled
@@ -38,6 +39,12 @@ REMOTE_POLL_MS = 2000  # how often the app asks a server journal what other stat
 
 
 # ------------------------------------------------------------------------------ settings
+def _why(d: dict[str, Any]) -> Reason | str | None:
+    """An item's or event's reason: the :class:`Reason` the engine gave (``why``), else
+    its text (one without a code)."""
+    return d.get("why") or d.get("reason")
+
+
 class AppSettings:
     """Typed access to QSettings (INI format, user scope)."""
 
@@ -149,7 +156,10 @@ class JobWorker(QObject):
                                           pool=self._pool_for(job.opts))
                 report = self.runner.run(job.paths)
                 self.runner = None
-                self.done.emit(job.id, report.to_json())
+                doc = report.to_json()
+                for d, it in zip(doc["items"], report.items, strict=True):
+                    d["why"] = it.why  # the app's text is made from the reason's code
+                self.done.emit(job.id, doc)
             else:
                 self.done.emit(job.id, job.fn(*job.args))
         except ImgprepError as e:
@@ -389,9 +399,9 @@ class AppState(QObject):
         self.model.on_event(ev)
         self.engineEvent.emit(ev)
         if e == "failed":
-            self.message.emit("error", labelled(Path(ev.get("source") or "").name, engine_text(ev.get("reason"))))
+            self.message.emit("error", labelled(Path(ev.get("source") or "").name, engine_text(_why(ev))))
         elif e in ("backup-unavailable", "unlisted", "backup-failed"):
-            self.message.emit("warning", engine_text(ev.get("reason")) or e)
+            self.message.emit("warning", engine_text(_why(ev)) or e)
         elif e == "shoot-done":
             ok = not ev.get("failed")
             self.shootFinished.emit(ev["sku"], ok)
@@ -407,14 +417,14 @@ class AppState(QObject):
             s = result["summary"]
             self.message.emit("info", self.tr("{0}: {1} done, {2} duplicate, {3} failed, {4} skipped").format(
                 job.label, s["done"], s["duplicate"], s["failed"], s["skipped"]))
-            refused: dict[str, tuple[str, int]] = {}
+            refused: dict[str, tuple[Reason | str, int]] = {}
             for it in result["items"]:
                 if it["status"] == "failed":
-                    self.message.emit("error", labelled(Path(it["source"]).name, engine_text(it["reason"])))
+                    self.message.emit("error", labelled(Path(it["source"]).name, engine_text(_why(it))))
                     if it["sku"] is None:  # a folder no SKU names (新建文件夹): a row of its own
                         src = Path(it["source"])
                         folder = src.name if src.is_dir() else src.parent.name
-                        refused[folder] = (it["reason"], refused.get(folder, ("", 0))[1] + 1)
+                        refused[folder] = (_why(it), refused.get(folder, ("", 0))[1] + 1)
             tried = {p.name for p in job.paths} | {Path(it["source"]).parent.name for it in result["items"]}
             self.model.refuse(sorted(tried), refused)
             if result.get("backup_problem"):
@@ -471,7 +481,7 @@ class ShootModel(QAbstractTableModel):
         self.progress: dict[str, list[int]] = {}     # sku → [steps done, steps total]
         self.queued: dict[str, int] = {}             # sku → frames, waiting or running
         self.running: set[str] = set()
-        self.refused: dict[str, tuple[str, int]] = {}  # folder → (reason, files): no SKU, not in the journal
+        self.refused: dict[str, tuple[Reason | str, int]] = {}  # folder → (reason, files): no SKU, not in the journal
         self.error: str | None = None
 
     # --------------------------------------------------------------- feeding
@@ -492,11 +502,12 @@ class ShootModel(QAbstractTableModel):
             if sku.casefold() not in known:
                 self.rows.append(services.ShootRow(sku, frames=n, state="queued"))
         for folder, (reason, n) in self.refused.items():
-            self.rows.append(services.ShootRow(folder, frames=n, failed=n, state="failed", problems=[reason]))
+            self.rows.append(services.ShootRow(folder, frames=n, failed=n, state="failed", problems=[str(reason)],
+                                               reasons=[reason]))
         self.rows.sort(key=lambda r: (r.sku.casefold() not in self.queued_folded(), r.sku.casefold()))
         self.endResetModel()
 
-    def refuse(self, tried: list[str], refused: dict[str, tuple[str, int]]) -> None:
+    def refuse(self, tried: list[str], refused: dict[str, tuple[Reason | str, int]]) -> None:
         """Folders a batch refused as a whole (their name is no SKU): shown as failed rows,
         with the reason, until a later batch of the same folder takes them."""
         for name in tried:
@@ -663,7 +674,7 @@ class ShootModel(QAbstractTableModel):
                 return QBrush(green if r.backup == "verified" else amber
                               if r.backup == "pending" or self._backup_unsent(r) else QColor("#777"))
         if role == Qt.ItemDataRole.ToolTipRole:
-            return "\n".join(engine_text(p) for p in r.problems) or None
+            return "\n".join(engine_text(p) for p in r.reasons) or None
         if role == Qt.ItemDataRole.TextAlignmentRole and col in ("frames", "days"):
             return int(Qt.AlignmentFlag.AlignCenter)
         return None

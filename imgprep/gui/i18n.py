@@ -14,6 +14,8 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 
+from ..core.messages import Reason, translate
+
 LANGUAGES = ("system", "zh_CN", "en")
 _installed: list[QTranslator] = []
 
@@ -58,11 +60,20 @@ def is_chinese() -> bool:
     return QLocale().language() == QLocale.Language.Chinese
 
 
-def engine_text(text: str | None) -> str:
-    """An engine message (English in the journal and the JSON) in the UI's language."""
-    from ..core.messages import translate
+def engine_text(reason: Reason | str | None, language: str | None = None) -> str:
+    """An engine message in ``language`` (default: the UI's): a :class:`Reason` from its
+    code. A bare text is one with no code: a row of a journal written before codes were
+    kept (or an engine text of its own), read back from its English as before."""
+    language = language or ("zh" if is_chinese() else "en")
+    if isinstance(reason, Reason):
+        return reason.text(language)
+    return old_journal_text(reason, language)
 
-    return translate(text, "zh" if is_chinese() else "en")
+
+def old_journal_text(text: str | None, language: str) -> str:
+    """The only place the English of a message is read back (:func:`translate`): texts
+    that came without a code."""
+    return translate(text, language)
 
 
 def labelled(label: object, text: object) -> str:

@@ -367,7 +367,7 @@ class ListingView(QWidget):
 
     def _white_frame_loaded(self, stem: str, arr: Any, err: Any) -> None:
         if arr is None:
-            self.preview_note.setText(engine_text(str(err)))
+            self.preview_note.setText(engine_text(getattr(err, "why", None) or str(err)))
             return
         self.canvas.set_image(to_qimage(arr), self.choices.strokes.get(stem, []))
         self._refresh_preview()
@@ -405,7 +405,7 @@ class ListingView(QWidget):
         if err is not None:
             self._white_pm = None
             self.preview.clear()
-            self.preview_note.setText(engine_text(str(err)))
+            self.preview_note.setText(engine_text(getattr(err, "why", None) or str(err)))
             return
         canvas, reason = result
         if canvas is None:

@@ -177,7 +177,7 @@ class PageView(QWidget):
     def _built(self, report: pages.PageReport) -> None:
         for item in report.items:
             if item.status == "failed":
-                self.state.message.emit("error", engine_text(item.reason))
+                self.state.message.emit("error", engine_text(item.why or item.reason))
             for p in item.problems:
                 self.state.message.emit("warning", engine_text(p))
         self.image = None

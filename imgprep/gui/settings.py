@@ -36,10 +36,9 @@ from PySide6.QtWidgets import (
 
 from ..app import services, stations
 from ..core.errors import ImgprepError
-from ..core.messages import translate
 from ..core.presets import ANCHORS, Preset, Rendition, Watermark, load_preset, presets_dir
 from .appstate import AppSettings
-from .i18n import LANGUAGES, resolve
+from .i18n import LANGUAGES, engine_text, resolve
 
 PANEL_FIELDS = ("name", "sku", "colour", "fabric", "size", "dimensions", "description")
 
@@ -388,7 +387,8 @@ class SettingsDialog(QDialog):
         except (ImgprepError, ConnectionError) as e:
             self.tabs.setCurrentIndex(0)
             self.journal_msg.setProperty("role", "error")
-            self.journal_msg.setText(translate(str(e).splitlines()[0], resolve(self.settings.language)))
+            self.journal_msg.setText(engine_text(getattr(e, "why", None) or str(e).splitlines()[0],
+                                                 resolve(self.settings.language)))
             return False
         return True
 

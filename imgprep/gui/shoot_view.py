@@ -266,12 +266,12 @@ class ShootView(QWidget):
         if r is None or (r.state == "done" and not r.problems):
             self.status.hide()
             return
-        reasons = [html.escape(engine_text(p)) for p in r.problems]
+        reasons = [html.escape(engine_text(p)) for p in r.reasons]
         shown = reasons[:3] + ([self.tr("… and {0} more").format(len(reasons) - 3)] if len(reasons) > 3 else [])
         colour = STATE_COLOURS.get(r.state, STATE_COLOURS["attention"]).name()
         self.status.setText(f"<b style='color:{colour}'>{html.escape(m.state_text(r))}</b>"
                             + "".join(f"<br/>• {t}" for t in shown))
-        self.status.setToolTip("\n".join(engine_text(p) for p in r.problems))
+        self.status.setToolTip("\n".join(engine_text(p) for p in r.reasons))
         self.status.show()
 
     def _journal_changed(self) -> None:

@@ -83,10 +83,10 @@ class WatchController(QObject):
         if e in ("failed", "stalled", "backup-unavailable", "unassigned"):
             src = Path(ev.get("source") or "").name
             self.state.message.emit("warning" if e != "failed" else "error",
-                                    f"{e}: {src} {engine_text(ev.get('reason'))}".strip())
+                                    f"{e}: {src} {engine_text(ev.get('why') or ev.get('reason'))}".strip())
         elif e == "rendered":
             self.state.message.emit("info", f"{ev.get('sku')}: {Path(ev.get('source') or '').name} ✓")
         elif e == "slate":  # a camera folder named by its SKU slate: say which SKU it became
-            self.state.message.emit("info", labelled(Path(ev.get("source") or "").name, engine_text(ev.get("reason"))))
+            self.state.message.emit("info", labelled(Path(ev.get("source") or "").name, engine_text(ev.get("why") or ev.get("reason"))))
         if e in ("rendered", "failed", "duplicate", "backed-up"):
             self.state.refresh_soon()

@@ -33,7 +33,7 @@ import numpy as np
 
 from ..colour.delta_e import linear_to_srgb, srgb8_to_linear
 from ..errors import ImgprepError
-from ..messages import say
+from ..messages import Reason
 
 __all__ = ["REFUSALS", "Cutout", "CutoutRefused", "cut_out", "matte", "white_background"]
 
@@ -56,7 +56,8 @@ class CutoutRefused(ImgprepError):
     def __init__(self, code: str, **fields: object):
         self.code = code
         self.fields = fields
-        super().__init__(say(code, **fields))
+        self.why = Reason.of(code, **fields)
+        super().__init__(str(self.why))
 
     def __reduce__(self):  # picklable across worker processes
         return (_refused, (self.code, self.fields))

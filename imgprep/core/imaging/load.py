@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from PIL import Image, ImageCms, ImageFile, ImageOps
 
 from ..errors import InputError
-from ..messages import say
+from ..messages import Reason, error_reason
 
 if TYPE_CHECKING:
     from .icc import Shaper
@@ -190,20 +190,20 @@ def _orientation(im: Image.Image) -> int:
     return v if isinstance(v, int) and 1 <= v <= 8 else 1
 
 
-def _over_limit(what: str) -> str:
+def _over_limit(what: str) -> Reason:
     m = re.search(r"\((\d+) pixels\)", what)
     if m:  # Pillow's own guard: "Image size (N pixels) exceeds limit …"
         what = f"{int(m.group(1)) / 1e6:.0f} MP"
-    return say("over-limit", size=what, limit=MAX_PIXELS // 1_000_000)
+    return Reason.of("over-limit", size=what, limit=MAX_PIXELS // 1_000_000)
 
 
 def _check_file(path: Path) -> None:
     try:
         size = path.stat().st_size
     except OSError as e:
-        raise InputError(path, say("cannot-read", detail=e.strerror or e)) from None
+        raise InputError(path, Reason.of("cannot-read", detail=e.strerror or str(e))) from None
     if size == 0:
-        raise InputError(path, say("empty"))
+        raise InputError(path, Reason.of("empty"))
 
 
 # ISO base media file brands of still images in a HEIF container (ISO/IEC 23008-12,
@@ -253,21 +253,21 @@ def _open(path: Path) -> Image.Image:
         problem = heif_problem(path)
         if problem is not None:
             cut, detail = problem
-            raise InputError(path, say("truncated") if cut else say("undecodable", detail=detail)) from None
-        raise InputError(path, say("not-an-image")) from None
+            raise InputError(path, Reason.of("truncated") if cut else Reason.of("undecodable", detail=detail)) from None
+        raise InputError(path, Reason.of("not-an-image")) from None
     except OSError as e:
-        raise InputError(path, say("cannot-read", detail=e)) from None
+        raise InputError(path, Reason.of("cannot-read", detail=error_reason(e))) from None
     except (ValueError, SyntaxError, struct.error, MemoryError) as e:
         # Pillow's own guards while reading the header: a zTXt/iTXt/iCCP chunk that
         # inflates past its limit ("Decompressed data too large"), broken chunk tables.
-        raise InputError(path, say("undecodable", detail=str(e) or type(e).__name__)) from None
+        raise InputError(path, Reason.of("undecodable", detail=str(e) or type(e).__name__)) from None
     w, h = im.size
     if w * h > MAX_PIXELS:
         im.close()
         raise InputError(path, _over_limit(f"{w}×{h} = {w * h / 1e6:.0f} MP"))
     if w < 1 or h < 1:
         im.close()
-        raise InputError(path, say("no-pixels"))
+        raise InputError(path, Reason.of("no-pixels"))
     return im
 
 
@@ -276,9 +276,9 @@ def _check_shape(path: Path, w: int, h: int) -> None:
     strip of 60000 × 1 is no photo, and the resizing and detection steps cannot work on
     it). Asked by :func:`probe`, from the header, before anything is copied or decoded."""
     if min(w, h) < MIN_SIDE:
-        raise InputError(path, say("too-small", size=f"{w}×{h}", minimum=MIN_SIDE))
+        raise InputError(path, Reason.of("too-small", size=f"{w}×{h}", minimum=MIN_SIDE))
     if max(w, h) > MAX_ASPECT * min(w, h):
-        raise InputError(path, say("too-thin", size=f"{w}×{h}", limit=MAX_ASPECT))
+        raise InputError(path, Reason.of("too-thin", size=f"{w}×{h}", limit=MAX_ASPECT))
 
 
 def probe(path: str | Path) -> tuple[str, tuple[int, int], datetime | None]:
@@ -398,7 +398,7 @@ def _open_raw(path: Path) -> Any:
     try:
         import rawpy
     except ImportError:
-        raise InputError(path, say("raw-needs-rawpy")) from None
+        raise InputError(path, Reason.of("raw-needs-rawpy")) from None
     # One OpenMP thread for LibRaw, set in each decoding thread (an OpenMP setting is
     # per thread). The worker pool is the parallelism, one process per core (OpenCV is
     # kept to one thread for the same reason); and GNU OpenMP's thread pool does not
@@ -426,13 +426,13 @@ def _libraw_error(path: Path, e: Exception) -> InputError:
     import rawpy
 
     if isinstance(e, rawpy.LibRawIOError | rawpy.LibRawDataError):
-        return InputError(path, say("truncated"))  # LibRaw reads past the end, or bad data
+        return InputError(path, Reason.of("truncated"))  # LibRaw reads past the end, or bad data
     if isinstance(e, rawpy.LibRawUnsufficientMemoryError | rawpy.LibRawMemPoolOverflowError):
-        return InputError(path, say("out-of-memory"))
+        return InputError(path, Reason.of("out-of-memory"))
     detail = e.args[0] if e.args else type(e).__name__
     if isinstance(detail, bytes):  # rawpy passes LibRaw's C string through
         detail = detail.decode("utf-8", "replace")
-    return InputError(path, say("raw-undecodable", detail=str(detail).replace(str(path), path.name)))
+    return InputError(path, Reason.of("raw-undecodable", detail=str(detail).replace(str(path), path.name)))
 
 
 def _libraw_time(raw: Any) -> datetime | None:
@@ -472,13 +472,13 @@ def _raw(path: Path, min_long_edge: int | None,
             if t is None:  # not TIFF-structured (CR3, RAF): LibRaw's own reading
                 t = _libraw_time(raw)
         except MemoryError:
-            raise InputError(path, say("out-of-memory")) from None
+            raise InputError(path, Reason.of("out-of-memory")) from None
         except Exception as e:  # LibRawError subclasses, and whatever else LibRaw raises
             import rawpy
 
             if isinstance(e, rawpy.LibRawError):
                 raise _libraw_error(path, e) from None
-            raise InputError(path, say("raw-undecodable", detail=e)) from None
+            raise InputError(path, Reason.of("raw-undecodable", detail=str(e))) from None
     im = Image.fromarray(to_8bit(rgb) if deep else rgb, "RGB")
     return Loaded(image=im, format="RAW", original_size=full if half else im.size,
                   capture_time=t, artist=artist, copyright=copyright_, deep=rgb if deep else None)
@@ -751,10 +751,10 @@ def load(path: str | Path, min_long_edge: int | None = None,
             Image.DecompressionBombWarning) as e:  # RuntimeError: libheif's decoding errors
         msg = str(e)
         if any(w in msg.lower() for w in ("truncated", "broken data stream", "premature end", "end of file")):
-            raise InputError(path, say("truncated")) from None
-        raise InputError(path, say("undecodable", detail=msg)) from None
+            raise InputError(path, Reason.of("truncated")) from None
+        raise InputError(path, Reason.of("undecodable", detail=msg)) from None
     except MemoryError:
-        raise InputError(path, say("out-of-memory")) from None
+        raise InputError(path, Reason.of("out-of-memory")) from None
     finally:
         if rgb is not im:
             im.close()  # a converted copy owns its pixels; release the file and the decode
