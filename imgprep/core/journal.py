@@ -707,9 +707,6 @@ class Journal:
         marks = ",".join("?" * len(states))
         return list(self.db.execute(f"SELECT * FROM watch_files WHERE state IN ({marks}) ORDER BY path", states))
 
-    def forget_watch_file(self, path: str) -> None:
-        self.db.execute("DELETE FROM watch_files WHERE path = ?", (path,))
-
     def queue_all_backups(self, root: str) -> int:
         """Queue every library file that has no backup row for ``root`` yet (the watcher's
         start-up reconciliation); returns how many were queued."""
