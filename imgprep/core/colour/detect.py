@@ -249,15 +249,6 @@ def _robust_fit(m: np.ndarray, use: np.ndarray, card: CardType) -> tuple[np.ndar
     return de_all, inl_mask
 
 
-def _passes(de: np.ndarray, inl: np.ndarray, use: np.ndarray, card: CardType) -> bool:
-    """Whether a robust fit's inliers make the card (the tests of :func:`_verify`)."""
-    inl = inl & use
-    neutral = set(card.neutral)
-    n_neutral = sum(1 for i in np.flatnonzero(inl) if i in neutral)
-    return (int(inl.sum()) >= MIN_PATCHES and n_neutral >= MIN_NEUTRAL
-            and int(inl.sum()) - n_neutral >= 2 and float(de[inl].mean()) <= _FIT_MEAN_MAX)
-
-
 def _channel_gammas(m: np.ndarray, use: np.ndarray, card: CardType) -> np.ndarray:
     """Per channel, the power taking the usable greys onto their reference: the median of
     the slopes between pairs of greys in log-log (Theil–Sen), so one glared or noisy grey
@@ -302,26 +293,32 @@ def _verify(m: np.ndarray, why: list[str | None], card: CardType) -> _Verdict:
         return _Verdict(False, np.inf, 0, why, say("card-clipped-patches", n=int((~use).sum())))
     # the card's identity is judged on the patches with a channel at 0 too (their error
     # is a few linear thousandths); the correction is fitted without them
-    de, inl = _robust_fit(m, use | gamut, card)
-    if not _passes(de, inl, use, card):
+    v = _judge(*_robust_fit(m, use | gamut, card), why, card)
+    if not v.ok:
         # One power for all channels cannot undo a tone rendering that differs by channel
         # (a per-channel gamma, a sensor's own curves): judged again after a power per
         # channel that takes the card's greys onto theirs.
-        de2, inl2 = _robust_fit(np.maximum(m, 0) ** _channel_gammas(m, use, card), use | gamut, card)
-        if _passes(de2, inl2, use, card):
-            de, inl = de2, inl2
+        tone = np.maximum(m, 0) ** _channel_gammas(m, use, card)
+        again = _judge(*_robust_fit(tone, use | gamut, card), why, card)
+        if again.ok:
+            return again
+    return v
+
+
+def _judge(de: np.ndarray, inl: np.ndarray, why: list[str | None], card: CardType) -> _Verdict:
+    """The verdict on a robust fit's ΔE2000 ``de`` and inliers ``inl`` (see _verify)."""
+    use = np.array([w is None for w in why])
     out = list(why)
     for i in np.flatnonzero(use & ~inl):
         out[i] = "outlier"
     clipped_agree = sum(1 for i, w in enumerate(why)
                         if (w == "clipped" and de[i] < _INLIER_DE) or (w == "gamut" and inl[i]))
     mean = float(de[inl].mean()) if inl.any() else np.inf  # over every patch the fit explains
-    inl &= use
-    n_in = int(inl.sum())
+    inl = inl & use
     neutral = set(card.neutral)
     n_neutral = sum(1 for i in np.flatnonzero(inl) if i in neutral)
     chroma = np.array([i for i in np.flatnonzero(inl) if i not in neutral], int)
-    v = _Verdict(False, mean, n_in + clipped_agree, out)
+    v = _Verdict(False, mean, int(inl.sum()) + clipped_agree, out)
     if v.inliers < MIN_PATCHES or n_neutral < MIN_NEUTRAL or len(chroma) < 2:
         v.reason = say("card-too-few-agree", n=v.inliers, total=card.n_patches, need=MIN_PATCHES)
         return v
