@@ -27,7 +27,7 @@ class BatchRunner(Engine):
     def run(self, sources: list[Path]) -> BatchReport:
         self._standalone = True
         report = BatchReport(self.lib)
-        shoots, items = discover(sources)
+        shoots, items = discover(sources, defer=True)  # named folders' slates: app.lateslate
         report.items.extend(items)
         valid = self._valid(shoots, report)
         if not valid and not has_journal(self.lib):

@@ -30,6 +30,7 @@ from .check import cancelled_key
 from .frames import FrameJob, FrameOutcome, analyse_frame, render_outputs, warm_up
 from .ingest import dedupe, header, number, resume_plan, row_order, split_results, undone_row
 from .intake import Shoot, is_video, nfc, shot_key
+from .lateslate import SKIPPED, LateSlates
 from .mirror import Mirror
 from .outcome import BatchReport, Item, told
 from .pool import JobPool
@@ -132,6 +133,8 @@ class Engine:
         if self._cancel.is_set():
             for sku, got in ready.items():
                 for job, _row, _r in got.values():
+                    if _r is SKIPPED:
+                        continue
                     report.items.append(Item(nfc(job.path), sku, "skipped").set("skipped", Reason.of("cancelled")))
         self._mark_cancelled(j, shoots, report)
         report.backup_problem = run.mirror.drain(self._cancel) or report.backup_problem
@@ -224,11 +227,17 @@ class Engine:
     # ------------------------------------------------------------------ one pass
     def _frame_pass(self, run: Run, shoots: list[Shoot], resume: bool) -> Ready:
         """Analyse, name and render the frames of ``shoots`` (and, with ``resume``, what an
-        interrupted run left); returns what a cancel left unrecorded."""
-        plan, hold = self._plan(run, shoots, resume)
-        return self._schedule(run, plan, hold)
+        interrupted run left); returns what a cancel left unrecorded. Shoots a slate
+        renamed during the pass run again, under their new name (app.lateslate)."""
+        late = LateSlates(run.j.canonical_sku)
+        plan, hold = self._plan(run, shoots, resume, late)
+        ready = self._schedule(run, plan, hold, late)
+        if late.rerun and not self._cancel.is_set():
+            for sku, got in self._frame_pass(run, late.again(self.lib), resume=False).items():
+                ready.setdefault(sku, {}).update(got)
+        return ready
 
-    def _plan(self, run: Run, shoots: list[Shoot], resume: bool
+    def _plan(self, run: Run, shoots: list[Shoot], resume: bool, late: LateSlates
               ) -> tuple[dict[str, list[tuple[FrameJob, Any]]], set[str]]:
         """Per shoot, the frames in capture order (EXIF read from the headers, which is
         cheap), so each frame is named and rendered as soon as every frame before it is
@@ -248,12 +257,13 @@ class Engine:
                 sh.companions, sh.psds = [], []
                 continue
             heads = {f: header(f) for f in self._fresh(run, sku, sh.files)}
+            candidate = late.plan(sku, sh, planned=sh.files[0] in heads if sh.files else False)
             for f in sorted(heads, key=lambda f: heads[f][0]):
                 colour = run.colour if heads[f][1] else None  # a frame too small for a card has none
                 if colour is not None and heads[f][2]:
                     hold.add(sku)
                 job = FrameJob(str(f), self.o.preset.renditions, colour,
-                               stage_dir=str(self.lib / library.folder(sku, "raw")))
+                               stage_dir=str(self.lib / library.folder(sku, "raw")), slate=str(f) == candidate)
                 plan.setdefault(sku, []).append((job, None))
         return plan, hold
 
@@ -283,7 +293,8 @@ class Engine:
             fresh.append(f)
         return fresh
 
-    def _schedule(self, run: Run, plan: dict[str, list[tuple[FrameJob, Any]]], hold: set[str]) -> Ready:
+    def _schedule(self, run: Run, plan: dict[str, list[tuple[FrameJob, Any]]], hold: set[str],
+                  late: LateSlates) -> Ready:
         """Run the plan through the workers; finish each shoot's frames in capture order
         as soon as the ones before them are analysed."""
         where = {id(job): (sku, i, row) for sku, lst in plan.items() for i, (job, row) in enumerate(lst)}
@@ -299,21 +310,36 @@ class Engine:
         assert self._pool is not None
         for done, (job, result) in enumerate(self._pool.run(jobs, cancel=self._cancel), 1):
             sku, i, row = where[id(job)]
-            ready[sku][i] = (job, row, result)
+            ready[sku][i] = (job, row, late.seen(sku, job, result))
             self.progress({"event": "analysed", "done": done, "total": total, "source": job.path, "sku": sku})
+            if late.items:  # a slate was found, and what it changes decided
+                self._slates_found(run, late)
+                late.purge(sku, ready[sku])
             chunk = []
-            while nxt[sku] in ready[sku] and (sku not in hold or nxt[sku] + len(ready[sku]) == len(plan[sku])):
+            while nxt[sku] in ready[sku] and not late.blocked(sku) and \
+                    (sku not in hold or nxt[sku] + len(ready[sku]) == len(plan[sku])):
                 chunk.append(ready[sku].pop(nxt[sku]))
                 nxt[sku] += 1
+            chunk = [c for c in chunk if c[2] is not SKIPPED]
             if chunk:
                 items, pending = self._finish_frames(run, sku, chunk)
                 self._tally(run.report, tally, items)
                 waits.extend(pending)
             waits = self._record_ready(run, waits, tally, block=False)
-            self._shoots_done(run, plan, nxt, waits, tally)
+            self._shoots_done(run, plan, nxt, waits, tally, late.rerun)
         waits = self._record_ready(run, waits, tally, block=True)
-        self._shoots_done(run, plan, nxt, waits, tally)
+        self._shoots_done(run, plan, nxt, waits, tally, late.rerun)
         return ready
+
+    def _slates_found(self, run: Run, late: LateSlates) -> None:
+        """Report the slates the frame analysis found (as intake reports its own)."""
+        for sh, items in late.items:
+            run.report.items.extend(items)
+            with run.j.tx():
+                for it in items:
+                    run.j.log("info", "slate", it.why or it.reason or "", sku=it.sku, source=it.source)
+            self.progress({"event": "slate", "sku": sh.sku, "folder": nfc(sh.folder.name), "source": nfc(sh.slate)})
+        late.items.clear()
 
     def _orphans(self, j: Journal, shoots: list[Shoot]) -> list[tuple[Shoot, list[str]]]:
         """Companions whose RAW did not become a frame (it failed): taken out of the
@@ -355,10 +381,12 @@ class Engine:
                 left.append((row, o, fut))
         return left
 
-    def _shoots_done(self, run: Run, plan: dict, nxt: dict, waits: list, tally: dict) -> None:
+    def _shoots_done(self, run: Run, plan: dict, nxt: dict, waits: list, tally: dict, rerun: set[str]) -> None:
         busy = {row["sku"] for row, _, _ in waits}
         for sku in list(tally):
-            if nxt[sku] == len(plan[sku]) and sku not in busy:
+            if sku in rerun:  # runs again, renamed by its slate: says so then
+                del tally[sku]
+            elif nxt[sku] == len(plan[sku]) and sku not in busy:
                 if run.colour is not None:
                     settle_colour_state(run.j, sku)
                 self.progress({"event": "shoot-done", "sku": sku, **tally.pop(sku)})

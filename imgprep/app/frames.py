@@ -7,17 +7,21 @@ the whole shoot. Everything here is picklable and free of shared state.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PIL import Image
 
 from ..core.errors import InputError
 from ..core.fsutil import discard, hash_file, stage_copy, write_or_adopt
-from ..core.imaging.load import Loaded, load, probe, to_8bit
+from ..core.imaging import slate
+from ..core.imaging.load import RAW_EXTENSIONS, Loaded, load, probe, to_8bit
 from ..core.imaging.render import KeptExif, downscale, downscale16, encode_jpeg, resize, sharpen
 from ..core.imaging.watermark import apply_watermark
 from ..core.messages import Reason
@@ -33,6 +37,14 @@ class FrameJob:
     colour: ColourSettings | None = None  # look for a reference card; None: do not
     hash: bool = True                # False when resuming from a library copy already hashed
     stage_dir: str | None = None     # copy the original into this library folder (as a temp)
+    slate: bool = False              # the shoot's first frame: is it a SKU slate? (app.lateslate)
+
+
+@dataclass(frozen=True)
+class SlateFound:
+    """What :func:`analyse_frame` returns for a frame that is a SKU slate (nothing copied)."""
+    path: str
+    sku: str
 
 
 @dataclass
@@ -74,17 +86,21 @@ def need_scale(renditions: tuple[Rendition, ...], w: int, h: int) -> float:
 
 
 def decode_scale(renditions: tuple[Rendition, ...], colour: ColourSettings | None, w: int, h: int) -> float:
-    """How much of a ``w × h`` photo to decode: twice the rendition size, so the final
-    Lanczos downscale has enough samples; card detection wants a long edge of at least
-    70 % of ``detect_edge``. One policy for the batch and `imgprep colour`, so both
-    measure the same pixels."""
+    """How much of a ``w × h`` photo to decode: twice what the largest rendition needs (a
+    JPEG decodes at the smallest DCT scale at or above it), so the final Lanczos has the
+    samples to filter fine texture out instead of folding it back as moiré — as libvips's
+    shrink-on-load leaves a factor of two too. Decoding at the rendition's own size (a
+    DCT 1/8 or 1/4 is a box filter) measured SSIM 0.978 against a full decode on a weave
+    (tests/app/test_quality.py; docs/throughput.md). Card detection wants a long edge of
+    at least 70 % of ``detect_edge``. One policy for the batch and `imgprep colour`, so
+    both measure the same pixels."""
     s = 2 * need_scale(renditions, w, h)
     if colour is not None:
         s = max(s, 0.7 * colour.detect_edge / max(w, h))
     return min(1.0, s)
 
 
-def analyse_frame(job: FrameJob) -> FrameOutcome:
+def analyse_frame(job: FrameJob) -> FrameOutcome | SlateFound:
     decoder_fault(job.path)
     path = Path(job.path)
     try:
@@ -92,25 +108,37 @@ def analyse_frame(job: FrameJob) -> FrameOutcome:
     except OSError as e:
         raise InputError(path, Reason.of("cannot-read", detail=e.strerror or str(e))) from None
     def scale_fn(w: int, h: int) -> float:
-        return decode_scale(job.renditions, job.colour, w, h)
+        s = decode_scale(job.renditions, job.colour, w, h)
+        return max(s, min(1.0, slate.READ_EDGE / max(w, h))) if job.slate else s
 
     probe(path)  # format and pixel limit from the header, before copying anything
-    staged = None
-    if job.stage_dir:
-        # Copy the original into the library now, in parallel, hashing as we read; the
-        # engine gives it its final name once the shoot's order is known.
-        tmp, sha = stage_copy(path, job.stage_dir, path.name)
-        staged = str(tmp)
-    else:
-        sha = hash_file(path) if job.hash else ""
-    try:
-        # 16 bits are kept only where a colour correction may need them.
-        loaded = load(path, need_scale=scale_fn, deep=job.colour is not None)
-    except BaseException:
-        if staged:
-            discard(staged)
-        raise
+    if job.slate and path.suffix.lower() in RAW_EXTENSIONS:
+        sku = slate.read(path)  # from the RAW's embedded preview, before the long decode
+        if sku is not None:
+            return SlateFound(str(path), sku)
+    # Copy the original into the library (hashing as it reads; fsync; read back and
+    # compared) while the decode runs: the copy waits on the disk, the decode on the CPU,
+    # and both release the GIL. The engine gives the copy its name once the shoot's order
+    # is known.
+    with ThreadPoolExecutor(1, thread_name_prefix="copy") as io:
+        copy = io.submit(_stage_or_hash, path, job)
+        try:
+            # 16 bits are kept only where a colour correction may need them.
+            loaded = load(path, need_scale=scale_fn, deep=job.colour is not None)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                staged = copy.result()[0]
+                if staged:
+                    discard(staged)
+            raise
+        staged, sha = copy.result()
     img = loaded.image
+    if job.slate and path.suffix.lower() not in RAW_EXTENSIONS:
+        sku = slate.find_sku(np.asarray(img))
+        if sku is not None:
+            if staged:
+                discard(staged)
+            return SlateFound(str(path), sku)
     full = loaded.original_size
     outcome = FrameOutcome(
         path=str(path), sha256=sha, size=st.st_size, mtime_ns=st.st_mtime_ns, original_size=full,
@@ -129,6 +157,14 @@ def analyse_frame(job: FrameJob) -> FrameOutcome:
         # copy. The 8-bit image is made from the 16 bits when it is needed (no colour fit).
         outcome.image = None
     return outcome
+
+
+def _stage_or_hash(path: Path, job: FrameJob) -> tuple[str | None, str]:
+    """(the temp copy in the library or None, the SHA-256) of a frame's original."""
+    if job.stage_dir:
+        tmp, sha = stage_copy(path, job.stage_dir, path.name)
+        return str(tmp), sha
+    return None, hash_file(path) if job.hash else ""
 
 
 def working(loaded: Loaded, renditions: tuple[Rendition, ...]) -> tuple[Image.Image, Any]:

@@ -48,6 +48,8 @@ class Shoot:
     error: Reason | None = None
     psds: list[Path] = field(default_factory=list)  # designers' PSDs (.psd/.psb): copied, never decoded
     slate: Path | None = None        # the first frame, a printed SKU slate that named the shoot
+    # its folder names it, and its first frame's analysis reads the slate (app.lateslate)
+    slate_pending: bool = False
     # a RAW frame's camera JPEG, a photo's Live Photo video: kept under the frame's number
     companions: list[Path] = field(default_factory=list)
 
@@ -116,13 +118,16 @@ def not_a_photo(path: Path) -> Reason:
     return Reason.of("not-a-photo-type", ext=path.suffix or "no extension")
 
 
-def discover(sources: list[Path], slates: bool = True) -> tuple[list[Shoot], list[Item]]:
+def discover(sources: list[Path], slates: bool = True, defer: bool = False) -> tuple[list[Shoot], list[Item]]:
     """Shoots from the command line's SRC arguments.
 
     A folder that holds files is a shoot named after the folder (its subfolders
     included); a folder holding only folders is a drop folder of shoots; a file
     belongs to the shoot of its folder. When the folder's first frame is a printed SKU
     slate (``slates``), the slate names the shoot instead and is not a product photo.
+    ``defer``: a shoot whose folder already names a valid SKU is only marked
+    ``slate_pending``; its first frame's analysis reads the slate (app.lateslate), from
+    the decode it makes anyway.
     """
     shoots: dict[Path, Shoot] = {}
     items: list[Item] = []
@@ -140,9 +145,14 @@ def discover(sources: list[Path], slates: bool = True) -> tuple[list[Shoot], lis
     out = list(shoots.values())
     for sh in out:
         items += _sort_files(sh)
-    if slates and out:  # a decode per folder: several at once (Pillow and OpenCV release the GIL)
-        with ThreadPoolExecutor(max_workers=min(4, len(out)), thread_name_prefix="slate") as ex:
-            for found in ex.map(take_slate, out):
+    now = out
+    if slates and defer:
+        for sh in out:
+            sh.slate_pending = sh.error is None and bool(sh.files)
+        now = [sh for sh in out if not sh.slate_pending]
+    if slates and now:  # a decode per folder: several at once (Pillow and OpenCV release the GIL)
+        with ThreadPoolExecutor(max_workers=min(4, len(now)), thread_name_prefix="slate") as ex:
+            for found in ex.map(take_slate, now):
                 items.extend(found)
     return out, items
 
@@ -251,16 +261,20 @@ def take_slate(sh: Shoot) -> list[Item]:
 
     if not sh.files:
         return []
+    sku = read_slate(sh.files[0])
+    return [] if sku is None else apply_slate(sh, sku)
+
+
+def apply_slate(sh: Shoot, sku: str) -> list[Item]:
+    """The shoot's first frame is a slate of ``sku``: it names the shoot, and it (with its
+    twin) leaves the frames. Returns the slate's items."""
     first = sh.files[0]
-    sku = read_slate(first)
-    if sku is None:
-        return []
     # A camera shooting RAW + JPEG writes the slate twice (IMG_0001.CR2, IMG_0001.JPG).
     key = shot_key(first)
     shot = [f for f in sh.files + sh.companions if shot_key(f) == key]
     sh.files = [f for f in sh.files if shot_key(f) != key]
     sh.companions = [f for f in sh.companions if shot_key(f) != key]
-    sh.sku, sh.error, sh.slate = sku, None, first
+    sh.sku, sh.error, sh.slate, sh.slate_pending = sku, None, first, False
     reason = slate_reason(sku, sh.folder.name)
     return [Item(nfc(f), sku, "skipped", reason, role="slate") for f in shot]
 

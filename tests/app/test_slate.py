@@ -114,6 +114,37 @@ def test_a_raw_plus_jpeg_slate_is_skipped_twice(tmp_path, run_cli):
                      ("IMG_0002.jpg", "hero", "LAMP-9")]
 
 
+def test_a_named_folders_slate_is_read_by_its_frame_analysis(tmp_path):
+    """A folder named by a valid SKU is planned at once; its first frame's analysis reads
+    the slate (app.lateslate) from the decode it makes anyway: the slate is said after the
+    frames are planned, and it and its twin leave the frames under the same name."""
+    from PIL import Image
+
+    from imgprep.app.batch import BatchOptions, BatchRunner
+    from imgprep.core.presets import load_preset
+
+    src = tmp_path / "card"
+    frames = shoot(src / "VASE-7", "VASE-7", n=2, seed=7)
+    Image.open(frames[0]).save(src / "VASE-7" / "IMG_0001.tif")  # the slate's twin
+    plain = shoot(src / "LAMP-8", None, n=1, seed=8)
+    events = []
+    runner = BatchRunner(BatchOptions(library=tmp_path / "lib", preset=load_preset(None), workers=1),
+                         progress=events.append)
+    report = runner.run([src])
+    kinds = [e["event"] for e in events]
+    assert kinds.index("planned") < kinds.index("slate"), kinds  # read by the workers, not before
+    assert [e["sku"] for e in events if e["event"] == "slate"] == ["VASE-7"]
+    by = {Path(it.source).name + "@" + Path(it.source).parent.name: it for it in report.items}
+    assert by["IMG_0001.jpg@VASE-7"].role == by["IMG_0001.tif@VASE-7"].role == "slate"
+    assert by["IMG_0001.jpg@VASE-7"].status == "skipped"
+    assert by["IMG_0002.jpg@VASE-7"].raw == "VASE-7/raw/VASE-7-01.jpg"  # the slate takes no number
+    assert by["IMG_0002.jpg@LAMP-8"].raw == "LAMP-8/raw/LAMP-8-01.jpg"
+    assert report.summary == {"done": 3, "duplicate": 0, "failed": 0, "skipped": 2}
+    raw = sorted(p.name for p in (tmp_path / "lib" / "VASE-7" / "raw").iterdir())
+    assert raw == ["VASE-7-01.jpg", "VASE-7-02.jpg"], raw  # no slate, no temp left behind
+    assert plain[0].exists()
+
+
 def test_print_slates_from_the_product_sheet(tmp_path, run_cli):
     sheet = tmp_path / "products.csv"
     sheet.write_text("货号,商品名称\nMUG-001,加厚马克杯\nBAG-002,帆布包\n", encoding="utf-8")
