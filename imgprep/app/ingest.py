@@ -246,8 +246,9 @@ def ingest(run: Run, sku: str, c: Claim) -> Item | None:
     with j.tx():
         j.add_file(c.raw_rel, o.sha256, o.size, "card" if c.is_card else "raw", c.sid)
         j.set_state(c.sid, "ingested")
+        run.mirror.note(c.raw_rel)
     crash_point("ingested")
-    run.mirror.queue(c.raw_rel)
+    run.mirror.start(c.raw_rel)
     run.progress({"event": "ingested", "source": nfc(o.path), "sku": sku, "file": c.raw_rel})
     return None
 

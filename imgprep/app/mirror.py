@@ -86,11 +86,18 @@ class Mirror:
                 self._submit(row["path"])
 
     def queue(self, rel: str) -> None:
-        if self.target is None:
-            return
         with self.j.tx():
+            self.note(rel)
+        self.start(rel)
+
+    def note(self, rel: str) -> None:
+        """Inside the caller's transaction (the one that journals the file): its copy is due."""
+        if self.target is not None:
             self.j.queue_backup(rel, self.target.key)
-        if self.ok:
+
+    def start(self, rel: str) -> None:
+        """Copy a file :meth:`note` queued, now that its transaction is committed."""
+        if self.target is not None and self.ok:
             self._submit(rel)
 
     def _submit(self, rel: str) -> None:

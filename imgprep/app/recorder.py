@@ -144,9 +144,11 @@ def record_rendered(run: Run, row: Any, o: FrameOutcome, fut: Future | None) -> 
     with j.tx():
         it.notes += rendition_rows(j, row["id"], written, run.preset.watermark.enabled)
         j.set_state(row["id"], "rendered")
+        for w in written:
+            run.mirror.note(w.rel)
     crash_point("rendered")
     for w in written:
-        run.mirror.queue(w.rel)
+        run.mirror.start(w.rel)
     it.renditions = [w.rel for w in written]
     if run.colour is not None and not j.source(row["id"])["fit_id"]:
         it.notes.append(say("not-corrected"))
