@@ -5,7 +5,8 @@
 1. Latency: 20 × 24 MP JPEGs are written into DROP/SKU/ one after another (each written
    whole, closed, then a pause) while `Watcher` runs with the default preset and the
    default stability window. Reported: median and max time from "file closed" to its
-   rendition written (the `rendered` event). Target: median ≤ 2 s, window included.
+   rendition written (the `rendered` event; issue 11: ≤ 1.5 s, window included), and
+   from the watcher judging the file stable to that (issue 11: median ≤ 0.3 s).
 2. Rescan cost: a full rescan of a drop folder holding 10 000 files that are already
    settled (kept sources), and watchdog's polling snapshot of the same tree.
 """
@@ -58,6 +59,16 @@ def latency(n: int, stable: float) -> list[float]:
                 cond.notify_all()
 
     w = Watcher(WatchOptions(drop, lib, load_preset(None), stable=stable), emit)
+    judged: dict[str, float] = {}  # file → when the watcher judged it stable (handed it on)
+    take = w._process
+
+    def process(ready):
+        now = time.monotonic()
+        for t in ready:
+            judged.setdefault(str(t.path), now)
+        return take(ready)
+
+    w._process = process
     w.start()
     out = []
     try:
@@ -70,8 +81,9 @@ def latency(n: int, stable: float) -> list[float]:
                 ok = cond.wait_for(lambda p=p: str(p) in rendered, timeout=60)
             if not ok:
                 raise SystemExit(f"{p} was not rendered within 60 s")
-            out.append(rendered[str(p)] - closed)
-            print(f"  file {i + 1:2d}: {out[-1]:.2f} s", flush=True)
+            out.append((rendered[str(p)] - closed, rendered[str(p)] - judged[str(p)]))
+            print(f"  file {i + 1:2d}: closed → rendered {out[-1][0]:.2f} s, judged stable → rendered "
+                  f"{out[-1][1]:.2f} s", flush=True)
     finally:
         w.stop()
     return out
@@ -115,7 +127,11 @@ def main() -> None:
     a = ap.parse_args()
     print(f"latency: {a.files} × 24 MP, stability window {a.stable:g} s")
     lat = latency(a.files, a.stable)
-    print(f"  median {statistics.median(lat):.2f} s, max {max(lat):.2f} s, min {min(lat):.2f} s (target median ≤ 2 s)")
+    closed, work = [c for c, _ in lat], [w for _, w in lat]
+    print(f"  closed → rendered: median {statistics.median(closed):.2f} s, max {max(closed):.2f} s "
+          f"(issue 11: ≤ 1.5 s with the 1 s window)")
+    print(f"  judged stable → rendered: median {statistics.median(work):.2f} s, max {max(work):.2f} s "
+          f"(issue 11: median ≤ 0.3 s)")
     scan, snap = rescan_cost()
     print(f"rescan of 10 000 settled files: {scan * 1000:.0f} ms (median of 5); "
           f"watchdog polling snapshot of the same tree: {snap * 1000:.0f} ms")
