@@ -13,6 +13,7 @@ import errno
 import hashlib
 import os
 import secrets
+import shutil
 import stat
 import sys
 import time
@@ -206,16 +207,23 @@ def stage_copy(src: str | Path, folder: str | Path, name: str, *, expect_sha256:
     h = hashlib.sha256()
     try:
         with open(src, "rb", buffering=0) as f, open(tmp, "xb") as out:
-            for chunk in iter(lambda: f.read(CHUNK), b""):
-                h.update(chunk)
-                out.write(chunk)
+            if expect_sha256 is None:
+                for chunk in iter(lambda: f.read(CHUNK), b""):
+                    h.update(chunk)
+                    out.write(chunk)
+            else:
+                # The content is known: the read-back below checks the copy against
+                # it, so the bytes need not be hashed on the way (a quarter of the CPU).
+                shutil.copyfileobj(f, out, CHUNK)
             out.flush()
             os.fsync(out.fileno())
-        digest = h.hexdigest()
-        if expect_sha256 is not None and digest != expect_sha256:
-            raise OSError(errno.EIO, say("copy-source-changed", got=digest[:12], want=expect_sha256[:12]))
+        digest = h.hexdigest() if expect_sha256 is None else expect_sha256
         back = read_back_hash(tmp)
         if back != digest:
+            if expect_sha256 is not None:
+                now = hash_file(src)
+                if now != expect_sha256:
+                    raise OSError(errno.EIO, say("copy-source-changed", got=now[:12], want=expect_sha256[:12]))
             raise OSError(errno.EIO, say("copy-read-back", got=back[:12], want=digest[:12]))
     except OSError as e:
         _unlink_quiet(tmp)

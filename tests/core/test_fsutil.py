@@ -58,6 +58,22 @@ def test_copy_new_verifies_and_hashes(tmp_path):
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["dst.bin"]
 
 
+def test_a_copy_of_known_content_is_checked_by_reading_it_back(tmp_path, monkeypatch):
+    """With the content's hash known (the backup), the bytes are not hashed on the way:
+    the read-back is the check, and a copy that reads back wrong is refused as such."""
+    import imgprep.core.fsutil as fsutil
+
+    src = tmp_path / "src.bin"
+    src.write_bytes(os.urandom(2 << 20))
+    want = hash_file(src)
+    assert copy_new(src, tmp_path / "a.bin", expect_sha256=want) == want == hash_file(tmp_path / "a.bin")
+    monkeypatch.setattr(fsutil, "read_back_hash", lambda p: "f" * 64)  # the disk gives back other bytes
+    with pytest.raises(FileOpError, match="does not read back equal"):
+        copy_new(src, tmp_path / "b.bin", expect_sha256=want)
+    assert not (tmp_path / "b.bin").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp left
+
+
 def test_no_hardlink_fallback_is_still_exclusive(tmp_path, monkeypatch):
     def no_link(a, b):
         raise OSError(1, "Operation not permitted")  # EPERM, as FAT/exFAT and some SMB say
