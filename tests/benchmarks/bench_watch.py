@@ -24,22 +24,26 @@ from pathlib import Path
 
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from helpers import photo_array  # noqa: E402
+import numpy as np  # noqa: E402
 
 from imgprep.app.watch import Watcher, WatchOptions  # noqa: E402
 from imgprep.core.presets import load_preset  # noqa: E402
 
 
 def big_jpegs(n: int) -> list[bytes]:
-    base = photo_array(6000, 4000, seed=3)
+    """Camera-like 24 MP JPEGs (grain, a weave, hard edges: bench_batch.camera_scene)."""
+    from bench_batch import camera_scene
+
+    rng = np.random.default_rng(3)
+    base = camera_scene(6000, 4000)
     out = []
     for i in range(n):
-        a = base.copy()
+        a = np.clip(base + rng.normal(0, 6, base.shape[:2] + (1,)).astype(np.float32), 0, 255).astype(np.uint8)
         a[2000:2100, 100 + 120 * i: 200 + 120 * i] = (i * 11 % 255, 255 - i * 9, 40)
         buf = io.BytesIO()
-        Image.fromarray(a).save(buf, "JPEG", quality=88)
+        Image.fromarray(a).save(buf, "JPEG", quality=92)
         out.append(buf.getvalue())
     return out
 
