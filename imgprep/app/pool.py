@@ -117,14 +117,17 @@ class JobPool:
         self.keep = keep
         self.initializer, self.initargs = initializer, initargs
         self._pool: ProcessPoolExecutor | None = None
+        self._leaving: ProcessPoolExecutor | None = None  # closed without waiting (see close)
         self._busy = False
         self._last_used = 0.0
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
         """Stop the worker processes (a kept pool; any other pool stops after its run).
-        A later :meth:`run` starts new ones."""
+        A later :meth:`run` starts new ones. ``wait=False``: they leave while the caller
+        goes on (the last frames render meanwhile); a later pool waits for them first."""
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool.shutdown(wait=wait, cancel_futures=True)
+            self._leaving = None if wait else self._pool
             self._pool = None
 
     def close_if_idle(self, seconds: float) -> bool:
@@ -152,6 +155,10 @@ class JobPool:
 
     def _new_pool(self, n: int) -> ProcessPoolExecutor:
         import os
+
+        if self._leaving is not None:  # its manager thread would make the fork unsafe
+            self._leaving.shutdown(wait=True)
+            self._leaving = None
 
         # A kept pool is started by a long-running process that already holds the
         # library lock and an open journal: its workers must not inherit them (spawn).
@@ -236,7 +243,7 @@ class JobPool:
                     suspects = []
         finally:
             if not self.keep:
-                self.close()
+                self.close(wait=False)
 
     def _isolate(self, jobs: list[J], cancel: threading.Event) -> Iterator[tuple[J, Any]]:
         for job in jobs:
