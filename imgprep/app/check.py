@@ -27,14 +27,10 @@ from ..core.page_template import PageTemplate
 from ..core.presets import Preset, load_preset
 from .annotations import glyph_warning, load_callouts
 from .page import current_page, page_state, page_template_of, state_message
+from .run import cancelled_key
 
 _FIELD_NAMES = {"name": "商品名称 name", "colour": "颜色 colour", "fabric": "面料 fabric", "size": "尺码 size",
                 "description": "商品说明 description", "dimensions": "长/宽/高 dimensions", "sku": "货号 SKU"}
-
-
-def cancelled_key(sku: str) -> str:
-    """The journal's meta key marking a shoot that a cancelled run left unfinished."""
-    return f"cancelled:{sku.casefold()}"
 
 
 @dataclass

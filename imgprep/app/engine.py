@@ -26,7 +26,6 @@ from ..core.messages import Reason, error_reason
 from ..core.naming import frame_stem
 from ..core.presets import Preset
 from .annotations import detail_order, load_callouts, plan_for
-from .check import cancelled_key
 from .frames import FrameJob, FrameOutcome, analyse_frame, render_outputs, warm_up
 from .ingest import dedupe, header, number, resume_plan, row_order, split_results, undone_row
 from .intake import Shoot, is_video, nfc, shot_key
@@ -41,7 +40,7 @@ from .recorder import (
     record_rendered,
     settle_colour_state,
 )
-from .run import BatchOptions, Decisions, Progress, Run, station_name
+from .run import BatchOptions, Decisions, Progress, Run, cancelled_key, station_name
 from .sidefiles import take_companion, take_psd
 
 # Failures of the library itself, not of one file: they end the run (cleanly). A server

@@ -51,6 +51,12 @@ def station_name() -> str:
     return os.environ.get("IMGPREP_STATION") or socket.gethostname()
 
 
+
+def cancelled_key(sku: str) -> str:
+    """The journal's meta key marking a shoot that a cancelled run left unfinished."""
+    return f"cancelled:{sku.casefold()}"
+
+
 @dataclass
 class Run:
     j: Journal

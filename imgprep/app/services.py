@@ -101,7 +101,8 @@ def list_shoots(library: str | Path, today: date | None = None) -> list[ShootRow
     lib = Path(library)
     if not has_journal(lib):
         return []
-    from .check import cancelled_key, check_library
+    from .check import check_library
+    from .run import cancelled_key
 
     checks = {c.sku.casefold(): c for c in check_library(lib, today=today, disk=False)}  # no re-hash per refresh
     out: list[ShootRow] = []
