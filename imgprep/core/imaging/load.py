@@ -12,6 +12,7 @@ OpenCV's (libavif too, without Pillow's shift of the 8-bit conversion).
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import math
 import re
@@ -55,10 +56,13 @@ DEEP_MAX_PIXELS = 64_000_000
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 
+_HEIF_MAJOR = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1")
+
+
 def _register_heif() -> bool:
-    """pillow-heif's opener for HEIC/HEIF, registered once per process (workers too, as
-    they import this module). Thumbnails, depth maps and auxiliary images (a portrait's
-    matte) are not decoded: only the photo is wanted."""
+    """pillow-heif's opener for HEIC/HEIF, registered once per process. Thumbnails, depth
+    maps and auxiliary images (a portrait's matte) are not decoded: only the photo is
+    wanted."""
     try:
         import pillow_heif
     except ImportError:  # a main dependency; without it HEIC fails with its own reason
@@ -67,7 +71,26 @@ def _register_heif() -> bool:
     return True
 
 
-HEIF_READY = _register_heif()
+def _heif_on_demand(fp: Any, filename: Any = None) -> Image.Image:
+    """Pillow's opener for HEIF until the first HEIF file: loads pillow-heif (its
+    libraries cost ~25 ms of every start, and a batch of JPEGs never needs them), which
+    registers itself in this one's place, and hands the file on."""
+    if not _register_heif():
+        raise SyntaxError("HEIC/HEIF needs the 'pillow-heif' package")
+    factory, accept = Image.OPEN["HEIF"]
+    if accept is not None and not accept(fp.read(16) if hasattr(fp, "read") else fp):
+        raise SyntaxError("not a HEIF image pillow-heif reads")
+    fp.seek(0)
+    return factory(fp, filename)
+
+
+def _heif_prefix(prefix: bytes) -> bool:
+    return prefix[4:8] == b"ftyp" and prefix[8:12] in _HEIF_MAJOR  # pillow-heif's own test
+
+
+HEIF_READY = importlib.util.find_spec("pillow_heif") is not None
+if HEIF_READY:
+    Image.register_open("HEIF", _heif_on_demand, _heif_prefix)
 _FORMATS = ALLOWED_FORMATS if HEIF_READY else tuple(f for f in ALLOWED_FORMATS if f != "HEIF")
 # Pillow's own guard stays on as a second line, at our limit.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
@@ -231,6 +254,7 @@ def heif_problem(path: Path) -> tuple[bool, str] | None:
         return None
     if not HEIF_READY:
         return False, "HEIC/HEIF needs the 'pillow-heif' package (pip install pillow-heif)"
+    _register_heif()
     import pillow_heif
 
     try:

@@ -211,3 +211,29 @@ def test_profiles_that_are_not_matrix_trc_are_left_to_lcms():
     assert icc.matrix_shaper(bytes(cmyk)) is None
     assert icc.nclx_shaper(None) is None
     assert icc.nclx_shaper({"color_primaries": 12, "transfer_characteristics": 16}) is None  # PQ: HDR
+
+
+def test_pillow_heif_is_loaded_by_the_first_heif_not_at_start(tmp_path):
+    """Its libraries cost ~25 ms of every start: a batch of JPEGs goes without them, and
+    the first HEIC (even one named .jpg) brings them in, through Pillow's own registry."""
+    import subprocess
+    import sys
+
+    arr = np.full((240, 320, 3), (200, 120, 40), np.uint8)
+    import pillow_heif
+
+    pillow_heif.from_bytes("RGB", (320, 240), arr.tobytes()).save(tmp_path / "misnamed.jpg", quality=90)
+    code = (
+        "import sys\n"
+        "from imgprep.core.imaging.load import load\n"
+        "from imgprep.app.batch import BatchRunner\n"
+        "assert 'pillow_heif' not in sys.modules, 'loaded at start'\n"
+        f"im = load({str(tmp_path / 'misnamed.jpg')!r}).image\n"
+        "assert 'pillow_heif' in sys.modules\n"
+        "print(im.size, im.getpixel((10, 10)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    size, px = out.stdout.strip().split(") (")
+    assert size == "(320, 240"
+    assert all(abs(a - b) <= 6 for a, b in zip(map(int, px.rstrip(")").split(", ")), (200, 120, 40), strict=True))
