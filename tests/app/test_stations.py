@@ -333,6 +333,8 @@ def test_a_watcher_waits_out_a_server_outage(tmp_path):
             _wait_for(lambda: _seen(log, "started"), 60, "the watcher")
             folder = tiny_shoots(drop, 2, skus=("P100",), seed=6)[0]
             _wait_for(lambda: _seen(log, "rendered", 2), 60, "the first files")
+            # rendered, then moved to done/: under load the move can lag the event
+            _wait_for(lambda: not any(folder.iterdir()), 30, "the first files to leave the drop folder")
             server.stop()
             more = tiny_shoots(tmp_path / "more", 2, skus=("P100",), seed=8)[0]
             for p in sorted(more.iterdir()):
