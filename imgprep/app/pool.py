@@ -156,7 +156,7 @@ class JobPool:
     def _new_pool(self, n: int) -> ProcessPoolExecutor:
         import os
 
-        if self._leaving is not None:  # its manager thread would make the fork unsafe
+        if self._leaving is not None:  # a live manager thread would make the next pool spawn, not fork
             self._leaving.shutdown(wait=True)
             self._leaving = None
 

@@ -56,9 +56,6 @@ DEEP_MAX_PIXELS = 64_000_000
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 
-_HEIF_MAJOR = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1")
-
-
 def _register_heif() -> bool:
     """pillow-heif's opener for HEIC/HEIF, registered once per process. Thumbnails, depth
     maps and auxiliary images (a portrait's matte) are not decoded: only the photo is
@@ -85,7 +82,8 @@ def _heif_on_demand(fp: Any, filename: Any = None) -> Image.Image:
 
 
 def _heif_prefix(prefix: bytes) -> bool:
-    return prefix[4:8] == b"ftyp" and prefix[8:12] in _HEIF_MAJOR  # pillow-heif's own test
+    """A HEIF container by its major brand (AVIF's are Pillow's own plugin's)."""
+    return prefix[4:8] == b"ftyp" and prefix[8:12] in _HEIF_BRANDS and prefix[8:12] not in (b"avif", b"avis")
 
 
 HEIF_READY = importlib.util.find_spec("pillow_heif") is not None
@@ -231,8 +229,8 @@ def _check_file(path: Path) -> None:
 
 # ISO base media file brands of still images in a HEIF container (ISO/IEC 23008-12,
 # AV1 Image File Format): HEVC (heic …), AV1 (avif), and the structural ones.
-_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"mif2", b"miaf",
-                b"avif", b"avis"}
+_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1", b"mif2",
+                b"miaf", b"avif", b"avis"}
 _CUT_WORDS = ("end of file", "too small", "cannot read", "outside of file", "insufficient input")
 
 
