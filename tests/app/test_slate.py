@@ -145,6 +145,37 @@ def test_a_named_folders_slate_is_read_by_its_frame_analysis(tmp_path):
     assert plain[0].exists()
 
 
+def test_a_late_slate_renames_one_of_two_folders_of_the_same_name(tmp_path, run_cli):
+    """Two folders named CUP-4 are planned as one SKU; the first frame of one is a slate of
+    CUP-5. What was analysed under CUP-4 is dropped, and both folders run again: one as
+    CUP-5, the other still CUP-4, numbered from 01. A named folder whose first file is
+    broken has no slate: that file fails alone."""
+    src = tmp_path / "card"
+    shoot(src / "a" / "CUP-4", "CUP-5", n=2, seed=1)
+    shoot(src / "b" / "CUP-4", None, n=2, seed=2)
+    lamp = shoot(src / "c" / "LAMP-7", None, n=2, seed=3)
+    broken = lamp[0].with_name("IMG_0000.jpg")
+    broken.write_bytes(b"\xff\xd8\xff\xe0 cut short")
+    code, out, _ = run_cli("batch", src / "a", src / "b", src / "c", "--library", tmp_path / "lib", "--json")
+    doc = json.loads(out)
+    got = {Path(i["source"]).relative_to(src).as_posix(): (i["status"], i["sku"], i["raw"]) for i in doc["items"]}
+    assert got == {
+        "a/CUP-4/IMG_0001.jpg": ("skipped", "CUP-5", None),
+        "a/CUP-4/IMG_0002.jpg": ("done", "CUP-5", "CUP-5/raw/CUP-5-01.jpg"),
+        "a/CUP-4/IMG_0003.jpg": ("done", "CUP-5", "CUP-5/raw/CUP-5-02.jpg"),
+        "b/CUP-4/IMG_0002.jpg": ("done", "CUP-4", "CUP-4/raw/CUP-4-01.jpg"),
+        "b/CUP-4/IMG_0003.jpg": ("done", "CUP-4", "CUP-4/raw/CUP-4-02.jpg"),
+        "c/LAMP-7/IMG_0000.jpg": ("failed", "LAMP-7", None),
+        "c/LAMP-7/IMG_0002.jpg": ("done", "LAMP-7", "LAMP-7/raw/LAMP-7-01.jpg"),
+        "c/LAMP-7/IMG_0003.jpg": ("done", "LAMP-7", "LAMP-7/raw/LAMP-7-02.jpg"),
+    }, got
+    assert code == 1  # the broken file failed
+    lib = tmp_path / "lib"
+    raw = sorted(p.relative_to(lib).as_posix() for p in lib.rglob("*") if p.is_file() and p.parent.name == "raw")
+    assert raw == ["CUP-4/raw/CUP-4-01.jpg", "CUP-4/raw/CUP-4-02.jpg", "CUP-5/raw/CUP-5-01.jpg",
+                   "CUP-5/raw/CUP-5-02.jpg", "LAMP-7/raw/LAMP-7-01.jpg", "LAMP-7/raw/LAMP-7-02.jpg"]  # no temp left
+
+
 def test_print_slates_from_the_product_sheet(tmp_path, run_cli):
     sheet = tmp_path / "products.csv"
     sheet.write_text("货号,商品名称\nMUG-001,加厚马克杯\nBAG-002,帆布包\n", encoding="utf-8")
