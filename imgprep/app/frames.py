@@ -42,7 +42,8 @@ class FrameJob:
 
 @dataclass(frozen=True)
 class SlateFound:
-    """What :func:`analyse_frame` returns for a frame that is a SKU slate (nothing copied)."""
+    """What :func:`analyse_frame` returns for a frame that is a SKU slate (nothing of it is
+    kept: a JPEG's copy, made while it decoded, is removed)."""
     path: str
     sku: str
 

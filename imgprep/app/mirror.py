@@ -85,11 +85,6 @@ class Mirror:
             for row in j.pending_backups(target.key):  # queued by earlier runs
                 self._submit(row["path"])
 
-    def queue(self, rel: str) -> None:
-        with self.j.tx():
-            self.note(rel)
-        self.start(rel)
-
     def note(self, rel: str) -> None:
         """Inside the caller's transaction (the one that journals the file): its copy is due."""
         if self.target is not None:

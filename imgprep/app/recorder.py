@@ -116,8 +116,10 @@ def _keep_fit(run: Run, row: Any, card: dict, it: Item) -> None:
     with j.tx():
         j.add_fit(sku=sku, card_source_id=row["id"], card_type=doc["card"]["type"], model=doc.get("model", ""),
                   fit=card["fit"], report=doc, station=run.station)
+        for rel in it.reports:
+            run.mirror.note(rel)
     for rel in it.reports:
-        run.mirror.queue(rel)
+        run.mirror.start(rel)
     s = doc.get("summary", {})
     verdict = "pass" if s.get("pass") else "FAIL"
     it.notes.append(say("colour-result", before=f"{s['before']['mean']:.1f}",

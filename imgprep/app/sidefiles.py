@@ -43,7 +43,8 @@ def _landed(run: Run, it: Item, rel: str, sha: str, st: Any, kind: str, source_i
     """A side file is in the library: journaled, queued for the mirror, told."""
     with run.j.tx():
         run.j.add_file(rel, sha, st.st_size, kind, source_id, facts={"source": it.source, "mtime_ns": st.st_mtime_ns})
-    run.mirror.queue(rel)
+        run.mirror.note(rel)
+    run.mirror.start(rel)
     run.progress({"event": "ingested", "source": it.source, "sku": it.sku, "file": rel})
     it.raw = rel
     it.backup = run.mirror.state([rel])
