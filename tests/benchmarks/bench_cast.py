@@ -1,13 +1,19 @@
 """Benchmark: cast invariance through `imgprep batch` with a REAL card photo.
 
     .venv/bin/python tests/benchmarks/bench_cast.py CARD_PHOTO [PRODUCT_PHOTO] [--format jpg|tif16] [--model NAME]
-                                                   [--in-scene] [--keep DIR]
+                                                   [--light gains|bradford] [--in-scene] [--keep DIR]
 
 A real photo of a ColorChecker (e.g. ``../shared/colour-photos/cards/oycq_huawei.jpg``;
 never copied into the project) and a product frame (a real photo without a card, or a
 generated product-like one) are put under five casts: 3000 K, 4200 K and 7500 K black-body
 light with the camera left at D65 and ±10-15 % channel gains, a magenta tint, and a mild
 per-channel gamma.
+
+How a black-body light acts (``--light``): ``gains`` (the default, issue 10's "3000–7500 K
+gains"): the light's white as per-channel gains in linear sRGB; ``bradford``: a Bradford
+chromatic adaptation, a full 3 × 3 in linear sRGB that drives a saturated colour's
+channel below 0 (crushed) — a camera whose colour matrix is applied after the light, and
+the harder case: each light crushes other patches of the card.
 
 Where a cast acts: by default on the finished JPEG's linear sRGB (an edit after the
 camera's tone rendering). A real light acts on the scene, before the camera renders it:
@@ -27,6 +33,7 @@ import contextlib
 import io
 import itertools
 import json
+import re
 import sys
 import tempfile
 from datetime import datetime, timedelta
@@ -40,13 +47,15 @@ sys.path.insert(0, str(ROOT))
 
 from tests.core.colour.scenes import Cast, apply_cast, product_photo  # noqa: E402
 
-CASTS = {
-    "3000K": Cast(3000, (1.0, 1.0, 1.0), (1.0, 1.0, 1.0)),
-    "4200K+gains": Cast(4200, (1.12, 0.95, 0.9), (1.0, 1.0, 1.0)),
-    "7500K+gains": Cast(7500, (1.15, 0.9, 1.0), (1.0, 1.0, 1.0)),
-    "magenta tint": Cast(6504, (1.1, 0.85, 1.1), (1.0, 1.0, 1.0)),
-    "gamma": Cast(5500, (1.0, 1.0, 1.0), (0.95, 1.0, 1.05)),
-}
+
+def casts(light: str) -> dict[str, Cast]:
+    return {
+        "3000K": Cast(3000, (1.0, 1.0, 1.0), (1.0, 1.0, 1.0), light=light),
+        "4200K+gains": Cast(4200, (1.12, 0.95, 0.9), (1.0, 1.0, 1.0), light=light),
+        "7500K+gains": Cast(7500, (1.15, 0.9, 1.0), (1.0, 1.0, 1.0), light=light),
+        "magenta tint": Cast(6504, (1.1, 0.85, 1.1), (1.0, 1.0, 1.0), light=light),
+        "gamma": Cast(5500, (1.0, 1.0, 1.0), (0.95, 1.0, 1.05), light=light),
+    }
 T0 = datetime(2026, 11, 21, 9, 0, 0)
 
 
@@ -130,6 +139,12 @@ def main(argv: list[str] | None = None) -> int:
         i = args.index("--format")
         fmt = args[i + 1]
         del args[i : i + 2]
+    light = "gains"
+    if "--light" in args:
+        i = args.index("--light")
+        light = args[i + 1]
+        del args[i : i + 2]
+    cast_set = casts(light)
     in_scene = "--in-scene" in args
     if in_scene:
         args.remove("--in-scene")
@@ -152,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
             keep.mkdir(parents=True, exist_ok=True)
             d = str(keep)
         src, lib = Path(d) / "src", Path(d) / "lib"
-        for k, cast in enumerate(CASTS.values()):
+        for k, cast in enumerate(cast_set.values()):
             shoot = src / f"CAST{k}"
             shoot.mkdir(parents=True)
             if fmt == "tif16":
@@ -175,28 +190,29 @@ def main(argv: list[str] | None = None) -> int:
         doc = json.loads(out.getvalue())
         roles = {(i["sku"], Path(i["source"]).name): i for i in doc["items"]}
         ext = "tif" if fmt == "tif16" else "jpg"
-        found = [roles.get((f"CAST{k}", f"IMG_0001.{ext}"), {}).get("role") == "card" for k in range(len(CASTS))]
-        print(f"imgprep batch exit {code}; card found in {sum(found)} / {len(CASTS)} casts")
-        corrected = [_lab(lib / f"CAST{k}" / "jpg" / f"CAST{k}-01.jpg") for k in range(len(CASTS))]
-        raw = [_lab(lib / f"CAST{k}" / "raw" / f"CAST{k}-01.{ext}") for k in range(len(CASTS))]
+        found = [roles.get((f"CAST{k}", f"IMG_0001.{ext}"), {}).get("role") == "card" for k in range(len(cast_set))]
+        print(f"imgprep batch exit {code}; light {light}; card found in {sum(found)} / {len(cast_set)} casts")
+        corrected = [_lab(lib / f"CAST{k}" / "jpg" / f"CAST{k}-01.jpg") for k in range(len(cast_set))]
+        raw = [_lab(lib / f"CAST{k}" / "raw" / f"CAST{k}-01.{ext}") for k in range(len(cast_set))]
         h = int(corrected[0].shape[0] * 0.8)  # the watermark's corner band left out
-        pairs = list(itertools.combinations(range(len(CASTS)), 2))
+        pairs = list(itertools.combinations(range(len(cast_set)), 2))
         after = {p: float(delta_e_2000(corrected[p[0]][:h], corrected[p[1]][:h]).mean()) for p in pairs}
         before = {p: float(delta_e_2000(raw[p[0]], raw[p[1]]).mean()) for p in pairs}
-        names = list(CASTS)
+        names = list(cast_set)
         print("| pair | uncorrected mean ΔE2000 | corrected mean ΔE2000 |")
         print("|---|---|---|")
         for p in pairs:
             print(f"| {names[p[0]]} – {names[p[1]]} | {before[p]:.2f} | {after[p]:.2f} |")
         print(f"worst pair: corrected {max(after.values()):.2f} (target ≤ 1.5), uncorrected {max(before.values()):.2f}; "
               f"mean over pairs: corrected {np.mean(list(after.values())):.2f}, uncorrected {np.mean(list(before.values())):.2f}")
-        for k in range(len(CASTS)):
+        for k in range(len(cast_set)):
             rep = lib / f"CAST{k}" / "report" / f"colour-CAST{k}.csv"
             html = lib / f"CAST{k}" / "report" / f"colour-CAST{k}.html"
             if rep.exists():
                 last = rep.read_text(encoding="utf-8-sig").strip().splitlines()
-                model = html.read_text(encoding="utf-8").split("Model: <b>", 1)[-1].split("<", 1)[0]
-                print(f"  {names[k]} ({model}): " + " ".join(x for x in last[-4:-1]))
+                m = re.search(r"Model</span>: <b>(.*?)</b>", html.read_text(encoding="utf-8"))
+                chosen = re.sub(r"<[^>]+>", "", re.sub(r"<span class='zh'>.*?</span>", "", m[1])) if m else "?"
+                print(f"  {names[k]} ({chosen}): " + " ".join(x for x in last[-4:-1]))
     return 0
 
 

@@ -42,6 +42,19 @@ class Cast:
     gains: tuple[float, float, float] = (1.0, 1.0, 1.0)
     gamma: tuple[float, float, float] = (1.0, 1.0, 1.0)
     exposure: float | None = None  # None: white patch lands at ~0.85 max channel
+    # how the light acts in linear sRGB: a Bradford adaptation (a full 3 × 3, which drives
+    # a saturated colour's channel below 0) or the light's white as per-channel gains
+    light: str = "bradford"
+
+
+@lru_cache(maxsize=64)
+def _light_matrix(kelvin: float, light: str) -> np.ndarray:
+    A = _kelvin_matrix(kelvin)
+    if light == "gains":
+        return np.diag(A @ np.ones(3))
+    if light != "bradford":
+        raise ValueError(f"unknown light {light!r}")
+    return A
 
 
 @lru_cache(maxsize=64)
@@ -59,12 +72,12 @@ def _kelvin_matrix(kelvin: float) -> np.ndarray:
 def _exposure(cast: Cast) -> float:
     if cast.exposure is not None:
         return cast.exposure
-    w = _kelvin_matrix(cast.kelvin) @ np.full(3, 0.9) * np.asarray(cast.gains)
+    w = _light_matrix(cast.kelvin, cast.light) @ np.full(3, 0.9) * np.asarray(cast.gains)
     return 0.85 / float(w.max())
 
 
 def apply_cast_linear(lin: np.ndarray, cast: Cast) -> np.ndarray:
-    A = _kelvin_matrix(cast.kelvin)
+    A = _light_matrix(cast.kelvin, cast.light)
     y = (np.asarray(lin, float) @ A.T) * np.asarray(cast.gains) * _exposure(cast)
     return np.power(np.clip(y, 0.0, 1.0), np.asarray(cast.gamma))
 
