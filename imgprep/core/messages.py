@@ -158,6 +158,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "model-curve+matrix": ("tone curve + matrix", "色调曲线 + 矩阵"),
     "model-root-polynomial": ("root-polynomial", "根多项式"),
     "model-curve+root-polynomial": ("tone curve + root-polynomial", "色调曲线 + 根多项式"),
+    "model-blend": ("blend of tone curve + matrix and tone curve + root-polynomial",
+                    "色调曲线 + 矩阵与色调曲线 + 根多项式的混合"),
     "card-unverified": ("the patch colours do not confirm a card at the clicked corners: the fit uses them as "
                         "clicked (patch 1 first, clockwise) — check the figures and the preview before applying it",
                         "所点位置的色块颜色无法确认是色卡：按所点的四角（先 1 号色块，再顺时针）拟合——"

@@ -19,6 +19,7 @@ def test_analyse_scene_with_card():
         "curve+matrix",
         "root-polynomial",
         "curve+root-polynomial",
+        "blend",
     }
     assert doc["summary"]["pass"] is True
 

@@ -21,6 +21,10 @@ curve+matrix     per-channel power-law tone curve fitted on the neutral patches 
 root-polynomial  degree-2 root-polynomial (Finlayson, Mackiewicz & Hurlbert, "Color
                  Correction Using Root-Polynomial Regression", IEEE TIP 24(5), 2015);
                  exposure invariant, ridge towards the white balance.
+curve+root-polynomial  a tone curve through the card's greys, then a root-polynomial.
+blend            the mean of ``curve+matrix`` and ``curve+root-polynomial`` in linear light
+                 where the greys need a tone curve through them, else ``curve+matrix``
+                 (the automatic choice's default; docs/colour-detection.md, "Models").
 
 Over-fitting guards: ridge regularisation, perceptual patch weights, output clipping, a
 monotone and near-neutral grey axis, and a bound on how far the model may move colours of
@@ -58,7 +62,12 @@ _CUBE_DE_LIMIT = 40.0
 # greys needed for a tone curve through them; with fewer, leaving one out moves a curve
 # through the rest too far, and the power law (two parameters) is the honest choice
 _MIN_KNOTS = 5
-FORMAT_VERSION = 2  # 2: tone curves through the greys (knots)
+FORMAT_VERSION = 3  # 2: tone curves through the greys (knots); 3: blends (parts)
+BLEND = "blend"
+# the blend's parts and their weights: the steady model and the accurate one, equally
+BLEND_PARTS = (("curve+matrix", 0.5), ("curve+root-polynomial", 0.5))
+# curve+root-polynomial keeps the power law when it explains every grey within this ΔE2000
+_POWER_LAW_DE = 1.5
 
 
 def _terms(x: np.ndarray, kind: str) -> np.ndarray:
@@ -89,6 +98,9 @@ class ColourFit:
     # empty: the power law a x^g above. Beyond the end knots the curve goes on with the
     # power law's slope in log-log, so shadows and highlights extrapolate smoothly.
     curve_knots: tuple[tuple[tuple[float, ...], tuple[float, ...]], ...] = ()
+    # a blend: (weight, fit) pairs whose outputs in linear light are averaged; the fields
+    # above are then unused (identity)
+    parts: tuple[tuple[float, ColourFit], ...] = ()
     _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False, hash=False)
 
     # -- maths -----------------------------------------------------------------
@@ -123,7 +135,10 @@ class ColourFit:
     def apply_linear(self, x: np.ndarray, clip: bool = True) -> np.ndarray:
         """Apply to linear sRGB values of any shape (..., 3); returns float64."""
         x = np.asarray(x, dtype=float)
-        y = _terms(self.curve(x), self.terms) @ self.M.T
+        if self.parts:
+            y = sum(w * f.apply_linear(x, clip=False) for w, f in self.parts)
+        else:
+            y = _terms(self.curve(x), self.terms) @ self.M.T
         return np.clip(y, 0.0, 1.0) if clip else y
 
     def apply(self, rgb: np.ndarray) -> np.ndarray:
@@ -132,11 +147,24 @@ class ColourFit:
         Decoding and the tone curve go through a 256-entry table per channel, the matrix
         through ``cv2.transform``, encoding through a 16k-entry table.
         """
-        import cv2
-
         rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
         if rgb.ndim != 3 or rgb.shape[2] != 3:
             raise ValueError(f"expected an (H, W, 3) uint8 image, got shape {rgb.shape}")
+        return _encode(self._blended(rgb, ColourFit._linear8))
+
+    def _blended(self, rgb: np.ndarray, linear: Callable[[ColourFit, np.ndarray], np.ndarray]) -> np.ndarray:
+        """The corrected linear float32 image: one fit's, or a blend's weighted sum."""
+        if not self.parts:
+            return linear(self, rgb)
+        y = None
+        for w, f in self.parts:
+            part = linear(f, rgb)
+            y = part * np.float32(w) if y is None else y + part * np.float32(w)
+        return y
+
+    def _linear8(self, rgb: np.ndarray) -> np.ndarray:
+        import cv2
+
         luts = self._cache.get("luts")
         if luts is None:
             lin = srgb8_to_linear(np.arange(256, dtype=np.uint8)).astype(float)
@@ -150,7 +178,7 @@ class ColourFit:
             )
             self._cache["luts"] = luts
         lut, sqrt_lut, M = luts
-        return self._matrix_and_encode(cv2.LUT(rgb, lut), lambda: cv2.LUT(rgb, sqrt_lut), M)
+        return self._matrix(cv2.LUT(rgb, lut), lambda: cv2.LUT(rgb, sqrt_lut), M)
 
     def apply16(self, rgb: np.ndarray) -> np.ndarray:
         """Correct a 16-bit sRGB image (H, W, 3) (from a RAW or a 16-bit TIFF/PNG) and
@@ -159,6 +187,9 @@ class ColourFit:
         rgb = np.asarray(rgb)
         if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint16:
             raise ValueError(f"expected an (H, W, 3) uint16 image, got {rgb.dtype} {rgb.shape}")
+        return _encode(self._blended(rgb, ColourFit._linear16))
+
+    def _linear16(self, rgb: np.ndarray) -> np.ndarray:
         luts = self._cache.get("luts16")
         if luts is None:
             lin = srgb_to_linear(np.arange(65536) / 65535.0)
@@ -175,11 +206,10 @@ class ColourFit:
                 np.take(table[c], rgb[..., c], out=out[..., c])
             return out
 
-        return self._matrix_and_encode(per_channel(lut), lambda: per_channel(sqrt_lut), M)
+        return self._matrix(per_channel(lut), lambda: per_channel(sqrt_lut), M)
 
-    def _matrix_and_encode(self, lin: np.ndarray, sqrt_lin: Callable[[], np.ndarray], M: np.ndarray) -> np.ndarray:
-        """The matrix (and root-polynomial terms) on curve-corrected linear float32
-        values, then the sRGB encoding to uint8 through the 16k-entry table."""
+    def _matrix(self, lin: np.ndarray, sqrt_lin: Callable[[], np.ndarray], M: np.ndarray) -> np.ndarray:
+        """The matrix (and root-polynomial terms) on curve-corrected linear float32 values."""
         import cv2
 
         y = cv2.transform(lin, M[:, :3])
@@ -188,14 +218,15 @@ class ColourFit:
             a, b, c = cv2.split(sqrt_lin())
             s = cv2.merge([cv2.multiply(a, b), cv2.multiply(b, c), cv2.multiply(a, c)])
             y = cv2.add(y, cv2.transform(s, M[:, 3:6]))
-        y = cv2.multiply(y, (_ENC_SIZE - 1.0,) * 3 + (0.0,))
-        np.clip(y, 0, _ENC_SIZE - 1, out=y)
-        return np.take(_ENC_LUT, (y + 0.5).astype(np.uint16))
+        return y
 
     # -- serialisation ---------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
+        if self.parts:  # version 3: a station of an older version refuses it by name
+            return {"version": 3, "model": self.model, "card": self.card, "n_patches": self.n_patches,
+                    "parts": [{"weight": w, "fit": f.to_dict()} for w, f in self.parts]}
         return {
-            "version": FORMAT_VERSION,
+            "version": 2,  # what a station of the previous version reads too
             "model": self.model,
             "card": self.card,
             "terms": self.terms,
@@ -211,6 +242,10 @@ class ColourFit:
     def from_dict(cls, d: dict[str, Any]) -> ColourFit:
         if d.get("version", FORMAT_VERSION) > FORMAT_VERSION:
             raise ValueError(f"colour fit format {d['version']} is newer than this program")
+        if d.get("parts"):
+            return cls(model=str(d["model"]), matrix=((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0)),
+                       card=str(d.get("card", "classic24")), n_patches=int(d.get("n_patches", 0)),
+                       parts=tuple((float(p["weight"]), cls.from_dict(p["fit"])) for p in d["parts"]))
         curve = d.get("curve") or {}
         return cls(
             model=str(d["model"]),
@@ -224,6 +259,15 @@ class ColourFit:
             curve_knots=tuple((tuple(float(v) for v in kx), tuple(float(v) for v in ky))
                               for kx, ky in curve.get("knots", ())),
         )
+
+
+def _encode(y: np.ndarray) -> np.ndarray:
+    """Linear float32 (H, W, 3) to uint8 sRGB through the 16k-entry table."""
+    import cv2
+
+    y = cv2.multiply(y, (_ENC_SIZE - 1.0,) * 3 + (0.0,))
+    np.clip(y, 0, _ENC_SIZE - 1, out=y)
+    return np.take(_ENC_LUT, (y + 0.5).astype(np.uint16))
 
 
 def _as_tuple(m: np.ndarray) -> tuple[tuple[float, ...], ...]:
@@ -349,7 +393,14 @@ def _fit_curve_matrix(m, r, w, neutral, lam):  # type: ignore[no-untyped-def]
 
 
 def _fit_curve_root_polynomial(m, r, w, neutral, lam):  # type: ignore[no-untyped-def]
-    cf = _curve_of(m, r, w, neutral, knots=True)
+    # the tone curve through the greys where the power law cannot explain them (a phone's
+    # S-shaped curve); where it can, its two parameters are the steadier choice: a curve
+    # through every grey also follows their noise
+    cf = _curve_of(m, r, w, neutral, knots=False)
+    if len(neutral):
+        de = delta_e_2000(linear_to_lab(cf.curve(m[neutral])), linear_to_lab(r[neutral]))
+        if float(np.max(de)) > _POWER_LAW_DE:
+            cf = _curve_of(m, r, w, neutral, knots=True)
     xc = cf.curve(m)
     prior = np.vstack([np.eye(3), np.zeros((3, 3))])  # the curve already balances the greys
     B = _ridge(_terms(xc, "root2"), r, w, prior, lam)
@@ -364,7 +415,8 @@ CORRECTION_MODELS: dict[str, Fitter] = {
     "curve+root-polynomial": _fit_curve_root_polynomial,
 }
 # in order of simplicity: reports list the models so, and an exact tie goes to the earlier one
-MODEL_ORDER = ("white-balance", "matrix3x3", "curve+matrix", "root-polynomial", "curve+root-polynomial")
+MODEL_ORDER = ("white-balance", "matrix3x3", "curve+matrix", "root-polynomial", "curve+root-polynomial", BLEND)
+MODELS = MODEL_ORDER  # every name fit() takes
 
 
 # --------------------------------------------------------------------------- guards
@@ -402,7 +454,10 @@ def _guard_problem(f: ColourFit, m: np.ndarray, neutral: np.ndarray) -> str | No
         return delta_e_2000(linear_to_lab(got), linear_to_lab(np.clip(wb * scale, 0, 1)))
 
     v = np.linspace(0.05, 1.0, 5)
-    cube = np.stack(np.meshgrid(v, v, v, indexing="ij"), -1).reshape(-1, 3)
+    # the cube of surface colours under this card's light: no channel above its white's
+    # (a camera value with full blue under a warm light is no surface colour, and judging
+    # it made the guard fire under one light and not another)
+    cube = np.stack(np.meshgrid(v, v, v, indexing="ij"), -1).reshape(-1, 3) * nd
     limit = max(_CUBE_DE_LIMIT, 1.5 * float(np.max(versus_wb(np.clip(m, 0, 1)))))
     if np.max(versus_wb(cube)) > limit:
         return "colours outside the chart gamut move too far"
@@ -424,12 +479,12 @@ def fit(
     default perceptual weights; ``neutral`` lists indices of achromatic patches (default:
     the reference patches with Lab chroma < 4).
     """
+    if model == BLEND:
+        return _blend([fit(measured, reference, name, mask, weights, neutral, card) for name, _ in BLEND_PARTS])
     try:
         fitter = CORRECTION_MODELS[model]
     except KeyError:
-        raise ValueError(
-            f"unknown model {model!r}; choose one of {sorted(CORRECTION_MODELS)}"
-        ) from None
+        raise ValueError(f"unknown model {model!r}; choose one of {sorted(MODELS)}") from None
     m = np.asarray(measured, dtype=float).reshape(-1, 3)
     r = np.asarray(reference, dtype=float).reshape(-1, 3)
     if m.shape != r.shape:
@@ -462,31 +517,55 @@ def fit(
     return ColourFit("white-balance", _as_tuple(M), terms, gain, gamma, card, len(idx), lam)
 
 
+def _blend(parts: Sequence[ColourFit]) -> ColourFit:
+    """The blend of ``parts`` (fitted as BLEND_PARTS names them, on the same patches)."""
+    if any(f.model != name for (name, _), f in zip(BLEND_PARTS, parts, strict=True)) or not parts[1].curve_knots:
+        # too few patches or greys for its parts: their common fallback; or greys that
+        # follow a power law (or too few for a curve through them): curve+matrix alone
+        return parts[0]
+    return ColourFit(BLEND, ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0)), card=parts[0].card,
+                     n_patches=parts[0].n_patches,
+                     parts=tuple((w, f) for (_, w), f in zip(BLEND_PARTS, parts, strict=True)))
+
+
+def _fold_fits(m: np.ndarray, r: np.ndarray, model: str, keep: np.ndarray, neutral: Sequence[int],
+               known: dict[str, dict[int, ColourFit]]) -> dict[int, ColourFit]:
+    """Each usable patch's fit on all the others; a blend's from its parts' in ``known``."""
+    if model == BLEND and all(n in known for n, _ in BLEND_PARTS):
+        return {i: _blend([known[n][i] for n, _ in BLEND_PARTS]) for i in known[BLEND_PARTS[0][0]]}
+    out = {}
+    for i in np.flatnonzero(keep):
+        sub = keep.copy()
+        sub[i] = False
+        out[int(i)] = fit(m, r, model, mask=sub, neutral=neutral)
+    return out
+
+
 def leave_one_out(
     measured: np.ndarray,
     reference: np.ndarray,
     model: str,
     mask: np.ndarray | None = None,
     neutral: Sequence[int] | None = None,
+    _known: dict[str, dict[int, ColourFit]] | None = None,
 ) -> np.ndarray:
     """ΔE2000 (Lab D50) of each usable patch predicted by a fit on all the others;
-    NaN for patches outside ``mask``."""
+    NaN for patches outside ``mask``. ``_known`` caches the folds' fits by model."""
     m = np.asarray(measured, dtype=float).reshape(-1, 3)
     r = np.asarray(reference, dtype=float).reshape(-1, 3)
     keep = np.ones(len(m), bool) if mask is None else np.asarray(mask, bool)
     if neutral is None:
         neutral = _neutral_indices(linear_to_lab(r))
     ref_lab = linear_to_lab(r)
+    known = {} if _known is None else _known
+    fits = known[model] = _fold_fits(m, r, model, keep, neutral, known)
     out = np.full(len(m), np.nan)
-    for i in np.flatnonzero(keep):
-        sub = keep.copy()
-        sub[i] = False
-        f = fit(m, r, model, mask=sub, neutral=neutral)
+    for i, f in fits.items():
         out[i] = delta_e_2000(linear_to_lab(f.apply_linear(m[i])), ref_lab[i])
     return out
 
 
-DEFAULT_MODEL = "curve+matrix"
+DEFAULT_MODEL = BLEND
 
 
 def choose_model(
@@ -497,25 +576,29 @@ def choose_model(
     neutral: Sequence[int] | None = None,
     tie: float = 0.05,
     default: str = DEFAULT_MODEL,
+    min_gain: float = 0.25,
     per_patch: dict[str, np.ndarray] | None = None,
 ) -> tuple[str, dict[str, dict[str, float]]]:
     """Pick a model by leave-one-patch-out ΔE2000 on this card.
 
-    ``default`` (the model that measured best across rendered scenes, see the closing
-    notes) stays unless another model beats it *significantly* on this card: by more
-    than ``tie`` and by more than twice the standard error of the per-patch paired
-    difference. One card's LOO mean moves by ~0.1 ΔE with patch noise alone, and a
-    model switched on noise generalises worse to the product's colours (at 3000 K the
-    card's LOO favoured ``matrix3x3`` by 0.08 ± 0.11 while it corrected product colours
-    25 % worse). Among significantly better models the lowest mean wins.
+    ``default`` (the blend of the two curve models, docs/colour-detection.md "Models")
+    stays unless another model beats it *clearly* on this card: by more than ``tie``,
+    by more than twice the standard error of the per-patch paired difference, and by
+    more than ``min_gain`` of the default's own mean. One card's LOO mean moves by ~0.1
+    ΔE with patch noise alone, and a model switched on noise generalises worse to the
+    product's colours (at 3000 K the card's LOO favoured ``matrix3x3`` by 0.08 ± 0.11
+    while it corrected product colours 25 % worse); a switch on a marginal win also makes
+    the same product look different under another light, where the card's figures tip
+    the other way. Among clearly better models the lowest mean wins.
 
     Returns ``(name, {model: {"mean", "median", "max"}})``; ``per_patch``, when given, is
     filled with each model's per-patch leave-one-out ΔE2000 (NaN where masked).
     """
     loo: dict[str, np.ndarray] = {}
     table: dict[str, dict[str, float]] = {}
+    known: dict[str, dict[int, ColourFit]] = {}  # the blend's folds from its parts'
     for name in models:
-        de = leave_one_out(measured, reference, name, mask=mask, neutral=neutral)
+        de = leave_one_out(measured, reference, name, mask=mask, neutral=neutral, _known=known)
         loo[name] = de
         if per_patch is not None:
             per_patch[name] = de
@@ -541,7 +624,7 @@ def choose_model(
         if d.size < 3:
             continue
         se = float(np.std(d, ddof=1) / np.sqrt(d.size))
-        if d.mean() > max(tie, 2 * se):
+        if d.mean() > max(tie, 2 * se, min_gain * float(np.mean(base[both]))):
             better.append(n)
     if not better:
         return default, table

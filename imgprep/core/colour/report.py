@@ -480,9 +480,12 @@ def _html_models(doc: dict[str, Any]) -> list[str]:
                 f"<tr><td class='l'>{e(k)}{mark}</td><td>{v['mean']}</td><td>{v['median']}</td><td>{v['max']}</td></tr>"
             )
         parts += ["</table>", _note(
-            "默认使用曲线+矩阵；仅当其他模型在本色卡上显著更好（超过逐色块差异标准误差的两倍）时才改用。",
-            "curve+matrix is the default; another model is used only when it is significantly better"
-            " on this card (by more than twice the standard error of the per-patch difference).")]
+            "默认使用混合模型（曲线+矩阵与曲线+根多项式的平均；灰阶符合幂律时即曲线+矩阵）；"
+            "仅当其他模型在本色卡上明显更好（超过逐色块差异标准误差的两倍，且超过默认模型平均值的四分之一）时才改用。",
+            "The default is the blend (the mean of curve+matrix and curve+root-polynomial; curve+matrix"
+            " alone where the greys follow a power law); another model is used only when it is clearly"
+            " better on this card (by more than twice the standard error of the per-patch difference"
+            " and by more than a quarter of the default's mean).")]
     return parts
 
 

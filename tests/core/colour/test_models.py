@@ -6,7 +6,9 @@ import pytest
 
 from imgprep.core.colour.delta_e import delta_e_2000, linear_to_lab, linear_to_srgb, srgb8_to_linear
 from imgprep.core.colour.models import (
+    BLEND_PARTS,
     CORRECTION_MODELS,
+    MODELS,
     ColourFit,
     choose_model,
     fit,
@@ -37,7 +39,7 @@ def test_registry_names():
         fit(REF, REF, "magic")
 
 
-@pytest.mark.parametrize("model", list(CORRECTION_MODELS))
+@pytest.mark.parametrize("model", MODELS)
 def test_identity_fit_is_near_identity(model):
     f = fit(REF, REF, model)
     de = delta_e_2000(linear_to_lab(f.apply_linear(np.clip(REF, 0, 1))), REF_LAB)
@@ -65,7 +67,7 @@ def test_root_polynomial_is_exposure_invariant():
     )
 
 
-@pytest.mark.parametrize("model", list(CORRECTION_MODELS))
+@pytest.mark.parametrize("model", MODELS)
 def test_json_round_trip_and_apply_matches_float_path(model):
     m = _measured(CASTS[2], noise=0.002)
     f = fit(m, REF, model)
@@ -79,7 +81,7 @@ def test_json_round_trip_and_apply_matches_float_path(model):
     assert np.abs(out.astype(int) - want).max() <= 1
 
 
-@pytest.mark.parametrize("model", list(CORRECTION_MODELS))
+@pytest.mark.parametrize("model", MODELS)
 def test_apply16_equals_apply_on_8_bit_data_and_is_finer_between(model):
     f = fit(_measured(CASTS[0], noise=0.002), REF, model)
     img = np.random.default_rng(4).integers(0, 256, (64, 80, 3), dtype=np.uint8)
@@ -92,12 +94,45 @@ def test_apply16_equals_apply_on_8_bit_data_and_is_finer_between(model):
         f.apply16(img)
 
 
-def test_apply_is_fast():
-    f = fit(_measured(CASTS[1]), REF, "curve+matrix")
+@pytest.mark.parametrize(("model", "budget"), [("curve+matrix", 0.030), ("blend", 0.070)])
+def test_apply_is_fast(model, budget):
+    f = fit(_phone(CASTS[2]), REF, model)
+    assert f.model == model
     img = np.random.default_rng(0).integers(0, 256, (710, 1000, 3), dtype=np.uint8)
     f.apply(img)
     best = min(_timed(f.apply, img) for _ in range(7))
-    assert best < 0.030, f"{best * 1e3:.1f} ms"
+    assert best < budget, f"{best * 1e3:.1f} ms"
+
+
+def _phone(cast, noise=0.003, seed=7):
+    """The card through a camera whose tone curve no power law explains (a phone's S)."""
+    lin = np.clip(_measured(cast, noise, seed), 0, 1)
+    return lin**0.8 / (lin**0.8 + (1 - lin) ** 0.8 * 0.4)
+
+
+def test_the_blend_is_the_mean_of_its_parts_in_linear_light():
+    m = _phone(CASTS[3])
+    f = fit(m, REF, "blend")
+    assert f.model == "blend" and [p.model for _, p in f.parts] == [n for n, _ in BLEND_PARTS]
+    x = np.random.default_rng(8).uniform(0, 1, (500, 3))
+    parts = [fit(m, REF, n) for n, _ in BLEND_PARTS]
+    want = sum(w * p.apply_linear(x, clip=False) for (_, w), p in zip(BLEND_PARTS, parts, strict=True))
+    np.testing.assert_allclose(f.apply_linear(x), np.clip(want, 0, 1), atol=1e-12)
+    assert not np.allclose(parts[0].apply_linear(x), parts[1].apply_linear(x), atol=1e-3)  # two models
+    # too few patches for its parts: their common fallback, not a blend of one
+    mask = np.zeros(24, bool)
+    mask[[0, 5, 18, 20, 23]] = True
+    assert fit(m, REF, "blend", mask=mask).model == "white-balance"
+    # greys a power law explains: no curve through them to blend in, curve+matrix alone
+    power = _measured(CASTS[3]) * np.random.default_rng(4).normal(1, 0.003, (24, 3))
+    assert fit(power, REF, "blend").model == "curve+matrix"
+    # the blend's own paths: JSON, 8 and 16 bits
+    g = ColourFit.from_dict(json.loads(json.dumps(f.to_dict())))
+    assert g == f and g.to_dict()["version"] == 3 and fit(m, REF, "curve+matrix").to_dict()["version"] == 2
+    img = np.random.default_rng(3).integers(0, 256, (64, 80, 3), dtype=np.uint8)
+    want = np.round(linear_to_srgb(f.apply_linear(srgb8_to_linear(img))) * 255)
+    assert np.abs(g.apply(img).astype(int) - want).max() <= 1
+    assert np.array_equal(g.apply16(img.astype(np.uint16) * 257), g.apply(img))
 
 
 def _timed(fn, *a):
@@ -106,7 +141,7 @@ def _timed(fn, *a):
     return time.perf_counter() - t
 
 
-@pytest.mark.parametrize("model", ["matrix3x3", "curve+matrix", "root-polynomial"])
+@pytest.mark.parametrize("model", ["matrix3x3", "curve+matrix", "root-polynomial", "blend"])
 def test_guards_keep_grey_axis_monotone_and_output_in_range(model):
     # a nasty measurement: noisy, and two chromatic patches swapped (bad sampling)
     m = _measured(CASTS[0], noise=0.01, seed=5)
@@ -129,8 +164,11 @@ def test_leave_one_out_and_choose_model():
     mask[5] = False
     assert np.isnan(leave_one_out(m, REF, "matrix3x3", mask=mask)[5])
     name, table = choose_model(m, REF)
-    assert set(table) == set(CORRECTION_MODELS)
-    assert name == "curve+matrix"  # the cast has per-channel gamma: only curve+matrix models it
+    assert set(table) == set(MODELS)
+    # the cast has per-channel gamma: the curve models model it, and the default blend of
+    # the two stays (no model is clearly better)
+    assert name == "blend", table
+    assert table["blend"]["mean"] < table["matrix3x3"]["mean"] - 0.5
     assert table[name]["mean"] < table["white-balance"]["mean"]
     assert table[name]["mean"] < 1.5
 
@@ -142,7 +180,7 @@ def test_white_balance_on_one_patch():
     )
 
 
-def test_the_default_model_stays_unless_another_is_significantly_better():
+def test_the_default_model_stays_unless_another_is_clearly_better():
     m = _measured(CASTS[1]) * np.random.default_rng(4).normal(1, 0.005, (24, 3))
     # per-channel gamma: curve+matrix is far better, so even a matrix3x3 default gives way
     name, table = choose_model(m, REF, default="matrix3x3")
@@ -151,16 +189,22 @@ def test_the_default_model_stays_unless_another_is_significantly_better():
     # patches only, is thrown off; the 3x3 matrix, fitted on all of them, is not.
     A = np.array([[0.9, 0.12, -0.02], [0.05, 0.85, 0.1], [0.0, 0.15, 0.8]])
     m = np.clip(REF, 0, 1) @ A.T
-    m[list(CARD.neutral)] *= np.random.default_rng(1).normal(1, 0.08, (6, 3))
+    m[list(CARD.neutral)] *= np.random.default_rng(2).normal(1, 0.08, (6, 3))
     name, table = choose_model(m, REF)
     assert name == "matrix3x3", table
-    assert table["curve+matrix"]["mean"] - table["matrix3x3"]["mean"] > 0.3
+    assert table["blend"]["mean"] - table["matrix3x3"]["mean"] > 0.3
+    # Less noise on the greys: matrix3x3 still wins significantly (0.37 ± 0.18) but by
+    # less than a quarter of the blend's mean: not worth a switch, the default stays.
+    m = np.clip(REF, 0, 1) @ A.T
+    m[list(CARD.neutral)] *= np.random.default_rng(7).normal(1, 0.08, (6, 3))
+    assert choose_model(m, REF, min_gain=0.0)[0] == "matrix3x3"
+    assert choose_model(m, REF)[0] == "blend"
     # The same camera with 0.3 % patch noise: both models fit, their LOO means differ by
     # noise only, and the default stays.
     m = np.clip(REF, 0, 1) @ A.T * np.random.default_rng(2).normal(1, 0.003, (24, 3))
     name, table = choose_model(m, REF)
-    assert abs(table["curve+matrix"]["mean"] - table["matrix3x3"]["mean"]) < 0.3
-    assert name == "curve+matrix", table
+    assert abs(table["blend"]["mean"] - table["matrix3x3"]["mean"]) < 0.3
+    assert name == "blend", table
 
 
 def test_tone_curve_through_the_greys_round_trips_and_fits_a_camera_s_curve():
@@ -168,7 +212,7 @@ def test_tone_curve_through_the_greys_round_trips_and_fits_a_camera_s_curve():
     S-shaped tone curve is no power law) and survives to_dict / from_dict."""
     neutral = list(range(18, 24))
     lin = np.clip(REF, 0, 1)
-    s_curve = lin**0.8 / (lin**0.8 + (1 - lin) ** 0.8 * 0.6)  # a contrasty camera response
+    s_curve = lin**0.8 / (lin**0.8 + (1 - lin) ** 0.8 * 0.4)  # a contrasty camera response
     f = fit(s_curve, REF, "curve+root-polynomial", neutral=neutral)
     assert f.curve_knots and len(f.curve_knots) == 3
     back = ColourFit.from_dict(json.loads(json.dumps(f.to_dict())))
@@ -177,5 +221,19 @@ def test_tone_curve_through_the_greys_round_trips_and_fits_a_camera_s_curve():
     power = fit(s_curve, REF, "curve+matrix", neutral=neutral)
     de_pow = delta_e_2000(linear_to_lab(power.apply_linear(s_curve[neutral])), linear_to_lab(REF[neutral]))
     assert de.mean() < 0.5 * de_pow.mean(), (de, de_pow)
+    assert de_pow.max() > 1.5  # no power law explains it: the curve goes through the greys
     img = (np.arange(256, dtype=np.uint8)[None, :, None] * np.ones((4, 1, 3), np.uint8))
     assert np.all(np.diff(f.apply(img)[0].astype(int).sum(-1)) >= 0)  # monotone on a grey ramp
+
+
+def test_a_power_law_camera_keeps_the_power_law_in_the_curve_models():
+    """Where a power law explains every grey (within 1.5 ΔE2000), curve+root-polynomial
+    keeps its two parameters instead of a curve through the greys, which would follow
+    their noise too: the same product under two lights then corrects alike."""
+    neutral = list(range(18, 24))
+    m = np.clip(REF, 0, 1) ** 1.25 * np.random.default_rng(3).normal(1, 0.004, (24, 3))
+    f = fit(m, REF, "curve+root-polynomial", neutral=neutral)
+    assert not f.curve_knots and abs(float(np.mean(f.curve_gamma)) - 0.8) < 0.05, f.curve_gamma
+    lin = np.clip(REF, 0, 1)
+    s_curve = lin**0.8 / (lin**0.8 + (1 - lin) ** 0.8 * 0.4)
+    assert fit(s_curve, REF, "curve+root-polynomial", neutral=neutral).curve_knots
