@@ -154,12 +154,14 @@ class ColourFit:
 
     def _blended(self, rgb: np.ndarray, linear: Callable[[ColourFit, np.ndarray], np.ndarray]) -> np.ndarray:
         """The corrected linear float32 image: one fit's, or a blend's weighted sum."""
+        import cv2
+
         if not self.parts:
             return linear(self, rgb)
         y = None
         for w, f in self.parts:
             part = linear(f, rgb)
-            y = part * np.float32(w) if y is None else y + part * np.float32(w)
+            y = cv2.multiply(part, (w,) * 3 + (0.0,)) if y is None else cv2.scaleAdd(part, w, y)
         return y
 
     def _linear8(self, rgb: np.ndarray) -> np.ndarray:
