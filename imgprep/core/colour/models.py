@@ -68,6 +68,7 @@ BLEND = "blend"
 BLEND_PARTS = (("curve+matrix", 0.5), ("curve+root-polynomial", 0.5))
 # curve+root-polynomial keeps the power law when it explains every grey within this ΔE2000
 _POWER_LAW_DE = 1.5
+_IDENTITY = ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0))  # a blend's own matrix: unused
 
 
 def _terms(x: np.ndarray, kind: str) -> np.ndarray:
@@ -245,7 +246,7 @@ class ColourFit:
         if d.get("version", FORMAT_VERSION) > FORMAT_VERSION:
             raise ValueError(f"colour fit format {d['version']} is newer than this program")
         if d.get("parts"):
-            return cls(model=str(d["model"]), matrix=((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0)),
+            return cls(model=str(d["model"]), matrix=_IDENTITY,
                        card=str(d.get("card", "classic24")), n_patches=int(d.get("n_patches", 0)),
                        parts=tuple((float(p["weight"]), cls.from_dict(p["fit"])) for p in d["parts"]))
         curve = d.get("curve") or {}
@@ -418,7 +419,6 @@ CORRECTION_MODELS: dict[str, Fitter] = {
 }
 # in order of simplicity: reports list the models so, and an exact tie goes to the earlier one
 MODEL_ORDER = ("white-balance", "matrix3x3", "curve+matrix", "root-polynomial", "curve+root-polynomial", BLEND)
-MODELS = MODEL_ORDER  # every name fit() takes
 
 
 # --------------------------------------------------------------------------- guards
@@ -486,7 +486,7 @@ def fit(
     try:
         fitter = CORRECTION_MODELS[model]
     except KeyError:
-        raise ValueError(f"unknown model {model!r}; choose one of {sorted(MODELS)}") from None
+        raise ValueError(f"unknown model {model!r}; choose one of {list(MODEL_ORDER)}") from None
     m = np.asarray(measured, dtype=float).reshape(-1, 3)
     r = np.asarray(reference, dtype=float).reshape(-1, 3)
     if m.shape != r.shape:
@@ -525,7 +525,7 @@ def _blend(parts: Sequence[ColourFit]) -> ColourFit:
         # too few patches or greys for its parts: their common fallback; or greys that
         # follow a power law (or too few for a curve through them): curve+matrix alone
         return parts[0]
-    return ColourFit(BLEND, ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0)), card=parts[0].card,
+    return ColourFit(BLEND, _IDENTITY, card=parts[0].card,
                      n_patches=parts[0].n_patches,
                      parts=tuple((w, f) for (_, w), f in zip(BLEND_PARTS, parts, strict=True)))
 

@@ -8,7 +8,7 @@ from imgprep.core.colour.delta_e import delta_e_2000, linear_to_lab, linear_to_s
 from imgprep.core.colour.models import (
     BLEND_PARTS,
     CORRECTION_MODELS,
-    MODELS,
+    MODEL_ORDER,
     ColourFit,
     choose_model,
     fit,
@@ -39,7 +39,7 @@ def test_registry_names():
         fit(REF, REF, "magic")
 
 
-@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("model", MODEL_ORDER)
 def test_identity_fit_is_near_identity(model):
     f = fit(REF, REF, model)
     de = delta_e_2000(linear_to_lab(f.apply_linear(np.clip(REF, 0, 1))), REF_LAB)
@@ -67,7 +67,7 @@ def test_root_polynomial_is_exposure_invariant():
     )
 
 
-@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("model", MODEL_ORDER)
 def test_json_round_trip_and_apply_matches_float_path(model):
     m = _measured(CASTS[2], noise=0.002)
     f = fit(m, REF, model)
@@ -81,7 +81,7 @@ def test_json_round_trip_and_apply_matches_float_path(model):
     assert np.abs(out.astype(int) - want).max() <= 1
 
 
-@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("model", MODEL_ORDER)
 def test_apply16_equals_apply_on_8_bit_data_and_is_finer_between(model):
     f = fit(_measured(CASTS[0], noise=0.002), REF, model)
     img = np.random.default_rng(4).integers(0, 256, (64, 80, 3), dtype=np.uint8)
@@ -164,7 +164,7 @@ def test_leave_one_out_and_choose_model():
     mask[5] = False
     assert np.isnan(leave_one_out(m, REF, "matrix3x3", mask=mask)[5])
     name, table = choose_model(m, REF)
-    assert set(table) == set(MODELS)
+    assert set(table) == set(MODEL_ORDER)
     # the cast has per-channel gamma: the curve models model it, and the default blend of
     # the two stays (no model is clearly better)
     assert name == "blend", table
