@@ -82,6 +82,14 @@ def apply_cast_linear(lin: np.ndarray, cast: Cast) -> np.ndarray:
     return np.power(np.clip(y, 0.0, 1.0), np.asarray(cast.gamma))
 
 
+def invert_cast_linear(lin: np.ndarray, cast: Cast) -> np.ndarray:
+    """The exact inverse of :func:`apply_cast_linear` where it did not clip: what a
+    perfect correction of ``cast`` would give, in float."""
+    y = np.power(np.clip(np.asarray(lin, float), 0.0, 1.0), 1.0 / np.asarray(cast.gamma))
+    y = y / (np.asarray(cast.gains) * _exposure(cast))
+    return y @ np.linalg.inv(_light_matrix(cast.kelvin, cast.light)).T
+
+
 def encode(lin: np.ndarray) -> np.ndarray:
     return np.clip(np.round(linear_to_srgb(np.clip(lin, 0, 1)) * 255), 0, 255).astype(np.uint8)
 
