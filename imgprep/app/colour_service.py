@@ -47,10 +47,11 @@ def analyse_array(
     if card == "grey" or wb_only:
         name = "white-balance"
     elif model is None:
-        name, loo = choose_model(det.patches, ref, mask=mask, neutral=ct.neutral, per_patch=per_patch)
+        name, loo = choose_model(det.patches, ref, mask=mask, neutral=ct.neutral, per_patch=per_patch,
+                                 weights=det.weights)
     else:
         name = model
-    f = fit(det.patches, ref, name, mask=mask, neutral=ct.neutral, card=card)
+    f = fit(det.patches, ref, name, mask=mask, weights=det.weights, neutral=ct.neutral, card=card)
     # the fit may fall back to a simpler model (too few patches): its own leave-one-out then
     doc = evaluate(det, f, ct, file=file_label, thresholds=thresholds, loo=loo,
                    loo_patches=per_patch.get(f.model))

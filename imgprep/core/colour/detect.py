@@ -40,6 +40,11 @@ from .reference import CardType, get_card
 __all__ = ["CardDetection", "EXCLUSION_REASONS", "detect_card", "enough_for_colour", "sample_grid"]
 
 _CLIP_HI, _CLIP_LO, _CLIP_FRAC = 250, 2, 0.2
+# A patch near one of the limits below is used with a weight that falls to 0 at the limit
+# over these spans (8-bit codes), so that a patch does not go from full weight to
+# left out between two frames of the same card under slightly different light
+# (docs/colour-detection.md "Patch weights").
+_SOFT_HI, _SOFT_LO, _SOFT_UNEVEN = 12.0, 6.0, 7.0
 # a patch is uneven when the spread (p80 - p20, 8-bit codes) of its central samples is
 # above this plus a share of its level: noise and JPEG give 3-6 codes, an edge across it 30+
 _UNEVEN_CODES, _UNEVEN_REL = 14.0, 0.12
@@ -79,7 +84,9 @@ class CardDetection:
     top-right (patch 6), bottom-right (patch 24), bottom-left (patch 19). ``patches``
     (N, 3) linear sRGB, ``clipped`` (N,) bool: the patches left out of the fit, for any
     reason; ``excluded`` names them: ((0-based index, reason code), ...), with the codes
-    of :data:`EXCLUSION_REASONS`. For the grey card N = 1.
+    of :data:`EXCLUSION_REASONS`. ``weights`` (N,) in [0, 1]: each patch's weight in the
+    fit, 0 where left out, below 1 near a limit (None: 1 wherever used). For the grey
+    card N = 1.
     """
 
     found: bool
@@ -91,6 +98,7 @@ class CardDetection:
     method: str | None = None  # "mcc", "grid", "manual", "manual-unverified", "auto-grey"
     fit_de: float | None = None  # mean ΔE2000 of the verification fit (inliers)
     excluded: tuple[tuple[int, str], ...] = ()
+    weights: np.ndarray | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, object]:
         d: dict[str, object] = {"found": self.found, "type": self.type, "reason": self.reason}
@@ -123,8 +131,9 @@ def _project(H: np.ndarray, pts: np.ndarray) -> np.ndarray:
 
 def _sample(
     rgb: np.ndarray, corners: np.ndarray, card: CardType, n: int = 9, extent: float = 0.5
-) -> tuple[np.ndarray, list[str | None]]:
-    """Trimmed-mean linear sRGB (N, 3) of each patch and why each is unusable (or None)."""
+) -> tuple[np.ndarray, list[str | None], np.ndarray]:
+    """Trimmed-mean linear sRGB (N, 3) of each patch, why each is unusable (or None) and
+    its weight (N,): 1, falling to 0 as it nears a limit that would make it unusable."""
     centres, ucorners, _ = _unit_geometry(card)
     H = _homography(ucorners, np.asarray(corners, float))
     off = (np.arange(n) + 0.5) / n * extent - extent / 2
@@ -143,7 +152,15 @@ def _sample(
     # wide-gamut photo converted to sRGB) or a crushed channel
     low = np.any(s8 <= _CLIP_LO, -1).mean(1) >= _CLIP_FRAC
     p20, p50, p80 = np.percentile(s8, [20, 50, 80], axis=1)  # (N, 3) each
-    uneven = np.max(p80 - p20 - _UNEVEN_REL * p50, axis=1) > _UNEVEN_CODES
+    spread = np.max(p80 - p20 - _UNEVEN_REL * p50, axis=1)
+    uneven = spread > _UNEVEN_CODES
+    # the same three limits as margins: the brightest channel of the brightest fifth of
+    # the samples below _CLIP_HI, the darkest channel of the darkest fifth above
+    # _CLIP_LO, the spread below _UNEVEN_CODES
+    top = np.percentile(s8.max(-1), 100 * (1 - _CLIP_FRAC), axis=1)
+    bottom = np.percentile(s8.min(-1), 100 * _CLIP_FRAC, axis=1)
+    soft = np.clip(np.minimum.reduce([(_CLIP_HI - top) / _SOFT_HI, (bottom - _CLIP_LO) / _SOFT_LO,
+                                      (_UNEVEN_CODES - spread) / _SOFT_UNEVEN]), 0.0, 1.0)
     lin = srgb8_to_linear(s8).astype(float)
     lin.sort(axis=1)
     k = int(0.2 * lin.shape[1])
@@ -152,7 +169,8 @@ def _sample(
     for i in range(len(means)):
         why.append("outside" if outside[i].mean() > 0.2 else "clipped" if clipped[i]
                    else "uneven" if uneven[i] else "gamut" if low[i] else None)
-    return means, why
+    soft[[w is not None for w in why]] = 0.0
+    return means, why, soft
 
 
 def sample_grid(
@@ -163,7 +181,7 @@ def sample_grid(
     Returns (linear sRGB (N, 3) trimmed means, unusable (N,) bool: clipped, outside the
     frame or uneven).
     """
-    m, why = _sample(rgb, corners, card, n, extent)
+    m, why, _ = _sample(rgb, corners, card, n, extent)
     return m, np.array([w is not None for w in why])
 
 
@@ -332,22 +350,22 @@ def _judge(de: np.ndarray, inl: np.ndarray, why: list[str | None], card: CardTyp
 
 def _best_ordering(
     rgb: np.ndarray, quad: np.ndarray, card: CardType
-) -> tuple[np.ndarray | None, _Verdict, np.ndarray]:
-    """The corner ordering under which the samples verify, its verdict and its samples,
-    or (None, why not, the closest ordering's samples)."""
+) -> tuple[np.ndarray | None, _Verdict, np.ndarray, np.ndarray]:
+    """The corner ordering under which the samples verify, its verdict, its samples and
+    their weights, or (None, why not, the closest ordering's samples and weights)."""
     results = []
     for q in _orderings(np.asarray(quad, float)):
-        m, why = _sample(rgb, q, card)
-        results.append((q, _verify(m, why, card), m))
+        m, why, soft = _sample(rgb, q, card)
+        results.append((q, _verify(m, why, card), m, soft))
     results.sort(key=lambda r: r[1].rank())
-    q, best, m = results[0]
+    q, best, m, soft = results[0]
     if not best.ok:
         # report the most informative reason: that of the ordering that came closest
-        return None, best, m
+        return None, best, m, soft
     second = results[1][1]
     if second.ok and second.inliers >= best.inliers - 1 and second.score < 1.5 * best.score:
-        return None, _Verdict(False, np.inf, 0, best.why, say("card-ambiguous")), m
-    return q, best, m
+        return None, _Verdict(False, np.inf, 0, best.why, say("card-ambiguous")), m, soft
+    return q, best, m, soft
 
 
 def _pitch(centres_px: np.ndarray, card: CardType) -> float:
@@ -695,14 +713,14 @@ def _has_hole(region: np.ndarray, frame_area: int) -> bool:
 def _accept(rgb: np.ndarray, quad: np.ndarray, card: CardType, method: str,
             squares: np.ndarray) -> tuple[CardDetection | None, str]:
     """Verify one candidate; refine an accepted grid onto the patch centroids."""
-    q, v, m = _best_ordering(rgb, quad, card)
+    q, v, m, soft = _best_ordering(rgb, quad, card)
     if q is None and v.inliers >= MIN_FIT and v.reason != say("card-ambiguous"):
         # close: the candidate's grid may sit a little off the patches (an oblique card,
         # MCC's box, a lattice seen at 1000 px); move it onto them and judge again
         near = _orderings(np.asarray(quad, float))
         for cand in near[:2]:  # both shapes (6x4 and 4x6) of the quad
             try:
-                q, v, m = _best_ordering(rgb, _refine(rgb, cand, card), card)
+                q, v, m, soft = _best_ordering(rgb, _refine(rgb, cand, card), card)
             except Exception:  # noqa: BLE001 - a degenerate refinement: keep the verdict
                 continue
             if q is not None:
@@ -715,13 +733,14 @@ def _accept(rgb: np.ndarray, quad: np.ndarray, card: CardType, method: str,
         q2 = _refine(rgb, _refine(rgb, q, card), card)
     except Exception:  # noqa: BLE001 - a degenerate refinement keeps the verified grid
         q2 = q
-    m2, why2 = _sample(rgb, q2, card)
+    m2, why2, soft2 = _sample(rgb, q2, card)
     v2 = _verify(m2, why2, card)
     if v2.ok and v2.rank() <= (v.rank()[0], v.rank()[1] + 0.5):
-        q, v, m = q2, v2, m2
+        q, v, m, soft = q2, v2, m2, soft2
     used = np.array([w is None for w in v.why])
     return CardDetection(True, card.name, q, m, ~used, None, method, v.score,
-                         tuple((i, w) for i, w in enumerate(v.why) if w is not None)), ""
+                         tuple((i, w) for i, w in enumerate(v.why) if w is not None),
+                         np.where(used, soft, 0.0)), ""
 
 
 def _as_clicked(rgb: np.ndarray, quad: np.ndarray, card: CardType, why: str) -> CardDetection:
@@ -732,7 +751,7 @@ def _as_clicked(rgb: np.ndarray, quad: np.ndarray, card: CardType, why: str) -> 
     Refused when too few patches can be measured, when the grid continues past the
     corners (a larger chart), or when the grey row is not a grey scale: its patches must
     darken in the card's order, whatever the cast (not so in a product photo)."""
-    m, why_patch = _sample(rgb, quad, card)
+    m, why_patch, soft = _sample(rgb, quad, card)
     used = np.array([w is None for w in why_patch])
     greys = list(card.neutral)
     lum = np.array([0.2126, 0.7152, 0.0722])
@@ -740,8 +759,9 @@ def _as_clicked(rgb: np.ndarray, quad: np.ndarray, card: CardType, why: str) -> 
     scale = np.array_equal(np.argsort(-want), np.argsort(-got)) and got.max() > 4 * max(got.min(), 1e-4)
     if used.sum() < MIN_FIT or why == say("card-larger-chart") or not scale:
         return CardDetection(False, card.name, reason=why)
+    soft = np.where(used, soft, 0.0)
     return CardDetection(True, card.name, quad, m, ~used, None, "manual-unverified", None,
-                         tuple((i, w) for i, w in enumerate(why_patch) if w is not None))
+                         tuple((i, w) for i, w in enumerate(why_patch) if w is not None), soft)
 
 
 def detect_card(

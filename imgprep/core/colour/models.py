@@ -332,16 +332,24 @@ def _fit_root_polynomial(m, r, w, neutral, lam):  # type: ignore[no-untyped-def]
     return B.T, "root2", (1.0, 1.0, 1.0), (1.0, 1.0, 1.0), ()
 
 
+def _given_weights(r: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """The caller's patch weights (the detection's) out of ``w``, the fit's row weights."""
+    return w / _patch_weights(r)
+
+
 def _fit_tone_curve(m: np.ndarray, r: np.ndarray, w: np.ndarray, neutral: np.ndarray):  # type: ignore[no-untyped-def]
     """Per-channel ``a x^g`` through the neutral patches (log-log weighted LS)."""
     gain, gamma = np.ones(3), np.ones(3)
+    given = _given_weights(r[neutral], w[neutral])
     for c in range(3):
         x, y, ww = m[neutral, c], r[neutral, c], w[neutral]
-        ok = (x > 1e-3) & (y > 1e-3)
+        ok = (x > 1e-3) & (y > 1e-3) & (given > 0)
         if ok.sum() >= 3:
             lx, ly = np.log(x[ok]), np.log(y[ok])
-            # weight dark patches down: their log values are noise-dominated
-            wt = np.sqrt(np.clip(x[ok], 0.005, None))
+            # weight dark patches down: their log values are noise-dominated. The weights
+            # come from the reference, not the measurement, so that a gain or a power per
+            # channel (a cast) moves the fitted line exactly with the data.
+            wt = np.sqrt(np.clip(y[ok], 0.005, None)) * given[ok]
             A = np.stack([np.ones_like(lx), lx], axis=1) * wt[:, None]
             sol, *_ = np.linalg.lstsq(A, ly * wt, rcond=None)
             gamma[c] = float(np.clip(sol[1], 0.6, 1.6))
@@ -351,24 +359,46 @@ def _fit_tone_curve(m: np.ndarray, r: np.ndarray, w: np.ndarray, neutral: np.nda
     return gain, gamma
 
 
-def _knots(m: np.ndarray, r: np.ndarray, neutral: np.ndarray) -> Knots:
+def _knots(m: np.ndarray, r: np.ndarray, neutral: np.ndarray, given: np.ndarray | None = None,
+           gamma: np.ndarray | None = None) -> Knots:
     """Per channel, the usable greys as (log measured, log reference) knots, monotone in
-    both (a grey measured out of order, e.g. a noisy black, is dropped)."""
+    both (a grey measured out of order, e.g. a noisy black, is dropped).
+
+    A grey of weight ``given`` w < 1 (a patch near a limit, see the detection) is a knot
+    only by w: its log reference is moved by 1 - w to where the curve through the other
+    knots (continued with the power law's slope ``gamma``) passes, so that the curve goes
+    smoothly from through it (w = 1) to without it (w = 0)."""
+    given = np.ones(len(neutral)) if given is None else np.asarray(given, float)
+    gamma = np.ones(3) if gamma is None else np.asarray(gamma, float)
     out = []
     for c in range(3):
-        x, y = m[neutral, c], r[neutral, c]
-        keep = (x > 1e-4) & (y > 1e-4)
-        x, y = x[keep], y[keep]
+        x, y, wt = m[neutral, c], r[neutral, c], given
+        keep = (x > 1e-4) & (y > 1e-4) & (wt > 0)
+        x, y, wt = x[keep], y[keep], wt[keep]
         o = np.argsort(y)
         kx: list[float] = []
         ky: list[float] = []
-        for xi, yi in zip(x[o], y[o], strict=True):
+        kw: list[float] = []
+        for xi, yi, wi in zip(x[o], y[o], wt[o], strict=True):
             if not kx or np.log(xi) > kx[-1] + 1e-6:
                 kx.append(float(np.log(xi)))
                 ky.append(float(np.log(yi)))
+                kw.append(float(wi))
         if len(kx) < _MIN_KNOTS:
             return ()
-        out.append((tuple(kx), tuple(ky)))
+        ky_soft = list(ky)
+        for i, wi in enumerate(kw):
+            if wi < 1.0 - 1e-9:  # (a weight of 1 comes back from the row weights to 1 ulp)
+                ox = np.delete(np.asarray(kx), i)
+                oy = np.delete(np.asarray(ky), i)
+                if kx[i] < ox[0]:
+                    without = oy[0] + gamma[c] * (kx[i] - ox[0])
+                elif kx[i] > ox[-1]:
+                    without = oy[-1] + gamma[c] * (kx[i] - ox[-1])
+                else:
+                    without = float(np.interp(kx[i], ox, oy))
+                ky_soft[i] = wi * ky[i] + (1.0 - wi) * float(without)
+        out.append((tuple(kx), tuple(ky_soft)))
     return tuple(out)
 
 
@@ -377,9 +407,10 @@ def _curve_of(m: np.ndarray, r: np.ndarray, w: np.ndarray, neutral: np.ndarray,
     """The tone curve alone: the power law, or (``knots``) through the greys themselves
     with the power law beyond them."""
     gain, gamma = _fit_tone_curve(m, r, w, neutral)
+    kn = _knots(m, r, neutral, _given_weights(r[neutral], w[neutral]), gamma) if knots else ()
     return ColourFit("curve", ((1.0, 0, 0), (0, 1.0, 0), (0, 0, 1.0)), "linear",
                      tuple(gain), tuple(gamma),  # type: ignore[arg-type]
-                     curve_knots=_knots(m, r, neutral) if knots else ())
+                     curve_knots=kn)
 
 
 def _fit_curve_matrix(m, r, w, neutral, lam):  # type: ignore[no-untyped-def]
@@ -402,7 +433,8 @@ def _fit_curve_root_polynomial(m, r, w, neutral, lam):  # type: ignore[no-untype
     cf = _curve_of(m, r, w, neutral, knots=False)
     if len(neutral):
         de = delta_e_2000(linear_to_lab(cf.curve(m[neutral])), linear_to_lab(r[neutral]))
-        if float(np.max(de)) > _POWER_LAW_DE:
+        # a grey near a limit (weight below 1) counts by its weight
+        if float(np.max(de * np.minimum(_given_weights(r[neutral], w[neutral]), 1.0))) > _POWER_LAW_DE:
             cf = _curve_of(m, r, w, neutral, knots=True)
     xc = cf.curve(m)
     prior = np.vstack([np.eye(3), np.zeros((3, 3))])  # the curve already balances the greys
@@ -531,7 +563,7 @@ def _blend(parts: Sequence[ColourFit]) -> ColourFit:
 
 
 def _fold_fits(m: np.ndarray, r: np.ndarray, model: str, keep: np.ndarray, neutral: Sequence[int],
-               known: dict[str, dict[int, ColourFit]]) -> dict[int, ColourFit]:
+               known: dict[str, dict[int, ColourFit]], weights: np.ndarray | None = None) -> dict[int, ColourFit]:
     """Each usable patch's fit on all the others; a blend's from its parts' in ``known``."""
     if model == BLEND and all(n in known for n, _ in BLEND_PARTS):
         return {i: _blend([known[n][i] for n, _ in BLEND_PARTS]) for i in known[BLEND_PARTS[0][0]]}
@@ -539,7 +571,7 @@ def _fold_fits(m: np.ndarray, r: np.ndarray, model: str, keep: np.ndarray, neutr
     for i in np.flatnonzero(keep):
         sub = keep.copy()
         sub[i] = False
-        out[int(i)] = fit(m, r, model, mask=sub, neutral=neutral)
+        out[int(i)] = fit(m, r, model, mask=sub, weights=weights, neutral=neutral)
     return out
 
 
@@ -550,9 +582,11 @@ def leave_one_out(
     mask: np.ndarray | None = None,
     neutral: Sequence[int] | None = None,
     _known: dict[str, dict[int, ColourFit]] | None = None,
+    weights: np.ndarray | None = None,
 ) -> np.ndarray:
-    """ΔE2000 (Lab D50) of each usable patch predicted by a fit on all the others;
-    NaN for patches outside ``mask``. ``_known`` caches the folds' fits by model."""
+    """ΔE2000 (Lab D50) of each usable patch predicted by a fit on all the others (with
+    ``weights``, as :func:`fit`); NaN for patches outside ``mask``. ``_known`` caches the
+    folds' fits by model."""
     m = np.asarray(measured, dtype=float).reshape(-1, 3)
     r = np.asarray(reference, dtype=float).reshape(-1, 3)
     keep = np.ones(len(m), bool) if mask is None else np.asarray(mask, bool)
@@ -560,7 +594,7 @@ def leave_one_out(
         neutral = _neutral_indices(linear_to_lab(r))
     ref_lab = linear_to_lab(r)
     known = {} if _known is None else _known
-    fits = known[model] = _fold_fits(m, r, model, keep, neutral, known)
+    fits = known[model] = _fold_fits(m, r, model, keep, neutral, known, weights)
     out = np.full(len(m), np.nan)
     for i, f in fits.items():
         out[i] = delta_e_2000(linear_to_lab(f.apply_linear(m[i])), ref_lab[i])
@@ -580,6 +614,7 @@ def choose_model(
     default: str = DEFAULT_MODEL,
     min_gain: float = 0.25,
     per_patch: dict[str, np.ndarray] | None = None,
+    weights: np.ndarray | None = None,
 ) -> tuple[str, dict[str, dict[str, float]]]:
     """Pick a model by leave-one-patch-out ΔE2000 on this card.
 
@@ -595,12 +630,14 @@ def choose_model(
 
     Returns ``(name, {model: {"mean", "median", "max"}})``; ``per_patch``, when given, is
     filled with each model's per-patch leave-one-out ΔE2000 (NaN where masked).
+    ``weights`` as for :func:`fit` (the detection's patch weights).
     """
     loo: dict[str, np.ndarray] = {}
     table: dict[str, dict[str, float]] = {}
     known: dict[str, dict[int, ColourFit]] = {}  # the blend's folds from its parts'
     for name in models:
-        de = leave_one_out(measured, reference, name, mask=mask, neutral=neutral, _known=known)
+        de = leave_one_out(measured, reference, name, mask=mask, neutral=neutral, _known=known,
+                           weights=weights)
         loo[name] = de
         if per_patch is not None:
             per_patch[name] = de

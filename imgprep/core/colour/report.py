@@ -180,7 +180,8 @@ def evaluate(
 @dataclass(frozen=True)
 class _Measured:
     """A card's patches (linear RGB) with their reference, Lab before and after the fit,
-    and ΔE2000 before, after and left out of the fit (NaN where not known)."""
+    ΔE2000 before, after and left out of the fit (NaN where not known), and each patch's
+    weight in the fit (0 where left out, below 1 near a limit)."""
 
     measured: np.ndarray
     clipped: np.ndarray
@@ -191,6 +192,7 @@ class _Measured:
     de_before: np.ndarray
     de_after: np.ndarray
     de_loo: np.ndarray
+    weight: np.ndarray
 
 
 def _measure(detection: CardDetection, fit: ColourFit, ct: CardType, loo_patches: np.ndarray | None) -> _Measured:
@@ -208,10 +210,13 @@ def _measure(detection: CardDetection, fit: ColourFit, ct: CardType, loo_patches
     if loo_patches is None and ct.name != "grey" and ok.sum() > 1:
         from .models import leave_one_out
 
-        loo_patches = leave_one_out(measured, ref_lin, fit.model, mask=ok, neutral=ct.neutral)
+        loo_patches = leave_one_out(measured, ref_lin, fit.model, mask=ok, neutral=ct.neutral,
+                                    weights=detection.weights)
     de_loo = (np.asarray(loo_patches, float) if loo_patches is not None
               else np.full(len(measured), np.nan))
-    return _Measured(measured, clipped, ref_lin, ref_lab, before_lab, after_lab, de_b, de_a, de_loo)
+    weight = (np.asarray(detection.weights, float) if detection.weights is not None
+              else (~clipped).astype(float))
+    return _Measured(measured, clipped, ref_lin, ref_lab, before_lab, after_lab, de_b, de_a, de_loo, weight)
 
 
 def _patch_row(ct: CardType, m: _Measured, i: int) -> dict[str, Any]:
@@ -228,6 +233,7 @@ def _patch_row(ct: CardType, m: _Measured, i: int) -> dict[str, Any]:
         "de2000_after": round(float(m.de_after[i]), 2),
         "de2000_loo": round(float(m.de_loo[i]), 2) if np.isfinite(m.de_loo[i]) else None,
         "clipped": bool(m.clipped[i]),
+        "fit_weight": round(float(m.weight[i]), 2),
     }
 
 
@@ -263,7 +269,7 @@ def _csv(doc: dict[str, Any]) -> bytes:
     w.writerow(
         ["序号 index", "色块 patch", "名称 name", "参考 L", "参考 a", "参考 b", "校正前 L", "校正前 a", "校正前 b",
          "校正后 L", "校正后 a", "校正后 b", "ΔE00 校正前 before", "ΔE00 校正后 after",
-         "ΔE00 留一法 leave-one-out", "溢出 clipped", "未参与拟合 excluded"]
+         "ΔE00 留一法 leave-one-out", "溢出 clipped", "未参与拟合 excluded", "拟合权重 fit weight"]
     )  # fmt: skip
     why = {x["index"]: f"{x['reason_zh']} {x['reason']}" for x in doc.get("excluded", [])}
     for p in doc.get("patches", []):
@@ -271,7 +277,7 @@ def _csv(doc: dict[str, Any]) -> bytes:
         w.writerow(
             [p["index"], p.get("name_zh", ""), p["name"], *p["reference_lab"], *p["before_lab"], *p["after_lab"],
              p["de2000_before"], p["de2000_after"], "" if loo is None else loo,
-             "yes" if p.get("clipped") else "", why.get(p["index"], "")]
+             "yes" if p.get("clipped") else "", why.get(p["index"], ""), p.get("fit_weight", "")]
         )  # fmt: skip
     s = doc.get("summary")
     if s:
@@ -510,8 +516,11 @@ def _html_patches(doc: dict[str, Any]) -> list[str]:
             for k in ("reference_lab", "before_lab", "after_lab")
         )
         x = why.get(p["index"])
+        weight = p.get("fit_weight", 1.0)
         flag = (" (" + _t(e(x["reason_zh"]), e(x["code"])) + ")" if x
-                else " (" + _t("溢出", "clipped") + ")" if p.get("clipped") else "")
+                else " (" + _t("溢出", "clipped") + ")" if p.get("clipped")
+                else " (" + _t(f"接近极限，拟合权重 {weight:g}", f"near a limit, fit weight {weight:g}") + ")"
+                if weight < 1 else "")
         loo = p.get("de2000_loo")
         name = _t(e(p.get("name_zh") or p["name"]), e(p["name"]))
         parts.append(

@@ -167,3 +167,26 @@ def test_verification_undoes_a_tone_rendering_that_differs_by_channel(gamma):
     for seed in range(5):
         order = np.random.default_rng(seed).permutation(24)
         assert not _verify(rendered[order], [None] * 24, CARD).ok, order
+
+
+def test_a_patch_near_clipping_weighs_less_until_it_is_left_out():
+    """The white patch brightened step by step: full weight well below the clip level,
+    then less and less, and 0 where it is left out as clipped; never a jump from a large
+    weight to none (two frames of one card under a little more light fit alike)."""
+    from .scenes import Cast, _exposure
+
+    e0 = _exposure(Cast())
+    white = get_card("classic24").neutral[0]
+    seen = []
+    for t in np.linspace(0.80, 1.0, 11):  # the white's brightest channel: 229 … 252 codes
+        det = detect_card(make_scene(cast=Cast(exposure=e0 * t / 0.85), seed=3).rgb)
+        assert det.found
+        w = np.asarray(det.weights)
+        assert w.shape == (24,) and np.all((w >= 0) & (w <= 1))
+        assert np.all(w[det.clipped] == 0) and np.all(w[~det.clipped] > 0)
+        seen.append((float(w[white]), dict(det.excluded).get(white)))
+    weights = [w for w, _ in seen]
+    assert weights[0] == 1.0 and seen[-1] == (0.0, "clipped")
+    assert np.all(np.diff(weights) <= 1e-9), seen  # falls as the light rises
+    assert any(0.0 < w < 1.0 for w in weights), seen  # … through partial weights
+    assert max(-np.diff(weights)) <= 0.25, seen  # … in small steps, the last one too

@@ -193,10 +193,10 @@ def test_the_default_model_stays_unless_another_is_clearly_better():
     name, table = choose_model(m, REF)
     assert name == "matrix3x3", table
     assert table["blend"]["mean"] - table["matrix3x3"]["mean"] > 0.3
-    # Less noise on the greys: matrix3x3 still wins significantly (0.37 ± 0.18) but by
+    # Less noise on the greys: matrix3x3 still wins significantly (0.30 of 1.26) but by
     # less than a quarter of the blend's mean: not worth a switch, the default stays.
     m = np.clip(REF, 0, 1) @ A.T
-    m[list(CARD.neutral)] *= np.random.default_rng(7).normal(1, 0.08, (6, 3))
+    m[list(CARD.neutral)] *= np.random.default_rng(20).normal(1, 0.05, (6, 3))
     assert choose_model(m, REF, min_gain=0.0)[0] == "matrix3x3"
     assert choose_model(m, REF)[0] == "blend"
     # The same camera with 0.3 % patch noise: both models fit, their LOO means differ by
@@ -237,3 +237,44 @@ def test_a_power_law_camera_keeps_the_power_law_in_the_curve_models():
     lin = np.clip(REF, 0, 1)
     s_curve = lin**0.8 / (lin**0.8 + (1 - lin) ** 0.8 * 0.4)
     assert fit(s_curve, REF, "curve+root-polynomial", neutral=neutral).curve_knots
+
+
+@pytest.mark.parametrize("model", ["curve+matrix", "curve+root-polynomial", "blend"])
+def test_the_tone_curve_moves_exactly_with_a_cast_of_gains_and_powers(model):
+    """A cast acting per channel (gains, a power) changes nothing a curve model sees: the
+    same card under it corrects to the same colours (the power law's weights come from
+    the reference, not from the cast measurement)."""
+    lin = np.clip(_measured(CASTS[3]), 0, 1)
+    m = lin / (lin + (1 - lin) * 0.5)  # an S-curve camera (no power law through its greys)
+    assert fit(m, REF, "curve+root-polynomial").curve_knots
+    gains, power = np.array([1.15, 0.85, 0.6]), np.array([0.95, 1.0, 1.06])
+    cast = (m * gains) ** power
+    a, b = fit(m, REF, model), fit(cast, REF, model)
+    np.testing.assert_allclose(b.apply_linear(cast, clip=False), a.apply_linear(m, clip=False), atol=1e-9)
+    x = np.random.default_rng(3).uniform(0.02, 0.8, (200, 3))  # colours not on the card too
+    np.testing.assert_allclose(b.apply_linear((x * gains) ** power, clip=False), a.apply_linear(x, clip=False),
+                               atol=1e-9)
+
+
+@pytest.mark.parametrize("model", ["curve+matrix", "curve+root-polynomial", "blend"])
+def test_a_patch_of_small_weight_moves_the_fit_smoothly_to_the_fit_without_it(model):
+    """The detection gives a patch near a limit a weight below 1: the fit then lies
+    between the fit through it and the fit without it, and reaches the latter as the
+    weight reaches 0 (no jump when the patch is finally left out)."""
+    m = _phone(CASTS[1])
+    white = CARD.neutral[0]
+    x = np.random.default_rng(5).uniform(0.02, 0.9, (300, 3))
+    lab = {}
+    for w in (1.0, 0.5, 1e-6):
+        weights = np.ones(24)
+        weights[white] = w
+        lab[w] = linear_to_lab(fit(m, REF, model, weights=weights).apply_linear(x))
+    mask = np.ones(24, bool)
+    mask[white] = False
+    without = linear_to_lab(fit(m, REF, model, mask=mask).apply_linear(x))
+    through = linear_to_lab(fit(m, REF, model).apply_linear(x))
+    np.testing.assert_allclose(lab[1.0], through, atol=1e-9)
+    apart = delta_e_2000(through, without).mean()
+    assert apart > 0.05  # the white matters to this camera's fit
+    assert delta_e_2000(lab[1e-6], without).max() < 0.01
+    assert delta_e_2000(lab[0.5], without).mean() < apart and delta_e_2000(lab[0.5], through).mean() < apart

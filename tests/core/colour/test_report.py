@@ -169,3 +169,24 @@ def test_the_report_shows_one_language_with_a_switch():
     # the switch, units, the file, the card's and the model's names
     allowed = {"English", "Lab", "IMG", "jpg", "ColorChecker", "Classic", "curve", "matrix"}
     assert not words - allowed, words - allowed
+
+
+def test_a_patch_near_a_limit_shows_its_weight_in_the_fit():
+    """The detection weighs a patch near clipping less: the JSON, CSV and HTML say so,
+    in both languages, while a patch left out keeps its reason and weight 0."""
+    m = apply_cast_linear(np.clip(CARD.reference_linear, 0, 1), CASTS[1])
+    clipped = np.zeros(24, bool)
+    clipped[23] = True
+    weights = np.ones(24)
+    weights[18], weights[23] = 0.42, 0.0
+    det = CardDetection(True, "classic24", np.array([[0, 0], [60, 0], [60, 40], [0, 40.0]]), m, clipped, None,
+                        "mcc", excluded=((23, "clipped"),), weights=weights)
+    f = fit(m, CARD.reference_linear, "curve+matrix", mask=~clipped, weights=weights)
+    doc = evaluate(det, f, "classic24", file="IMG.jpg")
+    assert [p["fit_weight"] for p in doc["patches"]][17:] == [1.0, 0.42, 1.0, 1.0, 1.0, 1.0, 0.0]
+    out = render_report(doc, "A1")
+    html = out["colour-A1.html"].decode("utf-8")
+    assert "接近极限，拟合权重 0.42" in html and "near a limit, fit weight 0.42" in html
+    rows = out["colour-A1.csv"].decode("utf-8-sig").splitlines()
+    assert rows[0].endswith("拟合权重 fit weight") and rows[19].endswith(",0.42") and rows[24].endswith(",0.0")
+    assert _doc()["patches"][5]["fit_weight"] == 1.0  # a detection without weights: 1 where used
