@@ -70,6 +70,11 @@ NOT_NEUTRAL = ("corrected neutral patches are not neutral: mixed light on the ca
                "校正后的中性灰色块仍有色偏：色卡上有混合光源？")
 
 
+# a patch weighing less than this in the fit (docs/colour-detection.md "Patch weights") is
+# named in the warnings; the weight of every patch is in the patch table
+_LIGHT_WEIGHT = 0.5
+
+
 def _excluded(detection: CardDetection, card: CardType) -> list[dict[str, Any]]:
     """Each patch left out of the fit, named, with its reason in both languages."""
     from ..messages import MESSAGES
@@ -239,8 +244,8 @@ def _patch_row(ct: CardType, m: _Measured, i: int) -> dict[str, Any]:
 
 def _warnings(detection: CardDetection, ct: CardType, m: _Measured, excluded: list) -> tuple[list, bool]:
     """The report's warnings as (en, zh) pairs, and whether the lighting is uneven: uneven
-    lighting, patches left out, too few patches for more than white balance, corners the
-    detector did not confirm (first)."""
+    lighting, patches left out, patches that count for less than half in the fit, too few
+    patches for more than white balance, corners the detector did not confirm (first)."""
     from ..messages import MESSAGES
 
     ok = ~m.clipped
@@ -248,6 +253,14 @@ def _warnings(detection: CardDetection, ct: CardType, m: _Measured, excluded: li
     uneven = bool(warnings)
     if excluded:
         warnings.append(_excluded_warning(excluded))
+    # patches close to a limit that hardly count (a white near clipping: expose a little less)
+    light = [i for i in range(len(m.weight)) if 0 < m.weight[i] < _LIGHT_WEIGHT]
+    if light:
+        en, zh = MESSAGES["patches-weighed-less"]
+        warnings.append((en.format(n=len(light), which=", ".join(f"{i + 1} {ct.names[i]} ({m.weight[i]:.2f})"
+                                                                 for i in light)),
+                         zh.format(n=len(light), which="，".join(f"{i + 1} {ct.names_zh[i]}（{m.weight[i]:.2f}）"
+                                                                 for i in light))))
     if ct.name != "grey" and not enough_for_colour(ct, ok):
         warnings.append(MESSAGES["card-white-balance-only"])
     if detection.method == "manual-unverified":
