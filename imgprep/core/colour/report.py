@@ -91,13 +91,17 @@ def _excluded(detection: CardDetection, card: CardType) -> list[dict[str, Any]]:
     return out
 
 
-def _excluded_warning(excluded: list[dict[str, Any]]) -> tuple[str, str]:
+def _patch_list(code: str, en_items: list[str], zh_items: list[str]) -> tuple[str, str]:
+    """The catalogue's message ``code`` naming some patches, in both languages."""
     from ..messages import MESSAGES
 
-    en, zh = MESSAGES["patches-excluded"]
-    return (en.format(n=len(excluded), which=", ".join(f"{x['index']} {x['name']} ({x['code']})" for x in excluded)),
-            zh.format(n=len(excluded), which="，".join(f"{x['index']} {x['name_zh']}（{x['reason_zh']}）"
-                                                      for x in excluded)))
+    en, zh = MESSAGES[code]
+    return en.format(n=len(en_items), which=", ".join(en_items)), zh.format(n=len(zh_items), which="，".join(zh_items))
+
+
+def _excluded_warning(excluded: list[dict[str, Any]]) -> tuple[str, str]:
+    return _patch_list("patches-excluded", [f"{x['index']} {x['name']} ({x['code']})" for x in excluded],
+                       [f"{x['index']} {x['name_zh']}（{x['reason_zh']}）" for x in excluded])
 
 
 def _uneven(
@@ -256,11 +260,8 @@ def _warnings(detection: CardDetection, ct: CardType, m: _Measured, excluded: li
     # patches close to a limit that hardly count (a white near clipping: expose a little less)
     light = [i for i in range(len(m.weight)) if 0 < m.weight[i] < _LIGHT_WEIGHT]
     if light:
-        en, zh = MESSAGES["patches-weighed-less"]
-        warnings.append((en.format(n=len(light), which=", ".join(f"{i + 1} {ct.names[i]} ({m.weight[i]:.2f})"
-                                                                 for i in light)),
-                         zh.format(n=len(light), which="，".join(f"{i + 1} {ct.names_zh[i]}（{m.weight[i]:.2f}）"
-                                                                 for i in light))))
+        warnings.append(_patch_list("patches-weighed-less", [f"{i + 1} {ct.names[i]} ({m.weight[i]:.2f})" for i in light],
+                                    [f"{i + 1} {ct.names_zh[i]}（{m.weight[i]:.2f}）" for i in light]))
     if ct.name != "grey" and not enough_for_colour(ct, ok):
         warnings.append(MESSAGES["card-white-balance-only"])
     if detection.method == "manual-unverified":
