@@ -126,7 +126,7 @@ def _scene_caster(card_rgb: np.ndarray):
     ref = reference_for(det, ct)
     usable = ~np.asarray(det.clipped, bool)
     neutral = np.asarray([i for i in ct.neutral if usable[i]])
-    tone = _curve_of(det.patches, ref, _patch_weights(ref), neutral, knots=True)  # camera → scene
+    tone = _curve_of(det.patches, ref, _patch_weights(ref), neutral, trust=1.0)  # camera → scene
     grid = np.linspace(0.0, 1.0, 65536)
     scene_of_grid = tone.curve(grid[:, None].repeat(3, 1))  # increasing per channel
 

@@ -66,8 +66,10 @@ FORMAT_VERSION = 3  # 2: tone curves through the greys (knots); 3: blends (parts
 BLEND = "blend"
 # the blend's parts and their weights: the steady model and the accurate one, equally
 BLEND_PARTS = (("curve+matrix", 0.5), ("curve+root-polynomial", 0.5))
-# curve+root-polynomial keeps the power law when it explains every grey within this ΔE2000
-_POWER_LAW_DE = 1.5
+# curve+root-polynomial keeps the power law where it explains every grey within this
+# ΔE2000 and goes through the greys themselves where it misses one by more; between the
+# two over ± the span, in steps too small to see (see _knot_trust)
+_POWER_LAW_DE, _POWER_LAW_SPAN = 1.5, 0.5
 _IDENTITY = ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0))  # a blend's own matrix: unused
 
 
@@ -360,16 +362,18 @@ def _fit_tone_curve(m: np.ndarray, r: np.ndarray, w: np.ndarray, neutral: np.nda
 
 
 def _knots(m: np.ndarray, r: np.ndarray, neutral: np.ndarray, given: np.ndarray | None = None,
-           gamma: np.ndarray | None = None) -> Knots:
+           gamma: np.ndarray | None = None, gain: np.ndarray | None = None, trust: float = 1.0) -> Knots:
     """Per channel, the usable greys as (log measured, log reference) knots, monotone in
     both (a grey measured out of order, e.g. a noisy black, is dropped).
 
     A grey of weight ``given`` w < 1 (a patch near a limit, see the detection) is a knot
     only by w: its log reference is moved by 1 - w to where the curve through the other
     knots (continued with the power law's slope ``gamma``) passes, so that the curve goes
-    smoothly from through it (w = 1) to without it (w = 0)."""
+    smoothly from through it (w = 1) to without it (w = 0). With ``trust`` t < 1 every
+    knot is moved by 1 - t to the power law ``gain`` x^``gamma`` (t = 0: the power law)."""
     given = np.ones(len(neutral)) if given is None else np.asarray(given, float)
     gamma = np.ones(3) if gamma is None else np.asarray(gamma, float)
+    gain = np.ones(3) if gain is None else np.asarray(gain, float)
     out = []
     for c in range(3):
         x, y, wt = m[neutral, c], r[neutral, c], given
@@ -398,23 +402,48 @@ def _knots(m: np.ndarray, r: np.ndarray, neutral: np.ndarray, given: np.ndarray 
                 else:
                     without = float(np.interp(kx[i], ox, oy))
                 ky_soft[i] = wi * ky[i] + (1.0 - wi) * float(without)
-        out.append((tuple(kx), tuple(ky_soft)))
+        if trust < 1.0:
+            law = np.log(gain[c]) + gamma[c] * np.asarray(kx)
+            ky_soft = list(trust * np.asarray(ky_soft) + (1.0 - trust) * law)
+        out.append((tuple(kx), tuple(float(v) for v in ky_soft)))
     return tuple(out)
 
 
+def _knot_trust(m: np.ndarray, r: np.ndarray, w: np.ndarray, neutral: np.ndarray) -> float:
+    """How far curve+root-polynomial's tone curve follows the greys themselves rather
+    than the power law through them: 0 (the power law) to 1 (through every grey).
+
+    Two ramps, and the lower counts. The greys' worst ΔE2000 from the power law (a grey
+    near a limit by its weight) from _POWER_LAW_DE - _POWER_LAW_SPAN to + _POWER_LAW_SPAN;
+    the greys' total weight from _MIN_KNOTS - 1 to _MIN_KNOTS (a curve through fewer
+    follows one grey's noise too far). A switch at a line instead made the same card
+    correct the product differently under two lights where one grey crossed it
+    (docs/colour-detection.md "Patch weights")."""
+    if len(neutral) == 0:
+        return 0.0
+    given = np.minimum(_given_weights(r[neutral], w[neutral]), 1.0)
+    law = _curve_of(m, r, w, neutral)
+    de = delta_e_2000(linear_to_lab(law.curve(m[neutral])), linear_to_lab(r[neutral]))
+    t = float(np.clip((np.max(de * given) - _POWER_LAW_DE + _POWER_LAW_SPAN) / (2 * _POWER_LAW_SPAN), 0.0, 1.0))
+    for c in range(3):
+        usable = (m[neutral, c] > 1e-4) & (r[neutral, c] > 1e-4)
+        t = min(t, float(np.clip(np.sum(given[usable]) - (_MIN_KNOTS - 1), 0.0, 1.0)))
+    return t
+
+
 def _curve_of(m: np.ndarray, r: np.ndarray, w: np.ndarray, neutral: np.ndarray,
-              knots: bool) -> ColourFit:
-    """The tone curve alone: the power law, or (``knots``) through the greys themselves
-    with the power law beyond them."""
+              trust: float = 0.0) -> ColourFit:
+    """The tone curve alone: the power law, or (``trust`` > 0) through the greys
+    themselves by ``trust`` (see _knots) with the power law beyond them."""
     gain, gamma = _fit_tone_curve(m, r, w, neutral)
-    kn = _knots(m, r, neutral, _given_weights(r[neutral], w[neutral]), gamma) if knots else ()
+    kn = _knots(m, r, neutral, _given_weights(r[neutral], w[neutral]), gamma, gain, trust) if trust > 0 else ()
     return ColourFit("curve", ((1.0, 0, 0), (0, 1.0, 0), (0, 0, 1.0)), "linear",
                      tuple(gain), tuple(gamma),  # type: ignore[arg-type]
                      curve_knots=kn)
 
 
 def _fit_curve_matrix(m, r, w, neutral, lam):  # type: ignore[no-untyped-def]
-    cf = _curve_of(m, r, w, neutral, knots=False)
+    cf = _curve_of(m, r, w, neutral)
     xc = cf.curve(m)
     # M = I + Δ with Δ @ 1 = 0 (grey stays grey): each row of Δ in span(Bz)
     Bz = np.array([[1.0, -1.0, 0.0], [1.0, 1.0, -2.0]]).T
@@ -430,12 +459,7 @@ def _fit_curve_root_polynomial(m, r, w, neutral, lam):  # type: ignore[no-untype
     # the tone curve through the greys where the power law cannot explain them (a phone's
     # S-shaped curve); where it can, its two parameters are the steadier choice: a curve
     # through every grey also follows their noise
-    cf = _curve_of(m, r, w, neutral, knots=False)
-    if len(neutral):
-        de = delta_e_2000(linear_to_lab(cf.curve(m[neutral])), linear_to_lab(r[neutral]))
-        # a grey near a limit (weight below 1) counts by its weight
-        if float(np.max(de * np.minimum(_given_weights(r[neutral], w[neutral]), 1.0))) > _POWER_LAW_DE:
-            cf = _curve_of(m, r, w, neutral, knots=True)
+    cf = _curve_of(m, r, w, neutral, _knot_trust(m, r, w, neutral))
     xc = cf.curve(m)
     prior = np.vstack([np.eye(3), np.zeros((3, 3))])  # the curve already balances the greys
     B = _ridge(_terms(xc, "root2"), r, w, prior, lam)
@@ -514,11 +538,36 @@ def fit(
     the reference patches with Lab chroma < 4).
     """
     if model == BLEND:
-        return _blend([fit(measured, reference, name, mask, weights, neutral, card) for name, _ in BLEND_PARTS])
+        parts = [fit(measured, reference, name, mask, weights, neutral, card) for name, _ in BLEND_PARTS]
+        return _blend(parts, _blend_trust(measured, reference, mask, weights, neutral))
     try:
         fitter = CORRECTION_MODELS[model]
     except KeyError:
         raise ValueError(f"unknown model {model!r}; choose one of {list(MODEL_ORDER)}") from None
+    mk, rk, wk, n_keep = _usable(measured, reference, mask, weights, neutral)
+    n = len(mk)
+    if n == 0:
+        raise ValueError("no usable patches to fit")
+    if model != "white-balance" and n < 8:
+        model, fitter = "white-balance", CORRECTION_MODELS["white-balance"]
+    if model.startswith("curve+") and len(n_keep) < 3:
+        model, fitter = "matrix3x3", CORRECTION_MODELS["matrix3x3"]
+    lam = _LAMBDA0
+    for _ in range(6):
+        M, terms, gain, gamma, knots = fitter(mk, rk, wk, n_keep, lam)
+        f = ColourFit(model, _as_tuple(M), terms, gain, gamma, card, n, lam, knots)
+        if model == "white-balance" or _guard_problem(f, mk, n_keep) is None:
+            return f
+        lam *= 10
+    M, terms, gain, gamma, _ = _fit_white_balance(mk, rk, wk, n_keep, lam)
+    return ColourFit("white-balance", _as_tuple(M), terms, gain, gamma, card, n, lam)
+
+
+def _usable(measured: np.ndarray, reference: np.ndarray, mask: np.ndarray | None,
+            weights: np.ndarray | None, neutral: Sequence[int] | None
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The usable patches as :func:`fit` takes them: measured, reference, row weights
+    (perceptual × the caller's) and the positions of the greys among them."""
     m = np.asarray(measured, dtype=float).reshape(-1, 3)
     r = np.asarray(reference, dtype=float).reshape(-1, 3)
     if m.shape != r.shape:
@@ -527,46 +576,46 @@ def fit(
     keep &= np.all(np.isfinite(m), axis=1)
     if neutral is None:
         neutral = _neutral_indices(linear_to_lab(r))
-    neutral_all = np.asarray(neutral, dtype=int)
     w = _patch_weights(r)
     if weights is not None:
         w = w * np.asarray(weights, dtype=float)
     idx = np.flatnonzero(keep)
-    n_keep = np.asarray([i for i in range(len(idx)) if idx[i] in set(neutral_all.tolist())], int)
-    mk, rk, wk = m[idx], r[idx], w[idx]
-    if len(idx) == 0:
-        raise ValueError("no usable patches to fit")
-    if model != "white-balance" and len(idx) < 8:
-        model, fitter = "white-balance", CORRECTION_MODELS["white-balance"]
-    if model.startswith("curve+") and len(n_keep) < 3:
-        model, fitter = "matrix3x3", CORRECTION_MODELS["matrix3x3"]
-    lam = _LAMBDA0
-    for _ in range(6):
-        M, terms, gain, gamma, knots = fitter(mk, rk, wk, n_keep, lam)
-        f = ColourFit(model, _as_tuple(M), terms, gain, gamma, card, len(idx), lam, knots)
-        if model == "white-balance" or _guard_problem(f, mk, n_keep) is None:
-            return f
-        lam *= 10
-    M, terms, gain, gamma, _ = _fit_white_balance(mk, rk, wk, n_keep, lam)
-    return ColourFit("white-balance", _as_tuple(M), terms, gain, gamma, card, len(idx), lam)
+    greys = set(np.asarray(neutral, dtype=int).tolist())
+    n_keep = np.asarray([i for i in range(len(idx)) if idx[i] in greys], int)
+    return m[idx], r[idx], w[idx], n_keep
 
 
-def _blend(parts: Sequence[ColourFit]) -> ColourFit:
-    """The blend of ``parts`` (fitted as BLEND_PARTS names them, on the same patches)."""
-    if any(f.model != name for (name, _), f in zip(BLEND_PARTS, parts, strict=True)) or not parts[1].curve_knots:
+def _blend_trust(measured: np.ndarray, reference: np.ndarray, mask: np.ndarray | None,
+                 weights: np.ndarray | None, neutral: Sequence[int] | None) -> float:
+    mk, rk, wk, n_keep = _usable(measured, reference, mask, weights, neutral)
+    return _knot_trust(mk, rk, wk, n_keep) if len(mk) else 0.0
+
+
+def _blend(parts: Sequence[ColourFit], trust: float = 1.0) -> ColourFit:
+    """The blend of ``parts`` (fitted as BLEND_PARTS names them, on the same patches),
+    the curve through the greys counting by ``trust`` (:func:`_knot_trust`): at 0,
+    curve+matrix alone, so that the blend leaves it without a step."""
+    if (any(f.model != name for (name, _), f in zip(BLEND_PARTS, parts, strict=True))
+            or not parts[1].curve_knots or trust <= 0.0):
         # too few patches or greys for its parts: their common fallback; or greys that
         # follow a power law (or too few for a curve through them): curve+matrix alone
         return parts[0]
+    second = BLEND_PARTS[1][1] * trust
     return ColourFit(BLEND, _IDENTITY, card=parts[0].card,
                      n_patches=parts[0].n_patches,
-                     parts=tuple((w, f) for (_, w), f in zip(BLEND_PARTS, parts, strict=True)))
+                     parts=((1.0 - second, parts[0]), (second, parts[1])))
 
 
 def _fold_fits(m: np.ndarray, r: np.ndarray, model: str, keep: np.ndarray, neutral: Sequence[int],
                known: dict[str, dict[int, ColourFit]], weights: np.ndarray | None = None) -> dict[int, ColourFit]:
     """Each usable patch's fit on all the others; a blend's from its parts' in ``known``."""
     if model == BLEND and all(n in known for n, _ in BLEND_PARTS):
-        return {i: _blend([known[n][i] for n, _ in BLEND_PARTS]) for i in known[BLEND_PARTS[0][0]]}
+        out = {}
+        for i in known[BLEND_PARTS[0][0]]:
+            sub = keep.copy()
+            sub[i] = False
+            out[i] = _blend([known[n][i] for n, _ in BLEND_PARTS], _blend_trust(m, r, sub, weights, neutral))
+        return out
     out = {}
     for i in np.flatnonzero(keep):
         sub = keep.copy()

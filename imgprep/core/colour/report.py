@@ -21,7 +21,7 @@ from .detect import CardDetection, enough_for_colour
 from .models import ColourFit
 from .reference import CardType, get_card
 
-__all__ = ["DEFAULT_THRESHOLDS", "evaluate", "render_report"]
+__all__ = ["DEFAULT_THRESHOLDS", "blend_shares", "evaluate", "render_report"]
 
 DEFAULT_THRESHOLDS = {"mean": 3.0, "max": 6.0}
 # neutral-row consistency for the uneven-lighting warning
@@ -181,6 +181,8 @@ def evaluate(
         "reference_source": ct.source,
         "method": detection.method,
     })
+    if fit.parts:  # a blend: its parts' shares (docs/colour-detection.md "Models")
+        doc["blend"] = {f.model: round(w, 2) for w, f in fit.parts}
     if loo:
         doc["loo_de2000"] = {k: {kk: round(vv, 2) for kk, vv in v.items()} for k, v in loo.items()}
     return doc
@@ -375,6 +377,15 @@ def _model(name: object) -> str:
     return _t(html.escape(zh), html.escape(en)) + f" <small>({html.escape(str(name))})</small>"
 
 
+def blend_shares(blend: dict[str, float] | None) -> str:
+    """A report's blend (``doc["blend"]``) as its parts' shares, e.g. " — curve+matrix
+    75 %, curve+root-polynomial 25 %"; "" for one model. The model names are the
+    registry's, the same in both languages."""
+    if not blend:
+        return ""
+    return " — " + ", ".join(f"{k} {round(100 * w)} %" for k, w in blend.items())
+
+
 def _html(doc: dict[str, Any], sku: str, title: str) -> bytes:
     parts = _html_head(doc, sku, title)
     s = doc.get("summary")
@@ -423,7 +434,7 @@ def _html_verdict(doc: dict[str, Any], s: dict[str, Any]) -> list[str]:
     parts.append(
         f"<p>{_t('结论', 'Verdict')}: <span class='{'pass' if s['pass'] else 'fail'}'>{verdict}</span> "
         f"({basis} {_t('平均', 'mean')} ΔE00 ≤ {th['mean']}, {_t('最大', 'max')} ≤ {th['max']})<br>"
-        f"{_t('校正模型', 'Model')}: <b>{_model(doc.get('model'))}</b></p>"
+        f"{_t('校正模型', 'Model')}: <b>{_model(doc.get('model'))}</b>{html.escape(blend_shares(doc.get('blend')))}</p>"
     )
     zh = doc.get("warnings_zh") or [""] * len(doc.get("warnings", []))
     for w, wz in zip(doc.get("warnings", []), zh, strict=False):
@@ -500,10 +511,12 @@ def _html_models(doc: dict[str, Any]) -> list[str]:
                 f"<tr><td class='l'>{e(k)}{mark}</td><td>{v['mean']}</td><td>{v['median']}</td><td>{v['max']}</td></tr>"
             )
         parts += ["</table>", _note(
-            "默认使用混合模型（曲线+矩阵与曲线+根多项式的平均；灰阶符合幂律时即曲线+矩阵）；"
+            "默认使用混合模型（曲线+矩阵与曲线+根多项式各占一半；灰阶符合幂律时即曲线+矩阵，介于两者之间时"
+            "曲线+根多项式占比较小）；"
             "仅当其他模型在本色卡上明显更好（超过逐色块差异标准误差的两倍，且超过默认模型平均值的四分之一）时才改用。",
-            "The default is the blend (the mean of curve+matrix and curve+root-polynomial; curve+matrix"
-            " alone where the greys follow a power law); another model is used only when it is clearly"
+            "The default is the blend (curve+matrix and curve+root-polynomial in equal shares; curve+matrix"
+            " alone where the greys follow a power law, and a smaller share of curve+root-polynomial"
+            " in between); another model is used only when it is clearly"
             " better on this card (by more than twice the standard error of the per-patch difference"
             " and by more than a quarter of the default's mean).")]
     return parts

@@ -278,3 +278,47 @@ def test_a_patch_of_small_weight_moves_the_fit_smoothly_to_the_fit_without_it(mo
     assert apart > 0.05  # the white matters to this camera's fit
     assert delta_e_2000(lab[1e-6], without).max() < 0.01
     assert delta_e_2000(lab[0.5], without).mean() < apart and delta_e_2000(lab[0.5], through).mean() < apart
+
+
+def _steps(fits, x):
+    """ΔE2000 (max over colours ``x``) between each fit's output and the next one's."""
+    lab = [linear_to_lab(f.apply_linear(x)) for f in fits]
+    return np.array([delta_e_2000(a, b).max() for a, b in zip(lab, lab[1:], strict=False)])
+
+
+def test_the_blend_goes_from_curve_matrix_to_the_curve_through_the_greys_without_a_step():
+    """A camera between a power law and an S-shaped tone curve: as its greys leave the
+    power law, the blend goes from curve+matrix alone to the full blend by small steps
+    (it switched at one ΔE2000 before, and the same card corrected the product
+    differently under two lights where a grey crossed that line)."""
+    lin = np.clip(_measured(CASTS[3]), 0, 1)
+    power, s_curve = lin**1.2, lin / (lin + (1 - lin) * 0.5)
+    x = np.random.default_rng(6).uniform(0.02, 0.9, (300, 3))
+    fits = [fit((1 - a) * power + a * s_curve, REF, "blend") for a in np.linspace(0, 1, 81)]
+    assert fits[0].model == "curve+matrix"
+    assert fits[-1].model == "blend" and [w for w, _ in fits[-1].parts] == [w for _, w in BLEND_PARTS]
+    partial = [f for f in fits if f.model == "blend" and f.parts[1][0] < BLEND_PARTS[1][1]]
+    assert len(partial) >= 3  # the curve through the greys comes in over several steps
+    steps = _steps(fits, x)
+    assert steps.max() < 2 * np.median(steps), steps.round(2)  # no step stands out
+
+
+def test_a_grey_fading_out_takes_the_blend_to_curve_matrix_without_a_step():
+    """With five greys, the fifth fading to weight 0 leaves four: too few for a curve
+    through them, so curve+matrix alone. The blend gets there continuously."""
+    m = _phone(CASTS[1])
+    greys = list(CARD.neutral)
+    mask = np.ones(24, bool)
+    mask[greys[-1]] = False  # the black, left out: five greys
+    x = np.random.default_rng(5).uniform(0.02, 0.9, (300, 3))
+    fits = []
+    for w in np.linspace(1.0, 0.0, 21):
+        weights = np.ones(24)
+        weights[greys[1]] = w
+        sub = mask.copy()
+        sub[greys[1]] = w > 0
+        fits.append(fit(m, REF, "blend", mask=sub, weights=weights))
+    assert fits[0].model == "blend" and fits[-1].model == "curve+matrix"
+    full = _steps([fits[0], fits[-1]], x)[0]
+    assert full > 1.0  # the curve through the greys matters to this camera
+    assert _steps(fits, x).max() < full / 4

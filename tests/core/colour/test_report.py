@@ -194,3 +194,21 @@ def test_a_patch_near_a_limit_shows_its_weight_in_the_fit():
                                    " half in the fit: 19 white (0.42)")
     assert doc["warnings_zh"][-1].endswith("在拟合中的权重不到一半：19 白 9.5（0.42）")
     assert _doc()["patches"][5]["fit_weight"] == 1.0  # a detection without weights: 1 where used
+
+
+def test_a_blend_names_its_parts_shares():
+    """A blend whose greys lie between a power law and a curve through them gives the
+    curve through them less than half: the JSON and the HTML say how much."""
+    lin = np.clip(apply_cast_linear(np.clip(CARD.reference_linear, 0, 1), CASTS[3]), 0, 1)
+    power, s_curve = lin**1.2, lin / (lin + (1 - lin) * 0.5)
+    m = 0.3 * power + 0.7 * s_curve  # greys a little off any power law
+    det = CardDetection(True, "classic24", np.array([[0, 0], [60, 0], [60, 40], [0, 40.0]]), m,
+                        np.zeros(24, bool), None, "mcc")
+    f = fit(m, CARD.reference_linear, "blend")
+    doc = evaluate(det, f, "classic24", file="IMG.jpg")
+    shares = doc["blend"]
+    assert list(shares) == ["curve+matrix", "curve+root-polynomial"]
+    assert 0 < shares["curve+root-polynomial"] < 0.5 and abs(sum(shares.values()) - 1) < 0.011
+    html = render_report(doc, "A1")["colour-A1.html"].decode("utf-8")
+    assert f"curve+root-polynomial {round(100 * shares['curve+root-polynomial'])} %" in html
+    assert "blend" not in _doc()  # one model: no shares
