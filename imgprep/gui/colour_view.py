@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..app import services
+from ..core.colour.report import blend_shares
 from .appstate import AppState
 from .desktop import open_local
 from .i18n import is_chinese
@@ -99,7 +100,8 @@ class SwatchGrid(Card):
         small.setPointSizeF(max(7.0, self.font().pointSizeF() - 1.5))
         p.setFont(small)
         legend = self.tr("top: reference · bottom left: before · bottom right: after · number: ΔE2000 after"
-                         " · dashed, no number: left out of the fit and the verdict")
+                         " · dashed, no number: left out of the fit and the verdict"
+                         " · dotted, ×w: near a limit, counts by w in the fit")
         wrap = Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap
         # The legend's real height at this width (it wraps on a narrow window), so it is never cut.
         legend_h = QFontMetricsF(small).boundingRect(QRectF(0, 0, r.width(), 1000), wrap, legend).height() + 6
@@ -120,17 +122,21 @@ class SwatchGrid(Card):
             p.fillRect(br, _rgb(pt["after_lab"]))
             # a patch left out is not judged: no figure beside the verdict, a dashed frame
             out = bool(pt.get("clipped")) or pt["index"] in left_out
+            # a patch near a limit counts for less in the fit (docs/colour-detection.md
+            # "Patch weights"): a dotted frame and its weight
+            weight = float(pt.get("fit_weight", 1.0))
+            light = not out and weight < 0.995
             bad = pt.get("de2000_after", 0) > th.get("max", 6.0) and not out
-            pen = QPen(BAD if bad else MUTED if out else QColor("#d1d5db"), 2 if bad or out else 1)
-            if out:
-                pen.setStyle(Qt.PenStyle.DashLine)
+            pen = QPen(BAD if bad else MUTED if out or light else QColor("#d1d5db"), 2 if bad or out or light else 1)
+            if out or light:
+                pen.setStyle(Qt.PenStyle.DashLine if out else Qt.PenStyle.DotLine)
             p.setPen(pen)
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(cell)
             ref = _rgb(pt["reference_lab"])
             p.setPen(QColor("white") if ref.lightnessF() < 0.5 else QColor("#111"))
             p.drawText(top.adjusted(4, 2, -4, -2), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
-                       str(pt["index"]))
+                       f"{pt['index']}  ×{weight:.2f}" if light else str(pt["index"]))
             p.drawText(top.adjusted(4, 2, -4, -2), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
                        "–" if out else f"{pt['de2000_after']:.1f}")
         p.setPen(MUTED)
@@ -372,7 +378,8 @@ class ColourView(QWidget):
             + self.tr("Largest: {0:.2f} (limit {1:g})").format(s["after"]["max"], th.get("max", 6)) + "<br/>"
             + self.tr("Median {0:.2f} · 90th percentile {1:.2f}").format(s["after"]["median"], s["after"]["p90"]) + "</p>",
             self._expected(doc),
-            "<p>" + self.tr("Model: {0}").format(model_name(doc.get("model", ""))) + "<br/>"
+            "<p>" + self.tr("Model: {0}").format(model_name(doc.get("model", ""))
+                                                 + html.escape(blend_shares(doc.get("blend")))) + "<br/>"
             + self.tr("Worst patches: {0}").format(worst or "–") + "</p>",
         ]
         warnings = doc.get("warnings", [])

@@ -75,6 +75,9 @@ def test_model_names_and_rendition_roles_in_chinese(qtbot, make_window, tmp_path
                "warnings": [], "warnings_zh": []}
         text = w.colour_view._verdict(doc)
         assert "色调曲线 + 根多项式" in text and "root-polynomial" not in text
+        # a blend names its parts' shares (by the registry's names, as the report does)
+        blend = dict(doc, model="blend", blend={"curve+matrix": 0.7, "curve+root-polynomial": 0.3})
+        assert "混合 — curve+matrix 70 %, curve+root-polynomial 30 %" in w.colour_view._verdict(blend)
         from imgprep.core.presets import load_preset
         from imgprep.gui.settings import SettingsDialog
 
@@ -132,3 +135,29 @@ def test_a_refused_folder_gets_a_row_with_its_reason(qtbot, make_window, tmp_pat
     assert i >= 0 and m.data(m.index(i, 2)) == "1 failed"
     tip = m.data(m.index(i, 0), 3)  # the tooltip: the reason, with the advice
     assert "新建文件夹" in tip and "Rename the folder to the product's SKU" in tip
+
+
+def test_the_swatch_grid_marks_a_patch_that_counts_for_less_in_the_fit(qtbot):
+    """A patch near a limit (fit weight below 1) gets a dotted frame and its weight; the
+    rest of the grid is drawn as before."""
+    import numpy as np
+
+    from imgprep.gui.colour_view import SwatchGrid
+
+    def grid_image(weight):
+        g = SwatchGrid()
+        qtbot.addWidget(g)
+        g.resize(600, 420)
+        lab = [50.0, 0.0, 0.0]
+        g.doc = {"thresholds": {"mean": 3, "max": 6}, "excluded": [],
+                 "patches": [{"index": i + 1, "reference_lab": lab, "before_lab": lab, "after_lab": lab,
+                              "de2000_after": 1.0, "fit_weight": weight if i == 18 else 1.0}
+                             for i in range(24)]}
+        img = g.grab().toImage()
+        return np.array([[img.pixel(x, y) for x in range(img.width())] for y in range(0, img.height())])
+
+    full, light = grid_image(1.0), grid_image(0.42)
+    ys, xs = np.nonzero(full != light)
+    assert len(ys) > 50  # the frame and the "×0.42" are drawn
+    # only in patch 19's cell (row 4, column 1), the left sixth of the grid's lower rows
+    assert xs.max() < full.shape[1] / 6 + 10 and ys.min() > full.shape[0] * 0.35

@@ -4,37 +4,37 @@
 <context>
     <name>AppState</name>
     <message>
-        <location filename="../appstate.py" line="261"/>
+        <location filename="../appstate.py" line="271"/>
         <source>Cannot read the library: {0}</source>
         <translation>无法读取图库：{0}</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="313"/>
+        <location filename="../appstate.py" line="323"/>
         <source>The drop folder is being watched: copy the shoot into it, or switch watching off to process folders from elsewhere.</source>
         <translation>正在监视投放文件夹：请把拍摄文件夹复制进去，或关闭监视后再处理其他位置的文件夹。</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="317"/>
+        <location filename="../appstate.py" line="327"/>
         <source>Choose a library folder first (Settings).</source>
         <translation>请先选择图库文件夹（设置）。</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="364"/>
+        <location filename="../appstate.py" line="374"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="374"/>
+        <location filename="../appstate.py" line="384"/>
         <source>Processing {0}</source>
         <translation>正在处理 {0}</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="388"/>
+        <location filename="../appstate.py" line="398"/>
         <source>{0}: SKU slate of {1}</source>
         <translation>{0}：{1} 的货号牌</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="408"/>
+        <location filename="../appstate.py" line="418"/>
         <source>{0}: {1} done, {2} duplicate, {3} failed, {4} skipped</source>
         <translation>{0}：完成 {1}，重复 {2}，失败 {3}，跳过 {4}</translation>
     </message>
@@ -42,92 +42,92 @@
 <context>
     <name>ColourView</name>
     <message>
-        <location filename="../colour_view.py" line="272"/>
+        <location filename="../colour_view.py" line="282"/>
         <source>Open HTML report</source>
         <translation>打开 HTML 报告</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="276"/>
+        <location filename="../colour_view.py" line="286"/>
         <source>Measurement</source>
         <translation>测量</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="321"/>
+        <location filename="../colour_view.py" line="331"/>
         <source>Reference card: reference vs measured</source>
         <translation>色卡：标准值与实测值</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="322"/>
+        <location filename="../colour_view.py" line="332"/>
         <source>ΔE2000 per patch</source>
         <translation>各色块 ΔE2000</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="323"/>
+        <location filename="../colour_view.py" line="333"/>
         <source>Drift: mean ΔE2000 per day, all shoots</source>
         <translation>漂移：每日平均 ΔE2000（全部拍摄）</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="332"/>
+        <location filename="../colour_view.py" line="342"/>
         <source>Colour · {0}</source>
         <translation>颜色 · {0}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="332"/>
+        <location filename="../colour_view.py" line="342"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="356"/>
+        <location filename="../colour_view.py" line="366"/>
         <source>No colour report</source>
         <translation>没有色差报告</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="357"/>
+        <location filename="../colour_view.py" line="367"/>
         <source>Shoot a ColorChecker at the start of each lighting setup. If the card was not found, open the frame in the Shoot view and click its four corners.</source>
         <translation>每次布光开始时先拍一张 ColorChecker 色卡。若未识别到色卡，请在“拍摄”页打开该帧并点击色卡的四个角。</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="363"/>
+        <location filename="../colour_view.py" line="373"/>
         <source>PASS</source>
         <translation>合格</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="363"/>
+        <location filename="../colour_view.py" line="373"/>
         <source>FAIL</source>
         <translation>不合格</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="369"/>
+        <location filename="../colour_view.py" line="379"/>
         <source>Mean ΔE2000: &lt;b&gt;{0:.2f}&lt;/b&gt; → &lt;b&gt;{1:.2f}&lt;/b&gt; (limit {2:g})</source>
         <translation>平均 ΔE2000：&lt;b&gt;{0:.2f}&lt;/b&gt; → &lt;b&gt;{1:.2f}&lt;/b&gt;（上限 {2:g}）</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="371"/>
+        <location filename="../colour_view.py" line="381"/>
         <source>Largest: {0:.2f} (limit {1:g})</source>
         <translation>最大：{0:.2f}（上限 {1:g}）</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="372"/>
+        <location filename="../colour_view.py" line="382"/>
         <source>Median {0:.2f} · 90th percentile {1:.2f}</source>
         <translation>中位数 {0:.2f} · 90% 分位 {1:.2f}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="374"/>
+        <location filename="../colour_view.py" line="384"/>
         <source>Model: {0}</source>
         <translation>校正模型：{0}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="375"/>
+        <location filename="../colour_view.py" line="386"/>
         <source>Worst patches: {0}</source>
         <translation>偏差最大：{0}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="390"/>
+        <location filename="../colour_view.py" line="401"/>
         <source>Expected on colours not on the card (leave-one-out): mean {0:.2f}, largest {1:.2f}</source>
         <translation>色卡以外颜色的预期偏差（留一法）：平均 {0:.2f}，最大 {1:.2f}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="392"/>
+        <location filename="../colour_view.py" line="403"/>
         <source>The verdict uses these figures.</source>
         <translation>结论按这组数据判定。</translation>
     </message>
@@ -135,27 +135,27 @@
 <context>
     <name>DeltaEChart</name>
     <message>
-        <location filename="../colour_view.py" line="150"/>
+        <location filename="../colour_view.py" line="160"/>
         <source>No ΔE figures yet</source>
         <translation>暂无 ΔE 数据</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="181"/>
+        <location filename="../colour_view.py" line="191"/>
         <source>mean limit {0:g}</source>
         <translation>平均上限 {0:g}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="181"/>
+        <location filename="../colour_view.py" line="191"/>
         <source>max limit {0:g}</source>
         <translation>最大上限 {0:g}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="192"/>
+        <location filename="../colour_view.py" line="202"/>
         <source>before</source>
         <translation>校正前</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="192"/>
+        <location filename="../colour_view.py" line="202"/>
         <source>after correction</source>
         <translation>校正后</translation>
     </message>
@@ -163,17 +163,17 @@
 <context>
     <name>DriftChart</name>
     <message>
-        <location filename="../colour_view.py" line="217"/>
+        <location filename="../colour_view.py" line="227"/>
         <source>No colour measurements yet: the drift appears after the first card</source>
         <translation>还没有色彩测量：拍摄第一张色卡后显示漂移</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="255"/>
+        <location filename="../colour_view.py" line="265"/>
         <source>before</source>
         <translation>校正前</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="255"/>
+        <location filename="../colour_view.py" line="265"/>
         <source>after correction</source>
         <translation>校正后</translation>
     </message>
@@ -181,12 +181,12 @@
 <context>
     <name>DropZone</name>
     <message>
-        <location filename="../window.py" line="133"/>
+        <location filename="../window.py" line="112"/>
         <source>Drop shoot folders here</source>
         <translation>把拍摄文件夹拖到这里</translation>
     </message>
     <message>
-        <location filename="../window.py" line="134"/>
+        <location filename="../window.py" line="113"/>
         <source>One folder per product, named by its SKU (e.g. A1234) or opening with its SKU slate — or click to choose</source>
         <translation>每个商品一个文件夹，以货号命名（如 A1234）或第一张拍货号牌——或点击选择</translation>
     </message>
@@ -194,77 +194,77 @@
 <context>
     <name>FirstSteps</name>
     <message>
-        <location filename="../window.py" line="198"/>
+        <location filename="../window.py" line="177"/>
         <source>Welcome to imgprep — first steps</source>
         <translation>欢迎使用 imgprep —— 开始前请先设置</translation>
     </message>
     <message>
-        <location filename="../window.py" line="200"/>
+        <location filename="../window.py" line="179"/>
         <source>not set yet</source>
         <translation>尚未设置</translation>
     </message>
     <message>
-        <location filename="../window.py" line="201"/>
+        <location filename="../window.py" line="180"/>
         <source>is a file, not a folder</source>
         <translation>是文件，不是文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="202"/>
+        <location filename="../window.py" line="181"/>
         <source>holds other files; choose an empty folder or an existing library</source>
         <translation>里面有其他文件；请选择空文件夹或已有图库</translation>
     </message>
     <message>
-        <location filename="../window.py" line="203"/>
+        <location filename="../window.py" line="182"/>
         <source>its parent folder does not exist</source>
         <translation>上级文件夹不存在</translation>
     </message>
     <message>
-        <location filename="../window.py" line="211"/>
+        <location filename="../window.py" line="190"/>
         <source>Library folder</source>
         <translation>图库文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="213"/>
+        <location filename="../window.py" line="192"/>
         <source>Where originals are kept (renamed SKU-01, SKU-02 …) and renditions are written.</source>
         <translation>原图按 货号-01、货号-02 … 重命名保存于此，成品图也写到这里。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="215"/>
+        <location filename="../window.py" line="194"/>
         <source>Backup folder (recommended)</source>
         <translation>备份文件夹（建议）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="216"/>
+        <location filename="../window.py" line="195"/>
         <source>not set: nothing is mirrored</source>
         <translation>未设置：不做备份</translation>
     </message>
     <message>
-        <location filename="../window.py" line="218"/>
+        <location filename="../window.py" line="197"/>
         <source>Product sheet (optional)</source>
         <translation>商品信息表（可选）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="219"/>
+        <location filename="../window.py" line="198"/>
         <source>without it the hero has no spec panel and details no callouts</source>
         <translation>没有它，主图没有参数栏，细节图没有卖点标注</translation>
     </message>
     <message>
-        <location filename="../window.py" line="220"/>
+        <location filename="../window.py" line="199"/>
         <source>Drop a shoot folder on this window</source>
         <translation>把拍摄文件夹拖到本窗口</translation>
     </message>
     <message>
-        <location filename="../window.py" line="222"/>
+        <location filename="../window.py" line="201"/>
         <source>Choose library folder…</source>
         <translation>选择图库文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="223"/>
+        <location filename="../window.py" line="202"/>
         <source>Open settings…</source>
         <translation>打开设置…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="224"/>
+        <location filename="../window.py" line="203"/>
         <source>Hide this list</source>
         <translation>隐藏此列表</translation>
     </message>
@@ -380,250 +380,250 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../window.py" line="365"/>
+        <location filename="../window.py" line="344"/>
         <source>imgprep — product photos</source>
         <translation>imgprep —— 商品图片处理</translation>
     </message>
     <message>
-        <location filename="../window.py" line="383"/>
-        <location filename="../window.py" line="409"/>
+        <location filename="../window.py" line="362"/>
+        <location filename="../window.py" line="388"/>
         <source>Shoots</source>
         <translation>拍摄列表</translation>
     </message>
     <message>
-        <location filename="../window.py" line="384"/>
-        <location filename="../window.py" line="409"/>
+        <location filename="../window.py" line="363"/>
+        <location filename="../window.py" line="388"/>
         <source>Shoot</source>
         <translation>拍摄</translation>
     </message>
     <message>
-        <location filename="../window.py" line="385"/>
-        <location filename="../window.py" line="409"/>
+        <location filename="../window.py" line="364"/>
+        <location filename="../window.py" line="388"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../window.py" line="387"/>
-        <location filename="../window.py" line="410"/>
+        <location filename="../window.py" line="366"/>
+        <location filename="../window.py" line="389"/>
         <source>Product sheet</source>
         <translation>商品信息表</translation>
     </message>
     <message>
-        <location filename="../window.py" line="367"/>
+        <location filename="../window.py" line="346"/>
         <source>Log</source>
         <translation>日志</translation>
     </message>
     <message>
-        <location filename="../window.py" line="86"/>
+        <location filename="../desktop.py" line="25"/>
         <source>Nothing on this computer opens {0}: its path is on the clipboard</source>
         <translation>这台电脑上没有程序能打开 {0}：路径已复制到剪贴板</translation>
     </message>
     <message>
-        <location filename="../window.py" line="386"/>
-        <location filename="../window.py" line="409"/>
+        <location filename="../window.py" line="365"/>
+        <location filename="../window.py" line="388"/>
         <source>Listing</source>
         <translation>上架</translation>
     </message>
     <message>
-        <location filename="../window.py" line="394"/>
+        <location filename="../window.py" line="373"/>
         <source>Add shoot folders…</source>
         <translation>添加拍摄文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="395"/>
+        <location filename="../window.py" line="374"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../window.py" line="396"/>
+        <location filename="../window.py" line="375"/>
         <source>Print SKU slates…</source>
         <translation>打印货号牌…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="397"/>
+        <location filename="../window.py" line="376"/>
         <source>Watch drop folder</source>
         <translation>监视投放文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="399"/>
+        <location filename="../window.py" line="378"/>
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="400"/>
+        <location filename="../window.py" line="379"/>
         <source>Open library in file manager</source>
         <translation>在文件管理器中打开图库</translation>
     </message>
     <message>
-        <location filename="../window.py" line="402"/>
+        <location filename="../window.py" line="381"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../window.py" line="403"/>
-        <location filename="../window.py" line="766"/>
+        <location filename="../window.py" line="382"/>
+        <location filename="../window.py" line="745"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../window.py" line="404"/>
-        <location filename="../window.py" line="756"/>
+        <location filename="../window.py" line="383"/>
+        <location filename="../window.py" line="735"/>
         <source>About imgprep</source>
         <translation>关于 imgprep</translation>
     </message>
     <message>
-        <location filename="../window.py" line="406"/>
+        <location filename="../window.py" line="385"/>
         <source>Log panel</source>
         <translation>日志面板</translation>
     </message>
     <message>
-        <location filename="../window.py" line="415"/>
+        <location filename="../window.py" line="394"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="419"/>
+        <location filename="../window.py" line="398"/>
         <source>&amp;View</source>
         <translation>查看(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="422"/>
+        <location filename="../window.py" line="401"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="425"/>
+        <location filename="../window.py" line="404"/>
         <source>Main</source>
         <translation>主工具栏</translation>
     </message>
     <message>
-        <location filename="../window.py" line="529"/>
+        <location filename="../window.py" line="508"/>
         <source>Choose a library folder first (Settings).</source>
         <translation>请先选择图库文件夹（设置）。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="535"/>
+        <location filename="../window.py" line="514"/>
         <source>Choose a shoot folder (named by SKU)</source>
         <translation>选择拍摄文件夹（以货号命名）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="555"/>
-        <location filename="../window.py" line="570"/>
+        <location filename="../window.py" line="534"/>
+        <location filename="../window.py" line="549"/>
         <source>SKU slates</source>
         <translation>货号牌</translation>
     </message>
     <message>
-        <location filename="../window.py" line="555"/>
+        <location filename="../window.py" line="534"/>
         <source>SKUs, separated by spaces or commas:</source>
         <translation>货号（用空格或逗号分隔）：</translation>
     </message>
     <message>
-        <location filename="../window.py" line="559"/>
+        <location filename="../window.py" line="538"/>
         <source>Folder for the SKU slates</source>
         <translation>货号牌保存位置</translation>
     </message>
     <message>
-        <location filename="../window.py" line="565"/>
+        <location filename="../window.py" line="544"/>
         <source>SKU slates written: {0}, in {1}. Print them and shoot one as each product&apos;s first frame</source>
         <translation>已生成货号牌 {0} 张，保存在 {1}。打印出来，每个商品先拍对应的一张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="574"/>
+        <location filename="../window.py" line="553"/>
         <source>Choose the library folder</source>
         <translation>选择图库文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="622"/>
+        <location filename="../window.py" line="601"/>
         <source>Another imgprep window has this library open ({0}, process {1}): edits in both windows may get in each other&apos;s way</source>
         <translation>另一个 imgprep 窗口已打开此图库（{0}，进程 {1}）：两个窗口同时编辑可能互相干扰</translation>
     </message>
     <message>
-        <location filename="../window.py" line="641"/>
+        <location filename="../window.py" line="620"/>
         <source>Watch {0}</source>
         <translation>监视 {0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="642"/>
+        <location filename="../window.py" line="621"/>
         <source>Set a drop folder in Settings first</source>
         <translation>请先在设置中指定投放文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="652"/>
+        <location filename="../window.py" line="631"/>
         <source>Wait for the running batch to finish, then start watching.</source>
         <translation>请等当前批量处理结束后再开始监视。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="675"/>
+        <location filename="../window.py" line="654"/>
         <source>{0}: {1}</source>
         <translation>{0}：{1}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="679"/>
+        <location filename="../window.py" line="658"/>
         <source>Shoot finished</source>
         <translation>拍摄处理完成</translation>
     </message>
     <message>
-        <location filename="../window.py" line="679"/>
+        <location filename="../window.py" line="658"/>
         <source>{0} is ready</source>
         <translation>{0} 已就绪</translation>
     </message>
     <message>
-        <location filename="../window.py" line="681"/>
+        <location filename="../window.py" line="660"/>
         <source>Shoot failed</source>
         <translation>拍摄处理失败</translation>
     </message>
     <message>
-        <location filename="../window.py" line="681"/>
+        <location filename="../window.py" line="660"/>
         <source>{0}: some frames failed — see the log</source>
         <translation>{0}：部分图片失败——请查看日志</translation>
     </message>
     <message>
-        <location filename="../window.py" line="701"/>
+        <location filename="../window.py" line="680"/>
         <source>less than a minute left</source>
         <translation>剩余不到 1 分钟</translation>
     </message>
     <message>
-        <location filename="../window.py" line="702"/>
+        <location filename="../window.py" line="681"/>
         <source>about {0} min left</source>
         <translation>约剩 {0} 分钟</translation>
     </message>
     <message>
-        <location filename="../window.py" line="718"/>
+        <location filename="../window.py" line="697"/>
         <source>Library: {0}</source>
         <translation>图库：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="718"/>
+        <location filename="../window.py" line="697"/>
         <source>No library chosen</source>
         <translation>未选择图库</translation>
     </message>
     <message>
-        <location filename="../window.py" line="720"/>
+        <location filename="../window.py" line="699"/>
         <source>Other stations: {0}</source>
         <translation>其他电脑：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="728"/>
+        <location filename="../window.py" line="707"/>
         <source>processing</source>
         <translation>正在处理</translation>
     </message>
     <message>
-        <location filename="../window.py" line="728"/>
+        <location filename="../window.py" line="707"/>
         <source>watching the drop folder</source>
         <translation>正在监视投放文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="729"/>
+        <location filename="../window.py" line="708"/>
         <source>standing by</source>
         <translation>待命</translation>
     </message>
     <message>
-        <location filename="../window.py" line="757"/>
+        <location filename="../window.py" line="736"/>
         <source>&lt;h3&gt;imgprep {0}&lt;/h3&gt;&lt;p&gt;Prepares product photos for online shops: naming, colour, renditions, backup.&lt;/p&gt;&lt;p&gt;Python {1} · Qt {2} · PySide6 {3} · Pillow {4}&lt;/p&gt;&lt;p&gt;Font: Noto Sans CJK SC subset (SIL Open Font License).&lt;/p&gt;</source>
         <translation>&lt;h3&gt;imgprep {0}&lt;/h3&gt;&lt;p&gt;为网店准备商品图片：命名、校色、出图、备份。&lt;/p&gt;&lt;p&gt;Python {1} · Qt {2} · PySide6 {3} · Pillow {4}&lt;/p&gt;&lt;p&gt;字体：Noto Sans CJK SC 子集（SIL 开放字体许可）。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../window.py" line="766"/>
+        <location filename="../window.py" line="745"/>
         <source>A batch is running. Cancel it and quit?</source>
         <translation>正在批量处理。取消并退出吗？</translation>
     </message>
@@ -710,7 +710,7 @@
 <context>
     <name>PathField</name>
     <message>
-        <location filename="../settings.py" line="81"/>
+        <location filename="../settings.py" line="80"/>
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
@@ -718,206 +718,206 @@
 <context>
     <name>PresetEditor</name>
     <message>
-        <location filename="../settings.py" line="116"/>
+        <location filename="../settings.py" line="115"/>
         <source>Watermark</source>
         <translation>水印</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="119"/>
+        <location filename="../settings.py" line="118"/>
         <source>Put a watermark on every rendition</source>
         <translation>所有成品图加水印</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="132"/>
+        <location filename="../settings.py" line="131"/>
         <source>Text</source>
         <translation>文字</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="133"/>
+        <location filename="../settings.py" line="132"/>
         <source>Position</source>
         <translation>位置</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="134"/>
+        <location filename="../settings.py" line="133"/>
         <source>Opacity</source>
         <translation>不透明度</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="135"/>
+        <location filename="../settings.py" line="134"/>
         <source>Width (fraction of image)</source>
         <translation>宽度（占图宽比例）</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="136"/>
+        <location filename="../settings.py" line="135"/>
         <source>Margin</source>
         <translation>边距</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="137"/>
-        <location filename="../settings.py" line="143"/>
+        <location filename="../settings.py" line="136"/>
+        <location filename="../settings.py" line="142"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="140"/>
+        <location filename="../settings.py" line="139"/>
         <source>Spec panel on the hero</source>
         <translation>主图参数栏</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="143"/>
-        <location filename="../settings.py" line="166"/>
+        <location filename="../settings.py" line="142"/>
+        <location filename="../settings.py" line="165"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="143"/>
+        <location filename="../settings.py" line="142"/>
         <source>SKU</source>
         <translation>货号</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="144"/>
+        <location filename="../settings.py" line="143"/>
         <source>Fabric</source>
         <translation>面料</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="144"/>
+        <location filename="../settings.py" line="143"/>
         <source>Size</source>
         <translation>尺码</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="144"/>
+        <location filename="../settings.py" line="143"/>
         <source>Dimensions</source>
         <translation>长宽高</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="145"/>
+        <location filename="../settings.py" line="144"/>
         <source>Description</source>
         <translation>商品说明</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="152"/>
+        <location filename="../settings.py" line="151"/>
         <source>Chinese labels</source>
         <translation>中文标签</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="153"/>
+        <location filename="../settings.py" line="152"/>
         <source>English labels</source>
         <translation>英文标签</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="156"/>
+        <location filename="../settings.py" line="155"/>
         <source>Below the photo</source>
         <translation>放在图片下方</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="157"/>
+        <location filename="../settings.py" line="156"/>
         <source>Band over the photo</source>
         <translation>叠在图片底部</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="163"/>
+        <location filename="../settings.py" line="162"/>
         <source>Renditions</source>
         <translation>成品图</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="166"/>
+        <location filename="../settings.py" line="165"/>
         <source>For</source>
         <translation>用于</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="166"/>
+        <location filename="../settings.py" line="165"/>
         <source>Width px</source>
         <translation>宽度 px</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="167"/>
+        <location filename="../settings.py" line="166"/>
         <source>Quality</source>
         <translation>质量</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="167"/>
+        <location filename="../settings.py" line="166"/>
         <source>File suffix</source>
         <translation>文件后缀</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="178"/>
+        <location filename="../settings.py" line="177"/>
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="204"/>
+        <location filename="../settings.py" line="203"/>
         <source>top left</source>
         <translation>左上</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="204"/>
+        <location filename="../settings.py" line="203"/>
         <source>top</source>
         <translation>上</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="204"/>
+        <location filename="../settings.py" line="203"/>
         <source>top right</source>
         <translation>右上</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="205"/>
+        <location filename="../settings.py" line="204"/>
         <source>left</source>
         <translation>左</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="205"/>
+        <location filename="../settings.py" line="204"/>
         <source>centre</source>
         <translation>居中</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="205"/>
+        <location filename="../settings.py" line="204"/>
         <source>right</source>
         <translation>右</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="206"/>
+        <location filename="../settings.py" line="205"/>
         <source>bottom left</source>
         <translation>左下</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="206"/>
+        <location filename="../settings.py" line="205"/>
         <source>bottom</source>
         <translation>下</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="207"/>
+        <location filename="../settings.py" line="206"/>
         <source>bottom right</source>
         <translation>右下</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="207"/>
+        <location filename="../settings.py" line="206"/>
         <source>tiled</source>
         <translation>平铺</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="220"/>
-        <location filename="../settings.py" line="233"/>
+        <location filename="../settings.py" line="219"/>
+        <location filename="../settings.py" line="232"/>
         <source>hero</source>
         <translation>主图</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="220"/>
-        <location filename="../settings.py" line="233"/>
+        <location filename="../settings.py" line="219"/>
+        <location filename="../settings.py" line="232"/>
         <source>details</source>
         <translation>细节图</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="233"/>
+        <location filename="../settings.py" line="232"/>
         <source>main image</source>
         <translation>主图</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="242"/>
+        <location filename="../settings.py" line="241"/>
         <source>Watermark colour</source>
         <translation>水印颜色</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="271"/>
+        <location filename="../settings.py" line="270"/>
         <source>rendition {0}: width and quality must be whole numbers</source>
         <translation>成品图 {0}：宽度和质量必须是整数</translation>
     </message>
@@ -925,91 +925,91 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../settings.py" line="299"/>
+        <location filename="../settings.py" line="298"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="308"/>
+        <location filename="../settings.py" line="307"/>
         <source>Library folder</source>
         <translation>图库文件夹</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="309"/>
-        <location filename="../settings.py" line="329"/>
+        <location filename="../settings.py" line="308"/>
+        <location filename="../settings.py" line="328"/>
         <source>Drop folder</source>
         <translation>投放文件夹</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="310"/>
-        <location filename="../settings.py" line="330"/>
+        <location filename="../settings.py" line="309"/>
+        <location filename="../settings.py" line="329"/>
         <source>Backup folder</source>
         <translation>备份文件夹</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="311"/>
-        <location filename="../settings.py" line="340"/>
+        <location filename="../settings.py" line="310"/>
+        <location filename="../settings.py" line="339"/>
         <source>Product sheet</source>
         <translation>商品信息表</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="311"/>
+        <location filename="../settings.py" line="310"/>
         <source>Product sheets (*.csv *.xlsx *.xlsm *.xls *.txt)</source>
         <translation>商品信息表 (*.csv *.xlsx *.xlsm *.xls *.txt)</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="318"/>
+        <location filename="../settings.py" line="317"/>
         <source>automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="322"/>
+        <location filename="../settings.py" line="321"/>
         <source>System ({0})</source>
         <translation>跟随系统（{0}）</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="327"/>
+        <location filename="../settings.py" line="326"/>
         <source>Library folder *</source>
         <translation>图库文件夹 *</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="328"/>
+        <location filename="../settings.py" line="327"/>
         <source>Originals and renditions are kept here; the journal too.</source>
         <translation>原图、成品图和处理记录都保存在这里。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="334"/>
+        <location filename="../settings.py" line="333"/>
         <source>Several stations on one library: the journal on a PostgreSQL server. Kept with the library, so every station finds it; the password goes in ~/.pgpass. Empty: the library&apos;s own journal (one station).</source>
         <translation>多台电脑共用一个图库：日志保存在 PostgreSQL 服务器上。该设置随图库保存，每台电脑都能找到；密码请写在 ~/.pgpass 中。留空：使用图库自带的日志（单机）。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="338"/>
+        <location filename="../settings.py" line="337"/>
         <source>Server journal</source>
         <translation>服务器日志</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="341"/>
+        <location filename="../settings.py" line="340"/>
         <source>Worker processes</source>
         <translation>工作进程数</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="342"/>
+        <location filename="../settings.py" line="341"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="343"/>
+        <location filename="../settings.py" line="342"/>
         <source>General</source>
         <translation>常规</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="353"/>
+        <location filename="../settings.py" line="352"/>
         <source>Save as my preset…</source>
         <translation>另存为我的预设…</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="355"/>
-        <location filename="../settings.py" line="364"/>
+        <location filename="../settings.py" line="354"/>
+        <location filename="../settings.py" line="363"/>
         <source>Preset</source>
         <translation>预设</translation>
     </message>
@@ -1245,138 +1245,138 @@
 <context>
     <name>ShootModel</name>
     <message>
-        <location filename="../appstate.py" line="578"/>
+        <location filename="../appstate.py" line="589"/>
         <source>SKU</source>
         <translation>货号</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="578"/>
+        <location filename="../appstate.py" line="589"/>
         <source>Frames</source>
         <translation>张数</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="578"/>
+        <location filename="../appstate.py" line="589"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="578"/>
+        <location filename="../appstate.py" line="589"/>
         <source>Progress</source>
         <translation>进度</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="579"/>
+        <location filename="../appstate.py" line="590"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="579"/>
+        <location filename="../appstate.py" line="590"/>
         <source>3-day rule</source>
         <translation>三天规则</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="579"/>
+        <location filename="../appstate.py" line="590"/>
         <source>Backup</source>
         <translation>备份</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="579"/>
+        <location filename="../appstate.py" line="590"/>
         <source>Hero image</source>
         <translation>主图文件</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="600"/>
+        <location filename="../appstate.py" line="611"/>
         <source>processing</source>
         <translation>处理中</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="602"/>
-        <location filename="../appstate.py" line="608"/>
+        <location filename="../appstate.py" line="613"/>
+        <location filename="../appstate.py" line="619"/>
         <source>queued</source>
         <translation>排队中</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="604"/>
+        <location filename="../appstate.py" line="615"/>
         <source>done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="604"/>
+        <location filename="../appstate.py" line="615"/>
         <source>{0} failed</source>
         <translation>{0} 张失败</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="605"/>
+        <location filename="../appstate.py" line="616"/>
         <source>cancelled: {0} of {1}</source>
         <translation>已取消：{1} 张中完成 {0} 张</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="606"/>
+        <location filename="../appstate.py" line="617"/>
         <source>needs attention</source>
         <translation>需要处理</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="607"/>
+        <location filename="../appstate.py" line="618"/>
         <source>unfinished</source>
         <translation>未完成</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="607"/>
+        <location filename="../appstate.py" line="618"/>
         <source>empty</source>
         <translation>空</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="629"/>
+        <location filename="../appstate.py" line="640"/>
         <source>{0} + {1} card</source>
         <translation>{0} + {1} 色卡</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="636"/>
+        <location filename="../appstate.py" line="647"/>
         <source>no card</source>
         <translation>无色卡</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="637"/>
+        <location filename="../appstate.py" line="648"/>
         <source>pass</source>
         <translation>合格</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="637"/>
+        <location filename="../appstate.py" line="648"/>
         <source>fail</source>
         <translation>不合格</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="640"/>
+        <location filename="../appstate.py" line="651"/>
         <source>uncorrected: {0}</source>
         <translation>未校正 {0} 张</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="645"/>
+        <location filename="../appstate.py" line="656"/>
         <source>{0} d overdue</source>
         <translation>超期 {0} 天</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="646"/>
+        <location filename="../appstate.py" line="657"/>
         <source>{0} d left</source>
         <translation>剩 {0} 天</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="651"/>
+        <location filename="../appstate.py" line="662"/>
         <source>not copied yet</source>
         <translation>尚未备份</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="652"/>
+        <location filename="../appstate.py" line="663"/>
         <source>verified</source>
         <translation>已校验</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="652"/>
+        <location filename="../appstate.py" line="663"/>
         <source>off</source>
         <translation>未开启</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="653"/>
+        <location filename="../appstate.py" line="664"/>
         <source>{0} pending</source>
         <translation>{0} 待备份</translation>
     </message>
@@ -1384,299 +1384,299 @@
 <context>
     <name>ShootView</name>
     <message>
-        <location filename="../shoot_view.py" line="64"/>
+        <location filename="../shoot_view.py" line="65"/>
         <source>Renditions</source>
         <translation>成品图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="65"/>
+        <location filename="../shoot_view.py" line="66"/>
         <source>Originals</source>
         <translation>原图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="72"/>
+        <location filename="../shoot_view.py" line="73"/>
         <source>Render again</source>
         <translation>重新出图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="73"/>
+        <location filename="../shoot_view.py" line="74"/>
         <source>Render this shoot&apos;s frames again with the product sheet as it is now (a late or corrected sheet, an edited callouts.toml)</source>
         <translation>按当前商品信息表重新生成本次拍摄的成品图（表格晚到或已更正、callouts.toml 已修改时）</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="82"/>
+        <location filename="../shoot_view.py" line="83"/>
         <source>Thumbnail size</source>
         <translation>缩略图大小</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="127"/>
+        <location filename="../shoot_view.py" line="128"/>
         <source>Mark as hero</source>
         <translation>设为主图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="129"/>
+        <location filename="../shoot_view.py" line="130"/>
         <source>Ctrl+H — the spec panel moves to this frame; names stay</source>
         <translation>Ctrl+H —— 参数栏移到这张图；文件编号不变</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="131"/>
+        <location filename="../shoot_view.py" line="132"/>
         <source>Show in folder</source>
         <translation>在文件夹中显示</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="138"/>
+        <location filename="../shoot_view.py" line="139"/>
         <source>Selling-point callout</source>
         <translation>卖点标注</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="142"/>
+        <location filename="../shoot_view.py" line="143"/>
         <source>Text of the callout</source>
         <translation>标注文字</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="143"/>
+        <location filename="../shoot_view.py" line="144"/>
         <source>Move the anchor</source>
         <translation>移动指示点</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="148"/>
+        <location filename="../shoot_view.py" line="149"/>
         <source>Save and re-render</source>
         <translation>保存并重新出图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="165"/>
+        <location filename="../shoot_view.py" line="166"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="167"/>
+        <location filename="../shoot_view.py" line="168"/>
         <source>Before / after split</source>
         <translation>校色前后对比</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="169"/>
+        <location filename="../shoot_view.py" line="170"/>
         <source>Pick card corners</source>
         <translation>点选色卡四角</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="171"/>
+        <location filename="../shoot_view.py" line="172"/>
         <source>Click the outer corners of the card: patch 1 (dark skin) first, then clockwise</source>
         <translation>依次点击色卡外角：先点 1 号色块（深肤色）一角，再顺时针</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="173"/>
+        <location filename="../shoot_view.py" line="174"/>
         <source>Measure colour</source>
         <translation>测量颜色</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="176"/>
+        <location filename="../shoot_view.py" line="177"/>
         <source>Correct this shoot with it</source>
         <translation>用它校正本次拍摄</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="204"/>
+        <location filename="../shoot_view.py" line="205"/>
         <source>Frames</source>
         <translation>照片</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="206"/>
+        <location filename="../shoot_view.py" line="207"/>
         <source>详情页 Description page</source>
         <translation>详情页</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="238"/>
+        <location filename="../shoot_view.py" line="239"/>
         <source>Undo: {0}</source>
         <translation>已撤销：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="247"/>
+        <location filename="../shoot_view.py" line="248"/>
         <source>No shoot selected</source>
         <translation>未选择拍摄</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="251"/>
+        <location filename="../shoot_view.py" line="252"/>
         <source>frames: {0} · hero {1}</source>
         <translation>{0} 张 · 主图 {1}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="254"/>
+        <location filename="../shoot_view.py" line="255"/>
         <source>Double-click a shoot in the list</source>
         <translation>在拍摄列表中双击一个拍摄</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="269"/>
+        <location filename="../shoot_view.py" line="270"/>
         <source>… and {0} more</source>
         <translation>……还有 {0} 条</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="289"/>
+        <location filename="../shoot_view.py" line="290"/>
         <source>A batch is running: edits wait in the queue until it ends.</source>
         <translation>正在批量处理：修改会排队，处理结束后执行。</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="308"/>
-        <location filename="../shoot_view.py" line="386"/>
+        <location filename="../shoot_view.py" line="309"/>
+        <location filename="../shoot_view.py" line="387"/>
         <source>hero</source>
         <translation>主图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="310"/>
+        <location filename="../shoot_view.py" line="311"/>
         <source>card</source>
         <translation>色卡</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="336"/>
+        <location filename="../shoot_view.py" line="337"/>
         <source>No frames</source>
         <translation>没有图片</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="386"/>
+        <location filename="../shoot_view.py" line="387"/>
         <source>detail</source>
         <translation>细节图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="386"/>
+        <location filename="../shoot_view.py" line="387"/>
         <source>reference card</source>
         <translation>色卡</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="389"/>
+        <location filename="../shoot_view.py" line="390"/>
         <source>original: {0}</source>
         <translation>原文件：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="390"/>
+        <location filename="../shoot_view.py" line="391"/>
         <source>in library: {0}</source>
         <translation>图库中：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="392"/>
+        <location filename="../shoot_view.py" line="393"/>
         <source>renditions: {0}</source>
         <translation>成品图：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="393"/>
+        <location filename="../shoot_view.py" line="394"/>
         <source>designer&apos;s PSD: {0}</source>
         <translation>设计师 PSD：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="404"/>
+        <location filename="../shoot_view.py" line="405"/>
         <source>No colour fit for this shoot.</source>
         <translation>本次拍摄还没有色彩校正。</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="409"/>
+        <location filename="../shoot_view.py" line="410"/>
         <source>Anchor: automatic (centre of the product)</source>
         <translation>指示点：自动（商品中心）</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="410"/>
+        <location filename="../shoot_view.py" line="411"/>
         <source>Anchor: {0:.0f} % across, {1:.0f} % down</source>
         <translation>指示点：横向 {0:.0f}%，纵向 {1:.0f}%</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="419"/>
+        <location filename="../shoot_view.py" line="420"/>
         <source>Loading…</source>
         <translation>载入中…</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="441"/>
+        <location filename="../shoot_view.py" line="442"/>
         <source>before</source>
         <translation>校正前</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="441"/>
+        <location filename="../shoot_view.py" line="442"/>
         <source>after</source>
         <translation>校正后</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="445"/>
+        <location filename="../shoot_view.py" line="446"/>
         <source>This frame was not colour corrected (no card before it)</source>
         <translation>此帧未做颜色校正（之前没有色卡）</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="459"/>
-        <location filename="../shoot_view.py" line="463"/>
+        <location filename="../shoot_view.py" line="460"/>
+        <location filename="../shoot_view.py" line="464"/>
         <source>Mark {0} as hero</source>
         <translation>将 {0} 设为主图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="471"/>
+        <location filename="../shoot_view.py" line="472"/>
         <source>Render {0} again</source>
         <translation>重新出图 {0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="479"/>
+        <location filename="../shoot_view.py" line="480"/>
         <source>Rendered again: {0}</source>
         <translation>已重新出图：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="507"/>
+        <location filename="../shoot_view.py" line="508"/>
         <source>Preview — not saved yet (Ctrl+S saves)</source>
         <translation>预览——尚未保存（Ctrl+S 保存）</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="516"/>
+        <location filename="../shoot_view.py" line="517"/>
         <source>Callout of {0}</source>
         <translation>{0} 的卖点标注</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="535"/>
+        <location filename="../shoot_view.py" line="536"/>
         <source>Click corner 1 of 4: beside patch 1, dark skin (brown) — the wheel zooms</source>
         <translation>点击第 1 个角（共 4 个）：第 1 块“深肤色”（棕色）旁的角——滚轮可缩放</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="536"/>
+        <location filename="../shoot_view.py" line="537"/>
         <source>Click corner 2 of 4: beside patch 6, bluish green (clockwise from the first)</source>
         <translation>点击第 2 个角：第 6 块“蓝绿色”旁的角（从第一个角顺时针）</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="537"/>
+        <location filename="../shoot_view.py" line="538"/>
         <source>Click corner 3 of 4: beside patch 24, black</source>
         <translation>点击第 3 个角：第 24 块“黑色”旁的角</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="538"/>
+        <location filename="../shoot_view.py" line="539"/>
         <source>Click corner 4 of 4: beside patch 19, white</source>
         <translation>点击第 4 个角：第 19 块“白色”旁的角</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="543"/>
+        <location filename="../shoot_view.py" line="544"/>
         <source>Four corners set — press “Measure colour”</source>
         <translation>四个角已选好——请点“测量颜色”</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="554"/>
+        <location filename="../shoot_view.py" line="555"/>
         <source>Measuring…</source>
         <translation>测量中…</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="555"/>
+        <location filename="../shoot_view.py" line="556"/>
         <source>Colour of {0}</source>
         <translation>{0} 的颜色</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="560"/>
+        <location filename="../shoot_view.py" line="561"/>
         <source>No card found there: {0}</source>
         <translation>该处没有找到色卡：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="562"/>
+        <location filename="../shoot_view.py" line="563"/>
         <source>PASS</source>
         <translation>合格</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="562"/>
+        <location filename="../shoot_view.py" line="563"/>
         <source>FAIL</source>
         <translation>不合格</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="568"/>
+        <location filename="../shoot_view.py" line="569"/>
         <source>mean ΔE2000 {0:.1f} → {1:.1f}, max {2:.1f}</source>
         <translation>平均 ΔE2000 {0:.1f} → {1:.1f}，最大 {2:.1f}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="587"/>
+        <location filename="../shoot_view.py" line="588"/>
         <source>Correct {0}</source>
         <translation>校正 {0}</translation>
     </message>
@@ -1684,12 +1684,12 @@
 <context>
     <name>ShootsPage</name>
     <message>
-        <location filename="../window.py" line="282"/>
+        <location filename="../window.py" line="261"/>
         <source>No shoots in the library yet.</source>
         <translation>图库中还没有拍摄。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="283"/>
+        <location filename="../window.py" line="262"/>
         <source>Cannot read the library: {0}</source>
         <translation>无法读取图库：{0}</translation>
     </message>
@@ -1697,14 +1697,14 @@
 <context>
     <name>SwatchGrid</name>
     <message>
-        <location filename="../colour_view.py" line="93"/>
+        <location filename="../colour_view.py" line="95"/>
         <source>No measured card for this shoot</source>
         <translation>本次拍摄没有测量过的色卡</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="100"/>
-        <source>top: reference · bottom left: before · bottom right: after · number: ΔE2000 after · dashed, no number: left out of the fit and the verdict</source>
-        <translation>上：标准色 · 左下：校正前 · 右下：校正后 · 数字：校正后 ΔE2000 · 虚线框、无数字：未参与拟合和判定</translation>
+        <location filename="../colour_view.py" line="102"/>
+        <source>top: reference · bottom left: before · bottom right: after · number: ΔE2000 after · dashed, no number: left out of the fit and the verdict · dotted, ×w: near a limit, counts by w in the fit</source>
+        <translation>上：标准色 · 左下：校正前 · 右下：校正后 · 数字：校正后 ΔE2000 · 虚线框、无数字：未参与拟合和判定 · 点线框、×w：接近极限，在拟合中按权重 w 计</translation>
     </message>
 </context>
 <context>
