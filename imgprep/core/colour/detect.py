@@ -490,7 +490,7 @@ def _quads(rgb: np.ndarray) -> np.ndarray:
                     continue
                 p = ap.reshape(4, 2).astype(float)
                 e = np.linalg.norm(np.roll(p, -1, 0) - p, axis=1)
-                if e.max() > 1.6 * e.min():
+                if e.max() > 2.2 * e.min():
                     continue
                 u = p[1] - p[0]
                 ang = np.arctan2(u[1], u[0]) % (np.pi / 2)
@@ -589,7 +589,8 @@ def _fit_lattice(q: np.ndarray, seed: int, near: np.ndarray,
     import cv2
 
     ang = np.arctan2(q[seed, 4], q[seed, 3])
-    U = np.array([[np.cos(ang), -np.sin(ang)], [np.sin(ang), np.cos(ang)]]) * pitch
+    R = np.array([[np.cos(ang), -np.sin(ang)], [np.sin(ang), np.cos(ang)]])  # columns: the axes
+    U = R * _axis_pitches(q[near, :2], R, pitch)
     rel = (q[near, :2] - q[seed, :2]) @ np.linalg.inv(U).T
     ij = np.round(rel)
     good = np.abs(rel - ij).max(1) < 0.3
@@ -609,6 +610,24 @@ def _fit_lattice(q: np.ndarray, seed: int, near: np.ndarray,
     if Hh is None or good.sum() < 8:
         return None
     return Hh, ij, rel, good
+
+
+def _axis_pitches(xy: np.ndarray, R: np.ndarray, pitch: float) -> np.ndarray:
+    """The lattice's pitch along each of its axes (the columns of ``R``): the median
+    distance from a square to its nearest neighbour along that axis. A card seen at an
+    angle is foreshortened along one axis (a pitch of 110 px across and 77 px down the
+    card is common for a card on the ground); one pitch for both then puts every square
+    a row or a column off a few cells from the seed. ``pitch`` where too few pairs."""
+    comp = (xy[:, None, :] - xy[None, :, :]) @ R  # (n, n, 2): displacements along the axes
+    out = np.full(2, pitch)
+    for k in (0, 1):
+        a, b = np.abs(comp[..., k]), np.abs(comp[..., 1 - k])
+        along = (a > 0.5 * pitch) & (a < 2.0 * pitch) & (b < 0.35 * a)
+        nearest = np.where(along, a, np.inf).min(1)
+        nearest = nearest[np.isfinite(nearest)]
+        if len(nearest) >= 3:
+            out[k] = float(np.median(nearest))
+    return out
 
 
 def _windows(gi: np.ndarray, card: CardType) -> list[tuple[int, int, int, int, int]]:

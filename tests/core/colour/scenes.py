@@ -256,6 +256,7 @@ def make_scene(
     seed: int = 0,
     covered: tuple[int, ...] = (),
     cover_colour: tuple[float, float, float] = (1.0, 1.0, 1.0),
+    foreshorten: float = 1.0,
 ) -> Scene:
     """Render a card into a product-like photo.
 
@@ -265,7 +266,9 @@ def make_scene(
     piece of cloth over the top-right quarter); ``noise`` sigma in 8-bit code values;
     ``covered`` 0-based patch indices hidden under round blobs of ``cover_colour`` (linear
     sRGB, before the cast: 1.0 is a white glove or paper, (0.45, 0.25, 0.17) a hand) with
-    a little shading, each a bit larger than its patch.
+    a little shading, each a bit larger than its patch; ``foreshorten`` < 1 squeezes the
+    card's height (a card lying on a table, seen at an angle: its rows closer together
+    than its columns).
     """
     W, H = size
     rng = np.random.default_rng(seed)
@@ -289,7 +292,7 @@ def make_scene(
         gc[:, 0] = cw - gc[:, 0]
     # destination quad for the card outline
     dw = card_frac * W
-    dh = dw * ch / cw
+    dh = dw * ch / cw * foreshorten
     p = perspective
     local = np.array(
         [

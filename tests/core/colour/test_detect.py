@@ -1,3 +1,5 @@
+import zlib
+
 import numpy as np
 import pytest
 
@@ -23,12 +25,18 @@ POSITIVE = {
     "small 10% tilted": dict(card_frac=0.1, angle=-25, cast=CASTS[1], centre=(0.3, 0.6)),
     "mirrored": dict(flip="mirror", angle=10, cast=CASTS[2]),
     "perspective -120": dict(angle=-120, perspective=0.25, card_frac=0.25, cast=CASTS[4]),
+    # a card lying on a table seen at 60° from above: its rows half as far apart as its
+    # columns (the lattice finder once took one pitch for both, and its blobs had to be
+    # nearly square; MCC misses these too)
+    "lying flat, 20": dict(angle=20, foreshorten=0.5, perspective=0.2, card_frac=0.35, cast=CASTS[1]),
+    "lying flat, 100": dict(angle=100, foreshorten=0.5, perspective=0.2, card_frac=0.35, cast=CASTS[1]),
+    "lying flat, 0": dict(angle=0, foreshorten=0.5, perspective=0.2, card_frac=0.35, cast=CASTS[3]),
 }
 
 
 @pytest.mark.parametrize("name", list(POSITIVE))
 def test_detects_card_with_correct_orientation(name):
-    s = make_scene(seed=hash(name) % 100, **POSITIVE[name])
+    s = make_scene(seed=zlib.crc32(name.encode()) % 100, **POSITIVE[name])  # (str hash differs by run)
     det = detect_card(s.rgb)
     assert det.found, det.reason
     assert det.type == "classic24" and det.corners.shape == (4, 2)
