@@ -17,6 +17,7 @@ SCENES = [
     dict(card_frac=0.2, cast=Cast(6504, (0.55, 1.25, 0.6)), angle=-30),  # no white balance
     dict(card_frac=0.15, cast=Cast(3000, (1.0, 1.0, 1.0), (1.0, 1.0, 1.0), exposure=0.35)),  # dim
     dict(card_frac=0.25, cast=CASTS[4], size=(800, 1200), angle=90),
+    dict(card_frac=0.12, cast=CASTS[1], foreshorten=0.5, perspective=0.2, angle=20),  # small, lying flat
 ]
 
 
