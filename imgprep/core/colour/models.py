@@ -23,8 +23,9 @@ root-polynomial  degree-2 root-polynomial (Finlayson, Mackiewicz & Hurlbert, "Co
                  exposure invariant, ridge towards the white balance.
 curve+root-polynomial  a tone curve through the card's greys, then a root-polynomial.
 blend            the mean of ``curve+matrix`` and ``curve+root-polynomial`` in linear light
-                 where the greys need a tone curve through them, else ``curve+matrix``
-                 (the automatic choice's default; docs/colour-detection.md, "Models").
+                 where the greys need a tone curve through them, else ``curve+matrix``,
+                 and in between a smaller share of the second (see ``_knot_trust``; the
+                 automatic choice's default; docs/colour-detection.md, "Models").
 
 Over-fitting guards: ridge regularisation, perceptual patch weights, output clipping, a
 monotone and near-neutral grey axis, and a bound on how far the model may move colours of
@@ -418,7 +419,7 @@ def _knot_trust(m: np.ndarray, r: np.ndarray, w: np.ndarray, neutral: np.ndarray
     the greys' total weight from _MIN_KNOTS - 1 to _MIN_KNOTS (a curve through fewer
     follows one grey's noise too far). A switch at a line instead made the same card
     correct the product differently under two lights where one grey crossed it
-    (docs/colour-detection.md "Patch weights")."""
+    (docs/colour-detection.md "Models")."""
     if len(neutral) == 0:
         return 0.0
     given = np.minimum(_given_weights(r[neutral], w[neutral]), 1.0)
