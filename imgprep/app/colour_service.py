@@ -43,7 +43,7 @@ def analyse_array(
     mask = ~np.asarray(det.clipped, bool)
     loo = None
     per_patch: dict[str, np.ndarray] = {}
-    wb_only = card != "grey" and not enough_for_colour(ct, mask)
+    wb_only = card != "grey" and not enough_for_colour(ct, mask, det.weights)
     if card == "grey" or wb_only:
         name = "white-balance"
     elif model is None:

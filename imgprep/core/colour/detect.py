@@ -16,8 +16,8 @@ panel: one layout, other proportions):
    are left out. The ordering is accepted only when enough patches agree (≥ 14 of 24,
    clipped ones that still agree included, ≥ 3 of them clean greys) with a small residual,
    and no other ordering comes close. A colour correction needs more: ≥ 8 clean patches,
-   ≥ 5 of them colours in ≥ 4 hue sectors; a card with fewer gets a white balance only
-   (docs/colour-detection.md);
+   ≥ 5 of them colours whose hues surround the grey axis; a card with fewer gets a white
+   balance only (docs/colour-detection.md);
 4. a grid that continues past the 4x6 window (a 140-patch Digital SG, whose centre holds
    the Classic's colours) is not a Classic;
 5. the accepted grid is refined from the patch centroids and re-sampled.
@@ -52,13 +52,17 @@ _UNEVEN_CODES, _UNEVEN_REL = 14.0, 0.12
 # agree with the reference under one cast-removing fit (a clipped patch that still agrees
 # counts here: a wide-gamut photo converted to sRGB clips saturated patches in sunlight).
 # The correction: at least MIN_FIT unclipped patches, MIN_NEUTRAL of them grey and
-# MIN_CHROMATIC coloured in MIN_HUE_SECTORS of the six 60° hue sectors; with fewer, or of
-# too few kinds, a fit is a white balance dressed as a colour correction.
+# MIN_CHROMATIC coloured, whose hues surround the grey axis: no gap of MAX_HUE_GAP degrees
+# or more between them, and no hue axis weaker than MIN_HUE_SPREAD of the mean (the
+# smaller eigenvalue of their hue directions' second moment; 0.5 is even in every
+# direction). With fewer, or of too few kinds, a fit is a white balance dressed as a
+# colour correction.
 MIN_PATCHES = 14
 MIN_FIT = 8
 MIN_NEUTRAL = 3
 MIN_CHROMATIC = 5
-MIN_HUE_SECTORS = 4
+MAX_HUE_GAP = 180.0
+MIN_HUE_SPREAD = 0.2
 # verification fit (3x3 on power-law camera RGB, ΔE2000 in Lab D50)
 _INLIER_DE = 9.0  # a patch further than this from the fit is an outlier
 _FIT_MEAN_MAX = 5.0  # mean ΔE2000 of the inliers
@@ -287,20 +291,43 @@ def _channel_gammas(m: np.ndarray, use: np.ndarray, card: CardType) -> np.ndarra
     return np.clip(slope / np.median(slope), 0.5, 2.0)  # only the channels' differences
 
 
-def enough_for_colour(card: CardType, used: np.ndarray) -> bool:
+def enough_for_colour(card: CardType, used: np.ndarray, weights: np.ndarray | None = None) -> bool:
     """Whether the patches ``used`` (N,) bool support a colour correction; with fewer, or
-    of too few kinds, only a white balance is honest (see MIN_FIT)."""
+    of too few kinds, only a white balance is honest (see MIN_FIT). ``weights`` (N,), the
+    patches' fit weights, count a colour patch near a limit in the hues' spread by its
+    weight, as it counts in the fit."""
     idx = np.flatnonzero(np.asarray(used, bool))
     neutral = set(card.neutral)
     chroma = np.array([i for i in idx if i not in neutral], int)
-    return (len(idx) >= MIN_FIT and len(idx) - len(chroma) >= MIN_NEUTRAL
-            and len(chroma) >= MIN_CHROMATIC and _hue_sectors(card, chroma) >= MIN_HUE_SECTORS)
+    if not (len(idx) >= MIN_FIT and len(idx) - len(chroma) >= MIN_NEUTRAL and len(chroma) >= MIN_CHROMATIC):
+        return False
+    w = np.ones(len(chroma)) if weights is None else np.asarray(weights, float)[chroma]
+    gap, spread = hue_coverage(card, chroma, w)
+    return gap < MAX_HUE_GAP and spread >= MIN_HUE_SPREAD
 
 
-def _hue_sectors(card: CardType, idx: np.ndarray) -> int:
+def hue_coverage(card: CardType, idx: np.ndarray, weights: np.ndarray | None = None) -> tuple[float, float]:
+    """How the reference hues (Lab a*b*) of patches ``idx`` surround the grey axis: the
+    largest gap between them in degrees (< 180: grey lies inside them, so a matrix
+    fitted on them interpolates round the hue circle) and the weaker axis of their
+    directions' weighted second moment, as a share of both (0: all on one line through
+    grey, which leaves the matrix free across it; 0.5: even in every direction).
+
+    The matrix that keeps grey grey has two columns of freedom in this plane, so what it
+    needs is patches along two independent directions; a count of 60° hue sectors
+    (before session 12) passed four neighbouring sectors on one side of grey and refused
+    three sectors 120° apart (docs/colour-detection.md, "What a colour correction needs")."""
+    idx = np.asarray(idx, int)
+    if len(idx) == 0:
+        return 360.0, 0.0
+    w = np.ones(len(idx)) if weights is None else np.clip(np.asarray(weights, float), 0.0, None)
     lab = np.asarray(card.reference_lab)[idx]
-    h = np.degrees(np.arctan2(lab[:, 2], lab[:, 1])) % 360
-    return len(set((h // 60).astype(int).tolist()))
+    h = np.arctan2(lab[:, 2], lab[:, 1])
+    a = np.sort(np.degrees(h[w > 0]) % 360.0)
+    gap = float(np.diff(np.r_[a, a[0] + 360.0]).max()) if len(a) else 360.0
+    u = np.stack([np.cos(h), np.sin(h)], axis=1)
+    second = (u * w[:, None]).T @ u / max(float(w.sum()), 1e-12)
+    return gap, float(np.linalg.eigvalsh(second)[0])
 
 
 def _verify(m: np.ndarray, why: list[str | None], card: CardType) -> _Verdict:

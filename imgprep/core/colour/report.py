@@ -264,7 +264,7 @@ def _warnings(detection: CardDetection, ct: CardType, m: _Measured, excluded: li
     if light:
         warnings.append(_patch_list("patches-weighed-less", [f"{i + 1} {ct.names[i]} ({m.weight[i]:.2f})" for i in light],
                                     [f"{i + 1} {ct.names_zh[i]}（{m.weight[i]:.2f}）" for i in light]))
-    if ct.name != "grey" and not enough_for_colour(ct, ok):
+    if ct.name != "grey" and not enough_for_colour(ct, ok, m.weight):
         warnings.append(MESSAGES["card-white-balance-only"])
     if detection.method == "manual-unverified":
         warnings.insert(0, MESSAGES["card-unverified"])

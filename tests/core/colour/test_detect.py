@@ -198,3 +198,55 @@ def test_a_patch_near_clipping_weighs_less_until_it_is_left_out():
     assert np.all(np.diff(weights) <= 1e-9), seen  # falls as the light rises
     assert any(0.0 < w < 1.0 for w in weights), seen  # … through partial weights
     assert max(-np.diff(weights)) <= 0.25, seen  # … in small steps, the last one too
+
+
+def _used(*numbers):
+    u = np.zeros(24, bool)
+    u[[n - 1 for n in numbers]] = True
+    return u
+
+
+GREYS = (19, 20, 21, 22)
+
+
+@pytest.mark.parametrize("colours, enough", [
+    # every colour patch clean
+    (tuple(range(1, 19)), True),
+    # an overexposed phone photo in sun whose saturated patches clip or crush: skins,
+    # blue sky, foliage and blue flower are left, in three 60° sectors but round grey
+    # (the sector count refused it; under a magenta tint the same card had four sectors
+    # under the other lights and was corrected, so the product flipped to white balance)
+    ((1, 2, 3, 4, 5), True),
+    # a tungsten frame whose blue and purple patches are crushed: red … bluish green, four
+    # sectors (the count passed it), all on one side of grey
+    ((9, 1, 12, 14, 6), False),
+    # reds and blues only: five colours, one side of grey (nothing from yellow to cyan)
+    ((9, 15, 3, 8, 13), False),
+    # reds and skins against bluish green and cyan: round grey, but along one line through
+    # it, and nothing across it to fix the matrix there
+    ((9, 15, 1, 6, 18), False),
+    # four colours are too few however they lie
+    ((1, 3, 4, 10), False),
+])
+def test_a_colour_correction_needs_colours_round_the_grey_axis(colours, enough):
+    from imgprep.core.colour.detect import enough_for_colour
+
+    assert enough_for_colour(CARD, _used(*colours, *GREYS)) is enough
+    # too few greys or patches: a white balance whatever the colours
+    assert not enough_for_colour(CARD, _used(*colours, 19, 20))
+
+
+def test_colours_near_a_limit_count_in_the_hue_spread_by_their_weight():
+    from imgprep.core.colour.detect import enough_for_colour, hue_coverage
+
+    line = (1, 2, 7, 9, 6, 18)  # warm hues and their opposites, along one line
+    used = _used(*line, 4, *GREYS)  # … and foliage across it
+    w = np.ones(24)
+    assert enough_for_colour(CARD, used, w)
+    spreads = []
+    for fw in (1.0, 0.5, 0.2, 0.05):
+        w[3] = fw  # foliage near clipping
+        spreads.append(hue_coverage(CARD, [n - 1 for n in (*line, 4)], w[[n - 1 for n in (*line, 4)]])[1])
+    assert np.all(np.diff(spreads) < 0), spreads  # the cross axis weakens with its weight
+    assert not enough_for_colour(CARD, used, w)
+    assert not enough_for_colour(CARD, _used(*line, *GREYS))
