@@ -471,6 +471,10 @@ def _continues(quad: np.ndarray, card: CardType, squares: np.ndarray) -> bool:
 # --------------------------------------------------------------------------- candidates
 MCC_EDGE = 1000  # MCC runs on at most this long edge first: its cost grows with the pixels
 MCC_MIN_SQUARES = 4  # square blobs seen before MCC is worth running
+# … in a crop at full size, where a card's patches are big enough to show as squares (a
+# card 90 px wide gives 17–27): fewer are a colourful product's, and MCC on such a crop
+# cost 20–70 ms for nothing (session 12)
+MCC_MIN_SQUARES_CROP = 8
 
 
 def _mcc_candidates(rgb: np.ndarray, edge: int = MCC_EDGE) -> list[np.ndarray]:
@@ -844,7 +848,7 @@ def detect_card(
             and len(squares) >= MCC_MIN_SQUARES:
         search.consider("mcc", _mcc_candidates(rgb), squares)
     if search.best is None and max(rgb.shape[:2]) > 1.3 * MCC_EDGE:
-        _search_small_cards(search)
+        _search_small_cards(search, squares)
     return search.best if search.best is not None else CardDetection(False, card, reason=search.reason)
 
 
@@ -888,10 +892,15 @@ class _Search:
         return False
 
 
-def _search_small_cards(search: _Search) -> None:
+def _search_small_cards(search: _Search, squares: np.ndarray) -> None:
     """A small card's patches are a few pixels at 1000 px: look again at full size, but
     only where the pre-check sees the card's many hues side by side (a crop costs a
-    fraction of the frame, and a colourful product elsewhere costs nothing more)."""
+    fraction of the frame, and a colourful product elsewhere costs nothing more).
+
+    Whether a window found in a crop continues into a larger chart is judged on the
+    crop's squares and the whole frame's (``squares``, seen at 1000 px): the chart's
+    surround may lie outside the crop (a Digital SG's Classic colours fill a crop around
+    them, and the lattice finder extends the window past its edge)."""
     from .precheck import card_regions
 
     rgb, ct = search.rgb, search.ct
@@ -905,8 +914,9 @@ def _search_small_cards(search: _Search) -> None:
         off = np.array([x0, y0], float)
         shifted = sq.copy()
         shifted[:, :2] += off
+        shifted = np.concatenate([shifted, squares])
         quads = [q + off for q in _grid_candidates(crop, ct, sq)]
-        if len(sq) >= MCC_MIN_SQUARES:
+        if len(sq) >= MCC_MIN_SQUARES_CROP:
             quads += [q + off for q in _mcc_candidates(crop, 2 * MCC_EDGE)]
         if search.consider("grid", quads, shifted):
             break

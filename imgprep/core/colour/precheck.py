@@ -36,8 +36,11 @@ def may_hold_card(rgb: np.ndarray) -> bool:
 def card_regions(rgb: np.ndarray, first_only: bool = False) -> list[tuple[int, int, int, int]]:
     """Where a ColorChecker could be: boxes (x0, y0, x1, y1) in ``rgb``'s pixels around
     the windows that hold enough hues, smallest windows first (a small card's), each
-    box holding its window and a window's margin. Empty: no card anywhere. A frame too
-    small to judge gives the whole frame."""
+    box holding its window and a window's margin. Windows of one size that overlap are
+    one box; a box around a larger window is left out where it holds a smaller one's (it
+    is the same cue, seen coarser: merged with it, a small card's box grew to the size
+    of a large card's, and the search at full size passed it over). Empty: no card
+    anywhere. A frame too small to judge gives the whole frame."""
     import cv2
 
     h, w = rgb.shape[:2]
@@ -66,10 +69,11 @@ def card_regions(rgb: np.ndarray, first_only: bool = False) -> list[tuple[int, i
     # windows of n x n cells by a summed-area table over the cell grid
     sat_table = np.zeros((ch + 1, cw + 1, _BINS), np.int32)
     sat_table[1:, 1:] = counts.cumsum(0).cumsum(1)
-    boxes: list[tuple[int, int, int, int]] = []
+    out: list[tuple[int, int, int, int]] = []
     for n in (2, 3, 4, 6):
         if n > min(ch, cw):
             break
+        boxes: list[tuple[int, int, int, int]] = []
         win = (sat_table[n:, n:] - sat_table[:-n, n:] - sat_table[n:, :-n] + sat_table[:-n, :-n])
         need = _MIN_SHARE * (n * _CELL) ** 2
         hit = ((win >= need).sum(-1) >= _MIN_HUES)
@@ -77,10 +81,15 @@ def card_regions(rgb: np.ndarray, first_only: bool = False) -> list[tuple[int, i
             c = _CELL * scale
             box = (max(0, int((j - n) * c)), max(0, int((i - n) * c)),
                    min(w, int((j + 2 * n) * c)), min(h, int((i + 2 * n) * c)))
-            boxes.append(box)
             if first_only:
-                return boxes
-    return _merge(boxes)
+                return [box]
+            boxes.append(box)
+        out += [b for b in _merge(boxes) if not any(_holds(b, o) for o in out)]
+    return out
+
+
+def _holds(big: tuple[int, int, int, int], small: tuple[int, int, int, int]) -> bool:
+    return big[0] <= small[0] and big[1] <= small[1] and big[2] >= small[2] and big[3] >= small[3]
 
 
 def _merge(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:

@@ -46,6 +46,41 @@ def test_detects_card_with_correct_orientation(name):
     assert det.patches.shape == (24, 3) and det.clipped.shape == (24,)
 
 
+@pytest.mark.parametrize("frac, cast, angle", [(0.045, 4, 200), (0.055, 4, 200), (0.055, 0, 30)])
+def test_a_small_card_on_a_colourful_table_is_found(frac, cast, angle):
+    """A card 90–110 px wide in a 2000 px frame, on a striped coloured table: found in the
+    search at full size. The pre-check's boxes around it once merged with its larger
+    windows' into one as large as a big card's, and that search passes large boxes over
+    (a large card is seen at 1000 px): these three were not found."""
+    s = make_scene(size=(2000, 1500), card_frac=frac, angle=angle, cast=CASTS[cast],
+                   seed=cast * 7 + angle, centre=(0.4, 0.55))
+    det = detect_card(s.rgb)
+    assert det.found, det.reason
+    pitch = np.linalg.norm(s.corners[1] - s.corners[0]) / 6
+    assert _corner_error(det, s) < max(3.0, 0.08 * pitch), (det.corners, s.corners)
+
+
+def test_a_box_cut_tight_round_a_digital_sg_centre_still_sees_its_surround(monkeypatch):
+    """The search at full size looks in the pre-check's boxes. Where a box holds a Digital
+    SG's Classic colours but not the chart around them (a real SG photo's did), the crop's
+    own squares show no surround; the frame's do, and the window is no Classic."""
+    import imgprep.core.colour.detect as D
+    import imgprep.core.colour.precheck as P
+
+    s = make_scene(size=(2000, 1500), kind="sg", card_frac=0.65, cast=CASTS[2], seed=1)
+    (x0, y0), (x1, y1) = s.corners.min(0), s.corners.max(0)
+    pad = 0.05 * (x1 - x0)
+    tight = (int(x0 - pad), int(y0 - pad), int(x1 + pad), int(y1 + pad))
+    monkeypatch.setattr(P, "card_regions", lambda rgb: [tight])
+    search = D._Search(s.rgb, CARD)
+    crop = np.ascontiguousarray(s.rgb[tight[1]:tight[3], tight[0]:tight[2]])
+    quads = [q + np.array(tight[:2], float) for q in D._grid_candidates(crop, CARD, D._quads(crop))]
+    assert quads and any(D._accept(s.rgb, q, CARD, "grid", np.zeros((0, 5)))[0] for q in quads)  # no surround seen
+    D._search_small_cards(search, D._squares(s.rgb))
+    assert search.best is None
+    assert search.reason == D.say("card-larger-chart")
+
+
 @pytest.mark.parametrize(
     "kw, why",
     [
