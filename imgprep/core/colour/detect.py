@@ -149,20 +149,22 @@ def _sample(
     yi = np.clip(np.round(ip[..., 1]).astype(int), 0, h - 1)
     outside = (ip[..., 0] < 0) | (ip[..., 0] > w - 1) | (ip[..., 1] < 0) | (ip[..., 1] > h - 1)
     s8 = rgb[yi, xi]  # (N, n*n, 3) uint8
+    # The brightest channel of the brightest fifth of the samples, and the darkest of
+    # the darkest fifth ("higher"/"lower": a sample value, so that top >= _CLIP_HI is
+    # exactly "a fifth of the samples have a channel there").
+    top = np.percentile(s8.max(-1), 100 * (1 - _CLIP_FRAC), axis=1, method="higher")
+    bottom = np.percentile(s8.min(-1), 100 * _CLIP_FRAC, axis=1, method="lower")
     # a channel at either end of the scale: its value is a bound, not a measurement (a
     # clipped patch that agrees with the fit still confirms the card; see _verify)
-    clipped = np.any(s8 >= _CLIP_HI, -1).mean(1) >= _CLIP_FRAC
+    clipped = top >= _CLIP_HI
     # one channel at 0 while the patch is not dark: a saturated colour outside sRGB (a
     # wide-gamut photo converted to sRGB) or a crushed channel
-    low = np.any(s8 <= _CLIP_LO, -1).mean(1) >= _CLIP_FRAC
+    low = bottom <= _CLIP_LO
     p20, p50, p80 = np.percentile(s8, [20, 50, 80], axis=1)  # (N, 3) each
     spread = np.max(p80 - p20 - _UNEVEN_REL * p50, axis=1)
     uneven = spread > _UNEVEN_CODES
-    # the same three limits as margins: the brightest channel of the brightest fifth of
-    # the samples below _CLIP_HI, the darkest channel of the darkest fifth above
-    # _CLIP_LO, the spread below _UNEVEN_CODES
-    top = np.percentile(s8.max(-1), 100 * (1 - _CLIP_FRAC), axis=1)
-    bottom = np.percentile(s8.min(-1), 100 * _CLIP_FRAC, axis=1)
+    # the same three limits as margins: top below _CLIP_HI, bottom above _CLIP_LO, the
+    # spread below _UNEVEN_CODES
     soft = np.clip(np.minimum.reduce([(_CLIP_HI - top) / _SOFT_HI, (bottom - _CLIP_LO) / _SOFT_LO,
                                       (_UNEVEN_CODES - spread) / _SOFT_UNEVEN]), 0.0, 1.0)
     lin = srgb8_to_linear(s8).astype(float)
