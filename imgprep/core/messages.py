@@ -166,6 +166,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "应用前请核对数据和预览"),
     "card-white-balance-only": ("too few clean colour patches for a colour correction: white balance only",
                                 "可用的彩色色块太少，无法做颜色校正：仅做白平衡"),
+    "card-white-balance-hues": ("the clean colour patches lie on one side of grey or along one line (too few kinds "
+                                "of colour for a colour correction): white balance only",
+                                "可用的彩色色块色相都在灰轴一侧或同一直线上（颜色种类不足，无法做颜色校正）：仅做白平衡"),
     "patch-outside": ("outside the frame", "在画面之外"),
     "patch-clipped": ("clipped (over- or under-exposed)", "过曝或欠曝"),
     "patch-gamut": ("a channel at 0: a colour outside sRGB, or crushed", "有通道为 0：超出 sRGB 色域或暗部被压死"),

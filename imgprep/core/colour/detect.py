@@ -37,7 +37,8 @@ from ..messages import say
 from .delta_e import delta_e_2000, linear_to_lab, srgb8_to_linear
 from .reference import CardType, get_card
 
-__all__ = ["CardDetection", "EXCLUSION_REASONS", "detect_card", "enough_for_colour", "sample_grid"]
+__all__ = ["CardDetection", "EXCLUSION_REASONS", "colour_shortfall", "detect_card", "enough_for_colour",
+           "hue_coverage", "sample_grid"]
 
 _CLIP_HI, _CLIP_LO, _CLIP_FRAC = 250, 2, 0.2
 # A patch near one of the limits below is used with a weight that falls to 0 at the limit
@@ -298,14 +299,21 @@ def enough_for_colour(card: CardType, used: np.ndarray, weights: np.ndarray | No
     of too few kinds, only a white balance is honest (see MIN_FIT). ``weights`` (N,), the
     patches' fit weights, count a colour patch near a limit in the hues' spread by its
     weight, as it counts in the fit."""
+    return colour_shortfall(card, used, weights) is None
+
+
+def colour_shortfall(card: CardType, used: np.ndarray, weights: np.ndarray | None = None) -> str | None:
+    """Why the patches ``used`` support only a white balance, as a message key (too few
+    patches, greys or colours; or colours whose hues do not surround grey), or None
+    when they support a colour correction (see :func:`enough_for_colour`)."""
     idx = np.flatnonzero(np.asarray(used, bool))
     neutral = set(card.neutral)
     chroma = np.array([i for i in idx if i not in neutral], int)
     if not (len(idx) >= MIN_FIT and len(idx) - len(chroma) >= MIN_NEUTRAL and len(chroma) >= MIN_CHROMATIC):
-        return False
+        return "card-white-balance-only"
     w = np.ones(len(chroma)) if weights is None else np.asarray(weights, float)[chroma]
     gap, spread = hue_coverage(card, chroma, w)
-    return gap < MAX_HUE_GAP and spread >= MIN_HUE_SPREAD
+    return None if gap < MAX_HUE_GAP and spread >= MIN_HUE_SPREAD else "card-white-balance-hues"
 
 
 def hue_coverage(card: CardType, idx: np.ndarray, weights: np.ndarray | None = None) -> tuple[float, float]:

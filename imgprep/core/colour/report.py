@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .delta_e import delta_e_2000, lab_to_linear, linear_to_lab, linear_to_srgb
-from .detect import CardDetection, enough_for_colour
+from .detect import CardDetection, colour_shortfall
 from .models import ColourFit
 from .reference import CardType, get_card
 
@@ -264,8 +264,9 @@ def _warnings(detection: CardDetection, ct: CardType, m: _Measured, excluded: li
     if light:
         warnings.append(_patch_list("patches-weighed-less", [f"{i + 1} {ct.names[i]} ({m.weight[i]:.2f})" for i in light],
                                     [f"{i + 1} {ct.names_zh[i]}（{m.weight[i]:.2f}）" for i in light]))
-    if ct.name != "grey" and not enough_for_colour(ct, ok, m.weight):
-        warnings.append(MESSAGES["card-white-balance-only"])
+    short = colour_shortfall(ct, ok, m.weight) if ct.name != "grey" else None
+    if short:
+        warnings.append(MESSAGES[short])
     if detection.method == "manual-unverified":
         warnings.insert(0, MESSAGES["card-unverified"])
     return warnings, uneven

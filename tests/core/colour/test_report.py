@@ -153,6 +153,19 @@ def test_a_card_with_too_few_clean_colours_says_white_balance_only():
     assert "white balance only" not in " ".join(_doc()["warnings"])
 
 
+def test_colours_all_on_one_side_of_grey_say_so_not_too_few():
+    """Five clean colours from red to bluish green (a tungsten frame whose blues and
+    purples are crushed) are enough in number and too few in kind: the warning says
+    which, in both languages."""
+    m = apply_cast_linear(np.clip(CARD.reference_linear, 0, 1), CASTS[1])
+    clipped = np.ones(24, bool)
+    clipped[[8, 0, 11, 13, 5, 18, 19, 20, 21]] = False  # 9, 1, 12, 14, 6 and four greys
+    det = CardDetection(True, "classic24", np.array([[0, 0], [60, 0], [60, 40], [0, 40.0]]), m, clipped, None, "grid")
+    doc = evaluate(det, fit(m, CARD.reference_linear, "white-balance", mask=~clipped), "classic24")
+    assert "one side of grey" in doc["warnings"][-1] and "灰轴一侧" in doc["warnings_zh"][-1]
+    assert "too few clean colour patches" not in " ".join(doc["warnings"])
+
+
 def test_the_report_shows_one_language_with_a_switch():
     """Issue 16, problem 10: each phrase in both languages, shown one at a time (the
     reader's, or #zh / #en as the app opens it), with a switch; every text element of the
