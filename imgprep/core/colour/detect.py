@@ -324,9 +324,9 @@ def hue_coverage(card: CardType, idx: np.ndarray, weights: np.ndarray | None = N
     grey, which leaves the matrix free across it; 0.5: even in every direction).
 
     The matrix that keeps grey grey has two columns of freedom in this plane, so what it
-    needs is patches along two independent directions; a count of 60° hue sectors
-    (before session 12) passed four neighbouring sectors on one side of grey and refused
-    three sectors 120° apart (docs/colour-detection.md, "What a colour correction needs")."""
+    needs is patches along two independent directions; the count of 60° hue sectors it
+    replaces passed four neighbouring sectors on one side of grey and refused three
+    sectors 120° apart (docs/colour-detection.md, "What a colour correction needs")."""
     idx = np.asarray(idx, int)
     if len(idx) == 0:
         return 360.0, 0.0
@@ -483,7 +483,7 @@ MCC_EDGE = 1000  # MCC runs on at most this long edge first: its cost grows with
 MCC_MIN_SQUARES = 4  # square blobs seen before MCC is worth running
 # … in a crop at full size, where a card's patches are big enough to show as squares (a
 # card 90 px wide gives 17–27): fewer are a colourful product's, and MCC on such a crop
-# cost 20–70 ms for nothing (session 12)
+# cost 20–70 ms for nothing (docs/colour-detection.md, "The search")
 MCC_MIN_SQUARES_CROP = 8
 
 
