@@ -37,10 +37,10 @@ def card_regions(rgb: np.ndarray, first_only: bool = False) -> list[tuple[int, i
     """Where a ColorChecker could be: boxes (x0, y0, x1, y1) in ``rgb``'s pixels around
     the windows that hold enough hues, smallest windows first (a small card's), each
     box holding its window and a window's margin. Windows of one size that overlap are
-    one box; a box around a larger window is left out where it holds a smaller one's (it
-    is the same cue, seen coarser: merged with it, a small card's box grew to the size
-    of a large card's, and the search at full size passed it over). Empty: no card
-    anywhere. A frame too small to judge gives the whole frame."""
+    one box, the most compact first; a box around a larger window is left out where it
+    holds a smaller one's (it is the same cue, seen coarser: merged with it, a small
+    card's box grew to the size of a large card's, and the search at full size passed it
+    over). Empty: no card anywhere. A frame too small to judge gives the whole frame."""
     import cv2
 
     h, w = rgb.shape[:2]
@@ -84,7 +84,10 @@ def card_regions(rgb: np.ndarray, first_only: bool = False) -> list[tuple[int, i
             if first_only:
                 return [box]
             boxes.append(box)
-        out += [b for b in _merge(boxes) if not any(_holds(b, o) for o in out)]
+        # the most compact first: the search at full size is for a small card, whose
+        # windows cluster in a box of a few cells (a colourful product's spread wider)
+        merged = sorted(_merge(boxes), key=lambda b: (b[2] - b[0]) * (b[3] - b[1]))
+        out += [b for b in merged if not any(_holds(b, o) for o in out)]
     return out
 
 

@@ -60,6 +60,27 @@ def test_a_small_card_on_a_colourful_table_is_found(frac, cast, angle):
     assert _corner_error(det, s) < max(3.0, 0.08 * pitch), (det.corners, s.corners)
 
 
+@pytest.mark.parametrize("seed", [0, 5, 11])
+def test_a_small_card_below_colourful_pictures_is_found(seed):
+    """A card 100 px wide at the bottom of a frame whose top holds four colourful
+    illustrations with card-like palettes: the search at full size looks at three of the
+    pre-check's boxes, the most compact first, and the card's is the most compact (in
+    reading order it came last, and was not looked at)."""
+    import cv2
+
+    s = make_scene(size=(2000, 1500), card_frac=0.05, angle=seed * 23, cast=CASTS[seed % 5], seed=seed,
+                   centre=(0.3 + 0.4 * (seed % 2), 0.85))
+    rgb = s.rgb.copy()
+    rng = np.random.default_rng(seed)
+    for k in range(4):
+        x, y = 40 + k * 480, 80 + int(rng.integers(0, 300))
+        rgb[y:y + 270, x:x + 360] = cv2.resize(drawing(900, 1200, seed=seed * 10 + k), (360, 270))
+    det = detect_card(rgb)
+    assert det.found, det.reason
+    pitch = np.linalg.norm(s.corners[1] - s.corners[0]) / 6
+    assert _corner_error(det, s) < max(3.0, 0.08 * pitch), (det.corners, s.corners)
+
+
 def test_a_box_cut_tight_round_a_digital_sg_centre_still_sees_its_surround(monkeypatch):
     """The search at full size looks in the pre-check's boxes. Where a box holds a Digital
     SG's Classic colours but not the chart around them (a real SG photo's did), the crop's
