@@ -27,6 +27,11 @@ uncorrected frames (the baseline the correction is measured against) and the flo
 product frame put back by the exact inverse of its cast and rendered by a second batch
 (what a perfect correction would leave: the frames' quantisation and JPEG noise, larger
 where a cast darkened a channel; not with ``--in-scene``). Issue 10: worst pair ≤ 1.5.
+
+The product frame matters as much as the card: the generated one has little above the
+card's white, a real photo on a white backdrop (``nocard/plantcv_cabinet_plant_nocard.jpg``)
+tests the top of the tone curve, and gives other misses (docs/colour-detection.md,
+"How much the product frame matters").
 """
 
 from __future__ import annotations
