@@ -349,14 +349,13 @@ def _verify(m: np.ndarray, why: list[str | None], card: CardType) -> _Verdict:
     # the card's identity is judged on the patches with a channel at 0 too (their error
     # is a few linear thousandths); the correction is fitted without them
     v = _judge(*_robust_fit(m, use | gamut, card), why, card)
-    if not v.ok:
-        # One power for all channels cannot undo a tone rendering that differs by channel
-        # (a per-channel gamma, a sensor's own curves): judged again after a power per
-        # channel that takes the card's greys onto theirs.
-        tone = np.maximum(m, 0) ** _channel_gammas(m, use, card)
-        again = _judge(*_robust_fit(tone, use | gamut, card), why, card)
-        if again.ok:
-            return again
+    # One power for all channels cannot undo a tone rendering that differs by channel
+    # (a per-channel gamma, a sensor's own curves): judged again after a power per
+    # channel that takes the card's greys onto theirs, and the better judgement stands.
+    tone = np.maximum(m, 0) ** _channel_gammas(m, use, card)
+    again = _judge(*_robust_fit(tone, use | gamut, card), why, card)
+    if again.ok and (not v.ok or again.rank() < v.rank()):
+        return again
     return v
 
 
