@@ -12,7 +12,7 @@ def test_corners_the_detector_refuses_give_a_fit_to_accept(qtbot, make_window, t
     from imgprep.core.colour import detect
 
     w, scene = card_shoot(qtbot, make_window, tmp_path, "GREEN-1", angle=0)
-    monkeypatch.setattr(detect, "_accept", lambda *a: (None, "the detector's refusal"))
+    monkeypatch.setattr(detect, "_accept", lambda *a: (None, "the detector's refusal", 0))
     v = w.shoot_view
     click_corners(qtbot, v, scene)
     doc = _click(qtbot, w, v.fit_btn)

@@ -71,6 +71,9 @@ _RANSAC_SUBSETS = 64
 _GAMMAS = (0.6, 0.75, 0.9, 1.0, 1.15, 1.35)
 # regions the full-size second look searches, at most
 _MAX_REGIONS = 3
+# a refused candidate on which this many patches agree may sit a cell off a partly covered
+# card; the closest few are tried again shifted by a cell (see _search_shifted)
+_NEAR_MISS, _NEAR_MISS_TRIED = 7, 2
 # a card's 24 patches need a few pixels each; thinner images are refused with a reason
 MIN_IMAGE_SIDE = 32
 # the search stops at the first card with at most this many patches left out
@@ -770,8 +773,10 @@ def _has_hole(region: np.ndarray, frame_area: int) -> bool:
 
 # --------------------------------------------------------------------------- front
 def _accept(rgb: np.ndarray, quad: np.ndarray, card: CardType, method: str,
-            squares: np.ndarray) -> tuple[CardDetection | None, str]:
-    """Verify one candidate; refine an accepted grid onto the patch centroids."""
+            squares: np.ndarray) -> tuple[CardDetection | None, str, int]:
+    """Verify one candidate; refine an accepted grid onto the patch centroids. Also
+    returns how many patches agreed with the card under the closest ordering (0 for a
+    window of a larger chart)."""
     q, v, m, soft = _best_ordering(rgb, quad, card)
     if q is None and v.inliers >= MIN_FIT and v.reason != say("card-ambiguous"):
         # close: the candidate's grid may sit a little off the patches (an oblique card,
@@ -785,9 +790,9 @@ def _accept(rgb: np.ndarray, quad: np.ndarray, card: CardType, method: str,
             if q is not None:
                 break
     if q is None:
-        return None, v.reason or say("card-no-ordering")
+        return None, v.reason or say("card-no-ordering"), v.inliers
     if _continues(q, card, squares):
-        return None, say("card-larger-chart")
+        return None, say("card-larger-chart"), 0
     try:
         q2 = _refine(rgb, _refine(rgb, q, card), card)
     except Exception:  # noqa: BLE001 - a degenerate refinement keeps the verified grid
@@ -799,7 +804,7 @@ def _accept(rgb: np.ndarray, quad: np.ndarray, card: CardType, method: str,
     used = np.array([w is None for w in v.why])
     return CardDetection(True, card.name, q, m, ~used, None, method, v.score,
                          tuple((i, w) for i, w in enumerate(v.why) if w is not None),
-                         np.where(used, soft, 0.0)), ""
+                         np.where(used, soft, 0.0)), "", v.inliers
 
 
 def _as_clicked(rgb: np.ndarray, quad: np.ndarray, card: CardType, why: str) -> CardDetection:
@@ -845,7 +850,7 @@ def detect_card(
     if corners is not None:
         squares = _squares(rgb)
         quad = np.asarray(corners, float).reshape(4, 2)
-        got, why = _accept(rgb, quad, ct, "manual", squares)
+        got, why, _ = _accept(rgb, quad, ct, "manual", squares)
         return got if got is not None else _as_clicked(rgb, quad, ct, why)
 
     # Three sources, cheapest first, at ~1000 px and then, when nothing is trusted, at the
@@ -858,6 +863,8 @@ def detect_card(
         search.consider("mcc", _mcc_candidates(rgb), squares)
     if search.best is None and max(rgb.shape[:2]) > 1.3 * MCC_EDGE:
         _search_small_cards(search, squares)
+    if search.best is None:
+        _search_shifted(search, squares)
     return search.best if search.best is not None else CardDetection(False, card, reason=search.reason)
 
 
@@ -886,13 +893,17 @@ class _Search:
         self.rgb, self.ct = rgb, ct
         self.best: CardDetection | None = None
         self.reason = say("no-card")
+        # refused candidates on which enough patches agreed: (agreeing, method, quad)
+        self.near: list[tuple[int, str, np.ndarray]] = []
 
     def consider(self, method: str, quads: list[np.ndarray], squares: np.ndarray) -> bool:
         """Verify each quad; True when a card seen nearly whole ends the search."""
         for quad in quads:
-            got, why = _accept(self.rgb, quad, self.ct, method, squares)
+            got, why, agree = _accept(self.rgb, quad, self.ct, method, squares)
             if got is None:
                 self.reason = why
+                if agree >= _NEAR_MISS:
+                    self.near.append((agree, method, np.asarray(quad, float)))
                 continue
             if self.best is None or _rank(got) < _rank(self.best):
                 self.best = got
@@ -929,6 +940,34 @@ def _search_small_cards(search: _Search, squares: np.ndarray) -> None:
             quads += [q + off for q in _mcc_candidates(crop, 2 * MCC_EDGE)]
         if search.consider("grid", quads, shifted):
             break
+
+
+def _search_shifted(search: _Search, squares: np.ndarray) -> None:
+    """Nothing verified, but some candidates came close: move each of the closest two by
+    one cell along each axis, read either way round, and verify again. A hand or a glare
+    over a column of patches breaks the lattice there and throws MCC off: the window the
+    lattice proposes, or MCC's box, then sits a column off the card, and a handful of its
+    patches (those on the card) still agree."""
+    near = sorted(search.near, key=lambda n: -n[0])[:_NEAR_MISS_TRIED]
+    reason = search.reason
+    for _, method, quad in near:
+        if search.consider(method, _shifted(quad, search.ct), squares):
+            return
+    if search.best is None:  # a shifted window's refusal ("24 patches clipped") says less
+        search.reason = reason
+
+
+def _shifted(quad: np.ndarray, card: CardType) -> list[np.ndarray]:
+    """``quad``'s grid moved by one cell along each of its axes, for the grid read as
+    cols x rows and as rows x cols (8 quads)."""
+    s = 0.5 / (1 + card.gap_ratio)  # half a patch, in pitches: centres sit at integers
+    out = []
+    for cols, rows in ((card.cols, card.rows), (card.rows, card.cols)):
+        unit = np.array([[-s, -s], [cols - 1 + s, -s], [cols - 1 + s, rows - 1 + s], [-s, rows - 1 + s]])
+        H = _homography(unit, quad)
+        for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1)):
+            out.append(_project(H, unit + np.array([dx, dy], float)))
+    return out
 
 
 def _rank(d: CardDetection) -> tuple[int, float]:

@@ -16,7 +16,7 @@ from .scenes import CASTS, make_scene, product_photo
 
 def test_clicked_corners_the_colours_do_not_confirm_still_give_a_fit(monkeypatch):
     s = make_scene(angle=0, cast=CASTS[1], seed=4)
-    monkeypatch.setattr(detect, "_accept", lambda *a: (None, "the detector's refusal"))
+    monkeypatch.setattr(detect, "_accept", lambda *a: (None, "the detector's refusal", 0))
     det = detect_card(s.rgb, corners=s.corners)
     assert det.found and det.method == "manual-unverified"
     assert np.allclose(det.corners, s.corners)
@@ -29,6 +29,6 @@ def test_clicked_corners_the_colours_do_not_confirm_still_give_a_fit(monkeypatch
 
 def test_clicks_on_a_plain_photo_are_still_refused(monkeypatch):
     rgb = product_photo(600, 800)
-    monkeypatch.setattr(detect, "_accept", lambda *a: (None, "the detector's refusal"))
+    monkeypatch.setattr(detect, "_accept", lambda *a: (None, "the detector's refusal", 0))
     det = detect_card(rgb, corners=[[100, 100], [500, 100], [500, 380], [100, 380]])
     assert not det.found and det.reason == "the detector's refusal"

@@ -60,3 +60,64 @@ def test_verification_is_cast_invariant_where_neutrality_is_not():
     assert det.found, det.reason
     g = det.patches[18:22]
     assert np.all(g[:, 1] > 1.6 * g[:, 0])  # the greys really are green
+
+
+def test_a_candidate_one_column_off_a_covered_card_is_moved_onto_it():
+    """A hand across a column breaks the lattice there and throws MCC off: on a real photo
+    (an oblique card, docs/colour-detection.md "Near misses") the window proposed sat a
+    column off the card. Some of its patches still agree, too few to trust; moved by a
+    cell it verifies, and the covered patches are named."""
+    import imgprep.core.colour.detect as D
+    from imgprep.core.colour.reference import get_card
+
+    covered = (2, 8, 14, 20)  # the third column, under a hand
+    s = make_scene(covered=covered, cover_colour=HAND, angle=15, perspective=0.15, card_frac=0.3,
+                   cast=CASTS[0], seed=0)
+    ct = get_card("classic24")
+    truth = np.asarray(s.corners, float)
+    off = D._shifted(truth, ct)[0]  # the grid moved one column along its rows
+    assert np.linalg.norm(off.mean(0) - truth.mean(0)) > 0.1 * np.linalg.norm(truth[0] - truth[1])
+    search = D._Search(s.rgb, ct)
+    search.consider("mcc", [off], np.zeros((0, 5)))
+    assert search.best is None  # refused as it stands ...
+    assert [n[0] for n in search.near] and search.near[0][0] >= D._NEAR_MISS  # ... but close
+    D._search_shifted(search, np.zeros((0, 5)))
+    got = search.best
+    assert got is not None, search.reason
+    side = np.linalg.norm(truth[0] - truth[1])
+    assert np.linalg.norm(np.asarray(got.corners).mean(0) - truth.mean(0)) < 0.05 * side
+    assert set(covered) <= {i for i, _ in got.excluded}
+
+
+def test_nothing_near_a_card_is_moved_onto_one(monkeypatch):
+    """The shifted second look runs only where a refused candidate came close: a frame
+    without a card (its candidates agree on a few patches at most) costs nothing more."""
+    import imgprep.core.colour.detect as D
+
+    from .scenes import drawing, product_photo
+
+    calls = []
+    real = D._shifted
+    monkeypatch.setattr(D, "_shifted", lambda quad, card: calls.append(quad) or real(quad, card))
+    for rgb in (product_photo(900, 1200, seed=4), drawing(seed=3)):
+        assert not detect_card(rgb).found
+    assert calls == []
+
+
+def test_a_refusal_after_the_shifted_look_keeps_the_closest_candidates_reason():
+    """The photographer reads why no card was trusted: the closest candidate's reason
+    ("only 15 of 24 patches agree"), not that of a window moved off it by the second look
+    ("21 patches clipped")."""
+    import imgprep.core.colour.detect as D
+    from imgprep.core.colour.reference import get_card
+
+    covered = tuple(range(18, 24)) + (0, 6, 12)  # every grey and more: refused by rule
+    s = make_scene(covered=covered, cover_colour=HAND, angle=15, perspective=0.15, card_frac=0.3,
+                   cast=CASTS[0], seed=0)
+    ct = get_card("classic24")
+    search = D._Search(s.rgb, ct)
+    search.consider("mcc", [np.asarray(s.corners, float)], np.zeros((0, 5)))
+    before = search.reason
+    assert search.best is None and search.near, before
+    D._search_shifted(search, np.zeros((0, 5)))
+    assert search.best is None and search.reason == before

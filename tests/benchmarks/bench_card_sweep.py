@@ -1,0 +1,154 @@
+"""Benchmark: how the card search holds up when real card photos are made harder.
+
+    .venv/bin/python tests/benchmarks/bench_card_sweep.py DIR [--only NAME ...]
+
+DIR is laid out like the development set (``../shared/colour-photos``; never copy those
+photos into the project). Every photo of ``DIR/cards/`` in which the search finds a card
+(a Digital SG, a SpyderCHECKR or "other layout" by name is skipped) is transformed, and
+the search runs again on each version:
+
+- ``rot90``, ``rot180``, ``rot25``: turned (25°: the corners filled by reflection);
+- ``tilt``: a perspective that shrinks the top edge by 30 %;
+- ``tiny160``, ``tiny110``, ``tiny80``: shrunk until the patch area is that many pixels
+  across its long side, in a 1600 × 2000 frame continued from the photo's own edges (the
+  same light all over, as when the card is shot from further away);
+- ``fluoro``: a fluorescent-like light (Bradford to 4000 K, green up, red and blue down);
+  ``warm2700``: Bradford to 2700 K;
+- ``blurnoise``: blurred (σ 1.5 px), noise (σ 6 codes), JPEG quality 50;
+- ``dark``: 45 % of the exposure;
+- ``occl3``, ``occl6``: a skin-coloured blob over 3 or 6 consecutive patches (a hand);
+  ``glare2``: white discs on 2 patches.
+
+A version counts as found when the search finds a card there whose centre lies within
+10 % of the card's diagonal of where the transform put it. Per photo one line, then the
+totals per version. What the versions stand for is the set kept aside to judge the
+search: other cameras, tiny cards, strong casts and occlusions (issue 10, point 2).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.core.colour.scenes import Cast, apply_cast  # noqa: E402
+
+NOT_CLASSIC = re.compile(r"digitalsg|spyder|other", re.IGNORECASE)
+PHOTO = re.compile(r"\.(jpe?g|png|tiff?|webp)$", re.IGNORECASE)
+SKIN = (224, 172, 140)
+
+
+def _points(H: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    p = np.c_[pts, np.ones(len(pts))] @ H.T
+    return p[:, :2] / p[:, 2:]
+
+
+def versions(img: np.ndarray, corners: np.ndarray) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
+    """(name, transformed image, homography taking the photo's pixels to the version's)."""
+    import cv2
+
+    h, w = img.shape[:2]
+    side = max(float(np.linalg.norm(corners[i] - corners[(i + 1) % 4])) for i in range(4))
+    ident = np.eye(3)
+    for k in (1, 2):
+        H = ident
+        for t in range(k):  # np.rot90 turns counter-clockwise: (x, y) -> (y, W - 1 - x)
+            ww = w if t % 2 == 0 else h
+            H = np.array([[0, 1, 0], [-1, 0, ww - 1], [0, 0, 1.0]]) @ H
+        yield f"rot{90 * k}", np.ascontiguousarray(np.rot90(img, k)), H
+    H = np.vstack([cv2.getRotationMatrix2D((w / 2, h / 2), 25, 1.0), [0, 0, 1]])
+    yield "rot25", cv2.warpPerspective(img, H, (w, h), borderMode=cv2.BORDER_REFLECT), H
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    dst = np.float32([[0.15 * w, 0.1 * h], [0.85 * w, 0.1 * h], [w, h], [0, h]])
+    H = cv2.getPerspectiveTransform(src, dst).astype(float)
+    yield "tilt", cv2.warpPerspective(img, H, (w, h), borderMode=cv2.BORDER_REFLECT), H
+    for target in (160, 110, 80):
+        s = target / side
+        small = cv2.resize(img, (max(1, int(w * s)), max(1, int(h * s))), interpolation=cv2.INTER_AREA)
+        sh, sw = small.shape[:2]
+        if s >= 1 or sh > 2000 or sw > 1600:
+            continue
+        oy, ox = (2000 - sh) // 3, (1600 - sw) // 2
+        frame = cv2.copyMakeBorder(small, oy, 2000 - sh - oy, ox, 1600 - sw - ox, cv2.BORDER_REPLICATE)
+        yield f"tiny{target}", frame, np.array([[s, 0, ox], [0, s, oy], [0, 0, 1.0]])
+    yield "fluoro", apply_cast(img, Cast(4000, (0.8, 1.15, 0.75), light="bradford")), ident
+    yield "warm2700", apply_cast(img, Cast(2700, light="bradford")), ident
+    soft = cv2.GaussianBlur(img, (0, 0), 1.5).astype(float)
+    soft += np.random.default_rng(0).normal(0, 6, img.shape)
+    ok, enc = cv2.imencode(".jpg", np.clip(soft, 0, 255).astype(np.uint8)[..., ::-1],
+                           [cv2.IMWRITE_JPEG_QUALITY, 50])
+    yield "blurnoise", np.ascontiguousarray(cv2.imdecode(enc, cv2.IMREAD_COLOR)[..., ::-1]), ident
+    yield "dark", np.clip(img.astype(float) * 0.45, 0, 255).astype(np.uint8), ident
+    # patch centres: the detection's corners start at patch 1 and run along its row
+    grid = cv2.getPerspectiveTransform(np.float32([[0, 0], [6, 0], [6, 4], [0, 4]]),
+                                       np.float32(corners)).astype(float)
+    centres = _points(grid, np.array([(c + 0.5, r + 0.5) for r in range(4) for c in range(6)]))
+    rng = np.random.default_rng(len(img))
+    for k in (3, 6):
+        covered = img.copy()
+        first = int(rng.integers(0, 24 - k))
+        for x, y in centres[first:first + k]:
+            cv2.circle(covered, (int(x), int(y)), int(0.75 * side / 6), SKIN, -1)
+        yield f"occl{k}", covered, ident
+    glared = img.copy()
+    for i in rng.choice(24, 2, replace=False):
+        cv2.circle(glared, (int(centres[i][0]), int(centres[i][1])), int(0.4 * side / 6), (255, 255, 255), -1)
+    yield "glare2", glared, ident
+
+
+def main(argv: list[str] | None = None) -> int:
+    from imgprep.core.colour.detect import detect_card
+    from imgprep.core.imaging.load import load
+
+    args = list(argv if argv is not None else sys.argv[1:])
+    only: set[str] = set()
+    if "--only" in args:
+        i = args.index("--only")
+        only = set(args[i + 1:])
+        del args[i:]
+    if len(args) != 1:
+        print(__doc__)
+        return 2
+    photos = sorted(p for p in (Path(args[0]) / "cards").iterdir()
+                    if PHOTO.search(p.name) and not NOT_CLASSIC.search(p.name))
+    totals: dict[str, list[bool]] = {}
+    times: list[float] = []
+    for path in photos:
+        img = np.ascontiguousarray(load(path).image)
+        first = detect_card(img)
+        if not first.found:
+            print(f"{path.name}: not found as it is, skipped")
+            continue
+        corners = np.asarray(first.corners, float)
+        row = []
+        for name, version, H in versions(img, corners):
+            if only and name not in only:
+                continue
+            t = time.perf_counter()
+            got = detect_card(np.ascontiguousarray(version))
+            times.append(time.perf_counter() - t)
+            expected = _points(H, corners)
+            hit = got.found and np.linalg.norm(np.asarray(got.corners).mean(0) - expected.mean(0)) \
+                < 0.1 * np.linalg.norm(expected[0] - expected[2])
+            totals.setdefault(name, []).append(bool(hit))
+            row.append(f"{name}:{'ok' if hit else 'WRONG PLACE' if got.found else 'missed'}")
+        print(f"{path.name}: " + " ".join(row), flush=True)
+    print()
+    print("| version | found |")
+    print("|---|---|")
+    for name, hits in totals.items():
+        print(f"| {name} | {sum(hits)} / {len(hits)} |")
+    if times:
+        print(f"\nsearch time per version: mean {np.mean(times):.2f} s, max {np.max(times):.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
