@@ -687,20 +687,22 @@ def _windows(gi: np.ndarray, card: CardType) -> list[tuple[int, int, int, int, i
     return wins
 
 
+def _lattice_window(card: CardType, ncols: int, nrows: int, x0: float = 0.0, y0: float = 0.0) -> np.ndarray:
+    """The outer corners of a card-sized window of ``ncols`` x ``nrows`` patches whose
+    first patch centre is (x0, y0), in lattice units (patch centres at integers)."""
+    s = 0.5 / (1 + card.gap_ratio)  # half a patch, in pitches
+    return np.array([[x0 - s, y0 - s], [x0 + ncols - 1 + s, y0 - s],
+                     [x0 + ncols - 1 + s, y0 + nrows - 1 + s], [x0 - s, y0 + nrows - 1 + s]])
+
+
 def _window_quads(Hh: np.ndarray, wins: list, top: int, card: CardType) -> list[np.ndarray]:
     """The card outlines of every window holding nearly as many squares as the best one
     (a stray marker beside the card widens the lattice, not the card), best first."""
-    s = 0.5 / (1 + card.gap_ratio)
     quads = []
     for inside, ncols, nrows, x0, y0 in sorted(wins, reverse=True):
         if inside < top - 2:
             break
-        # outer corners of the window, lattice units (centres at integers)
-        pts = np.array(
-            [[x0 - s, y0 - s], [x0 + ncols - 1 + s, y0 - s],
-             [x0 + ncols - 1 + s, y0 + nrows - 1 + s], [x0 - s, y0 + nrows - 1 + s]]
-        )  # fmt: skip
-        quad = _project(Hh, pts)
+        quad = _project(Hh, _lattice_window(card, ncols, nrows, x0, y0))
         if ncols != card.cols:  # portrait window: start at a corner of a long edge
             quad = np.roll(quad, 1, axis=0)
         quads.append(quad)
@@ -960,13 +962,11 @@ def _search_shifted(search: _Search, squares: np.ndarray) -> None:
 def _shifted(quad: np.ndarray, card: CardType) -> list[np.ndarray]:
     """``quad``'s grid moved by one cell along each of its axes, for the grid read as
     cols x rows and as rows x cols (8 quads)."""
-    s = 0.5 / (1 + card.gap_ratio)  # half a patch, in pitches: centres sit at integers
     out = []
     for cols, rows in ((card.cols, card.rows), (card.rows, card.cols)):
-        unit = np.array([[-s, -s], [cols - 1 + s, -s], [cols - 1 + s, rows - 1 + s], [-s, rows - 1 + s]])
-        H = _homography(unit, quad)
+        H = _homography(_lattice_window(card, cols, rows), quad)
         for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1)):
-            out.append(_project(H, unit + np.array([dx, dy], float)))
+            out.append(_project(H, _lattice_window(card, cols, rows, dx, dy)))
     return out
 
 
