@@ -29,6 +29,7 @@ the app's "click the four corners" path goes through the same verification.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -66,6 +67,8 @@ MAX_HUE_GAP = 180.0
 MIN_HUE_SPREAD = 0.2
 # verification fit (3x3 on power-law camera RGB, ΔE2000 in Lab D50)
 _INLIER_DE = 9.0  # a patch further than this from the fit is an outlier
+# the worst grey is judged by the fit of the others only where this many would remain
+_GREYS_ALONE = 5
 _FIT_MEAN_MAX = 5.0  # mean ΔE2000 of the inliers
 _RANSAC_SUBSETS = 64
 _GAMMAS = (0.6, 0.75, 0.9, 1.0, 1.15, 1.35)
@@ -229,9 +232,11 @@ def _fit_de(X: np.ndarray, M: np.ndarray, ref_lab: np.ndarray) -> np.ndarray:
     return delta_e_2000(linear_to_lab(pred), ref_lab)
 
 
-def _robust_fit(m: np.ndarray, use: np.ndarray, card: CardType) -> tuple[np.ndarray, np.ndarray]:
+def _robust_fit(m: np.ndarray, use: np.ndarray, card: CardType,
+                clean: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """ΔE2000 of every patch (unusable ones too) under the best cast-removing fit of the
-    usable ones, and the inlier mask.
+    usable ones, the inlier mask, and the inliers the correction may trust (of the
+    ``clean`` ones, default ``use``: see :func:`_judged_alone`).
 
     The model, ``ref ≈ M @ (m / scale) ** gamma``, absorbs any illuminant, white balance
     and channel cross-talk (M) and a camera tone curve unlike sRGB's (gamma); it is fitted
@@ -242,7 +247,7 @@ def _robust_fit(m: np.ndarray, use: np.ndarray, card: CardType) -> tuple[np.ndar
     idx = np.flatnonzero(use)
     de_all = np.full(len(m), np.inf)
     if len(idx) < MIN_FIT:
-        return de_all, np.zeros(len(m), bool)
+        return de_all, np.zeros(len(m), bool), np.zeros(len(m), bool)
     X0 = np.maximum(m, 0) / max(float(m[idx].max()), 1e-6)
     rng = np.random.default_rng(len(idx))  # deterministic: the same photo, the same answer
     subs = np.array([rng.choice(idx, 5, replace=False) for _ in range(_RANSAC_SUBSETS)])
@@ -263,18 +268,56 @@ def _robust_fit(m: np.ndarray, use: np.ndarray, card: CardType) -> tuple[np.ndar
     for _ in range(3):  # trimmed re-fits over the tone curve
         if inl_mask.sum() < 6:
             break
-        cands = []
-        for g in _GAMMAS:
-            Xg = X0**g
-            M = _solve(Xg[inl_mask], ref[inl_mask])
-            de = _fit_de(Xg, M, ref_lab)
-            cands.append((float(np.mean(de[inl_mask])), de))
-        _, de_all = min(cands, key=lambda c: c[0])
+        de_all = _refit(X0, inl_mask[None], ref, ref_lab)[0]
         new = use & (de_all < _INLIER_DE)
         if np.array_equal(new, inl_mask):
             break
         inl_mask = new
-    return de_all, inl_mask
+    clean = use if clean is None else clean
+    return de_all, inl_mask, _judged_alone(X0, inl_mask, clean, ref, ref_lab, card.neutral)
+
+
+def _judged_alone(X0: np.ndarray, inl: np.ndarray, clean: np.ndarray, ref: np.ndarray,
+                  ref_lab: np.ndarray, neutral: Sequence[int]) -> np.ndarray:
+    """The patches the correction may trust: the inliers ``inl``, less a ``clean`` grey
+    that the fit of the others does not explain.
+
+    A trimmed fit has two answers for a patch near the limit: left out, it is an
+    outlier; let in, it pulls the fit towards itself and passes. Which one a frame landed
+    on hung on a few codes, so the same card's white was used under one light and left
+    out under four, and the product came out differently (docs/colour-detection.md,
+    "Session 16"). Only the greys, which carry the tone curve under the whole product,
+    and only the worst of them, where five would remain: a card with fewer clean greys
+    needs each one. The card's identity keeps the trimmed fit's inliers: this judgement
+    is stricter, and a card that is what it seems should not be lost to it."""
+    keep = inl.copy()
+    idx = np.array([i for i in neutral if keep[i] and clean[i]], int)
+    if len(idx) <= _GREYS_ALONE:  # with fewer, each grey holds the tone curve up
+        return keep
+    others = np.repeat(keep[None], len(idx), axis=0)
+    others[np.arange(len(idx)), idx] = False
+    de_out = _refit(X0, others, ref, ref_lab)[np.arange(len(idx)), idx]
+    worst = int(np.argmax(de_out))
+    if de_out[worst] >= _INLIER_DE:
+        keep[idx[worst]] = False
+    return keep
+
+
+def _refit(X0: np.ndarray, fit_on: np.ndarray, ref: np.ndarray, ref_lab: np.ndarray) -> np.ndarray:
+    """ΔE2000 of every patch (K, N) under the fits to the patches ``fit_on`` (K, N) bool,
+    each at the power of ``_GAMMAS`` that explains its own patches best."""
+    w = fit_on.astype(float)[..., None]
+    best = np.full(fit_on.shape[0], np.inf)
+    out = np.full(fit_on.shape, np.inf)
+    for g in _GAMMAS:
+        Xg = X0**g
+        M = _solve(Xg[None] * w, ref[None] * w)
+        de = _fit_de(Xg[None], M, ref_lab[None])
+        cost = (de * fit_on).sum(1) / np.maximum(fit_on.sum(1), 1)
+        better = cost < best
+        best[better] = cost[better]
+        out[better] = de[better]
+    return out
 
 
 def _channel_gammas(m: np.ndarray, use: np.ndarray, card: CardType) -> np.ndarray:
@@ -351,22 +394,23 @@ def _verify(m: np.ndarray, why: list[str | None], card: CardType) -> _Verdict:
         return _Verdict(False, np.inf, 0, why, say("card-clipped-patches", n=int((~use).sum())))
     # the card's identity is judged on the patches with a channel at 0 too (their error
     # is a few linear thousandths); the correction is fitted without them
-    v = _judge(*_robust_fit(m, use | gamut, card), why, card)
+    v = _judge(*_robust_fit(m, use | gamut, card, clean=use), why, card)
     # One power for all channels cannot undo a tone rendering that differs by channel
     # (a per-channel gamma, a sensor's own curves): judged again after a power per
     # channel that takes the card's greys onto theirs, and the better judgement stands.
     tone = np.maximum(m, 0) ** _channel_gammas(m, use, card)
-    again = _judge(*_robust_fit(tone, use | gamut, card), why, card)
+    again = _judge(*_robust_fit(tone, use | gamut, card, clean=use), why, card)
     if again.ok and (not v.ok or again.rank() < v.rank()):
         return again
     return v
 
 
-def _judge(de: np.ndarray, inl: np.ndarray, why: list[str | None], card: CardType) -> _Verdict:
-    """The verdict on a robust fit's ΔE2000 ``de`` and inliers ``inl`` (see _verify)."""
+def _judge(de: np.ndarray, inl: np.ndarray, keep: np.ndarray, why: list[str | None], card: CardType) -> _Verdict:
+    """The verdict on a robust fit's ΔE2000 ``de`` and inliers ``inl`` (see _verify);
+    a usable patch not in ``keep`` is left out of the correction as an outlier."""
     use = np.array([w is None for w in why])
     out = list(why)
-    for i in np.flatnonzero(use & ~inl):
+    for i in np.flatnonzero(use & ~(inl & keep)):
         out[i] = "outlier"
     clipped_agree = sum(1 for i, w in enumerate(why)
                         if (w == "clipped" and de[i] < _INLIER_DE) or (w == "gamut" and inl[i]))
