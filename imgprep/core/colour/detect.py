@@ -29,7 +29,6 @@ the app's "click the four corners" path goes through the same verification.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -215,6 +214,7 @@ class _Verdict:
     inliers: int
     why: list[str | None]  # per patch: None (used) or an exclusion code
     reason: str | None = None
+    fit_on: np.ndarray | None = None  # the patches the judging fit was fitted on
 
     def rank(self) -> tuple[float, float]:
         return (-self.inliers, self.score) if np.isfinite(self.score) else (np.inf, np.inf)
@@ -232,11 +232,9 @@ def _fit_de(X: np.ndarray, M: np.ndarray, ref_lab: np.ndarray) -> np.ndarray:
     return delta_e_2000(linear_to_lab(pred), ref_lab)
 
 
-def _robust_fit(m: np.ndarray, use: np.ndarray, card: CardType,
-                clean: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _robust_fit(m: np.ndarray, use: np.ndarray, card: CardType) -> tuple[np.ndarray, np.ndarray]:
     """ΔE2000 of every patch (unusable ones too) under the best cast-removing fit of the
-    usable ones, the inlier mask, and the inliers the correction may trust (of the
-    ``clean`` ones, default ``use``: see :func:`_judged_alone`).
+    usable ones, and the inlier mask.
 
     The model, ``ref ≈ M @ (m / scale) ** gamma``, absorbs any illuminant, white balance
     and channel cross-talk (M) and a camera tone curve unlike sRGB's (gamma); it is fitted
@@ -247,8 +245,8 @@ def _robust_fit(m: np.ndarray, use: np.ndarray, card: CardType,
     idx = np.flatnonzero(use)
     de_all = np.full(len(m), np.inf)
     if len(idx) < MIN_FIT:
-        return de_all, np.zeros(len(m), bool), np.zeros(len(m), bool)
-    X0 = np.maximum(m, 0) / max(float(m[idx].max()), 1e-6)
+        return de_all, np.zeros(len(m), bool)
+    X0 = _scaled(m, use)
     rng = np.random.default_rng(len(idx))  # deterministic: the same photo, the same answer
     subs = np.array([rng.choice(idx, 5, replace=False) for _ in range(_RANSAC_SUBSETS)])
     best: tuple[int, float, np.ndarray] = (-1, np.inf, np.zeros(len(m), bool))
@@ -273,14 +271,19 @@ def _robust_fit(m: np.ndarray, use: np.ndarray, card: CardType,
         if np.array_equal(new, inl_mask):
             break
         inl_mask = new
-    clean = use if clean is None else clean
-    return de_all, inl_mask, _judged_alone(X0, inl_mask, clean, ref, ref_lab, card.neutral)
+    return de_all, inl_mask
 
 
-def _judged_alone(X0: np.ndarray, inl: np.ndarray, clean: np.ndarray, ref: np.ndarray,
-                  ref_lab: np.ndarray, neutral: Sequence[int]) -> np.ndarray:
-    """The patches the correction may trust: the inliers ``inl``, less a ``clean`` grey
-    that the fit of the others does not explain.
+def _scaled(m: np.ndarray, use: np.ndarray) -> np.ndarray:
+    """The samples as the verification fits them: the brightest usable channel at 1."""
+    return np.maximum(m, 0) / max(float(m[use].max()), 1e-6)
+
+
+def _judged_alone(m: np.ndarray, use: np.ndarray, inl: np.ndarray, clean: np.ndarray,
+                  card: CardType) -> int | None:
+    """The grey the correction may not trust, or None: of the ``clean`` greys among the
+    fit's inliers ``inl`` (of the ``use`` patches of samples ``m``), the one that the fit
+    of the other inliers misses most, when it misses it by the outlier limit.
 
     A trimmed fit has two answers for a patch near the limit: left out, it is an
     outlier; let in, it pulls the fit towards itself and passes. Which one a frame landed
@@ -290,17 +293,15 @@ def _judged_alone(X0: np.ndarray, inl: np.ndarray, clean: np.ndarray, ref: np.nd
     and only the worst of them, where five would remain: a card with fewer clean greys
     needs each one. The card's identity keeps the trimmed fit's inliers: this judgement
     is stricter, and a card that is what it seems should not be lost to it."""
-    keep = inl.copy()
-    idx = np.array([i for i in neutral if keep[i] and clean[i]], int)
+    idx = np.array([i for i in card.neutral if inl[i] and clean[i]], int)
     if len(idx) <= _GREYS_ALONE:  # with fewer, each grey holds the tone curve up
-        return keep
-    others = np.repeat(keep[None], len(idx), axis=0)
+        return None
+    others = np.repeat(inl[None], len(idx), axis=0)
     others[np.arange(len(idx)), idx] = False
-    de_out = _refit(X0, others, ref, ref_lab)[np.arange(len(idx)), idx]
+    de_out = _refit(_scaled(m, use), others, np.asarray(card.reference_linear),
+                    np.asarray(card.reference_lab))[np.arange(len(idx)), idx]
     worst = int(np.argmax(de_out))
-    if de_out[worst] >= _INLIER_DE:
-        keep[idx[worst]] = False
-    return keep
+    return int(idx[worst]) if de_out[worst] >= _INLIER_DE else None
 
 
 def _refit(X0: np.ndarray, fit_on: np.ndarray, ref: np.ndarray, ref_lab: np.ndarray) -> np.ndarray:
@@ -394,32 +395,36 @@ def _verify(m: np.ndarray, why: list[str | None], card: CardType) -> _Verdict:
         return _Verdict(False, np.inf, 0, why, say("card-clipped-patches", n=int((~use).sum())))
     # the card's identity is judged on the patches with a channel at 0 too (their error
     # is a few linear thousandths); the correction is fitted without them
-    v = _judge(*_robust_fit(m, use | gamut, card, clean=use), why, card)
+    v = _judge(*_robust_fit(m, use | gamut, card), why, card)
     # One power for all channels cannot undo a tone rendering that differs by channel
     # (a per-channel gamma, a sensor's own curves): judged again after a power per
     # channel that takes the card's greys onto theirs, and the better judgement stands.
     tone = np.maximum(m, 0) ** _channel_gammas(m, use, card)
-    again = _judge(*_robust_fit(tone, use | gamut, card, clean=use), why, card)
+    again = _judge(*_robust_fit(tone, use | gamut, card), why, card)
     if again.ok and (not v.ok or again.rank() < v.rank()):
-        return again
+        v, m = again, tone
+    if v.ok:  # what the correction may trust, judged once, on the judgement that stands
+        lone = _judged_alone(m, use | gamut, v.fit_on, use, card)
+        if lone is not None:
+            v.why[lone] = "outlier"
     return v
 
 
-def _judge(de: np.ndarray, inl: np.ndarray, keep: np.ndarray, why: list[str | None], card: CardType) -> _Verdict:
-    """The verdict on a robust fit's ΔE2000 ``de`` and inliers ``inl`` (see _verify);
-    a usable patch not in ``keep`` is left out of the correction as an outlier."""
+def _judge(de: np.ndarray, inl: np.ndarray, why: list[str | None], card: CardType) -> _Verdict:
+    """The verdict on a robust fit's ΔE2000 ``de`` and inliers ``inl`` (see _verify)."""
     use = np.array([w is None for w in why])
     out = list(why)
-    for i in np.flatnonzero(use & ~(inl & keep)):
+    for i in np.flatnonzero(use & ~inl):
         out[i] = "outlier"
     clipped_agree = sum(1 for i, w in enumerate(why)
                         if (w == "clipped" and de[i] < _INLIER_DE) or (w == "gamut" and inl[i]))
     mean = float(de[inl].mean()) if inl.any() else np.inf  # over every patch the fit explains
+    fit_on = inl
     inl = inl & use
     neutral = set(card.neutral)
     n_neutral = sum(1 for i in np.flatnonzero(inl) if i in neutral)
     chroma = np.array([i for i in np.flatnonzero(inl) if i not in neutral], int)
-    v = _Verdict(False, mean, int(inl.sum()) + clipped_agree, out)
+    v = _Verdict(False, mean, int(inl.sum()) + clipped_agree, out, fit_on=fit_on)
     if v.inliers < MIN_PATCHES or n_neutral < MIN_NEUTRAL or len(chroma) < 2:
         v.reason = say("card-too-few-agree", n=v.inliers, total=card.n_patches, need=MIN_PATCHES)
         return v
