@@ -71,6 +71,8 @@ _GREYS_ALONE = 5
 _FIT_MEAN_MAX = 5.0  # mean ΔE2000 of the inliers
 _RANSAC_SUBSETS = 64
 _GAMMAS = (0.6, 0.75, 0.9, 1.0, 1.15, 1.35)
+# a lattice on this many squares is taken as the card's: its squares seed no other
+_LATTICE_CLAIMS = 12
 # regions the full-size second look searches, at most
 _MAX_REGIONS = 3
 # a refused candidate on which this many patches agree may sit a cell off a partly covered
@@ -462,9 +464,17 @@ def _pitch(centres_px: np.ndarray, card: CardType) -> float:
     return float(np.median(np.linalg.norm(np.diff(rows, axis=1), axis=-1)))
 
 
-def _refine(rgb: np.ndarray, corners: np.ndarray, card: CardType) -> np.ndarray:
+def _refine(rgb: np.ndarray, corners: np.ndarray, card: CardType, probe: bool = False) -> np.ndarray:
     """Move the grid onto the measured patch centroids (colour-similar blob around each
-    predicted centre) and re-fit the homography; keeps the input if that fails."""
+    predicted centre) and re-fit the homography; keeps the input if that fails.
+
+    ``probe``, for a grid that came close but did not verify: a grid extrapolated from a
+    few rows (the others covered, or not seen as squares) can put a centre on a patch's
+    edge. Where the blob around the predicted centre is not a clean patch, a whole
+    patch-sized blob is looked for around points 0.4 of a patch away along the grid's
+    axes, and its centroid kept when it lies within half a pitch of the prediction; the
+    homography then allows a little more (a partly covered patch's centroid sits off its
+    centre)."""
     import cv2
 
     centres, ucorners, r = _unit_geometry(card)
@@ -475,32 +485,49 @@ def _refine(rgb: np.ndarray, corners: np.ndarray, card: CardType) -> np.ndarray:
     h, w = rgb.shape[:2]
     src, dst = [], []
     img = rgb.astype(np.int16)
-    for k, (x, y) in enumerate(pc):
+    side = pitch / (1 + r)
+    probes = np.array([(dx, dy) for dy in (0.0, -0.4, 0.4) for dx in (0.0, -0.4, 0.4)])[1:]
+
+    def centroid(x: float, y: float, strict: bool = False) -> np.ndarray | None:
         xi, yi = int(round(x)), int(round(y))
         if xi - rad < 0 or yi - rad < 0 or xi + rad >= w or yi + rad >= h:
-            continue
+            return None
         win = img[yi - rad : yi + rad + 1, xi - rad : xi + rad + 1]
         c = rad // 3
         core = win[rad - c : rad + c + 1, rad - c : rad + c + 1].reshape(-1, 3)
         med = np.median(core, 0)
         if med.max() < 45:  # dark patches do not separate from the black gaps
-            continue
+            return None
         d = np.abs(win - med).max(-1)
         tol = max(14.0, 3 * float(np.median(np.abs(core - med).max(-1))))
         mask = (d <= tol).astype(np.uint8)
         n, lab, stats, cent = cv2.connectedComponentsWithStats(mask, connectivity=4)
         li = lab[rad, rad]
         if li == 0:
-            continue
+            return None
         area = stats[li, cv2.CC_STAT_AREA]
         bw, bh = stats[li, cv2.CC_STAT_WIDTH], stats[li, cv2.CC_STAT_HEIGHT]
-        if bw >= 2 * rad or bh >= 2 * rad or area < 0.25 * (pitch / (1 + r)) ** 2:
-            continue  # blob runs out of the window: not a clean patch
-        src.append(centres[k])
-        dst.append(cent[li] + [xi - rad, yi - rad])
+        if bw >= 2 * rad or bh >= 2 * rad or area < 0.25 * side ** 2:
+            return None  # blob runs out of the window: not a clean patch
+        if strict and not (0.5 * side <= min(bw, bh) and max(bw, bh) <= 1.4 * side
+                           and area >= 0.4 * side ** 2):
+            return None  # found off the prediction: only a whole patch-sized blob counts
+        return np.asarray(cent[li] + [xi - rad, yi - rad], float)
+
+    for k in range(len(pc)):
+        got = centroid(*pc[k])
+        if got is None and probe:
+            for x, y in _project(H, centres[k] + probes):
+                got = centroid(x, y, strict=True)
+                if got is not None and np.hypot(*(got - pc[k])) < 0.5 * pitch:
+                    break
+                got = None
+        if got is not None:
+            src.append(centres[k])
+            dst.append(got)
     if len(src) < 10:
         return corners
-    Hr, inl = cv2.findHomography(np.float32(src), np.float32(dst), cv2.RANSAC, 0.08 * pitch)
+    Hr, inl = cv2.findHomography(np.float32(src), np.float32(dst), cv2.RANSAC, (0.12 if probe else 0.08) * pitch)
     if Hr is None or inl.sum() < 10:
         return corners
     return _project(Hr, ucorners)
@@ -637,10 +664,10 @@ def _grid_candidates(rgb: np.ndarray, card: CardType, q: np.ndarray | None = Non
     if len(q) < 8:
         return []
     r = card.gap_ratio
-    cands: list[np.ndarray] = []
-    used = np.zeros(len(q), bool)
+    lattices: list[tuple[int, int, np.ndarray, list]] = []
+    claimed = np.zeros(len(q), bool)
     for seed in np.argsort(-q[:, 2]):
-        if used[seed]:
+        if claimed[seed]:
             continue
         side = q[seed, 2]
         sim = np.flatnonzero((q[:, 2] > side / 1.5) & (q[:, 2] < side * 1.5))
@@ -652,56 +679,90 @@ def _grid_candidates(rgb: np.ndarray, card: CardType, q: np.ndarray | None = Non
         pitch = float(np.median(dist.min(1)))
         if not np.isfinite(pitch) or pitch > 2.5 * side:
             continue
-        fitted = _fit_lattice(q, seed, near, pitch)
-        if fitted is None:
-            continue
-        Hh, ij, rel, good = fitted
-        good &= _connected(ij, good, np.argmin(np.abs(rel).sum(1)))
-        if good.sum() < 8:
-            continue
-        if good.sum() > card.n_patches + 6:
-            used[near[good]] = True  # a lattice larger than the card: another chart
-            continue
-        wins = _windows(ij[good], card)
-        top = max(w[0] for w in wins)
-        if top < 8:
-            continue
-        used[near[good]] = True
+        for Hh, ij, rel, good in _fit_lattices(q, seed, near, pitch):
+            good &= _connected(ij, good, np.argmin(np.abs(rel).sum(1)))
+            if good.sum() < 8:
+                continue
+            if good.sum() > card.n_patches + 6:
+                claimed[near[good]] = True  # a lattice larger than the card: another chart
+                continue
+            wins = _windows(ij[good], card)
+            top = max(w[0] for w in wins)
+            if top < 8:
+                continue
+            lattices.append((top, int(good.sum()), Hh, wins))
+            if good.sum() >= _LATTICE_CLAIMS:
+                claimed[near[good]] = True
+    # the fullest lattices first: a few squares that happen to line up (a lattice from a
+    # seed off the card, or through a marker) must not use up the candidates
+    lattices.sort(key=lambda t: (-t[0], -t[1]))
+    cands: list[np.ndarray] = []
+    for top, _n, Hh, wins in lattices:
         cands += _window_quads(Hh, wins, top, card)
         if len(cands) > 24:
             break
     return cands
 
 
-def _fit_lattice(q: np.ndarray, seed: int, near: np.ndarray,
-                 pitch: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-    """The lattice through the squares ``near`` the seed: (homography from lattice units to
-    pixels, each square's lattice cell, its offset from the cell, whether it sits on one);
-    None when too few squares line up."""
-    import cv2
+def _fit_lattices(q: np.ndarray, seed: int, near: np.ndarray,
+                  pitch: float) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """The lattices through the squares ``near`` the seed, each as (homography from
+    lattice units to pixels, each square's lattice cell, its offset from the cell,
+    whether it sits on one); none where too few squares line up.
 
+    Two lattices are laid: one from the seed's own pitch over every square at once, and
+    one grown from the seed, the cells within a ring of it first, then, with the
+    homography through those, the next ring. A card seen at a steep angle has patches
+    nearly twice as far apart at its near edge as at its far one, and the first puts the
+    far squares a row off; the second can go astray from a few squares where the first
+    does not. Both are kept where they put the squares in different cells."""
     ang = np.arctan2(q[seed, 4], q[seed, 3])
     R = np.array([[np.cos(ang), -np.sin(ang)], [np.sin(ang), np.cos(ang)]])  # columns: the axes
     U = R * _axis_pitches(q[near, :2], R, pitch)
-    rel = (q[near, :2] - q[seed, :2]) @ np.linalg.inv(U).T
-    ij = np.round(rel)
-    good = np.abs(rel - ij).max(1) < 0.3
-    Hh = None
-    for _ in range(3):  # lattice homography, re-assign with it
-        if good.sum() < 8:
-            break
-        Hn, _m = cv2.findHomography(
-            ij[good].astype(np.float32), q[near[good], :2].astype(np.float32), 0
-        )
-        if Hn is None:
-            break
-        Hh = Hn
-        rel = _project(np.linalg.inv(Hh), q[near, :2])
+    rel0 = (q[near, :2] - q[seed, :2]) @ np.linalg.inv(U).T
+    out: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    for reaches in ((np.inf,) * 3, (1.5, 2.5, 4.0, np.inf, np.inf)):
+        rel = rel0
         ij = np.round(rel)
-        good = np.abs(rel - ij).max(1) < 0.25
-    if Hh is None or good.sum() < 8:
+        good = np.abs(rel - ij).max(1) < 0.3
+        Hh = None
+        for reach in reaches:
+            fit = good & (np.abs(ij).max(1) <= reach)
+            Hn = _lattice_map(ij[fit], q[near[fit], :2])
+            if Hn is None:
+                if Hh is None:
+                    continue
+                break
+            Hh = Hn
+            rel = _project(np.linalg.inv(Hh), q[near, :2])
+            ij = np.round(rel)
+            good = np.abs(rel - ij).max(1) < 0.25
+        if Hh is None or good.sum() < 8:
+            continue
+        if any(np.array_equal(g, good) and np.array_equal(c[g], ij[good]) for _, c, _, g in out):
+            continue  # the same squares in the same cells
+        out.append((Hh, ij, rel, good))
+    return out
+
+
+def _lattice_map(ij: np.ndarray, xy: np.ndarray) -> np.ndarray | None:
+    """The homography from lattice cells ``ij`` to pixels ``xy``: an affine map where the
+    cells cover fewer than three rows or columns (a perspective is not determined across
+    two), None where they do not span the plane."""
+    import cv2
+
+    if len(ij) < 3 or min(len(np.unique(ij[:, 0])), len(np.unique(ij[:, 1]))) < 2:
         return None
-    return Hh, ij, rel, good
+    A = np.c_[ij, np.ones(len(ij))]
+    if np.linalg.matrix_rank(A) < 3:
+        return None
+    if len(ij) < 6 or min(len(np.unique(ij[:, 0])), len(np.unique(ij[:, 1]))) < 3:
+        B, *_ = np.linalg.lstsq(A, xy, rcond=None)
+        return np.vstack([B.T, [0.0, 0.0, 1.0]])
+    H, _m = cv2.findHomography(ij.astype(np.float32), xy.astype(np.float32), 0)
+    if H is None or abs(np.linalg.det(H)) < 1e-9 * np.abs(H).max() ** 3:
+        return None
+    return H
 
 
 def _axis_pitches(xy: np.ndarray, R: np.ndarray, pitch: float) -> np.ndarray:
@@ -728,8 +789,8 @@ def _windows(gi: np.ndarray, card: CardType) -> list[tuple[int, int, int, int, i
     lo, hi = gi.min(0), gi.max(0)
     wins = []
     for ncols, nrows in ((card.cols, card.rows), (card.rows, card.cols)):
-        for x0 in range(int(lo[0]), int(max(lo[0], hi[0] - ncols + 1)) + 1):
-            for y0 in range(int(lo[1]), int(max(lo[1], hi[1] - nrows + 1)) + 1):
+        for x0 in range(int(lo[0]) - ncols + 1, int(hi[0]) + 1):
+            for y0 in range(int(lo[1]) - nrows + 1, int(hi[1]) + 1):
                 inside = ((gi[:, 0] >= x0) & (gi[:, 0] < x0 + ncols)
                           & (gi[:, 1] >= y0) & (gi[:, 1] < y0 + nrows)).sum()
                 wins.append((int(inside), ncols, nrows, x0, y0))
@@ -835,7 +896,7 @@ def _accept(rgb: np.ndarray, quad: np.ndarray, card: CardType, method: str,
         near = _orderings(np.asarray(quad, float))
         for cand in near[:2]:  # both shapes (6x4 and 4x6) of the quad
             try:
-                q, v, m, soft = _best_ordering(rgb, _refine(rgb, cand, card), card)
+                q, v, m, soft = _best_ordering(rgb, _refine(rgb, cand, card, probe=True), card)
             except Exception:  # noqa: BLE001 - a degenerate refinement: keep the verdict
                 continue
             if q is not None:
@@ -948,14 +1009,23 @@ class _Search:
         self.near: list[tuple[int, str, np.ndarray]] = []
 
     def consider(self, method: str, quads: list[np.ndarray], squares: np.ndarray) -> bool:
-        """Verify each quad; True when a card seen nearly whole ends the search."""
+        """Verify each quad; True when a card seen nearly whole ends the search. Once one
+        of ``quads`` verifies, the others over the same card are not verified: the lattice
+        proposes the windows round a partly seen card a cell apart, and they find that card
+        again or nothing."""
+        found: list[np.ndarray] = []
         for quad in quads:
+            centre = np.asarray(quad, float).mean(0)
+            if any(np.linalg.norm(centre - c.mean(0)) < 0.25 * np.linalg.norm(c[0] - c[2])
+                   for c in found):
+                continue
             got, why, agree = _accept(self.rgb, quad, self.ct, method, squares)
             if got is None:
                 self.reason = why
                 if agree >= _NEAR_MISS:
                     self.near.append((agree, method, np.asarray(quad, float)))
                 continue
+            found.append(np.asarray(got.corners, float))
             if self.best is None or _rank(got) < _rank(self.best):
                 self.best = got
             if len(got.excluded) <= _GOOD_ENOUGH_EXCLUDED:

@@ -121,3 +121,38 @@ def test_a_refusal_after_the_shifted_look_keeps_the_closest_candidates_reason():
     assert search.best is None and search.near, before
     D._search_shifted(search, np.zeros((0, 5)))
     assert search.best is None and search.reason == before
+
+
+@pytest.mark.parametrize("row, perspective, angle", [(1, 0.3, 0), (1, 0.3, 80), (2, 0.4, 200)])
+def test_a_card_with_a_whole_row_covered_and_seen_at_a_steep_angle_is_found(monkeypatch, row, perspective, angle):
+    """A hand across a whole row, on a card seen at a steep angle: the squares left make a
+    lattice of three rows or fewer, whose far side is nearly twice as small as its near
+    one, and MCC sees nothing (docs/colour-detection.md "Near misses"). The lattice is laid
+    both from the seed's pitch and grown ring by ring, its windows may reach past it on
+    either side, and the grid extrapolated over the covered row is moved onto the patches
+    beyond it."""
+    import imgprep.core.colour.detect as D
+
+    monkeypatch.setattr(D, "_mcc_candidates", lambda *a, **k: [])
+    covered = tuple(range(6 * row, 6 * row + 6))
+    s = make_scene(covered=covered, cover_colour=HAND, angle=angle, perspective=perspective,
+                   card_frac=0.3, cast=CASTS[angle % 5], seed=angle)
+    det = detect_card(s.rgb)
+    assert det.found, det.reason
+    side = np.linalg.norm(s.corners[0] - s.corners[1])
+    assert np.abs(np.asarray(det.corners) - s.corners).max() < 0.05 * side
+    assert set(covered) <= {i for i, _ in det.excluded}
+
+
+def test_windows_reach_past_a_lattice_on_either_side():
+    """Two rows of squares (the rest covered or not seen) may be the card's first two rows
+    or its last two: both windows are proposed, and the lattice's direction decides
+    nothing."""
+    import imgprep.core.colour.detect as D
+    from imgprep.core.colour.reference import get_card
+
+    ct = get_card("classic24")
+    two_rows = np.array([(i, j) for j in (0, 1) for i in range(6)], float)
+    placed = {(x0, y0) for inside, cols, rows, x0, y0 in D._windows(two_rows, ct)
+              if inside == 12 and cols == 6}
+    assert placed == {(0, -2), (0, -1), (0, 0)}
