@@ -73,6 +73,8 @@ _RANSAC_SUBSETS = 64
 _GAMMAS = (0.6, 0.75, 0.9, 1.0, 1.15, 1.35)
 # a lattice on this many squares is taken as the card's: its squares seed no other
 _LATTICE_CLAIMS = 12
+# windows the lattices propose, at most (each costs a verification under 8 orderings)
+_MAX_WINDOWS = 24
 # regions the full-size second look searches, at most
 _MAX_REGIONS = 3
 # a refused candidate on which this many patches agree may sit a cell off a partly covered
@@ -699,9 +701,7 @@ def _grid_candidates(rgb: np.ndarray, card: CardType, q: np.ndarray | None = Non
     cands: list[np.ndarray] = []
     for top, _n, Hh, wins in lattices:
         cands += _window_quads(Hh, wins, top, card)
-        if len(cands) > 24:
-            break
-    return cands
+    return cands[:_MAX_WINDOWS]
 
 
 def _fit_lattices(q: np.ndarray, seed: int, near: np.ndarray,
