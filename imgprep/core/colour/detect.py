@@ -751,12 +751,11 @@ def _lattice_map(ij: np.ndarray, xy: np.ndarray) -> np.ndarray | None:
     two), None where they do not span the plane."""
     import cv2
 
-    if len(ij) < 3 or min(len(np.unique(ij[:, 0])), len(np.unique(ij[:, 1]))) < 2:
-        return None
+    lines = min(len(np.unique(ij[:, 0])), len(np.unique(ij[:, 1])))  # rows or columns, the fewer
     A = np.c_[ij, np.ones(len(ij))]
-    if np.linalg.matrix_rank(A) < 3:
+    if len(ij) < 3 or lines < 2 or np.linalg.matrix_rank(A) < 3:
         return None
-    if len(ij) < 6 or min(len(np.unique(ij[:, 0])), len(np.unique(ij[:, 1]))) < 3:
+    if len(ij) < 6 or lines < 3:
         B, *_ = np.linalg.lstsq(A, xy, rcond=None)
         return np.vstack([B.T, [0.0, 0.0, 1.0]])
     H, _m = cv2.findHomography(ij.astype(np.float32), xy.astype(np.float32), 0)
