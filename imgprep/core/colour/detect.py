@@ -75,6 +75,7 @@ _GAMMAS = (0.6, 0.75, 0.9, 1.0, 1.15, 1.35)
 _LATTICE_CLAIMS = 12
 # windows the lattices propose, at most (each costs a verification under 8 orderings)
 _MAX_WINDOWS = 24
+_LATTICE_WINDOWS = 8  # ... and from one lattice (a marker beside the card widens it)
 # regions the full-size second look searches, at most
 _MAX_REGIONS = 3
 # a refused candidate on which this many patches agree may sit a cell off a partly covered
@@ -700,7 +701,7 @@ def _grid_candidates(rgb: np.ndarray, card: CardType, q: np.ndarray | None = Non
     lattices.sort(key=lambda t: (-t[0], -t[1]))
     cands: list[np.ndarray] = []
     for top, _n, Hh, wins in lattices:
-        cands += _window_quads(Hh, wins, top, card)
+        cands += _window_quads(Hh, wins, top, card)[:_LATTICE_WINDOWS]
     return cands[:_MAX_WINDOWS]
 
 
