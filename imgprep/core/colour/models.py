@@ -13,7 +13,9 @@ All fitting happens in linear sRGB (D65). Every model is::
 
 Models
 ------
-white-balance    diagonal gains from the neutral patches (the only model for a grey card).
+white-balance    a gain per channel from the neutral patches (the only model for a grey card),
+                 with three or more greys per channel also a power per channel relative
+                 to the channels' common one: the greys balanced at every lightness.
 matrix3x3        3x3 linear-RGB matrix, weighted ridge regression towards the white balance.
 curve+matrix     per-channel power-law tone curve fitted on the neutral patches (monotone by
                  construction), then a 3x3 matrix that keeps equal-RGB neutral
@@ -71,6 +73,10 @@ BLEND_PARTS = (("curve+matrix", 0.5), ("curve+root-polynomial", 0.5))
 # ΔE2000 and goes through the greys themselves where it misses one by more; between the
 # two over ± the span, in steps too small to see (see _knot_trust)
 _POWER_LAW_DE, _POWER_LAW_SPAN = 1.5, 0.5
+# how far white balance's per-channel power may differ from the channels' common power
+_RELATIVE_POWER = 0.15
+# ... and how much of that difference (in log) is taken as the fit's noise, not the camera's
+_RELATIVE_POWER_NOISE = 0.01
 _IDENTITY = ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0))  # a blend's own matrix: unused
 
 
@@ -316,20 +322,52 @@ FitterResult = tuple[np.ndarray, str, tuple[float, float, float], tuple[float, f
 Fitter = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float], FitterResult]
 
 
-def _fit_white_balance(m, r, w, neutral, lam):  # type: ignore[no-untyped-def]
+def _wb_matrix(m, r, w, neutral):  # type: ignore[no-untyped-def]
+    """Plain white balance: a gain per channel from the greys (all patches without)."""
     idx = neutral if len(neutral) else np.arange(len(m))
-    g = _wb_gains(m[idx], r[idx], w[idx])
-    return np.diag(g), "linear", (1.0, 1.0, 1.0), (1.0, 1.0, 1.0), ()
+    return np.diag(_wb_gains(m[idx], r[idx], w[idx]))
+
+
+def _fit_white_balance(m, r, w, neutral, lam):  # type: ignore[no-untyped-def]
+    """A gain per channel, and a power per channel relative to the three channels' common
+    one: the greys balanced at every lightness, not only on average. The camera's own
+    tone (the common power) is kept; what a channel's power differs from the others'
+    (a per-channel gamma, a sensor's channels written differently) is taken out. Without
+    three usable greys in every channel, the gains alone."""
+    rho = _relative_powers(m, r, w, neutral)
+    if rho is None:
+        return _wb_matrix(m, r, w, neutral), "linear", (1.0, 1.0, 1.0), (1.0, 1.0, 1.0), ()
+    g = _wb_gains(np.power(np.maximum(m[neutral], 0.0), rho), r[neutral], w[neutral])
+    return np.eye(3), "linear", tuple(float(v) for v in g), tuple(float(v) for v in rho), ()
+
+
+def _relative_powers(m: np.ndarray, r: np.ndarray, w: np.ndarray, neutral: np.ndarray) -> np.ndarray | None:
+    """Each channel's power through the greys over the channels' geometric mean, less
+    _RELATIVE_POWER_NOISE (in log) and held within ±_RELATIVE_POWER; None without three
+    usable greys in every channel."""
+    if len(neutral) < 3:
+        return None
+    given = _given_weights(r[neutral], w[neutral])
+    for c in range(3):
+        if np.sum((m[neutral, c] > 1e-3) & (r[neutral, c] > 1e-3) & (given > 0)) < 3:
+            return None
+    _, gamma = _fit_tone_curve(m, r, w, neutral)
+    lr = np.log(gamma) - np.mean(np.log(gamma))
+    # what is within the fit's own noise is left alone, the rest taken out from there on
+    # (no step): the same card under four lights that are gains gives relative powers
+    # spread by ±0.0075 (docs/colour-detection.md, "Session 18")
+    lr = np.sign(lr) * np.maximum(np.abs(lr) - _RELATIVE_POWER_NOISE, 0.0)
+    return np.clip(np.exp(lr), 1.0 - _RELATIVE_POWER, 1.0 + _RELATIVE_POWER)
 
 
 def _fit_matrix3x3(m, r, w, neutral, lam):  # type: ignore[no-untyped-def]
-    D, *_ = _fit_white_balance(m, r, w, neutral, lam)
+    D = _wb_matrix(m, r, w, neutral)
     B = _ridge(m, r, w, D.T, lam)
     return B.T, "linear", (1.0, 1.0, 1.0), (1.0, 1.0, 1.0), ()
 
 
 def _fit_root_polynomial(m, r, w, neutral, lam):  # type: ignore[no-untyped-def]
-    D, *_ = _fit_white_balance(m, r, w, neutral, lam)
+    D = _wb_matrix(m, r, w, neutral)
     prior = np.vstack([D.T, np.zeros((3, 3))])
     B = _ridge(_terms(m, "root2"), r, w, prior, lam)
     return B.T, "root2", (1.0, 1.0, 1.0), (1.0, 1.0, 1.0), ()

@@ -53,8 +53,50 @@ def test_curve_matrix_inverts_the_cast_model():
     f = fit(m, REF, "curve+matrix")
     de = delta_e_2000(linear_to_lab(f.apply_linear(m)), REF_LAB)
     assert de.mean() < 0.8 and np.percentile(de, 90) < 1.5
+    # the cast is more than a gain per channel: gains alone, fitted on the greys, are clearly worse
+    greys = list(CARD.neutral)
+    gains = (m[greys] * REF[greys]).sum(0) / (m[greys] ** 2).sum(0)
+    assert delta_e_2000(linear_to_lab(np.clip(m * gains, 0, 1)), REF_LAB).mean() > de.mean() + 0.5
+
+
+def _grey_tint(lin):
+    """Each grey's colour (a*, b*) away from the reference grey's."""
+    greys = list(CARD.neutral)
+    d = linear_to_lab(lin)[:, 1:] - REF_LAB[greys, 1:]
+    return np.hypot(d[:, 0], d[:, 1])
+
+
+@pytest.mark.parametrize("gamma", [(0.9, 1.0, 1.1), (1.08, 1.0, 0.93)])
+def test_white_balance_balances_the_greys_at_every_lightness(gamma):
+    # a per-channel gamma (a sensor's channels written differently, issue 10's "mild
+    # per-channel gamma") tints the midtones one way and the highlights the other: gains
+    # balance the greys only on average, white balance balances each of them
+    from .scenes import Cast
+
+    m = apply_cast_linear(np.clip(REF, 0, 1), Cast(6504, (1.1, 0.9, 1.05), gamma, light="gains"))
+    greys = list(CARD.neutral)
     wb = fit(m, REF, "white-balance")
-    assert delta_e_2000(linear_to_lab(wb.apply_linear(m)), REF_LAB).mean() > de.mean() + 0.5
+    gains = (m[greys] * REF[greys]).sum(0) / (m[greys] ** 2).sum(0)
+    assert _grey_tint(np.clip(m[greys] * gains, 0, 1)).max() > 2.0  # the cast shows
+    assert _grey_tint(wb.apply_linear(m[greys])).max() < 0.6
+    # the lightness is the camera's own: white balance takes out only what one channel's
+    # power differs from the others'
+    lum = np.array([0.2126, 0.7152, 0.0722])
+    ratio = (wb.apply_linear(m[greys]) @ lum) / (m[greys] @ lum)
+    assert ratio.max() / ratio.min() < 1.1
+    # and it goes through the json round trip
+    assert ColourFit.from_dict(json.loads(json.dumps(wb.to_dict()))).curve_gamma == wb.curve_gamma
+
+
+def test_white_balance_keeps_the_cameras_tone():
+    # the same power in every channel is the camera's tone rendering: white balance leaves it
+    from .scenes import Cast
+
+    m = apply_cast_linear(np.clip(REF, 0, 1), Cast(6504, (1.1, 0.9, 1.05), (1.25, 1.25, 1.25), light="gains"))
+    wb = fit(m, REF, "white-balance")
+    assert np.allclose(wb.curve_gamma, 1.0, atol=1e-6)
+    greys = list(CARD.neutral)
+    assert _grey_tint(wb.apply_linear(m[greys])).max() < 0.6
 
 
 def test_root_polynomial_is_exposure_invariant():
