@@ -177,9 +177,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "与色卡其余色块不符（被遮挡、污损或反光）"),
     "patches-excluded": ("{n} patch(es) left out of the fit and the summary: {which}",
                          "{n} 个色块未参与拟合与统计：{which}"),
-    "patches-weighed-less": ("{n} patch(es) close to a limit (bright, dark or uneven) count for less than half in"
-                             " the fit: {which}",
-                             "{n} 个色块接近极限（过亮、过暗或不均匀），在拟合中的权重不到一半：{which}"),
+    "patches-weighed-less": ("{n} patch(es) close to a limit (bright, dark, uneven or hardly fitting the rest of"
+                             " the card) count for less than half in the fit: {which}",
+                             "{n} 个色块接近极限（过亮、过暗、不均匀或与色卡其余色块勉强相符），在拟合中的权重不到一半：{which}"),
     "grey-not-found": ("no uniform low-chroma region (grey card) found", "未找到均匀的低彩度区域（灰卡）"),
     "grey-clipped": ("grey card is clipped", "灰卡过曝或欠曝"),
     # the description page (core.imaging.page, app.page): each names the SKU

@@ -46,6 +46,10 @@ _CLIP_HI, _CLIP_LO, _CLIP_FRAC = 250, 2, 0.2
 # left out between two frames of the same card under slightly different light
 # (docs/colour-detection.md "Patch weights").
 _SOFT_HI, _SOFT_LO, _SOFT_UNEVEN = 12.0, 6.0, 7.0
+# ... and a colour patch near the outlier limit, over this many ΔE2000 below it: the same
+# patch's judging ΔE2000 spreads by 1.0 (pooled) between frames of the same card under
+# four lights that are gains (docs/colour-detection.md "Session 18")
+_SOFT_OUTLIER = 1.0
 # a patch is uneven when the spread (p80 - p20, 8-bit codes) of its central samples is
 # above this plus a share of its level: noise and JPEG give 3-6 codes, an edge across it 30+
 _UNEVEN_CODES, _UNEVEN_REL = 14.0, 0.12
@@ -220,6 +224,7 @@ class _Verdict:
     why: list[str | None]  # per patch: None (used) or an exclusion code
     reason: str | None = None
     fit_on: np.ndarray | None = None  # the patches the judging fit was fitted on
+    de: np.ndarray | None = None  # each patch's ΔE2000 from the judging fit
 
     def rank(self) -> tuple[float, float]:
         return (-self.inliers, self.score) if np.isfinite(self.score) else (np.inf, np.inf)
@@ -429,7 +434,7 @@ def _judge(de: np.ndarray, inl: np.ndarray, why: list[str | None], card: CardTyp
     neutral = set(card.neutral)
     n_neutral = sum(1 for i in np.flatnonzero(inl) if i in neutral)
     chroma = np.array([i for i in np.flatnonzero(inl) if i not in neutral], int)
-    v = _Verdict(False, mean, int(inl.sum()) + clipped_agree, out, fit_on=fit_on)
+    v = _Verdict(False, mean, int(inl.sum()) + clipped_agree, out, fit_on=fit_on, de=de)
     if v.inliers < MIN_PATCHES or n_neutral < MIN_NEUTRAL or len(chroma) < 2:
         v.reason = say("card-too-few-agree", n=v.inliers, total=card.n_patches, need=MIN_PATCHES)
         return v
@@ -916,7 +921,18 @@ def _accept(rgb: np.ndarray, quad: np.ndarray, card: CardType, method: str,
     used = np.array([w is None for w in v.why])
     return CardDetection(True, card.name, q, m, ~used, None, method, v.score,
                          tuple((i, w) for i, w in enumerate(v.why) if w is not None),
-                         np.where(used, soft, 0.0)), "", v.inliers
+                         np.where(used, soft * _near_outlier(v, card), 0.0)), "", v.inliers
+
+
+def _near_outlier(v: _Verdict, card: CardType) -> np.ndarray:
+    """Each patch's weight by the outlier limit: 1 for a colour patch the judging fit
+    explains within _INLIER_DE - _SOFT_OUTLIER, falling to 0 at the limit; 1 for every
+    grey (a grey is judged by the fit of the others, see _judged_alone)."""
+    if v.de is None:
+        return np.ones(card.n_patches)
+    w = np.clip((_INLIER_DE - np.nan_to_num(v.de, nan=np.inf, posinf=np.inf)) / _SOFT_OUTLIER, 0.0, 1.0)
+    w[list(card.neutral)] = 1.0
+    return w
 
 
 def _as_clicked(rgb: np.ndarray, quad: np.ndarray, card: CardType, why: str) -> CardDetection:

@@ -281,6 +281,37 @@ def test_a_patch_near_clipping_weighs_less_until_it_is_left_out():
     assert max(-np.diff(weights)) <= 0.25, seen  # … in small steps, the last one too
 
 
+def test_a_colour_patch_near_the_outlier_limit_weighs_less_until_it_is_left_out(monkeypatch):
+    """Purple's blue darkened step by step (a stain, a misprint): full weight while the
+    judging fit explains it well, less over the last ΔE2000 before the outlier limit,
+    then left out as an outlier; not a jump from full weight to none (the same
+    patch's judging ΔE2000 moves by about 1 between frames of one card under other light,
+    docs/colour-detection.md "Session 18")."""
+    from . import scenes
+
+    chart = scenes._chart_colours
+    purple = 9
+    seen = []
+    for b in np.linspace(0.60, 0.53, 15):
+        def colours(kind, seed=0, b=b):
+            c = chart(kind, seed)
+            if kind == "classic24":
+                c = c.copy()
+                c[purple] = c[purple] * (1.0, 1.0, b)
+            return c
+
+        monkeypatch.setattr(scenes, "_chart_colours", colours)
+        det = detect_card(make_scene(seed=3).rgb)
+        assert det.found
+        seen.append((float(det.weights[purple]), dict(det.excluded).get(purple)))
+    weights = [w for w, _ in seen]
+    assert weights[0] == 1.0 and seen[-1] == (0.0, "outlier"), seen
+    assert all(w is None for wt, w in seen if wt > 0), seen  # weighed, not left out
+    assert sum(0.0 < w < 1.0 for w in weights) >= 2, seen  # … weighed less on the way
+    first_out = next(k for k, (_, why) in enumerate(seen) if why == "outlier")
+    assert weights[first_out - 1] <= 0.5, seen  # … so that leaving it out is a small step
+
+
 def _used(*numbers):
     u = np.zeros(24, bool)
     u[[n - 1 for n in numbers]] = True

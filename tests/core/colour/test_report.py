@@ -203,8 +203,8 @@ def test_a_patch_near_a_limit_shows_its_weight_in_the_fit():
     rows = out["colour-A1.csv"].decode("utf-8-sig").splitlines()
     assert rows[0].endswith("拟合权重 fit weight") and rows[19].endswith(",0.42") and rows[24].endswith(",0.0")
     # a patch that counts for less than half is named in the warnings, both languages
-    assert doc["warnings"][-1] == ("1 patch(es) close to a limit (bright, dark or uneven) count for less than"
-                                   " half in the fit: 19 white (0.42)")
+    assert doc["warnings"][-1] == ("1 patch(es) close to a limit (bright, dark, uneven or hardly fitting the rest"
+                                   " of the card) count for less than half in the fit: 19 white (0.42)")
     assert doc["warnings_zh"][-1].endswith("在拟合中的权重不到一半：19 白 9.5（0.42）")
     assert _doc()["patches"][5]["fit_weight"] == 1.0  # a detection without weights: 1 where used
 
