@@ -355,7 +355,7 @@ def _relative_powers(m: np.ndarray, r: np.ndarray, w: np.ndarray, neutral: np.nd
     lr = np.log(gamma) - np.mean(np.log(gamma))
     # what is within the fit's own noise is left alone, the rest taken out from there on
     # (no step): the same card under four lights that are gains gives relative powers
-    # spread by ±0.0075 (docs/colour-detection.md, "Session 18")
+    # spread with a standard deviation of 0.0075 (docs/colour-detection.md, "Session 18")
     lr = np.sign(lr) * np.maximum(np.abs(lr) - _RELATIVE_POWER_NOISE, 0.0)
     return np.clip(np.exp(lr), 1.0 - _RELATIVE_POWER, 1.0 + _RELATIVE_POWER)
 
