@@ -345,12 +345,8 @@ def _relative_powers(m: np.ndarray, r: np.ndarray, w: np.ndarray, neutral: np.nd
     """Each channel's power through the greys over the channels' geometric mean, less
     _RELATIVE_POWER_NOISE (in log) and held within ±_RELATIVE_POWER; None without three
     usable greys in every channel."""
-    if len(neutral) < 3:
+    if len(neutral) < 3 or np.any(_power_law_points(m, r, _given_weights(r[neutral], w[neutral]), neutral).sum(0) < 3):
         return None
-    given = _given_weights(r[neutral], w[neutral])
-    for c in range(3):
-        if np.sum((m[neutral, c] > 1e-3) & (r[neutral, c] > 1e-3) & (given > 0)) < 3:
-            return None
     _, gamma = _fit_tone_curve(m, r, w, neutral)
     lr = np.log(gamma) - np.mean(np.log(gamma))
     # what is within the fit's own noise is left alone, the rest taken out from there on
@@ -378,13 +374,18 @@ def _given_weights(r: np.ndarray, w: np.ndarray) -> np.ndarray:
     return w / _patch_weights(r)
 
 
+def _power_law_points(m: np.ndarray, r: np.ndarray, given: np.ndarray, neutral: np.ndarray) -> np.ndarray:
+    """(greys, 3) bool: the greys each channel's power law is fitted on."""
+    return (m[neutral] > 1e-3) & (r[neutral] > 1e-3) & (given[:, None] > 0)
+
+
 def _fit_tone_curve(m: np.ndarray, r: np.ndarray, w: np.ndarray, neutral: np.ndarray):  # type: ignore[no-untyped-def]
     """Per-channel ``a x^g`` through the neutral patches (log-log weighted LS)."""
     gain, gamma = np.ones(3), np.ones(3)
     given = _given_weights(r[neutral], w[neutral])
+    points = _power_law_points(m, r, given, neutral)
     for c in range(3):
-        x, y, ww = m[neutral, c], r[neutral, c], w[neutral]
-        ok = (x > 1e-3) & (y > 1e-3) & (given > 0)
+        x, y, ww, ok = m[neutral, c], r[neutral, c], w[neutral], points[:, c]
         if ok.sum() >= 3:
             lx, ly = np.log(x[ok]), np.log(y[ok])
             # weight dark patches down: their log values are noise-dominated. The weights
