@@ -46,15 +46,15 @@ def _jpeg(path: Path, rgb: np.ndarray) -> None:
     Image.fromarray(rgb).save(path, quality=95, subsampling=0)
 
 
-def _frames(card: Path, products: dict[str, Path | None], folder: Path) -> dict[str, list[Path]]:
-    """The cast frames of ``card`` and of each product: {"card" | product: [5 paths]}."""
+def _frames(sources: dict[str, Path | None], folder: Path) -> dict[str, list[Path]]:
+    """The cast frames of each source ({"card": photo} or products by name, None for the
+    generated one): {name: [5 paths]}, written unless they are there already."""
     from imgprep.core.imaging.load import load
     from tests.core.colour.scenes import apply_cast, product_photo
 
     out: dict[str, list[Path]] = {}
-    sources = {"card": card, **products}
     for name, src in sources.items():
-        d = folder / (card.stem if name == "card" else f"_{name}")
+        d = folder / (src.stem if name == "card" and src is not None else f"_{name}")
         d.mkdir(parents=True, exist_ok=True)
         paths = [d / f"{name}-{k}.jpg" for k in range(len(casts("gains")))]
         if not all(p.exists() for p in paths):
@@ -104,7 +104,7 @@ def run_card(card: Path, products: dict[str, Path | None], folder: Path) -> tupl
     from imgprep.core.presets import load_preset
 
     preset = load_preset(None)
-    frames = _frames(card, products, folder)
+    frames = {**_frames({"card": card}, folder), **_frames(products, folder)}  # products: written by main
     fits, notes = [], []
     for path in frames["card"]:
         loaded = load(path, need_scale=lambda w, h: decode_scale(preset.renditions, preset.colour, w, h))
@@ -161,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(frames) if frames else Path(tmp)
+        _frames(products, folder)  # once, before the workers read them
         with ProcessPoolExecutor(workers) as pool:
             results = list(pool.map(run_card, cards, [products] * len(cards), [folder] * len(cards)))
         baseline = uncorrected(products, folder)
