@@ -26,7 +26,6 @@ cast frames between runs (they do not depend on the code). Light as gains only.
 from __future__ import annotations
 
 import io
-import itertools
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -37,13 +36,9 @@ from PIL import Image, ImageOps
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.benchmarks.bench_cast import casts  # noqa: E402
+from tests.benchmarks.bench_cast import T0, _jpeg, _pairs, casts  # noqa: E402
 
 SKIP = ("digitalsg", "spyder", "other")
-
-
-def _jpeg(path: Path, rgb: np.ndarray) -> None:
-    Image.fromarray(rgb).save(path, quality=95, subsampling=0)
 
 
 def _frames(sources: dict[str, Path | None], folder: Path) -> dict[str, list[Path]]:
@@ -65,7 +60,7 @@ def _frames(sources: dict[str, Path | None], folder: Path) -> dict[str, list[Pat
             else:
                 rgb = np.asarray(ImageOps.exif_transpose(Image.open(src)).convert("RGB"))
             for p, cast in zip(paths, casts("gains").values(), strict=True):
-                _jpeg(p, apply_cast(rgb, cast))
+                _jpeg(p, apply_cast(rgb, cast), T0)
         out[name] = paths
     return out
 
@@ -90,11 +85,11 @@ def _hero(path: Path, fit: dict | None) -> np.ndarray:
 
 def _worst(images: list[np.ndarray], top: float = 0.8) -> float:
     """The worst pair's mean ΔE2000 over the images' top ``top`` (0.8: the watermark's
-    corner band left out)."""
-    from imgprep.core.colour.delta_e import delta_e_2000, linear_to_lab, srgb8_to_linear
+    corner band left out), as ``bench_cast.py`` pairs them."""
+    from imgprep.core.colour.delta_e import linear_to_lab, srgb8_to_linear
 
-    labs = [linear_to_lab(srgb8_to_linear(a).astype(float))[: int(a.shape[0] * top)] for a in images]
-    return max(float(delta_e_2000(labs[a], labs[b]).mean()) for a, b in itertools.combinations(range(len(labs)), 2))
+    labs = [linear_to_lab(srgb8_to_linear(a).astype(float)) for a in images]
+    return max(_pairs(labs, int(labs[0].shape[0] * top)).values())
 
 
 def run_card(card: Path, products: dict[str, Path | None], folder: Path) -> tuple[str, dict[str, float], list[str]]:
