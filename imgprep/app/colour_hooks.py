@@ -53,11 +53,10 @@ def detect_card_in(img: Image.Image, full_size: tuple[int, int], colour: ColourS
         from ..core.colour.precheck import may_hold_card
     except ImportError:  # colour support not installed: every frame is a product frame
         return None
-    import numpy as np
 
     # Most frames hold no card: a few milliseconds rule them out before the full search.
     # A grey card has no hues to see, so it is always searched.
-    if colour.card == "classic24" and not may_hold_card(np.asarray(img)):
+    if colour.card == "classic24" and not may_hold_card(img):
         return None
     doc, fit = analyse(img, full_size, colour, label)
     if not doc.get("card", {}).get("found") or fit is None:

@@ -21,7 +21,8 @@ the search runs again on each version:
 
 A version counts as found when the search finds a card there whose centre lies within
 10 % of the card's diagonal of where the transform put it. Per photo one line, then the
-totals per version. What the versions stand for is the set kept aside to judge the
+totals per version, with the versions found that the batch's pre-check
+(``imgprep.core.colour.precheck``) would have ruled out (it must rule out none). What the versions stand for is the set kept aside to judge the
 search: other cameras, tiny cards, strong casts and occlusions (issue 10, point 2).
 """
 
@@ -105,6 +106,7 @@ def versions(img: np.ndarray, corners: np.ndarray) -> Iterator[tuple[str, np.nda
 
 def main(argv: list[str] | None = None) -> int:
     from imgprep.core.colour.detect import detect_card
+    from imgprep.core.colour.precheck import may_hold_card
     from imgprep.core.imaging.load import load
 
     args = list(argv if argv is not None else sys.argv[1:])
@@ -119,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     photos = sorted(p for p in (Path(args[0]) / "cards").iterdir()
                     if PHOTO.search(p.name) and not NOT_CLASSIC.search(p.name))
     totals: dict[str, list[bool]] = {}
+    lost: dict[str, list[str]] = {}  # found, but the pre-check would rule the frame out
     times: list[float] = []
     for path in photos:
         img = np.ascontiguousarray(load(path).image)
@@ -138,13 +141,15 @@ def main(argv: list[str] | None = None) -> int:
             hit = got.found and np.linalg.norm(np.asarray(got.corners).mean(0) - expected.mean(0)) \
                 < 0.1 * np.linalg.norm(expected[0] - expected[2])
             totals.setdefault(name, []).append(bool(hit))
+            if got.found and not may_hold_card(version):
+                lost.setdefault(name, []).append(path.name)
             row.append(f"{name}:{'ok' if hit else 'WRONG PLACE' if got.found else 'missed'}")
         print(f"{path.name}: " + " ".join(row), flush=True)
     print()
-    print("| version | found |")
-    print("|---|---|")
+    print("| version | found | found, ruled out by the pre-check |")
+    print("|---|---|---|")
     for name, hits in totals.items():
-        print(f"| {name} | {sum(hits)} / {len(hits)} |")
+        print(f"| {name} | {sum(hits)} / {len(hits)} | {', '.join(lost.get(name, [])) or 0} |")
     if times:
         print(f"\nsearch time per version: mean {np.mean(times):.2f} s, max {np.max(times):.2f} s")
     return 0

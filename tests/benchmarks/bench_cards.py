@@ -69,7 +69,7 @@ def measure(path: Path, kind: str) -> dict[str, object]:
         def may_hold_card(rgb: np.ndarray) -> bool:
             return True
     t = time.perf_counter()
-    pre = may_hold_card(np.asarray(loaded.image)) if card == "classic24" else True
+    pre = may_hold_card(loaded.image) if card == "classic24" else True
     t_pre = time.perf_counter() - t
     t = time.perf_counter()
     det = detect_card(arr, card=card)

@@ -63,7 +63,7 @@ def main() -> None:
             img = loaded.image
             a = np.asarray(img)
             timed("slate QR search (a shoot's first frame only)", slate.find_sku, a)
-            timed("card pre-check (colour on)", may_hold_card, a)
+            timed("card pre-check (colour on)", may_hold_card, img)
             w, h = loaded.original_size
             s = need_scale(preset.renditions, w, h)
             small = timed("shrink to the rendition (Lanczos)", downscale, img, (round(w * s), round(h * s)))

@@ -3,9 +3,10 @@ out plain product frames."""
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from imgprep.core.colour.detect import detect_card
-from imgprep.core.colour.precheck import may_hold_card
+from imgprep.core.colour.precheck import card_regions, may_hold_card
 
 from .scenes import CASTS, Cast, drawing, jpeg_roundtrip, make_scene, product_photo
 
@@ -26,6 +27,7 @@ def test_no_card_the_full_search_finds_is_ruled_out(i):
     s = make_scene(seed=i, **SCENES[i])
     assert detect_card(s.rgb).found  # the scene is one the search handles...
     assert may_hold_card(s.rgb)  # ...so the pre-check must pass it on
+    assert may_hold_card(Image.fromarray(s.rgb))  # as the batch calls it, on its decode
 
 
 def test_plain_product_frames_are_ruled_out():
@@ -39,3 +41,17 @@ def test_plain_product_frames_are_ruled_out():
 def test_tiny_and_odd_inputs():
     assert may_hold_card(np.zeros((8, 8, 3), np.uint8)) is False
     assert may_hold_card(np.zeros((20, 3000, 3), np.uint8)) in (True, False)
+
+
+@pytest.mark.parametrize("size", [(1200, 1800), (1201, 1799), (3001, 2003), (700, 500)])
+def test_a_pillow_image_is_judged_like_its_pixels(size):
+    """The batch hands the pre-check its Pillow decode, which is sampled without copying
+    the frame into an array: the same pixels, so the same regions as from the array."""
+    frames = [make_scene(seed=3, card_frac=0.1, cast=CASTS[1], size=size).rgb,
+              jpeg_roundtrip(product_photo(size[1], size[0], seed=4))]
+    for rgb in frames:
+        assert rgb.shape[:2] == (size[1], size[0])
+        im = Image.fromarray(rgb)
+        assert card_regions(im) == card_regions(rgb)
+        assert card_regions(im.convert("RGBA")) == card_regions(rgb)
+    assert card_regions(Image.fromarray(frames[0]))  # the scene's card is seen at all
