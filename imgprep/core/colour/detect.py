@@ -35,6 +35,7 @@ import numpy as np
 
 from ..messages import say
 from .delta_e import delta_e_2000, linear_to_lab, srgb8_to_linear
+from .precheck import MIN_IMAGE_SIDE, searchable
 from .reference import CardType, get_card
 
 __all__ = ["CardDetection", "EXCLUSION_REASONS", "colour_shortfall", "detect_card", "enough_for_colour",
@@ -85,8 +86,6 @@ _MAX_REGIONS = 3
 # a refused candidate on which this many patches agree may sit a cell off a partly covered
 # card; the closest few are tried again shifted by a cell (see _search_shifted)
 _NEAR_MISS, _NEAR_MISS_TRIED = 7, 2
-# a card's 24 patches need a few pixels each; thinner images are refused with a reason
-MIN_IMAGE_SIDE = 32
 # the search stops at the first card with at most this many patches left out
 _GOOD_ENOUGH_EXCLUDED = 3
 
@@ -970,7 +969,7 @@ def detect_card(
     if rgb.ndim != 3 or rgb.shape[2] != 3:
         raise ValueError(f"expected an (H, W, 3) uint8 image, got {rgb.shape}")
     h, w = rgb.shape[:2]
-    if min(h, w) < MIN_IMAGE_SIDE or max(h, w) > 30 * min(h, w):
+    if not searchable(w, h):
         return CardDetection(False, card, reason=say("card-image-too-small", width=w, height=h,
                                                      side=MIN_IMAGE_SIDE))
     if card == "grey":

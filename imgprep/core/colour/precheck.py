@@ -24,7 +24,11 @@ import numpy as np
 if TYPE_CHECKING:
     from PIL import Image
 
-__all__ = ["card_regions", "may_hold_card"]
+__all__ = ["MIN_IMAGE_SIDE", "card_regions", "may_hold_card", "searchable"]
+
+# a card's 24 patches need a few pixels each: the search refuses thinner images with a
+# reason, and the pre-check rules them out
+MIN_IMAGE_SIDE = 32
 
 _EDGE = 320  # working size (long edge, px)
 _CELL = 8  # cell side (px at the working size)
@@ -32,6 +36,12 @@ _BINS = 12  # hue sectors of 30°
 _MIN_HUES = 5  # sectors a window must hold (a Classic fills 8-10 of 12)
 _MIN_SAT = 60  # saturation (0-255) of a pixel that counts for its hue, after white balance
 _MIN_SHARE = 0.015  # share of a window's pixels a hue sector needs to count
+
+
+def searchable(width: int, height: int) -> bool:
+    """Whether the card search takes an image of this size at all: not thinner than
+    MIN_IMAGE_SIDE, nor longer than 30 times its width."""
+    return min(width, height) >= MIN_IMAGE_SIDE and max(width, height) <= 30 * min(width, height)
 
 
 def may_hold_card(rgb: np.ndarray | Image.Image) -> bool:
@@ -72,8 +82,8 @@ def card_regions(rgb: np.ndarray | Image.Image, first_only: bool = False) -> lis
     import cv2
 
     small, w, h = _sampled(rgb)
-    if min(h, w) < 16:
-        return []
+    if not searchable(w, h):
+        return []  # the full search refuses it too
     k = _EDGE / max(small.shape[:2])
     if k < 1:
         small = cv2.resize(small, None, fx=k, fy=k, interpolation=cv2.INTER_AREA)
