@@ -165,13 +165,47 @@ def _facts(ifd0: Mapping[int, Any], sub: Mapping[int, Any]) -> Facts:
     return t, text(TAG_ARTIST), text(TAG_COPYRIGHT)
 
 
+def _exif(im: Image.Image) -> Image.Exif:
+    """``im.getexif()``, without decoding the pixels of a PNG: Pillow looks for an eXIf
+    chunk after the image data by decoding it all (0.6 s for 24 MP, in a header read);
+    the chunks are walked instead."""
+    if im.format == "PNG" and "exif" not in im.info and im.fp is not None:
+        data = _png_exif_chunk(im.fp)
+        if data is None and "Raw profile type exif" not in im.info:
+            return Image.Exif()
+        if data is not None:
+            im.info["exif"] = data  # where Pillow's own decode would have put it
+    return im.getexif()
+
+
 def _exif_facts(im: Image.Image) -> Facts:
     try:
-        exif = im.getexif()
+        exif = _exif(im)
         sub = exif.get_ifd(_EXIF_IFD) if exif else {}
     except Exception:  # a broken EXIF block must not fail an otherwise good photo
         return None, None, None
     return _facts(exif, sub)
+
+
+def _png_exif_chunk(fp: Any) -> bytes | None:
+    """The data of a PNG's eXIf chunk, found by its chunk headers alone (the image data
+    is skipped, not inflated); None without one. ``fp`` is left where it was."""
+    at = fp.tell()
+    try:
+        fp.seek(8)  # the signature
+        while True:
+            head = fp.read(8)
+            if len(head) < 8:
+                return None
+            length, kind = struct.unpack(">I4s", head)
+            if kind == b"eXIf":
+                data = fp.read(length)
+                return data if len(data) == length else None
+            if kind == b"IEND":
+                return None
+            fp.seek(length + 4, io.SEEK_CUR)  # the data and its CRC
+    finally:
+        fp.seek(at)
 
 
 def _raw_facts(path: Path) -> Facts:
@@ -205,7 +239,7 @@ def _raw_facts(path: Path) -> Facts:
 
 def _orientation(im: Image.Image) -> int:
     try:
-        v = im.getexif().get(TAG_ORIENTATION, 1)
+        v = _exif(im).get(TAG_ORIENTATION, 1)
     except Exception:
         return 1
     return v if isinstance(v, int) and 1 <= v <= 8 else 1

@@ -100,6 +100,45 @@ def _png_header_only(path, w, h):
                      + chunk(b"IEND", b""))
 
 
+def _png_exif_after_pixels(path, arr, when, orientation=1, garble_pixels=False):
+    """A PNG as some writers make it: its eXIf chunk after the image data."""
+    ex = Image.Exif()
+    ex[0x0112] = orientation
+    ex.get_ifd(0x8769)[0x9003] = when.strftime("%Y:%m:%d %H:%M:%S")
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, "PNG", exif=ex.tobytes())
+    data, pos, chunks = buf.getvalue(), 8, []
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        chunks.append((kind, data[pos:pos + 12 + n]))
+        pos += 12 + n
+    exif = [c for k, c in chunks if k == b"eXIf"]
+    assert len(exif) == 1
+    rest = [c for k, c in chunks if k not in (b"eXIf", b"IEND")]
+    if garble_pixels:  # the image data cannot be inflated: only a header read can work
+        rest = [c[:8] + b"\xff" * (len(c) - 12) + c[-4:] if c[4:8] == b"IDAT" else c for c in rest]
+    path.write_bytes(data[:8] + b"".join(rest) + exif[0] + [c for k, c in chunks if k == b"IEND"][0])
+    return path
+
+
+def test_a_png_is_probed_without_decoding_its_pixels(tmp_path):
+    """The capture time orders a shoot before any frame is decoded. Pillow finds an eXIf
+    chunk after the image data only by decoding it; probe walks the chunks instead, so a
+    PNG whose pixels cannot be decoded still gives its time, and loading the same file
+    with good pixels finds the same time and applies its orientation."""
+    when = datetime(2026, 11, 20, 9, 30, 5)
+    bad = _png_exif_after_pixels(tmp_path / "bad.png", photo_array(60, 40), when, garble_pixels=True)
+    assert probe(bad) == ("PNG", (60, 40), when)
+    with pytest.raises(InputError):
+        load(bad)
+    good = _png_exif_after_pixels(tmp_path / "good.png", photo_array(60, 40), when, orientation=6)
+    got = load(good)
+    assert got.capture_time == when and got.image.size == (40, 60)
+    # without any eXIf chunk: no time, and still no decode
+    Image.fromarray(photo_array(60, 40)).save(tmp_path / "plain.png")
+    assert probe(tmp_path / "plain.png") == ("PNG", (60, 40), None)
+
+
 def test_bad_inputs_have_one_line_reasons(tmp_path):
     (tmp_path / "zero.jpg").write_bytes(b"")
     (tmp_path / "text.jpg").write_text("not an image")
