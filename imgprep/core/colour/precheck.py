@@ -4,8 +4,8 @@ Every frame of a shoot is searched for a reference card, and most frames hold no
 full search (MCC, the lattice finder, verification) costs 15–400 ms, this test 3–6 ms
 at the batch's decode size (measured on 24 MP JPEGs and the development photos; the
 batch hands it its Pillow decode, which it samples without copying). It only answers
-"could a ColorChecker be here?", and errs towards yes: a colourful product photo passes on to the full search; a card must never be
-ruled out.
+"could a ColorChecker be here?", and errs towards yes: a colourful product photo passes
+on to the full search; a card must never be ruled out.
 
 The cue is one no cast can remove: a ColorChecker puts many *different hues* side by side
 in a small area (its 18 colour patches span every hue sector), next to greys. The frame
