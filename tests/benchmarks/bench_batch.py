@@ -1,12 +1,14 @@
 """Benchmark: the full `imgprep batch` against a bare pyvips thumbnail loop (issue 11).
 
     make bench            (or: .venv/bin/python tests/benchmarks/bench_batch.py [--runs 3])
-    .venv/bin/python tests/benchmarks/bench_batch.py --files 8 --no-memory
+    .venv/bin/python tests/benchmarks/bench_batch.py --files 8 --no-memory [--colourful]
 
 For 8 and 32 camera-like 24 MP JPEGs (sensor grain, a fine weave, hard edges; not smooth
 gradients), three runs each, interleaved in this process tree: the pyvips loop, `imgprep
 batch` with the default preset (colour search on) and with ``[colour] enabled = false``.
-The frames hold no card, as most frames do.
+The frames hold no card, as most frames do. ``--colourful`` puts eight saturated hues
+side by side in each (a shop of colourful goods): the card pre-check passes such frames
+on to the full search, and "on / off" shows what that costs.
 
 Baseline: a pyvips `thumbnail`-to-710 loop writing JPEG Q90, libvips limited to 2 threads
 (VIPS_CONCURRENCY=2). imgprep does more than the baseline — hash and verified copy of each
@@ -56,11 +58,27 @@ def camera_scene(w: int, h: int) -> np.ndarray:
     return a
 
 
-def make_files(folder: Path, n: int, size: tuple[int, int] = SIZE) -> list[Path]:
+def colourful_scene(w: int, h: int) -> np.ndarray:
+    """camera_scene with a row of saturated products of eight hues beside each other
+    (crayons, yarn, a printed scarf): the pre-check cannot rule such a frame out, and the
+    full card search runs on it."""
+    import cv2
+
+    a = camera_scene(w, h)
+    hues = np.linspace(0, 180, 8, endpoint=False).astype(np.uint8)
+    rgb = cv2.cvtColor(np.stack([hues, np.full(8, 220, np.uint8), np.full(8, 210, np.uint8)], -1)[None],
+                       cv2.COLOR_HSV2RGB)[0].astype(np.float32)
+    r = int(min(w, h) * 0.035)
+    for k, c in enumerate(rgb):
+        cv2.circle(a, (int(w * 0.3) + k * int(2.2 * r), int(h * 0.2)), r, tuple(float(v) for v in c), -1)
+    return a
+
+
+def make_files(folder: Path, n: int, size: tuple[int, int] = SIZE, colourful: bool = False) -> list[Path]:
     """``n`` camera-like JPEGs at quality 92 (4:2:0, as cameras write), ~7-9 MB each at 24 MP."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(0)
-    base = camera_scene(*size)
+    base = (colourful_scene if colourful else camera_scene)(*size)
     files = []
     for i in range(n):
         grain = rng.normal(0, 6, base.shape[:2] + (1,)).astype(np.float32)  # luma grain
@@ -181,12 +199,15 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--files", default="8,32", help="comma-separated batch sizes (default 8,32)")
     ap.add_argument("--no-memory", action="store_true", help="skip the 50 MP and 100 MP memory measurements")
+    ap.add_argument("--colourful", action="store_true",
+                    help="frames with eight saturated hues side by side, which the card pre-check passes on "
+                         "to the full search (a shop of colourful goods)")
     args = ap.parse_args()
     sizes = [int(s) for s in args.files.split(",") if s.strip()]
     with tempfile.TemporaryDirectory() as d:
         d = Path(d)
         off = colour_off_preset(d)
-        every = make_files(d / "all", max(sizes))
+        every = make_files(d / "all", max(sizes), colourful=args.colourful)
         for n in sizes:
             shoot = d / f"src{n}" / "BENCH01"
             shoot.mkdir(parents=True)
