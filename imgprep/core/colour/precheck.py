@@ -50,25 +50,21 @@ def may_hold_card(rgb: np.ndarray | Image.Image) -> bool:
     return bool(card_regions(rgb, first_only=True))
 
 
-def _sampled(rgb: np.ndarray | Image.Image) -> tuple[np.ndarray, int, int]:
-    """Every ``step``-th pixel of ``rgb`` from ``step // 2`` on in both directions (the
-    centre of each step × step block), with ``step`` the largest that keeps twice the
-    working size; and the image's width and height. A Pillow image is sampled by Pillow
-    itself (its nearest-neighbour resize reads exactly those pixels), so the full frame
-    is never copied into an array: that copy cost as much as the rest of the test."""
-    if isinstance(rgb, np.ndarray):
-        h, w = rgb.shape[:2]
-    else:
-        w, h = rgb.size
+def _sampled(rgb: np.ndarray | Image.Image, w: int, h: int) -> np.ndarray:
+    """Every ``step``-th pixel of ``rgb`` (``w`` × ``h``) from ``step // 2`` on in both
+    directions (the centre of each step × step block), with ``step`` the largest that
+    keeps twice the working size. A Pillow image is sampled by Pillow itself (its
+    nearest-neighbour resize reads exactly those pixels), so the full frame is never
+    copied into an array: that copy cost as much as the rest of the test."""
     step = max(1, int(max(h, w) / (2 * _EDGE)))
     sh, sw = h // step, w // step
     if isinstance(rgb, np.ndarray):
         o = step // 2
-        return rgb[o::step, o::step][:sh, :sw], w, h
+        return rgb[o::step, o::step][:sh, :sw]
     from PIL import Image
 
     im = rgb if rgb.mode == "RGB" else rgb.convert("RGB")
-    return np.asarray(im.resize((sw, sh), Image.Resampling.NEAREST, box=(0, 0, sw * step, sh * step))), w, h
+    return np.asarray(im.resize((sw, sh), Image.Resampling.NEAREST, box=(0, 0, sw * step, sh * step)))
 
 
 def card_regions(rgb: np.ndarray | Image.Image, first_only: bool = False) -> list[tuple[int, int, int, int]]:
@@ -81,9 +77,10 @@ def card_regions(rgb: np.ndarray | Image.Image, first_only: bool = False) -> lis
     over). Empty: no card anywhere. A frame too small to judge gives the whole frame."""
     import cv2
 
-    small, w, h = _sampled(rgb)
+    h, w = rgb.shape[:2] if isinstance(rgb, np.ndarray) else rgb.size[::-1]
     if not searchable(w, h):
         return []  # the full search refuses it too
+    small = _sampled(rgb, w, h)
     k = _EDGE / max(small.shape[:2])
     if k < 1:
         small = cv2.resize(small, None, fx=k, fy=k, interpolation=cv2.INTER_AREA)

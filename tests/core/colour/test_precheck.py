@@ -40,9 +40,10 @@ def test_plain_product_frames_are_ruled_out():
 
 def test_tiny_and_odd_inputs():
     # what the full search refuses to search, the pre-check rules out
-    for shape in [(8, 8), (20, 3000), (31, 400), (40, 1300)]:
+    for shape in [(8, 8), (20, 3000), (31, 400), (40, 1300), (3000, 3)]:
         assert not detect_card(np.zeros(shape + (3,), np.uint8)).found
         assert may_hold_card(np.zeros(shape + (3,), np.uint8)) is False, shape
+        assert may_hold_card(Image.new("RGB", shape[::-1])) is False, shape
     # too small to judge at the working size, but searched: the full search decides
     assert may_hold_card(np.zeros((40, 1100, 3), np.uint8)) is True
     assert may_hold_card(Image.new("RGB", (1100, 40))) is True

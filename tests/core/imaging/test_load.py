@@ -134,7 +134,7 @@ def test_a_png_is_probed_without_decoding_its_pixels(tmp_path):
     good = _png_exif_after_pixels(tmp_path / "good.png", photo_array(60, 40), when, orientation=6)
     got = load(good)
     assert got.capture_time == when and got.image.size == (40, 60)
-    # without any eXIf chunk: no time, and still no decode
+    # without any eXIf chunk: no time
     Image.fromarray(photo_array(60, 40)).save(tmp_path / "plain.png")
     assert probe(tmp_path / "plain.png") == ("PNG", (60, 40), None)
 
