@@ -10,9 +10,10 @@ from typing import Any
 
 import numpy as np
 
+from ..core.colour.detect import CardDetection
 from ..core.colour.models import ColourFit
 
-__all__ = ["analyse_array"]
+__all__ = ["analyse_array", "analyse_detection"]
 
 
 def analyse_array(
@@ -29,13 +30,25 @@ def analyse_array(
     ``white-balance``). Returns ``(document, fit)``; with no card the document has
     ``card.found = false`` and a reason, and ``fit`` is None.
     """
-    from ..core.colour.detect import detect_card, enough_for_colour
+    from ..core.colour.detect import detect_card
+
+    return analyse_detection(detect_card(rgb, card=card, corners=corners), file_label, card, model, thresholds)
+
+
+def analyse_detection(
+    det: CardDetection,
+    file_label: str,
+    card: str = "classic24",
+    model: str | None = None,
+    thresholds: dict[str, float] | None = None,
+) -> tuple[dict[str, Any], ColourFit | None]:
+    """:func:`analyse_array` from a detection already made (``detect_card``'s result)."""
+    from ..core.colour.detect import enough_for_colour
     from ..core.colour.models import choose_model, fit
     from ..core.colour.reference import get_card
     from ..core.colour.report import evaluate, reference_for
 
     ct = get_card(card)
-    det = detect_card(rgb, card=card, corners=corners)
     if not det.found or det.patches is None:
         doc = evaluate(det, None, ct, file=file_label, thresholds=thresholds)
         return doc, None

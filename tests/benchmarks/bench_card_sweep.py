@@ -5,7 +5,8 @@
 DIR is laid out like the development set (``../shared/colour-photos``; never copy those
 photos into the project). Every photo of ``DIR/cards/`` in which the search finds a card
 (a Digital SG, a SpyderCHECKR or "other layout" by name is skipped) is transformed, and
-the search runs again on each version:
+the search runs again on each version, and where it finds the card, the fit (its in-sample and
+leave-one-out ΔE2000 after correction, the figures issue 10's point 2 bounds):
 
 - ``rot90``, ``rot180``, ``rot25``: turned (25°: the corners filled by reflection);
 - ``tilt``: a perspective that shrinks the top edge by 30 %;
@@ -19,7 +20,8 @@ the search runs again on each version:
 - ``occl3``, ``occl6``: a skin-coloured blob over 3 or 6 consecutive patches (a hand);
   ``glare2``: white discs on 2 patches.
 
-A version counts as found when the search finds a card there whose centre lies within
+Each version found is shown with its in-sample / leave-one-out mean ΔE2000 after
+correction. A version counts as found when the search finds a card there whose centre lies within
 10 % of the card's diagonal of where the transform put it. Per photo one line, then the
 totals per version, with the versions found that the batch's pre-check
 (``imgprep.core.colour.precheck``) would have ruled out (it must rule out none). What the versions stand for is the set kept aside to judge the
@@ -105,6 +107,7 @@ def versions(img: np.ndarray, corners: np.ndarray) -> Iterator[tuple[str, np.nda
 
 
 def main(argv: list[str] | None = None) -> int:
+    from imgprep.app.colour_service import analyse_detection
     from imgprep.core.colour.detect import detect_card
     from imgprep.core.colour.precheck import may_hold_card
     from imgprep.core.imaging.load import load
@@ -122,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
                     if PHOTO.search(p.name) and not NOT_CLASSIC.search(p.name))
     totals: dict[str, list[bool]] = {}
     lost: dict[str, list[str]] = {}  # found, but the pre-check would rule the frame out
+    after: dict[str, list[tuple[float, float]]] = {}  # in-sample and leave-one-out means
     times: list[float] = []
     for path in photos:
         img = np.ascontiguousarray(load(path).image)
@@ -143,13 +147,26 @@ def main(argv: list[str] | None = None) -> int:
             totals.setdefault(name, []).append(bool(hit))
             if got.found and not may_hold_card(version):
                 lost.setdefault(name, []).append(path.name)
-            row.append(f"{name}:{'ok' if hit else 'WRONG PLACE' if got.found else 'missed'}")
+            figures = ""
+            if hit:
+                doc, _fit = analyse_detection(got, path.name)
+                a = doc["summary"]["after"]["mean"]
+                loo = (doc.get("loo") or {}).get("mean", a)
+                after.setdefault(name, []).append((a, loo))
+                figures = f"({a:.2f}/{loo:.2f})"
+            row.append(f"{name}:{'ok' + figures if hit else 'WRONG PLACE' if got.found else 'missed'}")
         print(f"{path.name}: " + " ".join(row), flush=True)
     print()
-    print("| version | found | found, ruled out by the pre-check |")
-    print("|---|---|---|")
+    print("| version | found | ΔE2000 after, in-sample | leave-one-out | found, ruled out by the pre-check |")
+    print("|---|---|---|---|---|")
     for name, hits in totals.items():
-        print(f"| {name} | {sum(hits)} / {len(hits)} | {', '.join(lost.get(name, [])) or 0} |")
+        a = np.asarray(after.get(name, [(np.nan, np.nan)]))
+        print(f"| {name} | {sum(hits)} / {len(hits)} | {np.mean(a[:, 0]):.2f} | {np.mean(a[:, 1]):.2f} "
+              f"| {', '.join(lost.get(name, [])) or 0} |")
+    every = np.asarray([v for vs in after.values() for v in vs])
+    if every.size:
+        print(f"\nover every version found: ΔE2000 after {every[:, 0].mean():.2f} in sample, "
+              f"{every[:, 1].mean():.2f} leave-one-out")
     if times:
         print(f"\nsearch time per version: mean {np.mean(times):.2f} s, max {np.max(times):.2f} s")
     return 0
