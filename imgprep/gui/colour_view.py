@@ -101,7 +101,8 @@ class SwatchGrid(Card):
         p.setFont(small)
         legend = self.tr("top: reference · bottom left: before · bottom right: after · number: ΔE2000 after"
                          " · dashed, no number: left out of the fit and the verdict"
-                         " · dotted, ×w: near a limit, counts by w in the fit")
+                         " · dotted, ×w: near a limit, counts by w in the fit"
+                         " · *: outside sRGB, measured from the nearest colour an sRGB file holds")
         wrap = Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap
         # The legend's real height at this width (it wraps on a narrow window), so it is never cut.
         legend_h = QFontMetricsF(small).boundingRect(QRectF(0, 0, r.width(), 1000), wrap, legend).height() + 6
@@ -137,8 +138,10 @@ class SwatchGrid(Card):
             p.setPen(QColor("white") if ref.lightnessF() < 0.5 else QColor("#111"))
             p.drawText(top.adjusted(4, 2, -4, -2), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
                        f"{pt['index']}  ×{weight:.2f}" if light else str(pt["index"]))
+            # the Classic's cyan: no sRGB file holds it (docs/colour-detection.md "Honest figures")
+            outside = "*" if pt.get("de2000_outside_srgb", 0) >= 0.05 else ""
             p.drawText(top.adjusted(4, 2, -4, -2), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
-                       "–" if out else f"{pt['de2000_after']:.1f}")
+                       "–" if out else f"{pt['de2000_after']:.1f}{outside}")
         p.setPen(MUTED)
         p.drawText(QRectF(r.x(), r.y() + rows * (ch + gap), r.width(), legend_h), wrap, legend)
 

@@ -161,3 +161,29 @@ def test_the_swatch_grid_marks_a_patch_that_counts_for_less_in_the_fit(qtbot):
     assert len(ys) > 50  # the frame and the "×0.42" are drawn
     # only in patch 19's cell (row 4, column 1), the left sixth of the grid's lower rows
     assert xs.max() < full.shape[1] / 6 + 10 and ys.min() > full.shape[0] * 0.35
+
+
+def test_the_swatch_grid_marks_a_patch_outside_srgb(qtbot):
+    """Cyan's figure is measured from the nearest colour an sRGB file holds: the grid marks
+    it with a star beside its number, in its own cell, and says so in the legend."""
+    import numpy as np
+
+    from imgprep.gui.colour_view import SwatchGrid
+
+    def grid_image(outside):
+        g = SwatchGrid()
+        qtbot.addWidget(g)
+        g.resize(600, 420)
+        lab = [50.0, 0.0, 0.0]
+        g.doc = {"thresholds": {"mean": 3, "max": 6}, "excluded": [],
+                 "patches": [{"index": i + 1, "reference_lab": lab, "before_lab": lab, "after_lab": lab,
+                              "de2000_after": 1.0, "fit_weight": 1.0,
+                              "de2000_outside_srgb": outside if i == 17 else 0.0} for i in range(24)]}
+        img = g.grab().toImage()
+        return np.array([[img.pixel(x, y) for x in range(img.width())] for y in range(img.height())])
+
+    inside, outside = grid_image(0.0), grid_image(3.46)
+    ys, xs = np.nonzero(inside != outside)
+    assert len(ys) > 5  # the star is drawn
+    # only in cyan's cell (row 3, last column), the right sixth, middle rows
+    assert xs.min() > inside.shape[1] * 5 / 6 - 10 and inside.shape[0] * 0.3 < ys.min() and ys.max() < inside.shape[0] * 0.8

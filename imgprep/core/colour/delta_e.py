@@ -123,6 +123,15 @@ def linear_to_lab(rgb_linear: ArrayLike) -> FloatArray:
     return xyz_to_lab(np.asarray(rgb_linear, dtype=float) @ M_LINEAR_TO_XYZ50.T)
 
 
+def held_in_srgb(rgb_linear: ArrayLike) -> FloatArray:
+    """What an sRGB file holds of linear sRGB colours: each channel clipped to [0, 1], as
+    the correction clips before it encodes. A perfect correction writes this, so the
+    report measures "after" against it (docs/colour-detection.md, "Honest figures"). Of
+    the Classic 24 only cyan (18) lies outside sRGB (linear red −0.044): the nearest an
+    sRGB file holds is 3.46 ΔE2000 from the card's cyan."""
+    return np.clip(np.asarray(rgb_linear, dtype=float), 0.0, 1.0)
+
+
 def lab_to_linear(lab: ArrayLike) -> FloatArray:
     """Lab (D50) → linear sRGB (D65); out-of-gamut values are not clipped."""
     return lab_to_xyz(lab) @ M_XYZ50_TO_LINEAR.T

@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from .delta_e import delta_e_2000, linear_to_lab, linear_to_srgb, srgb8_to_linear, srgb_to_linear
+from .delta_e import delta_e_2000, held_in_srgb, linear_to_lab, linear_to_srgb, srgb8_to_linear, srgb_to_linear
 
 __all__ = [
     "CORRECTION_MODELS",
@@ -674,14 +674,15 @@ def leave_one_out(
     weights: np.ndarray | None = None,
 ) -> np.ndarray:
     """ΔE2000 (Lab D50) of each usable patch predicted by a fit on all the others (with
-    ``weights``, as :func:`fit`); NaN for patches outside ``mask``. ``_known`` caches the
-    folds' fits by model."""
+    ``weights``, as :func:`fit`), from the reference as an sRGB file holds it (what a
+    perfect correction writes, as the report measures "after"); NaN for patches outside
+    ``mask``. ``_known`` caches the folds' fits by model."""
     m = np.asarray(measured, dtype=float).reshape(-1, 3)
     r = np.asarray(reference, dtype=float).reshape(-1, 3)
     keep = np.ones(len(m), bool) if mask is None else np.asarray(mask, bool)
     if neutral is None:
         neutral = _neutral_indices(linear_to_lab(r))
-    ref_lab = linear_to_lab(r)
+    ref_lab = linear_to_lab(held_in_srgb(r))
     known = {} if _known is None else _known
     fits = known[model] = _fold_fits(m, r, model, keep, neutral, known, weights)
     out = np.full(len(m), np.nan)

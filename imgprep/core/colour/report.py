@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .delta_e import delta_e_2000, lab_to_linear, linear_to_lab, linear_to_srgb
+from .delta_e import delta_e_2000, held_in_srgb, lab_to_linear, linear_to_lab, linear_to_srgb
 from .detect import CardDetection, colour_shortfall
 from .models import ColourFit
 from .reference import CardType, get_card
@@ -204,6 +204,7 @@ class _Measured:
     de_after: np.ndarray
     de_loo: np.ndarray
     weight: np.ndarray
+    de_outside: np.ndarray  # each reference's ΔE2000 from what an sRGB file holds of it
 
 
 def _measure(detection: CardDetection, fit: ColourFit, ct: CardType, loo_patches: np.ndarray | None) -> _Measured:
@@ -216,8 +217,11 @@ def _measure(detection: CardDetection, fit: ColourFit, ct: CardType, loo_patches
     ref_lab = linear_to_lab(ref_lin) if ct.name == "grey" else np.asarray(ct.reference_lab)
     before_lab = linear_to_lab(measured)
     after_lab = linear_to_lab(fit.apply_linear(measured))
-    de_b = delta_e_2000(before_lab, ref_lab)
-    de_a = delta_e_2000(after_lab, ref_lab)
+    # measured against what a perfect correction writes: cyan's red is below 0 in sRGB,
+    # and no correction into an sRGB file comes nearer it than 3.46
+    held_lab = linear_to_lab(held_in_srgb(ref_lin))
+    de_b = delta_e_2000(before_lab, held_lab)
+    de_a = delta_e_2000(after_lab, held_lab)
     if loo_patches is None and ct.name != "grey" and ok.sum() > 1:
         from .models import leave_one_out
 
@@ -227,7 +231,8 @@ def _measure(detection: CardDetection, fit: ColourFit, ct: CardType, loo_patches
               else np.full(len(measured), np.nan))
     weight = (np.asarray(detection.weights, float) if detection.weights is not None
               else (~clipped).astype(float))
-    return _Measured(measured, clipped, ref_lin, ref_lab, before_lab, after_lab, de_b, de_a, de_loo, weight)
+    return _Measured(measured, clipped, ref_lin, ref_lab, before_lab, after_lab, de_b, de_a, de_loo, weight,
+                     delta_e_2000(held_lab, ref_lab))
 
 
 def _patch_row(ct: CardType, m: _Measured, i: int) -> dict[str, Any]:
@@ -245,6 +250,7 @@ def _patch_row(ct: CardType, m: _Measured, i: int) -> dict[str, Any]:
         "de2000_loo": round(float(m.de_loo[i]), 2) if np.isfinite(m.de_loo[i]) else None,
         "clipped": bool(m.clipped[i]),
         "fit_weight": round(float(m.weight[i]), 2),
+        "de2000_outside_srgb": round(float(m.de_outside[i]), 2),
     }
 
 
@@ -286,7 +292,8 @@ def _csv(doc: dict[str, Any]) -> bytes:
     w.writerow(
         ["序号 index", "色块 patch", "名称 name", "参考 L", "参考 a", "参考 b", "校正前 L", "校正前 a", "校正前 b",
          "校正后 L", "校正后 a", "校正后 b", "ΔE00 校正前 before", "ΔE00 校正后 after",
-         "ΔE00 留一法 leave-one-out", "溢出 clipped", "未参与拟合 excluded", "拟合权重 fit weight"]
+         "ΔE00 留一法 leave-one-out", "溢出 clipped", "未参与拟合 excluded", "拟合权重 fit weight",
+         "ΔE00 sRGB 色域外 outside sRGB"]
     )  # fmt: skip
     why = {x["index"]: f"{x['reason_zh']} {x['reason']}" for x in doc.get("excluded", [])}
     for p in doc.get("patches", []):
@@ -294,7 +301,8 @@ def _csv(doc: dict[str, Any]) -> bytes:
         w.writerow(
             [p["index"], p.get("name_zh", ""), p["name"], *p["reference_lab"], *p["before_lab"], *p["after_lab"],
              p["de2000_before"], p["de2000_after"], "" if loo is None else loo,
-             "yes" if p.get("clipped") else "", why.get(p["index"], ""), p.get("fit_weight", "")]
+             "yes" if p.get("clipped") else "", why.get(p["index"], ""), p.get("fit_weight", ""),
+             p.get("de2000_outside_srgb", "")]
         )  # fmt: skip
     s = doc.get("summary")
     if s:
@@ -470,6 +478,12 @@ def _html_summary(doc: dict[str, Any], s: dict[str, Any]) -> list[str]:
             "Leave-one-out: each patch predicted by a fit to the others — the accuracy to expect on"
             " colours not on the card (the product's). 'After' is in-sample and flatters every model;"
             " the verdict uses leave-one-out."))
+    parts.append(_note(
+        "ΔE00 均相对于 sRGB 文件所能表示的色卡颜色（完美校正写出的值）；色域外的色块（经典 24 色卡的青色）"
+        "在“色块”表中注明其与色卡本身的差距。",
+        "ΔE00 is measured from the card's colours as an sRGB file holds them (what a perfect correction"
+        " writes); a patch outside sRGB (the Classic's cyan) shows in the patch table how far that is"
+        " from the card's own colour."))
     return parts
 
 
@@ -549,6 +563,10 @@ def _html_patches(doc: dict[str, Any]) -> list[str]:
                 else " (" + _t("溢出", "clipped") + ")" if p.get("clipped")
                 else " (" + _t(f"接近极限，拟合权重 {weight:g}", f"near a limit, fit weight {weight:g}") + ")"
                 if weight < 1 else "")
+        outside = p.get("de2000_outside_srgb") or 0
+        if outside >= 0.05:
+            flag += " (" + _t(f"超出 sRGB：完美校正也与色卡相差 {outside:g}",
+                              f"outside sRGB: {outside:g} from the card even when perfectly corrected") + ")"
         loo = p.get("de2000_loo")
         name = _t(e(p.get("name_zh") or p["name"]), e(p["name"]))
         parts.append(

@@ -1703,8 +1703,8 @@
     </message>
     <message>
         <location filename="../colour_view.py" line="102"/>
-        <source>top: reference · bottom left: before · bottom right: after · number: ΔE2000 after · dashed, no number: left out of the fit and the verdict · dotted, ×w: near a limit, counts by w in the fit</source>
-        <translation>上：标准色 · 左下：校正前 · 右下：校正后 · 数字：校正后 ΔE2000 · 虚线框、无数字：未参与拟合和判定 · 点线框、×w：接近极限，在拟合中按权重 w 计</translation>
+        <source>top: reference · bottom left: before · bottom right: after · number: ΔE2000 after · dashed, no number: left out of the fit and the verdict · dotted, ×w: near a limit, counts by w in the fit · *: outside sRGB, measured from the nearest colour an sRGB file holds</source>
+        <translation>上：标准色 · 左下：校正前 · 右下：校正后 · 数字：校正后 ΔE2000 · 虚线框、无数字：未参与拟合和判定 · 点线框、×w：接近极限，在拟合中按权重 w 计 · *：超出 sRGB 色域，按 sRGB 文件能表示的最接近颜色计</translation>
     </message>
 </context>
 <context>

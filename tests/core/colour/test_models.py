@@ -235,10 +235,11 @@ def test_the_default_model_stays_unless_another_is_clearly_better():
     name, table = choose_model(m, REF)
     assert name == "matrix3x3", table
     assert table["blend"]["mean"] - table["matrix3x3"]["mean"] > 0.3
-    # Less noise on the greys: matrix3x3 still wins significantly (0.30 of 1.26) but by
+    # Less noise on the greys: matrix3x3 still wins significantly (0.16 of 0.75) but by
     # less than a quarter of the blend's mean: not worth a switch, the default stays.
+    # (Measured from cyan as sRGB holds it, session 20: 5 % noise gave 0.30 of 1.12 now.)
     m = np.clip(REF, 0, 1) @ A.T
-    m[list(CARD.neutral)] *= np.random.default_rng(20).normal(1, 0.05, (6, 3))
+    m[list(CARD.neutral)] *= np.random.default_rng(20).normal(1, 0.03, (6, 3))
     assert choose_model(m, REF, min_gain=0.0)[0] == "matrix3x3"
     assert choose_model(m, REF)[0] == "blend"
     # The same camera with 0.3 % patch noise: both models fit, their LOO means differ by

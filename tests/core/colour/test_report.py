@@ -180,7 +180,7 @@ def test_the_report_shows_one_language_with_a_switch():
     shown_zh = re.sub(r"<span class='en'>.*?</span>|<[^>]+>", " ", body)
     words = set(re.findall(r"[A-Za-z]{3,}", shown_zh))
     # the switch, units, the file, the card's and the model's names
-    allowed = {"English", "Lab", "IMG", "jpg", "ColorChecker", "Classic", "curve", "matrix"}
+    allowed = {"English", "Lab", "sRGB", "IMG", "jpg", "ColorChecker", "Classic", "curve", "matrix"}
     assert not words - allowed, words - allowed
 
 
@@ -201,7 +201,8 @@ def test_a_patch_near_a_limit_shows_its_weight_in_the_fit():
     html = out["colour-A1.html"].decode("utf-8")
     assert "接近极限，拟合权重 0.42" in html and "near a limit, fit weight 0.42" in html
     rows = out["colour-A1.csv"].decode("utf-8-sig").splitlines()
-    assert rows[0].endswith("拟合权重 fit weight") and rows[19].endswith(",0.42") and rows[24].endswith(",0.0")
+    col = rows[0].split(",").index("拟合权重 fit weight")
+    assert rows[19].split(",")[col] == "0.42" and rows[24].split(",")[col] == "0.0"
     # a patch that counts for less than half is named in the warnings, both languages
     assert doc["warnings"][-1] == ("1 patch(es) close to a limit (bright, dark, uneven or hardly fitting the rest"
                                    " of the card) count for less than half in the fit: 19 white (0.42)")
@@ -225,3 +226,42 @@ def test_a_blend_names_its_parts_shares():
     html = render_report(doc, "A1")["colour-A1.html"].decode("utf-8")
     assert f"curve+root-polynomial {round(100 * shares['curve+root-polynomial'])} %" in html
     assert "blend" not in _doc()  # one model: no shares
+
+
+def test_after_is_measured_from_what_an_srgb_file_holds_of_the_card():
+    """The Classic's cyan lies outside sRGB (linear red -0.044): a perfect correction into
+    an sRGB file writes it 3.46 ΔE2000 from the card. "After" and leave-one-out are
+    measured from what the file can hold, so a card read exactly scores 0 there, and each
+    patch says how far its reference lies outside sRGB (JSON, CSV, HTML)."""
+    from colormath2.color_conversions import convert_color
+    from colormath2.color_diff import delta_e_cie2000
+    from colormath2.color_objects import LabColor, sRGBColor
+
+    from imgprep.core.colour.delta_e import linear_to_srgb
+    from imgprep.core.colour.models import leave_one_out
+
+    held = np.clip(CARD.reference_linear, 0, 1)  # what the camera and a perfect correction write
+    det = CardDetection(True, "classic24", np.array([[0, 0], [60, 0], [60, 40], [0, 40.0]]), held,
+                        np.zeros(24, bool), None, "mcc")
+    f = fit(held, CARD.reference_linear, "matrix3x3")
+    doc = evaluate(det, f, "classic24", file="IMG.jpg")
+    outside = [p["de2000_outside_srgb"] for p in doc["patches"]]
+    assert outside[17] > 3 and not any(outside[:17] + outside[18:])
+    # an independent check of the figure: colormath2's own sRGB -> Lab (D50, Bradford)
+    lab = convert_color(sRGBColor(*linear_to_srgb(held[17])), LabColor, target_illuminant="d50")
+    theirs = delta_e_cie2000(lab, LabColor(*CARD.reference_lab[17]))
+    assert abs(outside[17] - float(theirs)) < 0.05, (outside[17], theirs)
+    # read exactly, the card scores ~0 after correction, cyan included (it scored 3.46)
+    cyan = doc["patches"][17]
+    assert cyan["de2000_after"] < 0.3 and cyan["de2000_before"] < 0.3, cyan
+    assert doc["summary"]["after"]["max"] < 1.0  # the matrix leans a little towards the true cyan
+    loo = leave_one_out(held, CARD.reference_linear, "matrix3x3")
+    assert loo[17] < 1.0, loo[17]
+    files = render_report(doc, "A1", "色差报告 Colour report")
+    csv_text = files["colour-A1.csv"].decode("utf-8-sig")
+    header, *rows = csv_text.splitlines()
+    assert header.endswith("ΔE00 sRGB 色域外 outside sRGB")
+    assert rows[17].split(",")[-1] == f"{outside[17]}" and rows[0].split(",")[-1] == "0.0"
+    page = files["colour-A1.html"].decode("utf-8")
+    assert f"outside sRGB: {outside[17]:g} from the card" in page and f"完美校正也与色卡相差 {outside[17]:g}" in page
+    assert page.count("outside sRGB: ") == 1
