@@ -43,7 +43,14 @@ from typing import Any
 
 import numpy as np
 
-from .delta_e import delta_e_2000, held_in_srgb, linear_to_lab, linear_to_srgb, srgb8_to_linear, srgb_to_linear
+from .delta_e import (
+    delta_e_2000,
+    held_in_srgb,
+    linear_to_lab,
+    linear_to_srgb,
+    srgb8_to_linear,
+    srgb_to_linear,
+)
 
 __all__ = [
     "CORRECTION_MODELS",
