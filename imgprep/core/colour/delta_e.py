@@ -21,6 +21,7 @@ __all__ = [
     "M_SRGB_TO_XYZ",
     "bradford_matrix",
     "delta_e_2000",
+    "held_in_srgb",
     "lab_to_xyz",
     "linear_to_lab",
     "lab_to_linear",
