@@ -233,15 +233,32 @@ def cmd_colour(a: argparse.Namespace) -> int:
     elif not found:
         print(f"{a.image}: no card: {doc['card'].get('reason')}")
     else:
-        s = doc["summary"]
-        print(f"{a.image}: {doc['card']['type']} found, model {doc.get('model')}")
-        print(f"  ΔE2000 before: mean {s['before']['mean']:.2f}  median {s['before']['median']:.2f}  "
-              f"p90 {s['before']['p90']:.2f}  max {s['before']['max']:.2f}")
-        print(f"  ΔE2000 after:  mean {s['after']['mean']:.2f}  median {s['after']['median']:.2f}  "
-              f"p90 {s['after']['p90']:.2f}  max {s['after']['max']:.2f}   {'PASS' if s['pass'] else 'FAIL'}")
-        for w in doc.get("warnings", []):
-            print(f"  ! {w}")
+        print(_colour_text(str(a.image), doc))
     return EXIT_OK if found else EXIT_ITEMS_FAILED
+
+
+def _colour_text(image: str, doc: dict) -> str:
+    """``imgprep colour``'s lines for a card found: ΔE2000 before, after (in sample) and
+    left out (leave-one-out, the accuracy to expect on the product's colours), the
+    verdict beside the figures it is judged on, and the warnings (patches left out, with
+    why, among them)."""
+    s = doc["summary"]
+    th = doc.get("thresholds", {})
+    loo = doc.get("loo")
+
+    def row(label: str, v: dict) -> str:
+        return (f"  ΔE2000 {label:<14} mean {v['mean']:.2f}  median {v['median']:.2f}  "
+                f"p90 {v['p90']:.2f}  max {v['max']:.2f}")
+
+    verdict = (f"   {'PASS' if s['pass'] else 'FAIL'} (mean ≤ {th.get('mean', 3):g}, "
+               f"max ≤ {th.get('max', 6):g})")
+    lines = [f"{image}: {doc['card']['type']} found, model {doc.get('model')}",
+             row("before:", s["before"]),
+             row("after:", s["after"]) + ("   (in sample)" if loo else verdict)]
+    if loo:
+        lines.append(row("leave-one-out:", loo) + verdict)
+    lines += [f"  ! {w}" for w in doc.get("warnings", [])]
+    return "\n".join(lines)
 
 
 def cmd_watch(a: argparse.Namespace) -> int:

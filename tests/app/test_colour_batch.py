@@ -218,3 +218,22 @@ def test_manual_corners_and_bad_corners(tmp_path, run_cli):
     assert np.abs(np.sort(got, axis=0) - np.sort(scene.corners, axis=0)).max() < 8
     code, _, err = run_cli("colour", p, "--corners", "1,2;3")
     assert code == 2 and "--corners" in err
+
+
+def test_colour_text_shows_the_figures_the_verdict_is_judged_on(tmp_path, run_cli):
+    """Without --json, `imgprep colour` prints the leave-one-out figures with the verdict
+    and its thresholds beside them (the verdict is judged on them), and marks the
+    in-sample "after" figures as such; they agree with the JSON document."""
+    scene = make_scene(size=(1500, 1000), angle=10, card_frac=0.3, cast=CASTS[1], seed=6)
+    p = save_jpeg(tmp_path / "card.jpg", scene.rgb, quality=95)
+    code, out, _ = run_cli("colour", p)
+    assert code == 0
+    lines = out.splitlines()
+    _, js, _ = run_cli("colour", p, "--json")
+    doc = json.loads(js)
+    after = next(x for x in lines if x.strip().startswith("ΔE2000 after:"))
+    loo = next(x for x in lines if x.strip().startswith("ΔE2000 leave-one-out:"))
+    assert after.endswith("(in sample)") and f"mean {doc['summary']['after']['mean']:.2f}" in after
+    assert f"mean {doc['loo']['mean']:.2f}" in loo and f"max {doc['loo']['max']:.2f}" in loo
+    assert loo.endswith(("PASS (mean ≤ 3, max ≤ 6)", "FAIL (mean ≤ 3, max ≤ 6)"))
+    assert ("PASS" in loo) == doc["summary"]["pass"]
