@@ -230,11 +230,22 @@ def _check_colour(c: SkuCheck, j: Journal, sources: list[Any], products_src: lis
     if not fits:
         c.add("colour", Reason.of("check-no-fit"))
     elif not fits[-1]["passed"]:
-        c.add("colour", Reason.of("check-colour-fails", mean=f"{fits[-1]['de_after_mean']:.2f}"))
+        c.add("colour", _colour_fails(fits[-1]))
     uncorrected = [r for r in products_src if r["state"] == "rendered" and r["fit_id"] is None]
     if fits and uncorrected:
         c.add("colour", Reason.of("check-uncorrected", count=len(uncorrected),
                             files=", ".join(Path(r["raw_path"]).name for r in uncorrected[:3])))
+
+
+def _colour_fails(fit: Any) -> Reason:
+    """Why the last fit fails, in the figures it was judged on: leave-one-out (a grey
+    card's in-sample) mean and max, with the limits."""
+    doc = json.loads(fit["report"] or "{}")
+    basis = doc.get("loo") or doc.get("summary", {}).get("after") or {"mean": fit["de_after_mean"],
+                                                                      "max": fit["de_after_max"]}
+    th = doc.get("thresholds", {"mean": 3.0, "max": 6.0})
+    return Reason.of("check-colour-fails", mean=f"{basis['mean']:.2f}", max=f"{basis['max']:.2f}",
+                     limit_mean=f"{th['mean']:g}", limit_max=f"{th['max']:g}")
 
 
 def _failures(j: Journal) -> dict[str, dict[str, Reason | str]]:

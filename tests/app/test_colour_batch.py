@@ -122,6 +122,11 @@ def test_card_frames_go_to_card_and_the_rest_is_corrected(casts_run):
     items = {(i["sku"], Path(i["source"]).name): i for i in doc["items"]}
     assert items[("CAST0", "IMG_0001.jpg")]["role"] == "card"
     assert items[("CAST0", "IMG_0002.jpg")]["role"] == "hero"
+    # the card frame's note: before → after, and the leave-one-out mean the verdict is judged on
+    stored = json.loads(sqlite3.connect(lib / "imgprep.sqlite").execute(
+        "SELECT report FROM fits WHERE sku = 'CAST0'").fetchone()[0])
+    assert (f"{stored['summary']['after']['mean']:.1f}, {stored['loo']['mean']:.1f} on colours not on the card ("
+            in " ".join(items[("CAST0", "IMG_0001.jpg")]["notes"]))
     db = sqlite3.connect(lib / "imgprep.sqlite")
     assert db.execute("SELECT COUNT(*) FROM fits").fetchone()[0] == 3
     assert db.execute("SELECT COUNT(*) FROM sources WHERE kind='product' AND fit_id IS NULL").fetchone()[0] == 0

@@ -30,8 +30,8 @@ def test_every_message_round_trips_to_chinese(code):
 
 
 def test_values_inside_messages_and_unknown_text():
-    assert translate(say("colour-result", before="6.1", after="0.8", verdict="FAIL"), "zh") == \
-        "颜色：平均 ΔE2000 6.1 → 0.8（不合格）"
+    assert translate(say("colour-result", before="6.1", after="0.8", loo="1.2", verdict="FAIL"), "zh") == \
+        "颜色：平均 ΔE2000 6.1 → 0.8，色卡以外颜色 1.2（不合格）"
     assert translate("something new the catalogue does not know", "zh") == \
         "something new the catalogue does not know"
     assert translate(None, "zh") == ""
