@@ -335,7 +335,7 @@ def _png(doc: dict[str, Any]) -> bytes:
     th = {**DEFAULT_THRESHOLDS, **(doc.get("thresholds") or {})}
     left_out = {x["index"]: x for x in doc.get("excluded", [])}
     d.text((pad, 9), "每格：参考 | 校正前 | 校正后    each patch: reference | before | after    ΔE2000 before → after"
-           "    × 未参与拟合 left out", font=small, fill=(200, 200, 200))
+           "    × 未参与拟合 left out    * 超出 sRGB outside sRGB", font=small, fill=(200, 200, 200))
     for k, p in enumerate(patches):
         x0 = pad + (k % cols) * (cw + pad)
         y0 = head + (k // cols) * (chh + pad)
@@ -354,7 +354,8 @@ def _png(doc: dict[str, Any]) -> bytes:
             d.line([x0 + 16, y0 + 2, x0 + 2, y0 + 16], fill=(250, 250, 250), width=3)
             continue
         colour = (120, 220, 120) if after <= th["mean"] else (240, 200, 80) if after <= th["max"] else (250, 110, 100)
-        d.text((x0 + 5, y0 + chh - 20), f"ΔE {p['de2000_before']:.1f} → {after:.1f}", font=label, fill=colour)
+        star = "*" if (p.get("de2000_outside_srgb") or 0) >= 0.05 else ""  # cyan: measured from sRGB's nearest
+        d.text((x0 + 5, y0 + chh - 20), f"ΔE {p['de2000_before']:.1f} → {after:.1f}{star}", font=label, fill=colour)
     buf = io.BytesIO()
     img.save(buf, "PNG")
     return buf.getvalue()

@@ -265,3 +265,12 @@ def test_after_is_measured_from_what_an_srgb_file_holds_of_the_card():
     page = files["colour-A1.html"].decode("utf-8")
     assert f"outside sRGB: {outside[17]:g} from the card" in page and f"完美校正也与色卡相差 {outside[17]:g}" in page
     assert page.count("outside sRGB: ") == 1
+    # the swatch sheet marks cyan's figure with a star, in cyan's cell only
+    inside = json.loads(json.dumps(doc))
+    for p in inside["patches"]:
+        p["de2000_outside_srgb"] = 0.0
+    sheets = [np.asarray(Image.open(io.BytesIO(render_report(d, "A1")["swatches-A1.png"])).convert("L"), int)
+              for d in (doc, inside)]
+    ys, xs = np.nonzero(sheets[0] != sheets[1])
+    h, w = sheets[0].shape
+    assert len(ys) > 5 and xs.min() > w * 5 / 6 - 10 and h * 0.45 < ys.min() and ys.max() < h * 0.8, (ys, xs)
