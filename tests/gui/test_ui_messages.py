@@ -137,26 +137,31 @@ def test_a_refused_folder_gets_a_row_with_its_reason(qtbot, make_window, tmp_pat
     assert "新建文件夹" in tip and "Rename the folder to the product's SKU" in tip
 
 
+def _swatch_grid_pixels(qtbot, patch: int, **fields):
+    """The swatch grid's pixels for a flat grey card whose patch ``patch`` (0-based) has
+    ``fields`` set in the report."""
+    import numpy as np
+
+    from imgprep.gui.colour_view import SwatchGrid
+
+    g = SwatchGrid()
+    qtbot.addWidget(g)
+    g.resize(600, 420)
+    lab = [50.0, 0.0, 0.0]
+    g.doc = {"thresholds": {"mean": 3, "max": 6}, "excluded": [],
+             "patches": [{"index": i + 1, "reference_lab": lab, "before_lab": lab, "after_lab": lab,
+                          "de2000_after": 1.0, "fit_weight": 1.0, "de2000_outside_srgb": 0.0,
+                          **(fields if i == patch else {})} for i in range(24)]}
+    img = g.grab().toImage()
+    return np.array([[img.pixel(x, y) for x in range(img.width())] for y in range(img.height())])
+
+
 def test_the_swatch_grid_marks_a_patch_that_counts_for_less_in_the_fit(qtbot):
     """A patch near a limit (fit weight below 1) gets a dotted frame and its weight; the
     rest of the grid is drawn as before."""
     import numpy as np
 
-    from imgprep.gui.colour_view import SwatchGrid
-
-    def grid_image(weight):
-        g = SwatchGrid()
-        qtbot.addWidget(g)
-        g.resize(600, 420)
-        lab = [50.0, 0.0, 0.0]
-        g.doc = {"thresholds": {"mean": 3, "max": 6}, "excluded": [],
-                 "patches": [{"index": i + 1, "reference_lab": lab, "before_lab": lab, "after_lab": lab,
-                              "de2000_after": 1.0, "fit_weight": weight if i == 18 else 1.0}
-                             for i in range(24)]}
-        img = g.grab().toImage()
-        return np.array([[img.pixel(x, y) for x in range(img.width())] for y in range(0, img.height())])
-
-    full, light = grid_image(1.0), grid_image(0.42)
+    full, light = _swatch_grid_pixels(qtbot, 18), _swatch_grid_pixels(qtbot, 18, fit_weight=0.42)
     ys, xs = np.nonzero(full != light)
     assert len(ys) > 50  # the frame and the "×0.42" are drawn
     # only in patch 19's cell (row 4, column 1), the left sixth of the grid's lower rows
@@ -168,21 +173,7 @@ def test_the_swatch_grid_marks_a_patch_outside_srgb(qtbot):
     it with a star beside its number, in its own cell, and says so in the legend."""
     import numpy as np
 
-    from imgprep.gui.colour_view import SwatchGrid
-
-    def grid_image(outside):
-        g = SwatchGrid()
-        qtbot.addWidget(g)
-        g.resize(600, 420)
-        lab = [50.0, 0.0, 0.0]
-        g.doc = {"thresholds": {"mean": 3, "max": 6}, "excluded": [],
-                 "patches": [{"index": i + 1, "reference_lab": lab, "before_lab": lab, "after_lab": lab,
-                              "de2000_after": 1.0, "fit_weight": 1.0,
-                              "de2000_outside_srgb": outside if i == 17 else 0.0} for i in range(24)]}
-        img = g.grab().toImage()
-        return np.array([[img.pixel(x, y) for x in range(img.width())] for y in range(img.height())])
-
-    inside, outside = grid_image(0.0), grid_image(3.46)
+    inside, outside = _swatch_grid_pixels(qtbot, 17), _swatch_grid_pixels(qtbot, 17, de2000_outside_srgb=3.46)
     ys, xs = np.nonzero(inside != outside)
     assert len(ys) > 5  # the star is drawn
     # only in cyan's cell (row 3, last column), the right sixth, middle rows
