@@ -240,10 +240,11 @@ def _check_colour(c: SkuCheck, j: Journal, sources: list[Any], products_src: lis
 def _colour_fails(fit: Any) -> Reason:
     """Why the last fit fails, in the figures it was judged on: leave-one-out (a grey
     card's in-sample) mean and max, with the limits."""
+    from ..core.colour.report import DEFAULT_THRESHOLDS, verdict_basis
+
     doc = json.loads(fit["report"] or "{}")
-    basis = doc.get("loo") or doc.get("summary", {}).get("after") or {"mean": fit["de_after_mean"],
-                                                                      "max": fit["de_after_max"]}
-    th = doc.get("thresholds", {"mean": 3.0, "max": 6.0})
+    basis = verdict_basis(doc) or {"mean": fit["de_after_mean"], "max": fit["de_after_max"]}
+    th = doc.get("thresholds", DEFAULT_THRESHOLDS)
     return Reason.of("check-colour-fails", mean=f"{basis['mean']:.2f}", max=f"{basis['max']:.2f}",
                      limit_mean=f"{th['mean']:g}", limit_max=f"{th['max']:g}")
 

@@ -122,9 +122,11 @@ def _keep_fit(run: Run, row: Any, card: dict, it: Item) -> None:
         run.mirror.start(rel)
     s = doc.get("summary", {})
     verdict = "pass" if s.get("pass") else "FAIL"
-    basis = doc.get("loo") or s.get("after")  # a grey card has no leave-one-out
+    from ..core.colour.report import verdict_basis
+
+    basis = verdict_basis(doc)  # leave-one-out; a grey card's in-sample
     it.notes.append(say("colour-result", before=f"{s['before']['mean']:.1f}", after=f"{s['after']['mean']:.1f}",
-                        loo=f"{basis['mean']:.1f}", verdict=verdict) if s else say("colour-card-found"))
+                        loo=f"{basis['mean']:.1f}", verdict=verdict) if s and basis else say("colour-card-found"))
     run.progress({"event": "colour", "source": row["source_path"], "sku": sku, "summary": s})
 
 

@@ -21,12 +21,19 @@ from .detect import CardDetection, colour_shortfall
 from .models import ColourFit
 from .reference import CardType, get_card
 
-__all__ = ["DEFAULT_THRESHOLDS", "blend_shares", "evaluate", "render_report"]
+__all__ = ["DEFAULT_THRESHOLDS", "blend_shares", "evaluate", "render_report", "verdict_basis"]
 
 DEFAULT_THRESHOLDS = {"mean": 3.0, "max": 6.0}
 # neutral-row consistency for the uneven-lighting warning
 _UNEVEN_LOG_RESIDUAL = 0.06  # ~6 % luminance disagreement with a smooth tone curve
 _UNEVEN_CHROMA = 3.0  # a*b* distance of a corrected neutral patch from its reference
+
+
+def verdict_basis(doc: dict[str, Any]) -> dict[str, float] | None:
+    """The figures (mean, median, p90, max) a report's verdict is judged on: its
+    leave-one-out ΔE2000, or for a card without one (a grey card) the in-sample "after";
+    None for a report without figures."""
+    return doc.get("loo") or (doc.get("summary") or {}).get("after")
 
 
 def _stats(de: np.ndarray) -> dict[str, float]:
