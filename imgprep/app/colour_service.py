@@ -43,8 +43,8 @@ def analyse_detection(
     thresholds: dict[str, float] | None = None,
 ) -> tuple[dict[str, Any], ColourFit | None]:
     """:func:`analyse_array` from a detection already made (``detect_card``'s result)."""
-    from ..core.colour.detect import enough_for_colour
-    from ..core.colour.models import choose_model, fit
+    from ..core.colour.detect import partial_patches
+    from ..core.colour.models import partial_misfit
     from ..core.colour.reference import get_card
     from ..core.colour.report import evaluate, reference_for
 
@@ -54,18 +54,69 @@ def analyse_detection(
         return doc, None
     ref = reference_for(det, ct)
     mask = ~np.asarray(det.clipped, bool)
-    loo = None
-    per_patch: dict[str, np.ndarray] = {}
-    wb_only = card != "grey" and not enough_for_colour(ct, mask, det.weights)
-    if card == "grey" or wb_only:
-        name = "white-balance"
-    elif model is None:
-        name, loo = choose_model(det.patches, ref, mask=mask, neutral=ct.neutral, per_patch=per_patch,
-                                 weights=det.weights)
-    else:
-        name = model
-    f = fit(det.patches, ref, name, mask=mask, weights=det.weights, neutral=ct.neutral, card=card)
+    partial = _partial_needed(det, ct, mask, partial_patches(det)) if card != "grey" else None
+    f, loo, per_patch, partial = _fit_card(det, ref, ct, mask, partial, model)
+    if partial is not None:
+        # a patch with a channel at 0 that the card's fit cannot explain by its other two
+        # (a hand or a stain over it) lends nothing: the fit again without it
+        far = partial_misfit(f, det.patches, ref, partial) > PARTIAL_MISFIT_DE
+        if far.any():
+            partial = _partial_needed(det, ct, mask, partial & ~far)
+            f, loo, per_patch, partial = _fit_card(det, ref, ct, mask, partial, model)
     # the fit may fall back to a simpler model (too few patches): its own leave-one-out then
     doc = evaluate(det, f, ct, file=file_label, thresholds=thresholds, loo=loo,
-                   loo_patches=per_patch.get(f.model))
+                   loo_patches=per_patch.get(f.model), partial=partial)
     return doc, f
+
+
+# A patch that the card's fit misses by more than the verification's outlier limit
+# (detect._INLIER_DE) does not belong to the card as measured.
+PARTIAL_MISFIT_DE = 9.0
+
+
+def _fit_card(det: CardDetection, ref: np.ndarray, ct: Any, mask: np.ndarray, partial: np.ndarray | bool | None,
+              model: str | None) -> tuple[ColourFit, Any, dict[str, np.ndarray], np.ndarray | None]:
+    """The card's fit, chosen by leave-one-out unless ``model`` is given: a white balance
+    when ``partial`` is False (too few clean patches, and the crushed ones do not make
+    up for them), else with the ``partial`` patches (None: none). Returns the fit, the
+    models' leave-one-out table, their per-patch figures and the partial patches used."""
+    from ..core.colour.models import choose_model, fit
+
+    loo = None
+    per_patch: dict[str, np.ndarray] = {}
+    if ct.name == "grey" or partial is False:
+        name, partial = "white-balance", None
+    elif model is None:
+        name, loo = choose_model(det.patches, ref, mask=mask, neutral=ct.neutral, per_patch=per_patch,
+                                 weights=det.weights, partial=partial)
+        if partial is not None and not loo[name]["mean"] < loo["white-balance"]["mean"]:
+            # the clean patches alone give a white balance: the crushed ones must earn
+            # the colour correction on the clean colours left out of it
+            name, partial = "white-balance", None
+    else:
+        name = model
+    f = fit(det.patches, ref, name, mask=mask, weights=det.weights, neutral=ct.neutral, card=ct.name,
+            partial=partial)
+    return f, loo, per_patch, partial
+
+
+def _partial_needed(det: CardDetection, ct: Any, mask: np.ndarray, candidates: np.ndarray) -> np.ndarray | bool | None:
+    """Of the patches with one channel crushed (``candidates``, ``partial_patches``), those
+    a colour correction takes (``models.fit``'s ``partial``): None when the clean
+    patches are enough without them, False when even with them only a white balance is
+    honest (``colour_shortfall``).
+
+    Only a card whose clean patches fall short takes them (a phone's card in sunlight,
+    a warm light on a sensor without white balance), and only when the colour correction
+    they allow predicts the clean patches left out of it better than the white balance
+    does (:func:`_fit_card`): where the clean ones suffice, a patch that is crushed under
+    one light and measured under another would make the same card correct a product
+    differently under the two (docs/colour-detection.md, "Session 21")."""
+    from ..core.colour.detect import enough_for_colour
+
+    if enough_for_colour(ct, mask, det.weights):
+        return None
+    weights = np.where(candidates, 1.0, np.asarray(det.weights, float) if det.weights is not None else mask)
+    if candidates.any() and enough_for_colour(ct, mask | candidates, weights):
+        return candidates
+    return False

@@ -172,11 +172,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "patch-outside": ("outside the frame", "在画面之外"),
     "patch-clipped": ("clipped (over- or under-exposed)", "过曝或欠曝"),
     "patch-gamut": ("a channel at 0: a colour outside sRGB, or crushed", "有通道为 0：超出 sRGB 色域或暗部被压死"),
+    "patch-gamut-partial": ("a channel at 0: the fit takes its other two channels only",
+                            "有通道为 0：仅其余两个通道参与拟合"),
     "patch-uneven": ("uneven (covered in part, glare or an edge across it)", "不均匀（部分遮挡、反光或有边缘穿过）"),
     "patch-outlier": ("does not fit the rest of the card (covered, stained or glare)",
                       "与色卡其余色块不符（被遮挡、污损或反光）"),
     "patches-excluded": ("{n} patch(es) left out of the fit and the summary: {which}",
                          "{n} 个色块未参与拟合与统计：{which}"),
+    "patches-partial": ("{n} patch(es) with a channel at 0 count in the fit by their other two channels only, "
+                        "and not in the summary: {which}",
+                        "{n} 个色块有通道为 0：仅以其余两个通道参与拟合，不计入统计：{which}"),
     "patches-weighed-less": ("{n} patch(es) close to a limit (bright, dark, uneven or hardly fitting the rest of"
                              " the card) count for less than half in the fit: {which}",
                              "{n} 个色块接近极限（过亮、过暗、不均匀或与色卡其余色块勉强相符），在拟合中的权重不到一半：{which}"),

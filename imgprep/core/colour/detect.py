@@ -39,7 +39,7 @@ from .precheck import MIN_IMAGE_SIDE, searchable
 from .reference import CardType, get_card
 
 __all__ = ["CardDetection", "EXCLUSION_REASONS", "colour_shortfall", "detect_card", "enough_for_colour",
-           "hue_coverage", "sample_grid"]
+           "hue_coverage", "partial_patches", "sample_grid"]
 
 _CLIP_HI, _CLIP_LO, _CLIP_FRAC = 250, 2, 0.2
 # A patch near one of the limits below is used with a weight that falls to 0 at the limit
@@ -348,6 +348,22 @@ def _channel_gammas(m: np.ndarray, use: np.ndarray, card: CardType) -> np.ndarra
         slope = np.nanmedian(slopes, axis=0)
     slope = np.nan_to_num(slope, nan=1.0)
     return np.clip(slope / np.median(slope), 0.5, 2.0)  # only the channels' differences
+
+
+def partial_patches(det: CardDetection) -> np.ndarray:
+    """(N,) bool: the patches left out as ``gamut`` (a channel at 0) whose two other
+    channels are measured: above the lower limit and its margin (_CLIP_LO + _SOFT_LO
+    codes), below clipping. They still tell the fit two channels (models.fit's
+    ``partial``)."""
+    n = 0 if det.patches is None else len(det.patches)
+    out = np.zeros(n, bool)
+    if not n:
+        return out
+    lo, hi = srgb8_to_linear(np.array([_CLIP_LO + _SOFT_LO, _CLIP_HI], np.uint8)).astype(float)
+    two = np.sort(np.asarray(det.patches, float), axis=1)[:, 1:]
+    for i, code in det.excluded:
+        out[i] = code == "gamut" and bool(np.all((two[i] > lo) & (two[i] < hi)))
+    return out
 
 
 def enough_for_colour(card: CardType, used: np.ndarray, weights: np.ndarray | None = None) -> bool:

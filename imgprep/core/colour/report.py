@@ -82,8 +82,9 @@ NOT_NEUTRAL = ("corrected neutral patches are not neutral: mixed light on the ca
 _LIGHT_WEIGHT = 0.5
 
 
-def _excluded(detection: CardDetection, card: CardType) -> list[dict[str, Any]]:
-    """Each patch left out of the fit, named, with its reason in both languages."""
+def _excluded(detection: CardDetection, card: CardType, partial: np.ndarray) -> list[dict[str, Any]]:
+    """Each patch left out of the fit, named, with its reason in both languages; one
+    the fit took by two channels (``partial``) says so."""
     from ..messages import MESSAGES
 
     codes = dict(detection.excluded)
@@ -92,9 +93,9 @@ def _excluded(detection: CardDetection, card: CardType) -> list[dict[str, Any]]:
         codes.setdefault(int(i), "clipped")
     out = []
     for i in sorted(codes):
-        en, zh = MESSAGES[f"patch-{codes[i]}"]
+        en, zh = MESSAGES["patch-gamut-partial" if partial[i] else f"patch-{codes[i]}"]
         out.append({"index": i + 1, "name": card.names[i], "name_zh": card.names_zh[i],
-                    "code": codes[i], "reason": en, "reason_zh": zh})
+                    "code": codes[i], "reason": en, "reason_zh": zh, "partial": bool(partial[i])})
     return out
 
 
@@ -140,6 +141,7 @@ def evaluate(
     thresholds: dict[str, float] | None = None,
     loo: dict[str, dict[str, float]] | None = None,
     loo_patches: np.ndarray | None = None,
+    partial: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Build the colour report document (docs/cli.md) plus extra keys.
 
@@ -152,7 +154,9 @@ def evaluate(
 
     The verdict uses the leave-one-out figures: in-sample "after" values flatter every
     model. ``loo_patches`` (N,) gives them when the caller has them (NaN where a patch
-    is left out); otherwise they are computed here. A grey card has one patch and no
+    is left out); otherwise they are computed here. ``partial`` (N,) bool: the patches
+    left out with a channel at 0 that the fit took by their other two channels
+    (``models.fit``); they stay out of the summary, and are named as such. A grey card has one patch and no
     leave-one-out: its verdict is in-sample.
     """
     th = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
@@ -162,21 +166,23 @@ def evaluate(
         if detection.found and fit is None:
             doc["card"]["reason"] = doc["card"]["reason"] or "no correction fitted"
         return doc
-    m = _measure(detection, fit, ct, loo_patches)
+    partial = np.zeros(len(detection.patches), bool) if partial is None else np.asarray(partial, bool)
+    m = _measure(detection, fit, ct, loo_patches, partial)
     ok, de_a, de_loo = ~m.clipped, m.de_after, m.de_loo
     after = _stats(de_a[ok])
     loo_ok = de_loo[ok & np.isfinite(de_loo)]
     basis = _stats(loo_ok) if loo_ok.size else after
     passed = bool(ok.any() and basis["mean"] <= th["mean"] and basis["max"] <= th["max"])
     order = [i for i in np.argsort(-de_a) if ok[i]][:5]
-    excluded = _excluded(detection, ct)
-    warnings, uneven = _warnings(detection, ct, m, excluded)
+    excluded = _excluded(detection, ct, partial)
+    warnings, uneven = _warnings(detection, ct, m, excluded, partial)
     doc.update({
         "model": fit.model,
         "patches": [_patch_row(ct, m, i) for i in range(len(m.measured))],
         "summary": {"before": _stats(m.de_before[ok]), "after": after, "pass": passed},
         "clipped": [int(i) + 1 for i in np.flatnonzero(m.clipped)],
         "excluded": excluded,
+        "partial": [int(i) + 1 for i in np.flatnonzero(partial)],
         "loo": _stats(loo_ok) if loo_ok.size else None,
         "pass_basis": "leave-one-out" if loo_ok.size else "in-sample",
         "worst5": [{"index": int(i) + 1, "name": ct.names[i], "name_zh": ct.names_zh[i],
@@ -214,7 +220,8 @@ class _Measured:
     de_outside: np.ndarray  # each reference's ΔE2000 from what an sRGB file holds of it
 
 
-def _measure(detection: CardDetection, fit: ColourFit, ct: CardType, loo_patches: np.ndarray | None) -> _Measured:
+def _measure(detection: CardDetection, fit: ColourFit, ct: CardType, loo_patches: np.ndarray | None,
+             partial: np.ndarray) -> _Measured:
     measured = np.asarray(detection.patches, float)
     clipped = np.asarray(
         detection.clipped if detection.clipped is not None else np.zeros(len(measured), bool)
@@ -233,11 +240,12 @@ def _measure(detection: CardDetection, fit: ColourFit, ct: CardType, loo_patches
         from .models import leave_one_out
 
         loo_patches = leave_one_out(measured, ref_lin, fit.model, mask=ok, neutral=ct.neutral,
-                                    weights=detection.weights)
+                                    weights=detection.weights, partial=partial if partial.any() else None)
     de_loo = (np.asarray(loo_patches, float) if loo_patches is not None
               else np.full(len(measured), np.nan))
     weight = (np.asarray(detection.weights, float) if detection.weights is not None
               else (~clipped).astype(float))
+    weight = np.where(partial, 1.0, weight)  # in the fit by two channels, at full weight
     return _Measured(measured, clipped, ref_lin, ref_lab, before_lab, after_lab, de_b, de_a, de_loo, weight,
                      delta_e_2000(held_lab, ref_lab))
 
@@ -261,7 +269,8 @@ def _patch_row(ct: CardType, m: _Measured, i: int) -> dict[str, Any]:
     }
 
 
-def _warnings(detection: CardDetection, ct: CardType, m: _Measured, excluded: list) -> tuple[list, bool]:
+def _warnings(detection: CardDetection, ct: CardType, m: _Measured, excluded: list,
+              partial: np.ndarray) -> tuple[list, bool]:
     """The report's warnings as (en, zh) pairs, and whether the lighting is uneven: uneven
     lighting, patches left out, patches that count for less than half in the fit, too few
     patches for more than white balance, corners the detector did not confirm (first)."""
@@ -270,14 +279,20 @@ def _warnings(detection: CardDetection, ct: CardType, m: _Measured, excluded: li
     ok = ~m.clipped
     warnings = _uneven(m.measured, m.ref_lin, m.after_lab, ok, ct) if ct.name != "grey" else []
     uneven = bool(warnings)
-    if excluded:
-        warnings.append(_excluded_warning(excluded))
+    out = [x for x in excluded if not x["partial"]]
+    if out:
+        warnings.append(_excluded_warning(out))
+    if partial.any():
+        i = np.flatnonzero(partial)
+        warnings.append(_patch_list("patches-partial", [f"{k + 1} {ct.names[k]}" for k in i],
+                                    [f"{k + 1} {ct.names_zh[k]}" for k in i]))
     # patches close to a limit that hardly count (a white near clipping: expose a little less)
     light = [i for i in range(len(m.weight)) if 0 < m.weight[i] < _LIGHT_WEIGHT]
     if light:
         warnings.append(_patch_list("patches-weighed-less", [f"{i + 1} {ct.names[i]} ({m.weight[i]:.2f})" for i in light],
                                     [f"{i + 1} {ct.names_zh[i]}（{m.weight[i]:.2f}）" for i in light]))
-    short = colour_shortfall(ct, ok, m.weight) if ct.name != "grey" else None
+    # the patches the fit took by two channels count as they count in the fit
+    short = colour_shortfall(ct, ok | partial, m.weight) if ct.name != "grey" else None
     if short:
         warnings.append(MESSAGES[short])
     if detection.method == "manual-unverified":
@@ -354,6 +369,9 @@ def _png(doc: dict[str, Any]) -> bytes:
         d.text((x0 + 5, y0 + chh - 38), f"{p['index']} {p.get('name_zh') or p['name']}", font=small, fill=(190, 190, 190))
         after = p["de2000_after"]
         out = left_out.get(p["index"])
+        if out and out.get("partial"):  # in the fit by two channels, not in the summary
+            d.text((x0 + 5, y0 + chh - 20), "仅两通道参与 · 2 channels", font=small, fill=(150, 150, 150))
+            continue
         if out:  # not in the fit nor the summary: say why instead of grading it
             short = _SHORT_REASON.get(out["code"], out["code"])
             d.text((x0 + 5, y0 + chh - 20), f"未参与 {short} · {out['code']}", font=small, fill=(150, 150, 150))

@@ -61,7 +61,8 @@ def test_clipped_patches_are_reported_and_excluded():
     assert doc["warnings"] == ["1 patch(es) left out of the fit and the summary: 19 white (clipped)"]
     assert doc["warnings_zh"] == ["1 个色块未参与拟合与统计：19 白 9.5（过曝或欠曝）"]
     assert doc["excluded"] == [{"index": 19, "name": "white", "name_zh": "白 9.5", "code": "clipped",
-                                "reason": "clipped (over- or under-exposed)", "reason_zh": "过曝或欠曝"}]
+                                "reason": "clipped (over- or under-exposed)", "reason_zh": "过曝或欠曝",
+                                "partial": False}]
     assert doc["patches"][18]["de2000_loo"] is None and doc["patches"][0]["de2000_loo"] > 0
 
 
