@@ -102,7 +102,8 @@ class SwatchGrid(Card):
         legend = self.tr("top: reference · bottom left: before · bottom right: after · number: ΔE2000 after"
                          " · dashed, no number: left out of the fit and the verdict"
                          " · dotted, ×w: near a limit, counts by w in the fit"
-                         " · *: outside sRGB, measured from the nearest colour an sRGB file holds")
+                         " · *: outside sRGB, measured from the nearest colour an sRGB file holds"
+                         " · dotted, 2ch: a channel at 0, in the fit by its other two only")
         wrap = Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap
         # The legend's real height at this width (it wraps on a narrow window), so it is never cut.
         legend_h = QFontMetricsF(small).boundingRect(QRectF(0, 0, r.width(), 1000), wrap, legend).height() + 6
@@ -111,6 +112,7 @@ class SwatchGrid(Card):
         ch = max(8.0, min((r.height() - legend_h - gap * (rows - 1)) / rows, cw * 1.05))
         th = (self.doc or {}).get("thresholds", {"max": 6.0})
         left_out = {x.get("index") for x in (self.doc or {}).get("excluded", [])}
+        two_channels = set((self.doc or {}).get("partial") or [])  # in the fit by two channels
         for i, pt in enumerate(patches):
             x = r.x() + (i % cols) * (cw + gap)
             y = r.y() + (i // cols) * (ch + gap)
@@ -127,17 +129,19 @@ class SwatchGrid(Card):
             # "Patch weights"): a dotted frame and its weight
             weight = float(pt.get("fit_weight", 1.0))
             light = not out and weight < 0.995
+            partial = pt["index"] in two_channels
             bad = pt.get("de2000_after", 0) > th.get("max", 6.0) and not out
             pen = QPen(BAD if bad else MUTED if out or light else QColor("#d1d5db"), 2 if bad or out or light else 1)
             if out or light:
-                pen.setStyle(Qt.PenStyle.DashLine if out else Qt.PenStyle.DotLine)
+                pen.setStyle(Qt.PenStyle.DotLine if light or partial else Qt.PenStyle.DashLine)
             p.setPen(pen)
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(cell)
             ref = _rgb(pt["reference_lab"])
             p.setPen(QColor("white") if ref.lightnessF() < 0.5 else QColor("#111"))
             p.drawText(top.adjusted(4, 2, -4, -2), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
-                       f"{pt['index']}  ×{weight:.2f}" if light else str(pt["index"]))
+                       f"{pt['index']}  ×{weight:.2f}" if light else f"{pt['index']}  2ch" if partial
+                       else str(pt["index"]))
             # the Classic's cyan: no sRGB file holds it (docs/colour-detection.md "Honest figures")
             outside = "*" if pt.get("de2000_outside_srgb", 0) >= 0.05 else ""
             p.drawText(top.adjusted(4, 2, -4, -2), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,

@@ -137,9 +137,9 @@ def test_a_refused_folder_gets_a_row_with_its_reason(qtbot, make_window, tmp_pat
     assert "新建文件夹" in tip and "Rename the folder to the product's SKU" in tip
 
 
-def _swatch_grid_pixels(qtbot, patch: int, **fields):
+def _swatch_grid_pixels(qtbot, patch: int, doc: dict | None = None, **fields):
     """The swatch grid's pixels for a flat grey card whose patch ``patch`` (0-based) has
-    ``fields`` set in the report."""
+    ``fields`` set in the report, and the report ``doc``'s other keys."""
     import numpy as np
 
     from imgprep.gui.colour_view import SwatchGrid
@@ -151,7 +151,8 @@ def _swatch_grid_pixels(qtbot, patch: int, **fields):
     g.doc = {"thresholds": {"mean": 3, "max": 6}, "excluded": [],
              "patches": [{"index": i + 1, "reference_lab": lab, "before_lab": lab, "after_lab": lab,
                           "de2000_after": 1.0, "fit_weight": 1.0, "de2000_outside_srgb": 0.0,
-                          **(fields if i == patch else {})} for i in range(24)]}
+                          **(fields if i == patch else {})} for i in range(24)],
+             **(doc or {})}
     img = g.grab().toImage()
     return np.array([[img.pixel(x, y) for x in range(img.width())] for y in range(img.height())])
 
@@ -178,3 +179,46 @@ def test_the_swatch_grid_marks_a_patch_outside_srgb(qtbot):
     assert len(ys) > 5  # the star is drawn
     # only in cyan's cell (row 3, last column), the right sixth, middle rows
     assert xs.min() > inside.shape[1] * 5 / 6 - 10 and inside.shape[0] * 0.3 < ys.min() and ys.max() < inside.shape[0] * 0.8
+
+
+def test_the_swatch_grid_marks_a_patch_in_the_fit_by_two_channels(qtbot):
+    """A patch with a channel at 0 that the fit took by its other two: left out of the
+    verdict like any excluded patch (no figure), but dotted and marked "2ch", in its own
+    cell only; the legend says what that means."""
+    import numpy as np
+
+    excluded = {"excluded": [{"index": 2, "code": "gamut", "partial": False}]}
+    left_out = _swatch_grid_pixels(qtbot, 1, excluded)
+    two = _swatch_grid_pixels(qtbot, 1, {"excluded": [{"index": 2, "code": "gamut", "partial": True}],
+                                         "partial": [2]})
+    ys, xs = np.nonzero(left_out != two)
+    assert len(ys) > 20
+    # patch 2: first row, second column
+    assert left_out.shape[1] / 6 - 10 < xs.min() and xs.max() < left_out.shape[1] * 2 / 6 + 10
+    assert ys.max() < left_out.shape[0] * 0.3
+    # the legend, in Chinese too (the grid's own words, looked up in the shipped .qm)
+    from imgprep.gui.colour_view import SwatchGrid
+    from imgprep.gui.i18n import install_language
+
+    g = SwatchGrid()
+    qtbot.addWidget(g)
+    english = _legend_text(g)
+    assert "2ch: a channel at 0" in english
+    install_language("zh_CN")
+    try:
+        chinese = _legend_text(g)
+    finally:
+        install_language("en")
+    assert "2ch：有通道为 0，仅以其余两个通道参与拟合" in chinese and chinese != english
+
+
+def _legend_text(grid) -> str:
+    """The legend the swatch grid paints, as it paints it (its tr() call's source)."""
+    import inspect
+    import re
+
+    from imgprep.gui import colour_view
+
+    src = inspect.getsource(colour_view.SwatchGrid.paintEvent)
+    parts = re.search(r"legend = self\.tr\((.*?)\)\n", src, re.S).group(1)
+    return grid.tr("".join(re.findall(r'"([^"]*)"', parts)))

@@ -42,92 +42,92 @@
 <context>
     <name>ColourView</name>
     <message>
-        <location filename="../colour_view.py" line="282"/>
+        <location filename="../colour_view.py" line="286"/>
         <source>Open HTML report</source>
         <translation>打开 HTML 报告</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="286"/>
+        <location filename="../colour_view.py" line="290"/>
         <source>Measurement</source>
         <translation>测量</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="331"/>
+        <location filename="../colour_view.py" line="335"/>
         <source>Reference card: reference vs measured</source>
         <translation>色卡：标准值与实测值</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="332"/>
+        <location filename="../colour_view.py" line="336"/>
         <source>ΔE2000 per patch</source>
         <translation>各色块 ΔE2000</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="333"/>
+        <location filename="../colour_view.py" line="337"/>
         <source>Drift: mean ΔE2000 per day, all shoots</source>
         <translation>漂移：每日平均 ΔE2000（全部拍摄）</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="342"/>
+        <location filename="../colour_view.py" line="346"/>
         <source>Colour · {0}</source>
         <translation>颜色 · {0}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="342"/>
+        <location filename="../colour_view.py" line="346"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="366"/>
+        <location filename="../colour_view.py" line="370"/>
         <source>No colour report</source>
         <translation>没有色差报告</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="367"/>
+        <location filename="../colour_view.py" line="371"/>
         <source>Shoot a ColorChecker at the start of each lighting setup. If the card was not found, open the frame in the Shoot view and click its four corners.</source>
         <translation>每次布光开始时先拍一张 ColorChecker 色卡。若未识别到色卡，请在“拍摄”页打开该帧并点击色卡的四个角。</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="373"/>
+        <location filename="../colour_view.py" line="377"/>
         <source>PASS</source>
         <translation>合格</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="373"/>
+        <location filename="../colour_view.py" line="377"/>
         <source>FAIL</source>
         <translation>不合格</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="379"/>
+        <location filename="../colour_view.py" line="383"/>
         <source>Mean ΔE2000: &lt;b&gt;{0:.2f}&lt;/b&gt; → &lt;b&gt;{1:.2f}&lt;/b&gt; (limit {2:g})</source>
         <translation>平均 ΔE2000：&lt;b&gt;{0:.2f}&lt;/b&gt; → &lt;b&gt;{1:.2f}&lt;/b&gt;（上限 {2:g}）</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="381"/>
+        <location filename="../colour_view.py" line="385"/>
         <source>Largest: {0:.2f} (limit {1:g})</source>
         <translation>最大：{0:.2f}（上限 {1:g}）</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="382"/>
+        <location filename="../colour_view.py" line="386"/>
         <source>Median {0:.2f} · 90th percentile {1:.2f}</source>
         <translation>中位数 {0:.2f} · 90% 分位 {1:.2f}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="384"/>
+        <location filename="../colour_view.py" line="388"/>
         <source>Model: {0}</source>
         <translation>校正模型：{0}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="386"/>
+        <location filename="../colour_view.py" line="390"/>
         <source>Worst patches: {0}</source>
         <translation>偏差最大：{0}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="401"/>
+        <location filename="../colour_view.py" line="405"/>
         <source>Expected on colours not on the card (leave-one-out): mean {0:.2f}, largest {1:.2f}</source>
         <translation>色卡以外颜色的预期偏差（留一法）：平均 {0:.2f}，最大 {1:.2f}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="403"/>
+        <location filename="../colour_view.py" line="407"/>
         <source>The verdict uses these figures.</source>
         <translation>结论按这组数据判定。</translation>
     </message>
@@ -135,27 +135,27 @@
 <context>
     <name>DeltaEChart</name>
     <message>
-        <location filename="../colour_view.py" line="160"/>
+        <location filename="../colour_view.py" line="164"/>
         <source>No ΔE figures yet</source>
         <translation>暂无 ΔE 数据</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="191"/>
+        <location filename="../colour_view.py" line="195"/>
         <source>mean limit {0:g}</source>
         <translation>平均上限 {0:g}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="191"/>
+        <location filename="../colour_view.py" line="195"/>
         <source>max limit {0:g}</source>
         <translation>最大上限 {0:g}</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="202"/>
+        <location filename="../colour_view.py" line="206"/>
         <source>before</source>
         <translation>校正前</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="202"/>
+        <location filename="../colour_view.py" line="206"/>
         <source>after correction</source>
         <translation>校正后</translation>
     </message>
@@ -163,17 +163,17 @@
 <context>
     <name>DriftChart</name>
     <message>
-        <location filename="../colour_view.py" line="227"/>
+        <location filename="../colour_view.py" line="231"/>
         <source>No colour measurements yet: the drift appears after the first card</source>
         <translation>还没有色彩测量：拍摄第一张色卡后显示漂移</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="265"/>
+        <location filename="../colour_view.py" line="269"/>
         <source>before</source>
         <translation>校正前</translation>
     </message>
     <message>
-        <location filename="../colour_view.py" line="265"/>
+        <location filename="../colour_view.py" line="269"/>
         <source>after correction</source>
         <translation>校正后</translation>
     </message>
@@ -1703,8 +1703,8 @@
     </message>
     <message>
         <location filename="../colour_view.py" line="102"/>
-        <source>top: reference · bottom left: before · bottom right: after · number: ΔE2000 after · dashed, no number: left out of the fit and the verdict · dotted, ×w: near a limit, counts by w in the fit · *: outside sRGB, measured from the nearest colour an sRGB file holds</source>
-        <translation>上：标准色 · 左下：校正前 · 右下：校正后 · 数字：校正后 ΔE2000 · 虚线框、无数字：未参与拟合和判定 · 点线框、×w：接近极限，在拟合中按权重 w 计 · *：超出 sRGB 色域，按 sRGB 文件能表示的最接近颜色计</translation>
+        <source>top: reference · bottom left: before · bottom right: after · number: ΔE2000 after · dashed, no number: left out of the fit and the verdict · dotted, ×w: near a limit, counts by w in the fit · *: outside sRGB, measured from the nearest colour an sRGB file holds · dotted, 2ch: a channel at 0, in the fit by its other two only</source>
+        <translation>上：标准色 · 左下：校正前 · 右下：校正后 · 数字：校正后 ΔE2000 · 虚线框、无数字：未参与拟合和判定 · 点线框、×w：接近极限，在拟合中按权重 w 计 · *：超出 sRGB 色域，按 sRGB 文件能表示的最接近颜色计 · 点线框、2ch：有通道为 0，仅以其余两个通道参与拟合</translation>
     </message>
 </context>
 <context>
