@@ -54,15 +54,15 @@ def analyse_detection(
         return doc, None
     ref = reference_for(det, ct)
     mask = ~np.asarray(det.clipped, bool)
-    partial = _partial_needed(det, ct, mask, partial_patches(det)) if card != "grey" else None
-    f, loo, per_patch, partial = _fit_card(det, ref, ct, mask, partial, model)
+    wb_only, partial = _partial_needed(det, ct, mask, partial_patches(det))
+    f, loo, per_patch, partial = _fit_card(det, ref, ct, mask, wb_only, partial, model)
     if partial is not None:
         # a patch with a channel at 0 that the card's fit cannot explain by its other two
         # (a hand or a stain over it) lends nothing: the fit again without it
         far = partial_misfit(f, det.patches, ref, partial) > PARTIAL_MISFIT_DE
         if far.any():
-            partial = _partial_needed(det, ct, mask, partial & ~far)
-            f, loo, per_patch, partial = _fit_card(det, ref, ct, mask, partial, model)
+            wb_only, partial = _partial_needed(det, ct, mask, partial & ~far)
+            f, loo, per_patch, partial = _fit_card(det, ref, ct, mask, wb_only, partial, model)
     # the fit may fall back to a simpler model (too few patches): its own leave-one-out then
     doc = evaluate(det, f, ct, file=file_label, thresholds=thresholds, loo=loo,
                    loo_patches=per_patch.get(f.model), partial=partial)
@@ -74,17 +74,18 @@ def analyse_detection(
 PARTIAL_MISFIT_DE = 9.0
 
 
-def _fit_card(det: CardDetection, ref: np.ndarray, ct: Any, mask: np.ndarray, partial: np.ndarray | bool | None,
-              model: str | None) -> tuple[ColourFit, Any, dict[str, np.ndarray], np.ndarray | None]:
+def _fit_card(det: CardDetection, ref: np.ndarray, ct: Any, mask: np.ndarray, wb_only: bool,
+              partial: np.ndarray | None, model: str | None
+              ) -> tuple[ColourFit, Any, dict[str, np.ndarray], np.ndarray | None]:
     """The card's fit, chosen by leave-one-out unless ``model`` is given: a white balance
-    when ``partial`` is False (too few clean patches, and the crushed ones do not make
-    up for them), else with the ``partial`` patches (None: none). Returns the fit, the
-    models' leave-one-out table, their per-patch figures and the partial patches used."""
+    when ``wb_only`` (or for a grey card), else with the ``partial`` patches (None:
+    none). Returns the fit, the models' leave-one-out table, their per-patch figures
+    and the partial patches the fit used."""
     from ..core.colour.models import choose_model, fit
 
     loo = None
     per_patch: dict[str, np.ndarray] = {}
-    if ct.name == "grey" or partial is False:
+    if ct.name == "grey" or wb_only:
         name, partial = "white-balance", None
     elif model is None:
         name, loo = choose_model(det.patches, ref, mask=mask, neutral=ct.neutral, per_patch=per_patch,
@@ -97,14 +98,16 @@ def _fit_card(det: CardDetection, ref: np.ndarray, ct: Any, mask: np.ndarray, pa
         name = model
     f = fit(det.patches, ref, name, mask=mask, weights=det.weights, neutral=ct.neutral, card=ct.name,
             partial=partial)
-    return f, loo, per_patch, partial
+    # a white balance (asked for, or a fallback) takes the clean patches only
+    return f, loo, per_patch, None if f.model == "white-balance" else partial
 
 
-def _partial_needed(det: CardDetection, ct: Any, mask: np.ndarray, candidates: np.ndarray) -> np.ndarray | bool | None:
-    """Of the patches with one channel crushed (``candidates``, ``partial_patches``), those
-    a colour correction takes (``models.fit``'s ``partial``): None when the clean
-    patches are enough without them, False when even with them only a white balance is
-    honest (``colour_shortfall``).
+def _partial_needed(det: CardDetection, ct: Any, mask: np.ndarray,
+                    candidates: np.ndarray) -> tuple[bool, np.ndarray | None]:
+    """Whether only a white balance is honest (``colour_shortfall``), and of the patches
+    with one channel crushed (``candidates``, ``partial_patches``) those a colour
+    correction takes (``models.fit``'s ``partial``), or None: none when the clean
+    patches are enough without them.
 
     Only a card whose clean patches fall short takes them (a phone's card in sunlight,
     a warm light on a sensor without white balance), and only when the colour correction
@@ -114,9 +117,9 @@ def _partial_needed(det: CardDetection, ct: Any, mask: np.ndarray, candidates: n
     differently under the two (docs/colour-detection.md, "Session 21")."""
     from ..core.colour.detect import enough_for_colour
 
-    if enough_for_colour(ct, mask, det.weights):
-        return None
+    if ct.name == "grey" or enough_for_colour(ct, mask, det.weights):
+        return False, None
     weights = np.where(candidates, 1.0, np.asarray(det.weights, float) if det.weights is not None else mask)
     if candidates.any() and enough_for_colour(ct, mask | candidates, weights):
-        return candidates
-    return False
+        return False, candidates
+    return True, None

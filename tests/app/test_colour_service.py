@@ -173,3 +173,13 @@ def test_a_card_with_enough_clean_colours_fits_without_its_crushed_patches():
     doc, f = analyse_array(s.rgb, "x.jpg")
     assert doc["partial"] == [] and f.model != "white-balance"
     assert not any("other two channels" in w for w in doc["warnings"])
+
+
+def test_a_white_balance_asked_for_names_no_patch_as_in_the_fit_by_two_channels():
+    """A preset may ask for the white balance: it takes the clean greys only, so no patch
+    is reported as lending its channels to it."""
+    s, cast, det = _warm_card()
+    doc, f = analyse_array(s.rgb, "warm.jpg", model="white-balance")
+    assert f.model == "white-balance" and doc["partial"] == []
+    assert not any(x["partial"] for x in doc["excluded"])
+    assert not any("other two channels" in w for w in doc["warnings"])

@@ -605,7 +605,8 @@ def fit(
     f = _fit_one(measured, reference, model, mask, weights, neutral, card)
     if partial is None or model == "white-balance":
         return f
-    m = np.asarray(measured, dtype=float).reshape(-1, 3).copy()
+    measured3 = np.asarray(measured, dtype=float).reshape(-1, 3)
+    m = measured3.copy()  # the crushed channels replaced by their estimates
     r = np.asarray(reference, dtype=float).reshape(-1, 3)
     keep = np.ones(len(m), bool) if mask is None else np.asarray(mask, bool)
     extra = np.asarray(partial, bool) & ~keep & np.all(np.isfinite(m), axis=1)
@@ -616,7 +617,6 @@ def fit(
     w = np.ones(len(m)) if weights is None else np.asarray(weights, float).copy()
     w[extra] = 1.0
     greys = [i for i in neutral if not extra[i]]
-    measured3 = np.asarray(measured, dtype=float).reshape(-1, 3)
     for _ in range(_PARTIAL_ROUNDS):
         for i in np.flatnonzero(extra):
             x, c = _crushed_candidates(measured3[i])
