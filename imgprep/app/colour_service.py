@@ -43,7 +43,7 @@ def analyse_detection(
     thresholds: dict[str, float] | None = None,
 ) -> tuple[dict[str, Any], ColourFit | None]:
     """:func:`analyse_array` from a detection already made (``detect_card``'s result)."""
-    from ..core.colour.detect import partial_patches
+    from ..core.colour.detect import INLIER_DE, partial_patches
     from ..core.colour.models import partial_misfit
     from ..core.colour.reference import get_card
     from ..core.colour.report import evaluate, reference_for
@@ -57,9 +57,10 @@ def analyse_detection(
     wb_only, partial = _partial_needed(det, ct, mask, partial_patches(det))
     f, loo, per_patch, partial = _fit_card(det, ref, ct, mask, wb_only, partial, model)
     if partial is not None:
-        # a patch with a channel at 0 that the card's fit cannot explain by its other two
-        # (a hand or a stain over it) lends nothing: the fit again without it
-        far = partial_misfit(f, det.patches, ref, partial) > PARTIAL_MISFIT_DE
+        # a patch with a channel at 0 that the card's fit misses by its other two as far
+        # as the verification's outlier limit (a hand or a stain over it) lends nothing:
+        # the fit again without it
+        far = partial_misfit(f, det.patches, ref, partial) > INLIER_DE
         if far.any():
             wb_only, partial = _partial_needed(det, ct, mask, partial & ~far)
             f, loo, per_patch, partial = _fit_card(det, ref, ct, mask, wb_only, partial, model)
@@ -69,23 +70,18 @@ def analyse_detection(
     return doc, f
 
 
-# A patch that the card's fit misses by more than the verification's outlier limit
-# (detect._INLIER_DE) does not belong to the card as measured.
-PARTIAL_MISFIT_DE = 9.0
-
-
 def _fit_card(det: CardDetection, ref: np.ndarray, ct: Any, mask: np.ndarray, wb_only: bool,
               partial: np.ndarray | None, model: str | None
               ) -> tuple[ColourFit, Any, dict[str, np.ndarray], np.ndarray | None]:
     """The card's fit, chosen by leave-one-out unless ``model`` is given: a white balance
-    when ``wb_only`` (or for a grey card), else with the ``partial`` patches (None:
+    when ``wb_only``, else with the ``partial`` patches (None:
     none). Returns the fit, the models' leave-one-out table, their per-patch figures
     and the partial patches the fit used."""
     from ..core.colour.models import choose_model, fit
 
     loo = None
     per_patch: dict[str, np.ndarray] = {}
-    if ct.name == "grey" or wb_only:
+    if wb_only:
         name, partial = "white-balance", None
     elif model is None:
         name, loo = choose_model(det.patches, ref, mask=mask, neutral=ct.neutral, per_patch=per_patch,
@@ -104,9 +100,9 @@ def _fit_card(det: CardDetection, ref: np.ndarray, ct: Any, mask: np.ndarray, wb
 
 def _partial_needed(det: CardDetection, ct: Any, mask: np.ndarray,
                     candidates: np.ndarray) -> tuple[bool, np.ndarray | None]:
-    """Whether only a white balance is honest (``colour_shortfall``), and of the patches
-    with one channel crushed (``candidates``, ``partial_patches``) those a colour
-    correction takes (``models.fit``'s ``partial``), or None: none when the clean
+    """Whether only a white balance is honest (a grey card, or ``colour_shortfall``), and
+    of the patches with one channel crushed (``candidates``, ``partial_patches``) those a
+    colour correction takes (``models.fit``'s ``partial``), or None: none when the clean
     patches are enough without them.
 
     Only a card whose clean patches fall short takes them (a phone's card in sunlight,
@@ -117,7 +113,9 @@ def _partial_needed(det: CardDetection, ct: Any, mask: np.ndarray,
     differently under the two (docs/colour-detection.md, "Session 21")."""
     from ..core.colour.detect import enough_for_colour
 
-    if ct.name == "grey" or enough_for_colour(ct, mask, det.weights):
+    if ct.name == "grey":
+        return True, None
+    if enough_for_colour(ct, mask, det.weights):
         return False, None
     weights = np.where(candidates, 1.0, np.asarray(det.weights, float) if det.weights is not None else mask)
     if candidates.any() and enough_for_colour(ct, mask | candidates, weights):

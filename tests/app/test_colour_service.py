@@ -143,8 +143,7 @@ def test_a_covered_patch_with_a_channel_at_0_lends_no_channel():
     """A hand over patches that the warm light crushes: crushed too, but their other two
     channels are the hand's, which the card's fit misses by more than the outlier
     limit, so they are left out of the fit, not taken by two channels."""
-    from imgprep.app.colour_service import PARTIAL_MISFIT_DE
-    from imgprep.core.colour.detect import detect_card, partial_patches
+    from imgprep.core.colour.detect import INLIER_DE, detect_card, partial_patches
     from imgprep.core.colour.models import partial_misfit
     from imgprep.core.colour.reference import get_card
     from imgprep.core.colour.report import reference_for
@@ -158,8 +157,8 @@ def test_a_covered_patch_with_a_channel_at_0_lends_no_channel():
     assert doc["partial"] and not set(doc["partial"]) & {i + 1 for i in covered}
     assert f.model != "white-balance"
     misfit = partial_misfit(f, det.patches, reference_for(det, get_card("classic24")), candidates)
-    assert all(misfit[i] > PARTIAL_MISFIT_DE for i in covered)
-    assert all(misfit[i - 1] <= PARTIAL_MISFIT_DE for i in doc["partial"])
+    assert all(misfit[i] > INLIER_DE for i in covered)
+    assert all(misfit[i - 1] <= INLIER_DE for i in doc["partial"])
     named = {x["index"]: x for x in doc["excluded"]}
     assert all(not named[i + 1]["partial"] for i in covered)
 

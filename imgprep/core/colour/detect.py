@@ -38,8 +38,8 @@ from .delta_e import delta_e_2000, linear_to_lab, srgb8_to_linear
 from .precheck import MIN_IMAGE_SIDE, searchable
 from .reference import CardType, get_card
 
-__all__ = ["CardDetection", "EXCLUSION_REASONS", "colour_shortfall", "detect_card", "enough_for_colour",
-           "hue_coverage", "partial_patches", "sample_grid"]
+__all__ = ["INLIER_DE", "CardDetection", "EXCLUSION_REASONS", "colour_shortfall", "detect_card",
+           "enough_for_colour", "hue_coverage", "partial_patches", "sample_grid"]
 
 _CLIP_HI, _CLIP_LO, _CLIP_FRAC = 250, 2, 0.2
 # A patch near one of the limits below is used with a weight that falls to 0 at the limit
@@ -70,7 +70,7 @@ MIN_CHROMATIC = 5
 MAX_HUE_GAP = 180.0
 MIN_HUE_SPREAD = 0.2
 # verification fit (3x3 on power-law camera RGB, ΔE2000 in Lab D50)
-_INLIER_DE = 9.0  # a patch further than this from the fit is an outlier
+INLIER_DE = 9.0  # a patch further than this from the fit is an outlier
 # the worst grey is judged by the fit of the others only where this many would remain
 _GREYS_ALONE = 5
 _FIT_MEAN_MAX = 5.0  # mean ΔE2000 of the inliers
@@ -263,7 +263,7 @@ def _robust_fit(m: np.ndarray, use: np.ndarray, card: CardType) -> tuple[np.ndar
         Xg = X0**g
         M = _solve(Xg[subs], ref[subs])  # (S, 3, 3)
         de = _fit_de(Xg[idx][None], M, ref_lab[idx][None])  # (S, n)
-        inl = de < _INLIER_DE
+        inl = de < INLIER_DE
         cnt = inl.sum(1)
         err = np.where(inl, de, 0).sum(1) / np.maximum(cnt, 1)
         k = int(np.lexsort((err, -cnt))[0])
@@ -276,7 +276,7 @@ def _robust_fit(m: np.ndarray, use: np.ndarray, card: CardType) -> tuple[np.ndar
         if inl_mask.sum() < 6:
             break
         de_all = _refit(X0, inl_mask[None], ref, ref_lab)[0]
-        new = use & (de_all < _INLIER_DE)
+        new = use & (de_all < INLIER_DE)
         if np.array_equal(new, inl_mask):
             break
         inl_mask = new
@@ -310,7 +310,7 @@ def _judged_alone(m: np.ndarray, use: np.ndarray, inl: np.ndarray, clean: np.nda
     de_out = _refit(_scaled(m, use), others, np.asarray(card.reference_linear),
                     np.asarray(card.reference_lab))[np.arange(len(idx)), idx]
     worst = int(np.argmax(de_out))
-    return int(idx[worst]) if de_out[worst] >= _INLIER_DE else None
+    return int(idx[worst]) if de_out[worst] >= INLIER_DE else None
 
 
 def _refit(X0: np.ndarray, fit_on: np.ndarray, ref: np.ndarray, ref_lab: np.ndarray) -> np.ndarray:
@@ -442,7 +442,7 @@ def _judge(de: np.ndarray, inl: np.ndarray, why: list[str | None], card: CardTyp
     for i in np.flatnonzero(use & ~inl):
         out[i] = "outlier"
     clipped_agree = sum(1 for i, w in enumerate(why)
-                        if (w == "clipped" and de[i] < _INLIER_DE) or (w == "gamut" and inl[i]))
+                        if (w == "clipped" and de[i] < INLIER_DE) or (w == "gamut" and inl[i]))
     mean = float(de[inl].mean()) if inl.any() else np.inf  # over every patch the fit explains
     fit_on = inl
     inl = inl & use
@@ -455,7 +455,7 @@ def _judge(de: np.ndarray, inl: np.ndarray, why: list[str | None], card: CardTyp
         return v
     if mean > _FIT_MEAN_MAX:
         v.reason = say("card-inconsistent", mean=f"{mean:.1f}", bad=int((use & ~inl).sum()),
-                       limit=f"{_INLIER_DE:g}")
+                       limit=f"{INLIER_DE:g}")
         return v
     v.ok = True
     return v
@@ -941,11 +941,11 @@ def _accept(rgb: np.ndarray, quad: np.ndarray, card: CardType, method: str,
 
 def _near_outlier(v: _Verdict, card: CardType) -> np.ndarray:
     """Each patch's weight by the outlier limit: 1 for a colour patch the judging fit
-    explains within _INLIER_DE - _SOFT_OUTLIER, falling to 0 at the limit; 1 for every
+    explains within INLIER_DE - _SOFT_OUTLIER, falling to 0 at the limit; 1 for every
     grey (a grey is judged by the fit of the others, see _judged_alone)."""
     if v.de is None:
         return np.ones(card.n_patches)
-    w = np.clip((_INLIER_DE - np.nan_to_num(v.de, nan=np.inf, posinf=np.inf)) / _SOFT_OUTLIER, 0.0, 1.0)
+    w = np.clip((INLIER_DE - np.nan_to_num(v.de, nan=np.inf, posinf=np.inf)) / _SOFT_OUTLIER, 0.0, 1.0)
     w[list(card.neutral)] = 1.0
     return w
 
