@@ -11,7 +11,8 @@ The cue is one no cast can remove: a ColorChecker puts many *different hues* sid
 in a small area (its 18 colour patches span every hue sector), next to greys. The frame
 is shrunk to ~320 px, white-balanced on itself (grey world, so a green or orange cast does
 not make every pixel one hue), and split into cells; a window of 2x2 up to 6x6 cells that
-holds saturated pixels in enough hue sectors is a possible card. A card of ~80 px across
+holds saturated pixels in enough hue sectors is a possible card. Where none does, a second
+look balances the frame by its bright surfaces instead (a frame mostly of one colour). A card of ~80 px across
 its patches in a 2000-px frame still covers a 2x2 window at this size.
 """
 
@@ -36,6 +37,7 @@ _BINS = 12  # hue sectors of 30°
 _MIN_HUES = 5  # sectors a window must hold (a Classic fills 8-10 of 12)
 _MIN_SAT = 60  # saturation (0-255) of a pixel that counts for its hue, after white balance
 _MIN_SHARE = 0.015  # share of a window's pixels a hue sector needs to count
+_SHADES_P = 12  # the second look's balance: the Minkowski p-mean of each channel
 
 
 def searchable(width: int, height: int) -> bool:
@@ -85,14 +87,32 @@ def card_regions(rgb: np.ndarray | Image.Image, first_only: bool = False) -> lis
     if k < 1:
         small = cv2.resize(small, None, fx=k, fy=k, interpolation=cv2.INTER_AREA)
     scale = w / small.shape[1]  # working px → rgb px
-    mean = np.asarray(cv2.mean(small)[:3]) + 1.0
+    if small.shape[0] < 2 * _CELL or small.shape[1] < 2 * _CELL:
+        return [(0, 0, w, h)]  # too small to judge: let the full search decide
     f = small.astype(np.float32)
-    f *= (mean.mean() / mean).astype(np.float32)  # grey world: a cast is no hue
-    hsv = cv2.cvtColor(np.clip(f, 0, 255).astype(np.uint8), cv2.COLOR_RGB2HSV)
+    mean = np.asarray(cv2.mean(small)[:3]) + 1.0
+    out = _windows(f * (mean.mean() / mean).astype(np.float32), w, h, scale, first_only)
+    if out:
+        return out
+    # None under the frame's mean. A frame mostly of one strong colour (a wooden table,
+    # grass) under a warm light is balanced by that colour, past a small card's hues.
+    # Look again under a balance the bright surfaces lead, a Minkowski mean of each
+    # channel (Finlayson & Trezzi's "shades of grey", p = 12): white and light patches,
+    # paper and highlights weigh most, a darker dominant colour little. Only as a second
+    # look: where the frame's mean finds windows, they stand.
+    ink = np.asarray(cv2.mean(cv2.pow(f * np.float32(1 / 255), _SHADES_P))[:3]) ** (1 / _SHADES_P) * 255 + 1
+    return _windows(f * (ink.mean() / ink).astype(np.float32), w, h, scale, first_only)
+
+
+def _windows(balanced: np.ndarray, w: int, h: int, scale: float,
+             first_only: bool) -> list[tuple[int, int, int, int]]:
+    """``card_regions``'s boxes from the working-size image ``balanced`` (float RGB,
+    white-balanced)."""
+    import cv2
+
+    hsv = cv2.cvtColor(np.clip(balanced, 0, 255).astype(np.uint8), cv2.COLOR_RGB2HSV)
     sh, sw = hsv.shape[:2]
     ch, cw = sh // _CELL, sw // _CELL
-    if ch < 2 or cw < 2:
-        return [(0, 0, w, h)]  # too small to judge: let the full search decide
     hsv = hsv[: ch * _CELL, : cw * _CELL]
     sat = (hsv[..., 1] >= _MIN_SAT) & (hsv[..., 2] >= 40)
     hue_bin = (hsv[..., 0].astype(np.int32) * _BINS) // 180

@@ -266,6 +266,7 @@ def make_scene(
     covered: tuple[int, ...] = (),
     cover_colour: tuple[float, float, float] = (1.0, 1.0, 1.0),
     foreshorten: float = 1.0,
+    surface: tuple[float, float, float] | None = None,
 ) -> Scene:
     """Render a card into a product-like photo.
 
@@ -277,11 +278,16 @@ def make_scene(
     sRGB, before the cast: 1.0 is a white glove or paper, (0.45, 0.25, 0.17) a hand) with
     a little shading, each a bit larger than its patch; ``foreshorten`` < 1 squeezes the
     card's height (a card lying on a table, seen at an angle: its rows closer together
-    than its columns).
+    than its columns); ``surface`` (linear sRGB, before the cast) a plain surface of one
+    colour, lightly grained, instead of the product-like background: the card on a
+    wooden table (0.3, 0.115, 0.038) or on grass (0.045, 0.26, 0.045).
     """
     W, H = size
     rng = np.random.default_rng(seed)
     lin = _background(H, W, rng)
+    if surface is not None:
+        grain = cv2.GaussianBlur(rng.random((H, W, 1)), (0, 0), 3.0)[..., None]
+        lin = np.asarray(surface, float) * (0.85 + 0.3 * grain)
     chart, gc = render_chart(kind, patch_px=64)
     if covered:
         chart = chart.copy()

@@ -30,6 +30,33 @@ def test_no_card_the_full_search_finds_is_ruled_out(i):
     assert may_hold_card(Image.fromarray(s.rgb))  # as the batch calls it, on its decode
 
 
+WOOD, GRASS, BLUE_CLOTH = (0.3, 0.115, 0.038), (0.045, 0.26, 0.045), (0.032, 0.061, 0.262)
+TUNGSTEN = Cast(2700, light="bradford")
+ON_SURFACES = [  # (light, surface, card_frac): 0.06 is ~85 px across the patches
+    (TUNGSTEN, WOOD, 0.06),
+    (TUNGSTEN, GRASS, 0.06),
+    (TUNGSTEN, BLUE_CLOTH, 0.06),
+    (TUNGSTEN, BLUE_CLOTH, 0.1),
+    (Cast(6504, light="bradford"), BLUE_CLOTH, 0.06),
+    (Cast(4000, (0.8, 1.15, 0.75), light="bradford"), BLUE_CLOTH, 0.06),  # a fluorescent green
+]
+
+
+@pytest.mark.parametrize("light, surface, frac", ON_SURFACES)
+def test_a_small_card_on_a_surface_of_one_colour_is_passed_on_and_found(light, surface, frac):
+    """The frame's mean is mostly the surface's colour: balanced by it, a small card shows
+    too few hues. The second look, balanced by the bright surfaces, sees them, and the
+    small-card search, which looks where the pre-check points, finds the card."""
+    s = make_scene(size=(1600, 2000), card_frac=frac, cast=light, seed=2, angle=15, surface=surface)
+    boxes = card_regions(s.rgb)
+    assert boxes and may_hold_card(s.rgb) and may_hold_card(Image.fromarray(s.rgb))
+    x, y = s.corners.mean(0)  # a box holds the card
+    assert any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes), boxes
+    got = detect_card(s.rgb)
+    assert got.found
+    assert np.abs(np.asarray(got.corners) - s.corners).max() < 0.1 * np.ptp(s.corners[:, 0])
+
+
 def test_plain_product_frames_are_ruled_out():
     frames = [jpeg_roundtrip(product_photo(1000, 1500, seed=k)) for k in range(10)]
     frames += [np.full((800, 1200, 3), v, np.uint8) for v in (20, 128, 245)]
