@@ -428,6 +428,15 @@ def _verify(m: np.ndarray, why: list[str | None], card: CardType) -> _Verdict:
     again = _judge(*_robust_fit(tone, use | gamut, card), why, card)
     if again.ok and (not v.ok or again.rank() < v.rank()):
         v, m = again, tone
+    if not v.ok and gamut.any():
+        # Under a strong cast the patches with a channel at 0 can be many (seven or eight
+        # under a 2700 K light) and pull the one fit off the rest: the true grid failed on
+        # the fit's mean while a grid half a patch off, sampling gaps, passed. Judged
+        # again on the clean patches alone, by the same limits.
+        for x in (m, tone):
+            clean = _judge(*_robust_fit(x, use, card), why, card)
+            if clean.ok and (not v.ok or clean.rank() < v.rank()):
+                v, m = clean, x
     if v.ok:  # what the correction may trust, judged once, on the judgement that stands
         lone = _judged_alone(m, use | gamut, v.fit_on, use, card)
         if lone is not None:

@@ -212,6 +212,26 @@ def _product_photo(h: int, w: int, seed: int) -> np.ndarray:
     return out
 
 
+def flat_card(lin: np.ndarray, patch: int = 60, gap: int = 12, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The 24 colours ``lin`` (linear sRGB, patch order) as a flat Classic-layout card:
+    patches ``patch`` px with ``gap`` px of black between them, on a surface of the third
+    grey's colour, with a little noise. Returns the uint8 sRGB image and the card's
+    corners as the detection gives them (patch 1's outer corner first, along its row)."""
+    lin = np.asarray(lin, float)
+    w, h = 6 * patch + 7 * gap, 4 * patch + 5 * gap
+    img = np.empty((h + 200, w + 200, 3))
+    img[...] = 0.7 * lin[21]
+    img[100 : 100 + h, 100 : 100 + w] = 0.01
+    for k in range(24):
+        r, c = divmod(k, 6)
+        y, x = 100 + gap + r * (patch + gap), 100 + gap + c * (patch + gap)
+        img[y : y + patch, x : x + patch] = lin[k]
+    a, b, d = 100 + gap, 100 + w - gap, 100 + h - gap
+    corners = np.array([[a, a], [b, a], [b, d], [a, d]], float)
+    noisy = encode(np.clip(img, 0, 1)) + np.random.default_rng(seed).normal(0, 1.5, img.shape)
+    return np.clip(np.round(noisy), 0, 255).astype(np.uint8), corners
+
+
 def drawing(h: int = 900, w: int = 1200, seed: int = 3, grid: bool = True) -> np.ndarray:
     """A flat-colour illustration with black outlines, including (``grid``) a 4x6 palette of
     coloured squares — a deliberately card-like negative."""

@@ -236,6 +236,39 @@ def test_verification_undoes_a_tone_rendering_that_differs_by_channel(gamma):
         assert not _verify(rendered[order], [None] * 24, CARD).ok, order
 
 
+@pytest.mark.parametrize("kelvin", [2400, 2300])
+def test_crushed_patches_the_light_does_not_explain_do_not_sink_the_card(kelvin):
+    """Under a very warm light a phone's card has 7-10 patches with a channel at 0, and
+    their other two channels are the camera's rendering, not what the light alone would
+    give. Judged with them, the one fit was pulled off the clean patches: the true grid
+    failed ("only 13 agree", or on the fit's mean) while a grid half a patch off passed
+    (`oycq_treeshade_iphone` under 2700 K, docs/colour-detection.md, "Session 22"). When
+    they sink the judgement, the clean patches alone are judged, by the same limits. The
+    same colours in another order stay refused."""
+    from imgprep.core.colour.detect import _verify
+
+    from .scenes import _light_matrix, flat_card
+
+    lin = np.asarray(CARD.reference_linear) @ _light_matrix(kelvin, "bradford").T
+    lin = 0.85 * lin / lin.max()
+    crushed = (lin < 0.002).any(1)
+    assert 9 <= crushed.sum() <= 10
+    # the rendering: the other channels of a crushed patch twice what the light gives
+    lin[crushed] = np.where(lin[crushed] < 0.002, 0.0, 2.0 * lin[crushed])
+    img, corners = flat_card(lin)
+    got = detect_card(img)
+    assert got.found, got.reason
+    assert np.abs(np.asarray(got.corners) - corners).max() < 3
+    left_out = {i: w for i, w in got.excluded}
+    assert all(left_out.get(i) in ("gamut", "clipped") for i in np.flatnonzero(crushed)), left_out
+    why = ["gamut" if c else None for c in crushed]
+    colours = [i for i in range(18) if not crushed[i]]
+    for seed in range(5):
+        shuffled = lin.copy()
+        shuffled[colours] = lin[np.random.default_rng(seed).permutation(colours)]
+        assert not _verify(shuffled, list(why), CARD).ok, seed
+
+
 @pytest.mark.parametrize("blue", [0.65, 0.7, 0.75])
 def test_a_grey_that_passes_only_by_pulling_the_fit_is_left_out_of_the_correction(blue):
     """The white with too little blue: left out, the fit of the other patches misses it
