@@ -12,8 +12,9 @@ in a small area (its 18 colour patches span every hue sector), next to greys. Th
 is shrunk to ~320 px, white-balanced on itself (grey world, so a green or orange cast does
 not make every pixel one hue), and split into cells; a window of 2x2 up to 6x6 cells that
 holds saturated pixels in enough hue sectors is a possible card. Where none does, a second
-look balances the frame by its bright surfaces instead (a frame mostly of one colour). A card of ~80 px across
-its patches in a 2000-px frame still covers a 2x2 window at this size.
+look balances the frame by its bright surfaces instead (a frame mostly of one colour). A
+card of ~80 px across its patches in a 2000-px frame still covers a 2x2 window at this
+size.
 """
 
 from __future__ import annotations
@@ -100,8 +101,8 @@ def card_regions(rgb: np.ndarray | Image.Image, first_only: bool = False) -> lis
     # channel (Finlayson & Trezzi's "shades of grey", p = 12): white and light patches,
     # paper and highlights weigh most, a darker dominant colour little. Only as a second
     # look: where the frame's mean finds windows, they stand.
-    ink = np.asarray(cv2.mean(cv2.pow(f * np.float32(1 / 255), _SHADES_P))[:3]) ** (1 / _SHADES_P) * 255 + 1
-    return _windows(f * (ink.mean() / ink).astype(np.float32), w, h, scale, first_only)
+    bright = np.asarray(cv2.mean(cv2.pow(f * np.float32(1 / 255), _SHADES_P))[:3]) ** (1 / _SHADES_P) * 255 + 1
+    return _windows(f * (bright.mean() / bright).astype(np.float32), w, h, scale, first_only)
 
 
 def _windows(balanced: np.ndarray, w: int, h: int, scale: float,
