@@ -39,7 +39,7 @@ _MIN_HUES = 5  # sectors a window must hold (a Classic fills 8-10 of 12)
 _MIN_SAT = 60  # saturation (0-255) of a pixel that counts for its hue, after white balance
 _MIN_SHARE = 0.015  # share of a window's pixels a hue sector needs to count
 _SHADES_P = 12  # the second look's balance: the Minkowski p-mean of each channel
-_SHADES_APART = 1.1  # ...looked at only where its channel ratios differ from the mean's so much
+_SHADES_APART = 1.1  # it runs only where its channel ratios differ from the mean's by this factor
 
 
 def searchable(width: int, height: int) -> bool:
