@@ -26,7 +26,7 @@ import numpy as np
 if TYPE_CHECKING:
     from PIL import Image
 
-__all__ = ["MIN_IMAGE_SIDE", "card_regions", "may_hold_card", "searchable"]
+__all__ = ["MIN_IMAGE_SIDE", "bright_balance", "card_regions", "may_hold_card", "searchable"]
 
 # a card's 24 patches need a few pixels each: the search refuses thinner images with a
 # reason, and the pre-check rules them out
@@ -46,6 +46,15 @@ def searchable(width: int, height: int) -> bool:
     """Whether the card search takes an image of this size at all: not thinner than
     MIN_IMAGE_SIDE, nor longer than 30 times its width."""
     return min(width, height) >= MIN_IMAGE_SIDE and max(width, height) <= 30 * min(width, height)
+
+
+def bright_balance(f: np.ndarray) -> np.ndarray:
+    """Each channel's Minkowski mean (p = _SHADES_P) of a float RGB image in 0–255: a
+    frame's white as its bright surfaces show it (Finlayson & Trezzi's "shades of grey"),
+    which a large darker surface of one colour moves little."""
+    import cv2
+
+    return np.asarray(cv2.mean(cv2.pow(f * np.float32(1 / 255), _SHADES_P))[:3]) ** (1 / _SHADES_P) * 255
 
 
 def may_hold_card(rgb: np.ndarray | Image.Image) -> bool:
@@ -104,7 +113,7 @@ def card_regions(rgb: np.ndarray | Image.Image, first_only: bool = False) -> lis
     # look: where the frame's mean finds windows, they stand.
     # Where the two balances differ little (most frames without a card), it would see what
     # the first saw: skipped (it costs ~1.3 ms).
-    bright = np.asarray(cv2.mean(cv2.pow(f * np.float32(1 / 255), _SHADES_P))[:3]) ** (1 / _SHADES_P) * 255 + 1
+    bright = bright_balance(f) + 1
     apart = (bright / mean) / (bright / mean).min()
     if apart.max() < _SHADES_APART:
         return []

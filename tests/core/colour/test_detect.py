@@ -209,11 +209,41 @@ def test_a_grey_card_filling_the_frame_or_cut_off_at_an_edge_is_found():
     assert abs(c[:, 1].mean() - 385) < 25 and c[:, 0].mean() > 980
 
 
+def _tungsten(rgb, kelvin):
+    """A scene under a warm light the camera did not balance: the grey is orange as shot."""
+    from .scenes import Cast, apply_cast
+
+    return apply_cast(np.clip(rgb, 0, 255).astype(np.uint8), Cast(kelvin))
+
+
+@pytest.mark.parametrize("kelvin", [2700, 2200])
+def test_a_grey_card_under_a_warm_light_the_camera_did_not_balance_is_found(kelvin):
+    """Under tungsten a grey card is orange (saturation 150-200 of 255 as shot): it is
+    looked for again after the frame is balanced on itself. Filling the frame, held in a
+    hand in a product scene, and a strip cut off at an edge; the place is checked, and the
+    white balance it gives makes the card grey."""
+    full = _tungsten(_noisy(np.full((900, 1200, 3), 118.0)), kelvin)
+    scene = product_photo(800, 1200, seed=5).astype(float)
+    scene[300:460, 480:720] = 118  # the card
+    scene[420:520, 440:560] = (224, 172, 140)  # a hand holding it by a corner
+    strip = product_photo(800, 1200, seed=7).astype(float)
+    strip[250:520, 980:] = 150
+    for rgb, centre in ((full, (600, 450)), (_tungsten(_noisy(scene), kelvin), (600, 380)),
+                        (_tungsten(_noisy(strip), kelvin), (1090, 385))):
+        det = detect_card(rgb, card="grey")
+        assert det.found, det.reason
+        c = np.asarray(det.corners).mean(0)
+        assert abs(c[0] - centre[0]) < 30 and abs(c[1] - centre[1]) < 25, c
+        m = np.asarray(det.patches)[0]
+        assert m.max() / m.min() > 1.8  # the cast as measured: the fit takes it out
+
+
 def test_a_grey_backdrop_around_a_product_is_not_a_grey_card():
     rgb = np.full((900, 1200, 3), (128, 128, 128), float)
     yy, xx = np.mgrid[0:900, 0:1200]
     rgb[((yy - 450) / 120) ** 2 + ((xx - 600) / 90) ** 2 < 1] = (180, 40, 40)  # a product on a seamless
     assert not detect_card(_noisy(rgb), card="grey").found
+    assert not detect_card(_tungsten(_noisy(rgb), 2700), card="grey").found  # nor under tungsten
 
 
 @pytest.mark.parametrize("gamma", [(0.7, 1.0, 1.45), (1.5, 1.0, 0.7), (0.8, 1.0, 1.3), (1.3, 1.0, 0.8)])
