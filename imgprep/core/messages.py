@@ -135,6 +135,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                "图库副本 {path} 与源文件不再一致，且无法移开（{detail}）：保持原样，请将其移走后重新运行"),
     # finding the reference card (core.colour.detect)
     "no-card": ("no colour card found", "未找到色卡"),
+    "card-greyscale": ("the image has no colour (greyscale): a colour card cannot be measured in it",
+                       "图片没有颜色（灰度图）：无法在其中测量色卡"),
     "card-clipped-patches": ("{n} patches clipped (over/under-exposed or outside)",
                              "{n} 个色块过曝、欠曝或在画面之外"),
     "card-neutral-not-monotonic": ("neutral row is not a monotonic grey scale", "中性灰一行不是由亮到暗的灰阶"),

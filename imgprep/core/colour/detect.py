@@ -1022,6 +1022,8 @@ def detect_card(
                                                      side=MIN_IMAGE_SIDE))
     if card == "grey":
         return _detect_grey(rgb, ct, corners)
+    if _greyscale(rgb):
+        return CardDetection(False, card, reason=say("card-greyscale"))
     if corners is not None:
         squares = _squares(rgb)
         quad = np.asarray(corners, float).reshape(4, 2)
@@ -1041,6 +1043,15 @@ def detect_card(
     if search.best is None:
         _search_shifted(search, squares)
     return search.best if search.best is not None else CardDetection(False, card, reason=search.reason)
+
+
+def _greyscale(rgb: np.ndarray) -> bool:
+    """Whether the image holds no colour: every sampled pixel's channels within two codes
+    of each other (a black-and-white photo, a greyscale scan). Its patches would only
+    disagree with the card, and saying so helps no one."""
+    step = max(1, int(np.sqrt(rgb.shape[0] * rgb.shape[1] / 60_000)))
+    s = rgb[::step, ::step].astype(np.int16)
+    return int(np.abs(s - s[..., 1:2]).max()) <= 2
 
 
 def _detect_grey(rgb: np.ndarray, ct: CardType, corners: np.ndarray | None) -> CardDetection:

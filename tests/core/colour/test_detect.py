@@ -184,6 +184,17 @@ def test_grey_card_auto_and_manual():
     assert not detect_card(np.zeros((300, 400, 3), np.uint8), card="grey").found
 
 
+def test_a_greyscale_photo_of_a_card_says_it_has_no_colour():
+    """A black-and-white photo (or scan) of a card cannot be measured: the reason says so,
+    for the search and for clicked corners, instead of "only 5 of 24 patches agree"."""
+    scene = make_scene(size=(900, 1200), card_frac=0.35, seed=3, jpeg=None)
+    assert detect_card(scene.rgb).found
+    grey = np.repeat(np.asarray(scene.rgb, float) @ [0.299, 0.587, 0.114], 3).reshape(scene.rgb.shape)
+    grey = np.round(grey).astype(np.uint8)
+    for det in (detect_card(grey), detect_card(grey, corners=scene.corners)):
+        assert not det.found and det.reason.startswith("the image has no colour (greyscale)"), det.reason
+
+
 @pytest.mark.parametrize("shape", [(8, 8), (20, 20), (40, 40), (40, 2000), (3000, 60), (1, 60000)])
 @pytest.mark.parametrize("card", ["classic24", "grey"])
 def test_tiny_and_thin_images_are_no_card_with_a_reason_never_an_opencv_error(shape, card):
