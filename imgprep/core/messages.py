@@ -135,6 +135,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                "图库副本 {path} 与源文件不再一致，且无法移开（{detail}）：保持原样，请将其移走后重新运行"),
     # finding the reference card (core.colour.detect)
     "no-card": ("no colour card found", "未找到色卡"),
+    "light-across-card": ("the light changes across the card: {rows} % from the top row to the grey row, "
+                          "{cols} % from the white patch's side to the black's; evened out before the fit",
+                          "色卡上光照不均匀：从第一行到灰阶行 {rows}%，从白色块一侧到黑色块一侧 {cols}%；拟合前已校平"),
     "card-greyscale": ("the image has no colour (greyscale): a colour card cannot be measured in it",
                        "图片没有颜色（灰度图）：无法在其中测量色卡"),
     "card-clipped-patches": ("{n} patches clipped (over/under-exposed or outside)",

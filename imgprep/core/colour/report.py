@@ -82,6 +82,19 @@ NOT_NEUTRAL = ("corrected neutral patches are not neutral: mixed light on the ca
 _LIGHT_WEIGHT = 0.5
 
 
+# the light across the card is named in the warnings from this many per cent on
+_LIGHT_SAID = 5.0
+
+
+def _light_across(light: np.ndarray | None, card: CardType) -> dict[str, float] | None:
+    """The light evened out of the card, in per cent: from its top row to its grey row
+    (``rows``) and from the white patch's side to the black's (``cols``); None without."""
+    if light is None or not np.any(light) or card.rows < 2:
+        return None
+    return {"rows": 100.0 * float(np.expm1(light[1] * (card.rows - 1))),
+            "cols": 100.0 * float(np.expm1(light[0] * (card.cols - 1)))}
+
+
 def _excluded(detection: CardDetection, card: CardType, partial: np.ndarray) -> list[dict[str, Any]]:
     """Each patch left out of the fit, named, with its reason in both languages; one
     the fit took by two channels (``partial``) says so."""
@@ -142,6 +155,7 @@ def evaluate(
     loo: dict[str, dict[str, float]] | None = None,
     loo_patches: np.ndarray | None = None,
     partial: np.ndarray | None = None,
+    light: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Build the colour report document (docs/cli.md) plus extra keys.
 
@@ -157,7 +171,10 @@ def evaluate(
     is left out); otherwise they are computed here. ``partial`` (N,) bool: the patches
     left out with a channel at 0 that the fit took by their other two channels
     (``models.fit``); they stay out of the summary, and are named as such. A grey card has one patch and no
-    leave-one-out: its verdict is in-sample.
+    leave-one-out: its verdict is in-sample. ``light`` (bx, by): the light across the card
+    that was evened out of its patches (:mod:`.light`), reported as ``light`` (per cent
+    from the top row to the grey row, and from the white patch's side to the black's) and
+    named in the warnings where it reaches _LIGHT_SAID.
     """
     th = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
     ct = card if isinstance(card, CardType) else get_card(card or detection.type)
@@ -176,6 +193,13 @@ def evaluate(
     order = [i for i in np.argsort(-de_a) if ok[i]][:5]
     excluded = _excluded(detection, ct, partial)
     warnings, uneven = _warnings(detection, ct, m, excluded, partial)
+    across = _light_across(light, ct)
+    if across is not None and max(abs(v) for v in across.values()) >= _LIGHT_SAID:
+        from ..messages import MESSAGES
+
+        en, zh = MESSAGES["light-across-card"]
+        args = {k: f"{v:+.0f}" if round(v) else "0" for k, v in across.items()}
+        warnings.append((en.format(**args), zh.format(**args)))
     doc.update({
         "model": fit.model,
         "patches": [_patch_row(ct, m, i) for i in range(len(m.measured))],
@@ -194,6 +218,8 @@ def evaluate(
         "reference_source": ct.source,
         "method": detection.method,
     })
+    if across is not None:
+        doc["light"] = {k: round(v, 1) + 0.0 for k, v in across.items()}
     if fit.parts:  # a blend: its parts' shares (docs/colour-detection.md "Models")
         doc["blend"] = {f.model: round(w, 2) for w, f in fit.parts}
     if loo:
