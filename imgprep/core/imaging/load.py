@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import math
+import os
 import re
 import struct
 import warnings
@@ -317,6 +318,9 @@ def _open(path: Path) -> Image.Image:
         # Pillow's own guards while reading the header: a zTXt/iTXt/iCCP chunk that
         # inflates past its limit ("Decompressed data too large"), broken chunk tables.
         raise InputError(path, Reason.of("undecodable", detail=str(e) or type(e).__name__)) from None
+    if im.format in ("HEIF", "AVIF") and _boxes_cut(path):
+        im.close()
+        raise InputError(path, Reason.of("truncated"))
     w, h = im.size
     if w * h > MAX_PIXELS:
         im.close()
@@ -325,6 +329,39 @@ def _open(path: Path) -> Image.Image:
         im.close()
         raise InputError(path, Reason.of("no-pixels"))
     return im
+
+
+# the top-level boxes of a HEIF or AVIF file (ISO/IEC 14496-12, 23008-12)
+_TOP_BOXES = {b"ftyp", b"meta", b"mdat", b"moov", b"moof", b"mfra", b"free", b"skip", b"uuid", b"idat",
+              b"styp", b"sidx", b"pdin", b"mpvd"}
+
+
+def _boxes_cut(path: Path) -> bool:
+    """Whether a HEIF or AVIF file ends inside one of its top-level boxes (each says its
+    size and four-letter type): a file cut short. libheif 1.23.7 (pillow-heif 1.9) decodes
+    a HEIC cut by a few bytes without a word, the rows it lacks grey; the container is
+    measured here instead. Bytes after the last box that are no box of the format (a
+    maker's trailer) are left alone."""
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            pos = 0
+            while pos < size:
+                f.seek(pos)
+                head = f.read(16)
+                if len(head) < 8 or head[4:8] not in _TOP_BOXES:
+                    return False  # past the boxes: a few bytes, or a maker's trailer, no box
+                n = int.from_bytes(head[:4], "big")
+                if n == 0:  # the last box: to the end of the file
+                    return False
+                if n == 1:  # a 64-bit size follows the type
+                    n = int.from_bytes(head[8:16], "big") if len(head) == 16 else 0
+                if n < 8:
+                    return True
+                pos += n
+            return pos > size
+    except OSError:
+        return False
 
 
 def _check_shape(path: Path, w: int, h: int) -> None:

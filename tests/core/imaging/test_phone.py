@@ -164,6 +164,19 @@ def test_a_cut_phone_photo_fails_with_a_clear_reason(tmp_path, kind):
         assert e.value.reason == say("truncated"), (n, e.value.reason)
 
 
+@pytest.mark.parametrize("kind", ["heic8", "heic10", "avif8"])
+def test_a_whole_phone_photo_with_more_after_its_boxes_is_read(tmp_path, kind):
+    """The cut check measures the container's boxes: a free box after them, or a maker's
+    trailer that is no box, leaves a whole photo as it is (the same pixels)."""
+    path = _shot(tmp_path, kind)
+    data = path.read_bytes()
+    whole = np.asarray(load(path).image)
+    for extra in (b"\0\0\0\x10free" + b"\0" * 8, b"\x8a\x01SEFT trailer " * 3):
+        p = tmp_path / f"more{len(extra)}.{'avif' if kind == 'avif8' else 'heic'}"
+        p.write_bytes(data + extra)
+        assert np.array_equal(np.asarray(load(p).image), whole)
+
+
 def test_what_is_not_a_phone_photo_says_so(tmp_path):
     (tmp_path / "notes.heic").write_bytes(b"shopping list\n" * 20)
     with pytest.raises(InputError) as e:
