@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..core.colour.detect import CardDetection
-from ..core.colour.light import evened, light_field
+from ..core.colour.light import leave_one_out_with_light, light_field
 from ..core.colour.models import ColourFit
 
 __all__ = ["analyse_array", "analyse_detection"]
@@ -61,16 +61,14 @@ def analyse_detection(
         last["got"] = _fit_all(last["det"], ref, ct, mask, model)
         return last["got"][0]
 
-    if ct.name == "grey":
-        fit_card(det.patches)
-        light = np.zeros(2)
-    else:  # the light across the card evened out (docs/colour-detection.md, "Session 23")
-        light = light_field(fit_card, det.patches, ref, mask, ct.cols)[1]
+    # the light across the card evened out (none on a grey card: one patch)
+    light = light_field(fit_card, det.patches, ref, mask, ct.cols)[1]
     f, loo, per_patch, partial = last["got"]
     loo_patches = per_patch.get(f.model)
     if light.any():
         # the light is measured from the patches too: each is left out of that as well
-        loo_patches = _loo_with_light(det, ref, ct, mask, f.model, partial)
+        loo_patches = leave_one_out_with_light(det.patches, ref, f.model, mask, ct.cols, weights=det.weights,
+                                               neutral=ct.neutral, partial=partial)
         if loo is not None and f.model in loo:
             de = loo_patches[np.isfinite(loo_patches)]
             loo[f.model] = {"mean": float(de.mean()), "median": float(np.median(de)), "max": float(de.max())}
@@ -98,30 +96,6 @@ def _fit_all(det: CardDetection, ref: np.ndarray, ct: Any, mask: np.ndarray, mod
             wb_only, partial = _partial_needed(det, ct, mask, partial & ~far)
             f, loo, per_patch, partial = _fit_card(det, ref, ct, mask, wb_only, partial, model)
     return f, loo, per_patch, partial
-
-
-def _loo_with_light(det: CardDetection, ref: np.ndarray, ct: Any, mask: np.ndarray, name: str,
-                    partial: np.ndarray | None) -> np.ndarray:
-    """Each usable patch's ΔE2000 predicted by model ``name`` fitted on the others, the
-    light across the card measured on the others too (NaN elsewhere): the leave-one-out
-    of the whole procedure, as honest as the one without a light."""
-    from ..core.colour.delta_e import delta_e_2000, held_in_srgb, linear_to_lab
-    from ..core.colour.models import fit
-
-    raw = np.asarray(det.patches, float)
-    ref_lab = linear_to_lab(held_in_srgb(ref))
-    out = np.full(len(raw), np.nan)
-    for i in np.flatnonzero(mask):
-        sub = mask.copy()
-        sub[i] = False
-
-        def fold(patches: np.ndarray, sub: np.ndarray = sub) -> ColourFit:
-            return fit(patches, ref, name, mask=sub, weights=det.weights, neutral=ct.neutral,
-                       card=ct.name, partial=partial)
-
-        f, light = light_field(fold, raw, ref, sub, ct.cols)
-        out[i] = float(delta_e_2000(linear_to_lab(f.apply_linear(evened(raw, light, ct.cols)[i])), ref_lab[i]))
-    return out
 
 
 def _fit_card(det: CardDetection, ref: np.ndarray, ct: Any, mask: np.ndarray, wb_only: bool,

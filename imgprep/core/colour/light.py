@@ -23,14 +23,14 @@ side, and the plane follows the gap).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .delta_e import held_in_srgb
-from .models import ColourFit
+from .delta_e import delta_e_2000, held_in_srgb, linear_to_lab
+from .models import ColourFit, fit
 
-__all__ = ["MIN_PATCHES", "evened", "light_field"]
+__all__ = ["MIN_PATCHES", "evened", "leave_one_out_with_light", "light_field"]
 
 MIN_PATCHES = 18  # usable patches a card needs for its light to be measured
 LIMIT = 0.08  # at most this log exposure per patch pitch (~50 % across six columns)
@@ -89,3 +89,25 @@ def light_field(fit_fn: Callable[[np.ndarray], ColourFit], measured: np.ndarray,
         field = new
         f = fit_fn(evened(measured, field, cols))
     return f, field
+
+
+def leave_one_out_with_light(measured: np.ndarray, reference: np.ndarray, model: str, mask: np.ndarray,
+                             cols: int, weights: np.ndarray | None = None, neutral: Sequence[int] | None = None,
+                             partial: np.ndarray | None = None) -> np.ndarray:
+    """:func:`models.leave_one_out` of the whole procedure: each usable patch's ΔE2000
+    predicted by ``model`` fitted on the others, the light across the card measured on the
+    others too (NaN outside ``mask``). With the light from all patches it would flatter
+    by 0.1-0.2 (docs/colour-detection.md, "The light across the card")."""
+    raw = np.asarray(measured, float)
+    ref_lab = linear_to_lab(held_in_srgb(reference))
+    out = np.full(len(raw), np.nan)
+    for i in np.flatnonzero(mask):
+        sub = np.asarray(mask, bool).copy()
+        sub[i] = False
+
+        def fold(patches: np.ndarray, sub: np.ndarray = sub) -> ColourFit:
+            return fit(patches, reference, model, mask=sub, weights=weights, neutral=neutral, partial=partial)
+
+        f, light = light_field(fold, raw, reference, sub, cols)
+        out[i] = float(delta_e_2000(linear_to_lab(f.apply_linear(evened(raw, light, cols)[i])), ref_lab[i]))
+    return out
