@@ -26,10 +26,29 @@ def _analysis_image(img: Image.Image, detect_edge: int) -> tuple[Any, float]:
     return np.asarray(img), s
 
 
+def search_view(loaded: Any) -> tuple[Image.Image, float]:
+    """The frame of ``loaded`` (an ``imaging.load.Loaded``) as the card search sees it,
+    and the linear gain that made it: a 16-bit frame that uses a small part of its range
+    (10-14 bits written unscaled) brightened, else its 8-bit image as it is (gain 1)."""
+    if loaded.deep is None:
+        return loaded.image, 1.0
+    try:
+        from ..core.colour.exposure import brightened, search_gain
+    except ImportError:  # colour support not installed
+        return loaded.image, 1.0
+    gain = search_gain(loaded.deep)
+    if gain == 1.0:
+        return loaded.image, 1.0
+    return Image.fromarray(brightened(loaded.deep, gain), "RGB"), gain
+
+
 def analyse(img: Image.Image, full_size: tuple[int, int], colour: ColourSettings, label: str,
-            corners: list[tuple[float, float]] | None = None) -> tuple[dict[str, Any], dict[str, Any] | None]:
+            corners: list[tuple[float, float]] | None = None,
+            gain: float = 1.0) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """Detect the card in ``img`` (a possibly reduced decode of a ``full_size`` photo),
-    fit and evaluate. Returns (the `imgprep colour` document, the fit as a dict or None)."""
+    fit and evaluate. ``gain``: ``img`` is the frame that many times brighter in linear
+    light (:func:`search_view`); the fit is made for the frame as it is. Returns (the
+    `imgprep colour` document, the fit as a dict or None)."""
     import numpy as np
 
     from .colour_service import analyse_array
@@ -39,7 +58,7 @@ def analyse(img: Image.Image, full_size: tuple[int, int], colour: ColourSettings
     c = np.asarray(corners, float) * k if corners is not None else None
     doc, fit = analyse_array(arr, label, card=colour.card, corners=c,
                              model=None if colour.model == "auto" else colour.model,
-                             thresholds={"mean": colour.pass_mean, "max": colour.pass_max})
+                             thresholds={"mean": colour.pass_mean, "max": colour.pass_max}, gain=gain)
     if doc.get("card", {}).get("corners"):
         doc["card"]["corners"] = [[round(x / k, 1), round(y / k, 1)] for x, y in doc["card"]["corners"]]
     return doc, (fit.to_dict() if fit is not None else None)
@@ -61,10 +80,11 @@ def _share(corners: list[list[float]], size: tuple[int, int]) -> float:
 
 
 def detect_card_in(img: Image.Image, full_size: tuple[int, int], colour: ColourSettings,
-                   label: str) -> dict[str, Any] | None:
+                   label: str, gain: float = 1.0) -> dict[str, Any] | None:
     """In a worker: a JSON-able {doc, fit} when a trusted card is in the frame, else None
     (a frame without a card is a product frame). A grey card must cover
-    GREY_FRAME_SHARE of the frame."""
+    GREY_FRAME_SHARE of the frame. ``img`` and ``gain`` as :func:`search_view` gives
+    them."""
     try:
         from ..core.colour.precheck import may_hold_card
     except ImportError:  # colour support not installed: every frame is a product frame
@@ -74,7 +94,7 @@ def detect_card_in(img: Image.Image, full_size: tuple[int, int], colour: ColourS
     # A grey card has no hues to see, so it is always searched.
     if colour.card == "classic24" and not may_hold_card(img):
         return None
-    doc, fit = analyse(img, full_size, colour, label)
+    doc, fit = analyse(img, full_size, colour, label, gain=gain)
     if not doc.get("card", {}).get("found") or fit is None:
         return None
     if colour.card == "grey" and _share(doc["card"]["corners"], full_size) < GREY_FRAME_SHARE:

@@ -25,16 +25,36 @@ def analyse_array(
     corners: np.ndarray | None = None,
     model: str | None = None,
     thresholds: dict[str, float] | None = None,
+    gain: float = 1.0,
 ) -> tuple[dict[str, Any], ColourFit | None]:
     """Detect the card in ``rgb`` (uint8 sRGB, H x W x 3), fit a correction and report.
 
     ``model`` None chooses by leave-one-patch-out ΔE2000 (the grey card always uses
-    ``white-balance``). Returns ``(document, fit)``; with no card the document has
-    ``card.found = false`` and a reason, and ``fit`` is None.
+    ``white-balance``). ``gain``: ``rgb`` is the frame that many times brighter in
+    linear light (a deep frame brightened for the search, ``core.colour.exposure``): the
+    card is measured and judged there (the figures are the brightened frame's), and the
+    fit returned corrects the frame as it is. Returns ``(document, fit)``;
+    with no card the document has ``card.found = false`` and a reason, and ``fit`` is
+    None.
     """
     from ..core.colour.detect import detect_card
 
-    return analyse_detection(detect_card(rgb, card=card, corners=corners), file_label, card, model, thresholds)
+    doc, fit = analyse_detection(detect_card(rgb, card=card, corners=corners), file_label, card, model,
+                                 thresholds)
+    if gain != 1.0:
+        doc.setdefault("card", {})["search_gain"] = round(float(gain), 3)
+        if fit is not None:
+            fit = fit.for_exposure(gain)
+            from ..core.colour.delta_e import linear_to_srgb, srgb_to_linear
+            from ..core.colour.exposure import TOP_CODE
+            from ..core.messages import MESSAGES
+
+            top = float(linear_to_srgb(srgb_to_linear(np.array([TOP_CODE / 255.0])) / gain)[0])
+            args = {"level": f"{100 * top:.1f}", "gain": f"{gain:.0f}"}
+            en, zh = MESSAGES["frame-brightened"]
+            doc.setdefault("warnings", []).append(en.format(**args))
+            doc.setdefault("warnings_zh", []).append(zh.format(**args))
+    return doc, fit
 
 
 def analyse_detection(

@@ -26,7 +26,7 @@ from ..core.imaging.render import KeptExif, downscale, downscale16, encode_jpeg,
 from ..core.imaging.watermark import apply_watermark
 from ..core.messages import Reason
 from ..core.presets import ColourSettings, Rendition, Watermark
-from .colour_hooks import analyse, apply_fit, detect_card_in
+from .colour_hooks import analyse, apply_fit, detect_card_in, search_view
 from .faults import decoder_fault
 
 
@@ -148,7 +148,8 @@ def analyse_frame(job: FrameJob) -> FrameOutcome | SlateFound:
         image=None, notes=list(loaded.notes), staged=staged,
     )
     if job.colour:
-        card = detect_card_in(img, full, job.colour, path.name)
+        view, gain = search_view(loaded)
+        card = detect_card_in(view, full, job.colour, path.name, gain)
         if card is not None:
             outcome.card = card
             return outcome
@@ -245,6 +246,7 @@ def analyse_file(path: str | Path, colour: ColourSettings, renditions: tuple[Ren
     from ..core.imaging.load import load, probe
 
     probe(path)  # the batch's own refusals (not a photo, too small, too thin) before decoding
-    loaded = load(path, need_scale=lambda w, h: decode_scale(renditions, colour, w, h))
-    doc, _ = analyse(loaded.image, loaded.original_size, colour, str(path), corners)
+    loaded = load(path, need_scale=lambda w, h: decode_scale(renditions, colour, w, h), deep=True)
+    view, gain = search_view(loaded)
+    doc, _ = analyse(view, loaded.original_size, colour, str(path), corners, gain)
     return doc

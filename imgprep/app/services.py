@@ -508,7 +508,7 @@ def fit_from_corners(library: str | Path, sku: str, source_id: int,
     its report. Returns the `imgprep colour` document, with ``fit_id`` when a fit was made.
     The fit is not applied to any frame yet: see :func:`apply_fit_to_shoot`."""
     from ..core.imaging.load import load
-    from .colour_hooks import analyse
+    from .colour_hooks import analyse, search_view
     from .mirror import queue_everywhere
     from .recorder import write_reports
 
@@ -520,10 +520,11 @@ def fit_from_corners(library: str | Path, sku: str, source_id: int,
     if row is None:
         raise ConfigError(None, "frame", f"no frame {source_id}")
     c = preset.colour
-    loaded = load(lib / row["raw_path"], min_long_edge=c.detect_edge)
+    loaded = load(lib / row["raw_path"], min_long_edge=c.detect_edge, deep=True)
     fw, fh = loaded.original_size
     px = [(x * (fw - 1), y * (fh - 1)) for x, y in corners]
-    doc, fit = analyse(loaded.image, loaded.original_size, c, Path(row["raw_path"]).name, px)
+    view, gain = search_view(loaded)
+    doc, fit = analyse(view, loaded.original_size, c, Path(row["raw_path"]).name, px, gain)
     if fit is None:
         return doc
     stem = Path(row["raw_path"]).stem
@@ -608,6 +609,34 @@ def apply_fit(fit: dict[str, Any], rgb: Any) -> Any:
     from ..core.colour.models import ColourFit
 
     return ColourFit.from_dict(fit).apply(rgb)
+
+
+def frame_preview(path: str | Path, long_edge: int, fit: dict[str, Any] | None = None) -> tuple[Any, Any, float]:
+    """A frame as the app shows it, long edge at most ``long_edge``: (before, after,
+    gain). A 16-bit frame that uses a small part of its range (10-14 bits written
+    unscaled) is shown as the card search sees it, ``gain`` times brighter (else gain
+    1, the frame as it is); ``after`` is ``fit`` (as stored) applied to the frame as it
+    is, from its 16 bits where it has them, or None without a fit."""
+    import numpy as np
+    from PIL import Image, ImageOps
+
+    from ..core.colour.models import ColourFit
+    from ..core.imaging.load import load
+    from ..core.imaging.render import downscale16
+    from .colour_hooks import search_view
+
+    loaded = load(path, min_long_edge=long_edge, deep=True)
+    view, gain = search_view(loaded)
+    if max(view.size) > long_edge:
+        view = ImageOps.contain(view, (long_edge, long_edge), Image.Resampling.BOX)
+    before = np.asarray(view)
+    if fit is None:
+        return before, None, gain
+    f = ColourFit.from_dict(fit)
+    if gain == 1.0 or loaded.deep is None:
+        return before, f.apply(before), gain
+    deep = loaded.deep if view.size == loaded.image.size else downscale16(loaded.deep, view.size)
+    return before, f.apply16(deep), gain
 
 
 # ---------------------------------------------------------------------------- product sheet

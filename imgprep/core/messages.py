@@ -138,6 +138,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "light-across-card": ("the light changes across the card: {rows} % from the top row to the grey row, "
                           "{cols} % from the white patch's side to the black's; evened out before the fit",
                           "色卡上光照不均匀：从第一行到灰阶行 {rows}%，从白色块一侧到黑色块一侧 {cols}%；拟合前已校平"),
+    "frame-brightened": ("the frame reaches only {level} % of its 16-bit range (10-14 bits written unscaled?): "
+                         "the card was searched and measured {gain}× brighter in linear light, and the correction "
+                         "brightens this camera's frames as much",
+                         "画面只用到 16 位范围的 {level}%（10–14 位数据未缩放写入？）：色卡在线性光下提亮 {gain} 倍后查找和测量，"
+                         "校正会把该相机的画面同样提亮"),
     "card-greyscale": ("the image has no colour (greyscale): a colour card cannot be measured in it",
                        "图片没有颜色（灰度图）：无法在其中测量色卡"),
     "card-clipped-patches": ("{n} patches clipped (over/under-exposed or outside)",

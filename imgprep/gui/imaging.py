@@ -21,10 +21,11 @@ def to_qimage(arr: Any) -> QImage:
 
 
 def load_array(path: str | Path, long_edge: int) -> Any:
-    """The upright sRGB image as an array, long edge at most ``long_edge``."""
-    from ..core.imaging.load import load_rgb_array
+    """The upright sRGB image as an array, long edge at most ``long_edge``; a 16-bit
+    frame that uses a small part of its range brightened (``services.frame_preview``)."""
+    from ..app.services import frame_preview
 
-    return load_rgb_array(path, max_long_edge=long_edge)
+    return frame_preview(path, long_edge)[0]
 
 
 class _Bridge(QObject):

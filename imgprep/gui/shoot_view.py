@@ -426,9 +426,8 @@ class ShootView(QWidget):
         fit = own["fit"] if (own and self.split_box.isChecked()) else None
 
         def work():  # noqa: ANN202
-            arr = load_array(p, 1600)
-            after = to_qimage(services.apply_fit(fit, arr)) if fit is not None else None
-            return to_qimage(arr), after
+            arr, after, gain = services.frame_preview(p, 1600, fit)
+            return to_qimage(arr), to_qimage(after) if after is not None else None, gain
 
         self.bg.run(work, self._preview_ready, channel="preview")
 
@@ -437,11 +436,14 @@ class ShootView(QWidget):
             self.canvas.message = str(err)
             self.canvas.set_image(None)
             return
-        before, after = result
+        before, after, gain = result
         self.canvas.message = ""
         self.canvas.labels = (self.tr("before"), self.tr("after"))
         self.canvas.anchor = getattr(self, "_anchor", None)
         self.canvas.set_image(before, after)
+        if gain != 1.0:
+            self.canvas.message = self.tr("The file uses a small part of its 16-bit range: "
+                                          "shown {0:.0f}× brighter").format(gain)
         if self.split_box.isChecked() and after is None:
             self.canvas.message = self.tr("This frame was not colour corrected (no card before it)")
         if self.corners_btn.isChecked():

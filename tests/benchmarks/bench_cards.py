@@ -61,22 +61,29 @@ def measure(path: Path, kind: str) -> dict[str, object]:
     preset = load_preset(None)  # the default preset
     colour = preset.colour
     card = "grey" if kind == "grey" else "classic24"
-    loaded = load(path, need_scale=lambda w, h: decode_scale(preset.renditions, colour, w, h))
-    arr, _ = _analysis_image(loaded.image, colour.detect_edge)
+    loaded = load(path, need_scale=lambda w, h: decode_scale(preset.renditions, colour, w, h), deep=True)
+    try:
+        from imgprep.app.colour_hooks import search_view
+    except ImportError:  # an imgprep from before deep frames were brightened (a baseline run)
+        view, gain = loaded.image, 1.0
+    else:
+        view, gain = search_view(loaded)  # a 12-bit frame in 16 bits: brightened, as the batch
+    arr, _ = _analysis_image(view, colour.detect_edge)
     try:
         from imgprep.core.colour.precheck import may_hold_card
     except ImportError:  # an imgprep from before the pre-check (for a baseline run)
         def may_hold_card(rgb: np.ndarray) -> bool:
             return True
     t = time.perf_counter()
-    pre = may_hold_card(loaded.image) if card == "classic24" else True
+    pre = may_hold_card(view) if card == "classic24" else True
     t_pre = time.perf_counter() - t
     t = time.perf_counter()
     det = detect_card(arr, card=card)
     t_detect = time.perf_counter() - t
     t = time.perf_counter()
     doc, _fit = analyse_array(arr, path.name, card=card,
-                              thresholds={"mean": colour.pass_mean, "max": colour.pass_max})
+                              thresholds={"mean": colour.pass_mean, "max": colour.pass_max},
+                              **({"gain": gain} if gain != 1.0 else {}))
     t_all = t_detect + time.perf_counter() - t
     mcc, t_mcc = _mcc_alone(arr) if card == "classic24" else (False, 0.0)
     row: dict[str, object] = {

@@ -97,9 +97,10 @@ def test_callout_edit_persists_to_sidecar_and_rerenders(qtbot, mug, shoots, tmp_
     assert not problems and found["MUG-001-02"].text == "釉面温润 手感细腻"
 
 
-def card_shoot(qtbot, make_window, tmp_path, sku: str, angle: float):
+def card_shoot(qtbot, make_window, tmp_path, sku: str, angle: float, deep12: bool = False):
     """A window over a library holding one shoot: a card frame (a ColorChecker under a
-    cast); returns the window and the scene (its true corners)."""
+    cast; with ``deep12`` as a machine-vision camera writes it, 12 linear bits unscaled
+    in a 16-bit PNG); returns the window and the scene (its true corners)."""
     if not services.colour_available():
         pytest.skip("the colour package (imgprep.core.colour, imgprep.app.colour_service) is not installed")
     from PIL import Image
@@ -109,7 +110,15 @@ def card_shoot(qtbot, make_window, tmp_path, sku: str, angle: float):
     scene = make_scene(size=(1500, 1000), angle=angle, cast=CASTS[1], seed=5)
     src = tmp_path / "in" / sku
     src.mkdir(parents=True)
-    Image.fromarray(scene.rgb).save(src / "IMG_0001.jpg", quality=92)
+    if deep12:
+        import numpy as np
+        from helpers import save_png16
+
+        from imgprep.core.colour.delta_e import srgb8_to_linear
+
+        save_png16(src / "IMG_0001.png", np.round(srgb8_to_linear(scene.rgb) * 4095).astype(np.uint16))
+    else:
+        Image.fromarray(scene.rgb).save(src / "IMG_0001.jpg", quality=92)
     w = make_window(tmp_path / "lib", catalogue=False)
     w.settings.set("preset", "taobao-710")
     process_and_wait(qtbot, w, [src])

@@ -38,7 +38,7 @@ Each guard failure raises the regularisation until the model complies.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -244,6 +244,23 @@ class ColourFit:
             s = cv2.merge([cv2.multiply(a, b), cv2.multiply(b, c), cv2.multiply(a, c)])
             y = cv2.add(y, cv2.transform(s, M[:, 3:6]))
         return y
+
+    def for_exposure(self, k: float) -> ColourFit:
+        """The fit that corrects a frame ``k`` times darker in linear light as this one
+        corrects the brighter frame: F'(x) = F(k x), exactly. The tone curve takes the
+        factor (a x^g becomes a k^g x^g; its knots move by log k); every model is a curve
+        followed by terms of degree one. For a deep frame searched brightened
+        (``exposure``): the card is fitted at the brightness it was searched at, where the
+        fit's limits are set, and the fit is for the frame as it is."""
+        if k == 1.0:
+            return self
+        if self.parts:
+            return replace(self, parts=tuple((w, f.for_exposure(k)) for w, f in self.parts), _cache={})
+        g = np.asarray(self.curve_gamma, float)
+        gain = tuple(float(v) for v in np.asarray(self.curve_gain, float) * k ** g)
+        shift = float(np.log(k))
+        knots = tuple((tuple(v - shift for v in kx), ky) for kx, ky in self.curve_knots)
+        return replace(self, curve_gain=gain, curve_knots=knots, _cache={})  # type: ignore[arg-type]
 
     # -- serialisation ---------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

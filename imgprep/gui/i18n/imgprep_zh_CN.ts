@@ -1580,103 +1580,108 @@
         <translation>载入中…</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="442"/>
+        <location filename="../shoot_view.py" line="441"/>
         <source>before</source>
         <translation>校正前</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="442"/>
+        <location filename="../shoot_view.py" line="441"/>
         <source>after</source>
         <translation>校正后</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="446"/>
+        <location filename="../shoot_view.py" line="445"/>
+        <source>The file uses a small part of its 16-bit range: shown {0:.0f}× brighter</source>
+        <translation>文件只用到 16 位范围的一小部分：已提亮 {0:.0f} 倍显示</translation>
+    </message>
+    <message>
+        <location filename="../shoot_view.py" line="448"/>
         <source>This frame was not colour corrected (no card before it)</source>
         <translation>此帧未做颜色校正（之前没有色卡）</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="460"/>
-        <location filename="../shoot_view.py" line="464"/>
+        <location filename="../shoot_view.py" line="462"/>
+        <location filename="../shoot_view.py" line="466"/>
         <source>Mark {0} as hero</source>
         <translation>将 {0} 设为主图</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="472"/>
+        <location filename="../shoot_view.py" line="474"/>
         <source>Render {0} again</source>
         <translation>重新出图 {0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="480"/>
+        <location filename="../shoot_view.py" line="482"/>
         <source>Rendered again: {0}</source>
         <translation>已重新出图：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="508"/>
+        <location filename="../shoot_view.py" line="510"/>
         <source>Preview — not saved yet (Ctrl+S saves)</source>
         <translation>预览——尚未保存（Ctrl+S 保存）</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="517"/>
+        <location filename="../shoot_view.py" line="519"/>
         <source>Callout of {0}</source>
         <translation>{0} 的卖点标注</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="536"/>
+        <location filename="../shoot_view.py" line="538"/>
         <source>Click corner 1 of 4: beside patch 1, dark skin (brown) — the wheel zooms</source>
         <translation>点击第 1 个角（共 4 个）：第 1 块“深肤色”（棕色）旁的角——滚轮可缩放</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="537"/>
+        <location filename="../shoot_view.py" line="539"/>
         <source>Click corner 2 of 4: beside patch 6, bluish green (clockwise from the first)</source>
         <translation>点击第 2 个角：第 6 块“蓝绿色”旁的角（从第一个角顺时针）</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="538"/>
+        <location filename="../shoot_view.py" line="540"/>
         <source>Click corner 3 of 4: beside patch 24, black</source>
         <translation>点击第 3 个角：第 24 块“黑色”旁的角</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="539"/>
+        <location filename="../shoot_view.py" line="541"/>
         <source>Click corner 4 of 4: beside patch 19, white</source>
         <translation>点击第 4 个角：第 19 块“白色”旁的角</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="544"/>
+        <location filename="../shoot_view.py" line="546"/>
         <source>Four corners set — press “Measure colour”</source>
         <translation>四个角已选好——请点“测量颜色”</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="555"/>
+        <location filename="../shoot_view.py" line="557"/>
         <source>Measuring…</source>
         <translation>测量中…</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="556"/>
+        <location filename="../shoot_view.py" line="558"/>
         <source>Colour of {0}</source>
         <translation>{0} 的颜色</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="561"/>
+        <location filename="../shoot_view.py" line="563"/>
         <source>No card found there: {0}</source>
         <translation>该处没有找到色卡：{0}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="563"/>
+        <location filename="../shoot_view.py" line="565"/>
         <source>PASS</source>
         <translation>合格</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="563"/>
+        <location filename="../shoot_view.py" line="565"/>
         <source>FAIL</source>
         <translation>不合格</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="569"/>
+        <location filename="../shoot_view.py" line="571"/>
         <source>mean ΔE2000 {0:.1f} → {1:.1f}, max {2:.1f}</source>
         <translation>平均 ΔE2000 {0:.1f} → {1:.1f}，最大 {2:.1f}</translation>
     </message>
     <message>
-        <location filename="../shoot_view.py" line="588"/>
+        <location filename="../shoot_view.py" line="590"/>
         <source>Correct {0}</source>
         <translation>校正 {0}</translation>
     </message>
