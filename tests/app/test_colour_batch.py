@@ -204,6 +204,32 @@ def test_a_camera_writing_12_bits_unscaled_into_16_is_corrected_like_a_full_rang
     assert float(delta_e_2000(hero[:h], full[:h]).mean()) <= 1.5
 
 
+def test_a_card_100_px_across_in_a_12_mp_phone_photo_is_the_shoot_s_card(tmp_path):
+    """A 12 MP phone photo (4032 x 3024) with the card 95 px across its patches: the batch
+    decodes it at 2016 px, where the card is 48 px. Before the pre-check at 480 px and the
+    enlarged crops, the frame was ruled out and rendered as the hero; a real card 80 px
+    across in such a frame was found in 0 of 12 development photos, 110 px in 7 (now 8 and
+    12)."""
+    scene = make_scene(size=(1400, 1000), card_frac=0.077, angle=15, cast=CASTS[0], seed=6, jpeg=None)
+    side = float(np.linalg.norm(scene.corners[1] - scene.corners[0]))
+    assert 88 < side < 102
+    top, left = 900, 1800
+    phone = cv2.copyMakeBorder(scene.rgb, top, 3024 - 1000 - top, left, 4032 - 1400 - left, cv2.BORDER_REPLICATE)
+    folder = tmp_path / "src" / "PHONE"
+    save_jpeg(folder / "IMG_0001.jpg", phone, quality=92, subsampling=SUBSAMPLING, time=T0)
+    save_jpeg(folder / "IMG_0002.jpg", apply_cast(product_photo(1500, 2000, seed=12), CASTS[0]), quality=92,
+              subsampling=SUBSAMPLING, time=T0 + timedelta(seconds=1))
+    code, doc, lib = _batch(tmp_path, tmp_path / "src")
+    assert code == 0, doc
+    items = {Path(i["source"]).name: i for i in doc["items"]}
+    assert items["IMG_0001.jpg"]["role"] == "card", items["IMG_0001.jpg"]
+    report = json.loads(sqlite3.connect(lib / "imgprep.sqlite").execute(
+        "SELECT report FROM fits WHERE sku = 'PHONE'").fetchone()[0])
+    found = np.asarray(report["card"]["corners"], float)
+    assert np.abs(found - (scene.corners + [left, top])).max() < 0.5 * side / 6
+    assert report["summary"]["after"]["mean"] < 2.0
+
+
 def test_cast_invariance_with_camera_jpegs(casts_run):
     """The same through 8-bit camera JPEGs (quality 92, 4:2:2). The input's compression
     sets a floor: correcting each frame with the exact inverse of its cast leaves

@@ -13,6 +13,9 @@ leave-one-out ΔE2000 after correction, the figures issue 10's point 2 bounds):
 - ``tiny160``, ``tiny110``, ``tiny80``: shrunk until the patch area is that many pixels
   across its long side, in a 1600 × 2000 frame continued from the photo's own edges (the
   same light all over, as when the card is shot from further away);
+- ``phone160``, ``phone110``, ``phone80``: the same in a 12 MP phone photo (4032 × 3024),
+  written as a JPEG and decoded as the batch decodes it for the search (at 2016 px, where
+  the card is half as large);
 - ``fluoro``: a fluorescent-like light (Bradford to 4000 K, green up, red and blue down);
   ``warm2700``: Bradford to 2700 K;
 - ``blurnoise``: blurred (σ 1.5 px), noise (σ 6 codes), JPEG quality 50;
@@ -48,11 +51,34 @@ from tests.core.colour.scenes import Cast, apply_cast  # noqa: E402
 NOT_CLASSIC = re.compile(r"digitalsg|spyder|other", re.IGNORECASE)
 PHOTO = re.compile(r"\.(jpe?g|png|tiff?|webp)$", re.IGNORECASE)
 SKIN = (224, 172, 140)
+PHONE = (4032, 3024)  # a 12 MP phone photo (width, height)
 
 
 def _points(H: np.ndarray, pts: np.ndarray) -> np.ndarray:
     p = np.c_[pts, np.ones(len(pts))] @ H.T
     return p[:, :2] / p[:, 2:]
+
+
+def _as_the_batch_sees(frame: np.ndarray) -> tuple[np.ndarray, float]:
+    """``frame`` written as a phone writes it (JPEG q92) and decoded as the batch decodes
+    it for the card search (its decode scale, then the analysis size): the image the search
+    sees and its scale to ``frame``."""
+    import tempfile
+
+    from PIL import Image
+
+    from imgprep.app.colour_hooks import _analysis_image
+    from imgprep.app.frames import decode_scale
+    from imgprep.core.imaging.load import load
+    from imgprep.core.presets import load_preset
+
+    preset = load_preset(None)
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "IMG_0001.jpg"
+        Image.fromarray(frame).save(path, quality=92)
+        loaded = load(path, need_scale=lambda w, h: decode_scale(preset.renditions, preset.colour, w, h))
+    arr, _ = _analysis_image(loaded.image, preset.colour.detect_edge)
+    return np.ascontiguousarray(arr), arr.shape[1] / frame.shape[1]
 
 
 def versions(img: np.ndarray, corners: np.ndarray) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
@@ -83,6 +109,16 @@ def versions(img: np.ndarray, corners: np.ndarray) -> Iterator[tuple[str, np.nda
         oy, ox = (2000 - sh) // 3, (1600 - sw) // 2
         frame = cv2.copyMakeBorder(small, oy, 2000 - sh - oy, ox, 1600 - sw - ox, cv2.BORDER_REPLICATE)
         yield f"tiny{target}", frame, np.array([[s, 0, ox], [0, s, oy], [0, 0, 1.0]])
+    for target in (160, 110, 80):
+        s = target / side
+        small = cv2.resize(img, (max(1, int(w * s)), max(1, int(h * s))), interpolation=cv2.INTER_AREA)
+        sh, sw = small.shape[:2]
+        if s >= 1 or sh > PHONE[1] or sw > PHONE[0]:
+            continue
+        oy, ox = (PHONE[1] - sh) // 3, (PHONE[0] - sw) // 2
+        frame = cv2.copyMakeBorder(small, oy, PHONE[1] - sh - oy, ox, PHONE[0] - sw - ox, cv2.BORDER_REPLICATE)
+        seen, k = _as_the_batch_sees(frame)
+        yield f"phone{target}", seen, np.array([[s * k, 0, ox * k], [0, s * k, oy * k], [0, 0, 1.0]])
     yield "fluoro", apply_cast(img, Cast(4000, (0.8, 1.15, 0.75), light="bradford")), ident
     yield "warm2700", apply_cast(img, Cast(2700, light="bradford")), ident
     soft = cv2.GaussianBlur(img, (0, 0), 1.5).astype(float)

@@ -83,6 +83,7 @@ _MAX_WINDOWS = 24
 _LATTICE_WINDOWS = 8  # ... and from one lattice (a marker beside the card widens it)
 # regions the full-size second look searches, at most
 _MAX_REGIONS = 3
+_UPSCALE, _UPSCALE_BELOW = 2.0, 400  # small crops are searched twice as large too (px)
 # a refused candidate on which this many patches agree may sit a cell off a partly covered
 # card; the closest few are tried again shifted by a cell (see _search_shifted)
 _NEAR_MISS, _NEAR_MISS_TRIED = 7, 2
@@ -1116,6 +1117,8 @@ def _search_small_cards(search: _Search, squares: np.ndarray) -> None:
     crop's squares and the whole frame's (``squares``, seen at 1000 px): the chart's
     surround may lie outside the crop (a Digital SG's Classic colours fill a crop around
     them, and the lattice finder extends the window past its edge)."""
+    import cv2
+
     from .precheck import card_regions
 
     rgb, ct = search.rgb, search.ct
@@ -1125,16 +1128,23 @@ def _search_small_cards(search: _Search, squares: np.ndarray) -> None:
         crop = np.ascontiguousarray(rgb[y0:y1, x0:x1])
         if min(crop.shape[:2]) < MIN_IMAGE_SIDE:
             continue
-        sq = _quads(crop)
         off = np.array([x0, y0], float)
-        shifted = sq.copy()
-        shifted[:, :2] += off
-        shifted = np.concatenate([shifted, squares])
-        quads = [q + off for q in _grid_candidates(crop, ct, sq)]
-        if len(sq) >= MCC_MIN_SQUARES_CROP:
-            quads += [q + off for q in _mcc_candidates(crop, 2 * MCC_EDGE)]
-        if search.consider("grid", quads, shifted):
-            break
+        # A card of 40-70 px has patches of 5-9 px, at the square finder's limit: the
+        # crop is looked at twice as large as well (its patches then 10-18 px), the
+        # candidates brought back to the frame's pixels and verified there.
+        for up in (1, _UPSCALE) if max(crop.shape[:2]) <= _UPSCALE_BELOW else (1,):
+            view = crop if up == 1 else cv2.resize(crop, None, fx=up, fy=up, interpolation=cv2.INTER_CUBIC)
+            sq = _quads(view)
+            quads = [q / up + off for q in _grid_candidates(view, ct, sq)]
+            if len(sq) >= MCC_MIN_SQUARES_CROP:
+                quads += [q / up + off for q in _mcc_candidates(view, 2 * MCC_EDGE)]
+            in_frame = sq.copy()  # the crop's squares in the frame's pixels
+            in_frame[:, :3] /= up
+            in_frame[:, :2] += off
+            if search.consider("grid", quads, np.concatenate([in_frame, squares])):
+                return
+            if search.best is not None:
+                break
 
 
 def _search_shifted(search: _Search, squares: np.ndarray) -> None:
