@@ -1039,7 +1039,7 @@ def detect_card(
     if not search.consider("grid", _grid_candidates(rgb, ct, squares), squares) \
             and len(squares) >= MCC_MIN_SQUARES:
         search.consider("mcc", _mcc_candidates(rgb), squares)
-    if search.best is None and max(rgb.shape[:2]) > 1.3 * MCC_EDGE:
+    if search.best is None:
         _search_small_cards(search, squares)
     if search.best is None:
         _search_shifted(search, squares)
@@ -1109,9 +1109,10 @@ class _Search:
 
 
 def _search_small_cards(search: _Search, squares: np.ndarray) -> None:
-    """A small card's patches are a few pixels at 1000 px: look again at full size, but
-    only where the pre-check sees the card's many hues side by side (a crop costs a
-    fraction of the frame, and a colourful product elsewhere costs nothing more).
+    """A small card's patches are a few pixels at 1000 px: look again at full size, and
+    at small crops twice as large, but only where the pre-check sees the card's many hues
+    side by side (a crop costs a fraction of the frame, and a colourful product elsewhere
+    costs nothing more).
 
     Whether a window found in a crop continues into a larger chart is judged on the
     crop's squares and the whole frame's (``squares``, seen at 1000 px): the chart's
@@ -1131,8 +1132,11 @@ def _search_small_cards(search: _Search, squares: np.ndarray) -> None:
         off = np.array([x0, y0], float)
         # A card of 40-70 px has patches of 5-9 px, at the square finder's limit: the
         # crop is looked at twice as large as well (its patches then 10-18 px), the
-        # candidates brought back to the frame's pixels and verified there.
-        for up in (1, _UPSCALE) if max(crop.shape[:2]) <= _UPSCALE_BELOW else (1,):
+        # candidates brought back to the frame's pixels and verified there. A frame of at
+        # most 1.3 x MCC_EDGE was seen nearly at full size already: only the larger look.
+        seen = max(h, w) <= 1.3 * MCC_EDGE
+        ups = (() if seen else (1,)) + ((_UPSCALE,) if max(crop.shape[:2]) <= _UPSCALE_BELOW else ())
+        for up in ups:
             view = crop if up == 1 else cv2.resize(crop, None, fx=up, fy=up, interpolation=cv2.INTER_CUBIC)
             sq = _quads(view)
             quads = [q / up + off for q in _grid_candidates(view, ct, sq)]

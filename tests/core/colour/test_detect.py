@@ -438,19 +438,21 @@ def test_colours_near_a_limit_count_in_the_hue_spread_by_their_weight():
     assert not enough_for_colour(CARD, _used(*line, *GREYS))
 
 
-@pytest.mark.parametrize(("frac", "angle", "cast", "seed"), [
-    (0.03, 0, Cast(), 1),
-    (0.03, 25, Cast(2700), 2),
-    (0.028, 10, Cast(4000, (0.8, 1.15, 0.75)), 4),
-], ids=["neutral", "tungsten", "fluorescent"])
-def test_a_card_50_px_across_in_a_2000_px_frame_is_passed_on_and_found(frac, angle, cast, seed):
+@pytest.mark.parametrize(("size", "frac", "angle", "cast", "seed"), [
+    ((2000, 1500), 0.03, 0, Cast(), 1),
+    ((2000, 1500), 0.03, 25, Cast(2700), 2),
+    ((2000, 1500), 0.028, 10, Cast(4000, (0.8, 1.15, 0.75)), 4),
+    ((1200, 900), 0.05, -20, Cast(5500, (0.87, 1.0, 1.13)), 5),
+], ids=["neutral", "tungsten", "fluorescent", "small-frame"])
+def test_a_card_50_px_across_is_passed_on_and_found(size, frac, angle, cast, seed):
     """The size a card 100 px across has in a 12 MP phone photo at the batch's decode (2000
     px): its patches are 6-7 px. The pre-check at 480 px sees its hues side by side, and the
-    small-card search looks at its crop twice as large too. Before (the pre-check at 320
-    px, no enlarged crop): 0 of these 3 found, 2 ruled out by the pre-check."""
+    small-card search looks at its crop twice as large too, in a frame of 1200 px as well
+    (which had no small-card search). Before (the pre-check at 320 px, no enlarged crop):
+    none of these found, 2 ruled out by the pre-check."""
     from imgprep.core.colour.precheck import may_hold_card
 
-    sc = make_scene((2000, 1500), card_frac=frac, angle=angle, cast=cast, seed=seed, centre=(0.3, 0.6))
+    sc = make_scene(size, card_frac=frac, angle=angle, cast=cast, seed=seed, centre=(0.3, 0.6))
     side = np.linalg.norm(sc.corners[1] - sc.corners[0])
     assert 48 < side < 56
     assert may_hold_card(sc.rgb)
