@@ -44,13 +44,11 @@ def analyse_array(
     if gain != 1.0:
         doc.setdefault("card", {})["search_gain"] = round(float(gain), 3)
         if fit is not None:
-            fit = fit.for_exposure(gain)
-            from ..core.colour.delta_e import linear_to_srgb, srgb_to_linear
-            from ..core.colour.exposure import TOP_CODE
+            from ..core.colour.exposure import range_reached
             from ..core.messages import MESSAGES
 
-            top = float(linear_to_srgb(srgb_to_linear(np.array([TOP_CODE / 255.0])) / gain)[0])
-            args = {"level": f"{100 * top:.1f}", "gain": f"{gain:.0f}"}
+            fit = fit.for_exposure(gain)
+            args = {"level": f"{100 * range_reached(gain):.1f}", "gain": f"{gain:.0f}"}
             en, zh = MESSAGES["frame-brightened"]
             doc.setdefault("warnings", []).append(en.format(**args))
             doc.setdefault("warnings_zh", []).append(zh.format(**args))

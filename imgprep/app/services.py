@@ -633,7 +633,7 @@ def frame_preview(path: str | Path, long_edge: int, fit: dict[str, Any] | None =
     if fit is None:
         return before, None, gain
     f = ColourFit.from_dict(fit)
-    if gain == 1.0 or loaded.deep is None:
+    if gain == 1.0:  # (a gain comes only from 16 bits)
         return before, f.apply(before), gain
     deep = loaded.deep if view.size == loaded.image.size else downscale16(loaded.deep, view.size)
     return before, f.apply16(deep), gain

@@ -4,13 +4,13 @@ Industrial and machine-vision cameras, and the RAW exports of colour-constancy d
 write 10, 12 or 14 bits into a 16-bit PNG or TIFF without scaling them: the brightest
 pixel of the frame sits at 1/64 to 1/4 of full scale. The 8-bit image the engine makes
 from it (65535 → 255) is nearly black, 16 levels for a 12-bit frame, and the search
-finds nothing there (3 of 12 real cards, docs/colour-detection.md "Deep frames").
+found 4 of the 13 development cards written so (docs/colour-detection.md "Deep frames").
 
 The search then sees the frame brightened by one gain in linear light, its brightest
 pixel at the code where a patch counts as clipped (so a patch at the sensor's own
-ceiling is still seen as clipped), and the patches it measures are divided by that
-gain again: the fit maps the frame as it is, so that it corrects the product frames of
-the same camera, which stay as they are, and brightens them as the card says.
+ceiling is still seen as clipped). The card is measured and fitted there, and the fit is
+carried back to the frame as it is (``ColourFit.for_exposure``): it corrects the product
+frames of the same camera, which stay as they are, and brightens them as the card says.
 """
 
 from __future__ import annotations
@@ -55,3 +55,10 @@ def _table(gain: float) -> np.ndarray:
 def brightened(deep: np.ndarray, gain: float) -> np.ndarray:
     """``deep`` (uint16 sRGB) as uint8 sRGB, ``gain`` times brighter in linear light."""
     return np.take(_table(round(float(gain), 9)), np.asarray(deep, np.uint16))
+
+
+def range_reached(gain: float) -> float:
+    """The share of full scale (in code values) a frame's brightest pixel reached, given
+    the gain :func:`search_gain` found for it."""
+    want = float(srgb_to_linear(np.array([TOP_CODE / 255.0]))[0])
+    return float(linear_to_srgb(np.array([want / gain]))[0])

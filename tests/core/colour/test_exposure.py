@@ -9,7 +9,13 @@ import pytest
 from helpers import save_png16
 
 from imgprep.core.colour.delta_e import delta_e_2000, linear_to_lab, linear_to_srgb, srgb_to_linear
-from imgprep.core.colour.exposure import TOP_CODE, USED_RANGE, brightened, search_gain
+from imgprep.core.colour.exposure import (
+    TOP_CODE,
+    USED_RANGE,
+    brightened,
+    range_reached,
+    search_gain,
+)
 from imgprep.core.colour.models import MODEL_ORDER, fit
 from imgprep.core.colour.reference import get_card
 from tests.core.colour.scenes import make_scene
@@ -39,6 +45,7 @@ def test_a_frame_of_fewer_bits_is_brought_to_the_top_code(bits):
     assert gain > 1.0
     view = brightened(codes, gain)
     assert view.dtype == np.uint8 and int(view.max()) == TOP_CODE
+    assert range_reached(gain) == pytest.approx(int(codes.max()) / 65535, rel=1e-6)
     # one gain in linear light: ratios of linear values are kept (away from the darkest codes)
     lin_in = srgb_to_linear(codes / 65535.0)
     lin_out = srgb_to_linear(view / 255.0)
