@@ -26,7 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PIL import Image, ImageCms, ImageFile, ImageOps
+from PIL import Image, ImageCms, ImageFile
 
 from ..errors import InputError
 from ..messages import Reason, error_reason
@@ -855,20 +855,5 @@ def load(path: str | Path, min_long_edge: int | None = None,
                   artist=artist, copyright=copyright_, notes=notes, deep=sixteen)
 
 
-def load_rgb_array(path: str | Path, max_long_edge: int | None = None):
-    """The image as a uint8 (H, W, 3) sRGB numpy array, for colour analysis.
-
-    Decoded with :func:`load`; downscaled (area-averaged) so the long edge is at most
-    ``max_long_edge``. Never uses ``cv2.imread`` on untrusted files.
-    """
-    import numpy as np
-
-    img = load(path, min_long_edge=max_long_edge).image
-    if max_long_edge and max(img.size) > max_long_edge:
-        img = ImageOps.contain(img, (max_long_edge, max_long_edge), Image.Resampling.BOX)
-    return np.asarray(img)
-
-
-# Keep ImageOps importable name used above (contain) without linters complaining.
-__all__ = ["Loaded", "load", "to_8bit", "load_rgb_array", "probe", "srgb_icc_bytes", "MAX_PIXELS",
+__all__ = ["Loaded", "load", "to_8bit", "probe", "srgb_icc_bytes", "MAX_PIXELS",
            "IMAGE_EXTENSIONS", "RAW_EXTENSIONS", "HEIF_EXTENSIONS", "ALLOWED_FORMATS", "heif_problem"]

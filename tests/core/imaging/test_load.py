@@ -10,7 +10,7 @@ from helpers import MARK, adobe_rgb_icc, matrix_icc, photo_array, save_jpeg, sto
 from PIL import Image, ImageCms
 
 from imgprep.core.errors import InputError
-from imgprep.core.imaging.load import MAX_PIXELS, load, load_rgb_array, probe
+from imgprep.core.imaging.load import MAX_PIXELS, load, probe
 
 
 def _near(a, b, tol):
@@ -81,7 +81,6 @@ def test_large_jpeg_is_decoded_with_dct_scaling(tmp_path):
     # 1420 px needed: the 1/2 scale (2000 px) is the smallest DCT scale that is enough.
     assert small.image.size == (2000, 1500)
     assert load(p, need_scale=lambda w, h: 0.2).image.size == (1000, 750)
-    assert load_rgb_array(p, max_long_edge=1000).shape == (750, 1000, 3)
 
 
 def test_capture_time_and_probe(tmp_path):

@@ -88,10 +88,6 @@ def test_phone_photos_load_upright_in_srgb_with_their_capture_time(tmp_path, kin
     assert got.capture_time == SHOT
     assert got.notes == ["converted from 'Display P3 test' to sRGB"]
     assert probe(p)[2] == SHOT
-    # the loader's array for the card search and the app's previews too
-    from imgprep.core.imaging.load import load_rgb_array
-
-    assert load_rgb_array(p, max_long_edge=240).shape == (160, 240, 3)
 
 
 def test_a_10_bit_avif_is_read_upright_and_converted():

@@ -21,7 +21,7 @@ from helpers import photo_array, save_jpeg
 
 from imgprep.core.errors import InputError
 from imgprep.core.imaging import load as load_module
-from imgprep.core.imaging.load import load, load_rgb_array, probe
+from imgprep.core.imaging.load import load, probe
 from imgprep.core.messages import say
 
 DNG = Path(__file__).parents[2] / "data" / "bayer_rggb_o6.dng"
@@ -65,10 +65,6 @@ def test_dng_is_decoded_at_half_size_when_half_is_enough():
     assert small.original_size == (720, 360)
     _scene_ok(np.asarray(small.image))
     assert load(DNG, need_scale=lambda w, h: 0.6).image.size == (720, 360)
-
-    a = load_rgb_array(DNG, max_long_edge=200)
-    assert a.shape == (100, 200, 3) and a.dtype == np.uint8
-    _scene_ok(a)
 
 
 def test_dng_keeps_its_16_bits_when_asked():
