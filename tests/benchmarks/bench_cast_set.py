@@ -17,10 +17,14 @@ with ``--product``, a real one too, calling the batch's own steps instead of the
   JPEG quality) — the file the batch writes, less its journal and names.
 
 Per card: the worst pair of the five corrected renditions (mean ΔE2000 over the top
-80 %, as ``bench_cast.py``) and the uncorrected one, and each frame's model and left-out
-patches. Its "corrected" figure equals ``bench_cast.py``'s to the hundredth (seven pairs
-checked, session 18); it has no floors (``bench_cast.py`` has). ``--frames DIR`` keeps the
-cast frames between runs (they do not depend on the code). Light as gains only.
+80 %, as ``bench_cast.py``), the card's floor and the uncorrected one, and each frame's
+model and left-out patches. Its "corrected" figure equals ``bench_cast.py``'s to the
+hundredth (seven pairs checked, session 18). The card's floor is ``bench_cast.py``'s: each
+product frame's cast undone exactly (in float, kept in 16 bits) and the frame corrected by
+one fit, the uncast card photo's, for every cast. It is what the correction would give if
+its fit moved exactly with the light: what the corrected figure has above it is the fits
+disagreeing, not the frames' 8 bits. ``--frames DIR`` keeps the cast frames between runs
+(they do not depend on the code). Light as gains only.
 """
 
 from __future__ import annotations
@@ -92,7 +96,26 @@ def _worst(images: list[np.ndarray], top: float = 0.8) -> float:
     return max(_pairs(labs, int(labs[0].shape[0] * top)).values())
 
 
-def run_card(card: Path, products: dict[str, Path | None], folder: Path) -> tuple[str, dict[str, float], list[str]]:
+def _floor_hero(path: Path, cast, fit: dict, scratch: Path) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """The product frame with its cast undone exactly (in float, written with 16 bits) and
+    rendered as the hero with one fit for every cast: what a fit that moved exactly with
+    the light would give."""
+    import cv2
+
+    from imgprep.core.colour.delta_e import linear_to_srgb, srgb8_to_linear
+    from tests.core.colour.scenes import invert_cast_linear
+
+    lin = invert_cast_linear(srgb8_to_linear(np.asarray(Image.open(path).convert("RGB"))).astype(float), cast)
+    out = scratch / f"{path.parent.name}-{path.stem}-undone.png"
+    cv2.imwrite(str(out), np.round(linear_to_srgb(np.clip(lin, 0, 1))[..., ::-1] * 65535).astype(np.uint16))
+    try:
+        return _hero(out, fit)
+    finally:
+        out.unlink()
+
+
+def run_card(card: Path, products: dict[str, Path | None], folder: Path
+             ) -> tuple[str, dict[str, float], list[str], dict[str, float]]:
     from imgprep.app.colour_hooks import detect_card_in
     from imgprep.app.frames import decode_scale
     from imgprep.core.imaging.load import load
@@ -110,11 +133,20 @@ def run_card(card: Path, products: dict[str, Path | None], folder: Path) -> tupl
         else:
             left = ",".join(f"{x['index']}{x['code'][:2]}" for x in got["doc"].get("excluded", []))
             notes.append(f"{got['fit']['model']}" + (f" [{left}]" if left else ""))
-    figures = {}
+    figures, floors = {}, {}
     if any(f is not None for f in fits):
         for name in products:
             figures[name] = _worst([_hero(p, f) for p, f in zip(frames[name], fits, strict=True)])
-    return card.stem, figures, notes
+    loaded = load(card, need_scale=lambda w, h: decode_scale(preset.renditions, preset.colour, w, h))
+    as_shot = detect_card_in(loaded.image, loaded.original_size, preset.colour, card.name)
+    if figures and as_shot is not None:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as scratch:
+            for name in products:
+                floors[name] = _worst([_floor_hero(p, c, as_shot["fit"], Path(scratch))
+                                       for p, c in zip(frames[name], casts("gains").values(), strict=True)])
+    return card.stem, figures, notes, floors
 
 
 def uncorrected(products: dict[str, Path | None], folder: Path) -> dict[str, float]:
@@ -161,11 +193,11 @@ def main(argv: list[str] | None = None) -> int:
             results = list(pool.map(run_card, cards, [products] * len(cards), [folder] * len(cards)))
         baseline = uncorrected(products, folder)
     names = list(products)
-    print("| card | " + " | ".join(f"{n}: corrected / uncorrected" for n in names) + " | each cast's frame |")
+    print("| card | " + " | ".join(f"{n}: corrected / card's floor / uncorrected" for n in names) + " | each cast's frame |")
     print("|---|" + "---|" * len(names) + "---|")
     passed = dict.fromkeys(names, 0)
     found = [r for r in results if r[1]]
-    for stem, figures, notes in results:
+    for stem, figures, notes, floors in results:
         if not figures:
             print(f"| {stem} | " + " | ".join("–" for _ in names) + " | card found under no cast |")
             continue
@@ -173,7 +205,8 @@ def main(argv: list[str] | None = None) -> int:
         for n in names:
             after, before = figures[n], baseline[n]
             passed[n] += after <= 1.5
-            cells.append(f"{'**' if after > 1.5 else ''}{after:.2f}{'**' if after > 1.5 else ''} / {before:.2f}")
+            floor = f"{floors[n]:.2f}" if n in floors else "–"
+            cells.append(f"{'**' if after > 1.5 else ''}{after:.2f}{'**' if after > 1.5 else ''} / {floor} / {before:.2f}")
         print(f"| {stem} | " + " | ".join(cells) + " | " + "; ".join(notes) + " |")
     print()
     for n in names:
