@@ -40,7 +40,7 @@ from PIL import Image, ImageOps
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.benchmarks.bench_cast import T0, _jpeg, _pairs, casts  # noqa: E402
+from tests.benchmarks.bench_cast import T0, _jpeg, _linear, _pairs, _write_tif16, casts  # noqa: E402
 
 SKIP = ("digitalsg", "spyder", "other")
 
@@ -97,17 +97,13 @@ def _worst(images: list[np.ndarray], top: float = 0.8) -> float:
 
 
 def _floor_hero(path: Path, cast, fit: dict, scratch: Path) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """The product frame with its cast undone exactly (in float, written with 16 bits) and
-    rendered as the hero with one fit for every cast: what a fit that moved exactly with
-    the light would give."""
-    import cv2
-
-    from imgprep.core.colour.delta_e import linear_to_srgb, srgb8_to_linear
+    """The product frame with its cast undone exactly (in float, written with 16 bits, as
+    ``bench_cast.py``'s floor frames) and rendered as the hero with one fit for every
+    cast: what a fit that moved exactly with the light would give."""
     from tests.core.colour.scenes import invert_cast_linear
 
-    lin = invert_cast_linear(srgb8_to_linear(np.asarray(Image.open(path).convert("RGB"))).astype(float), cast)
-    out = scratch / f"{path.parent.name}-{path.stem}-undone.png"
-    cv2.imwrite(str(out), np.round(linear_to_srgb(np.clip(lin, 0, 1))[..., ::-1] * 65535).astype(np.uint16))
+    out = scratch / f"{path.parent.name}-{path.stem}-undone.tif"
+    _write_tif16(out, invert_cast_linear(_linear(path), cast))
     try:
         return _hero(out, fit)
     finally:

@@ -38,6 +38,7 @@ MIN_IMAGE_SIDE = 32
 _EDGE = 480  # working size (long edge, px)
 _CELL = 8  # cell side (px at the working size)
 _BINS = 12  # hue sectors of 30°
+_HUE_BIN = (np.arange(256, dtype=np.int32) * _BINS) // 180  # OpenCV's hue (0-179) → its sector
 _MIN_HUES = 5  # sectors a window must hold (a Classic fills 8-10 of 12)
 _MIN_SAT = 60  # saturation (0-255) of a pixel that counts for its hue, after white balance
 _MIN_SHARE = 0.015  # share of a window's pixels a hue sector needs to count
@@ -170,9 +171,6 @@ def _windows(balanced: np.ndarray, w: int, h: int, scale: float,
         merged = sorted(_merge(boxes), key=lambda b: (b[2] - b[0]) * (b[3] - b[1]))
         out += [b for b in merged if not any(_holds(b, o) for o in out)]
     return out
-
-
-_HUE_BIN = ((np.arange(256, dtype=np.int32) * _BINS) // 180).astype(np.int32)  # OpenCV's hue 0-179 → sector
 
 
 @lru_cache(maxsize=8)
