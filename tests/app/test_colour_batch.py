@@ -56,11 +56,20 @@ def _shoot(root: Path, sku: str, cast, k: int, with_card: bool = True, fmt: str 
         save("IMG_0001", srgb8_to_linear(card).astype(float) if fmt == "png12" else card, 0)
     for i, seed in enumerate(seeds):
         # Product frames larger than the rendition, as real ones are (4.3 MP here).
-        photo = product_photo(1800, 2400, seed=seed)
-        lin = apply_cast_linear(srgb8_to_linear(photo), cast)
-        save(f"IMG_{i + 2:04d}", encode16(lin) if fmt == "tif16" else lin if fmt in ("dng", "png12")
-             else apply_cast(photo, cast), i + 1)
+        if fmt in ("tif16", "dng", "png12"):
+            lin = apply_cast_linear(srgb8_to_linear(product_photo(1800, 2400, seed=seed)), cast)
+            save(f"IMG_{i + 2:04d}", encode16(lin) if fmt == "tif16" else lin, i + 1)
+        else:
+            save(f"IMG_{i + 2:04d}", _cast_product(seed, cast), i + 1)
     return folder
+
+
+@lru_cache(maxsize=12)
+def _cast_product(seed: int, cast) -> np.ndarray:
+    """A product frame under ``cast`` as a camera encodes it: several tests shoot the same."""
+    rgb = apply_cast(product_photo(1800, 2400, seed=seed), cast)
+    rgb.flags.writeable = False
+    return rgb
 
 
 @lru_cache(maxsize=8)

@@ -29,6 +29,7 @@ from imgprep.core.colour.delta_e import (
     bradford_matrix,
     linear_to_srgb,
     srgb8_to_linear,
+    srgb_to_linear,
 )
 from imgprep.core.colour.reference import get_card
 
@@ -78,8 +79,16 @@ def _exposure(cast: Cast) -> float:
 
 def apply_cast_linear(lin: np.ndarray, cast: Cast) -> np.ndarray:
     A = _light_matrix(cast.kelvin, cast.light)
-    y = (np.asarray(lin, float) @ A.T) * np.asarray(cast.gains) * _exposure(cast)
-    return np.power(np.clip(y, 0.0, 1.0), np.asarray(cast.gamma))
+    lin = np.asarray(lin, float)
+    if np.count_nonzero(A - np.diag(np.diag(A))) == 0:  # gains: the same values as A.T's product
+        y = lin * np.diag(A) * np.asarray(cast.gains) * _exposure(cast)
+    else:
+        y = (lin @ A.T) * np.asarray(cast.gains) * _exposure(cast)
+    y = np.clip(y, 0.0, 1.0, out=y)
+    for c, g in enumerate(cast.gamma):  # x ** 1.0 is x: only the channels with a power
+        if g != 1.0:
+            y[..., c] **= g
+    return y
 
 
 def invert_cast_linear(lin: np.ndarray, cast: Cast) -> np.ndarray:
@@ -90,8 +99,23 @@ def invert_cast_linear(lin: np.ndarray, cast: Cast) -> np.ndarray:
     return y @ np.linalg.inv(_light_matrix(cast.kelvin, cast.light)).T
 
 
-def encode(lin: np.ndarray) -> np.ndarray:
+def _encode_exact(lin: np.ndarray) -> np.ndarray:
     return np.clip(np.round(linear_to_srgb(np.clip(lin, 0, 1)) * 255), 0, 255).astype(np.uint8)
+
+
+# encode() by table: each 1/65536 step of linear light holds at most one of the 255 code
+# boundaries (the closest two are 1/255/12.92 apart), so the code at a step's start, plus
+# one past the boundary, is exactly the code _encode_exact gives (5 x faster)
+_ENC_STEPS = 1 << 16
+_ENC_START = _encode_exact(np.arange(_ENC_STEPS + 1) / _ENC_STEPS)
+_ENC_NEXT = np.append(srgb_to_linear((np.arange(1, 256) - 0.5) / 255), np.inf)  # code k -> k + 1
+
+
+def encode(lin: np.ndarray) -> np.ndarray:
+    x = np.clip(np.asarray(lin, float), 0.0, 1.0)
+    code = _ENC_START[(x * _ENC_STEPS).astype(np.int32)]
+    code += x >= _ENC_NEXT[code]
+    return code
 
 
 def apply_cast(rgb: np.ndarray, cast: Cast) -> np.ndarray:
@@ -178,7 +202,27 @@ def render_chart(kind: str = "classic24", patch_px: int = 64) -> tuple[np.ndarra
 
 # --------------------------------------------------------------------------- backgrounds
 def _background(h: int, w: int, rng: np.random.Generator, objects: int = 4) -> np.ndarray:
-    yy, xx = np.mgrid[0:h, 0:w].astype(float)
+    """A product-like background (linear sRGB, read-only), drawn from ``rng``. Many tests
+    draw the same one (a scene's card changed, its light changed): it is kept, and
+    ``rng`` left where drawing it would have left it, so every later draw is the same."""
+    key = (h, w, objects, repr(rng.bit_generator.state))
+    if key not in _BACKGROUNDS:
+        img = _draw_background(h, w, rng, objects)
+        img.flags.writeable = False
+        _BACKGROUNDS[key] = img, rng.bit_generator.state
+        while len(_BACKGROUNDS) > 4:
+            del _BACKGROUNDS[next(iter(_BACKGROUNDS))]
+    img, after = _BACKGROUNDS[key]
+    rng.bit_generator.state = after
+    return img
+
+
+_BACKGROUNDS: dict[tuple, tuple[np.ndarray, dict]] = {}
+
+
+def _draw_background(h: int, w: int, rng: np.random.Generator, objects: int) -> np.ndarray:
+    # pixel coordinates as a column and a row (broadcast: the same values as a full grid)
+    yy, xx = np.arange(h, dtype=float)[:, None], np.arange(w, dtype=float)[None, :]
     base = np.array([0.62, 0.58, 0.52]) * rng.uniform(0.8, 1.1)
     shade = 0.75 + 0.25 * (1 - yy / h) + 0.1 * np.sin(xx / w * 3 + rng.uniform(0, 3))
     img = base * shade[..., None]
@@ -186,13 +230,16 @@ def _background(h: int, w: int, rng: np.random.Generator, objects: int = 4) -> n
         cx, cy = rng.uniform(0.1, 0.9) * w, rng.uniform(0.1, 0.9) * h
         rx, ry = rng.uniform(0.05, 0.18) * w, rng.uniform(0.05, 0.2) * h
         col = rng.uniform(0.03, 0.6, 3)
-        d = ((xx - cx) / rx) ** 2 + ((yy - cy) / ry) ** 2
+        # d < 1 only within rx, ry of the centre: computed there alone
+        ys = slice(max(0, int(cy - ry) - 1), min(h, int(cy + ry) + 2))
+        xs = slice(max(0, int(cx - rx) - 1), min(w, int(cx + rx) + 2))
+        d = ((xx[:, xs] - cx) / rx) ** 2 + ((yy[ys] - cy) / ry) ** 2
         m = d < 1
-        img[m] = col * (1.1 - 0.5 * d[m])[:, None]
+        img[ys, xs][m] = col * (1.1 - 0.5 * d[m])[:, None]
     stripes = rng.uniform(0.05, 0.5, 3)  # a striped cloth
     x0, y0 = int(rng.uniform(0, 0.6) * w), int(rng.uniform(0.55, 0.8) * h)
     sl = (slice(y0, min(h, y0 + h // 6)), slice(x0, min(w, x0 + w // 3)))
-    img[sl] = np.where(((xx[sl] + yy[sl]) // 12 % 2 == 0)[..., None], stripes, stripes * 0.4)
+    img[sl] = np.where(((xx[:, sl[1]] + yy[sl[0]]) // 12 % 2 == 0)[..., None], stripes, stripes * 0.4)
     return np.clip(img + rng.normal(0, 0.01, img.shape), 0, 1)
 
 
