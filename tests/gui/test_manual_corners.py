@@ -26,18 +26,16 @@ def test_corners_the_detector_refuses_give_a_fit_to_accept(qtbot, make_window, t
 def test_the_split_shows_the_correction_the_frame_got(qtbot, make_window, tmp_path):
     """Issue 16, problem 4: the before/after split uses the fit the frame was rendered with
     (none for a frame shot before the card), not the shoot's latest fit."""
-    w, scene = card_shoot(qtbot, make_window, tmp_path, "SPLIT-1", angle=0)
+    w, scene = card_shoot(qtbot, make_window, tmp_path, "SPLIT-1", angle=0, product_first=True)
     v = w.shoot_view
     card = next(f for f in v.frames if f.kind == "card")
+    before = next(f for f in v.frames if f.kind == "product")
+    assert before.fit_id is None  # shot before the card
     assert v.fits and v.fits[-1]["card_source_id"] == card.id
     v.list.setCurrentRow(v.frames.index(card))
     v.split_box.setChecked(True)
     qtbot.waitUntil(lambda: v.canvas.after is not None, timeout=10000)  # its own fit
-    uncorrected = services.FrameRow(**{**card.__dict__, "kind": "product", "role": "detail", "fit_id": None,
-                                       "id": -1})
-    v.frames.append(uncorrected)
-    v.list.addItem("x")
-    v.list.setCurrentRow(len(v.frames) - 1)
+    v.list.setCurrentRow(v.frames.index(before))
     qtbot.waitUntil(lambda: "not colour corrected" in v.canvas.message, timeout=10000)
     assert v.canvas.after is None
 

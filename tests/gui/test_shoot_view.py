@@ -97,10 +97,12 @@ def test_callout_edit_persists_to_sidecar_and_rerenders(qtbot, mug, shoots, tmp_
     assert not problems and found["MUG-001-02"].text == "釉面温润 手感细腻"
 
 
-def card_shoot(qtbot, make_window, tmp_path, sku: str, angle: float, deep12: bool = False):
+def card_shoot(qtbot, make_window, tmp_path, sku: str, angle: float, deep12: bool = False,
+               product_first: bool = False):
     """A window over a library holding one shoot: a card frame (a ColorChecker under a
     cast; with ``deep12`` as a machine-vision camera writes it, 12 linear bits unscaled
-    in a 16-bit PNG); returns the window and the scene (its true corners)."""
+    in a 16-bit PNG), after a product frame shot before it with ``product_first``;
+    returns the window and the scene (its true corners)."""
     if not services.colour_available():
         pytest.skip("the colour package (imgprep.core.colour, imgprep.app.colour_service) is not installed")
     from PIL import Image
@@ -121,6 +123,13 @@ def card_shoot(qtbot, make_window, tmp_path, sku: str, angle: float, deep12: boo
         Image.fromarray(scene.rgb).save(src / "IMG_0001.jpg", quality=92)
     w = make_window(tmp_path / "lib", catalogue=False)
     w.settings.set("preset", "taobao-710")
+    if product_first:  # a product frame taken in before the card came
+        from tests.core.colour.scenes import apply_cast, product_photo
+
+        first = tmp_path / "first" / sku
+        first.mkdir(parents=True)
+        Image.fromarray(apply_cast(product_photo(800, 1200, seed=4), CASTS[1])).save(first / "IMG_0000.jpg", quality=92)
+        process_and_wait(qtbot, w, [first])
     process_and_wait(qtbot, w, [src])
     w.show_shoot(sku)
     w.shoot_view.list.setCurrentRow(0)
