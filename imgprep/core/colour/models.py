@@ -548,6 +548,10 @@ MODEL_ORDER = ("white-balance", "matrix3x3", "curve+matrix", "root-polynomial", 
 
 
 # --------------------------------------------------------------------------- guards
+# the RGB cube's lattice, 5 levels a channel, that the guard scales to the card's white
+_CUBE = np.stack(np.meshgrid(*[np.linspace(0.05, 1.0, 5)] * 3, indexing="ij"), -1).reshape(-1, 3)
+
+
 def _guard_problem(f: ColourFit, m: np.ndarray, neutral: np.ndarray) -> str | None:
     """Return why ``f`` is unsafe, or None. Checks the neutral axis and the cube lattice.
 
@@ -567,27 +571,30 @@ def _guard_problem(f: ColourFit, m: np.ndarray, neutral: np.ndarray) -> str | No
     if len(neutral):
         top = min(1.0, 1.5 * float(np.max(m[neutral] @ nd / (nd @ nd))))
     t = np.linspace(0.004, 1.0, 64) * top
-    out = f.apply_linear(t[:, None] * nd, clip=False)
+    # the grey axis, the card's patches and the cube lattice (below) through the fit at once
+    mc = np.clip(m, 0, 1)
+    cube = _CUBE * nd
+    every = f.apply_linear(np.concatenate([t[:, None] * nd, mc, cube]), clip=False)
+    out = every[: len(t)]
     Y = out @ np.array([0.2126, 0.7152, 0.0722])
     if np.any(np.diff(Y) <= 0):
         return "grey axis not monotone"
     lab = linear_to_lab(np.clip(out[Y > 0.01], 0, None))
     if lab.size and np.max(np.hypot(lab[:, 1], lab[:, 2])) > 12:
         return "grey axis not neutral"
-    # cube lattice in camera space vs a white balance of the same neutral
-    def versus_wb(x: np.ndarray) -> np.ndarray:
-        wb = np.clip(x / nd, 0, 1)  # crude white balance
-        got = f.apply_linear(x)
-        scale = np.median((got @ [0.2126, 0.7152, 0.0722] + 1e-3) / (wb @ [0.2126, 0.7152, 0.0722] + 1e-3))
-        return delta_e_2000(linear_to_lab(got), linear_to_lab(np.clip(wb * scale, 0, 1)))
-
-    v = np.linspace(0.05, 1.0, 5)
-    # the cube of surface colours under this card's light: no channel above its white's
-    # (a camera value with full blue under a warm light is no surface colour, and judging
-    # it made the guard fire under one light and not another)
-    cube = np.stack(np.meshgrid(v, v, v, indexing="ij"), -1).reshape(-1, 3) * nd
-    limit = max(_CUBE_DE_LIMIT, 1.5 * float(np.max(versus_wb(np.clip(m, 0, 1)))))
-    if np.max(versus_wb(cube)) > limit:
+    # the patches and the cube lattice in camera space vs a white balance of the same
+    # neutral (crude: x / nd), each set scaled to the fit's brightness by its own median
+    got = np.clip(every[len(t):], 0.0, 1.0)
+    wb = np.clip(np.concatenate([mc, cube]) / nd, 0, 1)
+    ratio = (got @ [0.2126, 0.7152, 0.0722] + 1e-3) / (wb @ [0.2126, 0.7152, 0.0722] + 1e-3)
+    n = len(mc)
+    scale = np.repeat([np.median(ratio[:n]), np.median(ratio[n:])], [n, len(cube)])
+    de = delta_e_2000(linear_to_lab(got), linear_to_lab(np.clip(wb * scale[:, None], 0, 1)))
+    # the cube of surface colours under this card's light (_CUBE): no channel above its
+    # white's (a camera value with full blue under a warm light is no surface colour, and
+    # judging it made the guard fire under one light and not another)
+    limit = max(_CUBE_DE_LIMIT, 1.5 * float(np.max(de[:n])))
+    if np.max(de[n:]) > limit:
         return "colours outside the chart gamut move too far"
     return None
 
