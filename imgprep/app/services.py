@@ -104,7 +104,7 @@ def list_shoots(library: str | Path, today: date | None = None) -> list[ShootRow
     from .check import check_library
     from .run import cancelled_key
 
-    checks = {c.sku.casefold(): c for c in check_library(lib, today=today, disk=False)}  # no re-hash per refresh
+    checks = {c.sku.casefold(): c for c in check_library(lib, today=today, disk=False, shot_only=True)}  # no re-hash per refresh
     out: list[ShootRow] = []
     with _reading(lib) as j:
         if j is None:
