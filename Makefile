@@ -35,7 +35,7 @@ run: $(STAMP)
 	fi
 
 test: $(TSTAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider -n auto --dist loadfile
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider -n auto --maxprocesses 4 --dist loadfile
 
 bench: $(TSTAMP)
 	$(BIN)/python -m pip install -q -e '.[bench]'
