@@ -14,9 +14,11 @@ not make every pixel one hue), and split into cells; a window of 2x2 up to 6x6 c
 holds saturated pixels in enough hue sectors is a possible card. Where none does, a second
 look balances the frame by its bright surfaces instead (a frame mostly of one colour). A
 card of ~55 px across its patches in a 2000-px frame still covers a 2x2 window at this
-size: a card 80-110 px across in a 12 MP phone photo, which the batch decodes at 2000 px
-(at 320 px, 3 ms, the test lost half the cards under 60 px, and 80 px in 12 MP were 0 of
-12 found; docs/colour-detection.md, "Session 24").
+size (at 320 px, 3 ms, the test lost half the cards under 60 px; docs/colour-detection.md,
+"Session 24"). A smaller one, 20-50 px in the decode (a card 80 px across in a 12 MP phone
+photo is 40 px in its 2000-px decode, in a 24 MP photo 20 px in its 1500-px one), is
+6-12 px at the working size: the tiny look finds it in windows of 2x2 half cells in which
+seven hue sectors have a pixel each ("Session 27").
 """
 
 from __future__ import annotations
@@ -38,10 +40,16 @@ MIN_IMAGE_SIDE = 32
 _EDGE = 480  # working size (long edge, px)
 _CELL = 8  # cell side (px at the working size)
 _BINS = 12  # hue sectors of 30°
-_HUE_BIN = (np.arange(256, dtype=np.int32) * _BINS) // 180  # OpenCV's hue (0-179) → its sector
+_HUE_LUT = ((np.arange(256) * _BINS) // 180).astype(np.uint8)  # OpenCV's hue (0-179) → its sector
 _MIN_HUES = 5  # sectors a window must hold (a Classic fills 8-10 of 12)
 _MIN_SAT = 60  # saturation (0-255) of a pixel that counts for its hue, after white balance
 _MIN_SHARE = 0.015  # share of a window's pixels a hue sector needs to count
+# The tiny look: a card of 20-50 px across its patches in the decode is ~6-12 px at the
+# working size, too small for a 2x2-cell window to hold 1.5 % of each of its hues. A window of 2x2 half cells (8 px) on it holds one of
+# its patches' pixels in 8-12 sectors; a product's 8 px hold at most 6 (measured,
+# docs/colour-detection.md, "Session 27").
+_TINY_SHARE = 1 / 64  # one pixel of the 8 x 8
+_TINY_HUES = 7
 _SHADES_P = 12  # the second look's balance: the Minkowski p-mean of each channel
 _SHADES_APART = 1.1  # it runs only where its channel ratios differ from the mean's by this factor
 
@@ -108,22 +116,26 @@ def card_regions(rgb: np.ndarray | Image.Image, first_only: bool = False) -> lis
         return [(0, 0, w, h)]  # too small to judge: let the full search decide
     f = small.astype(np.float32)
     mean = np.asarray(cv2.mean(small)[:3]) + 1.0
-    out = _windows(_balanced(f, mean.mean() / mean), w, h, scale, first_only)
-    if out:
-        return out
-    # None under the frame's mean. A frame mostly of one strong colour (a wooden table,
-    # grass) under a warm light is balanced by that colour, past a small card's hues.
-    # Look again under a balance the bright surfaces lead, a Minkowski mean of each
-    # channel (Finlayson & Trezzi's "shades of grey", p = 12): white and light patches,
-    # paper and highlights weigh most, a darker dominant colour little. Only as a second
-    # look: where the frame's mean finds windows, they stand.
-    # Where the two balances differ little (most frames without a card), it would see what
-    # the first saw: skipped (it costs ~1.3 ms).
-    bright = bright_balance(f) + 1
-    apart = (bright / mean) / (bright / mean).min()
-    if apart.max() < _SHADES_APART:
-        return []
-    return _windows(_balanced(f, bright.mean() / bright), w, h, scale, first_only)
+    boxes, tiny = _windows(_balanced(f, mean.mean() / mean), w, h, scale, first_only)
+    if not boxes:
+        # None under the frame's mean. A frame mostly of one strong colour (a wooden table,
+        # grass) under a warm light is balanced by that colour, past a small card's hues.
+        # Look again under a balance the bright surfaces lead, a Minkowski mean of each
+        # channel (Finlayson & Trezzi's "shades of grey", p = 12): white and light patches,
+        # paper and highlights weigh most, a darker dominant colour little. Only as a second
+        # look: where the frame's mean finds windows, they stand.
+        # Where the two balances differ little (most frames without a card), it would see
+        # what the first saw: skipped (it costs ~1.3 ms).
+        bright = bright_balance(f) + 1
+        apart = (bright / mean) / (bright / mean).min()
+        if apart.max() >= _SHADES_APART:
+            boxes, tiny_b = _windows(_balanced(f, bright.mean() / bright), w, h, scale, first_only)
+            tiny = tiny or tiny_b
+    if first_only:
+        return boxes[:1] or tiny[:1]
+    # the tiny look's boxes last: a few pixels of many hues are a weaker cue (a patterned
+    # product has them), and a box that holds one of them is searched already
+    return boxes + [b for b in tiny if not any(_holds(o, b) for o in boxes)]
 
 
 def _balanced(f: np.ndarray, gains: np.ndarray) -> np.ndarray:
@@ -135,32 +147,47 @@ def _balanced(f: np.ndarray, gains: np.ndarray) -> np.ndarray:
     return cv2.multiply(f, (float(g[0]), float(g[1]), float(g[2]), 0.0))
 
 
-def _windows(balanced: np.ndarray, w: int, h: int, scale: float,
-             first_only: bool) -> list[tuple[int, int, int, int]]:
+def _windows(balanced: np.ndarray, w: int, h: int, scale: float, first_only: bool
+             ) -> tuple[list[tuple[int, int, int, int]], list[tuple[int, int, int, int]]]:
     """``card_regions``'s boxes from the working-size image ``balanced`` (float RGB,
-    white-balanced)."""
+    white-balanced): those of windows of 2x2 up to 6x6 cells, and those of the tiny
+    look's windows of 2x2 half cells (with ``first_only``, not looked for where the first
+    found one)."""
     import cv2
 
     hsv = cv2.cvtColor(np.clip(balanced, 0, 255).astype(np.uint8), cv2.COLOR_RGB2HSV)
-    sh, sw = hsv.shape[:2]
-    ch, cw = sh // _CELL, sw // _CELL
-    hsv = hsv[: ch * _CELL, : cw * _CELL]
-    sat = (hsv[..., 1] >= _MIN_SAT) & (hsv[..., 2] >= 40)
-    counts = np.bincount((_cell_bins(ch, cw) + _HUE_BIN[hsv[..., 0]])[sat], minlength=ch * cw * _BINS)
-    counts = counts.reshape(ch, cw, _BINS).astype(np.int32)
-    # windows of n x n cells by a summed-area table over the cell grid
-    sat_table = np.zeros((ch + 1, cw + 1, _BINS), np.int32)
-    sat_table[1:, 1:] = counts.cumsum(0).cumsum(1)
+    half = _CELL // 2
+    ch, cw = hsv.shape[0] // half, hsv.shape[1] // half
+    hue, s, v = cv2.split(hsv[: ch * half, : cw * half])
+    sat = (s >= _MIN_SAT) & (v >= 40)
+    # the saturated pixels of each hue sector per half cell, and their summed-area table;
+    # a cell's sums are the table's at even indices
+    fine = np.bincount(_cell_bins(ch, cw, half)[sat] + cv2.LUT(hue, _HUE_LUT)[sat], minlength=ch * cw * _BINS)
+    table = np.zeros((ch + 1, cw + 1, _BINS), np.int32)
+    table[1:, 1:] = np.cumsum(np.cumsum(fine.reshape(ch, cw, _BINS), 0, dtype=np.int32), 1, dtype=np.int32)
+    out = _hits(table[::2, ::2], _CELL, (2, 3, 4, 6), _MIN_SHARE, _MIN_HUES, w, h, scale, first_only)
+    if first_only and out:
+        return out, []
+    return out, _hits(table, half, (2,), _TINY_SHARE, _TINY_HUES, w, h, scale, first_only)
+
+
+def _hits(table: np.ndarray, cell: int, sizes: tuple[int, ...], share: float, hues: int,
+          w: int, h: int, scale: float, first_only: bool) -> list[tuple[int, int, int, int]]:
+    """The boxes around the windows of ``sizes`` x ``sizes`` cells in which at least
+    ``hues`` sectors hold ``share`` of the window's pixels each, smallest windows first.
+    ``table``: the summed-area table of the saturated pixels per cell (of ``cell``
+    working px) and hue sector."""
+    ch, cw = table.shape[0] - 1, table.shape[1] - 1
     out: list[tuple[int, int, int, int]] = []
-    for n in (2, 3, 4, 6):
+    for n in sizes:
         if n > min(ch, cw):
             break
         boxes: list[tuple[int, int, int, int]] = []
-        win = (sat_table[n:, n:] - sat_table[:-n, n:] - sat_table[n:, :-n] + sat_table[:-n, :-n])
-        need = _MIN_SHARE * (n * _CELL) ** 2
-        hit = ((win >= need).sum(-1) >= _MIN_HUES)
+        win = (table[n:, n:] - table[:-n, n:] - table[n:, :-n] + table[:-n, :-n])
+        need = share * (n * cell) ** 2
+        hit = ((win >= need).sum(-1) >= hues)
         for i, j in zip(*np.nonzero(hit), strict=True):
-            c = _CELL * scale
+            c = cell * scale
             box = (max(0, int((j - n) * c)), max(0, int((i - n) * c)),
                    min(w, int((j + 2 * n) * c)), min(h, int((i + 2 * n) * c)))
             if first_only:
@@ -174,10 +201,10 @@ def _windows(balanced: np.ndarray, w: int, h: int, scale: float,
 
 
 @lru_cache(maxsize=8)
-def _cell_bins(ch: int, cw: int) -> np.ndarray:
+def _cell_bins(ch: int, cw: int, side: int) -> np.ndarray:
     """Each working pixel's cell index times _BINS, for a grid of ``ch`` x ``cw`` cells
-    (the same few frame sizes come again and again)."""
-    cell = (np.arange(ch * _CELL)[:, None] // _CELL) * cw + (np.arange(cw * _CELL)[None, :] // _CELL)
+    of ``side`` px (the same few frame sizes come again and again)."""
+    cell = (np.arange(ch * side)[:, None] // side) * cw + (np.arange(cw * side)[None, :] // side)
     out = (cell * _BINS).astype(np.int32)
     out.flags.writeable = False
     return out

@@ -57,6 +57,30 @@ def test_a_small_card_on_a_surface_of_one_colour_is_passed_on_and_found(light, s
     assert np.abs(np.asarray(got.corners) - s.corners).max() < 0.1 * np.ptp(s.corners[:, 0])
 
 
+TINY = [0, 1, 3, 4, 7]  # seeds whose card, 32-42 px across, no window of whole cells sees
+
+
+@pytest.mark.parametrize("seed", TINY)
+def test_a_card_80_px_across_in_a_phone_photo_is_passed_on_and_found(seed, monkeypatch):
+    """A card 80 px across its patches in a 12 MP phone photo is 40 px in the batch's
+    2000-px decode: ~10 px at the pre-check's working size, where the tiny look's windows
+    of half cells see its hues. The small-card search looks in the box it gives."""
+    from imgprep.core.colour import precheck
+
+    s = make_scene(size=(2000, 1500), card_frac=0.02, cast=CASTS[seed % len(CASTS)], seed=seed, angle=15 * seed)
+    rgb = jpeg_roundtrip(s.rgb)
+    assert np.ptp(s.corners[:, 0]) < 45
+    assert may_hold_card(rgb) and may_hold_card(Image.fromarray(rgb))
+    x, y = s.corners.mean(0)
+    assert any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in card_regions(rgb))
+    got = detect_card(rgb)
+    assert got.found, got.reason
+    assert np.abs(np.asarray(got.corners) - s.corners).max() < 0.1 * np.ptp(s.corners[:, 0])
+    # no window of whole cells sees it: without the tiny look the frame is ruled out
+    monkeypatch.setattr(precheck, "_TINY_HUES", 99)
+    assert not may_hold_card(rgb)
+
+
 def test_plain_product_frames_are_ruled_out():
     frames = [jpeg_roundtrip(product_photo(1000, 1500, seed=k)) for k in range(10)]
     frames += [np.full((800, 1200, 3), v, np.uint8) for v in (20, 128, 245)]
