@@ -7,6 +7,8 @@ clicks and what ``imgprep colour --corners`` takes).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PIL import Image, ImageOps
@@ -42,13 +44,51 @@ def search_view(loaded: Any) -> tuple[Image.Image, float]:
     return Image.fromarray(brightened(loaded.deep, gain), "RGB"), gain
 
 
+def full_view(path: Path, loaded: Any, view: Image.Image, gain: float) -> Callable[[], Any]:
+    """The search view of ``loaded`` (a decode of ``path``; ``view`` and ``gain`` as
+    :func:`search_view` gave them) at the photo's full resolution, as a uint8 array:
+    ``view`` itself where it is full size, else decoded again when first asked for (a
+    small card's box is looked at there, ``detect_card``'s ``fine``). None when the
+    decode fails now (the file changed or went away since). A camera RAW is not developed
+    again (seconds where a JPEG takes a tenth): its half-size development is larger than
+    the search's image from 24 MP on, and is used as it is."""
+    import numpy as np
+
+    from ..core.imaging.load import RAW_EXTENSIONS
+
+    if view.size == tuple(loaded.original_size) or path.suffix.lower() in RAW_EXTENSIONS:
+        return lambda: np.asarray(view)
+    made: list[Any] = []
+
+    def make() -> Any:
+        if not made:
+            from ..core.imaging.load import load
+
+            try:
+                again = load(path, need_scale=lambda w, h: 1.0, deep=gain != 1.0)
+                if gain != 1.0 and again.deep is not None:
+                    from ..core.colour.exposure import brightened
+
+                    made.append(brightened(again.deep, gain))
+                else:
+                    made.append(np.asarray(again.image.convert("RGB")))
+            except Exception:  # noqa: BLE001 - the search goes on without it
+                made.append(None)
+        return made[0]
+
+    return make
+
+
 def analyse(img: Image.Image, full_size: tuple[int, int], colour: ColourSettings, label: str,
             corners: list[tuple[float, float]] | None = None,
-            gain: float = 1.0) -> tuple[dict[str, Any], dict[str, Any] | None]:
+            gain: float = 1.0, full: Callable[[], Any] | None = None
+            ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """Detect the card in ``img`` (a possibly reduced decode of a ``full_size`` photo),
     fit and evaluate. ``gain``: ``img`` is the frame that many times brighter in linear
-    light (:func:`search_view`); the fit is made for the frame as it is. Returns (the
-    `imgprep colour` document, the fit as a dict or None)."""
+    light (:func:`search_view`); the fit is made for the frame as it is. ``full``: the
+    same view at ``full_size`` (:func:`full_view`), where a small card is looked for when
+    the reduced one shows none. Returns (the `imgprep colour` document, the fit as a dict
+    or None)."""
     import numpy as np
 
     from .colour_service import analyse_array
@@ -58,10 +98,26 @@ def analyse(img: Image.Image, full_size: tuple[int, int], colour: ColourSettings
     c = np.asarray(corners, float) * k if corners is not None else None
     doc, fit = analyse_array(arr, label, card=colour.card, corners=c,
                              model=None if colour.model == "auto" else colour.model,
-                             thresholds={"mean": colour.pass_mean, "max": colour.pass_max}, gain=gain)
+                             thresholds={"mean": colour.pass_mean, "max": colour.pass_max}, gain=gain,
+                             fine=_fine(full, arr.shape[1]) if full is not None else None)
     if doc.get("card", {}).get("corners"):
         doc["card"]["corners"] = [[round(x / k, 1), round(y / k, 1)] for x, y in doc["card"]["corners"]]
     return doc, (fit.to_dict() if fit is not None else None)
+
+
+def _fine(full: Callable[[], Any], width: int) -> Callable[[tuple[int, int, int, int]], Any]:
+    """``detect_card``'s ``fine`` over an analysis image ``width`` px wide: a box of it
+    cut from ``full()``, and how many of its pixels make one."""
+
+    def crop(box: tuple[int, int, int, int]) -> Any:
+        big = full()
+        if big is None:
+            return None
+        f = big.shape[1] / width
+        x0, y0, x1, y1 = (round(v * f) for v in box)
+        return big[y0:y1, x0:x1], f
+
+    return crop
 
 
 # A frame of a shoot is a grey card frame only where the card covers this share of it. The
@@ -80,11 +136,12 @@ def _share(corners: list[list[float]], size: tuple[int, int]) -> float:
 
 
 def detect_card_in(img: Image.Image, full_size: tuple[int, int], colour: ColourSettings,
-                   label: str, gain: float = 1.0) -> dict[str, Any] | None:
+                   label: str, gain: float = 1.0, full: Callable[[], Any] | None = None
+                   ) -> dict[str, Any] | None:
     """In a worker: a JSON-able {doc, fit} when a trusted card is in the frame, else None
     (a frame without a card is a product frame). A grey card must cover
     GREY_FRAME_SHARE of the frame. ``img`` and ``gain`` as :func:`search_view` gives
-    them."""
+    them, ``full`` as :func:`full_view` does."""
     try:
         from ..core.colour.precheck import may_hold_card
     except ImportError:  # colour support not installed: every frame is a product frame
@@ -94,7 +151,7 @@ def detect_card_in(img: Image.Image, full_size: tuple[int, int], colour: ColourS
     # A grey card has no hues to see, so it is always searched.
     if colour.card == "classic24" and not may_hold_card(img):
         return None
-    doc, fit = analyse(img, full_size, colour, label, gain=gain)
+    doc, fit = analyse(img, full_size, colour, label, gain=gain, full=full)
     if not doc.get("card", {}).get("found") or fit is None:
         return None
     if colour.card == "grey" and _share(doc["card"]["corners"], full_size) < GREY_FRAME_SHARE:

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.colour.detect import CardDetection
+from ..core.colour.detect import CardDetection, FineView
 from ..core.colour.light import leave_one_out_with_light, light_field
 from ..core.colour.models import ColourFit
 
@@ -26,6 +26,7 @@ def analyse_array(
     model: str | None = None,
     thresholds: dict[str, float] | None = None,
     gain: float = 1.0,
+    fine: FineView | None = None,
 ) -> tuple[dict[str, Any], ColourFit | None]:
     """Detect the card in ``rgb`` (uint8 sRGB, H x W x 3), fit a correction and report.
 
@@ -33,14 +34,15 @@ def analyse_array(
     ``white-balance``). ``gain``: ``rgb`` is the frame that many times brighter in
     linear light (a deep frame brightened for the search, ``core.colour.exposure``): the
     card is measured and judged there (the figures are the brightened frame's), and the
-    fit returned corrects the frame as it is. Returns ``(document, fit)``;
+    fit returned corrects the frame as it is. ``fine``: the photo's own pixels of a
+    region, where ``rgb`` is a reduced decode (``detect_card``). Returns ``(document, fit)``;
     with no card the document has ``card.found = false`` and a reason, and ``fit`` is
     None.
     """
     from ..core.colour.detect import detect_card
 
-    doc, fit = analyse_detection(detect_card(rgb, card=card, corners=corners), file_label, card, model,
-                                 thresholds)
+    doc, fit = analyse_detection(detect_card(rgb, card=card, corners=corners, fine=fine), file_label, card,
+                                 model, thresholds)
     if gain != 1.0:
         doc.setdefault("card", {})["search_gain"] = round(float(gain), 3)
         if fit is not None:

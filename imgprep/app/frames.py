@@ -26,7 +26,7 @@ from ..core.imaging.render import KeptExif, downscale, downscale16, encode_jpeg,
 from ..core.imaging.watermark import apply_watermark
 from ..core.messages import Reason
 from ..core.presets import ColourSettings, Rendition, Watermark
-from .colour_hooks import analyse, apply_fit, detect_card_in, search_view
+from .colour_hooks import analyse, apply_fit, detect_card_in, full_view, search_view
 from .faults import decoder_fault
 
 
@@ -149,7 +149,7 @@ def analyse_frame(job: FrameJob) -> FrameOutcome | SlateFound:
     )
     if job.colour:
         view, gain = search_view(loaded)
-        card = detect_card_in(view, full, job.colour, path.name, gain)
+        card = detect_card_in(view, full, job.colour, path.name, gain, full_view(path, loaded, view, gain))
         if card is not None:
             outcome.card = card
             return outcome
@@ -248,5 +248,6 @@ def analyse_file(path: str | Path, colour: ColourSettings, renditions: tuple[Ren
     probe(path)  # the batch's own refusals (not a photo, too small, too thin) before decoding
     loaded = load(path, need_scale=lambda w, h: decode_scale(renditions, colour, w, h), deep=True)
     view, gain = search_view(loaded)
-    doc, _ = analyse(view, loaded.original_size, colour, str(path), corners, gain)
+    doc, _ = analyse(view, loaded.original_size, colour, str(path), corners, gain,
+                     full_view(Path(path), loaded, view, gain))
     return doc

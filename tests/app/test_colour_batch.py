@@ -217,8 +217,8 @@ def test_a_card_100_px_across_in_a_12_mp_phone_photo_is_the_shoot_s_card(tmp_pat
     """A 12 MP phone photo (4032 x 3024) with the card 95 px across its patches: the batch
     decodes it at 2016 px, where the card is 48 px. Before the pre-check at 480 px and the
     enlarged crops, the frame was ruled out and rendered as the hero; a real card 80 px
-    across in such a frame was found in 0 of 12 development photos, 110 px in 7 (now 8 and
-    12)."""
+    across in such a frame was found in 0 of 12 development photos, 110 px in 7 (12 and
+    12 since session 27)."""
     scene = make_scene(size=(1400, 1000), card_frac=0.077, angle=15, cast=CASTS[0], seed=6, jpeg=None)
     side = float(np.linalg.norm(scene.corners[1] - scene.corners[0]))
     assert 88 < side < 102
@@ -237,6 +237,51 @@ def test_a_card_100_px_across_in_a_12_mp_phone_photo_is_the_shoot_s_card(tmp_pat
     found = np.asarray(report["card"]["corners"], float)
     assert np.abs(found - (scene.corners + [left, top])).max() < 0.5 * side / 6
     assert report["summary"]["after"]["mean"] < 2.0
+
+
+@pytest.mark.parametrize("fmt, frac", [("jpg", 0.065), ("png", 0.052)])
+def test_a_card_80_px_across_in_a_24_mp_photo_is_found_in_the_photo_s_own_pixels(tmp_path, monkeypatch, fmt,
+                                                                                   frac):
+    """A 24 MP camera photo (6000 x 4000) is searched at 1500 px (a JPEG decoded at a
+    quarter of its size) or 2000 px (a PNG decoded whole, then shrunk): a card 80 px
+    across its patches (JPEG; 64 px in the PNG) is 20-21 px there, too small for any
+    finder. The pre-check's tiny look still sees its hues, and the search looks at that
+    box in the photo's own pixels (the JPEG decoded again, the PNG's decode as it is), in
+    `imgprep colour` and in the batch alike."""
+    from imgprep.app.frames import analyse_file
+    from imgprep.core.colour import detect
+    from imgprep.core.presets import load_preset
+
+    scene = make_scene(size=(1400, 1000), card_frac=frac, angle=-20, cast=CASTS[2], seed=9, jpeg=None)
+    side = float(np.linalg.norm(scene.corners[1] - scene.corners[0]))
+    assert 56 < side < 88
+    top, left = 1700, 3100
+    photo = cv2.copyMakeBorder(scene.rgb, top, 4000 - 1000 - top, left, 6000 - 1400 - left, cv2.BORDER_REPLICATE)
+    folder = tmp_path / "src" / "DSLR"
+    if fmt == "jpg":
+        save_jpeg(folder / "IMG_0001.jpg", photo, quality=92, subsampling=SUBSAMPLING, time=T0)
+    else:
+        folder.mkdir(parents=True)
+        Image.fromarray(photo).save(folder / "IMG_0001.png", compress_level=1)
+    card_file = folder / f"IMG_0001.{fmt}"
+    preset = load_preset(None)
+    doc = analyse_file(card_file, preset.colour, preset.renditions)
+    assert doc["card"]["found"], doc["card"]
+    found = np.asarray(doc["card"]["corners"], float)  # in the photo's pixels
+    assert np.abs(found - (scene.corners + [left, top])).max() < 0.5 * side / 6
+    assert doc["summary"]["after"]["mean"] < 2.5
+    with monkeypatch.context() as m:  # without the second look: not found
+        m.setattr(detect, "_FINE_GAIN", float("inf"))
+        assert not analyse_file(card_file, preset.colour, preset.renditions)["card"]["found"]
+    if fmt != "jpg":
+        return
+    save_jpeg(folder / "IMG_0002.jpg", apply_cast(product_photo(1500, 2000, seed=12), CASTS[2]), quality=92,
+              subsampling=SUBSAMPLING, time=T0 + timedelta(seconds=1))
+    code, doc, lib = _batch(tmp_path, tmp_path / "src")
+    assert code == 0, doc
+    items = {Path(i["source"]).name: i for i in doc["items"]}
+    assert items["IMG_0001.jpg"]["role"] == "card", items["IMG_0001.jpg"]
+    assert items["IMG_0002.jpg"]["role"] != "card"
 
 
 def test_cast_invariance_with_camera_jpegs(casts_run):

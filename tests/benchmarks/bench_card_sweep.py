@@ -15,7 +15,10 @@ leave-one-out ΔE2000 after correction, the figures issue 10's point 2 bounds):
   same light all over, as when the card is shot from further away);
 - ``phone160``, ``phone110``, ``phone80``: the same in a 12 MP phone photo (4032 × 3024),
   written as a JPEG and decoded as the batch decodes it for the search (at 2016 px, where
-  the card is half as large);
+  the card is half as large), the photo's own pixels at hand as the batch has them
+  (``detect_card``'s ``fine``);
+- ``dslr110``, ``dslr80``: the same in a 24 MP camera photo (6000 × 4000), decoded at
+  1500 px (the card a quarter as large);
 - ``fluoro``: a fluorescent-like light (Bradford to 4000 K, green up, red and blue down);
   ``warm2700``: Bradford to 2700 K;
 - ``blurnoise``: blurred (σ 1.5 px), noise (σ 6 codes), JPEG quality 50;
@@ -38,7 +41,7 @@ from __future__ import annotations
 import re
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +55,7 @@ NOT_CLASSIC = re.compile(r"digitalsg|spyder|other", re.IGNORECASE)
 PHOTO = re.compile(r"\.(jpe?g|png|tiff?|webp)$", re.IGNORECASE)
 SKIN = (224, 172, 140)
 PHONE = (4032, 3024)  # a 12 MP phone photo (width, height)
+DSLR = (6000, 4000)  # a 24 MP camera photo
 
 
 def _points(H: np.ndarray, pts: np.ndarray) -> np.ndarray:
@@ -59,15 +63,15 @@ def _points(H: np.ndarray, pts: np.ndarray) -> np.ndarray:
     return p[:, :2] / p[:, 2:]
 
 
-def _as_the_batch_sees(frame: np.ndarray) -> tuple[np.ndarray, float]:
+def _as_the_batch_sees(frame: np.ndarray) -> tuple[np.ndarray, float, object]:
     """``frame`` written as a phone writes it (JPEG q92) and decoded as the batch decodes
     it for the card search (its decode scale, then the analysis size): the image the search
-    sees and its scale to ``frame``."""
+    sees, its scale to ``frame``, and the search's ``fine`` (the JPEG's own pixels)."""
     import tempfile
 
     from PIL import Image
 
-    from imgprep.app.colour_hooks import _analysis_image
+    from imgprep.app.colour_hooks import _analysis_image, _fine
     from imgprep.app.frames import decode_scale
     from imgprep.core.imaging.load import load
     from imgprep.core.presets import load_preset
@@ -77,71 +81,103 @@ def _as_the_batch_sees(frame: np.ndarray) -> tuple[np.ndarray, float]:
         path = Path(d) / "IMG_0001.jpg"
         Image.fromarray(frame).save(path, quality=92)
         loaded = load(path, need_scale=lambda w, h: decode_scale(preset.renditions, preset.colour, w, h))
+        full = np.asarray(load(path).image)
     arr, _ = _analysis_image(loaded.image, preset.colour.detect_edge)
-    return np.ascontiguousarray(arr), arr.shape[1] / frame.shape[1]
+    return np.ascontiguousarray(arr), arr.shape[1] / frame.shape[1], _fine(lambda: full, arr.shape[1])
 
 
-def versions(img: np.ndarray, corners: np.ndarray) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
-    """(name, transformed image, homography taking the photo's pixels to the version's)."""
+def versions(img: np.ndarray, corners: np.ndarray, only: set[str] | frozenset[str] = frozenset()
+             ) -> Iterator[tuple[str, np.ndarray, np.ndarray, object]]:
+    """(name, transformed image, homography taking the photo's pixels to the version's,
+    the search's ``fine`` or None); only the versions named in ``only`` when it is given."""
+    for name, make in _makers(img, corners):
+        if not only or name in only:
+            made = make()
+            if made is not None:
+                yield name, *made
+
+
+def _makers(img: np.ndarray, corners: np.ndarray) -> Iterator[tuple[str, Callable[[], tuple]]]:
+    """(name, a function making the version: (image, homography, fine or None))."""
     import cv2
 
     h, w = img.shape[:2]
     side = max(float(np.linalg.norm(corners[i] - corners[(i + 1) % 4])) for i in range(4))
     ident = np.eye(3)
-    for k in (1, 2):
+
+    def turned(k: int) -> tuple:
         H = ident
         for t in range(k):  # np.rot90 turns counter-clockwise: (x, y) -> (y, W - 1 - x)
             ww = w if t % 2 == 0 else h
             H = np.array([[0, 1, 0], [-1, 0, ww - 1], [0, 0, 1.0]]) @ H
-        yield f"rot{90 * k}", np.ascontiguousarray(np.rot90(img, k)), H
-    H = np.vstack([cv2.getRotationMatrix2D((w / 2, h / 2), 25, 1.0), [0, 0, 1]])
-    yield "rot25", cv2.warpPerspective(img, H, (w, h), borderMode=cv2.BORDER_REFLECT), H
-    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
-    dst = np.float32([[0.15 * w, 0.1 * h], [0.85 * w, 0.1 * h], [w, h], [0, h]])
-    H = cv2.getPerspectiveTransform(src, dst).astype(float)
-    yield "tilt", cv2.warpPerspective(img, H, (w, h), borderMode=cv2.BORDER_REFLECT), H
-    for target in (160, 110, 80):
+        return np.ascontiguousarray(np.rot90(img, k)), H, None
+
+    def warped(H: np.ndarray) -> tuple:
+        return cv2.warpPerspective(img, H, (w, h), borderMode=cv2.BORDER_REFLECT), H, None
+
+    def shrunk(target: int, frame_size: tuple[int, int], as_decoded: bool) -> tuple | None:
         s = target / side
         small = cv2.resize(img, (max(1, int(w * s)), max(1, int(h * s))), interpolation=cv2.INTER_AREA)
         sh, sw = small.shape[:2]
-        if s >= 1 or sh > 2000 or sw > 1600:
-            continue
-        oy, ox = (2000 - sh) // 3, (1600 - sw) // 2
-        frame = cv2.copyMakeBorder(small, oy, 2000 - sh - oy, ox, 1600 - sw - ox, cv2.BORDER_REPLICATE)
-        yield f"tiny{target}", frame, np.array([[s, 0, ox], [0, s, oy], [0, 0, 1.0]])
-    for target in (160, 110, 80):
-        s = target / side
-        small = cv2.resize(img, (max(1, int(w * s)), max(1, int(h * s))), interpolation=cv2.INTER_AREA)
-        sh, sw = small.shape[:2]
-        if s >= 1 or sh > PHONE[1] or sw > PHONE[0]:
-            continue
-        oy, ox = (PHONE[1] - sh) // 3, (PHONE[0] - sw) // 2
-        frame = cv2.copyMakeBorder(small, oy, PHONE[1] - sh - oy, ox, PHONE[0] - sw - ox, cv2.BORDER_REPLICATE)
-        seen, k = _as_the_batch_sees(frame)
-        yield f"phone{target}", seen, np.array([[s * k, 0, ox * k], [0, s * k, oy * k], [0, 0, 1.0]])
-    yield "fluoro", apply_cast(img, Cast(4000, (0.8, 1.15, 0.75), light="bradford")), ident
-    yield "warm2700", apply_cast(img, Cast(2700, light="bradford")), ident
-    soft = cv2.GaussianBlur(img, (0, 0), 1.5).astype(float)
-    soft += np.random.default_rng(0).normal(0, 6, img.shape)
-    ok, enc = cv2.imencode(".jpg", np.clip(soft, 0, 255).astype(np.uint8)[..., ::-1],
-                           [cv2.IMWRITE_JPEG_QUALITY, 50])
-    yield "blurnoise", np.ascontiguousarray(cv2.imdecode(enc, cv2.IMREAD_COLOR)[..., ::-1]), ident
-    yield "dark", np.clip(img.astype(float) * 0.45, 0, 255).astype(np.uint8), ident
+        fw, fh = frame_size
+        if s >= 1 or sh > fh or sw > fw:
+            return None
+        oy, ox = (fh - sh) // 3, (fw - sw) // 2
+        frame = cv2.copyMakeBorder(small, oy, fh - sh - oy, ox, fw - sw - ox, cv2.BORDER_REPLICATE)
+        if not as_decoded:
+            return frame, np.array([[s, 0, ox], [0, s, oy], [0, 0, 1.0]]), None
+        seen, k, fine = _as_the_batch_sees(frame)
+        return seen, np.array([[s * k, 0, ox * k], [0, s * k, oy * k], [0, 0, 1.0]]), fine
+
+    def cast(c: Cast) -> tuple:
+        return apply_cast(img, c), ident, None
+
+    def blurnoise() -> tuple:
+        soft = cv2.GaussianBlur(img, (0, 0), 1.5).astype(float)
+        soft += np.random.default_rng(0).normal(0, 6, img.shape)
+        ok, enc = cv2.imencode(".jpg", np.clip(soft, 0, 255).astype(np.uint8)[..., ::-1],
+                               [cv2.IMWRITE_JPEG_QUALITY, 50])
+        return np.ascontiguousarray(cv2.imdecode(enc, cv2.IMREAD_COLOR)[..., ::-1]), ident, None
+
     # patch centres: the detection's corners start at patch 1 and run along its row
     grid = cv2.getPerspectiveTransform(np.float32([[0, 0], [6, 0], [6, 4], [0, 4]]),
                                        np.float32(corners)).astype(float)
     centres = _points(grid, np.array([(c + 0.5, r + 0.5) for r in range(4) for c in range(6)]))
     rng = np.random.default_rng(len(img))
-    for k in (3, 6):
-        covered = img.copy()
-        first = int(rng.integers(0, 24 - k))
-        for x, y in centres[first:first + k]:
-            cv2.circle(covered, (int(x), int(y)), int(0.75 * side / 6), SKIN, -1)
-        yield f"occl{k}", covered, ident
-    glared = img.copy()
-    for i in rng.choice(24, 2, replace=False):
-        cv2.circle(glared, (int(centres[i][0]), int(centres[i][1])), int(0.4 * side / 6), (255, 255, 255), -1)
-    yield "glare2", glared, ident
+    first = {k: int(rng.integers(0, 24 - k)) for k in (3, 6)}  # drawn in this order, as always
+    glare_at = rng.choice(24, 2, replace=False)
+
+    def covered(k: int) -> tuple:
+        out = img.copy()
+        for x, y in centres[first[k]:first[k] + k]:
+            cv2.circle(out, (int(x), int(y)), int(0.75 * side / 6), SKIN, -1)
+        return out, ident, None
+
+    def glared() -> tuple:
+        out = img.copy()
+        for i in glare_at:
+            cv2.circle(out, (int(centres[i][0]), int(centres[i][1])), int(0.4 * side / 6), (255, 255, 255), -1)
+        return out, ident, None
+
+    yield "rot90", lambda: turned(1)
+    yield "rot180", lambda: turned(2)
+    yield "rot25", lambda: warped(np.vstack([cv2.getRotationMatrix2D((w / 2, h / 2), 25, 1.0), [0, 0, 1]]))
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    dst = np.float32([[0.15 * w, 0.1 * h], [0.85 * w, 0.1 * h], [w, h], [0, h]])
+    yield "tilt", lambda: warped(cv2.getPerspectiveTransform(src, dst).astype(float))
+    for prefix, size, decoded, targets in (("tiny", (1600, 2000), False, (160, 110, 80)),
+                                           ("phone", PHONE, True, (160, 110, 80)),
+                                           ("dslr", DSLR, True, (110, 80))):
+        for target in targets:
+            if target / side < 1:
+                yield f"{prefix}{target}", lambda t=target, z=size, d=decoded: shrunk(t, z, d)
+    yield "fluoro", lambda: cast(Cast(4000, (0.8, 1.15, 0.75), light="bradford"))
+    yield "warm2700", lambda: cast(Cast(2700, light="bradford"))
+    yield "blurnoise", blurnoise
+    yield "dark", lambda: (np.clip(img.astype(float) * 0.45, 0, 255).astype(np.uint8), ident, None)
+    yield "occl3", lambda: covered(3)
+    yield "occl6", lambda: covered(6)
+    yield "glare2", glared
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -173,11 +209,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         corners = np.asarray(first.corners, float)
         row = []
-        for name, version, H in versions(img, corners):
-            if only and name not in only:
-                continue
+        for name, version, H, fine in versions(img, corners, only):
             t = time.perf_counter()
-            got = detect_card(np.ascontiguousarray(version))
+            got = detect_card(np.ascontiguousarray(version), fine=fine)
             times.append(time.perf_counter() - t)
             expected = _points(H, corners)
             # each corner (patch 1's first, along its row) within half a patch pitch of

@@ -28,7 +28,9 @@ the app's "click the four corners" path goes through the same verification.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -84,6 +86,7 @@ _LATTICE_WINDOWS = 8  # ... and from one lattice (a marker beside the card widen
 # regions the full-size second look searches, at most
 _MAX_REGIONS = 3
 _UPSCALE, _UPSCALE_BELOW = 2.0, 400  # small crops are searched twice as large too (px)
+_FINE_GAIN = 1.3  # a box is looked at in the photo's pixels where they are this much more
 # a refused candidate on which this many patches agree may sit a cell off a partly covered
 # card; the closest few are tried again shifted by a cell (see _search_shifted)
 _NEAR_MISS, _NEAR_MISS_TRIED = 7, 2
@@ -1004,14 +1007,24 @@ def _as_clicked(rgb: np.ndarray, quad: np.ndarray, card: CardType, why: str) -> 
                          tuple((i, w) for i, w in enumerate(why_patch) if w is not None), soft)
 
 
+# A region of the frame at the photo's own resolution: ``fine(box)`` gives the pixels of
+# ``box`` (x0, y0, x1, y1 in the searched image's pixels) from a larger decode of the same
+# photo, and how many of its pixels make one of the searched image's; None when it has none.
+FineView = Callable[[tuple[int, int, int, int]], "tuple[np.ndarray, float] | None"]
+
+
 def detect_card(
-    rgb: np.ndarray, card: str = "classic24", corners: np.ndarray | None = None
+    rgb: np.ndarray, card: str = "classic24", corners: np.ndarray | None = None,
+    fine: FineView | None = None,
 ) -> CardDetection:
     """Detect and sample a reference card in an sRGB uint8 image (H, W, 3).
 
     ``corners``: manual outer grid corners (4 points, any order for ``classic24``: the
-    orientation is found from the patch colours). Returns ``found=False`` with a reason
-    when no card is trusted.
+    orientation is found from the patch colours). ``fine``: where ``rgb`` is a reduced
+    decode of a larger photo, the photo's own pixels of a region (:data:`FineView`): a
+    card too small to find in ``rgb`` is looked for there, in the pre-check's small
+    boxes, once nothing else was found. Returns ``found=False`` with a reason when no
+    card is trusted.
     """
     ct = get_card(card)
     rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
@@ -1043,6 +1056,8 @@ def detect_card(
         _search_small_cards(search, squares)
     if search.best is None:
         _search_shifted(search, squares)
+    if search.best is None and fine is not None:
+        _search_fine(search, squares, fine)
     return search.best if search.best is not None else CardDetection(False, card, reason=search.reason)
 
 
@@ -1082,6 +1097,7 @@ class _Search:
         self.reason = say("no-card")
         # refused candidates on which enough patches agreed: (agreeing, method, quad)
         self.near: list[tuple[int, str, np.ndarray]] = []
+        self.small_boxes: list[tuple[int, int, int, int]] = []  # the pre-check's, searched
 
     def consider(self, method: str, quads: list[np.ndarray], squares: np.ndarray) -> bool:
         """Verify each quad; True when a card seen nearly whole ends the search. Once one
@@ -1125,6 +1141,7 @@ def _search_small_cards(search: _Search, squares: np.ndarray) -> None:
     rgb, ct = search.rgb, search.ct
     h, w = rgb.shape[:2]
     small_ones = [b for b in card_regions(rgb) if (b[2] - b[0]) * (b[3] - b[1]) <= 0.25 * h * w]
+    search.small_boxes = small_ones[:_MAX_REGIONS]
     for x0, y0, x1, y1 in small_ones[:_MAX_REGIONS]:  # a larger card is seen at 1000 px
         crop = np.ascontiguousarray(rgb[y0:y1, x0:x1])
         if min(crop.shape[:2]) < MIN_IMAGE_SIDE:
@@ -1149,6 +1166,48 @@ def _search_small_cards(search: _Search, squares: np.ndarray) -> None:
                 return
             if search.best is not None:
                 break
+
+
+def _search_fine(search: _Search, squares: np.ndarray, fine: FineView) -> None:
+    """Nothing found in the searched image: look in each of the small boxes at the
+    photo's own resolution, where ``fine`` has more of it. A card 80 px across its
+    patches in a 24 MP photo is 20 px in the 1500-px decode, too few for any finder: in
+    the photo's pixels it is found as a card of 80 px in a small frame is. The crop is
+    searched and verified as a frame of its own (with the whole frame's squares, brought
+    to its pixels, for the larger-chart check), and the card's corners brought back."""
+    import cv2
+
+    ct = search.ct
+    for x0, y0, x1, y1 in search.small_boxes:
+        if max(x1 - x0, y1 - y0) > _UPSCALE_BELOW:  # a card this box holds was seen
+            continue
+        got = fine((x0, y0, x1, y1))
+        if got is None:
+            return
+        crop, f = got
+        if f < _FINE_GAIN or min(crop.shape[:2]) < MIN_IMAGE_SIDE:
+            continue
+        crop = np.ascontiguousarray(crop, dtype=np.uint8)
+        sub = _Search(crop, ct)
+        outside = squares.copy()  # the frame's squares in the crop's pixels
+        outside[:, :2] = (outside[:, :2] - (x0, y0)) * f
+        outside[:, 2] *= f
+        ups = (1,) + ((_UPSCALE,) if max(crop.shape[:2]) <= _UPSCALE_BELOW else ())
+        for up in ups:
+            view = crop if up == 1 else cv2.resize(crop, None, fx=up, fy=up, interpolation=cv2.INTER_CUBIC)
+            sq = _quads(view)
+            quads = [q / up for q in _grid_candidates(view, ct, sq)]
+            if len(sq) >= MCC_MIN_SQUARES_CROP:
+                quads += [q / up for q in _mcc_candidates(view, 2 * MCC_EDGE)]
+            in_crop = sq.copy()
+            in_crop[:, :3] /= up
+            sub.consider("grid", quads, np.concatenate([in_crop, outside]))
+            if sub.best is not None:
+                break
+        if sub.best is not None:
+            corners = np.asarray(sub.best.corners, float) / f + (x0, y0)
+            search.best = dataclasses.replace(sub.best, corners=corners)
+            return
 
 
 def _search_shifted(search: _Search, squares: np.ndarray) -> None:
