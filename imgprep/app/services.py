@@ -508,7 +508,7 @@ def fit_from_corners(library: str | Path, sku: str, source_id: int,
     its report. Returns the `imgprep colour` document, with ``fit_id`` when a fit was made.
     The fit is not applied to any frame yet: see :func:`apply_fit_to_shoot`."""
     from ..core.imaging.load import load
-    from .colour_hooks import analyse, search_view
+    from .colour_hooks import analyse, full_view, search_view
     from .mirror import queue_everywhere
     from .recorder import write_reports
 
@@ -524,7 +524,8 @@ def fit_from_corners(library: str | Path, sku: str, source_id: int,
     fw, fh = loaded.original_size
     px = [(x * (fw - 1), y * (fh - 1)) for x, y in corners]
     view, gain = search_view(loaded)
-    doc, fit = analyse(view, loaded.original_size, c, Path(row["raw_path"]).name, px, gain)
+    doc, fit = analyse(view, loaded.original_size, c, Path(row["raw_path"]).name, px, gain,
+                       full_view(lib / row["raw_path"], loaded, view, gain))
     if fit is None:
         return doc
     stem = Path(row["raw_path"]).stem

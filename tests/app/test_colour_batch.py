@@ -270,6 +270,11 @@ def test_a_card_80_px_across_in_a_24_mp_photo_is_found_in_the_photo_s_own_pixels
     found = np.asarray(doc["card"]["corners"], float)  # in the photo's pixels
     assert np.abs(found - (scene.corners + [left, top])).max() < 0.5 * side / 6
     assert doc["summary"]["after"]["mean"] < 2.5
+    # corners clicked where the card is are measured in the photo's pixels too
+    clicked = analyse_file(card_file, preset.colour, preset.renditions, [tuple(p) for p in found])
+    assert clicked["method"] == "manual", clicked["card"]
+    assert np.abs(np.asarray(clicked["card"]["corners"], float) - found).max() < 0.5 * side / 6
+    assert clicked["summary"]["after"]["mean"] < 2.5
     with monkeypatch.context() as m:  # without the second look: not found
         m.setattr(detect, "_FINE_GAIN", float("inf"))
         assert not analyse_file(card_file, preset.colour, preset.renditions)["card"]["found"]

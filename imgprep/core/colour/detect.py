@@ -87,6 +87,7 @@ _LATTICE_WINDOWS = 8  # ... and from one lattice (a marker beside the card widen
 _MAX_REGIONS = 3
 _UPSCALE, _UPSCALE_BELOW = 2.0, 400  # small crops are searched twice as large too (px)
 _FINE_GAIN = 1.3  # a box is looked at in the photo's pixels where they are this much more
+_FINE_CLICKED = 160  # clicked corners of a card smaller than this (px a side) too
 # a refused candidate on which this many patches agree may sit a cell off a partly covered
 # card; the closest few are tried again shifted by a cell (see _search_shifted)
 _NEAR_MISS, _NEAR_MISS_TRIED = 7, 2
@@ -1039,10 +1040,8 @@ def detect_card(
     if _greyscale(rgb):
         return CardDetection(False, card, reason=say("card-greyscale"))
     if corners is not None:
-        squares = _squares(rgb)
         quad = np.asarray(corners, float).reshape(4, 2)
-        got, why, _ = _accept(rgb, quad, ct, "manual", squares)
-        return got if got is not None else _as_clicked(rgb, quad, ct, why)
+        return _clicked(rgb, quad, ct, fine)
 
     # Three sources, cheapest first, at ~1000 px and then, when nothing is trusted, at the
     # full analysis size (a small card's patches are a few pixels at 1000 px); the best
@@ -1059,6 +1058,26 @@ def detect_card(
     if search.best is None and fine is not None:
         _search_fine(search, squares, fine)
     return search.best if search.best is not None else CardDetection(False, card, reason=search.reason)
+
+
+def _clicked(rgb: np.ndarray, quad: np.ndarray, ct: CardType, fine: FineView | None) -> CardDetection:
+    """The card at corners a person gave: verified, else as clicked (:func:`_as_clicked`).
+    A card small in ``rgb`` (under _FINE_CLICKED px a side) is measured in the photo's own
+    pixels where ``fine`` has them: at 20 px a patch's sampled centre is a pixel or two."""
+    side = float(np.linalg.norm(quad - np.roll(quad, -1, 0), axis=1).max())
+    if fine is not None and side < _FINE_CLICKED:
+        h, w = rgb.shape[:2]
+        lo = np.floor(np.maximum(quad.min(0) - 0.3 * side, 0)).astype(int)
+        hi = np.ceil(np.minimum(quad.max(0) + 0.3 * side, (w, h))).astype(int)
+        got = fine((int(lo[0]), int(lo[1]), int(hi[0]), int(hi[1])))
+        if got is not None and got[1] >= _FINE_GAIN and min(got[0].shape[:2]) >= MIN_IMAGE_SIDE:
+            crop, f = np.ascontiguousarray(got[0], dtype=np.uint8), got[1]
+            det = _clicked(crop, (quad - lo) * f, ct, None)
+            if det.corners is None:
+                return det
+            return dataclasses.replace(det, corners=np.asarray(det.corners, float) / f + lo)
+    got, why, _ = _accept(rgb, quad, ct, "manual", _squares(rgb))
+    return got if got is not None else _as_clicked(rgb, quad, ct, why)
 
 
 def _greyscale(rgb: np.ndarray) -> bool:
