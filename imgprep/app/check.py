@@ -100,7 +100,9 @@ def check_library(library: str | Path, sku: str | None = None, today: date | Non
         backup_roots = j.backup_roots()
         failures = _failures(j)
         template = page_template_of(j)
-        checks = [_check_one(j, preset, products.get(k), shoots.get(k), backup_roots, today, disk, failures)
+        rows = _Rows.of_sku(j, shoots[keys[0]]["sku"] if keys[0] in shoots else products[keys[0]][0]) \
+            if sku is not None else _Rows.of_all(j)
+        checks = [_check_one(j, preset, products.get(k), shoots.get(k), backup_roots, today, disk, failures, rows)
                   for k in keys]
         if template is not None:  # the library has description pages: each shoot needs a current one
             for c in checks:
@@ -122,9 +124,41 @@ def _check_page(j: Journal, c: SkuCheck, template: PageTemplate) -> None:
         c.add("page", p)
 
 
+@dataclass
+class _Rows:
+    """The journal's rows the rules read for each SKU, read once for all of them (a query
+    per SKU each, and a scan of the files per SKU, took most of `imgprep check`'s time
+    over a 100 000-row product sheet)."""
+
+    sources: dict[str, list[Any]]  # by SKU, case-folded
+    files: dict[str, list[Any]]  # by the path's first folder: the SKU as the library writes it
+    verified: set[tuple[str, str]]  # (path, backup root) of every verified copy
+    cancelled: dict[str, str]  # cancelled_key → "done/total"
+
+    @classmethod
+    def of_all(cls, j: Journal) -> _Rows:
+        rows = cls({}, {}, {(r["path"], r["root"]) for r in j.verified_backups()},
+                   j.meta_prefixed(cancelled_key("")))
+        for r in j.sources():
+            rows.sources.setdefault(r["sku"].casefold(), []).append(r)
+        for f in j.files():
+            rows.files.setdefault(f["path"].split("/", 1)[0], []).append(f)
+        return rows
+
+    @classmethod
+    def of_sku(cls, j: Journal, sku: str) -> _Rows:
+        """The same rows of one SKU (``imgprep check --sku``)."""
+        files = j.files_for_sku(sku)
+        verified = {(f["path"], root) for f in files for root in j.backup_roots()
+                    if j.backup_state(f["path"], root) == "verified"}
+        cancelled = j.meta(cancelled_key(sku))
+        return cls({sku.casefold(): j.sources(sku)}, {sku: files}, verified,
+                   {cancelled_key(sku): cancelled} if cancelled is not None else {})
+
+
 def _check_one(j: Journal, preset: Preset, listed: tuple[str, Product] | None, shoot: Any,
                backup_roots: set[str], today: date, disk: bool,
-               failures: dict[str, dict[str, Reason | str]]) -> SkuCheck:
+               failures: dict[str, dict[str, Reason | str]], rows: _Rows) -> SkuCheck:
     sku = shoot["sku"] if shoot is not None else listed[0]  # type: ignore[index]
     product = listed[1] if listed else None
     arrival = product.arrival if product and product.arrival else None
@@ -134,13 +168,15 @@ def _check_one(j: Journal, preset: Preset, listed: tuple[str, Product] | None, s
     c = SkuCheck(sku, days_left)
     if shoot is None:
         c.add("photos", Reason.of("check-no-photos"))
-    sources = j.sources(sku)
-    _check_sources(c, j, sources, failures.get(sku.casefold(), {}), disk)
+    sources = rows.sources.get(sku.casefold(), [])
+    files = rows.files.get(sku, [])
+    _check_sources(c, j, sources, failures.get(sku.casefold(), {}), files if disk else [],
+                   rows.cancelled.get(cancelled_key(sku)))
     if shoot is not None:
         products_src = [r for r in sources if r["kind"] == "product"]
         _check_hero(c, j, preset, products_src)
         _check_details(c, j, preset, products_src)
-        _check_files(c, j, backup_roots)
+        _check_files(c, files, backup_roots, rows.verified)
         _check_colour(c, j, sources, products_src)
     if product is None:
         c.add("sheet", Reason.of("check-not-in-sheet"))
@@ -155,9 +191,9 @@ def _check_one(j: Journal, preset: Preset, listed: tuple[str, Product] | None, s
 
 
 def _check_sources(c: SkuCheck, j: Journal, sources: list[Any], failures: dict[str, Reason | str],
-                   disk: bool) -> None:
-    """Failed and cancelled photos, library files that disagree with the journal, the
-    callout sidecars as they are now."""
+                   files: list[Any], cancelled: str | None) -> None:
+    """Failed and cancelled photos, library files (``files``) that disagree with the
+    journal, the callout sidecars as they are now."""
     for r in sources:
         if r["state"] == "failed":
             c.add("failed", Reason.of("check-failed", file=Path(r["source_path"]).name, detail=j.reason(r)))
@@ -166,11 +202,10 @@ def _check_sources(c: SkuCheck, j: Journal, sources: list[Any], failures: dict[s
         # refused before it became a frame (unreadable, damaged): while the file is still there
         if path not in framed and Path(path).is_file():
             c.add("failed", Reason.of("check-failed", file=Path(path).name, detail=reason))
-    cancelled = j.meta(cancelled_key(c.sku))
     if cancelled:
         done, total = cancelled.split("/")
         c.add("cancelled", Reason.of("check-cancelled", done=done, total=total))
-    for f in j.files_for_sku(c.sku) if disk else ():  # the journal agrees with the disk
+    for f in files:  # the journal agrees with the disk
         problem = _file_problem(j.library / f["path"], f["sha256"])
         if problem:
             c.add("library", Reason.of(problem, path=f["path"]))
@@ -212,9 +247,8 @@ def _check_details(c: SkuCheck, j: Journal, preset: Preset, products_src: list[A
                 c.add("callouts", Reason.of("check-no-callout", path=f["path"]))
 
 
-def _check_files(c: SkuCheck, j: Journal, backup_roots: set[str]) -> None:
+def _check_files(c: SkuCheck, files: list[Any], backup_roots: set[str], verified: set[tuple[str, str]]) -> None:
     """Watermarks, captions' glyphs, the backup."""
-    files = j.files_for_sku(c.sku)
     for f in files:
         if f["kind"] == "jpg" and not f["watermark"]:
             c.add("watermark", Reason.of("check-no-watermark", path=f["path"]))
@@ -224,7 +258,7 @@ def _check_files(c: SkuCheck, j: Journal, backup_roots: set[str]) -> None:
     if not backup_roots:
         c.add("backup", Reason.of("check-no-backup"))
         return
-    pending = [f["path"] for f in files if any(j.backup_state(f["path"], root) != "verified" for root in backup_roots)]
+    pending = [f["path"] for f in files if any((f["path"], root) not in verified for root in backup_roots)]
     if pending:
         c.add("backup", Reason.of("check-backlog", count=len(pending), path=pending[0]))
 

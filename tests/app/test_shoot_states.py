@@ -89,8 +89,16 @@ def test_the_shoot_list_reads_only_the_sheet_rows_of_its_shoots(tmp_path, run_cl
                      encoding="utf-8")
     code, out, err = run_cli("batch", shoots, "--library", lib, "--catalogue", sheet, "--workers", "0", "--json")
     assert code == 0, out + err
+    asked = []  # `check` reads the journal's rows once, not once per row of the sheet
+    for name in ("sources", "files", "files_for_sku", "meta", "backup_state", "verified_backups"):
+        method = getattr(Journal, name)
+        monkeypatch.setattr(Journal, name, lambda self, *a, _m=method, _n=name, **k: asked.append(_n) or _m(self, *a, **k))
     full = {c.sku: c.problems for c in check_library(lib, disk=False)}
     assert len(full) == 3002  # `check` still names every row of the sheet
+    assert len(asked) < 10, sorted(set(asked))
+    for sku in ("cup-1", "BARE1", "R7"):  # one SKU alone: what the whole check says of it
+        assert [c.problems for c in check_library(lib, sku, disk=False)] == [full[sku]], sku
+    monkeypatch.undo()
 
     read = []
     original = Journal.product

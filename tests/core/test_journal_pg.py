@@ -61,6 +61,10 @@ def test_a_server_journal_has_the_sqlite_journals_behaviour(tmp_path, pg_url):
         assert [r["sku"] for r in j.shoots()] == ["A1"]
         assert j.product("A1") == {"sku": "A1", "name": "杯子"}
         assert [dict(r)["path"] for r in j.files_for_sku("A1")] == ["A1/raw/A1-01.jpg"]
+        with j.tx():
+            j.set_meta("cancelled:a1", "1/2")
+            j.set_meta("cancelled_x", "no")
+        assert j.meta_prefixed("cancelled:") == {"cancelled:a1": "1/2"}
         assert j.source_by_stat("/s/1.jpg", 1, ARGS["mtime_ns"])["id"] == sid  # 64-bit times
         assert j.backup_backlog("/backup")["pending"] == 1 and j.backup_roots() == {"/backup"}
         assert j.colour_trend()[0]["after"] == 1.5
