@@ -100,8 +100,8 @@ def check_library(library: str | Path, sku: str | None = None, today: date | Non
         backup_roots = j.backup_roots()
         failures = _failures(j)
         template = page_template_of(j)
-        rows = _Rows.of_sku(j, shoots[keys[0]]["sku"] if keys[0] in shoots else products[keys[0]][0]) \
-            if sku is not None else _Rows.of_all(j)
+        rows = SkuRows.of_sku(j, shoots[keys[0]]["sku"] if keys[0] in shoots else products[keys[0]][0]) \
+            if sku is not None else SkuRows.of_all(j)
         checks = [_check_one(j, preset, products.get(k), shoots.get(k), backup_roots, today, disk, failures, rows)
                   for k in keys]
         if template is not None:  # the library has description pages: each shoot needs a current one
@@ -125,8 +125,9 @@ def _check_page(j: Journal, c: SkuCheck, template: PageTemplate) -> None:
 
 
 @dataclass
-class _Rows:
-    """The journal's rows the rules read for each SKU, read once for all of them (a query
+class SkuRows:
+    """The journal's rows the rules (and the app's shoot list) read for each SKU, read once
+    for all of them (a query
     per SKU each, and a scan of the files per SKU, took most of `imgprep check`'s time
     over a 100 000-row product sheet)."""
 
@@ -136,7 +137,7 @@ class _Rows:
     cancelled: dict[str, str]  # cancelled_key → "done/total"
 
     @classmethod
-    def of_all(cls, j: Journal) -> _Rows:
+    def of_all(cls, j: Journal) -> SkuRows:
         rows = cls({}, {}, {(r["path"], r["root"]) for r in j.verified_backups()},
                    j.meta_prefixed(cancelled_key("")))
         for r in j.sources():
@@ -146,7 +147,7 @@ class _Rows:
         return rows
 
     @classmethod
-    def of_sku(cls, j: Journal, sku: str) -> _Rows:
+    def of_sku(cls, j: Journal, sku: str) -> SkuRows:
         """The same rows of one SKU (``imgprep check --sku``)."""
         files = j.files_for_sku(sku)
         verified = {(f["path"], root) for f in files for root in j.backup_roots()
@@ -158,7 +159,7 @@ class _Rows:
 
 def _check_one(j: Journal, preset: Preset, listed: tuple[str, Product] | None, shoot: Any,
                backup_roots: set[str], today: date, disk: bool,
-               failures: dict[str, dict[str, Reason | str]], rows: _Rows) -> SkuCheck:
+               failures: dict[str, dict[str, Reason | str]], rows: SkuRows) -> SkuCheck:
     sku = shoot["sku"] if shoot is not None else listed[0]  # type: ignore[index]
     product = listed[1] if listed else None
     arrival = product.arrival if product and product.arrival else None
@@ -174,8 +175,12 @@ def _check_one(j: Journal, preset: Preset, listed: tuple[str, Product] | None, s
                    rows.cancelled.get(cancelled_key(sku)))
     if shoot is not None:
         products_src = [r for r in sources if r["kind"] == "product"]
-        _check_hero(c, j, preset, products_src)
-        _check_details(c, j, preset, products_src)
+        jpgs: dict[int, list[Any]] = {}  # each frame's renditions
+        for f in files:
+            if f["kind"] == "jpg":
+                jpgs.setdefault(f["source_id"], []).append(f)
+        _check_hero(c, preset, products_src, jpgs)
+        _check_details(c, preset, products_src, jpgs)
         _check_files(c, files, backup_roots, rows.verified)
         _check_colour(c, j, sources, products_src)
     if product is None:
@@ -215,12 +220,12 @@ def _check_sources(c: SkuCheck, j: Journal, sources: list[Any], failures: dict[s
             c.add("callouts", msg)
 
 
-def _check_hero(c: SkuCheck, j: Journal, preset: Preset, products_src: list[Any]) -> None:
+def _check_hero(c: SkuCheck, preset: Preset, products_src: list[Any], jpgs: dict[int, list[Any]]) -> None:
     hero = next((r for r in products_src if r["role"] == "hero" and r["state"] == "rendered"), None)
     if hero is None:
         c.add("hero", Reason.of("check-no-hero"))
         return
-    files = {f["rendition"]: f for f in j.files(hero["id"], "jpg")}
+    files = {f["rendition"]: f for f in jpgs.get(hero["id"], [])}
     for r in preset.for_role("hero"):
         f = files.get(r.name)
         if f is None:
@@ -235,13 +240,13 @@ def _check_hero(c: SkuCheck, j: Journal, preset: Preset, products_src: list[Any]
             c.add("panel", Reason.of("check-no-panel", path=f["path"]))
 
 
-def _check_details(c: SkuCheck, j: Journal, preset: Preset, products_src: list[Any]) -> None:
+def _check_details(c: SkuCheck, preset: Preset, products_src: list[Any], jpgs: dict[int, list[Any]]) -> None:
     details = [r for r in products_src if r["role"] == "detail" and r["state"] == "rendered"]
     need = preset.min_details
     if len(details) < need:
         c.add("details", Reason.of("check-details", have=len(details), need=need, missing=need - len(details)))
     for r in details:
-        for f in j.files(r["id"], "jpg"):
+        for f in jpgs.get(r["id"], []):
             rend = next((x for x in preset.renditions if x.name == f["rendition"]), None)
             if rend is not None and rend.callouts and "callout" not in json.loads(f["facts"] or "{}"):
                 c.add("callouts", Reason.of("check-no-callout", path=f["path"]))

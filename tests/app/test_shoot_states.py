@@ -100,6 +100,15 @@ def test_the_shoot_list_reads_only_the_sheet_rows_of_its_shoots(tmp_path, run_cl
         assert [c.problems for c in check_library(lib, sku, disk=False)] == [full[sku]], sku
     monkeypatch.undo()
 
+    per_sku = []  # the shoot list asks for no SKU's rows one by one either (2000 shoots: 9.6 s -> 1.3 s)
+    for name in ("sources", "files", "files_for_sku", "meta", "backup_state", "fits"):
+        method = getattr(Journal, name)
+        monkeypatch.setattr(Journal, name, lambda self, *a, _m=method, _n=name, **k: (
+            per_sku.append(_n) if a and a[0] is not None and _n != "meta" or _n == "meta" and "cancelled" in a[0]
+            else None) or _m(self, *a, **k))
+    services.list_shoots(lib)
+    assert per_sku == [], per_sku
+    monkeypatch.undo()
     read = []
     original = Journal.product
     monkeypatch.setattr(Journal, "products", lambda self: pytest.fail("read the whole sheet"))
