@@ -213,6 +213,20 @@ def test_a_camera_writing_12_bits_unscaled_into_16_is_corrected_like_a_full_rang
     assert float(delta_e_2000(hero[:h], full[:h]).mean()) <= 1.5
 
 
+def _card_then_product(tmp_path: Path, folder: Path, cast) -> Path:
+    """A product frame under ``cast`` after ``folder``'s card frame IMG_0001.jpg, the
+    source folder through the batch: the card frame is the shoot's card, the product
+    frame is not. Returns the library."""
+    save_jpeg(folder / "IMG_0002.jpg", apply_cast(product_photo(1500, 2000, seed=12), cast), quality=92,
+              subsampling=SUBSAMPLING, time=T0 + timedelta(seconds=1))
+    code, doc, lib = _batch(tmp_path, tmp_path / "src")
+    assert code == 0, doc
+    items = {Path(i["source"]).name: i for i in doc["items"]}
+    assert items["IMG_0001.jpg"]["role"] == "card", items["IMG_0001.jpg"]
+    assert items["IMG_0002.jpg"]["role"] != "card", items["IMG_0002.jpg"]
+    return lib
+
+
 def test_a_card_100_px_across_in_a_12_mp_phone_photo_is_the_shoot_s_card(tmp_path):
     """A 12 MP phone photo (4032 x 3024) with the card 95 px across its patches: the batch
     decodes it at 2016 px, where the card is 48 px. Before the pre-check at 480 px and the
@@ -226,12 +240,7 @@ def test_a_card_100_px_across_in_a_12_mp_phone_photo_is_the_shoot_s_card(tmp_pat
     phone = cv2.copyMakeBorder(scene.rgb, top, 3024 - 1000 - top, left, 4032 - 1400 - left, cv2.BORDER_REPLICATE)
     folder = tmp_path / "src" / "PHONE"
     save_jpeg(folder / "IMG_0001.jpg", phone, quality=92, subsampling=SUBSAMPLING, time=T0)
-    save_jpeg(folder / "IMG_0002.jpg", apply_cast(product_photo(1500, 2000, seed=12), CASTS[0]), quality=92,
-              subsampling=SUBSAMPLING, time=T0 + timedelta(seconds=1))
-    code, doc, lib = _batch(tmp_path, tmp_path / "src")
-    assert code == 0, doc
-    items = {Path(i["source"]).name: i for i in doc["items"]}
-    assert items["IMG_0001.jpg"]["role"] == "card", items["IMG_0001.jpg"]
+    lib = _card_then_product(tmp_path, folder, CASTS[0])
     report = json.loads(sqlite3.connect(lib / "imgprep.sqlite").execute(
         "SELECT report FROM fits WHERE sku = 'PHONE'").fetchone()[0])
     found = np.asarray(report["card"]["corners"], float)
@@ -280,13 +289,7 @@ def test_a_card_80_px_across_in_a_24_mp_photo_is_found_in_the_photo_s_own_pixels
         assert not analyse_file(card_file, preset.colour, preset.renditions)["card"]["found"]
     if fmt != "jpg":
         return
-    save_jpeg(folder / "IMG_0002.jpg", apply_cast(product_photo(1500, 2000, seed=12), CASTS[2]), quality=92,
-              subsampling=SUBSAMPLING, time=T0 + timedelta(seconds=1))
-    code, doc, lib = _batch(tmp_path, tmp_path / "src")
-    assert code == 0, doc
-    items = {Path(i["source"]).name: i for i in doc["items"]}
-    assert items["IMG_0001.jpg"]["role"] == "card", items["IMG_0001.jpg"]
-    assert items["IMG_0002.jpg"]["role"] != "card"
+    _card_then_product(tmp_path, folder, CASTS[2])
 
 
 def test_cast_invariance_with_camera_jpegs(casts_run):
