@@ -160,53 +160,68 @@ def _windows(balanced: np.ndarray, w: int, h: int, scale: float, first_only: boo
     ch, cw = hsv.shape[0] // half, hsv.shape[1] // half
     hue, s, v = cv2.split(hsv[: ch * half, : cw * half])
     sat = (s >= _MIN_SAT) & (v >= 40)
-    # the saturated pixels of each hue sector per half cell, and their summed-area table;
-    # a cell's sums are the table's at even indices
-    fine = np.bincount(_cell_bins(ch, cw, half)[sat] + cv2.LUT(hue, _HUE_LUT)[sat], minlength=ch * cw * _BINS)
-    table = np.zeros((ch + 1, cw + 1, _BINS), np.int32)
-    table[1:, 1:] = np.cumsum(np.cumsum(fine.reshape(ch, cw, _BINS), 0, dtype=np.int32), 1, dtype=np.int32)
-    out = _hits(table[::2, ::2], _CELL, (2, 3, 4, 6), _MIN_SHARE, _MIN_HUES, w, h, scale, first_only)
-    if first_only and out:
-        return out, []
-    return out, _hits(table, half, (2,), _TINY_SHARE, _TINY_HUES, w, h, scale, first_only)
-
-
-def _hits(table: np.ndarray, cell: int, sizes: tuple[int, ...], share: float, hues: int,
-          w: int, h: int, scale: float, first_only: bool) -> list[tuple[int, int, int, int]]:
-    """The boxes around the windows of ``sizes`` x ``sizes`` cells in which at least
-    ``hues`` sectors hold ``share`` of the window's pixels each, smallest windows first.
-    ``table``: the summed-area table of the saturated pixels per cell (of ``cell``
-    working px) and hue sector."""
-    ch, cw = table.shape[0] - 1, table.shape[1] - 1
+    sector = cv2.LUT(hue, _HUE_LUT)[sat]
+    cells, halves = _cell_bins(ch, cw)
+    # the saturated pixels of each hue sector per cell (the half cells past the last
+    # whole cell in a bin of their own, dropped), and their summed-area table
+    n = (ch // 2) * (cw // 2)
+    counts = np.bincount(cells[sat] + sector, minlength=(n + 1) * _BINS)[: n * _BINS]
+    table = np.zeros((ch // 2 + 1, cw // 2 + 1, _BINS), np.int32)
+    table[1:, 1:] = np.cumsum(np.cumsum(counts.reshape(ch // 2, cw // 2, _BINS), 0, dtype=np.int32), 1,
+                              dtype=np.int32)
     out: list[tuple[int, int, int, int]] = []
-    for n in sizes:
-        if n > min(ch, cw):
+    for k in (2, 3, 4, 6):
+        if k > min(ch // 2, cw // 2):
             break
-        boxes: list[tuple[int, int, int, int]] = []
-        win = (table[n:, n:] - table[:-n, n:] - table[n:, :-n] + table[:-n, :-n])
-        need = share * (n * cell) ** 2
-        hit = ((win >= need).sum(-1) >= hues)
-        for i, j in zip(*np.nonzero(hit), strict=True):
-            c = cell * scale
-            box = (max(0, int((j - n) * c)), max(0, int((i - n) * c)),
-                   min(w, int((j + 2 * n) * c)), min(h, int((i + 2 * n) * c)))
-            if first_only:
-                return [box]
-            boxes.append(box)
-        # the most compact first: the search at full size is for a small card, whose
-        # windows cluster in a box of a few cells (a colourful product's spread wider)
-        merged = sorted(_merge(boxes), key=lambda b: (b[2] - b[0]) * (b[3] - b[1]))
-        out += [b for b in merged if not any(_holds(b, o) for o in out)]
-    return out
+        win = (table[k:, k:] - table[:-k, k:] - table[k:, :-k] + table[:-k, :-k])
+        hit = (win >= _MIN_SHARE * (k * _CELL) ** 2).sum(-1) >= _MIN_HUES
+        out += [b for b in _boxes(hit, k, _CELL * scale, w, h, first_only) if not any(_holds(b, o) for o in out)]
+        if first_only and out:
+            return out[:1], []
+    if (counts.reshape(n, _BINS).sum(0) > 0).sum() < _TINY_HUES:  # not that many hues in the frame
+        return out, []
+    # the tiny look: the hue sectors present in each half cell as 12 bits, a window's the
+    # bits of its four, counted by a table
+    present = np.zeros(ch * cw * _BINS, bool)
+    present[halves[sat] + sector] = True
+    bits = np.dot(present.reshape(ch * cw, _BINS).view(np.uint8), _BIT).reshape(ch, cw)
+    window = bits[:-1, :-1] | bits[1:, :-1] | bits[:-1, 1:] | bits[1:, 1:]
+    return out, _boxes(_POPCOUNT[window] >= _TINY_HUES, 2, half * scale, w, h, first_only)
+
+
+def _boxes(hit: np.ndarray, k: int, c: float, w: int, h: int, first_only: bool) -> list[tuple[int, int, int, int]]:
+    """The boxes (in ``rgb``'s pixels) around the windows of ``k`` x ``k`` cells of
+    ``c`` px that ``hit`` marks, each with a window's margin; windows that overlap make
+    one box, the most compact first (the search at full size is for a small card, whose
+    windows cluster in a box of a few cells: a colourful product's spread wider)."""
+    boxes: list[tuple[int, int, int, int]] = []
+    for i, j in zip(*np.nonzero(hit), strict=True):
+        box = (max(0, int((j - k) * c)), max(0, int((i - k) * c)),
+               min(w, int((j + 2 * k) * c)), min(h, int((i + 2 * k) * c)))
+        if first_only:
+            return [box]
+        boxes.append(box)
+    return sorted(_merge(boxes), key=lambda b: (b[2] - b[0]) * (b[3] - b[1]))
+
+
+_BIT = (1 << np.arange(_BINS)).astype(np.uint16)  # a hue sector's bit
+_POPCOUNT = np.array([bin(i).count("1") for i in range(1 << _BINS)], np.uint8)  # set bits of 12
 
 
 @lru_cache(maxsize=8)
-def _cell_bins(ch: int, cw: int, side: int) -> np.ndarray:
-    """Each working pixel's cell index times _BINS, for a grid of ``ch`` x ``cw`` cells
-    of ``side`` px (the same few frame sizes come again and again)."""
-    cell = (np.arange(ch * side)[:, None] // side) * cw + (np.arange(cw * side)[None, :] // side)
-    out = (cell * _BINS).astype(np.int32)
-    out.flags.writeable = False
+def _cell_bins(ch: int, cw: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each working pixel's cell index times _BINS, for a grid of ``ch`` x ``cw`` half
+    cells: in the grid of whole cells (a pixel of the half cells past the last whole one
+    in an extra cell), and in the grid of half cells. The same few frame sizes come again
+    and again."""
+    half = _CELL // 2
+    y, x = np.arange(ch * half)[:, None], np.arange(cw * half)[None, :]
+    cells = np.where((y < ch // 2 * _CELL) & (x < cw // 2 * _CELL), (y // _CELL) * (cw // 2) + x // _CELL,
+                     (ch // 2) * (cw // 2))
+    halves = (y // half) * cw + x // half
+    out = (cells * _BINS).astype(np.int32), (halves * _BINS).astype(np.int32)
+    for a in out:
+        a.flags.writeable = False
     return out
 
 
