@@ -45,10 +45,9 @@ _MIN_HUES = 5  # sectors a window must hold (a Classic fills 8-10 of 12)
 _MIN_SAT = 60  # saturation (0-255) of a pixel that counts for its hue, after white balance
 _MIN_SHARE = 0.015  # share of a window's pixels a hue sector needs to count
 # The tiny look: a card of 20-50 px across its patches in the decode is ~6-12 px at the
-# working size, too small for a 2x2-cell window to hold 1.5 % of each of its hues. A window of 2x2 half cells (8 px) on it holds one of
-# its patches' pixels in 8-12 sectors; a product's 8 px hold at most 6 (measured,
-# docs/colour-detection.md, "Session 27").
-_TINY_SHARE = 1 / 64  # one pixel of the 8 x 8
+# working size, too small for a 2x2-cell window to hold 1.5 % of each of its hues. A
+# window of 2x2 half cells (8 px) on it holds a pixel of 8-12 sectors; a product's 8 px
+# hold at most 6 (measured, docs/colour-detection.md, "Session 27").
 _TINY_HUES = 7
 _SHADES_P = 12  # the second look's balance: the Minkowski p-mean of each channel
 _SHADES_APART = 1.1  # it runs only where its channel ratios differ from the mean's by this factor
@@ -178,7 +177,7 @@ def _windows(balanced: np.ndarray, w: int, h: int, scale: float, first_only: boo
         out += [b for b in _boxes(hit, k, _CELL * scale, w, h, first_only) if not any(_holds(b, o) for o in out)]
         if first_only and out:
             return out[:1], []
-    if (counts.reshape(n, _BINS).sum(0) > 0).sum() < _TINY_HUES:  # not that many hues in the frame
+    if (np.bincount(sector, minlength=_BINS) > 0).sum() < _TINY_HUES:  # not that many hues in the frame
         return out, []
     # the tiny look: the hue sectors present in each half cell as 12 bits, a window's the
     # bits of its four, counted by a table
