@@ -1153,8 +1153,6 @@ def _search_small_cards(search: _Search, squares: np.ndarray) -> None:
     crop's squares and the whole frame's (``squares``, seen at 1000 px): the chart's
     surround may lie outside the crop (a Digital SG's Classic colours fill a crop around
     them, and the lattice finder extends the window past its edge)."""
-    import cv2
-
     from .precheck import card_regions
 
     rgb, ct = search.rgb, search.ct
@@ -1173,18 +1171,28 @@ def _search_small_cards(search: _Search, squares: np.ndarray) -> None:
         seen = max(h, w) <= 1.3 * MCC_EDGE
         ups = (() if seen else (1,)) + ((_UPSCALE,) if max(crop.shape[:2]) <= _UPSCALE_BELOW else ())
         for up in ups:
-            view = crop if up == 1 else cv2.resize(crop, None, fx=up, fy=up, interpolation=cv2.INTER_CUBIC)
-            sq = _quads(view)
-            quads = [q / up + off for q in _grid_candidates(view, ct, sq)]
-            if len(sq) >= MCC_MIN_SQUARES_CROP:
-                quads += [q / up + off for q in _mcc_candidates(view, 2 * MCC_EDGE)]
-            in_frame = sq.copy()  # the crop's squares in the frame's pixels
-            in_frame[:, :3] /= up
-            in_frame[:, :2] += off
+            quads, in_frame = _crop_candidates(crop, ct, up)
+            quads = [q + off for q in quads]
+            in_frame[:, :2] += off  # the crop's squares in the frame's pixels
             if search.consider("grid", quads, np.concatenate([in_frame, squares])):
                 return
             if search.best is not None:
                 break
+
+
+def _crop_candidates(crop: np.ndarray, ct: CardType, up: float) -> tuple[list[np.ndarray], np.ndarray]:
+    """The lattice finder's and MCC's candidate quads in ``crop`` looked at ``up`` times
+    as large, and its squares, both in the crop's pixels."""
+    import cv2
+
+    view = crop if up == 1 else cv2.resize(crop, None, fx=up, fy=up, interpolation=cv2.INTER_CUBIC)
+    sq = _quads(view)
+    quads = [q / up for q in _grid_candidates(view, ct, sq)]
+    if len(sq) >= MCC_MIN_SQUARES_CROP:
+        quads += [q / up for q in _mcc_candidates(view, 2 * MCC_EDGE)]
+    sq = sq.copy()
+    sq[:, :3] /= up
+    return quads, sq
 
 
 def _search_fine(search: _Search, squares: np.ndarray, fine: FineView) -> None:
@@ -1194,8 +1202,6 @@ def _search_fine(search: _Search, squares: np.ndarray, fine: FineView) -> None:
     the photo's pixels it is found as a card of 80 px in a small frame is. The crop is
     searched and verified as a frame of its own (with the whole frame's squares, brought
     to its pixels, for the larger-chart check), and the card's corners brought back."""
-    import cv2
-
     ct = search.ct
     for x0, y0, x1, y1 in search.small_boxes:
         if max(x1 - x0, y1 - y0) > _UPSCALE_BELOW:  # a card this box holds was seen
@@ -1213,13 +1219,7 @@ def _search_fine(search: _Search, squares: np.ndarray, fine: FineView) -> None:
         outside[:, 2] *= f
         ups = (1,) + ((_UPSCALE,) if max(crop.shape[:2]) <= _UPSCALE_BELOW else ())
         for up in ups:
-            view = crop if up == 1 else cv2.resize(crop, None, fx=up, fy=up, interpolation=cv2.INTER_CUBIC)
-            sq = _quads(view)
-            quads = [q / up for q in _grid_candidates(view, ct, sq)]
-            if len(sq) >= MCC_MIN_SQUARES_CROP:
-                quads += [q / up for q in _mcc_candidates(view, 2 * MCC_EDGE)]
-            in_crop = sq.copy()
-            in_crop[:, :3] /= up
+            quads, in_crop = _crop_candidates(crop, ct, up)
             sub.consider("grid", quads, np.concatenate([in_crop, outside]))
             if sub.best is not None:
                 break
