@@ -88,8 +88,8 @@ def check_library(library: str | Path, sku: str | None = None, today: date | Non
         preset = _preset_of(j)
         shoots = {r["sku"].casefold(): r for r in j.shoots()}
         if shot_only:  # only the sheet's rows of those SKUs are read (found whatever their case)
-            rows = {k: (r["sku"], j.product(r["sku"])) for k, r in shoots.items()}
-            products = {k: (sku_, Product.from_dict(v)) for k, (sku_, v) in rows.items() if v is not None}
+            listed = {k: (r["sku"], j.product(r["sku"])) for k, r in shoots.items()}
+            products = {k: (sku_, Product.from_dict(v)) for k, (sku_, v) in listed.items() if v is not None}
         else:
             products = {k.casefold(): (k, Product.from_dict(v)) for k, v in j.products().items()}
         keys = sorted(set(shoots) if shot_only else set(products) | set(shoots))
@@ -127,9 +127,8 @@ def _check_page(j: Journal, c: SkuCheck, template: PageTemplate) -> None:
 @dataclass
 class SkuRows:
     """The journal's rows the rules (and the app's shoot list) read for each SKU, read once
-    for all of them (a query
-    per SKU each, and a scan of the files per SKU, took most of `imgprep check`'s time
-    over a 100 000-row product sheet)."""
+    for all of them (a query per SKU each, and a scan of the files per SKU, took most of
+    `imgprep check`'s time over a 100 000-row product sheet)."""
 
     sources: dict[str, list[Any]]  # by SKU, case-folded
     files: dict[str, list[Any]]  # by the path's first folder: the SKU as the library writes it
@@ -150,8 +149,8 @@ class SkuRows:
     def of_sku(cls, j: Journal, sku: str) -> SkuRows:
         """The same rows of one SKU (``imgprep check --sku``)."""
         files = j.files_for_sku(sku)
-        verified = {(f["path"], root) for f in files for root in j.backup_roots()
-                    if j.backup_state(f["path"], root) == "verified"}
+        roots = j.backup_roots()
+        verified = {(f["path"], root) for f in files for root in roots if j.backup_state(f["path"], root) == "verified"}
         cancelled = j.meta(cancelled_key(sku))
         return cls({sku.casefold(): j.sources(sku)}, {sku: files}, verified,
                    {cancelled_key(sku): cancelled} if cancelled is not None else {})
