@@ -101,16 +101,15 @@ def list_shoots(library: str | Path, today: date | None = None) -> list[ShootRow
     lib = Path(library)
     if not has_journal(lib):
         return []
-    from .check import SkuRows, check_library
+    from .check import SkuRows, check_in
     from .run import cancelled_key
 
-    checks = {c.sku.casefold(): c for c in check_library(lib, today=today, disk=False, shot_only=True)}  # no re-hash per refresh
     out: list[ShootRow] = []
-    with _reading(lib) as j:
-        if j is None:
-            return out
+    with Journal(lib) as j:  # read-write, as `imgprep check` opens it: an older journal is upgraded
         roots = j.backup_roots()
         rows = SkuRows.of_all(j)  # once for every shoot: a query per shoot took seconds at 2000
+        checks = {c.sku.casefold(): c for c in check_in(j, lib, today=today, disk=False, shot_only=True,
+                                                        rows=rows)}  # no re-hash per refresh
         last_fit = {f["sku"].casefold(): f for f in j.fits()}  # ordered by id: the last one stays
         first_jpg: dict[int, str] = {}  # each frame's first rendition, by path
         for files in rows.files.values():
