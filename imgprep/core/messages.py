@@ -187,6 +187,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "patch-uneven": ("uneven (covered in part, glare or an edge across it)", "不均匀（部分遮挡、反光或有边缘穿过）"),
     "patch-outlier": ("does not fit the rest of the card (covered, stained or glare)",
                       "与色卡其余色块不符（被遮挡、污损或反光）"),
+    "card-in-shadow-unconfirmed": ("patches agree only as a card partly in shadow, and the patches' centres do not "
+                                   "confirm the grid", "仅在按部分阴影判断时色块才相符，且色块中心与网格不符"),
+    "patch-shadow": ("in another light than the patches used (a shadow across the card)",
+                     "与所用色块不在同一光照下（色卡上有阴影）"),
+    "card-in-shadow": ("the card lies partly in a shadow: the correction is for the light on the brighter part; "
+                       "the patches in the shadow ({stops} stops darker) are left out",
+                       "色卡有一部分在阴影中：按较亮部分的光照校正，阴影中的色块（暗 {stops} 档）未参与"),
+    "card-in-shadow-dark": ("the card lies partly in a shadow, and its grey row in the shadow: the correction is for "
+                            "the shadow's light, {stops} stops darker than on the rest of the card; if the product "
+                            "was lit like the rest, shoot the card again evenly lit",
+                            "色卡有一部分在阴影中，且灰阶在阴影里：按阴影处的光照校正（比色卡其余部分暗 {stops} 档）；"
+                            "若商品的光照与色卡其余部分相同，请在均匀光照下重拍色卡"),
     "patches-excluded": ("{n} patch(es) left out of the fit and the summary: {which}",
                          "{n} 个色块未参与拟合与统计：{which}"),
     "patches-partial": ("{n} patch(es) with a channel at 0 count in the fit by their other two channels only, "

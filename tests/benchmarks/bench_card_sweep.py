@@ -24,7 +24,10 @@ leave-one-out ΔE2000 after correction, the figures issue 10's point 2 bounds):
 - ``blurnoise``: blurred (σ 1.5 px), noise (σ 6 codes), JPEG quality 50;
 - ``dark``: 45 % of the exposure;
 - ``occl3``, ``occl6``: a skin-coloured blob over 3 or 6 consecutive patches (a hand);
-  ``glare2``: white discs on 2 patches.
+  ``glare2``: white discs on 2 patches;
+- ``shadow0``, ``shadow35``, ``shadow90``: a hard shadow through the card's centre, its
+  edge at 0°, 35° or 90° in the photo, 0.35 of the light and bluer (× 0.92 / 1 / 1.15 in
+  linear light), over the card and beyond it (session 28).
 
 Each version found is shown with its in-sample / leave-one-out mean ΔE2000 after
 correction. A version counts as found when the search finds a card there whose four corners
@@ -175,9 +178,23 @@ def _makers(img: np.ndarray, corners: np.ndarray) -> Iterator[tuple[str, Callabl
     yield "warm2700", lambda: cast(Cast(2700, light="bradford"))
     yield "blurnoise", blurnoise
     yield "dark", lambda: (np.clip(img.astype(float) * 0.45, 0, 255).astype(np.uint8), ident, None)
+    def shaded(angle: float) -> tuple:
+        from imgprep.core.colour.delta_e import srgb8_to_linear
+
+        lin = srgb8_to_linear(img).astype(np.float32)
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        a, c = np.deg2rad(angle), corners.mean(0)
+        d = (xx - c[0]) * np.cos(a) + (yy - c[1]) * np.sin(a)
+        lit = np.clip(d / (0.05 * side / 6) + 0.5, 0, 1)[..., None]  # an edge a twentieth of a pitch wide
+        lin *= lit + (1 - lit) * 0.35 * np.array([0.92, 1.0, 1.15], np.float32)
+        enc = np.where(lin <= 0.0031308, 12.92 * lin, 1.055 * np.power(np.maximum(lin, 0), 1 / 2.4) - 0.055)
+        return np.clip(np.round(enc * 255), 0, 255).astype(np.uint8), ident, None
+
     yield "occl3", lambda: covered(3)
     yield "occl6", lambda: covered(6)
     yield "glare2", glared
+    for angle in (0, 35, 90):
+        yield f"shadow{angle}", lambda a=angle: shaded(a)
 
 
 def main(argv: list[str] | None = None) -> int:

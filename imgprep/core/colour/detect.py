@@ -91,12 +91,23 @@ _FINE_CLICKED = 160  # clicked corners of a card smaller than this (px a side) t
 # a refused candidate on which this many patches agree may sit a cell off a partly covered
 # card; the closest few are tried again shifted by a cell (see _search_shifted)
 _NEAR_MISS, _NEAR_MISS_TRIED = 7, 2
+# a card partly in shadow (_in_shadow): patches that must agree on each side of the
+# shadow's edge, and the least step in luminance between the two lights
+_SHADOW_SIDE, _SHADOW_STEP = 5, 1.3
+# ... judged so only where one light explains this many patches, for the closest few
+# orderings (each judgement tries every division of the card, ~10 ms)
+_SHADOW_GATE, _SHADOW_TRIED = MIN_FIT, 2
+# ... and a card that passes under one light with this many outliers; two lights stand
+# there when they explain this many patches more
+_SHADOW_OUTLIERS, _SHADOW_MORE = 4, 3
+_SHADOW_NEAR = 3  # divisions refined at every tone curve, from each coarse one
+_SHADOW_CLEAR = 3.0  # ΔE2000 by which a used patch's own light explains it better
 # the search stops at the first card with at most this many patches left out
 _GOOD_ENOUGH_EXCLUDED = 3
 
 # why a patch is left out, as stored in CardDetection.excluded; the texts (both languages)
 # are the catalogue's "patch-<code>" messages
-EXCLUSION_REASONS = ("outside", "clipped", "gamut", "uneven", "outlier")
+EXCLUSION_REASONS = ("outside", "clipped", "gamut", "uneven", "outlier", "shadow")
 
 
 @dataclass(frozen=True)
@@ -122,6 +133,9 @@ class CardDetection:
     fit_de: float | None = None  # mean ΔE2000 of the verification fit (inliers)
     excluded: tuple[tuple[int, str], ...] = ()
     weights: np.ndarray | None = field(default=None, repr=False)
+    # a card partly in shadow: the luminance of the light on the patches left out as
+    # "shadow" over that on the patches used (below 1: the used ones are the lit side)
+    shadow: float | None = None
 
     def to_dict(self) -> dict[str, object]:
         d: dict[str, object] = {"found": self.found, "type": self.type, "reason": self.reason}
@@ -229,6 +243,9 @@ class _Verdict:
     reason: str | None = None
     fit_on: np.ndarray | None = None  # the patches the judging fit was fitted on
     de: np.ndarray | None = None  # each patch's ΔE2000 from the judging fit
+    # a card partly in shadow (_in_shadow): the luminance of the light on the patches
+    # left out as "shadow" over that on the patches used; None: one light
+    shadow: float | None = None
 
     def rank(self) -> tuple[float, float]:
         return (-self.inliers, self.score) if np.isfinite(self.score) else (np.inf, np.inf)
@@ -442,11 +459,30 @@ def _verify(m: np.ndarray, why: list[str | None], card: CardType) -> _Verdict:
             clean = _judge(*_robust_fit(x, use, card), why, card)
             if clean.ok and (not v.ok or clean.rank() < v.rank()):
                 v, m = clean, x
-    if v.ok:  # what the correction may trust, judged once, on the judgement that stands
-        lone = _judged_alone(m, use | gamut, v.fit_on, use, card)
-        if lone is not None:
-            v.why[lone] = "outlier"
+    if v.ok:
+        _trusted(v, m, use, gamut, card)
     return v
+
+
+def _verify_shadow(m: np.ndarray, why: list[str | None], card: CardType) -> _Verdict | None:
+    """Samples ``m`` that failed :func:`_verify` judged as a card partly in shadow
+    (:func:`_in_shadow`); None when they do not pass so either."""
+    use = np.array([w is None for w in why])
+    gamut = np.array([w == "gamut" for w in why])
+    if (use | gamut).sum() < MIN_FIT:
+        return None
+    v = _in_shadow(m, use | gamut, why, card)
+    if v is not None:
+        kept = np.array([w != "shadow" for w in v.why])
+        _trusted(v, m, use & kept, gamut & kept, card)
+    return v
+
+
+def _trusted(v: _Verdict, m: np.ndarray, use: np.ndarray, gamut: np.ndarray, card: CardType) -> None:
+    """What the correction may trust, judged once, on the judgement that stands."""
+    lone = _judged_alone(m, use | gamut, v.fit_on, use, card)
+    if lone is not None:
+        v.why[lone] = "outlier"
 
 
 def _judge(de: np.ndarray, inl: np.ndarray, why: list[str | None], card: CardType) -> _Verdict:
@@ -475,6 +511,133 @@ def _judge(de: np.ndarray, inl: np.ndarray, why: list[str | None], card: CardTyp
     return v
 
 
+def _partitions(card: CardType) -> np.ndarray:
+    """(P, N) bool: the ways a straight line divides the card's patches in two with at
+    least _SHADOW_SIDE on each side (the edge of a shadow across the card), each once."""
+    j, i = np.arange(card.n_patches) % card.cols, np.arange(card.n_patches) // card.cols
+    seen: dict[bytes, np.ndarray] = {}
+    for a in np.linspace(0.0, np.pi, 48, endpoint=False):
+        p = np.round(j * np.cos(a) + i * np.sin(a), 9)
+        levels = np.unique(p)
+        for t in (levels[1:] + levels[:-1]) / 2:
+            side = p > t
+            if min(side.sum(), (~side).sum()) < _SHADOW_SIDE:
+                continue
+            key = (side if side[0] else ~side).tobytes()  # a side and its complement: once
+            seen.setdefault(key, side if side[0] else ~side)
+    return np.array(list(seen.values()))
+
+
+_PARTITIONS: dict[str, np.ndarray] = {}
+
+
+def _in_shadow(m: np.ndarray, use: np.ndarray, why: list[str | None], card: CardType) -> _Verdict | None:
+    """The card judged as lit by two lights, one on each side of a straight edge: a
+    shadow across it. Each side's light is a gain per channel (a shadow is darker and
+    bluer) on the one cast-removing fit of :func:`_robust_fit`. Every straight division
+    of the patches with _SHADOW_SIDE or more on each side is tried at two tone curves
+    (the fit with the gains held, the gains with the fit held, in turn; then again on
+    the patches it explains), and the best division at every power of _GAMMAS. The card
+    stands when that passes the same limits as one light, each side has _SHADOW_SIDE
+    patches that agree, and the two lights differ by more than _SHADOW_STEP in luminance
+    (a smaller step is light across the card, see light.py).
+
+    The correction uses one light, measured, not the other brought to it by the gains
+    (those are 5-40 % off on real cameras, whose tone curves the judging model only
+    approximates): the side with the more usable greys, the brighter where both have
+    MIN_NEUTRAL (the grey row carries the tone curve and the white balance). The other
+    side's patches are left out as "shadow". None when no division passes, or neither
+    side has MIN_NEUTRAL usable greys."""
+    parts = _PARTITIONS.get(card.name)
+    if parts is None:
+        parts = _PARTITIONS[card.name] = _partitions(card)
+    ref = np.asarray(card.reference_linear)
+    ref_lab = np.asarray(card.reference_lab)
+    X0 = _scaled(m, use)
+    near: list[int] = []  # the closest few divisions at either tone curve
+    for g in (0.75, 1.0):  # as _robust_fit's RANSAC; the divisions found are refined below
+        cnt, err, both, _, _, _ = _two_lights(X0**g, parts, use, ref, ref_lab)
+        near += [int(k) for k in np.lexsort((err, -cnt)) if both[k] >= _SHADOW_SIDE][:_SHADOW_NEAR]
+    if not near:
+        return None
+    # at the coarse tone curves a patch near the edge agrees on either side (a fit's mean
+    # ΔE2000 of 4-5): the closest divisions are told apart at every power of _GAMMAS
+    sides = parts[sorted(set(near))]
+    top: tuple[int, float, float, int] | None = None
+    for g in _GAMMAS:
+        cnt, err, both, _, _, _ = _two_lights(X0**g, sides, use, ref, ref_lab)
+        for k in np.flatnonzero(both >= _SHADOW_SIDE):
+            if top is None or (cnt[k], -err[k]) > top[:2]:
+                top = (int(cnt[k]), -float(err[k]), g, int(k))
+    if top is None:
+        return None
+    g, k = top[2], top[3]
+    side = sides[k][None]
+    # each patch under either light: a patch the correction uses must be explained by
+    # its side's light clearly better than by the other (within the outlier limit, a
+    # dark patch or one beside the edge can agree with both)
+    Xg = X0**g
+    _, _, _, gain, de, inl, M = _two_lights(Xg, side, use, ref, ref_lab, full=True)
+    gain, de, inl = gain[0], de[0], inl[0]
+    swapped = np.where(side[0][:, None], Xg, Xg * gain)  # each patch in the other side's light
+    clear = de + _SHADOW_CLEAR < delta_e_2000(linear_to_lab(np.clip(swapped @ M[0], 0, None)), ref_lab)
+    # the second side's light over the first's, in luminance
+    second = 1.0 / float(gain ** (1.0 / g) @ np.array([0.2126, 0.7152, 0.0722]))
+    if max(second, 1.0 / second) < _SHADOW_STEP:
+        return None
+    clean = np.array([w is None for w in why])
+    greys = np.zeros(card.n_patches, bool)
+    greys[list(card.neutral)] = True
+    n1, n2 = ((greys & clean & inl & clear & s).sum() for s in (~side[0], side[0]))
+    if max(n1, n2) < MIN_NEUTRAL:
+        return None
+    # the light the correction uses: the more greys, the brighter where both have enough
+    keep_second = n2 > n1 if min(n1, n2) < MIN_NEUTRAL else second > 1.0
+    kept = (side[0] if keep_second else ~side[0]) & clear
+    v = _judge(de, inl, why, card)  # the card's identity: both sides
+    if not v.ok:
+        return None
+    v.why = [w if w is not None or kept[i] else "shadow" for i, w in enumerate(v.why)]
+    v.fit_on = inl & kept
+    v.shadow = (1.0 / second) if keep_second else second
+    return v
+
+
+def _two_lights(X: np.ndarray, parts: np.ndarray, use: np.ndarray, ref: np.ndarray, ref_lab: np.ndarray,
+                full: bool = False) -> tuple[np.ndarray, ...]:
+    """For each division ``parts`` (P, N) of the samples ``X`` (N, 3, at a tone curve):
+    ``ref ≈ X @ M`` on the first side and ``X @ diag(gain) @ M`` on the second, by
+    alternating least squares over the ``use`` patches, then over those it explains.
+    Returns per division the patches explained, their mean ΔE2000, the fewer of them on
+    either side, the gains (P, 3), every patch's ΔE2000 (P, N) and the explained (P, N);
+    ``full``: the fits (P, 3, 3) too."""
+    P = len(parts)
+    w = np.broadcast_to(use.astype(float), parts.shape).copy()
+    Xt = X.T[None]  # (1, 3, N)
+    for _ in range(2):  # all usable patches, then the ones the fit explains
+        gain = np.ones((P, 3))
+        wb = w * parts
+        # the gains' normal equations from these, as Hadamard products with M's
+        # (Σ_i w_i X_ic X_id (M Mᵀ)_cd and Σ_k M_ck (Σ_i w_i X_ic ref_ik))
+        G = (Xt * wb[:, None, :]) @ X[None]  # (P, 3, 3)
+        Hm = (Xt * wb[:, None, :]) @ ref[None]  # (P, 3, 3)
+        for _ in range(4):
+            Xp = np.where(parts[..., None], X[None] * gain[:, None, :], X[None])  # (P, N, 3)
+            XpT = np.swapaxes(Xp, 1, 2) * w[:, None, :]
+            M = np.linalg.solve(XpT @ Xp + 1e-4 * np.eye(3), XpT @ ref[None])  # (P, 3, 3)
+            AtA = G * (M @ np.swapaxes(M, 1, 2)) + 1e-6 * np.eye(3)
+            Atb = np.sum(M * Hm, axis=2)
+            gain = np.clip(np.linalg.solve(AtA, Atb[..., None])[..., 0], 1e-3, 1e3)
+        Xp = np.where(parts[..., None], X[None] * gain[:, None, :], X[None])
+        de = delta_e_2000(linear_to_lab(np.clip(Xp @ M, 0, None)), ref_lab[None])  # (P, N)
+        w = (use[None] & (de < INLIER_DE)).astype(float)
+    inl = w.astype(bool)
+    cnt = inl.sum(1)
+    both = np.minimum((inl & parts).sum(1), (inl & ~parts).sum(1))
+    err = np.where(inl, de, 0).sum(1) / np.maximum(cnt, 1)
+    return (cnt, err, both, gain, de, inl) + ((M,) if full else ())
+
+
 def _best_ordering(
     rgb: np.ndarray, quad: np.ndarray, card: CardType
 ) -> tuple[np.ndarray | None, _Verdict, np.ndarray, np.ndarray]:
@@ -483,9 +646,26 @@ def _best_ordering(
     results = []
     for q in _orderings(np.asarray(quad, float)):
         m, why, soft = _sample(rgb, q, card)
-        results.append((q, _verify(m, why, card), m, soft))
+        results.append((q, _verify(m, why, card), m, soft, why))
     results.sort(key=lambda r: r[1].rank())
-    q, best, m, soft = results[0]
+    top = results[0][1]
+    if (top.ok and sum(w == "outlier" for w in top.why) >= _SHADOW_OUTLIERS) \
+            or (not top.ok and top.inliers >= _SHADOW_GATE):
+        # A card partly in shadow agrees on one side only: it fails, or passes on its
+        # larger side, whose light then decides the correction. The closest orderings
+        # are judged under two lights; once that explains more, every ordering is
+        # (uniqueness, below).
+        shaded, better = [], False
+        for n, r in enumerate(results):
+            lit = _verify_shadow(r[2], r[4], card)
+            if lit is not None and (not r[1].ok or lit.inliers >= r[1].inliers + _SHADOW_MORE):
+                r, better = (r[0], lit, r[2], r[3], r[4]), True
+            shaded.append(r)
+            if not better and n + 1 >= (1 if top.ok else _SHADOW_TRIED):
+                break
+        if better:
+            results = sorted(shaded + results[len(shaded):], key=lambda r: r[1].rank())
+    q, best, m, soft, _ = results[0]
     if not best.ok:
         # report the most informative reason: that of the ordering that came closest
         return None, best, m, soft
@@ -968,12 +1148,24 @@ def _accept(rgb: np.ndarray, quad: np.ndarray, card: CardType, method: str,
         q2 = q
     m2, why2, soft2 = _sample(rgb, q2, card)
     v2 = _verify(m2, why2, card)
-    if v2.ok and v2.rank() <= (v.rank()[0], v.rank()[1] + 0.5):
+    if v.shadow is not None:  # a card in shadow: judged so on the refined grid too
+        lit = _verify_shadow(m2, why2, card)
+        if lit is not None and (not v2.ok or lit.inliers >= v2.inliers + _SHADOW_MORE):
+            v2 = lit
+        if not v2.ok:
+            # Two lights are a freer judge than one: a grid a patch or more off the card
+            # (sampling gaps and neighbours) once passed under them. The patches' own
+            # centroids must confirm the grid: moved onto them, it verifies too.
+            return None, say("card-in-shadow-unconfirmed"), v.inliers
+    # the refined grid stands when it verifies as well; under a shadow one patch fewer
+    # too: a patch at the shadow's edge agrees on either side of it, and the grid as
+    # proposed (MCC's box, a lattice) can sit a third of a patch off and still agree
+    if v2.ok and v2.rank() <= (v.rank()[0] + (v.shadow is not None), v.rank()[1] + 0.5):
         q, v, m, soft = q2, v2, m2, soft2
     used = np.array([w is None for w in v.why])
     return CardDetection(True, card.name, q, m, ~used, None, method, v.score,
                          tuple((i, w) for i, w in enumerate(v.why) if w is not None),
-                         np.where(used, soft * _near_outlier(v, card), 0.0)), "", v.inliers
+                         np.where(used, soft * _near_outlier(v, card), 0.0), v.shadow), "", v.inliers
 
 
 def _near_outlier(v: _Verdict, card: CardType) -> np.ndarray:

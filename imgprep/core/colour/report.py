@@ -220,6 +220,9 @@ def evaluate(
     })
     if across is not None:
         doc["light"] = {k: round(v, 1) + 0.0 for k, v in across.items()}
+    if detection.shadow is not None:  # the light on the patches left out as "shadow", in stops
+        doc["shadow"] = {"stops": round(float(np.log2(detection.shadow)), 2),
+                         "patches": [i + 1 for i, c in detection.excluded if c == "shadow"]}
     if fit.parts:  # a blend: its parts' shares (docs/colour-detection.md "Models")
         doc["blend"] = {f.model: round(w, 2) for w, f in fit.parts}
     if loo:
@@ -305,6 +308,10 @@ def _warnings(detection: CardDetection, ct: CardType, m: _Measured, excluded: li
     ok = ~m.clipped
     warnings = _uneven(m.measured, m.ref_lin, m.after_lab, ok, ct) if ct.name != "grey" else []
     uneven = bool(warnings)
+    if detection.shadow is not None:  # first: it explains the patches left out below
+        stops = f"{abs(np.log2(detection.shadow)):.1f}"
+        en, zh = MESSAGES["card-in-shadow" if detection.shadow < 1 else "card-in-shadow-dark"]
+        warnings.insert(0, (en.format(stops=stops), zh.format(stops=stops)))
     out = [x for x in excluded if not x["partial"]]
     if out:
         warnings.append(_excluded_warning(out))
@@ -364,7 +371,8 @@ def _csv(doc: dict[str, Any]) -> bytes:
 
 
 # the swatch sheet's cell has room for a word: the full reason is in the HTML and CSV
-_SHORT_REASON = {"outside": "画面外", "clipped": "过曝", "gamut": "超色域", "uneven": "不均匀", "outlier": "不符"}
+_SHORT_REASON = {"outside": "画面外", "clipped": "过曝", "gamut": "超色域", "uneven": "不均匀", "outlier": "不符",
+                 "shadow": "阴影"}
 
 
 def _png(doc: dict[str, Any]) -> bytes:

@@ -334,6 +334,7 @@ def make_scene(
     cover_colour: tuple[float, float, float] = (1.0, 1.0, 1.0),
     foreshorten: float = 1.0,
     surface: tuple[float, float, float] | None = None,
+    shadow: tuple[float, float, float] | None = None,
 ) -> Scene:
     """Render a card into a product-like photo.
 
@@ -347,7 +348,10 @@ def make_scene(
     card's height (a card lying on a table, seen at an angle: its rows closer together
     than its columns); ``surface`` (linear sRGB, before the cast) a plain surface of one
     colour, lightly grained, instead of the product-like background: the card on a
-    wooden table (0.3, 0.115, 0.038) or on grass (0.045, 0.26, 0.045).
+    wooden table (0.3, 0.115, 0.038) or on grass (0.045, 0.26, 0.045). ``shadow``
+    (a, b, c): a hard shadow over the scene where a·x + b·y > c, (x, y) on the card
+    in patch pitches from its top-left corner ((0, 1, 2): rows 3-4 and everything below
+    them), a third of the light and bluer, as in the shade of a sunlit scene.
     """
     W, H = size
     rng = np.random.default_rng(seed)
@@ -412,6 +416,16 @@ def make_scene(
         cv2.fillConvexPoly(m, np.round(qi).astype(np.int32), 1)
         cloth = np.array([0.35, 0.3, 0.45]) * (0.9 + 0.1 * rng.random((H, W, 1)))
         lin = np.where(m[..., None] > 0, cloth, lin)
+    if shadow is not None:
+        # the scene's pixels in the card's pitches: back through the homography
+        yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
+        back = cv2.perspectiveTransform(np.stack([xx, yy], -1).reshape(1, -1, 2), np.linalg.inv(Hm))[0]
+        pitch = 64 * (1 + GAP)
+        u = (back[:, 0] - gc[0, 0] + 0.5 * GAP * 64) / pitch
+        v = (back[:, 1] - gc[0, 1] + 0.5 * GAP * 64) / pitch
+        a, b, c = shadow
+        shade = (a * u + b * v > c).reshape(H, W, 1)
+        lin = np.where(shade, lin * (0.3 * np.array([0.9, 1.0, 1.2])), lin)
     lin = cv2.GaussianBlur(lin, (0, 0), 0.7)
     out = apply_cast_linear(lin, cast)
     srgb = linear_to_srgb(out) * 255 + rng.normal(0, noise, out.shape)

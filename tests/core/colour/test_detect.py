@@ -459,3 +459,64 @@ def test_a_card_50_px_across_is_passed_on_and_found(size, frac, angle, cast, see
     d = detect_card(sc.rgb)
     assert d.found, d.reason
     assert np.abs(np.asarray(d.corners) - sc.corners).max() < 0.5 * side / 6
+
+
+# A hard shadow across the card ((a, b, c): the scene shaded where a·u + b·v > c, u and v
+# the card's columns and rows in patch pitches): columns 1-3 (three greys each side, the
+# brighter side used); rows 1-2 (the grey row lit); rows 3-4 with the grey row (its side
+# used, the correction for the shadow's light).
+SHADOWS = {
+    "columns 1-3": ((-1, 0, -3), 200, CASTS[3], True),
+    "rows 1-2": ((0, -1, -2), 0, CASTS[1], True),
+    "rows 3-4, the greys": ((0, 1, 2), 30, CASTS[4], False),
+}
+
+
+@pytest.mark.parametrize("name", list(SHADOWS))
+def test_a_card_partly_in_shadow_is_found_and_fitted_in_one_light(name):
+    """Under one light the card's halves disagree (12 of 24 patches at most), so the card
+    was refused, or fitted to whichever half agreed more. Judged under two lights, it is
+    found; the correction uses the patches of one light, measured, and names the others
+    "shadow"; its fit from the lit half equals the unshadowed card's."""
+    from imgprep.app.colour_service import analyse_detection
+    from imgprep.core.colour.models import ColourFit
+
+    shadow, angle, cast, greys_lit = SHADOWS[name]
+    s = make_scene(shadow=shadow, angle=angle, cast=cast, seed=5)
+    det = detect_card(s.rgb)
+    assert det.found, det.reason
+    assert _corner_error(det, s) < 3
+    j, i = np.arange(24) % 6 + 0.5, np.arange(24) // 6 + 0.5
+    shaded = shadow[0] * j + shadow[1] * i > shadow[2]
+    other = shaded if greys_lit else ~shaded
+    codes = dict(det.excluded)
+    assert all(k in codes for k in np.flatnonzero(other)), codes  # none of the other light used
+    # ... and of this light, at most a patch beside the edge or a dark one (either light
+    # explains it, so it is left out too)
+    assert sum(c == "shadow" for k, c in codes.items() if not other[k]) <= 3, codes
+    assert (det.shadow < 1) == greys_lit  # the light left out: darker where the lit side is used
+    assert abs(abs(np.log2(det.shadow)) - np.log2(1 / 0.3)) < 0.3  # the scene's shadow: 0.3 of the light
+
+    doc, fit = analyse_detection(det, "shadow.jpg")
+    assert doc["shadow"]["patches"] == sorted(k + 1 for k, c in codes.items() if c == "shadow")
+    assert any("shadow" in w for w in doc["warnings"]) and any("阴影" in w for w in doc["warnings_zh"])
+    assert all(x["reason"].startswith("in another light") for x in doc["excluded"] if x["code"] == "shadow")
+    assert doc["summary"]["after"]["mean"] < 1.0
+    if greys_lit:  # the same light as the card without the shadow: the same correction
+        assert doc["loo"]["mean"] < 1.5
+        plain = detect_card(make_scene(angle=angle, cast=cast, seed=5).rgb)
+        _, fit0 = analyse_detection(plain, "plain.jpg")
+        x = np.random.default_rng(0).uniform(0.02, 0.6, (500, 3))
+        a = ColourFit.from_dict(fit).apply_linear(x) if isinstance(fit, dict) else fit.apply_linear(x)
+        b = ColourFit.from_dict(fit0).apply_linear(x) if isinstance(fit0, dict) else fit0.apply_linear(x)
+        d = delta_e_2000(linear_to_lab(np.clip(a, 0, 1)), linear_to_lab(np.clip(b, 0, 1)))
+        assert float(d.mean()) < 1.0
+
+
+def test_a_card_in_shadow_is_not_found_where_there_is_none():
+    """Two lights are tried only where one explains 8 patches or more, and the card they
+    find must pass the same limits: a third-party card in another patch order, or a
+    SpyderCHECKR, half in shadow, is still refused."""
+    for kw in (dict(kind="shuffled", shadow=(0, 1, 2)), dict(kind="shuffled", shadow=(1, 1.2, 5), angle=30),
+               dict(kind="spyder", angle=15, shadow=(-1, 0, -3), cast=CASTS[1])):
+        assert not detect_card(make_scene(**kw).rgb).found, kw
