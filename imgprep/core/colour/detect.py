@@ -95,7 +95,7 @@ _NEAR_MISS, _NEAR_MISS_TRIED = 7, 2
 # shadow's edge, and the least step in luminance between the two lights
 _SHADOW_SIDE, _SHADOW_STEP = 5, 1.3
 # ... judged so only where one light explains this many patches, for the closest few
-# orderings (each judgement tries every division of the card, ~10 ms)
+# orderings (each judgement tries every division of the card, ~15 ms)
 _SHADOW_GATE, _SHADOW_TRIED = MIN_FIT, 2
 # ... and a card that passes under one light with this many outliers; two lights stand
 # there when they explain this many patches more
@@ -465,8 +465,8 @@ def _verify(m: np.ndarray, why: list[str | None], card: CardType) -> _Verdict:
 
 
 def _verify_shadow(m: np.ndarray, why: list[str | None], card: CardType) -> _Verdict | None:
-    """Samples ``m`` that failed :func:`_verify` judged as a card partly in shadow
-    (:func:`_in_shadow`); None when they do not pass so either."""
+    """Samples ``m`` judged as a card partly in shadow (:func:`_in_shadow`), with what
+    the correction may trust; None when they do not pass so."""
     use = np.array([w is None for w in why])
     gamut = np.array([w == "gamut" for w in why])
     if (use | gamut).sum() < MIN_FIT:
@@ -537,7 +537,8 @@ def _in_shadow(m: np.ndarray, use: np.ndarray, why: list[str | None], card: Card
     bluer) on the one cast-removing fit of :func:`_robust_fit`. Every straight division
     of the patches with _SHADOW_SIDE or more on each side is tried at two tone curves
     (the fit with the gains held, the gains with the fit held, in turn; then again on
-    the patches it explains), and the best division at every power of _GAMMAS. The card
+    the patches it explains), and the closest _SHADOW_NEAR of each at every power of
+    _GAMMAS; the division that explains the most patches, then the closest, stands. The card
     stands when that passes the same limits as one light, each side has _SHADOW_SIDE
     patches that agree, and the two lights differ by more than _SHADOW_STEP in luminance
     (a smaller step is light across the card, see light.py).
