@@ -102,6 +102,7 @@ _SHADOW_GATE, _SHADOW_TRIED = MIN_FIT, 2
 _SHADOW_OUTLIERS, _SHADOW_MORE = 4, 3
 _SHADOW_NEAR = 3  # divisions refined at every tone curve, from each coarse one
 _SHADOW_CLEAR = 3.0  # ΔE2000 by which a used patch's own light explains it better
+_LUMA = np.array([0.2126, 0.7152, 0.0722])  # linear sRGB to luminance
 # the search stops at the first card with at most this many patches left out
 _GOOD_ENOUGH_EXCLUDED = 3
 
@@ -478,6 +479,15 @@ def _verify_shadow(m: np.ndarray, why: list[str | None], card: CardType) -> _Ver
     return v
 
 
+def _with_shadow(v: _Verdict, m: np.ndarray, why: list[str | None], card: CardType) -> _Verdict:
+    """``v``, the one-light verdict on samples ``m``, or their two-light one where that
+    passes and ``v`` does not, or explains _SHADOW_MORE patches more."""
+    lit = _verify_shadow(m, why, card)
+    if lit is not None and (not v.ok or lit.inliers >= v.inliers + _SHADOW_MORE):
+        return lit
+    return v
+
+
 def _trusted(v: _Verdict, m: np.ndarray, use: np.ndarray, gamut: np.ndarray, card: CardType) -> None:
     """What the correction may trust, judged once, on the judgement that stands."""
     lone = _judged_alone(m, use | gamut, v.fit_on, use, card)
@@ -564,37 +574,34 @@ def _in_shadow(m: np.ndarray, use: np.ndarray, why: list[str | None], card: Card
     # at the coarse tone curves a patch near the edge agrees on either side (a fit's mean
     # ΔE2000 of 4-5): the closest divisions are told apart at every power of _GAMMAS
     sides = parts[sorted(set(near))]
-    top: tuple[int, float, float, int] | None = None
+    top: tuple | None = None
     for g in _GAMMAS:
-        cnt, err, both, _, _, _ = _two_lights(X0**g, sides, use, ref, ref_lab)
+        cnt, err, both, gain, de, inl, M = _two_lights(X0**g, sides, use, ref, ref_lab, full=True)
         for k in np.flatnonzero(both >= _SHADOW_SIDE):
             if top is None or (cnt[k], -err[k]) > top[:2]:
-                top = (int(cnt[k]), -float(err[k]), g, int(k))
+                top = (int(cnt[k]), -float(err[k]), g, sides[k], gain[k], de[k], inl[k], M[k])
     if top is None:
         return None
-    g, k = top[2], top[3]
-    side = sides[k][None]
+    _, _, g, side, gain, de, inl, M = top
     # each patch under either light: a patch the correction uses must be explained by
     # its side's light clearly better than by the other (within the outlier limit, a
     # dark patch or one beside the edge can agree with both)
     Xg = X0**g
-    _, _, _, gain, de, inl, M = _two_lights(Xg, side, use, ref, ref_lab, full=True)
-    gain, de, inl = gain[0], de[0], inl[0]
-    swapped = np.where(side[0][:, None], Xg, Xg * gain)  # each patch in the other side's light
-    clear = de + _SHADOW_CLEAR < delta_e_2000(linear_to_lab(np.clip(swapped @ M[0], 0, None)), ref_lab)
+    swapped = np.where(side[:, None], Xg, Xg * gain)  # each patch in the other side's light
+    clear = de + _SHADOW_CLEAR < delta_e_2000(linear_to_lab(np.clip(swapped @ M, 0, None)), ref_lab)
     # the second side's light over the first's, in luminance
-    second = 1.0 / float(gain ** (1.0 / g) @ np.array([0.2126, 0.7152, 0.0722]))
+    second = 1.0 / float(gain ** (1.0 / g) @ _LUMA)
     if max(second, 1.0 / second) < _SHADOW_STEP:
         return None
     clean = np.array([w is None for w in why])
     greys = np.zeros(card.n_patches, bool)
     greys[list(card.neutral)] = True
-    n1, n2 = ((greys & clean & inl & clear & s).sum() for s in (~side[0], side[0]))
+    n1, n2 = ((greys & clean & inl & clear & s).sum() for s in (~side, side))
     if max(n1, n2) < MIN_NEUTRAL:
         return None
     # the light the correction uses: the more greys, the brighter where both have enough
     keep_second = n2 > n1 if min(n1, n2) < MIN_NEUTRAL else second > 1.0
-    kept = (side[0] if keep_second else ~side[0]) & clear
+    kept = (side if keep_second else ~side) & clear
     v = _judge(de, inl, why, card)  # the card's identity: both sides
     if not v.ok:
         return None
@@ -658,9 +665,9 @@ def _best_ordering(
         # (uniqueness, below).
         shaded, better = [], False
         for n, r in enumerate(results):
-            lit = _verify_shadow(r[2], r[4], card)
-            if lit is not None and (not r[1].ok or lit.inliers >= r[1].inliers + _SHADOW_MORE):
-                r, better = (r[0], lit, r[2], r[3], r[4]), True
+            v = _with_shadow(r[1], r[2], r[4], card)
+            if v is not r[1]:
+                r, better = (r[0], v, r[2], r[3], r[4]), True
             shaded.append(r)
             if not better and n + 1 >= (1 if top.ok else _SHADOW_TRIED):
                 break
@@ -1150,9 +1157,7 @@ def _accept(rgb: np.ndarray, quad: np.ndarray, card: CardType, method: str,
     m2, why2, soft2 = _sample(rgb, q2, card)
     v2 = _verify(m2, why2, card)
     if v.shadow is not None:  # a card in shadow: judged so on the refined grid too
-        lit = _verify_shadow(m2, why2, card)
-        if lit is not None and (not v2.ok or lit.inliers >= v2.inliers + _SHADOW_MORE):
-            v2 = lit
+        v2 = _with_shadow(v2, m2, why2, card)
         if not v2.ok:
             # Two lights are a freer judge than one: a grid a patch or more off the card
             # (sampling gaps and neighbours) once passed under them. The patches' own
@@ -1191,8 +1196,7 @@ def _as_clicked(rgb: np.ndarray, quad: np.ndarray, card: CardType, why: str) -> 
     m, why_patch, soft = _sample(rgb, quad, card)
     used = np.array([w is None for w in why_patch])
     greys = list(card.neutral)
-    lum = np.array([0.2126, 0.7152, 0.0722])
-    want, got = np.asarray(card.reference_linear)[greys] @ lum, m[greys] @ lum
+    want, got = np.asarray(card.reference_linear)[greys] @ _LUMA, m[greys] @ _LUMA
     scale = np.array_equal(np.argsort(-want), np.argsort(-got)) and got.max() > 4 * max(got.min(), 1e-4)
     if used.sum() < MIN_FIT or why == say("card-larger-chart") or not scale:
         return CardDetection(False, card.name, reason=why)
