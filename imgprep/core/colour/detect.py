@@ -574,12 +574,19 @@ def _in_shadow(m: np.ndarray, use: np.ndarray, why: list[str | None], card: Card
     # at the coarse tone curves a patch near the edge agrees on either side (a fit's mean
     # ΔE2000 of 4-5): the closest divisions are told apart at every power of _GAMMAS
     sides = parts[sorted(set(near))]
+    fits = [(g,) + _two_lights(X0**g, sides, use, ref, ref_lab, full=True) for g in _GAMMAS]
     top: tuple | None = None
-    for g in _GAMMAS:
-        cnt, err, both, gain, de, inl, M = _two_lights(X0**g, sides, use, ref, ref_lab, full=True)
-        for k in np.flatnonzero(both >= _SHADOW_SIDE):
-            if top is None or (cnt[k], -err[k]) > top[:2]:
-                top = (int(cnt[k]), -float(err[k]), g, sides[k], gain[k], de[k], inl[k], M[k])
+    for k in range(len(sides)):
+        ok = [f for f in fits if f[3][k] >= _SHADOW_SIDE]
+        if not ok:
+            continue
+        # the tone curve that explains its patches best, among those that explain
+        # nearly the most (a loose curve lets a patch or two more in, and the gains then
+        # take up its misfit: the shadow's step came out half the scene's at the bound)
+        most = max(f[1][k] for f in ok)
+        g, cnt, err, _, gain, de, inl, M = min((f for f in ok if f[1][k] >= most - 1), key=lambda f: f[2][k])
+        if top is None or (cnt[k], -err[k]) > top[:2]:
+            top = (int(cnt[k]), -float(err[k]), g, sides[k], gain[k], de[k], inl[k], M[k])
     if top is None:
         return None
     _, _, g, side, gain, de, inl, M = top
