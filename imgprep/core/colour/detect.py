@@ -581,8 +581,8 @@ def _in_shadow(m: np.ndarray, use: np.ndarray, why: list[str | None], card: Card
         if not ok:
             continue
         # the tone curve that explains its patches best, among those that explain
-        # nearly the most (a loose curve lets a patch or two more in, and the gains then
-        # take up its misfit: the shadow's step came out half the scene's at the bound)
+        # nearly the most: a loose curve (the bound, 0.6) lets a patch or two more in,
+        # and the gains then take up its misfit
         most = max(f[1][k] for f in ok)
         g, cnt, err, _, gain, de, inl, M = min((f for f in ok if f[1][k] >= most - 1), key=lambda f: f[2][k])
         if top is None or (cnt[k], -err[k]) > top[:2]:
