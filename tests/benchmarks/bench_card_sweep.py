@@ -52,7 +52,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.core.colour.scenes import Cast, apply_cast  # noqa: E402
+from tests.core.colour.scenes import Cast, apply_cast, encode  # noqa: E402
 
 NOT_CLASSIC = re.compile(r"digitalsg|spyder|other", re.IGNORECASE)
 PHOTO = re.compile(r"\.(jpe?g|png|tiff?|webp)$", re.IGNORECASE)
@@ -178,6 +178,7 @@ def _makers(img: np.ndarray, corners: np.ndarray) -> Iterator[tuple[str, Callabl
     yield "warm2700", lambda: cast(Cast(2700, light="bradford"))
     yield "blurnoise", blurnoise
     yield "dark", lambda: (np.clip(img.astype(float) * 0.45, 0, 255).astype(np.uint8), ident, None)
+
     def shaded(angle: float) -> tuple:
         from imgprep.core.colour.delta_e import srgb8_to_linear
 
@@ -187,8 +188,7 @@ def _makers(img: np.ndarray, corners: np.ndarray) -> Iterator[tuple[str, Callabl
         d = (xx - c[0]) * np.cos(a) + (yy - c[1]) * np.sin(a)
         lit = np.clip(d / (0.05 * side / 6) + 0.5, 0, 1)[..., None]  # an edge a twentieth of a pitch wide
         lin *= lit + (1 - lit) * 0.35 * np.array([0.92, 1.0, 1.15], np.float32)
-        enc = np.where(lin <= 0.0031308, 12.92 * lin, 1.055 * np.power(np.maximum(lin, 0), 1 / 2.4) - 0.055)
-        return np.clip(np.round(enc * 255), 0, 255).astype(np.uint8), ident, None
+        return encode(lin).astype(np.uint8), ident, None
 
     yield "occl3", lambda: covered(3)
     yield "occl6", lambda: covered(6)

@@ -479,7 +479,6 @@ def test_a_card_partly_in_shadow_is_found_and_fitted_in_one_light(name):
     found; the correction uses the patches of one light, measured, and names the others
     "shadow"; its fit from the lit half equals the unshadowed card's."""
     from imgprep.app.colour_service import analyse_detection
-    from imgprep.core.colour.models import ColourFit
 
     shadow, angle, cast, greys_lit = SHADOWS[name]
     s = make_scene(shadow=shadow, angle=angle, cast=cast, seed=5)
@@ -507,8 +506,7 @@ def test_a_card_partly_in_shadow_is_found_and_fitted_in_one_light(name):
         plain = detect_card(make_scene(angle=angle, cast=cast, seed=5).rgb)
         _, fit0 = analyse_detection(plain, "plain.jpg")
         x = np.random.default_rng(0).uniform(0.02, 0.6, (500, 3))
-        a = ColourFit.from_dict(fit).apply_linear(x) if isinstance(fit, dict) else fit.apply_linear(x)
-        b = ColourFit.from_dict(fit0).apply_linear(x) if isinstance(fit0, dict) else fit0.apply_linear(x)
+        a, b = fit.apply_linear(x), fit0.apply_linear(x)
         d = delta_e_2000(linear_to_lab(np.clip(a, 0, 1)), linear_to_lab(np.clip(b, 0, 1)))
         assert float(d.mean()) < 1.0
 
