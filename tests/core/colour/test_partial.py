@@ -216,3 +216,35 @@ def test_fewer_greys_ask_for_more_colours():
     assert colour_shortfall(ct, used) == "card-white-balance-only"
     used[list(ct.neutral)[2]] = True  # a third grey: enough kinds
     assert colour_shortfall(ct, used) is None
+
+
+def test_without_greys_the_common_power_undoes_a_cameras_tone():
+    """A camera whose file holds its values to the power 1.6 (as a linear sensor's raw
+    values read as sRGB hold them to about 2.2), held by its grey row: the fit from the
+    colours finds the power, 1 / 1.6, and corrects the whole card about as well as the
+    whole card's fit. A plain matrix on the same patches cannot undo the power."""
+    from imgprep.core.colour.delta_e import delta_e_2000, linear_to_lab
+    from imgprep.core.colour.models import ColourFit, fit
+    from imgprep.core.colour.reference import get_card
+
+    from .scenes import Cast
+
+    kw = dict(angle=40, perspective=0.15, card_frac=0.3, cast=Cast(5000, gamma=(1.6, 1.6, 1.6)), seed=3)
+    whole_scene = make_scene(**kw)
+    _, whole_fit = analyse_array(whole_scene.rgb, "whole.jpg")
+    held = make_scene(covered=tuple(range(18, 24)), cover_colour=HAND, **kw).rgb
+    doc, part_fit = analyse_array(held, "held.jpg")
+    assert doc["card"]["found"], doc["card"]["reason"]
+    assert part_fit.model == "curve+matrix"
+    assert np.allclose(part_fit.curve_gamma, 1 / 1.6, atol=0.05), part_fit.curve_gamma
+    det = detect_card(held)
+    ref = np.asarray(get_card("classic24").reference_linear)
+    plain = fit(det.patches, ref, "matrix3x3", mask=~np.asarray(det.clipped, bool), weights=det.weights)
+    patches = detect_card(whole_scene.rgb).patches
+    ref_lab = linear_to_lab(np.clip(ref, 0, 1))
+
+    def error(f: ColourFit) -> float:
+        return float(delta_e_2000(linear_to_lab(f.apply_linear(patches)), ref_lab).mean())
+
+    assert error(part_fit) <= error(whole_fit) + 1.0, (error(part_fit), error(whole_fit))
+    assert error(plain) >= error(part_fit) + 2.0, (error(plain), error(part_fit))
