@@ -66,7 +66,8 @@ _UNEVEN_CODES, _UNEVEN_REL = 14.0, 0.12
 # direction). With fewer, or of too few kinds, a fit is a white balance dressed as a
 # colour correction. A card whose grey row is covered (a hand holding it by that edge) is
 # still the card when NO_GREYS_MORE more patches agree, and still supports a colour
-# correction (a matrix on the colours, no tone curve) from MIN_CHROMATIC_ALONE colours
+# correction (one power for all channels and a matrix, fitted on the colours) from
+# MIN_CHROMATIC_ALONE colours
 # (docs/colour-detection.md, "A card without its greys").
 MIN_PATCHES = 14
 MIN_FIT = 8

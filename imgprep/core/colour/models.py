@@ -77,9 +77,9 @@ _MIN_KNOTS = 5
 # and the rounds of estimate-and-fit (on generated warm cards the third round's fit corrects
 # colours as the eighth's does, < 0.001 ΔE2000 apart; the first alone is up to 0.3 off)
 _PARTIAL_GRID = np.linspace(0.0, 1.0, 13)
+_PARTIAL_ROUNDS = 3
 # the common powers a card without three greys is fitted at (a linear sensor's is ~0.45)
 _COMMON_POWERS = np.linspace(0.4, 1.3, 19)
-_PARTIAL_ROUNDS = 3
 FORMAT_VERSION = 3  # 2: tone curves through the greys (knots); 3: blends (parts)
 BLEND = "blend"
 # the blend's parts and their weights: the steady model and the accurate one, equally

@@ -192,7 +192,7 @@ def evaluate(
     passed = bool(ok.any() and basis["mean"] <= th["mean"] and basis["max"] <= th["max"])
     order = [i for i in np.argsort(-de_a) if ok[i]][:5]
     excluded = _excluded(detection, ct, partial)
-    warnings, uneven = _warnings(detection, ct, m, excluded, partial)
+    warnings, uneven = _warnings(detection, ct, m, excluded, partial, fit)
     across = _light_across(light, ct)
     if across is not None and max(abs(v) for v in across.values()) >= _LIGHT_SAID:
         from ..messages import MESSAGES
@@ -299,10 +299,11 @@ def _patch_row(ct: CardType, m: _Measured, i: int) -> dict[str, Any]:
 
 
 def _warnings(detection: CardDetection, ct: CardType, m: _Measured, excluded: list,
-              partial: np.ndarray) -> tuple[list, bool]:
+              partial: np.ndarray, fit: ColourFit) -> tuple[list, bool]:
     """The report's warnings as (en, zh) pairs, and whether the lighting is uneven: uneven
     lighting, patches left out, patches that count for less than half in the fit, too few
-    patches for more than white balance, corners the detector did not confirm (first)."""
+    patches for more than white balance, a colour correction without three greys, corners
+    the detector did not confirm (first)."""
     from ..messages import MESSAGES
 
     ok = ~m.clipped
@@ -328,7 +329,8 @@ def _warnings(detection: CardDetection, ct: CardType, m: _Measured, excluded: li
     short = colour_shortfall(ct, ok | partial, m.weight) if ct.name != "grey" else None
     if short:
         warnings.append(MESSAGES[short])
-    elif ct.name != "grey" and sum(1 for i in ct.neutral if ok[i] or partial[i]) < MIN_NEUTRAL:
+    elif (ct.name != "grey" and fit.model != "white-balance"
+          and sum(1 for i in ct.neutral if ok[i] or partial[i]) < MIN_NEUTRAL):
         warnings.append(MESSAGES["card-few-greys"])
     if detection.method == "manual-unverified":
         warnings.insert(0, MESSAGES["card-unverified"])
