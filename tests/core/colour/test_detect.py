@@ -419,7 +419,7 @@ def test_a_colour_correction_needs_colours_round_the_grey_axis(colours, enough):
 
     assert enough_for_colour(CARD, _used(*colours, *GREYS)) is enough
     # too few greys: a white balance, unless MIN_CHROMATIC_ALONE colours round grey carry
-    # a matrix alone (a hand over the grey row, session 29)
+    # the correction alone (a hand over the grey row, session 29)
     alone = enough and len(colours) >= MIN_CHROMATIC_ALONE
     assert enough_for_colour(CARD, _used(*colours, 19, 20)) is alone
     assert enough_for_colour(CARD, _used(*colours)) is alone
