@@ -530,8 +530,6 @@ def _fit_power_matrix(m, r, w, neutral, lam):  # type: ignore[no-untyped-def]
 
 
 def _fit_curve_matrix(m, r, w, neutral, lam):  # type: ignore[no-untyped-def]
-    if len(neutral) < 3:
-        return _fit_power_matrix(m, r, w, neutral, lam)
     cf = _curve_of(m, r, w, neutral)
     xc = cf.curve(m)
     # M = I + Δ with Δ @ 1 = 0 (grey stays grey): each row of Δ in span(Bz)
@@ -727,8 +725,8 @@ def _fit_one(
     if model != "white-balance" and n < 8:
         model, fitter = "white-balance", CORRECTION_MODELS["white-balance"]
     if model.startswith("curve+") and len(n_keep) < 3:
-        # no curve per channel without three greys: one power for all (_fit_power_matrix)
-        model, fitter = "curve+matrix", CORRECTION_MODELS["curve+matrix"]
+        # no curve per channel without three greys: curve+matrix with one power for all
+        model, fitter = "curve+matrix", _fit_power_matrix
     lam = _LAMBDA0
     for _ in range(6):
         M, terms, gain, gamma, knots = fitter(mk, rk, wk, n_keep, lam)
