@@ -155,9 +155,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "色块颜色与标准值不一致（拟合平均 ΔE {mean}，{bad} 个色块 > {limit}）；色卡被遮挡，或是其他版式？"),
     "card-no-ordering": ("no ordering fits", "没有相符的色块排列"),
     "card-too-few-agree": ("only {n} of {total} patches agree with the reference card (a fit needs {need}, "
-                           "of most hues; 2 more when fewer than 3 greys agree)",
+                           "of most hues; {more} more when fewer than {greys} greys agree)",
                            "只有 {n}/{total} 个色块与标准色卡相符（拟合至少需要 {need} 个，覆盖多数色相；"
-                           "相符的灰阶色块少于 3 个时需多 2 个）"),
+                           "相符的灰阶色块少于 {greys} 个时需多 {more} 个）"),
     "card-larger-chart": ("the patch grid continues beyond 4x6: part of a larger chart (e.g. a Digital SG), not a Classic 24",
                           "色块网格超出 4x6：这是更大色卡（如 Digital SG）的一部分，不是 Classic 24"),
     "card-ambiguous": ("card orientation is ambiguous", "无法确定色卡方向"),

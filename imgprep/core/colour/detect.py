@@ -519,7 +519,8 @@ def _judge(de: np.ndarray, inl: np.ndarray, why: list[str | None], card: CardTyp
     v = _Verdict(False, mean, int(inl.sum()) + clipped_agree, out, fit_on=fit_on, de=de)
     need = MIN_PATCHES if n_neutral >= MIN_NEUTRAL else MIN_PATCHES + NO_GREYS_MORE
     if v.inliers < need or len(chroma) < 2:
-        v.reason = say("card-too-few-agree", n=v.inliers, total=card.n_patches, need=need)
+        v.reason = say("card-too-few-agree", n=v.inliers, total=card.n_patches, need=need,
+                       more=NO_GREYS_MORE, greys=MIN_NEUTRAL)
         return v
     if mean > _FIT_MEAN_MAX:
         v.reason = say("card-inconsistent", mean=f"{mean:.1f}", bad=int((use & ~inl).sum()),

@@ -221,6 +221,27 @@ def test_fewer_greys_ask_for_more_colours():
     assert colour_shortfall(ct, used) is None
 
 
+def test_the_refusal_names_the_rule_it_applied():
+    """A card whose greys all disagree is refused by the count for a card without its
+    greys, and the message gives the rule from the constants that apply it, in both
+    languages."""
+    from imgprep.core.colour.detect import MIN_NEUTRAL, MIN_PATCHES, NO_GREYS_MORE, _judge
+    from imgprep.core.colour.reference import get_card
+    from imgprep.core.messages import translate
+
+    ct = get_card("classic24")
+    inl = np.zeros(24, bool)
+    colours = [i for i in range(24) if i not in ct.neutral]
+    inl[colours[:MIN_PATCHES + NO_GREYS_MORE - 1]] = True  # one short of the rule without greys
+    v = _judge(np.where(inl, 1.0, 20.0), inl, [None] * 24, ct)
+    assert not v.ok
+    need = MIN_PATCHES + NO_GREYS_MORE
+    assert v.reason == (f"only {need - 1} of 24 patches agree with the reference card (a fit needs {need}, "
+                        f"of most hues; {NO_GREYS_MORE} more when fewer than {MIN_NEUTRAL} greys agree)")
+    assert translate(v.reason, "zh") == (f"只有 {need - 1}/24 个色块与标准色卡相符（拟合至少需要 {need} 个，覆盖多数色相；"
+                                         f"相符的灰阶色块少于 {MIN_NEUTRAL} 个时需多 {NO_GREYS_MORE} 个）")
+
+
 def test_without_greys_the_common_power_undoes_a_cameras_tone():
     """A camera whose file holds its values to the power 1.6 (as a linear sensor's raw
     values read as sRGB hold them to about 2.2), held by its grey row: the fit from the
