@@ -635,12 +635,17 @@ def _two_lights(X: np.ndarray, parts: np.ndarray, use: np.ndarray, ref: np.ndarr
     Returns per division the patches explained, their mean ΔE2000, the fewer of them on
     either side, the gains (P, 3), every patch's ΔE2000 (P, N) and the explained (P, N);
     ``full``: the fits (P, 3, 3) too."""
-    P = len(parts)
     w = np.broadcast_to(use.astype(float), parts.shape).copy()
     Xt = X.T[None]  # (1, 3, N)
+    xr, xx = X * ref, X * X
     for _ in range(2):  # all usable patches, then the ones the fit explains
-        gain = np.ones((P, 3))
         wb = w * parts
+        # the gains start from the ratio of the two sides' white balances: from 1, four
+        # rounds left a shadow of 0.35 judged as one of 0.7 and the card refused
+        # (docs/colour-detection.md, "Session 30")
+        wf = w * ~parts
+        gain = np.clip((wb @ xr) / np.maximum(wb @ xx, 1e-12)
+                       / np.maximum((wf @ xr) / np.maximum(wf @ xx, 1e-12), 1e-12), 1e-3, 1e3)
         # the gains' normal equations from these, as Hadamard products with M's
         # (Σ_i w_i X_ic X_id (M Mᵀ)_cd and Σ_k M_ck (Σ_i w_i X_ic ref_ik))
         G = (Xt * wb[:, None, :]) @ X[None]  # (P, 3, 3)

@@ -514,6 +514,31 @@ def test_a_card_partly_in_shadow_is_found_and_fitted_in_one_light(name):
         assert float(d.mean()) < 1.0
 
 
+# Shadows the two-light judgement lost before its gains started from the two sides' white
+# balances (from 1, four rounds judged a shadow of 0.3 as one of about 0.6; session 30):
+# (shadow, cast, angle, seed)
+DEEP_SHADOWS = [
+    ((0, 1, 2), CASTS[2], 45, 1),
+    ((0, 1, 2), CASTS[2], 70, 2),
+    ((0, 1, 2), Cast(5000, gamma=(1.6, 1.6, 1.6)), 100, 2),
+    ((1, 1.2, 5), Cast(5000, gamma=(1.6, 1.6, 1.6)), 75, 1),
+]
+
+
+@pytest.mark.parametrize("shadow, cast, angle, seed", DEEP_SHADOWS)
+def test_a_deep_shadow_is_measured_as_deep(shadow, cast, angle, seed):
+    """The two lights' gains are found where the shadow is: the card is found in place,
+    with the light it left out at about the scene's 0.3 (here its power, where the
+    camera holds values to a power)."""
+    s = make_scene(shadow=shadow, angle=angle, cast=cast, seed=seed)
+    det = detect_card(s.rgb)
+    assert det.found, det.reason
+    assert _corner_error(det, s) < 3
+    assert any(c == "shadow" for _, c in det.excluded)
+    power = cast.gamma[1]
+    assert abs(abs(np.log2(det.shadow)) - power * np.log2(1 / 0.3)) < 0.5, det.shadow
+
+
 def test_a_card_in_shadow_is_not_found_where_there_is_none():
     """Two lights are tried only where one explains 8 patches or more, and the card they
     find must pass the same limits: a third-party card in another patch order, or a
