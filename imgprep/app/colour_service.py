@@ -74,6 +74,10 @@ def analyse_detection(
         return doc, None
     ref = reference_for(det, ct)
     mask = ~np.asarray(det.clipped, bool)
+    if det.veil is not None:
+        # a veil of light over the card (flare, haze): fitted without it, as it was
+        # judged; the product frames are corrected as they are
+        det = dataclasses.replace(det, patches=np.maximum(det.patches - det.veil, 1e-6))
     last: dict[str, Any] = {}
 
     def fit_card(patches: np.ndarray) -> ColourFit:

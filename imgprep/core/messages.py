@@ -205,6 +205,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
                             "was lit like the rest, shoot the card again evenly lit",
                             "色卡有一部分在阴影中，且灰阶在阴影里：按阴影处的光照校正（比色卡其余部分暗 {stops} 档）；"
                             "若商品的光照与色卡其余部分相同，请在均匀光照下重拍色卡"),
+    "card-veiled": ("a veil of light lies over the card (lens flare, haze or a reflection: about {pct} % of its white); "
+                    "it was taken out of the patches before the fit, and the product frames are corrected as they are; "
+                    "shade the lens or move the light and shoot the card again for the best result",
+                    "色卡上覆盖着一层杂光（镜头眩光、雾气或反光：约为白色块的 {pct}%）；拟合前已从色块中扣除，商品照片按原样校正；"
+                    "遮挡镜头或调整灯光后重拍色卡效果最佳"),
     "patches-excluded": ("{n} patch(es) left out of the fit and the summary: {which}",
                          "{n} 个色块未参与拟合与统计：{which}"),
     "patches-partial": ("{n} patch(es) with a channel at 0 count in the fit by their other two channels only, "

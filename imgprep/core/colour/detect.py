@@ -108,6 +108,10 @@ _SHADOW_GATE, _SHADOW_TRIED = MIN_FIT, 2
 _SHADOW_OUTLIERS, _SHADOW_MORE = 4, 3
 _SHADOW_NEAR = 3  # divisions refined at every tone curve, from each coarse one
 _SHADOW_CLEAR = 3.0  # ΔE2000 by which a used patch's own light explains it better
+# a veil over the card (_veil): judged where its offset, from 4 clean greys or more,
+# reaches this share of the brightest grey; capped at this share of each channel's
+# darkest grey
+_VEIL_MIN, _VEIL_GREYS, _VEIL_CAP = 0.02, 4, 0.97
 _LUMA = np.array([0.2126, 0.7152, 0.0722])  # linear sRGB to luminance
 # the search stops at the first card with at most this many patches left out
 _GOOD_ENOUGH_EXCLUDED = 3
@@ -143,6 +147,9 @@ class CardDetection:
     # a card partly in shadow: the luminance of the light on the patches left out as
     # "shadow" over that on the patches used (below 1: the used ones are the lit side)
     shadow: float | None = None
+    # a veil of light over the card (lens flare, haze, a reflection): per channel, the
+    # linear offset the patches were judged without; the correction is fitted without it
+    veil: np.ndarray | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, object]:
         d: dict[str, object] = {"found": self.found, "type": self.type, "reason": self.reason}
@@ -253,6 +260,9 @@ class _Verdict:
     # a card partly in shadow (_in_shadow): the luminance of the light on the patches
     # left out as "shadow" over that on the patches used; None: one light
     shadow: float | None = None
+    # a veil over the card (_veil): the offset per channel (linear) taken out of the
+    # samples before they were judged; None: none
+    veil: np.ndarray | None = None
 
     def rank(self) -> tuple[float, float]:
         return (-self.inliers, self.score) if np.isfinite(self.score) else (np.inf, np.inf)
@@ -495,6 +505,49 @@ def _with_shadow(v: _Verdict, m: np.ndarray, why: list[str | None], card: CardTy
     return v
 
 
+def _veil(m: np.ndarray, why: list[str | None], card: CardType) -> np.ndarray | None:
+    """A veil of light over the card (lens flare, haze, a window's reflection): an
+    offset per channel that lifts every patch alike, most visibly the dark ones. From the
+    clean greys: per channel the intercept of a Theil-Sen line of the measured values
+    against the reference luminance (robust to a grey or two off it; an sRGB file's
+    values decoded are close to linear in the light), capped at _VEIL_CAP of the
+    channel's darkest grey. None with fewer than _VEIL_GREYS clean greys, or where the
+    offset stays below _VEIL_MIN of the brightest grey."""
+    greys = [i for i in card.neutral if why[i] is None]
+    if len(greys) < _VEIL_GREYS:
+        return None
+    x = np.asarray(card.reference_linear)[greys] @ _LUMA
+    y = m[greys]
+    i, j = np.triu_indices(len(greys), 1)
+    slope = np.median((y[j] - y[i]) / (x[j] - x[i])[:, None], axis=0)  # (3,)
+    b = np.median(y - slope * x[:, None], axis=0)
+    if b.max() < _VEIL_MIN * float(y.max()):
+        return None
+    return np.clip(b, 0.0, _VEIL_CAP * y.min(0))
+
+
+def _verify_veil(m: np.ndarray, why: list[str | None], card: CardType) -> _Verdict | None:
+    """Samples ``m`` judged with a veil over the card taken out (:func:`_veil`); None
+    when there is none or they do not pass so."""
+    b = _veil(m, why, card)
+    if b is None:
+        return None
+    v = _verify(np.maximum(m - b, 1e-6), why, card)
+    if not v.ok:
+        return None
+    v.veil = b
+    return v
+
+
+def _with_veil(v: _Verdict, m: np.ndarray, why: list[str | None], card: CardType) -> _Verdict:
+    """``v``, or the verdict with a veil taken out where that passes and ``v`` does
+    not, or explains _SHADOW_MORE patches more."""
+    clear = _verify_veil(m, why, card)
+    if clear is not None and (not v.ok or clear.inliers >= v.inliers + _SHADOW_MORE):
+        return clear
+    return v
+
+
 def _trusted(v: _Verdict, m: np.ndarray, use: np.ndarray, gamut: np.ndarray, card: CardType) -> None:
     """What the correction may trust, judged once, on the judgement that stands."""
     lone = _judged_alone(m, use | gamut, v.fit_on, use, card)
@@ -677,23 +730,17 @@ def _best_ordering(
         m, why, soft = _sample(rgb, q, card)
         results.append((q, _verify(m, why, card), m, soft, why))
     results.sort(key=lambda r: r[1].rank())
-    top = results[0][1]
-    if (top.ok and sum(w == "outlier" for w in top.why) >= _SHADOW_OUTLIERS) \
-            or (not top.ok and top.inliers >= _SHADOW_GATE):
+    if _doubtful(results[0][1]):
         # A card partly in shadow agrees on one side only: it fails, or passes on its
         # larger side, whose light then decides the correction. The closest orderings
         # are judged under two lights; once that explains more, every ordering is
         # (uniqueness, below).
-        shaded, better = [], False
-        for n, r in enumerate(results):
-            v = _with_shadow(r[1], r[2], r[4], card)
-            if v is not r[1]:
-                r, better = (r[0], v, r[2], r[3], r[4]), True
-            shaded.append(r)
-            if not better and n + 1 >= (1 if top.ok else _SHADOW_TRIED):
-                break
-        if better:
-            results = sorted(shaded + results[len(shaded):], key=lambda r: r[1].rank())
+        results = _judged_again(results, _with_shadow, card)
+    if results[0][1].shadow is None and _doubtful(results[0][1]):
+        # A veil over the card (flare, haze) lifts every patch alike: the dark ones
+        # become outliers, or the card fails. Judged so as a shadow is, by the same
+        # gates: the closest orderings first, every one once that explains more.
+        results = _judged_again(results, _with_veil, card)
     q, best, m, soft, _ = results[0]
     if not best.ok:
         # report the most informative reason: that of the ordering that came closest
@@ -702,6 +749,29 @@ def _best_ordering(
     if second.ok and second.inliers >= best.inliers - 1 and second.score < 1.5 * best.score:
         return None, _Verdict(False, np.inf, 0, best.why, say("card-ambiguous")), m, soft
     return q, best, m, soft
+
+
+def _doubtful(v: _Verdict) -> bool:
+    """Whether a verdict is worth a second judgement (a shadow, a veil): it passes with
+    _SHADOW_OUTLIERS outliers or more, or fails with _SHADOW_GATE patches agreeing."""
+    return (v.ok and sum(w == "outlier" for w in v.why) >= _SHADOW_OUTLIERS) or \
+        (not v.ok and v.inliers >= _SHADOW_GATE)
+
+
+def _judged_again(results: list, judge: Callable, card: CardType) -> list:
+    """``results`` (as :func:`_best_ordering` ranks them) with the closest orderings
+    judged again by ``judge`` (:func:`_with_shadow`, :func:`_with_veil`): the closest
+    one where the first passed, the closest _SHADOW_TRIED where it failed, and every
+    ordering once that explains more (uniqueness is judged on them all), ranked again."""
+    again, better = [], False
+    for n, r in enumerate(results):
+        v = judge(r[1], r[2], r[4], card)
+        if v is not r[1]:
+            r, better = (r[0], v, r[2], r[3], r[4]), True
+        again.append(r)
+        if not better and n + 1 >= (1 if results[0][1].ok else _SHADOW_TRIED):
+            break
+    return sorted(again + results[len(again):], key=lambda r: r[1].rank()) if better else results
 
 
 def _pitch(centres_px: np.ndarray, card: CardType) -> float:
@@ -1177,6 +1247,8 @@ def _accept(rgb: np.ndarray, quad: np.ndarray, card: CardType, method: str,
         q2 = q
     m2, why2, soft2 = _sample(rgb, q2, card)
     v2 = _verify(m2, why2, card)
+    if v.veil is not None:  # a veiled card: judged so on the refined grid too
+        v2 = _with_veil(v2, m2, why2, card)
     if v.shadow is not None:  # a card in shadow: judged so on the refined grid too
         v2 = _with_shadow(v2, m2, why2, card)
         if not v2.ok:
@@ -1192,7 +1264,7 @@ def _accept(rgb: np.ndarray, quad: np.ndarray, card: CardType, method: str,
     used = np.array([w is None for w in v.why])
     return CardDetection(True, card.name, q, m, ~used, None, method, v.score,
                          tuple((i, w) for i, w in enumerate(v.why) if w is not None),
-                         np.where(used, soft * _near_outlier(v, card), 0.0), v.shadow), "", v.inliers
+                         np.where(used, soft * _near_outlier(v, card), 0.0), v.shadow, v.veil), "", v.inliers
 
 
 def _near_outlier(v: _Verdict, card: CardType) -> np.ndarray:
@@ -1353,7 +1425,8 @@ class _Search:
                 if agree >= _NEAR_MISS:
                     self.near.append((agree, method, np.asarray(quad, float)))
                 continue
-            found.append(np.asarray(got.corners, float))
+            if got.veil is None:  # a veil is the last resort: the other windows still try
+                found.append(np.asarray(got.corners, float))
             if self.best is None or _rank(got) < _rank(self.best):
                 self.best = got
             if len(got.excluded) <= _GOOD_ENOUGH_EXCLUDED:

@@ -223,6 +223,9 @@ def evaluate(
     if detection.shadow is not None:  # the light on the patches left out as "shadow", in stops
         doc["shadow"] = {"stops": round(float(np.log2(detection.shadow)), 2),
                          "patches": [i + 1 for i, c in detection.excluded if c == "shadow"]}
+    if detection.veil is not None:  # the offset taken out of the patches (linear), and its share of the white
+        doc["veil"] = {"offset": [round(float(v), 5) for v in detection.veil],
+                       "share_of_white": round(_veil_share(detection, ct), 3)}
     if fit.parts:  # a blend: its parts' shares (docs/colour-detection.md "Models")
         doc["blend"] = {f.model: round(w, 2) for w, f in fit.parts}
     if loo:
@@ -298,6 +301,14 @@ def _patch_row(ct: CardType, m: _Measured, i: int) -> dict[str, Any]:
     }
 
 
+def _veil_share(detection: CardDetection, ct: CardType) -> float:
+    """A veil's offset (its largest channel) over the card's brightest grey as measured,
+    the veil included (the detection's patches are the card's without it)."""
+    veil = np.asarray(detection.veil, float)
+    white = float(np.max(np.asarray(detection.patches, float)[list(ct.neutral)])) + float(veil.max())
+    return float(veil.max()) / max(white, 1e-6)
+
+
 def _warnings(detection: CardDetection, ct: CardType, m: _Measured, excluded: list,
               partial: np.ndarray, fit: ColourFit) -> tuple[list, bool]:
     """The report's warnings as (en, zh) pairs, and whether the lighting is uneven: uneven
@@ -313,6 +324,10 @@ def _warnings(detection: CardDetection, ct: CardType, m: _Measured, excluded: li
         stops = f"{abs(np.log2(detection.shadow)):.1f}"
         en, zh = MESSAGES["card-in-shadow" if detection.shadow < 1 else "card-in-shadow-dark"]
         warnings.insert(0, (en.format(stops=stops), zh.format(stops=stops)))
+    if detection.veil is not None:
+        pct = f"{100 * _veil_share(detection, ct):.0f}"
+        en, zh = MESSAGES["card-veiled"]
+        warnings.insert(0, (en.format(pct=pct), zh.format(pct=pct)))
     out = [x for x in excluded if not x["partial"]]
     if out:
         warnings.append(_excluded_warning(out))

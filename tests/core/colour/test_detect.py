@@ -539,6 +539,61 @@ def test_a_deep_shadow_is_measured_as_deep(shadow, cast, angle, seed):
     assert abs(abs(np.log2(det.shadow)) - power * np.log2(1 / 0.3)) < 0.5, det.shadow
 
 
+def _veiled(scene, veil):
+    """``scene``'s photo with a veil of light over the card: ``veil`` (linear) added at
+    its centre, falling off as a Gaussian 3 card sides wide (lens flare, a reflection)."""
+    from imgprep.core.colour.delta_e import srgb8_to_linear
+
+    from .scenes import encode
+
+    lin = srgb8_to_linear(scene.rgb).astype(np.float32)
+    h, w = lin.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    c = scene.corners.mean(0)
+    side = float(np.linalg.norm(scene.corners[1] - scene.corners[0]))
+    glow = np.exp(-((xx - c[0]) ** 2 + (yy - c[1]) ** 2) / (2 * (3 * side) ** 2))[..., None]
+    return encode(np.clip(lin + veil * glow, 0, 1))
+
+
+VEILS = [(CASTS[3], 0, 1), (CASTS[1], 35, 2), (CASTS[4], 80, 3), (CASTS[0], 130, 4)]
+
+
+@pytest.mark.parametrize("cast, angle, seed", VEILS)
+def test_a_veiled_card_is_found_and_fitted_without_its_veil(cast, angle, seed):
+    """A veil of light over the card (+0.25 in linear light at its centre) lifts every
+    patch alike: under one light the card was refused, or fitted with the veil in it, a
+    correction that darkens a product's shadows by 15-20 ΔE2000. Judged with the veil
+    taken out (an offset per channel from the greys), it is found, the offset is
+    measured, the fit is made without it and comes within 1.5 of the unveiled card's, and
+    the report says so in both languages."""
+    from imgprep.app.colour_service import analyse_detection
+
+    plain = make_scene(angle=angle, cast=cast, seed=seed)
+    det = detect_card(_veiled(plain, 0.25))
+    assert det.found, det.reason
+    assert _corner_error(det, plain) < 3
+    assert det.veil is not None
+    white = np.max(np.asarray(det.patches)[list(get_card("classic24").neutral)])
+    assert 0.1 < det.veil.max() / white < 0.35, (det.veil, white)  # the veil: 0.25 on a white of ~0.9 at most
+
+    doc, fit = analyse_detection(det, "veiled.jpg")
+    assert doc["veil"]["offset"] == [round(float(v), 5) for v in det.veil]
+    assert "veil" in doc["warnings"][0] and "杂光" in doc["warnings_zh"][0]
+    _, fit0 = analyse_detection(detect_card(plain.rgb), "plain.jpg")
+    x = np.random.default_rng(0).uniform(0.02, 0.6, (500, 3))
+    a, b = fit.apply_linear(x), fit0.apply_linear(x)
+    d = delta_e_2000(linear_to_lab(np.clip(a, 0, 1)), linear_to_lab(np.clip(b, 0, 1)))
+    assert float(d.mean()) < 1.5, float(d.mean())
+
+
+def test_a_veil_does_not_make_another_chart_a_classic():
+    """The veil's offset is another freedom for the judge: a third-party card in another
+    patch order and a SpyderCHECKR under a veil are still refused."""
+    for kw in (dict(kind="shuffled", angle=10), dict(kind="spyder", angle=15, cast=CASTS[1])):
+        s = make_scene(**kw)
+        assert not detect_card(_veiled(s, 0.25)).found, kw
+
+
 def test_a_card_in_shadow_is_not_found_where_there_is_none():
     """Two lights are tried only where one explains 8 patches or more, and the card they
     find must pass the same limits: a third-party card in another patch order, or a
