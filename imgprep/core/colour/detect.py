@@ -496,13 +496,18 @@ def _verify_shadow(m: np.ndarray, why: list[str | None], card: CardType) -> _Ver
     return v
 
 
-def _with_shadow(v: _Verdict, m: np.ndarray, why: list[str | None], card: CardType) -> _Verdict:
-    """``v``, the one-light verdict on samples ``m``, or their two-light one where that
-    passes and ``v`` does not, or explains _SHADOW_MORE patches more."""
-    lit = _verify_shadow(m, why, card)
-    if lit is not None and (not v.ok or lit.inliers >= v.inliers + _SHADOW_MORE):
-        return lit
+def _stands(v: _Verdict, again: _Verdict | None) -> _Verdict:
+    """``v``, the one-light verdict, or a second judgement of the same samples (two
+    lights, a veil taken out) where that passes and ``v`` does not, or explains
+    _SHADOW_MORE patches more."""
+    if again is not None and (not v.ok or again.inliers >= v.inliers + _SHADOW_MORE):
+        return again
     return v
+
+
+def _with_shadow(v: _Verdict, m: np.ndarray, why: list[str | None], card: CardType) -> _Verdict:
+    """``v``, the one-light verdict on samples ``m``, or their two-light one (_stands)."""
+    return _stands(v, _verify_shadow(m, why, card))
 
 
 def _veil(m: np.ndarray, why: list[str | None], card: CardType) -> np.ndarray | None:
@@ -540,12 +545,9 @@ def _verify_veil(m: np.ndarray, why: list[str | None], card: CardType) -> _Verdi
 
 
 def _with_veil(v: _Verdict, m: np.ndarray, why: list[str | None], card: CardType) -> _Verdict:
-    """``v``, or the verdict with a veil taken out where that passes and ``v`` does
-    not, or explains _SHADOW_MORE patches more."""
-    clear = _verify_veil(m, why, card)
-    if clear is not None and (not v.ok or clear.inliers >= v.inliers + _SHADOW_MORE):
-        return clear
-    return v
+    """``v``, the one-light verdict on samples ``m``, or theirs with a veil taken out
+    (_stands)."""
+    return _stands(v, _verify_veil(m, why, card))
 
 
 def _trusted(v: _Verdict, m: np.ndarray, use: np.ndarray, gamut: np.ndarray, card: CardType) -> None:
