@@ -77,7 +77,9 @@ def analyse_detection(
     if det.veil is not None:
         # a veil of light over the card (flare, haze): fitted without it, as it was
         # judged; the product frames are corrected as they are
-        det = dataclasses.replace(det, patches=np.maximum(det.patches - det.veil, 1e-6))
+        from ..core.colour.detect import unveiled
+
+        det = dataclasses.replace(det, patches=unveiled(det.patches, det.veil))
     last: dict[str, Any] = {}
 
     def fit_card(patches: np.ndarray) -> ColourFit:

@@ -531,13 +531,19 @@ def _veil(m: np.ndarray, why: list[str | None], card: CardType) -> np.ndarray | 
     return np.clip(b, 0.0, _VEIL_CAP * y.min(0))
 
 
+def unveiled(m: np.ndarray, veil: np.ndarray) -> np.ndarray:
+    """Samples or patches ``m`` (linear, (..., 3)) with a veil's offset (:func:`_veil`)
+    taken out, held above 0: as the card is judged, and as it is fitted."""
+    return np.maximum(m - veil, 1e-6)
+
+
 def _verify_veil(m: np.ndarray, why: list[str | None], card: CardType) -> _Verdict | None:
     """Samples ``m`` judged with a veil over the card taken out (:func:`_veil`); None
     when there is none or they do not pass so."""
     b = _veil(m, why, card)
     if b is None:
         return None
-    v = _verify(np.maximum(m - b, 1e-6), why, card)
+    v = _verify(unveiled(m, b), why, card)
     if not v.ok:
         return None
     v.veil = b
