@@ -882,6 +882,7 @@ def _continues(quad: np.ndarray, card: CardType, squares: np.ndarray) -> bool:
 
 # --------------------------------------------------------------------------- candidates
 MCC_EDGE = 1000  # MCC runs on at most this long edge first: its cost grows with the pixels
+_CAST_EVEN = 1.15  # channel means within this ratio: no cast to even out for the squares
 MCC_MIN_SQUARES = 4  # square blobs seen before MCC is worth running
 # … in a crop at full size, where a card's patches are big enough to show as squares (a
 # card 90 px wide gives 17–27): fewer are a colourful product's, and MCC on such a crop
@@ -904,17 +905,20 @@ def _mcc_candidates(rgb: np.ndarray, edge: int = MCC_EDGE) -> list[np.ndarray]:
         return []
 
 
-def _quads(rgb: np.ndarray) -> np.ndarray:
-    """Centres, sizes and edge directions of square-ish blobs: (K, 5) cx, cy, side, ux, uy."""
+def _quads(rgb: np.ndarray, evened: bool = False) -> np.ndarray:
+    """Centres, sizes and edge directions of square-ish blobs: (K, 5) cx, cy, side, ux, uy;
+    ``evened``: also those of the frame with its cast evened out (:func:`_balanced`)."""
     import cv2
 
     h, w = rgb.shape[:2]
-    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
+    chans = []
+    for view in (rgb, _balanced(rgb) if evened else None):
+        if view is not None:
+            chans += [cv2.cvtColor(view, cv2.COLOR_RGB2GRAY), cv2.cvtColor(view, cv2.COLOR_RGB2HSV)[..., 1]]
     found = []
     min_side = max(6.0, min(0.006 * max(h, w), 8.0))
     max_side = 0.15 * max(h, w)
-    for chan in (gray, hsv[..., 1]):
+    for chan in chans:
         for block in (max(3, int(max(h, w) * 0.03) | 1), max(3, int(max(h, w) * 0.08) | 1)):
             bw = cv2.adaptiveThreshold(
                 chan, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, block, -4
@@ -949,15 +953,32 @@ def _quads(rgb: np.ndarray) -> np.ndarray:
     return q[keep]
 
 
-def _squares(rgb: np.ndarray) -> np.ndarray:
+def _balanced(rgb: np.ndarray) -> np.ndarray | None:
+    """``rgb`` with its channels evened out (grey world), or None where they are even
+    already (:func:`_cast_gains`)."""
+    gain = _cast_gains(rgb)
+    return None if gain is None else np.clip(rgb * gain.astype(np.float32), 0, 255).astype(np.uint8)
+
+
+def _cast_gains(rgb: np.ndarray) -> np.ndarray | None:
+    """(3,) the gains that give ``rgb``'s channels one mean (grey world), or None where
+    the means are within _CAST_EVEN of each other (or a channel is black)."""
+    mean = rgb[::4, ::4].reshape(-1, 3).mean(0).astype(float)
+    if mean.min() < 1.0:
+        return None
+    gain = mean.mean() / mean
+    return gain if float(gain.max() / gain.min()) >= _CAST_EVEN else None
+
+
+def _squares(rgb: np.ndarray, evened: bool = False) -> np.ndarray:
     """:func:`_quads` on at most MCC_EDGE pixels (a third of the cost at 1.5 MP), in the
     coordinates of ``rgb``."""
     import cv2
 
     k = min(1.0, MCC_EDGE / max(rgb.shape[:2]))
     if k == 1.0:
-        return _quads(rgb)
-    q = _quads(cv2.resize(rgb, None, fx=k, fy=k, interpolation=cv2.INTER_AREA)).copy()
+        return _quads(rgb, evened)
+    q = _quads(cv2.resize(rgb, None, fx=k, fy=k, interpolation=cv2.INTER_AREA), evened).copy()
     q[:, :3] /= k
     return q
 
@@ -1355,6 +1376,8 @@ def detect_card(
         _search_shifted(search, squares)
     if search.best is None and fine is not None:
         _search_fine(search, squares, fine)
+    if search.best is None:
+        _search_evened(search, squares)
     return search.best if search.best is not None else CardDetection(False, card, reason=search.reason)
 
 
@@ -1526,6 +1549,19 @@ def _search_fine(search: _Search, squares: np.ndarray, fine: FineView) -> None:
             corners = np.asarray(sub.best.corners, float) / f + (x0, y0)
             search.best = dataclasses.replace(sub.best, corners=corners)
             return
+
+
+def _search_evened(search: _Search, squares: np.ndarray) -> None:
+    """Last, under a strong cast: the lattices of the squares found in the frame with its
+    cast evened out as well (:func:`_balanced`). Under a green fluorescent or a sensor
+    without white balance the card's dark patches fade into its black frame in lightness
+    and in saturation alike, and with a hand over a few patches too few squares are left
+    for a lattice. Last, so that a card found without it is found as before."""
+    if _cast_gains(search.rgb) is None:
+        return
+    more = _squares(search.rgb, evened=True)
+    if len(more) > len(squares):
+        search.consider("grid", _grid_candidates(search.rgb, search.ct, more), more)
 
 
 def _search_shifted(search: _Search, squares: np.ndarray) -> None:
