@@ -905,20 +905,17 @@ def _mcc_candidates(rgb: np.ndarray, edge: int = MCC_EDGE) -> list[np.ndarray]:
         return []
 
 
-def _quads(rgb: np.ndarray, evened: bool = False) -> np.ndarray:
-    """Centres, sizes and edge directions of square-ish blobs: (K, 5) cx, cy, side, ux, uy;
-    ``evened``: also those of the frame with its cast evened out (:func:`_balanced`)."""
+def _quads(rgb: np.ndarray) -> np.ndarray:
+    """Centres, sizes and edge directions of square-ish blobs: (K, 5) cx, cy, side, ux, uy."""
     import cv2
 
     h, w = rgb.shape[:2]
-    chans = []
-    for view in (rgb, _balanced(rgb) if evened else None):
-        if view is not None:
-            chans += [cv2.cvtColor(view, cv2.COLOR_RGB2GRAY), cv2.cvtColor(view, cv2.COLOR_RGB2HSV)[..., 1]]
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
     found = []
     min_side = max(6.0, min(0.006 * max(h, w), 8.0))
     max_side = 0.15 * max(h, w)
-    for chan in chans:
+    for chan in (gray, hsv[..., 1]):
         for block in (max(3, int(max(h, w) * 0.03) | 1), max(3, int(max(h, w) * 0.08) | 1)):
             bw = cv2.adaptiveThreshold(
                 chan, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, block, -4
@@ -942,22 +939,17 @@ def _quads(rgb: np.ndarray, evened: bool = False) -> np.ndarray:
                 u = p[1] - p[0]
                 ang = np.arctan2(u[1], u[0]) % (np.pi / 2)
                 found.append([*p.mean(0), np.sqrt(area), np.cos(ang), np.sin(ang)])
-    if not found:
-        return np.zeros((0, 5))
-    q = np.array(found)
-    # de-duplicate (several thresholds find the same patch)
+    return _distinct(np.array(found).reshape(-1, 5))
+
+
+def _distinct(q: np.ndarray) -> np.ndarray:
+    """The blobs ``q`` (K, 5) less those found again (several thresholds, or looks, find
+    the same patch): the largest of each."""
     keep: list[int] = []
     for i in np.argsort(-q[:, 2]):
         if all(np.hypot(*(q[i, :2] - q[j, :2])) > 0.5 * min(q[i, 2], q[j, 2]) for j in keep):
             keep.append(i)
     return q[keep]
-
-
-def _balanced(rgb: np.ndarray) -> np.ndarray | None:
-    """``rgb`` with its channels evened out (grey world), or None where they are even
-    already (:func:`_cast_gains`)."""
-    gain = _cast_gains(rgb)
-    return None if gain is None else np.clip(rgb * gain.astype(np.float32), 0, 255).astype(np.uint8)
 
 
 def _cast_gains(rgb: np.ndarray) -> np.ndarray | None:
@@ -970,15 +962,20 @@ def _cast_gains(rgb: np.ndarray) -> np.ndarray | None:
     return gain if float(gain.max() / gain.min()) >= _CAST_EVEN else None
 
 
-def _squares(rgb: np.ndarray, evened: bool = False) -> np.ndarray:
+def _squares(rgb: np.ndarray, gains: np.ndarray | None = None) -> np.ndarray:
     """:func:`_quads` on at most MCC_EDGE pixels (a third of the cost at 1.5 MP), in the
-    coordinates of ``rgb``."""
+    coordinates of ``rgb``; ``gains`` (3,): of the frame with its channels scaled by them
+    (:func:`_cast_gains`)."""
     import cv2
 
     k = min(1.0, MCC_EDGE / max(rgb.shape[:2]))
+    small = rgb if k == 1.0 else cv2.resize(rgb, None, fx=k, fy=k, interpolation=cv2.INTER_AREA)
+    if gains is not None:
+        small = np.clip(small * gains.astype(np.float32), 0, 255).astype(np.uint8)
+    q = _quads(small)
     if k == 1.0:
-        return _quads(rgb, evened)
-    q = _quads(cv2.resize(rgb, None, fx=k, fy=k, interpolation=cv2.INTER_AREA), evened).copy()
+        return q
+    q = q.copy()
     q[:, :3] /= k
     return q
 
@@ -1553,13 +1550,14 @@ def _search_fine(search: _Search, squares: np.ndarray, fine: FineView) -> None:
 
 def _search_evened(search: _Search, squares: np.ndarray) -> None:
     """Last, under a strong cast: the lattices of the squares found in the frame with its
-    cast evened out as well (:func:`_balanced`). Under a green fluorescent or a sensor
+    cast evened out as well (:func:`_cast_gains`). Under a green fluorescent or a sensor
     without white balance the card's dark patches fade into its black frame in lightness
     and in saturation alike, and with a hand over a few patches too few squares are left
     for a lattice. Last, so that a card found without it is found as before."""
-    if _cast_gains(search.rgb) is None:
+    gains = _cast_gains(search.rgb)
+    if gains is None:
         return
-    more = _squares(search.rgb, evened=True)
+    more = _distinct(np.concatenate([squares, _squares(search.rgb, gains)]))
     if len(more) > len(squares):
         search.consider("grid", _grid_candidates(search.rgb, search.ct, more), more)
 

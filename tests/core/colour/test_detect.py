@@ -636,10 +636,10 @@ def test_the_squares_are_looked_for_again_only_under_a_cast():
     import imgprep.core.colour.detect as D
 
     neutral = make_scene(cast=Cast(), seed=2).rgb
-    assert D._balanced(neutral) is None
+    assert D._cast_gains(neutral) is None
     cast = make_scene(cast=STRONG_CASTS["green fluorescent"], seed=2).rgb
-    even = D._balanced(cast)
-    assert even is not None
-    means = even.reshape(-1, 3).mean(0)
+    gains = D._cast_gains(cast)
+    assert gains is not None
+    means = (cast.reshape(-1, 3) * gains).mean(0)
     assert means.max() / means.min() < 1.05 < cast.reshape(-1, 3).mean(0).max() / cast.reshape(-1, 3).mean(0).min()
 
