@@ -110,6 +110,11 @@ def test_a_box_cut_tight_round_a_digital_sg_centre_still_sees_its_surround(monke
         (dict(kind="shuffled", angle=30, cast=CASTS[0], seed=3), "same colours, other layout, cast"),
         (dict(covered=tuple(range(0, 24, 2)), angle=0, cast=CASTS[3]), "half the patches covered"),
         (dict(covered=(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11), angle=200, cast=CASTS[4]), "half covered"),
+        # under a strong cast, where the squares are looked for again in the evened frame
+        (dict(kind="spyder", angle=20, perspective=0.15, cast=Cast(4000, (0.6, 1.3, 0.5)), covered=(8, 9, 10),
+              cover_colour=(0.45, 0.25, 0.17), seed=3), "other layout under a green light, a hand"),
+        (dict(kind="shuffled", angle=20, perspective=0.15, cast=Cast(9000, (0.3, 0.6, 1.3), exposure=0.15),
+              covered=(8, 9, 10), cover_colour=(0.45, 0.25, 0.17), seed=3), "other order, dim, cold light, a hand"),
     ],
 )
 def test_rejects_other_charts_and_half_covered_cards(kw, why):
