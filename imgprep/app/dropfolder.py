@@ -292,6 +292,7 @@ class DropFolder:
     _tracked: dict[Path, _Tracked]
     _settled: dict[Path, tuple[int, int]]
     _slates: dict[str, str]
+    _slates_empty: set[str]
     _slate_shots: dict[tuple[Path, str], str]
     _paths: queue.SimpleQueue[str]
     _wake: threading.Event
@@ -658,7 +659,7 @@ class DropFolder:
         none does; None while its first frame is still arriving). A folder's first frame
         (by name, as in a batch) is read when it is ready; a slate is settled here (moved
         to done/<SKU>/, never processed) and names the folder's frames until the folder
-        is emptied."""
+        has stayed empty for a full rescan (:meth:`_forget_slates`)."""
         from ..core.imaging.slate import read as read_slate
 
         ready_by_path = {t.path: t for t in ready}
@@ -668,8 +669,9 @@ class DropFolder:
             if not rel or len(rel) < 2 or fold(rel[0]) in out:
                 continue
             key = fold(rel[0])
-            if key in self._slates:  # decided (slate or not) until the folder is emptied
+            if key in self._slates:  # decided (slate or not) until the folder stays empty
                 out[key] = self._slates[key]
+                self._slates_empty.discard(key)  # a frame came: not empty since the last rescan
                 continue
             out[key] = ""
             images = [p for p in files_under_safe(self.drop / rel[0])
@@ -713,10 +715,12 @@ class DropFolder:
 
     def _forget_slates(self) -> None:
         """A folder emptied of photos (all moved to done/) forgets its slate (or that it
-        had none): a new shoot in a folder of the same name ('100CANON' again) must not
-        inherit the last product's SKU. A folder that keeps its files (--keep-sources,
-        failed files) keeps its SKU."""
+        had none) once it has stayed empty for a full rescan: a new shoot in a folder of
+        the same name ('100CANON' again) must not inherit the last product's SKU, while a
+        frame copied in just after the last one left still joins it. A folder that keeps
+        its files (--keep-sources, failed files) keeps its SKU."""
         if not self._slates:
+            self._slates_empty.clear()
             return
         try:
             folders = {fold(d.name): d for d in self.drop.iterdir() if d.is_dir() and d.name != STATE_DIR}
@@ -724,8 +728,13 @@ class DropFolder:
             folders = {}
         for key in list(self._slates):
             folder = folders.get(key)
-            if folder is None or not any(p.suffix.lower() in IMAGE_EXTENSIONS for p in files_under_safe(folder)):
+            if folder is not None and any(p.suffix.lower() in IMAGE_EXTENSIONS for p in files_under_safe(folder)):
+                self._slates_empty.discard(key)
+            elif key in self._slates_empty:  # empty at the last rescan too
                 del self._slates[key]
+                self._slates_empty.discard(key)
+            else:
+                self._slates_empty.add(key)
 
     def _after_item(self, it: Item, t: _Tracked | None) -> None:
         """Journal-side bookkeeping for one engine outcome, then the drop copy's fate."""

@@ -113,6 +113,7 @@ class Watcher(DropFolder):
         self._tracked: dict[Path, _Tracked] = {}
         self._settled: dict[Path, tuple[int, int]] = {}
         self._slates: dict[str, str] = {}   # drop folder (NFC, casefolded) → its slate's SKU, '' for none
+        self._slates_empty: set[str] = set()  # of those, the folders empty at the last rescan
         self._slate_shots: dict[tuple[Path, str], str] = {}  # (folder, stem) of a slate → SKU: RAW + JPEG
         self._runner: Engine | None = None
         self._pool: JobPool | None = None

@@ -216,7 +216,8 @@ def _png(jpeg: bytes) -> bytes:
 def test_the_watcher_names_a_camera_folder_by_its_slate(tmp_path):
     """A card reader's folder lands in the drop folder: its first frame names the shoot,
     the slate goes to done/ unprocessed, frames that arrive later join the same SKU; once
-    the folder is emptied, a new shoot in a folder of the same name starts afresh."""
+    the folder has stayed empty for a full rescan, a new shoot in a folder of the same name
+    starts afresh."""
     from tests.app.test_watch import Run, jpeg_bytes, wait_for
 
     with Run(tmp_path) as run:
@@ -235,14 +236,18 @@ def test_the_watcher_names_a_camera_folder_by_its_slate(tmp_path):
         assert {e["sku"] for e in run.of("queued")} == {"MUG-001"}
         assert (run.drop / ".imgprep" / "done" / "MUG-001" / "IMG_0001.jpg").is_file()  # the slate, moved
         wait_for(lambda: (run.drop / ".imgprep" / "done" / "MUG-001" / "IMG_0001.png").is_file(), 10, "its twin")
-        # the photographer adds a frame later: still MUG-001 (the slate is gone from the folder)
+        # the photographer adds a frame later, after a rescan has seen the folder empty:
+        # still MUG-001 (the slate is gone from the folder; the next rescan is 2 s away)
+        wait_for(lambda: "100canon" in run.w._slates_empty, 10, "a rescan of the emptied folder")
+        assert run.w._slates == {"100canon": "MUG-001"}
         (cam / "IMG_0004.jpg").write_bytes(jpeg_bytes(703))
         wait_for(lambda: len(run.of("rendered")) == 3, 30, "the late frame")
         assert run.of("rendered")[-1]["sku"] == "MUG-001"
         assert sorted(p.name for p in (run.lib / "MUG-001" / "raw").iterdir()) == [
             "MUG-001-01.jpg", "MUG-001-02.jpg", "MUG-001-03.jpg"]
         assert not (run.lib / "100CANON").exists()
-        # the folder is now empty; the next rescan forgets its slate. A new card, no slate:
+        # the folder is empty again; once it has stayed so for a full rescan its slate is
+        # forgotten. A new card, no slate:
         wait_for(lambda: not run.w._slates, 10, "the emptied folder's slate forgotten")
         (cam / "IMG_0100.jpg").write_bytes(jpeg_bytes(704))
         wait_for(lambda: len(run.of("rendered")) == 4, 30, "the next shoot")
