@@ -145,6 +145,15 @@ def _chart_colours(kind: str, seed: int = 0) -> np.ndarray:
         return ref
     if kind == "shuffled":  # the same colours in another order
         return ref[np.random.default_rng(seed).permutation(24)]
+    if kind in ("palette", "nude-palette"):
+        # an eyeshadow palette (a product): 24 pans of other colours in a black case; the
+        # nude one has a grey row where the Classic has its greys
+        rng = np.random.default_rng(24 + seed)
+        if kind == "palette":
+            return srgb8_to_linear(rng.integers(10, 245, (24, 3)).astype(np.uint8)).astype(float)
+        nude = np.clip(np.array([225, 180, 150]) * rng.uniform(0.35, 1.1, (24, 1)) + rng.integers(-20, 20, (24, 3)), 5, 250)
+        nude[18:] = np.geomspace(243, 52, 6)[:, None]
+        return srgb8_to_linear(nude.astype(np.uint8)).astype(float)
     if kind == "spyder":
         # SpyderCHECKR-24-like: a grey ramp in the first two columns, other hues elsewhere
         out = np.zeros((4, 6, 3))
@@ -175,10 +184,42 @@ def _sg_colours() -> np.ndarray:
     return out.reshape(-1, 3)
 
 
+def _creative_colours() -> np.ndarray:
+    """A ColorChecker Passport's other panel, roughly (creative enhancement): two rows of
+    pale warm-to-cool tints, a grey ramp and a row of skin tones, at the Classic's pitch."""
+    tints = np.array([[230, 200, 180], [225, 205, 190], [215, 210, 200], [205, 210, 215], [195, 205, 225],
+                      [185, 200, 230], [240, 215, 195], [232, 210, 198], [220, 214, 206], [210, 214, 220],
+                      [200, 212, 228], [192, 206, 235]])
+    skin = np.array([[236, 190, 160], [222, 170, 140], [200, 145, 115], [170, 115, 85], [130, 85, 60], [95, 60, 45]])
+    rows = srgb8_to_linear(np.concatenate([tints, skin]).astype(np.uint8)).astype(float)
+    greys = np.geomspace(0.9, 0.03, 6)[:, None] * np.ones(3)
+    return np.concatenate([rows[:12], greys, rows[12:]])
+
+
+def _passport(kind: str, patch_px: int) -> tuple[np.ndarray, np.ndarray]:
+    """The Classic panel in a Passport's case, its other page beside it (``passport``: the
+    creative panel to the left) or above it (``passport-grey``: a plain grey page)."""
+    img, gc = render_chart("classic24", patch_px)
+    s, g, b = patch_px, round(GAP * patch_px), round(BORDER * patch_px)
+    other = np.full_like(img, 0.012)
+    if kind == "passport-grey":
+        other[b:-b, b:-b] = 0.18
+        gap = np.full((round(0.6 * s), img.shape[1], 3), 0.02)
+        return np.concatenate([other, gap, img], 0), gc + [0, img.shape[0] + gap.shape[0]]
+    for k, colour in enumerate(_creative_colours()):
+        i, j = divmod(k, 6)
+        other[b + i * (s + g) : b + i * (s + g) + s, b + j * (s + g) : b + j * (s + g) + s] = colour
+    gap = np.full((img.shape[0], round(0.6 * s), 3), 0.02)
+    return np.concatenate([other, gap, img], 1), gc + [img.shape[1] + gap.shape[1], 0]
+
+
 def render_chart(kind: str = "classic24", patch_px: int = 64) -> tuple[np.ndarray, np.ndarray]:
     """Flat chart in linear sRGB and its grid corners (outer corners of patches 1, 6, 24,
     19) in chart pixel coordinates. ``kind="sg"``: a 10 x 14 chart whose central 4 x 6
-    block is a Classic; its corners are those of that block."""
+    block is a Classic; its corners are those of that block. ``passport``,
+    ``passport-grey``: a Classic beside another page (:func:`_passport`), its corners."""
+    if kind.startswith("passport"):
+        return _passport(kind, patch_px)
     rows, ncols = (10, 14) if kind == "sg" else (4, 6)
     cols = _sg_colours() if kind == "sg" else _chart_colours(kind)
     s = patch_px

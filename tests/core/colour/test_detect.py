@@ -31,6 +31,11 @@ POSITIVE = {
     "lying flat, 20": dict(angle=20, foreshorten=0.5, perspective=0.2, card_frac=0.35, cast=CASTS[1]),
     "lying flat, 100": dict(angle=100, foreshorten=0.5, perspective=0.2, card_frac=0.35, cast=CASTS[1]),
     "lying flat, 0": dict(angle=0, foreshorten=0.5, perspective=0.2, card_frac=0.35, cast=CASTS[3]),
+    # a Passport: the Classic panel beside the creative one (a grey ramp and tints at the
+    # same pitch: a window across both must not win) or below the white-balance page
+    "passport, 3000 K": dict(kind="passport", angle=160, perspective=0.2, card_frac=0.5, cast=Cast(3000)),
+    "passport, green light": dict(kind="passport", angle=-70, card_frac=0.45, cast=Cast(4000, (0.6, 1.3, 0.5))),
+    "passport, grey page": dict(kind="passport-grey", angle=25, perspective=0.15, card_frac=0.3, cast=CASTS[2]),
 }
 
 
@@ -115,6 +120,9 @@ def test_a_box_cut_tight_round_a_digital_sg_centre_still_sees_its_surround(monke
               cover_colour=(0.45, 0.25, 0.17), seed=3), "other layout under a green light, a hand"),
         (dict(kind="shuffled", angle=20, perspective=0.15, cast=Cast(9000, (0.3, 0.6, 1.3), exposure=0.15),
               covered=(8, 9, 10), cover_colour=(0.45, 0.25, 0.17), seed=3), "other order, dim, cold light, a hand"),
+        # products: eyeshadow palettes, 24 pans in a black case (the nude one with a grey row)
+        (dict(kind="palette", angle=40, perspective=0.1, card_frac=0.35, cast=CASTS[1]), "a palette"),
+        (dict(kind="nude-palette", angle=0, card_frac=0.4, cast=Cast(3000)), "a nude palette with a grey row"),
     ],
 )
 def test_rejects_other_charts_and_half_covered_cards(kw, why):
