@@ -145,6 +145,8 @@ def _chart_colours(kind: str, seed: int = 0) -> np.ndarray:
         return ref
     if kind == "shuffled":  # the same colours in another order
         return ref[np.random.default_rng(seed).permutation(24)]
+    if kind == "creative":
+        return _creative_colours()
     if kind in ("palette", "nude-palette"):
         # an eyeshadow palette (a product): 24 pans of other colours in a black case; the
         # nude one has a grey row where the Classic has its greys
@@ -200,15 +202,13 @@ def _passport(kind: str, patch_px: int) -> tuple[np.ndarray, np.ndarray]:
     """The Classic panel in a Passport's case, its other page beside it (``passport``: the
     creative panel to the left) or above it (``passport-grey``: a plain grey page)."""
     img, gc = render_chart("classic24", patch_px)
-    s, g, b = patch_px, round(GAP * patch_px), round(BORDER * patch_px)
-    other = np.full_like(img, 0.012)
+    s, b = patch_px, round(BORDER * patch_px)
     if kind == "passport-grey":
+        other = np.full_like(img, 0.012)
         other[b:-b, b:-b] = 0.18
         gap = np.full((round(0.6 * s), img.shape[1], 3), 0.02)
         return np.concatenate([other, gap, img], 0), gc + [0, img.shape[0] + gap.shape[0]]
-    for k, colour in enumerate(_creative_colours()):
-        i, j = divmod(k, 6)
-        other[b + i * (s + g) : b + i * (s + g) + s, b + j * (s + g) : b + j * (s + g) + s] = colour
+    other, _ = render_chart("creative", patch_px)
     gap = np.full((img.shape[0], round(0.6 * s), 3), 0.02)
     return np.concatenate([other, gap, img], 1), gc + [img.shape[1] + gap.shape[1], 0]
 
