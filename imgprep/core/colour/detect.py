@@ -905,6 +905,11 @@ def _mcc_candidates(rgb: np.ndarray, edge: int = MCC_EDGE) -> list[np.ndarray]:
         return []
 
 
+# a patch seen as a blob: its longest side at most this many times its shortest (a card
+# lying on a table seen from 20° above it: its patches three times as wide as high)
+_SQUARE_ASPECT = 3.0
+
+
 def _quads(rgb: np.ndarray) -> np.ndarray:
     """Centres, sizes and edge directions of square-ish blobs: (K, 5) cx, cy, side, ux, uy."""
     import cv2
@@ -934,7 +939,7 @@ def _quads(rgb: np.ndarray) -> np.ndarray:
                     continue
                 p = ap.reshape(4, 2).astype(float)
                 e = np.linalg.norm(np.roll(p, -1, 0) - p, axis=1)
-                if e.max() > 2.2 * e.min():
+                if e.max() > _SQUARE_ASPECT * e.min():
                     continue
                 u = p[1] - p[0]
                 ang = np.arctan2(u[1], u[0]) % (np.pi / 2)

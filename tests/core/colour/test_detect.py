@@ -31,6 +31,10 @@ POSITIVE = {
     "lying flat, 20": dict(angle=20, foreshorten=0.5, perspective=0.2, card_frac=0.35, cast=CASTS[1]),
     "lying flat, 100": dict(angle=100, foreshorten=0.5, perspective=0.2, card_frac=0.35, cast=CASTS[1]),
     "lying flat, 0": dict(angle=0, foreshorten=0.5, perspective=0.2, card_frac=0.35, cast=CASTS[3]),
+    # ... and at about 20° above the table: its patches three times as wide as high (the
+    # square finder took blobs up to 2.2 : 1 and missed these two)
+    "lying flat, 20 degrees, -30": dict(angle=-30, foreshorten=0.35, perspective=0.2, card_frac=0.35, cast=CASTS[1]),
+    "lying flat, 20 degrees, 190": dict(angle=190, foreshorten=0.35, perspective=0.2, card_frac=0.35, cast=CASTS[1]),
     # a Passport: the Classic panel beside the creative one (a grey ramp and tints at the
     # same pitch: a window across both must not win) or below the white-balance page
     "passport, 3000 K": dict(kind="passport", angle=160, perspective=0.2, card_frac=0.5, cast=Cast(3000)),
