@@ -232,6 +232,9 @@ class Engine:
         plan, hold = self._plan(run, shoots, resume, late)
         ready = self._schedule(run, plan, hold, late)
         if late.rerun and not self._cancel.is_set():
+            # What the plan said of their files (unchanged, unreadable) is said again, under the new name.
+            said = {id(it) for sku in late.rerun for it in late.said.get(sku, ())}
+            run.report.items[:] = [it for it in run.report.items if id(it) not in said]
             for sku, got in self._frame_pass(run, late.again(self.lib), resume=False).items():
                 ready.setdefault(sku, {}).update(got)
         return ready
@@ -255,7 +258,9 @@ class Engine:
                 run.report.items.extend(Item(nfc(f), sku, "failed", refused) for f in sh.files + sh.companions + sh.psds)
                 sh.companions, sh.psds = [], []
                 continue
+            n = len(run.report.items)
             heads = {f: header(f) for f in self._fresh(run, sku, sh.files)}
+            late.said.setdefault(sku, []).extend(run.report.items[n:])
             candidate = late.plan(sku, sh, planned=sh.files[0] in heads if sh.files else False)
             for f in sorted(heads, key=lambda f: heads[f][0]):
                 colour = run.colour if heads[f][1] else None  # a frame too small for a card has none

@@ -51,6 +51,7 @@ class LateSlates:
         self.found: dict[str, list[tuple[Shoot, str]]] = {}
         self.skip: set[str] = set()                    # sources that left the frames (slates, twins)
         self.rerun: set[str] = set()                   # planned SKUs whose shoots run again
+        self.said: dict[str, list[Item]] = {}          # planned SKU → the items its plan reported
         self.items: list[tuple[Shoot, list[Item]]] = []  # slates found, to report
 
     def plan(self, sku: str, sh: Shoot, planned: bool) -> str | None:
