@@ -12,8 +12,10 @@ touches the disk, so an interrupted run resumes without duplicates or gaps.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -83,6 +85,7 @@ class Engine:
         self._pool: JobPool | None = pool
         self._standalone = False  # a batch of its own (run), not the watcher's arrivals: says what it does
         self._run: Run | None = None  # the run in progress
+        self._born: list[Shoot] = []  # shoots a later slate started in a slate-named folder (app.lateslate)
 
     def cancel(self) -> None:
         self._cancel.set()
@@ -120,6 +123,8 @@ class Engine:
     def _run_locked(self, j: Journal, shoots: list[Shoot], report: BatchReport,
                     sweep_all: bool = True) -> None:
         """The run's stages, in order. ``sweep_all``: see :meth:`_sweep`."""
+        shoots = list(shoots)  # later slates add shoots (app.lateslate): not the caller's list
+        self._born = []
         run = self._open(j, shoots, report, sweep_all)
         self._keep_sheet(run)
         ready = self._frame_passes(run, shoots)
@@ -192,6 +197,8 @@ class Engine:
         cancel left unrecorded."""
         j, report = run.j, run.report
         ready = self._frame_pass(run, shoots, resume=True)
+        shoots += self._born  # their companions, PSDs and cancel marks go with their SKU
+        self._born = []
         if j.shared and not self._cancel.is_set():
             # A station that died during this run left claims: finished here, once.
             for sku, got in self._frame_pass(run, [], resume=True).items():
@@ -213,12 +220,14 @@ class Engine:
         ``cancelled:<sku>`` = "done/total" for the app's list and ``check`` until a run
         takes every photo of the shoot (then it is cleared)."""
         outcome = {it.source: it.status for it in report.items}
+        by_sku: dict[str, list[Path]] = {}  # one SKU may have several shoots (folders, a folder's slates)
         for sh in shoots:
-            if not sh.sku or not sh.files:
-                continue
-            key = cancelled_key(sh.sku)
-            done = sum(outcome.get(nfc(f)) in ("done", "duplicate", "failed") for f in sh.files)
-            value = f"{done}/{len(sh.files)}" if self._cancel.is_set() and done < len(sh.files) else ""
+            if sh.sku and sh.files:
+                by_sku.setdefault(sh.sku, []).extend(sh.files)
+        for sku, files in by_sku.items():
+            key = cancelled_key(sku)
+            done = sum(outcome.get(nfc(f)) in ("done", "duplicate", "failed") for f in files)
+            value = f"{done}/{len(files)}" if self._cancel.is_set() and done < len(files) else ""
             if value or j.meta(key):
                 with j.tx():
                     j.set_meta(key, value)
@@ -231,6 +240,8 @@ class Engine:
         late = LateSlates(run.j.canonical_sku)
         plan, hold = self._plan(run, shoots, resume, late)
         ready = self._schedule(run, plan, hold, late)
+        self._born += late.born
+        late.tidy(self.lib)
         if late.rerun and not self._cancel.is_set():
             # What the plan said of their files (unchanged, unreadable) is said again, under the new name.
             said = {id(it) for sku in late.rerun for it in late.said.get(sku, ())}
@@ -262,12 +273,14 @@ class Engine:
             heads = {f: header(f) for f in self._fresh(run, sku, sh.files)}
             late.said.setdefault(sku, []).extend(run.report.items[n:])
             candidate = late.plan(sku, sh, planned=sh.files[0] in heads if sh.files else False)
+            later = late.watch(sh, list(heads), _orderer(heads)) if sh.slate is not None else set()
             for f in sorted(heads, key=lambda f: heads[f][0]):
                 colour = run.colour if heads[f][1] else None  # a frame too small for a card has none
                 if colour is not None and heads[f][2]:
                     hold.add(sku)
                 job = FrameJob(str(f), self.o.preset.renditions, colour,
-                               stage_dir=str(self.lib / library.folder(sku, "raw")), slate=str(f) == candidate)
+                               stage_dir=str(self.lib / library.folder(sku, "raw")),
+                               slate=str(f) == candidate or str(f) in later, slate_preview=str(f) == candidate)
                 plan.setdefault(sku, []).append((job, None))
         return plan, hold
 
@@ -311,6 +324,7 @@ class Engine:
         nxt = dict.fromkeys(plan, 0)
         waits: list[tuple[Any, FrameOutcome, Future]] = []
         tally = {sku: {"done": 0, "failed": 0} for sku in plan}
+        feeds = {sku: {sku} for sku in plan}  # a SKU → the plans with frames of it (later slates: app.lateslate)
         assert self._pool is not None
         for done, (job, result) in enumerate(self._pool.run(jobs, cancel=self._cancel), 1):
             sku, i, row = where[id(job)]
@@ -320,19 +334,25 @@ class Engine:
                 self._slates_found(run, late)
                 late.purge(sku, ready[sku])
             chunk = []
-            while nxt[sku] in ready[sku] and not late.blocked(sku) and \
+            while nxt[sku] in ready[sku] and not late.blocked(sku) and late.routable(ready[sku][nxt[sku]][0]) and \
                     (sku not in hold or nxt[sku] + len(ready[sku]) == len(plan[sku])):
                 chunk.append(ready[sku].pop(nxt[sku]))
                 nxt[sku] += 1
-            chunk = [c for c in chunk if c[2] is not SKIPPED]
-            if chunk:
-                items, pending = self._finish_frames(run, sku, chunk)
+            # By the SKU each frame goes to: a later slate in a slate-named folder starts a new shoot.
+            routed = late.route(sku, [c for c in chunk if c[2] is not SKIPPED])
+            if late.items:
+                self._slates_found(run, late)
+            for target, part in routed:
+                if target != sku:
+                    feeds.setdefault(target, {target} & plan.keys()).add(sku)
+                    tally.setdefault(target, {"done": 0, "failed": 0})
+                items, pending = self._finish_frames(run, target, part)
                 self._tally(run.report, tally, items)
                 waits.extend(pending)
             waits = self._record_ready(run, waits, tally, block=False)
-            self._shoots_done(run, plan, nxt, waits, tally, late.rerun)
+            self._shoots_done(run, plan, nxt, waits, tally, late.rerun, feeds)
         waits = self._record_ready(run, waits, tally, block=True)
-        self._shoots_done(run, plan, nxt, waits, tally, late.rerun)
+        self._shoots_done(run, plan, nxt, waits, tally, late.rerun, feeds)
         return ready
 
     def _slates_found(self, run: Run, late: LateSlates) -> None:
@@ -385,12 +405,13 @@ class Engine:
                 left.append((row, o, fut))
         return left
 
-    def _shoots_done(self, run: Run, plan: dict, nxt: dict, waits: list, tally: dict, rerun: set[str]) -> None:
+    def _shoots_done(self, run: Run, plan: dict, nxt: dict, waits: list, tally: dict, rerun: set[str],
+                     feeds: dict[str, set[str]]) -> None:
         busy = {row["sku"] for row, _, _ in waits}
         for sku in list(tally):
             if sku in rerun:  # runs again, renamed by its slate: says so then
                 del tally[sku]
-            elif nxt[sku] == len(plan[sku]) and sku not in busy:
+            elif all(nxt[p] == len(plan[p]) for p in feeds[sku]) and sku not in busy:
                 if run.colour is not None:
                     settle_colour_state(run.j, sku)
                 self.progress({"event": "shoot-done", "sku": sku, **tally.pop(sku)})
@@ -461,6 +482,16 @@ class Engine:
                         run.j.log("warning", "callouts", msg, sku=sku)
                     self.progress({"event": "warning", "sku": sku, **told(msg)})
         return overrides
+
+
+def _orderer(heads: dict[Path, tuple[tuple, bool, bool]]) -> Callable[[Path], tuple[tuple, bool]]:
+    """A shoot's files' (capture-order key, no capture time), from the headers read for
+    its plan; a file not planned (done before) is read when asked, once."""
+    @functools.cache
+    def order(f: Path) -> tuple[tuple, bool]:
+        h = heads.get(f) or header(f)
+        return h[0], h[2]
+    return order
 
 
 def sku_folders_problem(lib: Path, sku: str) -> str | None:

@@ -37,7 +37,11 @@ class FrameJob:
     colour: ColourSettings | None = None  # look for a reference card; None: do not
     hash: bool = True                # False when resuming from a library copy already hashed
     stage_dir: str | None = None     # copy the original into this library folder (as a temp)
-    slate: bool = False              # the shoot's first frame: is it a SKU slate? (app.lateslate)
+    slate: bool = False              # is it a SKU slate? (app.lateslate)
+    # a RAW slate candidate is read from its embedded preview first: a shoot's first frame,
+    # likely the slate, whose long decode is then spared; a later frame (likely a product)
+    # is read from the decode it gets anyway
+    slate_preview: bool = True
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,8 @@ def analyse_frame(job: FrameJob) -> FrameOutcome | SlateFound:
         return max(s, min(1.0, slate.READ_EDGE / max(w, h))) if job.slate else s
 
     probe(path)  # format and pixel limit from the header, before copying anything
-    if job.slate and path.suffix.lower() in RAW_EXTENSIONS:
+    previewed = job.slate and job.slate_preview and path.suffix.lower() in RAW_EXTENSIONS
+    if previewed:
         sku = slate.read(path)  # from the RAW's embedded preview, before the long decode
         if sku is not None:
             return SlateFound(str(path), sku)
@@ -134,7 +139,7 @@ def analyse_frame(job: FrameJob) -> FrameOutcome | SlateFound:
             raise
         staged, sha = copy.result()
     img = loaded.image
-    if job.slate and path.suffix.lower() not in RAW_EXTENSIONS:
+    if job.slate and not previewed:
         sku = slate.find_sku(np.asarray(img))
         if sku is not None:
             if staged:

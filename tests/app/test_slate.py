@@ -176,6 +176,117 @@ def test_a_late_slate_renames_one_of_two_folders_of_the_same_name(tmp_path, run_
                    "CUP-5/raw/CUP-5-02.jpg", "LAMP-7/raw/LAMP-7-01.jpg", "LAMP-7/raw/LAMP-7-02.jpg"]  # no temp left
 
 
+def tethered(folder: Path, plan: list[str | int], seed: int = 0) -> list[Path]:
+    """A tethered camera's one folder for every product: a SKU (str) is its slate, an int
+    that many product frames; numbered and timed in capture order."""
+    steps = [s for step in plan for s in ([step] if isinstance(step, str) else [None] * step)]
+    frames = []
+    for i, sku in enumerate(steps):
+        arr = photographed(np.asarray(slate.render(sku, "测试商品")), seed=seed + i) if sku \
+            else photo_array(1600, 1200, seed=seed * 10 + i)
+        frames.append(save_jpeg(folder / f"IMG_{i + 1:04d}.jpg", arr, quality=90, time=T0 + timedelta(seconds=i)))
+    return frames
+
+
+def test_later_slates_in_one_folder_start_new_shoots(tmp_path, run_cli):
+    """A tethered camera writes every product into one folder: slate, frames, slate,
+    frames… Each slate starts a new shoot (capture order); a slate of the SKU already
+    being shot is only skipped."""
+    src = tmp_path / "card"
+    cam = src / "100CANON"
+    f = tethered(cam, ["MUG-001", 2, "BAG-002", 2, "BAG-002", 1, "MUG-001", 1], seed=4)
+    before = {p: p.read_bytes() for p in cam.iterdir()}
+    code, out, _ = run_cli("batch", src, "--library", tmp_path / "lib", "--json")
+    doc = json.loads(out)
+    assert code == 0, doc
+    got = {Path(i["source"]).name: (i["status"], i["role"], i["sku"], i["raw"]) for i in doc["items"]}
+    assert got == {
+        "IMG_0001.jpg": ("skipped", "slate", "MUG-001", None),
+        "IMG_0002.jpg": ("done", "hero", "MUG-001", "MUG-001/raw/MUG-001-01.jpg"),
+        "IMG_0003.jpg": ("done", "detail", "MUG-001", "MUG-001/raw/MUG-001-02.jpg"),
+        "IMG_0004.jpg": ("skipped", "slate", "BAG-002", None),
+        "IMG_0005.jpg": ("done", "hero", "BAG-002", "BAG-002/raw/BAG-002-01.jpg"),
+        "IMG_0006.jpg": ("done", "detail", "BAG-002", "BAG-002/raw/BAG-002-02.jpg"),
+        "IMG_0007.jpg": ("skipped", "slate", "BAG-002", None),  # the same SKU again: only skipped
+        "IMG_0008.jpg": ("done", "detail", "BAG-002", "BAG-002/raw/BAG-002-03.jpg"),
+        "IMG_0009.jpg": ("skipped", "slate", "MUG-001", None),  # back to the first product
+        "IMG_0010.jpg": ("done", "detail", "MUG-001", "MUG-001/raw/MUG-001-03.jpg"),
+    }, got
+    assert doc["summary"] == {"done": 6, "duplicate": 0, "failed": 0, "skipped": 4}
+    lib = tmp_path / "lib"
+    raw = sorted(p.relative_to(lib).as_posix() for p in lib.rglob("*") if p.is_file() and p.parent.name == "raw")
+    assert raw == ["BAG-002/raw/BAG-002-01.jpg", "BAG-002/raw/BAG-002-02.jpg", "BAG-002/raw/BAG-002-03.jpg",
+                   "MUG-001/raw/MUG-001-01.jpg", "MUG-001/raw/MUG-001-02.jpg", "MUG-001/raw/MUG-001-03.jpg"]  # no temp
+    assert (lib / "BAG-002" / "raw" / "BAG-002-01.jpg").read_bytes() == before[f[4]]
+    assert {p: p.read_bytes() for p in cam.iterdir()} == before  # the originals are untouched
+    assert not (lib / "100CANON").exists()
+    import sqlite3
+
+    db = sqlite3.connect(lib / "imgprep.sqlite")
+    logged = db.execute("SELECT sku, source FROM events WHERE kind = 'slate'").fetchall()
+    assert sorted((Path(s).name, sku) for sku, s in logged) == [
+        ("IMG_0001.jpg", "MUG-001"), ("IMG_0004.jpg", "BAG-002"), ("IMG_0007.jpg", "BAG-002"),
+        ("IMG_0009.jpg", "MUG-001")]
+    db.close()
+    # a re-run finds the same names: the frames are known, the slates skipped again
+    code, out, _ = run_cli("batch", src, "--library", lib, "--json")
+    again = json.loads(out)
+    assert code == 0 and again["summary"] == {"done": 0, "duplicate": 0, "failed": 0, "skipped": 10}, again["summary"]
+    assert {Path(i["source"]).name: i["sku"] for i in again["items"]} == {k: v[2] for k, v in got.items()}
+
+
+def test_a_later_slate_shot_twice_is_skipped_twice(tmp_path, run_cli):
+    """A later slate written twice (JPEG + TIFF): both files are the slate. The TIFF has no
+    capture time (placed by its file time, after every frame here): the dated JPEG says
+    where the new shoot starts."""
+    from PIL import Image
+
+    cam = tmp_path / "card" / "100CANON"
+    f = tethered(cam, ["LAMP-9", 1, "VASE-7", 1], seed=6)
+    Image.open(f[2]).save(cam / "IMG_0003.tif")
+    code, out, _ = run_cli("batch", cam, "--library", tmp_path / "lib", "--json")
+    doc = json.loads(out)
+    assert code == 0, doc
+    got = {Path(i["source"]).name: (i["role"], i["sku"], i["raw"]) for i in doc["items"]}
+    assert got == {"IMG_0001.jpg": ("slate", "LAMP-9", None), "IMG_0002.jpg": ("hero", "LAMP-9", "LAMP-9/raw/LAMP-9-01.jpg"),
+                   "IMG_0003.jpg": ("slate", "VASE-7", None), "IMG_0003.tif": ("slate", "VASE-7", None),
+                   "IMG_0004.jpg": ("hero", "VASE-7", "VASE-7/raw/VASE-7-01.jpg")}, got
+    lib = tmp_path / "lib"
+    raw = sorted(p.relative_to(lib).as_posix() for p in lib.rglob("*") if p.is_file() and p.parent.name == "raw")
+    assert raw == ["LAMP-9/raw/LAMP-9-01.jpg", "VASE-7/raw/VASE-7-01.jpg"]  # no temp of the TIFF left
+
+
+def test_a_later_raw_plus_jpeg_slate_leaves_with_its_companion(tmp_path):
+    """RAW + JPEG: the RAW is the frame, the camera JPEG its companion. A later slate's
+    JPEG leaves with it (role slate); the frames after it take their companions along.
+    No decode: the analysis' answers are given (app.lateslate)."""
+    from imgprep.app.frames import FrameJob, SlateFound
+    from imgprep.app.intake import Shoot
+    from imgprep.app.lateslate import LateSlates
+
+    cam = tmp_path / "100CANON"
+    raws = [cam / f"IMG_{i:04d}.CR2" for i in range(2, 7)]
+    sh = Shoot("MUG-001", cam, list(raws), companions=[r.with_suffix(".JPG") for r in raws])
+    sh.slate = cam / "IMG_0001.CR2"
+    late = LateSlates(str.upper)
+    later = late.watch(sh, raws, lambda f: ((f.name,), False))
+    assert later == set(map(str, raws))
+    jobs = [FrameJob(str(r), (), slate=True, slate_preview=False) for r in raws]
+    results = [late.seen("MUG-001", job, SlateFound(job.path, "bag-002") if i == 2 else f"frame {i}")
+               for i, job in enumerate(jobs)]
+    routed = late.route("MUG-001", list(zip(jobs, [None] * 5, results, strict=True)))
+    assert [(sku, [Path(j.path).name for j, _, _ in part]) for sku, part in routed] == [
+        ("MUG-001", ["IMG_0002.CR2", "IMG_0003.CR2"]), ("BAG-002", ["IMG_0005.CR2", "IMG_0006.CR2"])]
+    (new, items), = late.items
+    assert late.born == [new] and new.sku == "BAG-002" and new.slate == raws[2]
+    assert sorted((Path(i.source).name, i.role, i.sku, i.status) for i in items) == [
+        ("IMG_0004.CR2", "slate", "BAG-002", "skipped"), ("IMG_0004.JPG", "slate", "BAG-002", "skipped")]
+    assert [f.name for f in sh.files] == ["IMG_0002.CR2", "IMG_0003.CR2"]
+    assert [f.name for f in sh.companions] == ["IMG_0002.JPG", "IMG_0003.JPG"]
+    assert [f.name for f in new.files] == ["IMG_0005.CR2", "IMG_0006.CR2"]
+    assert [f.name for f in new.companions] == ["IMG_0005.JPG", "IMG_0006.JPG"]
+
+
 def test_print_slates_from_the_product_sheet(tmp_path, run_cli):
     sheet = tmp_path / "products.csv"
     sheet.write_text("货号,商品名称\nMUG-001,加厚马克杯\nBAG-002,帆布包\n", encoding="utf-8")
