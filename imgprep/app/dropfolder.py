@@ -293,6 +293,7 @@ class DropFolder:
     _settled: dict[Path, tuple[int, int]]
     _slates: dict[str, str]
     _slates_empty: set[str]
+    _slate_marks: dict[str, list[tuple[tuple, str]]]
     _slate_shots: dict[tuple[Path, str], str]
     _paths: queue.SimpleQueue[str]
     _wake: threading.Event
@@ -603,10 +604,11 @@ class DropFolder:
                 take(t, sku, "video")
         return shoots, taken, skus
 
-    def _classify(self, t: _Tracked, named: dict[str, str | None]) -> tuple[str, str] | None:
+    def _classify(self, t: _Tracked, named: dict[Path, str | None]) -> tuple[str, str] | None:
         """(SKU, kind) of a ready file (intake's rules), or None: settled here with why
         (a slate, a loose file, a refused folder, not a photo), or waiting for its
-        folder's first frame (it may be a slate)."""
+        folder's first frame, or in a slate-named folder a frame before it (either may be
+        a slate)."""
         rel = self._rel(t.path)
         assert rel is not None
         if t.path not in self._tracked:
@@ -618,9 +620,9 @@ class DropFolder:
         if len(rel) == 1:
             self._settle(t, "unassigned", "unassigned", None, Reason.of("loose-file"))
             return None
-        slate_sku = named.get(fold(rel[0]), "")
+        slate_sku = named.get(t.path, "")
         if slate_sku is None:
-            return None  # the folder's first frame is still arriving: it may be a slate
+            return None  # a frame before it in its folder is still arriving: it may be a slate
         sku, refused = (slate_sku, None) if slate_sku else folder_sku(rel[0])
         if sku is None:
             self._settle(t, "failed-sku", "failed", None, refused or "")
@@ -654,45 +656,95 @@ class DropFolder:
         self._settle(t, "skipped", "skipped", sku, reason)
         return True
 
-    def _read_slates(self, ready: list[_Tracked]) -> dict[str, str | None]:
-        """The SKU of each drop folder with ready files that a slate names ('' when
-        none does; None while its first frame is still arriving). A folder's first frame
-        (by name, as in a batch) is read when it is ready; a slate is settled here (moved
-        to done/<SKU>/, never processed) and names the folder's frames until the folder
-        has stayed empty for a full rescan (:meth:`_forget_slates`)."""
-        from ..core.imaging.slate import read as read_slate
-
+    def _read_slates(self, ready: list[_Tracked]) -> dict[Path, str | None]:
+        """The SKU a slate gives each ready file of a drop folder (absent: its folder's
+        name names it; None: it waits). A folder's first frame (by name, as in a batch) is
+        read when it is ready; a slate is settled here (moved to done/<SKU>/, never
+        processed) and names the folder's frames until the folder has stayed empty for a
+        full rescan (:meth:`_forget_slates`). The frames of a folder a slate named are read
+        too, as they become ready (:meth:`_read_later_slates`)."""
         ready_by_path = {t.path: t for t in ready}
-        out: dict[str, str | None] = {}
+        folders: dict[str, tuple[str, list[_Tracked]]] = {}
         for t in ready:
             rel = self._rel(t.path)
-            if not rel or len(rel) < 2 or fold(rel[0]) in out:
-                continue
-            key = fold(rel[0])
+            if rel and len(rel) >= 2:
+                folders.setdefault(fold(rel[0]), (rel[0], []))[1].append(t)
+        out: dict[Path, str | None] = {}
+        for key, (folder, ts) in folders.items():
             if key in self._slates:  # decided (slate or not) until the folder stays empty
-                out[key] = self._slates[key]
                 self._slates_empty.discard(key)  # a frame came: not empty since the last rescan
+            elif self._read_first_slate(key, folder, ready_by_path) is None:
+                out.update(dict.fromkeys((t.path for t in ts), None))
                 continue
-            out[key] = ""
-            images = [p for p in files_under_safe(self.drop / rel[0])
-                      if p.suffix.lower() in IMAGE_EXTENSIONS and p not in self._settled]
-            if not images:
-                continue
-            first = min(images, key=lambda p: natural_key(p.name))
-            ft = ready_by_path.get(first)
-            if ft is None:
-                # Wait for it: it is still arriving (or not yet seen). It becomes ready,
-                # stalls or goes away; a stalled or failed file is settled, not first.
-                out[key] = None
-                continue
-            sku = read_slate(first)
-            if sku is None:
-                self._slates[key] = ""  # the folder's name names it
-                continue
-            self._slates[key] = out[key] = sku
-            self._slate_shots[shot_key(first)] = sku
-            self._settle_slate(ft, sku, rel[0])
+            if self._slates.get(key):
+                out.update(self._read_later_slates(key, folder, ts))
         return out
+
+    def _read_first_slate(self, key: str, folder: str, ready_by_path: dict[Path, _Tracked]) -> str | None:
+        """Read a folder's first frame: the SKU of its slate, '' when it has none (or no
+        image yet), None while it is still arriving."""
+        from ..core.imaging.slate import read as read_slate
+
+        images = [p for p in files_under_safe(self.drop / folder)
+                  if p.suffix.lower() in IMAGE_EXTENSIONS and p not in self._settled]
+        if not images:
+            return ""
+        first = min(images, key=lambda p: natural_key(p.name))
+        ft = ready_by_path.get(first)
+        if ft is None:
+            # Wait for it: it is still arriving (or not yet seen). It becomes ready,
+            # stalls or goes away; a stalled or failed file is settled, not first.
+            return None
+        sku = read_slate(first)
+        if sku is None:
+            self._slates[key] = ""  # the folder's name names it
+            return ""
+        self._slates[key] = sku
+        self._slate_marks[key] = [(natural_key(first.name), sku)]
+        self._slate_shots[shot_key(first)] = sku
+        self._settle_slate(ft, sku, folder)
+        return sku
+
+    def _read_later_slates(self, key: str, folder: str, ready: list[_Tracked]) -> dict[Path, str | None]:
+        """The SKU of each ready file of a folder a slate named. A tethered camera writes
+        every product into one folder (slate, frames, slate, frames…): each image is read
+        as it becomes ready, in name order; a slate is settled like the first and names
+        the files after it by name, up to the next slate (the same SKU again is only
+        settled). A file waits while one before it by name is still arriving: it may be
+        a slate."""
+        from ..core.imaging.slate import read as read_slate
+
+        mine = {t.path for t in ready}
+        arriving = min((natural_key(p.name) for p in files_under_safe(self.drop / folder)
+                        if p.suffix.lower() in IMAGE_EXTENSIONS and p not in self._settled and p not in mine),
+                       default=None)
+        marks = self._slate_marks.setdefault(key, [])
+        out: dict[Path, str | None] = {}
+        for t in sorted(ready, key=lambda t: natural_key(t.path.name)):
+            if t.path not in self._tracked:
+                continue  # the first frame's slate, settled above
+            name = natural_key(t.path.name)
+            if arriving is not None and name > arriving:
+                out[t.path] = None
+                continue
+            if shot_key(t.path) not in self._slate_shots and t.path.suffix.lower() in IMAGE_EXTENSIONS:
+                sku = read_slate(t.path)
+                if sku is not None:
+                    self._slate_shots[shot_key(t.path)] = sku
+                    marks.append((name, sku))
+                    marks.sort()
+                    self._slates[key] = marks[-1][1]  # the SKU of frames still to come
+                    self._settle_slate(t, sku, folder)
+                    continue
+            out[t.path] = self._sku_at(key, name)
+        return out
+
+    def _sku_at(self, key: str, name: tuple) -> str:
+        """The SKU of a file of a slate-named folder: the last slate's before it by name
+        (a frame copied in late keeps its product), else the first's."""
+        marks = self._slate_marks.get(key) or []
+        before = [sku for at, sku in marks if at <= name]
+        return before[-1] if before else marks[0][1] if marks else self._slates[key]
 
     def _settle_slate(self, t: _Tracked, sku: str, folder: str) -> None:
         assert self.j is not None
@@ -732,7 +784,11 @@ class DropFolder:
                 self._slates_empty.discard(key)
             elif key in self._slates_empty:  # empty at the last rescan too
                 del self._slates[key]
+                self._slate_marks.pop(key, None)
                 self._slates_empty.discard(key)
+                # the next card's IMG_0001 is not the last card's slate twin
+                for shot in [k for k in self._slate_shots if fold((self._rel(k[0] / "_") or ("",))[0]) == key]:
+                    del self._slate_shots[shot]
             else:
                 self._slates_empty.add(key)
 

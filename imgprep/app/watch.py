@@ -32,6 +32,7 @@ from ..core.fsutil import network_fstype, sweep_temps
 from ..core.journal import Journal, library_lock
 from ..core.library import LOG_NAME
 from ..core.messages import Reason, error_reason
+from ..core.naming import natural_key
 from ..core.presets import Preset
 from .backup import MARKER, BackupTarget, verify_copies
 from .dropfolder import (
@@ -115,6 +116,8 @@ class Watcher(DropFolder):
         self._slates: dict[str, str] = {}   # drop folder (NFC, casefolded) → its slate's SKU, '' for none
         self._slates_empty: set[str] = set()  # of those, the folders empty at the last rescan
         self._slate_shots: dict[tuple[Path, str], str] = {}  # (folder, stem) of a slate → SKU: RAW + JPEG
+        # a slate-named drop folder → its slates by name (natural_key): the SKU of the files after each
+        self._slate_marks: dict[str, list[tuple[tuple, str]]] = {}
         self._runner: Engine | None = None
         self._pool: JobPool | None = None
         self._observer: Any = None
@@ -310,9 +313,12 @@ class Watcher(DropFolder):
         for r in j.watch_files("slate"):
             rel = self._rel(Path(r["path"]))
             if rel and len(rel) > 1:
-                self._slates[fold(rel[0])] = r["sku"]
+                self._slate_marks.setdefault(fold(rel[0]), []).append((natural_key(rel[-1]), r["sku"]))
                 if r["moved_to"] is None:  # kept in place (--keep-sources)
                     self._settled[Path(r["path"])] = (r["size"], r["mtime_ns"])
+        for key, marks in self._slate_marks.items():
+            marks.sort()
+            self._slates[key] = marks[-1][1]  # the last slate by name names the frames still to come
         self._forget_slates()
 
     # ------------------------------------------------------------------ the loop

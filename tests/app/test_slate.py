@@ -368,6 +368,52 @@ def test_the_watcher_names_a_camera_folder_by_its_slate(tmp_path):
     assert [(r[0], r[1]) for r in rows] == [("slate", "MUG-001")] * 2
 
 
+def test_the_watcher_takes_a_later_slate_in_the_same_folder(tmp_path):
+    """A tethered camera writes every product into one folder: slate A, A's frames, then
+    (long before the folder could be forgotten) slate B and B's frames. Each frame of a
+    slate-named folder is read as it becomes ready; B's slate names the frames after it
+    by name; frames after a slate that is still being copied wait for it."""
+    from tests.app.test_watch import Run, jpeg_bytes, wait_for
+
+    with Run(tmp_path, stall=30, rescan=30) as run:  # no rescan: the folder is never forgotten here
+        cam = run.drop / "100CANON"
+        cam.mkdir()
+        (cam / "IMG_0001.jpg").write_bytes(_slate_jpeg("MUG-001"))
+        (cam / "IMG_0002.jpg").write_bytes(jpeg_bytes(721))
+        (cam / "IMG_0003.jpg").write_bytes(jpeg_bytes(722))
+        wait_for(lambda: len(run.of("rendered")) == 2 and run.of("slate"), 30, "product A")
+        # slate B is still being copied when B's frames are complete
+        b = _slate_jpeg("BAG-002", seed=5)
+        slate_b = cam / "IMG_0004.jpg"
+        slate_b.write_bytes(b[: len(b) // 2])
+        (cam / "IMG_0005.jpg").write_bytes(jpeg_bytes(723))
+        (cam / "IMG_0006.jpg").write_bytes(jpeg_bytes(724))
+        wait_for(lambda: (t := run.w._tracked.get(slate_b)) is not None and t.checked is not None, 10,
+                 "the half-copied slate seen as incomplete")
+        time.sleep(1.0)  # B's frames are stable by now: taken at once if they did not wait
+        assert len(run.of("queued")) == 2, run.of("queued")
+        slate_b.write_bytes(b)
+        (cam / "IMG_0004.png").write_bytes(_png(b))  # written twice (RAW + JPEG cameras)
+        wait_for(lambda: len(run.of("rendered")) == 4, 30, "product B")
+        wait_for(lambda: len(run.of("slate")) == 3, 10, "slate B and its twin")
+        assert run.w._slates == {"100canon": "BAG-002"}
+        (cam / "IMG_0007.jpg").write_bytes(jpeg_bytes(725))  # one more of B, later
+        wait_for(lambda: len(run.of("rendered")) == 5, 30, "B's late frame")
+        done = run.drop / ".imgprep" / "done"
+        wait_for(lambda: (done / "BAG-002" / "IMG_0007.jpg").is_file(), 10, "B's late frame moved to done/")
+    got = {Path(e["source"]).name: e["sku"] for e in run.of("rendered")}
+    assert got == {"IMG_0002.jpg": "MUG-001", "IMG_0003.jpg": "MUG-001", "IMG_0005.jpg": "BAG-002",
+                   "IMG_0006.jpg": "BAG-002", "IMG_0007.jpg": "BAG-002"}, got
+    assert sorted((Path(e["source"]).name, e["sku"]) for e in run.of("slate")) == [
+        ("IMG_0001.jpg", "MUG-001"), ("IMG_0004.jpg", "BAG-002"), ("IMG_0004.png", "BAG-002")]
+    assert sorted(p.name for p in (run.lib / "BAG-002" / "raw").iterdir()) == [
+        "BAG-002-01.jpg", "BAG-002-02.jpg", "BAG-002-03.jpg"]
+    assert sorted(p.name for p in (run.lib / "MUG-001" / "raw").iterdir()) == ["MUG-001-01.jpg", "MUG-001-02.jpg"]
+    assert sorted(p.name for p in (done / "BAG-002").iterdir()) == [
+        "IMG_0004.jpg", "IMG_0004.png", "IMG_0005.jpg", "IMG_0006.jpg", "IMG_0007.jpg"]
+    assert not (run.lib / "100CANON").exists()
+
+
 def test_the_watcher_waits_for_a_folders_first_frame(tmp_path):
     """Frames that are ready while the first one is still being written wait for it: the
     first may be the slate that names them all."""
