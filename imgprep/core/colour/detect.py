@@ -115,6 +115,9 @@ _VEIL_MIN, _VEIL_GREYS, _VEIL_CAP = 0.02, 4, 0.97
 _LUMA = np.array([0.2126, 0.7152, 0.0722])  # linear sRGB to luminance
 # the search stops at the first card with at most this many patches left out
 _GOOD_ENOUGH_EXCLUDED = 3
+# a later candidate over a card replaces the best so far with as many patches left out
+# only when its verification fit is closer by this much (ΔE2000; _better)
+_RANK_MARGIN = 0.1
 
 # why a patch is left out, as stored in CardDetection.excluded; the texts (both languages)
 # are the catalogue's "patch-<code>" messages
@@ -1460,7 +1463,7 @@ class _Search:
                 continue
             if got.veil is None:  # a veil is the last resort: the other windows still try
                 found.append(np.asarray(got.corners, float))
-            if self.best is None or _rank(got) < _rank(self.best):
+            if self.best is None or _better(got, self.best):
                 self.best = got
             if len(got.excluded) <= _GOOD_ENOUGH_EXCLUDED:
                 return True
@@ -1593,5 +1596,13 @@ def _shifted(quad: np.ndarray, card: CardType) -> list[np.ndarray]:
     return out
 
 
-def _rank(d: CardDetection) -> tuple[int, float]:
-    return (len(d.excluded), d.fit_de if d.fit_de is not None else np.inf)
+def _better(d: CardDetection, best: CardDetection) -> bool:
+    """Whether candidate ``d`` beats the best so far: fewer patches left out, or as many
+    and a verification fit clearly closer (by _RANK_MARGIN). Two windows over the same card
+    a third of a pitch apart (a lattice's and MCC's box) often sample alike; which fit is
+    closer then hangs on the third decimal, and the winner changed with the light."""
+    fd = d.fit_de if d.fit_de is not None else np.inf
+    fb = best.fit_de if best.fit_de is not None else np.inf
+    if len(d.excluded) != len(best.excluded):
+        return len(d.excluded) < len(best.excluded)
+    return bool(fd < fb - _RANK_MARGIN)

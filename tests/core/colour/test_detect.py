@@ -660,3 +660,20 @@ def test_the_squares_are_looked_for_again_only_under_a_cast():
     means = (cast.reshape(-1, 3) * gains).mean(0)
     assert means.max() / means.min() < 1.05 < cast.reshape(-1, 3).mean(0).max() / cast.reshape(-1, 3).mean(0).min()
 
+
+
+def test_a_later_candidate_replaces_the_best_only_when_clearly_better():
+    """Two windows over one card (a lattice's, MCC's box a third of a pitch off) leave as
+    many patches out and fit alike: the first stays unless the other's verification fit is
+    closer by more than a tenth of a ΔE2000 (under one of five lights the box won by 0.002,
+    and `oycq_road_iphone`'s correction moved with it: docs/colour-detection.md, session 33)."""
+    from imgprep.core.colour.detect import CardDetection, _better
+
+    def cand(excluded: int, fit: float) -> CardDetection:
+        return CardDetection(True, "classic24", fit_de=fit, excluded=tuple((i, "outlier") for i in range(excluded)))
+
+    best = cand(15, 4.768)
+    assert not _better(cand(15, 4.765), best)   # a third decimal: the first stays
+    assert _better(cand(15, 4.60), best)        # clearly closer
+    assert _better(cand(14, 6.0), best)         # fewer patches left out, whatever the fit
+    assert not _better(cand(16, 1.0), best)
