@@ -127,7 +127,11 @@ class Engine:
         self._born = []
         run = self._open(j, shoots, report, sweep_all)
         self._keep_sheet(run)
-        ready = self._frame_passes(run, shoots)
+        try:
+            ready = self._frame_passes(run, shoots)
+        finally:
+            if self._pool is not None and not self._pool.keep:
+                self._pool.close(wait=False)  # a run's own workers: they leave while it records
         run.render_pool.shutdown(wait=True)
         # Companions and designers' PSDs last: by now every frame of their shoot has its name.
         for sh in shoots:

@@ -104,9 +104,12 @@ def _noop() -> None:
 class JobPool:
     """Run ``fn(job)`` for each job; yield ``(job, result | exception)`` as they finish.
 
-    ``workers=0`` runs in this process (tests, debugging): no crash isolation.
-    ``keep=True`` keeps the worker processes between :meth:`run` calls (the watcher and
-    the app: no start-up delay per arrival or drop) until :meth:`close`.
+    ``workers=0`` runs in this process (tests, debugging): no crash isolation. The
+    worker processes stay between :meth:`run` calls until :meth:`close`: a batch's later
+    passes (a slate's renamed shoot, a RAW's camera JPEG) use the workers of its first,
+    forked while the process had one thread, instead of spawning new ones (pool.py's start
+    methods). ``keep=True``, for the long-running processes that keep them between
+    arrivals or drops (the watcher, the app), always spawns.
     """
 
     def __init__(self, fn: Callable[[Any], Any], workers: int,
@@ -122,9 +125,9 @@ class JobPool:
         self._last_used = 0.0
 
     def close(self, wait: bool = True) -> None:
-        """Stop the worker processes (a kept pool; any other pool stops after its run).
-        A later :meth:`run` starts new ones. ``wait=False``: they leave while the caller
-        goes on (the last frames render meanwhile); a later pool waits for them first."""
+        """Stop the worker processes. A later :meth:`run` starts new ones. ``wait=False``:
+        they leave while the caller goes on (records the last frames); a later pool waits
+        for them first."""
         if self._pool is not None:
             self._pool.shutdown(wait=wait, cancel_futures=True)
             self._leaving = None if wait else self._pool
@@ -242,8 +245,8 @@ class JobPool:
                     yield from self._isolate(suspects, cancel)
                     suspects = []
         finally:
-            if not self.keep:
-                self.close(wait=False)
+            for fut in running:  # a run left early (its caller stopped asking): the rest is not wanted
+                fut.cancel()
 
     def _isolate(self, jobs: list[J], cancel: threading.Event) -> Iterator[tuple[J, Any]]:
         for job in jobs:

@@ -235,6 +235,29 @@ def test_later_slates_in_one_folder_start_new_shoots(tmp_path, run_cli):
     assert {Path(i["source"]).name: i["sku"] for i in again["items"]} == {k: v[2] for k, v in got.items()}
 
 
+def test_a_renamed_shoot_runs_again_on_the_same_workers(tmp_path):
+    """A folder whose name is a valid SKU (100CANON) renamed by its slate runs again in a
+    second pass. The command line's workers are forked while it has one thread; the second
+    pass once started new ones, spawned (by then the render threads run): ~0.7 s each, and
+    their semaphores, never released by the command line's quick exit, were reported
+    leaked ("resource_tracker: There appear to be 5 leaked semaphore objects") under the
+    batch's summary. The first pass's workers do the second pass too."""
+    import os
+    import subprocess
+    import sys
+
+    shoot(tmp_path / "card" / "100CANON", "MUG-001", n=2, seed=7)
+    root = Path(__file__).resolve().parents[2]
+    r = subprocess.run([sys.executable, "-c", "import sys; from imgprep.cli import main; sys.exit(main())",
+                        "batch", str(tmp_path / "card"), "--library", str(tmp_path / "lib"), "--workers", "2"],
+                       capture_output=True, text=True, timeout=120,
+                       env={**os.environ, "PYTHONPATH": str(root)})
+    assert r.returncode == 0, r.stderr
+    assert "2 done, 0 duplicate, 0 failed, 1 skipped" in r.stdout, r.stdout
+    assert r.stderr == "", r.stderr
+    assert sorted(p.name for p in (tmp_path / "lib" / "MUG-001" / "raw").iterdir()) == ["MUG-001-01.jpg", "MUG-001-02.jpg"]
+
+
 def test_a_later_slate_shot_twice_is_skipped_twice(tmp_path, run_cli):
     """A later slate written twice (JPEG + TIFF): both files are the slate. The TIFF has no
     capture time (placed by its file time, after every frame here): the dated JPEG says
