@@ -671,22 +671,26 @@ class DropFolder:
                 folders.setdefault(fold(rel[0]), (rel[0], []))[1].append(t)
         out: dict[Path, str | None] = {}
         for key, (folder, ts) in folders.items():
-            if key in self._slates:  # decided (slate or not) until the folder stays empty
+            named = self._slates.get(key)  # decided (slate or not) until the folder stays empty
+            if named is not None:
                 self._slates_empty.discard(key)  # a frame came: not empty since the last rescan
-            elif self._read_first_slate(key, folder, ready_by_path) is None:
+                if not named:
+                    continue  # the folder's name names it
+            listed = [p for p in files_under_safe(self.drop / folder) if p.suffix.lower() in IMAGE_EXTENSIONS]
+            if named is None and self._read_first_slate(
+                    key, folder, [p for p in listed if p not in self._settled], ready_by_path) is None:
                 out.update(dict.fromkeys((t.path for t in ts), None))
                 continue
-            if self._slates.get(key):
-                out.update(self._read_later_slates(key, folder, ts))
+            if self._slates.get(key):  # the first read may have settled a slate: not listed again
+                out.update(self._read_later_slates(key, folder, [p for p in listed if p not in self._settled], ts))
         return out
 
-    def _read_first_slate(self, key: str, folder: str, ready_by_path: dict[Path, _Tracked]) -> str | None:
-        """Read a folder's first frame: the SKU of its slate, '' when it has none (or no
-        image yet), None while it is still arriving."""
+    def _read_first_slate(self, key: str, folder: str, images: list[Path],
+                          ready_by_path: dict[Path, _Tracked]) -> str | None:
+        """Read a folder's first frame (of its unsettled ``images``): the SKU of its slate,
+        '' when it has none (or no image yet), None while it is still arriving."""
         from ..core.imaging.slate import read as read_slate
 
-        images = [p for p in files_under_safe(self.drop / folder)
-                  if p.suffix.lower() in IMAGE_EXTENSIONS and p not in self._settled]
         if not images:
             return ""
         first = min(images, key=lambda p: natural_key(p.name))
@@ -705,7 +709,8 @@ class DropFolder:
         self._settle_slate(ft, sku, folder)
         return sku
 
-    def _read_later_slates(self, key: str, folder: str, ready: list[_Tracked]) -> dict[Path, str | None]:
+    def _read_later_slates(self, key: str, folder: str, images: list[Path],
+                           ready: list[_Tracked]) -> dict[Path, str | None]:
         """The SKU of each ready file of a folder a slate named. A tethered camera writes
         every product into one folder (slate, frames, slate, frames…): each image is read
         as it becomes ready, in name order; a slate is settled like the first and names
@@ -715,9 +720,7 @@ class DropFolder:
         from ..core.imaging.slate import read as read_slate
 
         mine = {t.path for t in ready}
-        arriving = min((natural_key(p.name) for p in files_under_safe(self.drop / folder)
-                        if p.suffix.lower() in IMAGE_EXTENSIONS and p not in self._settled and p not in mine),
-                       default=None)
+        arriving = min((natural_key(p.name) for p in images if p not in mine), default=None)
         marks = self._slate_marks.setdefault(key, [])
         out: dict[Path, str | None] = {}
         for t in sorted(ready, key=lambda t: natural_key(t.path.name)):
