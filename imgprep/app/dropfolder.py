@@ -291,9 +291,8 @@ class DropFolder:
     polling: bool
     _tracked: dict[Path, _Tracked]
     _settled: dict[Path, tuple[int, int]]
-    _slates: dict[str, str]
+    _slates: dict[str, list[tuple[tuple, str]]]
     _slates_empty: set[str]
-    _slate_marks: dict[str, list[tuple[tuple, str]]]
     _slate_shots: dict[tuple[Path, str], str]
     _paths: queue.SimpleQueue[str]
     _wake: threading.Event
@@ -671,13 +670,13 @@ class DropFolder:
                 folders.setdefault(fold(rel[0]), (rel[0], []))[1].append(t)
         out: dict[Path, str | None] = {}
         for key, (folder, ts) in folders.items():
-            named = self._slates.get(key)  # decided (slate or not) until the folder stays empty
-            if named is not None:
+            marks = self._slates.get(key)  # decided (slates or none) until the folder stays empty
+            if marks is not None:
                 self._slates_empty.discard(key)  # a frame came: not empty since the last rescan
-                if not named:
+                if not marks:
                     continue  # the folder's name names it
             listed = [p for p in files_under_safe(self.drop / folder) if p.suffix.lower() in IMAGE_EXTENSIONS]
-            if named is None and self._read_first_slate(
+            if marks is None and self._read_first_slate(
                     key, folder, [p for p in listed if p not in self._settled], ready_by_path) is None:
                 out.update(dict.fromkeys((t.path for t in ts), None))
                 continue
@@ -701,10 +700,9 @@ class DropFolder:
             return None
         sku = read_slate(first)
         if sku is None:
-            self._slates[key] = ""  # the folder's name names it
+            self._slates[key] = []  # the folder's name names it
             return ""
-        self._slates[key] = sku
-        self._slate_marks[key] = [(natural_key(first.name), sku)]
+        self._slates[key] = [(natural_key(first.name), sku)]
         self._slate_shots[shot_key(first)] = sku
         self._settle_slate(ft, sku, folder)
         return sku
@@ -721,7 +719,7 @@ class DropFolder:
 
         mine = {t.path for t in ready}
         arriving = min((natural_key(p.name) for p in images if p not in mine), default=None)
-        marks = self._slate_marks.setdefault(key, [])
+        marks = self._slates[key]
         out: dict[Path, str | None] = {}
         for t in sorted(ready, key=lambda t: natural_key(t.path.name)):
             if t.path not in self._tracked:
@@ -736,7 +734,6 @@ class DropFolder:
                     self._slate_shots[shot_key(t.path)] = sku
                     marks.append((name, sku))
                     marks.sort()
-                    self._slates[key] = marks[-1][1]  # the SKU of frames still to come
                     self._settle_slate(t, sku, folder)
                     continue
             out[t.path] = self._sku_at(key, name)
@@ -745,9 +742,9 @@ class DropFolder:
     def _sku_at(self, key: str, name: tuple) -> str:
         """The SKU of a file of a slate-named folder: the last slate's before it by name
         (a frame copied in late keeps its product), else the first's."""
-        marks = self._slate_marks.get(key) or []
+        marks = self._slates[key]
         before = [sku for at, sku in marks if at <= name]
-        return before[-1] if before else marks[0][1] if marks else self._slates[key]
+        return before[-1] if before else marks[0][1]
 
     def _settle_slate(self, t: _Tracked, sku: str, folder: str) -> None:
         assert self.j is not None
@@ -787,10 +784,10 @@ class DropFolder:
                 self._slates_empty.discard(key)
             elif key in self._slates_empty:  # empty at the last rescan too
                 del self._slates[key]
-                self._slate_marks.pop(key, None)
                 self._slates_empty.discard(key)
-                # the next card's IMG_0001 is not the last card's slate twin
-                for shot in [k for k in self._slate_shots if fold((self._rel(k[0] / "_") or ("",))[0]) == key]:
+                # the next card's IMG_0001 is not the last card's slate twin: the slates
+                # that lay in this drop folder (or a folder inside it) are forgotten too
+                for shot in [k for k in self._slate_shots if (rel := self._rel(k[0])) and fold(rel[0]) == key]:
                     del self._slate_shots[shot]
             else:
                 self._slates_empty.add(key)

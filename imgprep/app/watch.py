@@ -113,11 +113,11 @@ class Watcher(DropFolder):
         self._paths: queue.SimpleQueue[str] = queue.SimpleQueue()
         self._tracked: dict[Path, _Tracked] = {}
         self._settled: dict[Path, tuple[int, int]] = {}
-        self._slates: dict[str, str] = {}   # drop folder (NFC, casefolded) → its slate's SKU, '' for none
+        # a drop folder (NFC, casefolded) → its slates by name, (natural_key, SKU), each naming
+        # the files after it up to the next; [] when its first frame is no slate
+        self._slates: dict[str, list[tuple[tuple, str]]] = {}
         self._slates_empty: set[str] = set()  # of those, the folders empty at the last rescan
         self._slate_shots: dict[tuple[Path, str], str] = {}  # (folder, stem) of a slate → SKU: RAW + JPEG
-        # a slate-named drop folder → its slates by name (natural_key): the SKU of the files after each
-        self._slate_marks: dict[str, list[tuple[tuple, str]]] = {}
         self._runner: Engine | None = None
         self._pool: JobPool | None = None
         self._observer: Any = None
@@ -313,12 +313,11 @@ class Watcher(DropFolder):
         for r in j.watch_files("slate"):
             rel = self._rel(Path(r["path"]))
             if rel and len(rel) > 1:
-                self._slate_marks.setdefault(fold(rel[0]), []).append((natural_key(rel[-1]), r["sku"]))
+                self._slates.setdefault(fold(rel[0]), []).append((natural_key(rel[-1]), r["sku"]))
                 if r["moved_to"] is None:  # kept in place (--keep-sources)
                     self._settled[Path(r["path"])] = (r["size"], r["mtime_ns"])
-        for key, marks in self._slate_marks.items():
-            marks.sort()
-            self._slates[key] = marks[-1][1]  # the last slate by name names the frames still to come
+        for marks in self._slates.values():
+            marks.sort()  # the last by name names the frames still to come
         self._forget_slates()
 
     # ------------------------------------------------------------------ the loop
