@@ -6,13 +6,12 @@ engine (:mod:`.engine`) runs them under the library lock (docs/architecture.md).
 from __future__ import annotations
 
 import errno
-import unicodedata
 from pathlib import Path
 
 from ..core.errors import FileOpError
 from ..core.journal import Journal, has_journal, library_lock
 from .engine import LIBRARY_FAILURES, Engine, library_failure, sku_folders_problem, start_pool
-from .intake import Shoot, discover, is_ignored, nfc, psd_problem
+from .intake import Shoot, discover, is_ignored, nfc, psd_problem, slate_event
 from .outcome import BatchReport, Item
 from .recorder import failure_reason
 from .run import BatchOptions, Decisions, station_name
@@ -55,8 +54,7 @@ class BatchRunner(Engine):
         a slate renamed (the app queued it by its folder)."""
         for sh in shoots:
             if sh.slate is not None:
-                self.progress({"event": "slate", "sku": sh.sku, "folder": unicodedata.normalize("NFC", sh.folder.name),
-                               "source": nfc(sh.slate)})
+                self.progress(slate_event(sh))
         for sh in shoots:
             if sh.error:
                 targets = sh.files + sh.companions + sh.psds or [sh.folder]

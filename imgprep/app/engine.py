@@ -30,7 +30,7 @@ from ..core.presets import Preset
 from .annotations import detail_order, load_callouts, plan_for
 from .frames import FrameJob, FrameOutcome, analyse_frame, render_outputs, warm_up
 from .ingest import dedupe, header, number, resume_plan, row_order, split_results, undone_row
-from .intake import Shoot, is_video, nfc, shot_key
+from .intake import Shoot, is_video, nfc, shot_key, slate_event
 from .lateslate import SKIPPED, LateSlates
 from .mirror import Mirror
 from .outcome import BatchReport, Item, told
@@ -361,12 +361,12 @@ class Engine:
 
     def _slates_found(self, run: Run, late: LateSlates) -> None:
         """Report the slates the frame analysis found (as intake reports its own)."""
-        for sh, items in late.items:
+        for sh, items, left in late.items:
             run.report.items.extend(items)
             with run.j.tx():
                 for it in items:
                     run.j.log("info", "slate", it.why or it.reason or "", sku=it.sku, source=it.source)
-            self.progress({"event": "slate", "sku": sh.sku, "folder": nfc(sh.folder.name), "source": nfc(sh.slate)})
+            self.progress(slate_event(sh, len(items), left))
         late.items.clear()
 
     def _orphans(self, j: Journal, shoots: list[Shoot]) -> list[tuple[Shoot, list[str]]]:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..core.errors import NamingError
 from ..core.imaging.load import IMAGE_EXTENSIONS, RAW_EXTENSIONS
@@ -127,7 +129,9 @@ def discover(sources: list[Path], slates: bool = True, defer: bool = False) -> t
     slate (``slates``), the slate names the shoot instead and is not a product photo.
     ``defer``: a shoot whose folder already names a valid SKU is only marked
     ``slate_pending``; its first frame's analysis reads the slate (app.lateslate), from
-    the decode it makes anyway.
+    the decode it makes anyway. A camera's own folder (:func:`camera_folder`) is read
+    now: its first frame is a slate more often than not, and one found there would
+    have the whole folder analysed twice, under the folder's name and then the slate's.
     """
     shoots: dict[Path, Shoot] = {}
     items: list[Item] = []
@@ -148,13 +152,24 @@ def discover(sources: list[Path], slates: bool = True, defer: bool = False) -> t
     now = out
     if slates and defer:
         for sh in out:
-            sh.slate_pending = sh.error is None and bool(sh.files)
+            sh.slate_pending = sh.error is None and bool(sh.files) and not camera_folder(sh.folder.name)
         now = [sh for sh in out if not sh.slate_pending]
     if slates and now:  # a decode per folder: several at once (Pillow and OpenCV release the GIL)
         with ThreadPoolExecutor(max_workers=min(4, len(now)), thread_name_prefix="slate") as ex:
             for found in ex.map(take_slate, now):
                 items.extend(found)
     return out, items
+
+
+_DCF_FOLDER = re.compile(r"[1-9][0-9]{2}(?=[0-9]*[A-Z_])[0-9A-Z_]{5}")
+
+
+def camera_folder(name: str) -> bool:
+    """Whether ``name`` is a folder a camera made: DCF's three digits 100-999 and five
+    capitals, digits or underscores, not all digits ('100CANON', '101MSDCF', '100_FUJI',
+    '102ND750'; an eight-digit SKU is no camera's). Such a name is a valid SKU but seldom
+    the product's."""
+    return _DCF_FOLDER.fullmatch(name) is not None
 
 
 def _add(shoots: dict[Path, Shoot], folder: Path, files: list[Path]) -> None:
@@ -277,6 +292,18 @@ def apply_slate(sh: Shoot, sku: str) -> list[Item]:
     sh.sku, sh.error, sh.slate, sh.slate_pending = sku, None, first, False
     reason = slate_reason(sku, sh.folder.name)
     return [Item(nfc(f), sku, "skipped", reason, role="slate") for f in shot]
+
+
+def slate_event(sh: Shoot, slate_files: int = 0, left: str | None = None) -> dict[str, Any]:
+    """The progress event of a slate that named ``sh``: its SKU, its folder (the row the app
+    queued it under), its frames (the slate's own files left out) and, for a later slate
+    in the folder, the shoot its frames left (``left``) and the slate's own files there
+    (``slate_files``: analysed as frames of ``left``, never rendered)."""
+    ev: dict[str, Any] = {"event": "slate", "sku": sh.sku, "folder": nfc(sh.folder.name),
+                          "source": nfc(sh.slate), "frames": len(sh.files)}
+    if left is not None:
+        ev |= {"from": left, "slate_files": slate_files}
+    return ev
 
 
 def files_under(folder: Path) -> list[Path]:

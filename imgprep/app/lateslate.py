@@ -3,7 +3,8 @@
 A shoot whose folder already names a valid SKU is planned under that name at once, and
 its first frame's analysis reads the QR slate from the decode it makes anyway: intake
 would otherwise decode that frame a second time before any worker starts, a fifth of a
-second on every batch. The shoot's frames are named (journaled) only once the answer is
+second on every batch. A camera's own folder ('100CANON', :func:`intake.camera_folder`)
+is the exception: its first frame is a slate more often than not, and intake reads it. The shoot's frames are named (journaled) only once the answer is
 in, so nothing is ever recorded under a name a slate then changes:
 
 - no slate: nothing changes;
@@ -82,7 +83,9 @@ class LateSlates:
         self.skip: set[str] = set()                    # sources that left the frames (slates, twins)
         self.rerun: set[str] = set()                   # planned SKUs whose shoots run again
         self.said: dict[str, list[Item]] = {}          # planned SKU → the items its plan reported
-        self.items: list[tuple[Shoot, list[Item]]] = []  # slates found, to report
+        # slates found, to report: the shoot each named, its items, and the shoot whose
+        # frames after it left for it (a later slate; None: the slate named its folder)
+        self.items: list[tuple[Shoot, list[Item], str | None]] = []
         self.later: dict[str, _Later] = {}             # a slate-named shoot's frame → its shoot's split
         self.answers: dict[str, str | None] = {}       # such a frame analysed → the SKU of its slate, if one
         self.born: list[Shoot] = []                    # shoots later slates started
@@ -157,7 +160,7 @@ class LateSlates:
         new.companions = [f for f in cur.companions if shot_key(f) in keys]
         cur.files = [f for f in cur.files if f not in new.files]
         cur.companions = [f for f in cur.companions if f not in new.companions]
-        self.items.append((new, apply_slate(new, sku)))
+        self.items.append((new, apply_slate(new, sku), cur.sku))
         self.born.append(new)
         split.current = new
 
@@ -186,7 +189,7 @@ class LateSlates:
     def _decide(self, sku: str) -> None:
         for sh, slate_sku in self.found.pop(sku, []):
             items = apply_slate(sh, slate_sku)
-            self.items.append((sh, items))
+            self.items.append((sh, items, None))
             if self.canonical(slate_sku) != sku:
                 self.rerun.add(sku)
             self.skip.update(it.source for it in items)  # the slate and its twin

@@ -418,11 +418,23 @@ class AppState(QObject):
         e = ev.get("event")
         if e == "slate":
             job = self.jobs.get(jid)
-            if job is not None:
+            if job is not None and ev.get("from") is not None:
+                # a later slate in a tethered camera's folder: the frames after it leave
+                # the shoot they were counted in for the slate's
+                n, left = int(ev.get("frames", 0)), str(ev["from"])
+                for k in [k for k in job.skus if k.casefold() == left.casefold()]:
+                    job.skus[k] = max(0, job.skus[k] - n - int(ev.get("slate_files", 1)))
+                job.skus[ev["sku"]] = job.skus.get(ev["sku"], 0) + n
+                self.model.split(left, ev["sku"], n, int(ev.get("slate_files", 1)))
+            elif job is not None:
                 old = next((k for k in job.skus if k.casefold() == str(ev.get("folder")).casefold()), None)
                 # a folder no SKU can name ('新建文件夹') was not queued: it joins the job now
-                job.skus[ev["sku"]] = max(0, job.skus.pop(old) - 1) if old is not None else 0
-                self.model.rename(old, ev["sku"])
+                n = ev.get("frames")
+                if n is None:  # one frame fewer: the slate
+                    n = max(0, job.skus[old] - 1) if old is not None else 0
+                job.skus.pop(old, None)
+                job.skus[ev["sku"]] = int(n)
+                self.model.rename(old, ev["sku"], int(n))
             self.message.emit("info", self.tr("{0}: SKU slate of {1}").format(ev.get("folder"), ev.get("sku")))
         self.model.on_event(ev)
         self.engineEvent.emit(ev)
@@ -552,16 +564,38 @@ class ShootModel(QAbstractTableModel):
             self.progress[sku] = [0, max(1, 2 * n)]
         self.reload_rows()
 
-    def rename(self, old: str | None, new: str) -> None:
-        """A queued folder turned out to be the shoot of another SKU (its slate): its
-        row, progress and running state follow (one frame fewer: the slate)."""
-        n = self.queued.pop(old, 1) - 1 if old is not None else 0
-        self.queued[new] = self.queued.get(new, 0) + max(0, n)
+    def rename(self, old: str | None, new: str, frames: int) -> None:
+        """A queued folder turned out to be the shoot of another SKU (its slate), of
+        ``frames`` frames: its row, progress and running state follow."""
+        if old is not None:
+            self.queued.pop(old, None)
+        self.queued[new] = self.queued.get(new, 0) + max(0, frames)
         self.progress[new] = [0, max(1, 2 * self.queued[new])]
         if old is not None:
             self.progress.pop(old, None)
             self.running.discard(old)
         self.running.add(new)  # a slate is read by the running job
+        self.reload_rows()
+
+    def split(self, left: str, new: str, frames: int, slate_files: int) -> None:
+        """A later slate in a tethered camera's folder: the ``frames`` after it leave the
+        shoot of ``left`` for ``new``'s. Every frame of the folder, those and the slate's
+        own files too, is analysed as a frame of ``left`` (that is how the slate is
+        found), so ``left`` keeps those steps and gives up only the renderings; ``new``
+        counts its renderings."""
+        k = self._key(left)
+        if k is not None:
+            p = self.progress[k]
+            p[1] = max(p[0], 1, p[1] - frames - slate_files)
+            self.queued[k] = max(0, self.queued.get(k, 0) - frames - slate_files)
+        n = self._key(new)
+        if n is None:
+            self.progress[new] = [0, max(1, frames)]
+        else:  # a slate of a product shot earlier in the folder: its frames join it
+            self.progress[n][1] += frames
+            new = n
+        self.queued[new] = self.queued.get(new, 0) + frames
+        self.running.add(new)
         self.reload_rows()
 
     def start(self, skus: dict[str, int]) -> None:

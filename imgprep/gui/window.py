@@ -102,6 +102,7 @@ class DropZone(QFrame):
         self.title.setObjectName("dropTitle")
         self.hint = QLabel()
         self.hint.setObjectName("dropHint")
+        self.hint.setWordWrap(True)  # a narrow window wraps it, not the other way round
         for w in (self.title, self.hint):
             w.setAlignment(Qt.AlignmentFlag.AlignCenter)
             lay.addWidget(w)
@@ -111,7 +112,8 @@ class DropZone(QFrame):
     def retranslate(self) -> None:
         self.title.setText(self.tr("Drop shoot folders here"))
         self.hint.setText(self.tr("One folder per product, named by its SKU (e.g. A1234) or opening with its "
-                                  "SKU slate — or click to choose"))
+                                  "SKU slate; a camera's one folder with a slate before each product — "
+                                  "or click to choose"))
 
     def set_hover(self, on: bool) -> None:
         self.setProperty("hover", on)

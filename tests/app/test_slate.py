@@ -236,8 +236,8 @@ def test_later_slates_in_one_folder_start_new_shoots(tmp_path, run_cli):
 
 
 def test_a_renamed_shoot_runs_again_on_the_same_workers(tmp_path):
-    """A folder whose name is a valid SKU (100CANON) renamed by its slate runs again in a
-    second pass. The command line's workers are forked while it has one thread; the second
+    """A folder whose name is a valid SKU (MUG-000, last product's) renamed by its slate
+    runs again in a second pass. The command line's workers are forked while it has one thread; the second
     pass once started new ones, spawned (by then the render threads run): ~0.7 s each, and
     their semaphores, never released by the command line's quick exit, were reported
     leaked ("resource_tracker: There appear to be 5 leaked semaphore objects") under the
@@ -246,7 +246,7 @@ def test_a_renamed_shoot_runs_again_on_the_same_workers(tmp_path):
     import subprocess
     import sys
 
-    shoot(tmp_path / "card" / "100CANON", "MUG-001", n=2, seed=7)
+    shoot(tmp_path / "card" / "MUG-000", "MUG-001", n=2, seed=7)
     root = Path(__file__).resolve().parents[2]
     r = subprocess.run([sys.executable, "-c", "import sys; from imgprep.cli import main; sys.exit(main())",
                         "batch", str(tmp_path / "card"), "--library", str(tmp_path / "lib"), "--workers", "2"],
@@ -256,6 +256,19 @@ def test_a_renamed_shoot_runs_again_on_the_same_workers(tmp_path):
     assert "2 done, 0 duplicate, 0 failed, 1 skipped" in r.stdout, r.stdout
     assert r.stderr == "", r.stderr
     assert sorted(p.name for p in (tmp_path / "lib" / "MUG-001" / "raw").iterdir()) == ["MUG-001-01.jpg", "MUG-001-02.jpg"]
+
+
+def test_a_camera_folder_is_read_for_its_slate_before_its_frames():
+    """A camera's own folder (DCF: '100CANON') names a valid SKU, but its first frame is
+    a slate more often than not: read before the frames are analysed, not by the first
+    frame's analysis, which would have the folder analysed under its name and then again
+    under the slate's. A folder named like a product waits for that analysis."""
+    from imgprep.app.intake import camera_folder
+
+    cameras = ["100CANON", "101MSDCF", "100_FUJI", "102ND750", "100APPLE", "999GOPRO"]
+    products = ["MUG-001", "100canon", "099CANON", "100CANON1", "12345678", "2024-05", "新建文件夹"]
+    assert [n for n in cameras if not camera_folder(n)] == []
+    assert [n for n in products if camera_folder(n)] == []
 
 
 def test_a_later_slate_shot_twice_is_skipped_twice(tmp_path, run_cli):
@@ -300,8 +313,8 @@ def test_a_later_raw_plus_jpeg_slate_leaves_with_its_companion(tmp_path):
     routed = late.route("MUG-001", list(zip(jobs, [None] * 5, results, strict=True)))
     assert [(sku, [Path(j.path).name for j, _, _ in part]) for sku, part in routed] == [
         ("MUG-001", ["IMG_0002.CR2", "IMG_0003.CR2"]), ("BAG-002", ["IMG_0005.CR2", "IMG_0006.CR2"])]
-    (new, items), = late.items
-    assert late.born == [new] and new.sku == "BAG-002" and new.slate == raws[2]
+    (new, items, left), = late.items
+    assert late.born == [new] and new.sku == "BAG-002" and new.slate == raws[2] and left == "MUG-001"
     assert sorted((Path(i.source).name, i.role, i.sku, i.status) for i in items) == [
         ("IMG_0004.CR2", "slate", "BAG-002", "skipped"), ("IMG_0004.JPG", "slate", "BAG-002", "skipped")]
     assert [f.name for f in sh.files] == ["IMG_0002.CR2", "IMG_0003.CR2"]

@@ -4,37 +4,37 @@
 <context>
     <name>AppState</name>
     <message>
-        <location filename="../appstate.py" line="271"/>
+        <location filename="../appstate.py" line="299"/>
         <source>Cannot read the library: {0}</source>
         <translation>无法读取图库：{0}</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="323"/>
+        <location filename="../appstate.py" line="351"/>
         <source>The drop folder is being watched: copy the shoot into it, or switch watching off to process folders from elsewhere.</source>
         <translation>正在监视投放文件夹：请把拍摄文件夹复制进去，或关闭监视后再处理其他位置的文件夹。</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="327"/>
+        <location filename="../appstate.py" line="355"/>
         <source>Choose a library folder first (Settings).</source>
         <translation>请先选择图库文件夹（设置）。</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="374"/>
+        <location filename="../appstate.py" line="402"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="384"/>
+        <location filename="../appstate.py" line="412"/>
         <source>Processing {0}</source>
         <translation>正在处理 {0}</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="398"/>
+        <location filename="../appstate.py" line="438"/>
         <source>{0}: SKU slate of {1}</source>
         <translation>{0}：{1} 的货号牌</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="418"/>
+        <location filename="../appstate.py" line="458"/>
         <source>{0}: {1} done, {2} duplicate, {3} failed, {4} skipped</source>
         <translation>{0}：完成 {1}，重复 {2}，失败 {3}，跳过 {4}</translation>
     </message>
@@ -187,84 +187,84 @@
     </message>
     <message>
         <location filename="../window.py" line="113"/>
-        <source>One folder per product, named by its SKU (e.g. A1234) or opening with its SKU slate — or click to choose</source>
-        <translation>每个商品一个文件夹，以货号命名（如 A1234）或第一张拍货号牌——或点击选择</translation>
+        <source>One folder per product, named by its SKU (e.g. A1234) or opening with its SKU slate; a camera&apos;s one folder with a slate before each product — or click to choose</source>
+        <translation>每个商品一个文件夹，以货号命名（如 A1234）或第一张拍货号牌；相机的单个文件夹：每个商品前拍一张货号牌——或点击选择</translation>
     </message>
 </context>
 <context>
     <name>FirstSteps</name>
     <message>
-        <location filename="../window.py" line="177"/>
+        <location filename="../window.py" line="178"/>
         <source>Welcome to imgprep — first steps</source>
         <translation>欢迎使用 imgprep —— 开始前请先设置</translation>
     </message>
     <message>
-        <location filename="../window.py" line="179"/>
+        <location filename="../window.py" line="180"/>
         <source>not set yet</source>
         <translation>尚未设置</translation>
     </message>
     <message>
-        <location filename="../window.py" line="180"/>
+        <location filename="../window.py" line="181"/>
         <source>is a file, not a folder</source>
         <translation>是文件，不是文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="181"/>
+        <location filename="../window.py" line="182"/>
         <source>holds other files; choose an empty folder or an existing library</source>
         <translation>里面有其他文件；请选择空文件夹或已有图库</translation>
     </message>
     <message>
-        <location filename="../window.py" line="182"/>
+        <location filename="../window.py" line="183"/>
         <source>its parent folder does not exist</source>
         <translation>上级文件夹不存在</translation>
     </message>
     <message>
-        <location filename="../window.py" line="190"/>
+        <location filename="../window.py" line="191"/>
         <source>Library folder</source>
         <translation>图库文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="192"/>
+        <location filename="../window.py" line="193"/>
         <source>Where originals are kept (renamed SKU-01, SKU-02 …) and renditions are written.</source>
         <translation>原图按 货号-01、货号-02 … 重命名保存于此，成品图也写到这里。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="194"/>
+        <location filename="../window.py" line="195"/>
         <source>Backup folder (recommended)</source>
         <translation>备份文件夹（建议）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="195"/>
+        <location filename="../window.py" line="196"/>
         <source>not set: nothing is mirrored</source>
         <translation>未设置：不做备份</translation>
     </message>
     <message>
-        <location filename="../window.py" line="197"/>
+        <location filename="../window.py" line="198"/>
         <source>Product sheet (optional)</source>
         <translation>商品信息表（可选）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="198"/>
+        <location filename="../window.py" line="199"/>
         <source>without it the hero has no spec panel and details no callouts</source>
         <translation>没有它，主图没有参数栏，细节图没有卖点标注</translation>
     </message>
     <message>
-        <location filename="../window.py" line="199"/>
+        <location filename="../window.py" line="200"/>
         <source>Drop a shoot folder on this window</source>
         <translation>把拍摄文件夹拖到本窗口</translation>
     </message>
     <message>
-        <location filename="../window.py" line="201"/>
+        <location filename="../window.py" line="202"/>
         <source>Choose library folder…</source>
         <translation>选择图库文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="202"/>
+        <location filename="../window.py" line="203"/>
         <source>Open settings…</source>
         <translation>打开设置…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="203"/>
+        <location filename="../window.py" line="204"/>
         <source>Hide this list</source>
         <translation>隐藏此列表</translation>
     </message>
@@ -380,36 +380,36 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../window.py" line="344"/>
+        <location filename="../window.py" line="345"/>
         <source>imgprep — product photos</source>
         <translation>imgprep —— 商品图片处理</translation>
     </message>
     <message>
-        <location filename="../window.py" line="362"/>
-        <location filename="../window.py" line="388"/>
+        <location filename="../window.py" line="363"/>
+        <location filename="../window.py" line="389"/>
         <source>Shoots</source>
         <translation>拍摄列表</translation>
     </message>
     <message>
-        <location filename="../window.py" line="363"/>
-        <location filename="../window.py" line="388"/>
+        <location filename="../window.py" line="364"/>
+        <location filename="../window.py" line="389"/>
         <source>Shoot</source>
         <translation>拍摄</translation>
     </message>
     <message>
-        <location filename="../window.py" line="364"/>
-        <location filename="../window.py" line="388"/>
+        <location filename="../window.py" line="365"/>
+        <location filename="../window.py" line="389"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../window.py" line="366"/>
-        <location filename="../window.py" line="389"/>
+        <location filename="../window.py" line="367"/>
+        <location filename="../window.py" line="390"/>
         <source>Product sheet</source>
         <translation>商品信息表</translation>
     </message>
     <message>
-        <location filename="../window.py" line="346"/>
+        <location filename="../window.py" line="347"/>
         <source>Log</source>
         <translation>日志</translation>
     </message>
@@ -419,211 +419,211 @@
         <translation>这台电脑上没有程序能打开 {0}：路径已复制到剪贴板</translation>
     </message>
     <message>
-        <location filename="../window.py" line="365"/>
-        <location filename="../window.py" line="388"/>
+        <location filename="../window.py" line="366"/>
+        <location filename="../window.py" line="389"/>
         <source>Listing</source>
         <translation>上架</translation>
     </message>
     <message>
-        <location filename="../window.py" line="373"/>
+        <location filename="../window.py" line="374"/>
         <source>Add shoot folders…</source>
         <translation>添加拍摄文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="374"/>
+        <location filename="../window.py" line="375"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../window.py" line="375"/>
+        <location filename="../window.py" line="376"/>
         <source>Print SKU slates…</source>
         <translation>打印货号牌…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="376"/>
+        <location filename="../window.py" line="377"/>
         <source>Watch drop folder</source>
         <translation>监视投放文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="378"/>
+        <location filename="../window.py" line="379"/>
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="379"/>
+        <location filename="../window.py" line="380"/>
         <source>Open library in file manager</source>
         <translation>在文件管理器中打开图库</translation>
     </message>
     <message>
-        <location filename="../window.py" line="381"/>
+        <location filename="../window.py" line="382"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../window.py" line="382"/>
-        <location filename="../window.py" line="745"/>
+        <location filename="../window.py" line="383"/>
+        <location filename="../window.py" line="746"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../window.py" line="383"/>
-        <location filename="../window.py" line="735"/>
+        <location filename="../window.py" line="384"/>
+        <location filename="../window.py" line="736"/>
         <source>About imgprep</source>
         <translation>关于 imgprep</translation>
     </message>
     <message>
-        <location filename="../window.py" line="385"/>
+        <location filename="../window.py" line="386"/>
         <source>Log panel</source>
         <translation>日志面板</translation>
     </message>
     <message>
-        <location filename="../window.py" line="394"/>
+        <location filename="../window.py" line="395"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="398"/>
+        <location filename="../window.py" line="399"/>
         <source>&amp;View</source>
         <translation>查看(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="401"/>
+        <location filename="../window.py" line="402"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="404"/>
+        <location filename="../window.py" line="405"/>
         <source>Main</source>
         <translation>主工具栏</translation>
     </message>
     <message>
-        <location filename="../window.py" line="508"/>
+        <location filename="../window.py" line="509"/>
         <source>Choose a library folder first (Settings).</source>
         <translation>请先选择图库文件夹（设置）。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="514"/>
+        <location filename="../window.py" line="515"/>
         <source>Choose a shoot folder (named by SKU)</source>
         <translation>选择拍摄文件夹（以货号命名）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="534"/>
-        <location filename="../window.py" line="549"/>
+        <location filename="../window.py" line="535"/>
+        <location filename="../window.py" line="550"/>
         <source>SKU slates</source>
         <translation>货号牌</translation>
     </message>
     <message>
-        <location filename="../window.py" line="534"/>
+        <location filename="../window.py" line="535"/>
         <source>SKUs, separated by spaces or commas:</source>
         <translation>货号（用空格或逗号分隔）：</translation>
     </message>
     <message>
-        <location filename="../window.py" line="538"/>
+        <location filename="../window.py" line="539"/>
         <source>Folder for the SKU slates</source>
         <translation>货号牌保存位置</translation>
     </message>
     <message>
-        <location filename="../window.py" line="544"/>
+        <location filename="../window.py" line="545"/>
         <source>SKU slates written: {0}, in {1}. Print them and shoot one as each product&apos;s first frame</source>
         <translation>已生成货号牌 {0} 张，保存在 {1}。打印出来，每个商品先拍对应的一张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="553"/>
+        <location filename="../window.py" line="554"/>
         <source>Choose the library folder</source>
         <translation>选择图库文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="601"/>
+        <location filename="../window.py" line="602"/>
         <source>Another imgprep window has this library open ({0}, process {1}): edits in both windows may get in each other&apos;s way</source>
         <translation>另一个 imgprep 窗口已打开此图库（{0}，进程 {1}）：两个窗口同时编辑可能互相干扰</translation>
     </message>
     <message>
-        <location filename="../window.py" line="620"/>
+        <location filename="../window.py" line="621"/>
         <source>Watch {0}</source>
         <translation>监视 {0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="621"/>
+        <location filename="../window.py" line="622"/>
         <source>Set a drop folder in Settings first</source>
         <translation>请先在设置中指定投放文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="631"/>
+        <location filename="../window.py" line="632"/>
         <source>Wait for the running batch to finish, then start watching.</source>
         <translation>请等当前批量处理结束后再开始监视。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="654"/>
+        <location filename="../window.py" line="655"/>
         <source>{0}: {1}</source>
         <translation>{0}：{1}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="658"/>
+        <location filename="../window.py" line="659"/>
         <source>Shoot finished</source>
         <translation>拍摄处理完成</translation>
     </message>
     <message>
-        <location filename="../window.py" line="658"/>
+        <location filename="../window.py" line="659"/>
         <source>{0} is ready</source>
         <translation>{0} 已就绪</translation>
     </message>
     <message>
-        <location filename="../window.py" line="660"/>
+        <location filename="../window.py" line="661"/>
         <source>Shoot failed</source>
         <translation>拍摄处理失败</translation>
     </message>
     <message>
-        <location filename="../window.py" line="660"/>
+        <location filename="../window.py" line="661"/>
         <source>{0}: some frames failed — see the log</source>
         <translation>{0}：部分图片失败——请查看日志</translation>
     </message>
     <message>
-        <location filename="../window.py" line="680"/>
+        <location filename="../window.py" line="681"/>
         <source>less than a minute left</source>
         <translation>剩余不到 1 分钟</translation>
     </message>
     <message>
-        <location filename="../window.py" line="681"/>
+        <location filename="../window.py" line="682"/>
         <source>about {0} min left</source>
         <translation>约剩 {0} 分钟</translation>
     </message>
     <message>
-        <location filename="../window.py" line="697"/>
+        <location filename="../window.py" line="698"/>
         <source>Library: {0}</source>
         <translation>图库：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="697"/>
+        <location filename="../window.py" line="698"/>
         <source>No library chosen</source>
         <translation>未选择图库</translation>
     </message>
     <message>
-        <location filename="../window.py" line="699"/>
+        <location filename="../window.py" line="700"/>
         <source>Other stations: {0}</source>
         <translation>其他电脑：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="707"/>
+        <location filename="../window.py" line="708"/>
         <source>processing</source>
         <translation>正在处理</translation>
     </message>
     <message>
-        <location filename="../window.py" line="707"/>
+        <location filename="../window.py" line="708"/>
         <source>watching the drop folder</source>
         <translation>正在监视投放文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="708"/>
+        <location filename="../window.py" line="709"/>
         <source>standing by</source>
         <translation>待命</translation>
     </message>
     <message>
-        <location filename="../window.py" line="736"/>
+        <location filename="../window.py" line="737"/>
         <source>&lt;h3&gt;imgprep {0}&lt;/h3&gt;&lt;p&gt;Prepares product photos for online shops: naming, colour, renditions, backup.&lt;/p&gt;&lt;p&gt;Python {1} · Qt {2} · PySide6 {3} · Pillow {4}&lt;/p&gt;&lt;p&gt;Font: Noto Sans CJK SC subset (SIL Open Font License).&lt;/p&gt;</source>
         <translation>&lt;h3&gt;imgprep {0}&lt;/h3&gt;&lt;p&gt;为网店准备商品图片：命名、校色、出图、备份。&lt;/p&gt;&lt;p&gt;Python {1} · Qt {2} · PySide6 {3} · Pillow {4}&lt;/p&gt;&lt;p&gt;字体：Noto Sans CJK SC 子集（SIL 开放字体许可）。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../window.py" line="745"/>
+        <location filename="../window.py" line="746"/>
         <source>A batch is running. Cancel it and quit?</source>
         <translation>正在批量处理。取消并退出吗？</translation>
     </message>
@@ -1245,138 +1245,138 @@
 <context>
     <name>ShootModel</name>
     <message>
-        <location filename="../appstate.py" line="589"/>
+        <location filename="../appstate.py" line="651"/>
         <source>SKU</source>
         <translation>货号</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="589"/>
+        <location filename="../appstate.py" line="651"/>
         <source>Frames</source>
         <translation>张数</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="589"/>
+        <location filename="../appstate.py" line="651"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="589"/>
+        <location filename="../appstate.py" line="651"/>
         <source>Progress</source>
         <translation>进度</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="590"/>
+        <location filename="../appstate.py" line="652"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="590"/>
+        <location filename="../appstate.py" line="652"/>
         <source>3-day rule</source>
         <translation>三天规则</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="590"/>
+        <location filename="../appstate.py" line="652"/>
         <source>Backup</source>
         <translation>备份</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="590"/>
+        <location filename="../appstate.py" line="652"/>
         <source>Hero image</source>
         <translation>主图文件</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="611"/>
+        <location filename="../appstate.py" line="673"/>
         <source>processing</source>
         <translation>处理中</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="613"/>
-        <location filename="../appstate.py" line="619"/>
+        <location filename="../appstate.py" line="675"/>
+        <location filename="../appstate.py" line="681"/>
         <source>queued</source>
         <translation>排队中</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="615"/>
+        <location filename="../appstate.py" line="677"/>
         <source>done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="615"/>
+        <location filename="../appstate.py" line="677"/>
         <source>{0} failed</source>
         <translation>{0} 张失败</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="616"/>
+        <location filename="../appstate.py" line="678"/>
         <source>cancelled: {0} of {1}</source>
         <translation>已取消：{1} 张中完成 {0} 张</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="617"/>
+        <location filename="../appstate.py" line="679"/>
         <source>needs attention</source>
         <translation>需要处理</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="618"/>
+        <location filename="../appstate.py" line="680"/>
         <source>unfinished</source>
         <translation>未完成</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="618"/>
+        <location filename="../appstate.py" line="680"/>
         <source>empty</source>
         <translation>空</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="640"/>
+        <location filename="../appstate.py" line="702"/>
         <source>{0} + {1} card</source>
         <translation>{0} + {1} 色卡</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="647"/>
+        <location filename="../appstate.py" line="709"/>
         <source>no card</source>
         <translation>无色卡</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="648"/>
+        <location filename="../appstate.py" line="710"/>
         <source>pass</source>
         <translation>合格</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="648"/>
+        <location filename="../appstate.py" line="710"/>
         <source>fail</source>
         <translation>不合格</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="651"/>
+        <location filename="../appstate.py" line="713"/>
         <source>uncorrected: {0}</source>
         <translation>未校正 {0} 张</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="656"/>
+        <location filename="../appstate.py" line="718"/>
         <source>{0} d overdue</source>
         <translation>超期 {0} 天</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="657"/>
+        <location filename="../appstate.py" line="719"/>
         <source>{0} d left</source>
         <translation>剩 {0} 天</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="662"/>
+        <location filename="../appstate.py" line="724"/>
         <source>not copied yet</source>
         <translation>尚未备份</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="663"/>
+        <location filename="../appstate.py" line="725"/>
         <source>verified</source>
         <translation>已校验</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="663"/>
+        <location filename="../appstate.py" line="725"/>
         <source>off</source>
         <translation>未开启</translation>
     </message>
     <message>
-        <location filename="../appstate.py" line="664"/>
+        <location filename="../appstate.py" line="726"/>
         <source>{0} pending</source>
         <translation>{0} 待备份</translation>
     </message>
@@ -1689,12 +1689,12 @@
 <context>
     <name>ShootsPage</name>
     <message>
-        <location filename="../window.py" line="261"/>
+        <location filename="../window.py" line="262"/>
         <source>No shoots in the library yet.</source>
         <translation>图库中还没有拍摄。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="262"/>
+        <location filename="../window.py" line="263"/>
         <source>Cannot read the library: {0}</source>
         <translation>无法读取图库：{0}</translation>
     </message>
