@@ -1005,14 +1005,31 @@ def _connected(ij: np.ndarray, good: np.ndarray, seed: int) -> np.ndarray:
     return keep
 
 
-def _grid_candidates(rgb: np.ndarray, card: CardType, q: np.ndarray | None = None) -> list[np.ndarray]:
+def _grid_candidates(rgb: np.ndarray, card: CardType, q: np.ndarray | None = None,
+                     checkered: bool = False) -> list[np.ndarray]:
     """Find lattices of square patches and propose 4x6 windows over them.
 
     The lattice pitch comes from the distances between neighbouring squares (a blob's own
-    size under-reads a patch by its blurred edge, and that error grows along a row)."""
+    size under-reads a patch by its blurred edge, and that error grows along a row);
+    ``checkered``: the squares taken as every other patch of a finer lattice
+    (:func:`_checkered`), the search's last resort."""
     q = _quads(rgb) if q is None else q
     if len(q) < 8:
         return []
+    lattices = _lattices(q, card, checkered)
+    # the fullest lattices first: a few squares that happen to line up (a lattice from a
+    # seed off the card, or through a marker) must not use up the candidates
+    lattices.sort(key=lambda t: (-t[0], -t[1]))
+    cands: list[np.ndarray] = []
+    for top, _n, Hh, wins in lattices:
+        cands += _window_quads(Hh, wins, top, card)[:_LATTICE_WINDOWS]
+    return cands[:_MAX_WINDOWS]
+
+
+def _lattices(q: np.ndarray, card: CardType, checkered: bool) -> list[tuple[int, int, np.ndarray, list]]:
+    """The lattices through the squares ``q``, each as (squares in its best window,
+    squares on it, homography from lattice units to pixels, its windows); ``checkered``:
+    from the pitches :func:`_checkered` guesses, else from the nearest neighbours'."""
     r = card.gap_ratio
     lattices: list[tuple[int, int, np.ndarray, list]] = []
     claimed = np.zeros(len(q), bool)
@@ -1029,7 +1046,10 @@ def _grid_candidates(rgb: np.ndarray, card: CardType, q: np.ndarray | None = Non
         pitch = float(np.median(dist.min(1)))
         if not np.isfinite(pitch) or pitch > 2.5 * side:
             continue
-        for Hh, ij, rel, good in _fit_lattices(q, seed, near, pitch):
+        guess = _checkered(pitch, side, r) if checkered else (pitch, 2.0)
+        if guess is None:
+            continue
+        for Hh, ij, rel, good in _fit_lattices(q, seed, near, *guess):
             good &= _connected(ij, good, np.argmin(np.abs(rel).sum(1)))
             if good.sum() < 8:
                 continue
@@ -1043,17 +1063,26 @@ def _grid_candidates(rgb: np.ndarray, card: CardType, q: np.ndarray | None = Non
             lattices.append((top, int(good.sum()), Hh, wins))
             if good.sum() >= _LATTICE_CLAIMS:
                 claimed[near[good]] = True
-    # the fullest lattices first: a few squares that happen to line up (a lattice from a
-    # seed off the card, or through a marker) must not use up the candidates
-    lattices.sort(key=lambda t: (-t[0], -t[1]))
-    cands: list[np.ndarray] = []
-    for top, _n, Hh, wins in lattices:
-        cands += _window_quads(Hh, wins, top, card)[:_LATTICE_WINDOWS]
-    return cands[:_MAX_WINDOWS]
+    return lattices
 
 
-def _fit_lattices(q: np.ndarray, seed: int, near: np.ndarray,
-                  pitch: float) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+_CHECKERED = 1.25  # squares this much further apart than their size says: every other one seen
+
+
+def _checkered(pitch: float, side: float, gap: float) -> tuple[float, float] | None:
+    """The pitch of a lattice whose every other patch is a square of ``side`` and whose
+    nearest squares are ``pitch`` apart (diagonal neighbours, √2 pitches), with how far
+    along an axis a neighbour may be (in pitches, :func:`_axis_pitches`: two is the
+    next square there); None where the squares are not further apart than their size
+    allows (``_CHECKERED``). In a dark, noisy frame the threshold often sees every other
+    patch only (`oycq_office_greencast_cam2` at 30 % exposure with high-ISO noise)."""
+    if pitch <= _CHECKERED * side * (1 + gap):
+        return None
+    return pitch / np.sqrt(2), 1.5
+
+
+def _fit_lattices(q: np.ndarray, seed: int, near: np.ndarray, pitch: float,
+                  reach: float = 2.0) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
     """The lattices through the squares ``near`` the seed, each as (homography from
     lattice units to pixels, each square's lattice cell, its offset from the cell,
     whether it sits on one); none where too few squares line up.
@@ -1066,7 +1095,7 @@ def _fit_lattices(q: np.ndarray, seed: int, near: np.ndarray,
     does not. Both are kept where they put the squares in different cells."""
     ang = np.arctan2(q[seed, 4], q[seed, 3])
     R = np.array([[np.cos(ang), -np.sin(ang)], [np.sin(ang), np.cos(ang)]])  # columns: the axes
-    U = R * _axis_pitches(q[near, :2], R, pitch)
+    U = R * _axis_pitches(q[near, :2], R, pitch, reach)
     rel0 = (q[near, :2] - q[seed, :2]) @ np.linalg.inv(U).T
     out: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     for reaches in ((np.inf,) * 3, (1.5, 2.5, 4.0, np.inf, np.inf)):
@@ -1112,9 +1141,10 @@ def _lattice_map(ij: np.ndarray, xy: np.ndarray) -> np.ndarray | None:
     return H
 
 
-def _axis_pitches(xy: np.ndarray, R: np.ndarray, pitch: float) -> np.ndarray:
+def _axis_pitches(xy: np.ndarray, R: np.ndarray, pitch: float, reach: float = 2.0) -> np.ndarray:
     """The lattice's pitch along each of its axes (the columns of ``R``): the median
-    distance from a square to its nearest neighbour along that axis. A card seen at an
+    distance from a square to its nearest neighbour along that axis, within ``reach``
+    pitches. A card seen at an
     angle is foreshortened along one axis (a pitch of 110 px across and 77 px down the
     card is common for a card on the ground); one pitch for both then puts every square
     a row or a column off a few cells from the seed. ``pitch`` where too few pairs."""
@@ -1122,7 +1152,7 @@ def _axis_pitches(xy: np.ndarray, R: np.ndarray, pitch: float) -> np.ndarray:
     out = np.full(2, pitch)
     for k in (0, 1):
         a, b = np.abs(comp[..., k]), np.abs(comp[..., 1 - k])
-        along = (a > 0.5 * pitch) & (a < 2.0 * pitch) & (b < 0.35 * a)
+        along = (a > 0.5 * pitch) & (a < reach * pitch) & (b < 0.35 * a)
         nearest = np.where(along, a, np.inf).min(1)
         nearest = nearest[np.isfinite(nearest)]
         if len(nearest) >= 3:
@@ -1369,7 +1399,9 @@ def detect_card(
 
     # Three sources, cheapest first, at ~1000 px and then, when nothing is trusted, at the
     # full analysis size (a small card's patches are a few pixels at 1000 px); the best
-    # verified candidate wins, and a card seen nearly whole ends the search.
+    # verified candidate wins, and a card seen nearly whole ends the search. A lattice
+    # over every other patch is the last resort: where a finer search finds the card, its
+    # window is closer.
     search = _Search(rgb, ct)
     squares = _squares(rgb)
     if not search.consider("grid", _grid_candidates(rgb, ct, squares), squares) \
@@ -1383,6 +1415,8 @@ def detect_card(
         _search_fine(search, squares, fine)
     if search.best is None:
         _search_evened(search, squares)
+    if search.best is None:  # every other patch seen, a dark and noisy frame's
+        search.consider("grid", _grid_candidates(rgb, ct, squares, checkered=True), squares)
     return search.best if search.best is not None else CardDetection(False, card, reason=search.reason)
 
 

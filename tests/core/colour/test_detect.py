@@ -677,3 +677,27 @@ def test_a_later_candidate_replaces_the_best_only_when_clearly_better():
     assert _better(cand(15, 4.60), best)        # clearly closer
     assert _better(cand(14, 6.0), best)         # fewer patches left out, whatever the fit
     assert not _better(cand(16, 1.0), best)
+
+
+@pytest.mark.parametrize("angle", [0.0, 20.0, -35.0])
+def test_a_lattice_is_laid_over_every_other_patch(angle):
+    """In a dark, noisy frame the threshold often sees every other patch of the card
+    only, a checkerboard (`oycq_office_greencast_cam2` at 30 % exposure with high-ISO
+    noise: 12 squares on the card, the nearest 1.4 pitches apart). The squares' size
+    says the lattice is finer than their spacing: a window is laid over the card's own
+    cells, its corners within a fifth of a pitch."""
+    from imgprep.core.colour import detect as D
+
+    ct = get_card("classic24")
+    pitch, rng = 40.0, np.random.default_rng(7)
+    a = np.deg2rad(angle)
+    R = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+    cells = np.array([(i, j) for j in range(ct.rows) for i in range(ct.cols) if (i + j) % 2 == 0], float)
+    xy = np.array([500.0, 400.0]) + (cells * pitch) @ R.T + rng.normal(0, 0.8, (len(cells), 2))
+    side = pitch / (1 + ct.gap_ratio) * rng.uniform(0.9, 1.05, len(cells))
+    q = np.c_[xy, side, np.full(len(cells), np.cos(a % (np.pi / 2))), np.full(len(cells), np.sin(a % (np.pi / 2)))]
+    truth = D._project(np.vstack([np.c_[R * pitch, [500.0, 400.0]], [0, 0, 1]]), D._lattice_window(ct, ct.cols, ct.rows))
+    quads = D._grid_candidates(np.zeros((800, 1000, 3), np.uint8), ct, q, checkered=True)
+    assert D._grid_candidates(np.zeros((800, 1000, 3), np.uint8), ct, q) == []  # not without being asked
+    err = [min(np.linalg.norm(np.roll(qd, k, 0) - truth, axis=1).max() for k in range(4)) for qd in quads]
+    assert quads and min(err) < 0.2 * pitch, (len(quads), sorted(err)[:3])
