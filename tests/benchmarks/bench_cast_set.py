@@ -207,6 +207,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for n in names:
         worst = [r[1][n] for r in found]
+        if not worst:
+            print(f"- {n}: no card found under every cast")
+            continue
         print(f"- {n}: worst pair ≤ 1.5 (issue 10, point 4) for {passed[n]} / {len(found)} cards; "
               f"corrected worst {max(worst):.2f}, mean {np.mean(worst):.2f}; uncorrected {baseline[n]:.2f}")
     return 0
