@@ -88,6 +88,15 @@ def drop(widget, paths: list[Path]) -> None:
 
 
 def process_and_wait(qtbot, w, paths: list[Path], timeout: int = 60000) -> dict:
-    with qtbot.waitSignal(w.state.jobFinished, timeout=timeout) as blocker:
-        drop(w, paths)
+    """Drop ``paths`` on the window and wait for the job's result. A job that does not
+    finish fails with what the window's log said by then (a bare timeout says nothing
+    of where the batch stood)."""
+    from pytestqt.exceptions import TimeoutError as QtTimeout
+
+    try:
+        with qtbot.waitSignal(w.state.jobFinished, timeout=timeout) as blocker:
+            drop(w, paths)
+    except QtTimeout as e:
+        log = w.log.toPlainText()[-3000:]
+        raise AssertionError(f"{e}; jobs {sorted(w.state.jobs)}, log:\n{log}") from e
     return blocker.args[1]
