@@ -506,7 +506,7 @@ COLUMNS = ("sku", "frames", "state", "progress", "colour", "days", "backup", "he
 # its own colour (and its reasons in the tooltip and the shoot view).
 STATE_COLOURS = {"done": QColor("#2e7d32"), "failed": QColor("#c62828"), "cancelled": QColor("#7b1fa2"),
                  "attention": QColor("#b26a00"), "unfinished": QColor("#546e7a"), "queued": QColor("#546e7a"),
-                 "empty": QColor("#777777")}
+                 "empty": QColor("#777777"), "processing": QColor("#1565c0")}
 
 
 class ShootModel(QAbstractTableModel):
@@ -668,10 +668,20 @@ class ShootModel(QAbstractTableModel):
             return int(100 * done / max(1, total))
         return 100 if r.state in ("done", "failed") else 0
 
-    def state_text(self, r: services.ShootRow) -> str:
+    def shown_state(self, r: services.ShootRow) -> str:
+        """The row's state as shown: the running batch's ("processing", "queued") over
+        the journal's (a shoot processed before keeps its last state there)."""
         if r.sku in self.running or self._key(r.sku) in self.running:
-            return self.tr("processing")
+            return "processing"
         if r.sku in self.queued:
+            return "queued"
+        return r.state
+
+    def state_text(self, r: services.ShootRow) -> str:
+        shown = self.shown_state(r)
+        if shown == "processing":
+            return self.tr("processing")
+        if shown == "queued":
             return self.tr("queued")
         done, _, total = (r.cancelled or "").partition("/")
         return {"done": self.tr("done"), "failed": self.tr("{0} failed").format(r.failed),
@@ -727,7 +737,7 @@ class ShootModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             red, green, amber = QColor("#c62828"), QColor("#2e7d32"), QColor("#b26a00")
             if col == "state":
-                return QBrush(STATE_COLOURS.get(r.state, amber))
+                return QBrush(STATE_COLOURS.get(self.shown_state(r), amber))
             if col == "colour" and r.colour:
                 return QBrush(red if r.colour != "pass" else amber if r.uncorrected else green)
             if col == "days" and r.days_left is not None:

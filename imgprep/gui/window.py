@@ -245,6 +245,8 @@ class ShootsPage(QWidget):
         lay.addWidget(self.table, 1)
         lay.addWidget(self.empty)
         state.shootsChanged.connect(self.update_state)
+        # rows the running batch queues before the journal has them (a first shoot)
+        state.model.modelReset.connect(self._show_empty)
         self.update_state()
 
     def _open(self, index) -> None:  # noqa: ANN001
@@ -256,10 +258,12 @@ class ShootsPage(QWidget):
             return None
         return self.state.model.row(idx[0].row()).sku
 
+    def _show_empty(self) -> None:
+        self.empty.setVisible(self.state.model.rowCount() == 0)
+
     def update_state(self) -> None:
         self.first.update_state()
-        n = self.state.model.rowCount()
-        self.empty.setVisible(n == 0)
+        self._show_empty()
         self.empty.setText(self.tr("No shoots in the library yet.") if not self.state.model.error
                            else self.tr("Cannot read the library: {0}").format(self.state.model.error))
 

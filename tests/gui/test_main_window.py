@@ -16,10 +16,12 @@ def test_drop_folder_appears_and_completes_with_progress(qtbot, make_window, sho
     seen: list[int] = []
     w.state.engineEvent.connect(lambda ev: seen.append(w.state.model.progress_of(
         w.state.model.row(max(0, w.state.model.sku_row("MUG-001"))))))
+    assert w.shoots.empty.isVisible()  # "No shoots in the library yet."
     with qtbot.waitSignal(w.state.jobFinished, timeout=60000) as blocker:
         drop(w, [shoots / "MUG-001"])
-        # queued at once, before the engine has written anything
+        # queued at once, before the engine has written anything; the list is no longer empty
         assert w.state.model.sku_row("MUG-001") >= 0
+        assert not w.shoots.empty.isVisible()
         assert w.act_cancel.isEnabled()
     doc = blocker.args[1]
     assert doc["summary"]["done"] == 6

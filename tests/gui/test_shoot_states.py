@@ -53,3 +53,11 @@ def test_states_reasons_and_glyph_warnings(qtbot, make_window, tmp_path, run_cli
         install_language("en")
     w.show_shoot("FAIL1")
     assert "IMG_91.jpg failed" in v.status.text()
+    # the same shoot processed again: "processing" in the running batch's colour, not its
+    # last state's (amber text saying "processing" read as a problem)
+    i = m.sku_row("FEW1")
+    m.start({"FEW1": 2})
+    assert m.data(m.index(i, 2)) == "processing"
+    assert m.data(m.index(i, 2), role=9).color().name() == STATE_COLOURS["processing"].name() != colours["FEW1"]
+    m.finish({"FEW1": 2})
+    assert m.data(m.index(i, 2), role=9).color().name() == colours["FEW1"]
