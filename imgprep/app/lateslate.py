@@ -4,8 +4,9 @@ A shoot whose folder already names a valid SKU is planned under that name at onc
 its first frame's analysis reads the QR slate from the decode it makes anyway: intake
 would otherwise decode that frame a second time before any worker starts, a fifth of a
 second on every batch. A camera's own folder ('100CANON', :func:`intake.camera_folder`)
-is the exception: its first frame is a slate more often than not, and intake reads it. The shoot's frames are named (journaled) only once the answer is
-in, so nothing is ever recorded under a name a slate then changes:
+is the exception: its first frame is a slate more often than not, and intake reads it.
+The shoot's frames are named (journaled) only once the answer is in, so nothing is ever
+recorded under a name a slate then changes:
 
 - no slate: nothing changes;
 - a slate of the same SKU: it and its twin (RAW + JPEG) leave the frames;

@@ -421,20 +421,17 @@ class AppState(QObject):
             if job is not None and ev.get("from") is not None:
                 # a later slate in a tethered camera's folder: the frames after it leave
                 # the shoot they were counted in for the slate's
-                n, left = int(ev.get("frames", 0)), str(ev["from"])
+                n, left, own = int(ev["frames"]), str(ev["from"]), int(ev["slate_files"])
                 for k in [k for k in job.skus if k.casefold() == left.casefold()]:
-                    job.skus[k] = max(0, job.skus[k] - n - int(ev.get("slate_files", 1)))
+                    job.skus[k] = max(0, job.skus[k] - n - own)
                 job.skus[ev["sku"]] = job.skus.get(ev["sku"], 0) + n
-                self.model.split(left, ev["sku"], n, int(ev.get("slate_files", 1)))
+                self.model.split(left, ev["sku"], n, own)
             elif job is not None:
                 old = next((k for k in job.skus if k.casefold() == str(ev.get("folder")).casefold()), None)
                 # a folder no SKU can name ('新建文件夹') was not queued: it joins the job now
-                n = ev.get("frames")
-                if n is None:  # one frame fewer: the slate
-                    n = max(0, job.skus[old] - 1) if old is not None else 0
                 job.skus.pop(old, None)
-                job.skus[ev["sku"]] = int(n)
-                self.model.rename(old, ev["sku"], int(n))
+                job.skus[ev["sku"]] = int(ev["frames"])
+                self.model.rename(old, ev["sku"], int(ev["frames"]))
             self.message.emit("info", self.tr("{0}: SKU slate of {1}").format(ev.get("folder"), ev.get("sku")))
         self.model.on_event(ev)
         self.engineEvent.emit(ev)
