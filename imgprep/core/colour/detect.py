@@ -1144,10 +1144,10 @@ def _lattice_map(ij: np.ndarray, xy: np.ndarray) -> np.ndarray | None:
 def _axis_pitches(xy: np.ndarray, R: np.ndarray, pitch: float, reach: float = 2.0) -> np.ndarray:
     """The lattice's pitch along each of its axes (the columns of ``R``): the median
     distance from a square to its nearest neighbour along that axis, within ``reach``
-    pitches. A card seen at an
-    angle is foreshortened along one axis (a pitch of 110 px across and 77 px down the
-    card is common for a card on the ground); one pitch for both then puts every square
-    a row or a column off a few cells from the seed. ``pitch`` where too few pairs."""
+    pitches. A card seen at an angle is foreshortened along one axis (a pitch of 110 px
+    across and 77 px down the card is common for a card on the ground); one pitch for
+    both then puts every square a row or a column off a few cells from the seed.
+    ``pitch`` where too few pairs."""
     comp = (xy[:, None, :] - xy[None, :, :]) @ R  # (n, n, 2): displacements along the axes
     out = np.full(2, pitch)
     for k in (0, 1):
