@@ -1,6 +1,6 @@
 """Benchmark: the reference-card search on real photos, beside OpenCV's MCC detector alone.
 
-    .venv/bin/python tests/benchmarks/bench_cards.py DIR [--json OUT] [--workers N]
+    .venv/bin/python tests/benchmarks/bench_cards.py DIR [--json OUT] [--not-classic REGEX]
 
 DIR is laid out like the development set (``../shared/colour-photos``; never copy those
 photos into the project, their licences are unchecked):
