@@ -213,15 +213,17 @@ def _passport(kind: str, patch_px: int) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate([other, gap, img], 1), gc + [img.shape[1] + gap.shape[1], 0]
 
 
-def render_chart(kind: str = "classic24", patch_px: int = 64) -> tuple[np.ndarray, np.ndarray]:
+def render_chart(kind: str = "classic24", patch_px: int = 64,
+                 colours: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Flat chart in linear sRGB and its grid corners (outer corners of patches 1, 6, 24,
     19) in chart pixel coordinates. ``kind="sg"``: a 10 x 14 chart whose central 4 x 6
     block is a Classic; its corners are those of that block. ``passport``,
-    ``passport-grey``: a Classic beside another page (:func:`_passport`), its corners."""
+    ``passport-grey``: a Classic beside another page (:func:`_passport`), its corners.
+    ``colours`` (24, 3): a 4 x 6 chart's patches instead of ``kind``'s."""
     if kind.startswith("passport"):
         return _passport(kind, patch_px)
     rows, ncols = (10, 14) if kind == "sg" else (4, 6)
-    cols = _sg_colours() if kind == "sg" else _chart_colours(kind)
+    cols = _sg_colours() if kind == "sg" else _chart_colours(kind) if colours is None else colours
     s = patch_px
     g = round(GAP * s)
     b = round(BORDER * s)
@@ -376,6 +378,7 @@ def make_scene(
     foreshorten: float = 1.0,
     surface: tuple[float, float, float] | None = None,
     shadow: tuple[float, float, float] | None = None,
+    colours: np.ndarray | None = None,
 ) -> Scene:
     """Render a card into a product-like photo.
 
@@ -393,6 +396,8 @@ def make_scene(
     (a, b, c): a hard shadow over the scene where a·x + b·y > c, (x, y) on the card
     in patch pitches from its top-left corner ((0, 1, 2): rows 3-4 and everything below
     them), a third of the light and bluer, as in the shade of a sunlit scene.
+    ``colours`` (24, 3), linear sRGB before the cast: the card's patches instead of
+    ``kind``'s (a card rendered from spectra, :mod:`.spectral`).
     """
     W, H = size
     rng = np.random.default_rng(seed)
@@ -400,7 +405,7 @@ def make_scene(
     if surface is not None:
         grain = cv2.GaussianBlur(rng.random((H, W, 1)), (0, 0), 3.0)[..., None]
         lin = np.asarray(surface, float) * (0.85 + 0.3 * grain)
-    chart, gc = render_chart(kind, patch_px=64)
+    chart, gc = render_chart(kind, patch_px=64, colours=colours)
     if covered:
         chart = chart.copy()
         s, g, b = 64, round(GAP * 64), round(BORDER * 64)
