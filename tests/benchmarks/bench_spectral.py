@@ -2,14 +2,16 @@
 
     .venv/bin/python tests/benchmarks/bench_spectral.py [--camera NAME ...] [--light NAME ...]
                                                        [--balance auto|daylight|raw ...] [--workers N]
+                                                       [--card-frac F] [--angle DEG]
 
 The development photos are 13 cards from a few cameras; the casts of ``bench_cast*.py``
 are gains in linear sRGB. Here the Classic 24 is rendered from its reflectance spectra
 under each light through each camera's sensitivities (``tests/core/colour/spectral.py``:
 metamerism included, which no 3 × 3 undoes), with the camera's white balance set on the
 card (``auto``), left at daylight (``daylight``: the light's whole cast) or not applied at
-all (``raw``: an industrial sensor without an ISP). Each card is put in a scene (30 % of
-the width, turned 17°, a little perspective, noise, JPEG) and analysed as `imgprep colour`
+all (``raw``: an industrial sensor without an ISP). Each card is put in a scene (1500 px
+wide, the card 30 % of it or ``--card-frac``, turned 17° or ``--angle``, a little
+perspective, noise, JPEG) and analysed as `imgprep colour`
 analyses a frame. Beside each, the same card with its patches in another order (a
 third-party card) under the same light and camera: it must not be fitted.
 
@@ -34,16 +36,17 @@ LIGHTS = ("D65", "A", "FL1", "FL2", "FL3", "FL4", "FL7", "FL10", "FL11", "FL12",
 SHUFFLE = np.random.default_rng(7).permutation(24)
 
 
-def run(case: tuple[str, str, str]) -> dict:
+def run(case: tuple[str, str, str, float, float]) -> dict:
     from imgprep.app.colour_service import analyse_array
     from tests.core.colour.scenes import make_scene
     from tests.core.colour.spectral import scene_args
 
-    camera, light, balance = case
+    camera, light, balance, frac, angle = case
     kw = scene_args(camera, light, balance)
-    doc, _ = analyse_array(make_scene(angle=17, perspective=0.1, card_frac=0.3, seed=3, **kw).rgb, "card.jpg")
+    geometry = {"angle": angle, "perspective": 0.1, "card_frac": frac, "seed": 3}
+    doc, _ = analyse_array(make_scene(**geometry, **kw).rgb, "card.jpg")
     kw["colours"] = kw["colours"][SHUFFLE]
-    other, _ = analyse_array(make_scene(angle=17, perspective=0.1, card_frac=0.3, seed=3, **kw).rgb, "other.jpg")
+    other, _ = analyse_array(make_scene(**geometry, **kw).rgb, "other.jpg")
     out = {"camera": camera, "light": light, "balance": balance, "found": doc["card"]["found"],
            "reason": doc["card"].get("reason"), "other_found": other["card"]["found"]}
     if out["found"]:
@@ -61,8 +64,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--light", action="append")
     ap.add_argument("--balance", action="append", choices=BALANCES)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--card-frac", type=float, default=0.3)
+    ap.add_argument("--angle", type=float, default=17.0)
     a = ap.parse_args(argv)
-    cases = [(c, li, b) for c in a.camera or CAMERAS for li in a.light or LIGHTS for b in a.balance or BALANCES]
+    cases = [(c, li, b, a.card_frac, a.angle)
+             for c in a.camera or CAMERAS for li in a.light or LIGHTS for b in a.balance or BALANCES]
     with ProcessPoolExecutor(a.workers) as pool:
         rows = list(pool.map(run, cases))
     print("| camera | light | white balance | found | model | left out | ΔE before | after (in sample) "
