@@ -32,7 +32,9 @@ blend            the mean of ``curve+matrix`` and ``curve+root-polynomial`` in l
 Over-fitting guards: ridge regularisation, perceptual patch weights, output clipping, a
 monotone and near-neutral grey axis, and a bound on how far the model may move colours of
 the RGB cube away from plain white balance (no wild colours outside the chart gamut).
-Each guard failure raises the regularisation until the model complies.
+Each guard failure raises the regularisation until the model complies. A camera whose
+channels overlap far (``_overlapping``: a Foveon's raw values) needs a matrix far from
+white balance: its ridge starts weaker, and the cube holds only the colours it can record.
 """
 
 from __future__ import annotations
@@ -70,6 +72,17 @@ _EPS = 1e-6
 _LAMBDA0 = 1e-3
 # max ΔE2000 between the model and plain white balance on the RGB cube lattice
 _CUBE_DE_LIMIT = 40.0
+# A camera whose channels overlap far (a Foveon's raw values) records no colour more
+# saturated than about 0.6 (a colour's (max - min) / max over its white-balanced channels,
+# where a normal camera records some patch of the card at 0.9 or more). Its correction
+# needs a matrix far from white balance (entries up to 7), which the ridge and the cube
+# guard were made to hold back. For such a card the guard judges the camera colours up
+# to _CUBE_REACH times the card's most saturated patch, the ridge starts at
+# _OVERLAP_LAMBDA of its usual strength, and a plain 3 × 3 (the camera's own kind of
+# matrix) is not held to the cube (docs/colour-detection.md, "Session 35").
+_CUBE_REACH = 1.5
+_OVERLAP_LAMBDA = 0.01
+_SATURATED = 0.85  # a saturated patch of the card (9 of the Classic's 24 patches)
 # greys needed for a tone curve through them; with fewer, leaving one out moves a curve
 # through the rest too far, and the power law (two parameters) is the honest choice
 _MIN_KNOTS = 5
@@ -567,6 +580,7 @@ MODEL_ORDER = ("white-balance", "matrix3x3", "curve+matrix", "root-polynomial", 
 # --------------------------------------------------------------------------- guards
 # the RGB cube's lattice, 5 levels a channel, that the guard scales to the card's white
 _CUBE = np.stack(np.meshgrid(*[np.linspace(0.05, 1.0, 5)] * 3, indexing="ij"), -1).reshape(-1, 3)
+_CUBE_SAT = (_CUBE.max(1) - _CUBE.min(1)) / _CUBE.max(1)  # each colour's saturation (see _reach)
 
 
 def _grey_through(f: ColourFit, m: np.ndarray) -> np.ndarray:
@@ -584,8 +598,42 @@ def _grey_through(f: ColourFit, m: np.ndarray) -> np.ndarray:
     return m.mean(0)
 
 
-def _guard_problem(f: ColourFit, m: np.ndarray, neutral: np.ndarray) -> str | None:
-    """Return why ``f`` is unsafe, or None. Checks the neutral axis and the cube lattice.
+def _saturation(x: np.ndarray) -> np.ndarray:
+    """(N,) each colour's (max - min) / max over its channels: 0 grey, 1 a pure primary."""
+    x = np.maximum(x, 0.0)
+    top = np.max(x, axis=1)
+    return (top - np.min(x, axis=1)) / np.maximum(top, 1e-6)
+
+
+def _reach(m: np.ndarray, nd: np.ndarray) -> float:
+    """The saturation the camera colours judged by the cube guard may have on a camera
+    whose channels overlap (see _CUBE_REACH): _CUBE_REACH times that of the most saturated
+    of the patches ``m``, balanced by the light's white ``nd``."""
+    return _CUBE_REACH * float(np.max(_saturation(m / nd))) if len(m) else 1.0
+
+
+def _light_white(m: np.ndarray, neutral: np.ndarray, f: ColourFit | None = None) -> np.ndarray:
+    """The camera's white under the card's light, its brightest channel at 1: the greys'
+    mean, or without greys where the fit ``f`` puts grey (the patches' mean)."""
+    nd = m[neutral].mean(0) if len(neutral) else (_grey_through(f, m) if f is not None else m.mean(0))
+    return np.maximum(nd, 1e-4) / max(float(nd.max()), 1e-4)
+
+
+def _overlapping(m: np.ndarray, r: np.ndarray, neutral: np.ndarray) -> bool:
+    """Whether the patches ``m`` (reference ``r``) come from a camera whose channels
+    overlap far: the card's saturated colours (a reference saturation of _SATURATED or
+    more) are among them, and the most saturated patch the camera records, stretched by
+    _CUBE_REACH, stays short of the cube's most saturated colour. A card whose saturated
+    patches are all covered says nothing of the camera: it is not judged so."""
+    if not np.any(_saturation(r) >= _SATURATED):
+        return False
+    return _reach(m, _light_white(m, neutral)) < _CUBE_SAT.max() - 1e-9
+
+
+def _guard_problem(f: ColourFit, m: np.ndarray, neutral: np.ndarray, overlap: bool = False) -> str | None:
+    """Return why ``f`` is unsafe, or None. Checks the neutral axis and the cube lattice;
+    ``overlap``: the patches ``m`` come from a camera whose channels overlap far
+    (:func:`_overlapping`).
 
     Both checks look where the card gives no evidence, with limits drawn from the card:
     the grey axis from deep shadow to half again above the brightest usable grey (beyond
@@ -597,15 +645,15 @@ def _guard_problem(f: ColourFit, m: np.ndarray, neutral: np.ndarray) -> str | No
     if not np.all(np.isfinite(f.M)):
         return "non-finite matrix"
     # neutral axis along the measured neutral direction, from deep shadow to over-white
-    nd = m[neutral].mean(0) if len(neutral) else _grey_through(f, m)
-    nd = np.maximum(nd, 1e-4) / max(float(nd.max()), 1e-4)
+    nd = _light_white(m, neutral, f)
     top = 1.0
     if len(neutral):
         top = min(1.0, 1.5 * float(np.max(m[neutral] @ nd / (nd @ nd))))
     t = np.linspace(0.004, 1.0, 64) * top
     # the grey axis, the card's patches and the cube lattice (below) through the fit at once
     mc = np.clip(m, 0, 1)
-    cube = _CUBE * nd
+    # the camera colours it can record (see _CUBE_REACH)
+    cube = _CUBE[_CUBE_SAT <= _reach(mc, nd) + 1e-9] * nd if overlap else _CUBE * nd
     every = f.apply_linear(np.concatenate([t[:, None] * nd, mc, cube]), clip=False)
     out = every[: len(t)]
     Y = out @ np.array([0.2126, 0.7152, 0.0722])
@@ -626,7 +674,8 @@ def _guard_problem(f: ColourFit, m: np.ndarray, neutral: np.ndarray) -> str | No
     # white's (a camera value with full blue under a warm light is no surface colour, and
     # judging it made the guard fire under one light and not another)
     limit = max(_CUBE_DE_LIMIT, 1.5 * float(np.max(de[:n])))
-    if np.max(de[n:]) > limit:
+    plain = f.terms == "linear" and not f.has_curve and not f.parts
+    if np.max(de[n:]) > limit and not (overlap and plain):
         return "colours outside the chart gamut move too far"
     return None
 
@@ -727,11 +776,12 @@ def _fit_one(
     if model.startswith("curve+") and len(n_keep) < 3:
         # no curve per channel without three greys: curve+matrix with one power for all
         model, fitter = "curve+matrix", _fit_power_matrix
-    lam = _LAMBDA0
+    overlap = model != "white-balance" and _overlapping(mk, rk, n_keep)
+    lam = _LAMBDA0 * (_OVERLAP_LAMBDA if overlap else 1.0)
     for _ in range(6):
         M, terms, gain, gamma, knots = fitter(mk, rk, wk, n_keep, lam)
         f = ColourFit(model, _as_tuple(M), terms, gain, gamma, card, n, lam, knots)
-        if model == "white-balance" or _guard_problem(f, mk, n_keep) is None:
+        if model == "white-balance" or _guard_problem(f, mk, n_keep, overlap) is None:
             return f
         lam *= 10
     M, terms, gain, gamma, _ = _fit_white_balance(mk, rk, wk, n_keep, lam)
