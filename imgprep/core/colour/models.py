@@ -578,9 +578,16 @@ MODEL_ORDER = ("white-balance", "matrix3x3", "curve+matrix", "root-polynomial", 
 
 
 # --------------------------------------------------------------------------- guards
+def _saturation(x: np.ndarray) -> np.ndarray:
+    """(N,) each colour's (max - min) / max over its channels: 0 grey, 1 a pure primary."""
+    x = np.maximum(x, 0.0)
+    top = np.max(x, axis=1)
+    return (top - np.min(x, axis=1)) / np.maximum(top, 1e-6)
+
+
 # the RGB cube's lattice, 5 levels a channel, that the guard scales to the card's white
 _CUBE = np.stack(np.meshgrid(*[np.linspace(0.05, 1.0, 5)] * 3, indexing="ij"), -1).reshape(-1, 3)
-_CUBE_SAT = (_CUBE.max(1) - _CUBE.min(1)) / _CUBE.max(1)  # each colour's saturation (see _reach)
+_CUBE_SAT = _saturation(_CUBE)
 
 
 def _grey_through(f: ColourFit, m: np.ndarray) -> np.ndarray:
@@ -596,13 +603,6 @@ def _grey_through(f: ColourFit, m: np.ndarray) -> np.ndarray:
         if c is not None and np.all(np.isfinite(c)) and np.all(c > 0):
             return np.power(c / np.asarray(f.curve_gain), 1.0 / np.asarray(f.curve_gamma))
     return m.mean(0)
-
-
-def _saturation(x: np.ndarray) -> np.ndarray:
-    """(N,) each colour's (max - min) / max over its channels: 0 grey, 1 a pure primary."""
-    x = np.maximum(x, 0.0)
-    top = np.max(x, axis=1)
-    return (top - np.min(x, axis=1)) / np.maximum(top, 1e-6)
 
 
 def _reach(m: np.ndarray, nd: np.ndarray) -> float:

@@ -81,6 +81,8 @@ def _colour_matrix(camera: str) -> tuple[np.ndarray, np.ndarray]:
 def camera_card(camera: str, illuminant: str, balance: str, white: float = 0.85) -> np.ndarray:
     """The 24 patches (linear sRGB, (24, 3)) as ``camera`` writes them under ``illuminant``
     with its white balance ``balance`` (see the module)."""
+    if balance not in BALANCES:
+        raise ValueError(f"unknown balance {balance!r}")
     d = _data()
     raw = (d["reflectance"] * _illuminant(illuminant)) @ d["cameras"][camera]
     if balance == "raw":
@@ -88,8 +90,6 @@ def camera_card(camera: str, illuminant: str, balance: str, white: float = 0.85)
     else:
         daylight, matrix = _colour_matrix(camera)
         gains = raw[_GREY].mean() / raw[_GREY] if balance == "auto" else daylight
-        if balance not in ("auto", "daylight"):
-            raise ValueError(f"unknown balance {balance!r}")
         out = (raw * gains) @ matrix
     out = np.clip(out, 0.0, None)  # a channel below 0 is written as 0
     return out * (white / float(out[18].max()))
