@@ -33,20 +33,15 @@ sys.path.insert(0, str(ROOT))
 
 LIGHTS = ("D65", "A", "FL1", "FL2", "FL3", "FL4", "FL7", "FL10", "FL11", "FL12", "FL3.15",
           "HP1", "HP2", "LED-B1", "LED-B3", "LED-RGB1", "LED-V1")
-SHUFFLE = np.random.default_rng(7).permutation(24)
 
 
 def run(case: tuple[str, str, str, float, float]) -> dict:
     from imgprep.app.colour_service import analyse_array
-    from tests.core.colour.scenes import make_scene
-    from tests.core.colour.spectral import scene_args
+    from tests.core.colour.spectral import card_scene
 
     camera, light, balance, frac, angle = case
-    kw = scene_args(camera, light, balance)
-    geometry = {"angle": angle, "perspective": 0.1, "card_frac": frac, "seed": 3}
-    doc, _ = analyse_array(make_scene(**geometry, **kw).rgb, "card.jpg")
-    kw["colours"] = kw["colours"][SHUFFLE]
-    other, _ = analyse_array(make_scene(**geometry, **kw).rgb, "other.jpg")
+    doc, _ = analyse_array(card_scene(camera, light, balance, card_frac=frac, angle=angle), "card.jpg")
+    other, _ = analyse_array(card_scene(camera, light, balance, True, card_frac=frac, angle=angle), "other.jpg")
     out = {"camera": camera, "light": light, "balance": balance, "found": doc["card"]["found"],
            "reason": doc["card"].get("reason"), "other_found": other["card"]["found"]}
     if out["found"]:

@@ -36,6 +36,7 @@ from .scenes import Cast, _light_matrix
 
 CAMERAS = ("Nikon 5100 (NPL)", "Sigma SDMerill (NPL)")
 BALANCES = ("auto", "daylight", "raw")
+OTHER_ORDER = np.random.default_rng(7).permutation(24)  # a third-party card: the same colours
 _GREY = 21  # neutral 5: the grey a camera's auto white balance is set on
 
 
@@ -104,3 +105,15 @@ def scene_args(camera: str, illuminant: str, balance: str) -> dict:
     cast = Cast(6504.0, tuple(float(t) for t in tint), exposure=1.0, light="gains")
     applied = np.diag(_light_matrix(cast.kelvin, cast.light)) * tint
     return {"colours": card / applied, "cast": cast}
+
+
+def card_scene(camera: str, illuminant: str, balance: str, other_order: bool = False,
+               card_frac: float = 0.3, angle: float = 17.0) -> np.ndarray:
+    """That card in a 1500 × 1000 scene (a little perspective, noise, JPEG), uint8 sRGB;
+    with ``other_order`` its patches in OTHER_ORDER."""
+    from .scenes import make_scene
+
+    kw = scene_args(camera, illuminant, balance)
+    if other_order:
+        kw["colours"] = kw["colours"][OTHER_ORDER]
+    return make_scene(angle=angle, perspective=0.1, card_frac=card_frac, seed=3, **kw).rgb

@@ -8,17 +8,9 @@ import pytest
 
 from imgprep.app.colour_service import analyse_array
 
-from .scenes import make_scene
-from .spectral import camera_card, scene_args
+from .spectral import camera_card, card_scene
 
 NIKON, SIGMA = "Nikon 5100 (NPL)", "Sigma SDMerill (NPL)"
-
-
-def _scene(camera: str, light: str, balance: str, order: np.ndarray | None = None) -> np.ndarray:
-    kw = scene_args(camera, light, balance)
-    if order is not None:
-        kw["colours"] = kw["colours"][order]
-    return make_scene(angle=17, perspective=0.1, card_frac=0.3, seed=3, **kw).rgb
 
 
 def test_the_rendered_card_is_the_card_under_daylight():
@@ -47,7 +39,7 @@ def test_the_rendered_card_is_the_card_under_daylight():
     (SIGMA, "FL12", "auto"),  # another sensor's sensitivities
 ])
 def test_a_card_under_a_real_light_spectrum_is_found_and_fitted(camera, light, balance):
-    doc, fit = analyse_array(_scene(camera, light, balance), "card.jpg")
+    doc, fit = analyse_array(card_scene(camera, light, balance), "card.jpg")
     assert doc["card"]["found"], doc["card"]["reason"]
     assert fit is not None and len(doc["excluded"]) <= 8, doc["excluded"]
     assert doc["summary"]["before"]["mean"] > 1.5 * doc["summary"]["after"]["mean"]
@@ -61,8 +53,7 @@ def test_another_patch_order_under_a_real_light_is_no_classic(camera, light, bal
     """A third-party card with the same 24 colours in another order, under the same light:
     metamerism loosens how well any one fit explains the patches, and must not loosen
     the verification into taking another card."""
-    order = np.random.default_rng(7).permutation(24)
-    doc, fit = analyse_array(_scene(camera, light, balance, order), "other.jpg")
+    doc, fit = analyse_array(card_scene(camera, light, balance, other_order=True), "other.jpg")
     assert not doc["card"]["found"] and fit is None, doc.get("excluded")
 
 
